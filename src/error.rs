@@ -1,0 +1,66 @@
+//! The one error type of rcmp and how it maps to what OpenSSL prints.
+//!
+//! Errors are values all the way up to `main`, which is the only place that prints them and turns them into
+//! an exit code. Nothing below `main` prints an error or exits.
+
+use std::fmt;
+
+/// Everything that can make an invocation fail. Every variant exits with status 1, as `openssl cmp` does.
+#[derive(Debug)]
+pub enum Error {
+    /// A command-line usage error found by the option parser. Printed as `cmp: <msg>` followed by
+    /// `cmp: Use -help for summary.` (OpenSSL's opt_* wording; scripts grep for it).
+    Usage(String),
+    /// An option value that parsed but is not acceptable (e.g. `-keep_alive 3`). OpenSSL reports these as a
+    /// `CMP error:` line and then the usage hint.
+    BadValue(String),
+    /// Any other failure: printed as `CMP error: <msg>`, then `hint` (if any) as a second line telling the
+    /// user what to try.
+    Cmp { msg: String, hint: Option<String> },
+}
+
+impl Error {
+    pub fn usage(msg: impl Into<String>) -> Self {
+        Error::Usage(msg.into())
+    }
+    pub fn bad_value(msg: impl Into<String>) -> Self {
+        Error::BadValue(msg.into())
+    }
+    pub fn cmp(msg: impl Into<String>) -> Self {
+        Error::Cmp { msg: msg.into(), hint: None }
+    }
+    /// Attach a line saying what the user could try. Only meaningful on `Cmp` errors.
+    pub fn with_hint(self, hint: impl Into<String>) -> Self {
+        match self {
+            Error::Cmp { msg, .. } => Error::Cmp { msg, hint: Some(hint.into()) },
+            other => other,
+        }
+    }
+    /// Prefix the message with what was being done, e.g. `while loading -cert`.
+    pub fn context(self, what: impl fmt::Display) -> Self {
+        match self {
+            Error::Cmp { msg, hint } => Error::Cmp { msg: format!("{what}: {msg}"), hint },
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(m) | Error::BadValue(m) => f.write_str(m),
+            Error::Cmp { msg, .. } => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand used throughout the crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// `format!`-style constructor for [`Error::Cmp`].
+#[macro_export]
+macro_rules! cmp_err {
+    ($($arg:tt)*) => { $crate::error::Error::cmp(format!($($arg)*)) };
+}

@@ -1,0 +1,106 @@
+//! OpenSSL-style CMP log lines: `CMP info: ...`, `CMP warning: ...`, `CMP error: ...`, `CMP DEBUG: ...`.
+//!
+//! The client logs info/warning/debug to stdout and errors to stderr, as `openssl cmp` does; the mock
+//! server (like OpenSSL's, which uses the library's default log callback) logs everything to stderr.
+//! `-verbosity` (0..8, default 6 = INFO) gates what is printed. This module and `main.rs` are the only
+//! places that write to stdout/stderr.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// Severity levels, numbered as syslog and OpenSSL's `OSSL_CMP_LOG_*` are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Level {
+    Emerg = 0,
+    Alert = 1,
+    Crit = 2,
+    Err = 3,
+    Warn = 4,
+    Notice = 5,
+    Info = 6,
+    Debug = 7,
+    Trace = 8,
+}
+
+impl Level {
+    /// The word OpenSSL puts after `CMP `.
+    fn label(self) -> &'static str {
+        match self {
+            Level::Emerg => "EMERG",
+            Level::Alert => "ALERT",
+            Level::Crit => "CRIT",
+            Level::Err => "error",
+            Level::Warn => "warning",
+            Level::Notice => "NOTE",
+            Level::Info => "info",
+            Level::Debug => "DEBUG",
+            Level::Trace => "TRACE",
+        }
+    }
+}
+
+/// Where a line comes from: the client (stdout/stderr split) or the mock server (all to stderr).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+static VERBOSITY: AtomicU8 = AtomicU8::new(Level::Info as u8);
+
+/// Set the level up to which lines are printed (`-verbosity`). Values above 8 are clamped.
+pub fn set_verbosity(v: u8) {
+    VERBOSITY.store(v.min(8), Ordering::Relaxed);
+}
+
+pub fn verbosity() -> u8 {
+    VERBOSITY.load(Ordering::Relaxed)
+}
+
+/// Whether a line of this level would be printed; lets callers skip building expensive messages.
+pub fn enabled(level: Level) -> bool {
+    level as u8 <= verbosity()
+}
+
+/// Print one log line if `level` is enabled. Lines are written whole, so concurrent server threads never
+/// interleave within a line.
+pub fn log(side: Side, level: Level, args: std::fmt::Arguments<'_>) {
+    if !enabled(level) {
+        return;
+    }
+    let line = format!("CMP {}: {}\n", level.label(), args);
+    let to_stderr = side == Side::Server || level <= Level::Err;
+    // A closed stdout/stderr must not turn into a panic; losing a log line is the lesser evil.
+    if to_stderr {
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    } else {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(line.as_bytes());
+        let _ = out.flush();
+    }
+}
+
+/// Print a line that is not a CMP log line (e.g. the mock server's `ACCEPT host:port PID=n`, or genp
+/// contents), to stdout, flushed at once so scripts waiting for it see it.
+pub fn raw_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Print a raw line to stderr (usage errors, help text).
+pub fn raw_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+#[macro_export]
+macro_rules! info { ($($a:tt)*) => { $crate::log::log($crate::log::Side::Client, $crate::log::Level::Info, format_args!($($a)*)) }; }
+#[macro_export]
+macro_rules! warn { ($($a:tt)*) => { $crate::log::log($crate::log::Side::Client, $crate::log::Level::Warn, format_args!($($a)*)) }; }
+#[macro_export]
+macro_rules! debug { ($($a:tt)*) => { $crate::log::log($crate::log::Side::Client, $crate::log::Level::Debug, format_args!($($a)*)) }; }
+#[macro_export]
+macro_rules! trace { ($($a:tt)*) => { $crate::log::log($crate::log::Side::Client, $crate::log::Level::Trace, format_args!($($a)*)) }; }
+#[macro_export]
+macro_rules! srv_log { ($lvl:ident, $($a:tt)*) => { $crate::log::log($crate::log::Side::Server, $crate::log::Level::$lvl, format_args!($($a)*)) }; }

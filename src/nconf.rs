@@ -1,0 +1,1 @@
+//! Placeholder: the openssl.cnf (NCONF) parser.

@@ -1,0 +1,1 @@
+//! Placeholder: the only place that writes result files.
