@@ -6,6 +6,7 @@
 //! -> outcome -> files written (`output`) -> exit code (`main.rs`).
 //! The mock server (`server`) answers the same messages from the other side.
 
+#[macro_use]
 pub mod error;
 #[macro_use]
 pub mod log;
@@ -14,6 +15,7 @@ pub mod app;
 pub mod asn1;
 pub mod client;
 pub mod creds;
+pub mod extconf;
 pub mod nconf;
 pub mod opts;
 pub mod output;

@@ -1,1 +1,253 @@
-//! Placeholder: the only place that writes result files.
+//! The only place that writes result files (-certout, -chainout, -cacertsout, -extracertsout, -srvcertout,
+//! -newkeyout, -crlout, ...).
+//!
+//! Files are first staged in memory while the transaction's outcome is turned into outputs, and written
+//! only when everything succeeded: each to a temporary file in the target's directory, then renamed over
+//! the target. So a failed run never leaves a half-written file, and a failed `kur` whose `-certout` is the
+//! current `-cert` keeps the old certificate.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
+
+/// `-certform` / `-crlform`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    Pem,
+    Der,
+}
+
+impl Form {
+    /// Parse a format name as OpenSSL's `opt_format` does for PEM/DER (case-insensitive, first letter
+    /// decides: `PEM`, `pem`, `DER`, `der`, `ASN1`).
+    pub fn parse(s: &str) -> Option<Form> {
+        match s.to_ascii_lowercase().as_str() {
+            "pem" | "p" => Some(Form::Pem),
+            "der" | "d" | "asn1" | "a" => Some(Form::Der),
+            _ => None,
+        }
+    }
+}
+
+/// Who may read a written file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// The process umask decides, as for any file OpenSSL writes.
+    Default,
+    /// Owner only (0600): private keys.
+    OwnerOnly,
+}
+
+#[derive(Debug)]
+enum Staged {
+    Write {
+        path: PathBuf,
+        data: Vec<u8>,
+        access: Access,
+    },
+    Delete {
+        path: PathBuf,
+        desc: String,
+    },
+}
+
+/// Files to be written once the transaction has succeeded, in the order they were staged.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    staged: Vec<Staged>,
+}
+
+/// PEM-armour DER data under `label` with 64-character lines, as OpenSSL writes it.
+pub fn pem(label: &str, der: &[u8]) -> Vec<u8> {
+    // Encoding only fails for labels with invalid characters, which our fixed labels never have.
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der)
+        .map(String::into_bytes)
+        .unwrap_or_default()
+}
+
+impl Outputs {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stage certificates (DER each) for `path`, logging as OpenSSL does:
+    /// `received N <desc> certificate(s), saving to file '<path>'`.
+    pub fn certs(&mut self, path: &str, certs: &[&[u8]], form: Form, desc: &str) {
+        crate::info!(
+            "received {} {} certificate(s), saving to file '{}'",
+            certs.len(),
+            desc,
+            path
+        );
+        if certs.len() > 1 && form != Form::Pem {
+            crate::warn!("saving more than one certificate in non-PEM format");
+        }
+        let mut data = Vec::new();
+        for der in certs {
+            match form {
+                Form::Pem => data.extend_from_slice(&pem("CERTIFICATE", der)),
+                Form::Der => data.extend_from_slice(der),
+            }
+        }
+        self.stage(path, data, Access::Default);
+    }
+
+    /// Stage a CRL (DER) for `path`.
+    pub fn crl(&mut self, path: &str, der: &[u8], form: Form, desc: &str) {
+        crate::info!("received {}, saving to file '{}'", desc, path);
+        let data = match form {
+            Form::Pem => pem("X509 CRL", der),
+            Form::Der => der.to_vec(),
+        };
+        self.stage(path, data, Access::Default);
+    }
+
+    /// Stage a private key file (already encoded, e.g. PEM), written owner-only.
+    pub fn private_key(&mut self, path: &str, data: Vec<u8>) {
+        self.stage(path, data, Access::OwnerOnly);
+    }
+
+    /// Stage arbitrary bytes (e.g. a DER certTemplate).
+    pub fn raw(&mut self, path: &str, data: Vec<u8>) {
+        self.stage(path, data, Access::Default);
+    }
+
+    /// Stage the removal of `path`: OpenSSL deletes an output file to say "nothing of this kind was
+    /// received" (e.g. no root CA update). A file that does not exist is fine.
+    pub fn delete(&mut self, path: &str, desc: &str) {
+        self.staged.push(Staged::Delete {
+            path: PathBuf::from(path),
+            desc: desc.to_string(),
+        });
+    }
+
+    fn stage(&mut self, path: &str, data: Vec<u8>, access: Access) {
+        // Staging the same file twice keeps the last content, as writing it twice would.
+        self.staged
+            .retain(|s| !matches!(s, Staged::Write { path: p, .. } if p == Path::new(path)));
+        self.staged.push(Staged::Write {
+            path: PathBuf::from(path),
+            data,
+            access,
+        });
+    }
+
+    /// Write everything staged. Each file is complete or untouched; the first failure stops.
+    pub fn commit(self) -> Result<()> {
+        for s in self.staged {
+            match s {
+                Staged::Write { path, data, access } => write_atomically(&path, &data, access)?,
+                Staged::Delete { path, desc } => match fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(cmp_err!(
+                            "failed to delete '{}', which should be done to indicate there is no {}: {}",
+                            path.display(),
+                            desc,
+                            e
+                        ))
+                    }
+                },
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Write `data` to a fresh temporary file beside `path` and rename it over `path`.
+fn write_atomically(path: &Path, data: &[u8], access: Access) -> Result<()> {
+    let fail = |what: &str, e: std::io::Error| cmp_err!("cannot {what} '{}': {e}", path.display());
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| cmp_err!("output file name '{}' is not a file", path.display()))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".rcmp-{}.tmp", std::process::id()));
+    let tmp = dir.join(tmp_name);
+
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(match access {
+            Access::OwnerOnly => 0o600,
+            Access::Default => 0o666,
+        });
+    }
+    let result = (|| {
+        let mut f = opts
+            .open(&tmp)
+            .map_err(|e| fail("create a temporary file to write", e))?;
+        f.write_all(data).map_err(|e| fail("write", e))?;
+        f.sync_all().map_err(|e| fail("write", e))?;
+        fs::rename(&tmp, path).map_err(|e| fail("write", e))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_matches_known_encoding() {
+        let p = String::from_utf8(pem("X", b"hello world")).unwrap();
+        assert_eq!(p, "-----BEGIN X-----\naGVsbG8gd29ybGQ=\n-----END X-----\n");
+        let long = pem("Y", &[0u8; 60]);
+        let lines: Vec<&str> = std::str::from_utf8(&long).unwrap().lines().collect();
+        assert_eq!(lines[1].len(), 64);
+        assert_eq!(lines[2], "AAAAAAAAAAAAAAAA");
+    }
+
+    #[test]
+    fn nothing_is_written_before_commit_and_all_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.pem");
+        let k = dir.path().join("k.pem");
+        let mut out = Outputs::new();
+        out.certs(a.to_str().unwrap(), &[b"\x30\x00"], Form::Der, "test");
+        out.private_key(k.to_str().unwrap(), b"secret".to_vec());
+        assert!(!a.exists());
+        out.commit().unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"\x30\x00");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&k).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        // No temporary files left behind.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn failed_write_leaves_existing_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("missing-dir").join("x.pem");
+        let mut out = Outputs::new();
+        out.certs(target.to_str().unwrap(), &[b"\x30\x00"], Form::Pem, "test");
+        let err = out.commit().unwrap_err().to_string();
+        assert!(err.contains("x.pem"), "{err}");
+    }
+
+    #[test]
+    fn delete_of_missing_file_is_fine() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = Outputs::new();
+        out.delete(dir.path().join("nope").to_str().unwrap(), "thing");
+        out.commit().unwrap();
+    }
+}
