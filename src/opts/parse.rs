@@ -238,9 +238,13 @@ pub(super) fn parse_number(opt: Opt, val: &str) -> Result<i64> {
 }
 
 fn number_error(v: &str) -> String {
-    for (prefix, base) in [("0x", 16), ("0X", 16), ("0", 8)] {
+    for (prefix, kind) in [
+        ("0x", "a hexadecimal"),
+        ("0X", "a hexadecimal"),
+        ("0", "an octal"),
+    ] {
         if v.starts_with(prefix) {
-            return format!("Can't parse \"{v}\" as a base-{base} number");
+            return format!("Can't parse \"{v}\" as {kind} number");
         }
     }
     format!("Can't parse \"{v}\" as a number")
@@ -344,7 +348,7 @@ mod tests {
         assert_eq!(parse_number(Opt::Days, "0x10").ok(), Some(16));
         assert_eq!(
             parse_number(Opt::Days, "09").unwrap_err().to_string(),
-            "Can't parse \"09\" as a base-8 number"
+            "Can't parse \"09\" as an octal number"
         );
         assert_eq!(
             parse_number(Opt::Days, "3000000000")
