@@ -1,1 +1,201 @@
-//! Placeholder: filled in by the work on this area.
+//! The front door of `rcmp`: the option table, the command-line parser, `-help`, and the option
+//! defaults read from the OpenSSL configuration file.
+//!
+//! [`parse`] does what `openssl cmp` does before it touches any file other than the config file or the
+//! network: prescan `-config`/`-section`/`-verbosity`, load the config file and take option defaults
+//! from its sections, then parse the command line over them, with OpenSSL's grammar, error texts and
+//! range checks. The result is a [`RawOpts`]: syntax-checked values that say where each came from.
+//! Semantic checks that need files, keys or the network belong to later stages.
+//!
+//! While parsing, this module prints the lines OpenSSL prints at that stage (the `using section(s) ...`
+//! info line, warnings about empty or dash-led option arguments) through `crate::log`, and it sets the
+//! log verbosity as OpenSSL does at each step, so lines appear (or not) exactly as with `openssl cmp`.
+
+mod config;
+mod help;
+mod parse;
+mod table;
+
+pub use help::{help_text, help_text_for};
+pub use table::{Group, Kind, Opt, OptInfo, Since, OPTIONS};
+
+use crate::nconf::Conf;
+use crate::Result;
+use std::ffi::OsString;
+use std::fmt;
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Parsed {
+    /// Print `text` to stderr and exit with `status`: 0 for `-help`, 1 when there were no arguments.
+    Help { text: String, status: u8 },
+    /// Run with these options.
+    Run(RawOpts),
+}
+
+/// Parse the arguments of one invocation; `args` excludes the program name (argv\[0\]). A leading `cmp`
+/// is skipped, so `rcmp cmp ARGS` behaves like `rcmp ARGS`.
+///
+/// Errors: [`crate::Error::Usage`] for grammar errors (`Unknown option: -foo`, ...; the caller adds
+/// `cmp: ` and the `Use -help for summary.` line), [`crate::Error::BadValue`] for values that OpenSSL
+/// rejects right after parsing (`-keep_alive argument must be 0, 1, or 2`), and
+/// [`crate::Error::Cmp`] for config-file problems.
+pub fn parse(args: &[OsString]) -> Result<Parsed> {
+    parse::parse(args)
+}
+
+/// Where an option value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    CommandLine,
+    /// From the config file, found in this section (`default` for the unnamed top of the file).
+    Config {
+        section: String,
+    },
+}
+
+/// A parsed option value. Flags are numbers too: 1 when given on the command line, the configured number
+/// when set in the config file (`0` means off).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Str(String),
+    Int(i64),
+}
+
+#[derive(Clone, Debug)]
+struct Setting {
+    value: Value,
+    source: Source,
+}
+
+/// The options of one invocation after the command line and the config file were merged (the command
+/// line wins), checked for syntax only.
+///
+/// Empty strings: as in OpenSSL, an empty argument (`-path ""`) or an empty config value (`path =`) resets
+/// the option to unset, for every string option except the provider, random-state and validation options,
+/// which keep the empty string (their own handlers judge it). An empty or non-numeric config value of a
+/// number or flag option is ignored, leaving the default.
+#[derive(Debug, Default)]
+pub struct RawOpts {
+    current: Vec<Option<Setting>>,
+    /// Every value given, in the order applied (config first, then the command line), for options that
+    /// may be repeated with effect (`-provider`, `-policy`, ...).
+    history: Vec<(Opt, Setting)>,
+    conf: Option<Conf>,
+    config_file: Option<String>,
+    sections: Vec<String>,
+    verbosity: u8,
+}
+
+impl RawOpts {
+    fn new() -> Self {
+        RawOpts {
+            current: vec![None; OPTIONS.len()],
+            verbosity: crate::log::Level::Info as u8,
+            ..Default::default()
+        }
+    }
+
+    fn set(&mut self, opt: Opt, value: Value, source: Source) {
+        let s = Setting { value, source };
+        self.history.push((opt, s.clone()));
+        self.current[opt as usize] = Some(s);
+    }
+
+    fn reset(&mut self, opt: Opt) {
+        self.current[opt as usize] = None;
+    }
+
+    /// The string value, if set. Never `Some("")` for options whose empty value means "unset".
+    pub fn str(&self, opt: Opt) -> Option<&str> {
+        match self.current[opt as usize].as_ref().map(|s| &s.value) {
+            Some(Value::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether a flag is on (given on the command line, or a non-zero number in the config file).
+    pub fn flag(&self, opt: Opt) -> bool {
+        matches!(self.current[opt as usize].as_ref().map(|s| &s.value), Some(Value::Int(n)) if *n != 0)
+    }
+
+    /// The number given for a numeric option (or a flag's number), if set; `None` means "use the default".
+    pub fn int(&self, opt: Opt) -> Option<i64> {
+        match self.current[opt as usize].as_ref().map(|s| &s.value) {
+            Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn is_set(&self, opt: Opt) -> bool {
+        self.current[opt as usize].is_some()
+    }
+
+    /// Where the current value of `opt` came from.
+    pub fn source(&self, opt: Opt) -> Option<&Source> {
+        self.current[opt as usize].as_ref().map(|s| &s.source)
+    }
+
+    /// How to name the option in a message about its current value: `-days` when it came from the
+    /// command line, `option 'days' in config file section 'x'` otherwise.
+    pub fn describe(&self, opt: Opt) -> String {
+        match self.source(opt) {
+            Some(Source::Config { section }) => {
+                format!("option '{}' in config file section '{section}'", opt.name())
+            }
+            _ => opt.to_string(),
+        }
+    }
+
+    /// Every string value given for `opt`, in the order applied (config file, then command line). For
+    /// options that act each time they are given, such as `-provider` and `-policy`.
+    pub fn all(&self, opt: Opt) -> Vec<&str> {
+        self.history
+            .iter()
+            .filter(|(o, _)| *o == opt)
+            .filter_map(|(_, s)| match &s.value {
+                Value::Str(v) => Some(v.as_str()),
+                Value::Int(_) => None,
+            })
+            .collect()
+    }
+
+    /// The options set, in table order, with their values.
+    pub fn iter(&self) -> impl Iterator<Item = (Opt, &Value, &Source)> {
+        Opt::all().filter_map(|o| {
+            self.current[o as usize]
+                .as_ref()
+                .map(|s| (o, &s.value, &s.source))
+        })
+    }
+
+    /// The loaded config file, if any (for `-reqexts`, `-policies` and other section lookups).
+    pub fn conf(&self) -> Option<&Conf> {
+        self.conf.as_ref()
+    }
+
+    /// The path of the loaded config file, if any.
+    pub fn config_file(&self) -> Option<&str> {
+        self.config_file.as_deref()
+    }
+
+    /// The sections options were taken from, as listed in `-section` (`["cmp"]` by default); `default`
+    /// is always consulted too and is not listed unless named.
+    pub fn sections(&self) -> &[String] {
+        &self.sections
+    }
+
+    /// The final log verbosity (0..8). `parse` has already passed it to `crate::log::set_verbosity`.
+    pub fn verbosity(&self) -> u8 {
+        self.verbosity
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::CommandLine => f.write_str("command line"),
+            Source::Config { section } => write!(f, "config file section '{section}'"),
+        }
+    }
+}

@@ -1,0 +1,519 @@
+//! The option table of `rcmp`: every option of `openssl cmp` (OpenSSL 3.5, 157 options) in the order and
+//! help groups of `openssl cmp -help`.
+//!
+//! This file is the only place in the tree where an option name is spelled. Everything else names an
+//! option as `Opt::X` and prints it with `Opt::X.name()` or `Display` (`-keep_alive`). One macro invocation
+//! produces both the `Opt` enum and the `OPTIONS` table, so the two cannot drift apart. The help texts
+//! are our own wording; only names and value placeholders follow OpenSSL.
+
+use std::fmt;
+
+/// What an option takes, as OpenSSL's option parser classifies it. The placeholder words are what
+/// `-help` prints after the option name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// No value.
+    Flag,
+    /// Any string (`val`).
+    Val,
+    /// A file to write (`outfile`); parsed like `val`.
+    Outfile,
+    /// A C `int`, negative allowed (`int`).
+    Int,
+    /// A C `int` that must not be negative (`nonneg`).
+    Nonneg,
+    /// A C `int` that must be positive (`+int`).
+    PosInt,
+    /// An `intmax_t` (`intmax`).
+    Intmax,
+}
+
+impl Kind {
+    /// The placeholder `-help` shows, or `None` for a flag.
+    pub fn placeholder(self) -> Option<&'static str> {
+        match self {
+            Kind::Flag => None,
+            Kind::Val => Some("val"),
+            Kind::Outfile => Some("outfile"),
+            Kind::Int => Some("int"),
+            Kind::Nonneg => Some("nonneg"),
+            Kind::PosInt => Some("+int"),
+            Kind::Intmax => Some("intmax"),
+        }
+    }
+
+    /// Whether the value is a number (checked while parsing).
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Kind::Int | Kind::Nonneg | Kind::PosInt | Kind::Intmax)
+    }
+}
+
+/// The help groups, in the order `-help` prints them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// The first lines (help, config, section, verbosity): no header.
+    General,
+    GenericMessage,
+    Enrollment,
+    EnrollmentRevocation,
+    Transfer,
+    ServerAuth,
+    ClientAuth,
+    CredentialsFormat,
+    Provider,
+    RandomState,
+    Tls,
+    ClientDebug,
+    MockServer,
+    Validation,
+}
+
+impl Group {
+    /// The header line `-help` prints before the group, exactly as OpenSSL 3.5 spells it.
+    pub fn header(self) -> Option<&'static str> {
+        Some(match self {
+            Group::General => return None,
+            Group::GenericMessage => "Generic message options:",
+            Group::Enrollment => "Certificate enrollment options:",
+            Group::EnrollmentRevocation => "Certificate enrollment and revocation options:",
+            Group::Transfer => "Message transfer options:",
+            Group::ServerAuth => "Server authentication options:",
+            Group::ClientAuth => "Client authentication options:",
+            Group::CredentialsFormat => "Credentials format options:",
+            Group::Provider => "Provider options:",
+            Group::RandomState => "Random state options:",
+            Group::Tls => "TLS connection options:",
+            Group::ClientDebug => "Client-side debugging options:",
+            Group::MockServer => "Mock server options:",
+            Group::Validation => "Validation options:",
+        })
+    }
+}
+
+/// The OpenSSL release whose `cmp` app first had the option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Since {
+    V3_0,
+    V3_2,
+    V3_3,
+    V3_4,
+    V3_5,
+}
+
+impl fmt::Display for Since {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Since::V3_0 => "3.0",
+            Since::V3_2 => "3.2",
+            Since::V3_3 => "3.3",
+            Since::V3_4 => "3.4",
+            Since::V3_5 => "3.5",
+        })
+    }
+}
+
+/// Everything known about one option.
+#[derive(Debug)]
+pub struct OptInfo {
+    pub opt: Opt,
+    /// The name without the leading dash, e.g. `keep_alive`.
+    pub name: &'static str,
+    pub kind: Kind,
+    pub group: Group,
+    /// One entry per help line; the first goes beside the name, the others are continuation lines.
+    pub help: &'static [&'static str],
+    pub since: Since,
+    /// The value may carry a secret: always for `-secret`/`-srv_secret`, and for the pass phrase options
+    /// when given as `pass:...`. Whoever logs or echoes a value must check this first.
+    pub secret: bool,
+}
+
+macro_rules! options {
+    ($( $variant:ident $name:literal $kind:ident $group:ident $since:ident $secret:literal
+        [ $($help:literal),+ $(,)? ] ; )*) => {
+        /// One variant per option of `openssl cmp`, in `-help` order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Opt { $( $variant, )* }
+
+        /// The table, indexed by `Opt as usize`.
+        pub static OPTIONS: &[OptInfo] = &[ $( OptInfo {
+            opt: Opt::$variant,
+            name: $name,
+            kind: Kind::$kind,
+            group: Group::$group,
+            help: &[ $($help),+ ],
+            since: Since::$since,
+            secret: $secret,
+        }, )* ];
+    };
+}
+
+options! {
+    Help "help" Flag General V3_0 false ["Print this list of options"];
+    Config "config" Val General V3_0 false
+        ["Config file to read option defaults from; \"\" = none. Default: env var OPENSSL_CONF"];
+    Section "section" Val General V3_0 false
+        ["Config file section(s) holding option defaults. \"\" = 'default'. Default 'cmp'"];
+    Verbosity "verbosity" Nonneg General V3_0 false
+        ["How much to log: 3=ERR, 4=WARN, 6=INFO, 7=DEBUG, 8=TRACE. Default 6 = INFO"];
+
+    Cmd "cmd" Val GenericMessage V3_0 false ["Kind of CMP request to send: ir/cr/kur/p10cr/rr/genm"];
+    Infotype "infotype" Val GenericMessage V3_0 false
+        ["Name of the InfoType to ask for in a genm, with dedicated handling",
+         "of 'caCerts' and 'rootCaCert'"];
+    Profile "profile" Val GenericMessage V3_3 false
+        ["Name of the certificate profile to put into the generalInfo of the PKIHeader"];
+    Geninfo "geninfo" Val GenericMessage V3_0 false
+        ["Comma-separated OID/value pairs to put into the generalInfo of the PKIHeader,",
+         "each <OID>:int:<n> or <OID>:str:<s>, for instance '1.2.3.4:int:56789, id-kp:str:name'"];
+    Template "template" Val GenericMessage V3_4 false
+        ["Where to store the certTemplate received in a genp of type certReqTemplate"];
+    Keyspec "keyspec" Val GenericMessage V3_4 false
+        ["Where to store any key specification received in a genp of type certReqTemplate"];
+
+    Newkey "newkey" Val Enrollment V3_0 false
+        ["Private or public key to certify. Default: the key of the CSR or of the client"];
+    Newkeypass "newkeypass" Val Enrollment V3_0 true ["Pass phrase source for the -newkey key"];
+    Centralkeygen "centralkeygen" Flag Enrollment V3_5 false
+        ["Have the server generate the new key pair instead of generating it locally"];
+    Newkeyout "newkeyout" Val Enrollment V3_5 false ["Where to store a centrally generated key, as PEM"];
+    Subject "subject" Val Enrollment V3_0 false
+        ["Subject DN to put into the certificate template of the request",
+         "For kur, the default is the subject of the -csr or of the reference cert (-oldcert);",
+         "for ir and cr this default applies only when no Subject Alt Names are given"];
+    Days "days" Nonneg Enrollment V3_0 false ["Validity period to ask for the new certificate, in days"];
+    Reqexts "reqexts" Val Enrollment V3_0 false
+        ["Config file section with the extensions to ask for in the request.",
+         "They add to or replace the extensions of a CSR given with -csr"];
+    Sans "sans" Val Enrollment V3_0 false
+        ["Subject Alt Names (IPADDR/DNS/URI) to ask for as (critical) request extension"];
+    SanNodefault "san_nodefault" Flag Enrollment V3_0 false
+        ["Do not copy the SANs of the reference certificate (see -oldcert)"];
+    Policies "policies" Val Enrollment V3_0 false
+        ["Config file section with the certificate policies extension to ask for"];
+    PolicyOids "policy_oids" Val Enrollment V3_0 false
+        ["Policy OID(s) to ask for in a certificate policies request extension"];
+    PolicyOidsCritical "policy_oids_critical" Flag Enrollment V3_0 false
+        ["Mark the policies extension built from -policy_oids as critical"];
+    Popo "popo" Int Enrollment V3_0 false
+        ["Proof-of-Possession method for ir/cr/kur, one of",
+         "-1 = NONE, 0 = RAVERIFIED, 1 = SIGNATURE (default), 2 = KEYENC"];
+    Csr "csr" Val Enrollment V3_0 false ["PKCS#10 CSR (PEM or DER) to send in p10cr or to take values from"];
+    OutTrusted "out_trusted" Val Enrollment V3_0 false
+        ["Trust anchors for checking newly enrolled certificates"];
+    ImplicitConfirm "implicit_confirm" Flag Enrollment V3_0 false
+        ["Ask the server to confirm newly enrolled certificates implicitly"];
+    DisableConfirm "disable_confirm" Flag Enrollment V3_0 false
+        ["Skip confirming newly enrolled certificates even without implicit",
+         "confirmation. WARNING: this does not conform to RFC 9810"];
+    Certout "certout" Val Enrollment V3_0 false ["Where to store the newly enrolled certificate"];
+    Chainout "chainout" Val Enrollment V3_0 false ["Where to store the chain of the newly enrolled certificate"];
+
+    Oldcert "oldcert" Val EnrollmentRevocation V3_0 false
+        ["Certificate to update in kur or to revoke in rr (default: -cert);",
+         "also the reference for subject DN and SANs (default: -cert).",
+         "Its issuer is the recipient unless -recipient, -srvcert or -issuer is given"];
+    Issuer "issuer" Val EnrollmentRevocation V3_0 false
+        ["Issuer DN to put into the certificate template of ir/cr/kur/rr;",
+         "also the recipient when neither -recipient nor -srvcert is given"];
+    Serial "serial" Val EnrollmentRevocation V3_2 false
+        ["Serial number of the certificate to revoke in a revocation request (rr)"];
+    Revreason "revreason" Int EnrollmentRevocation V3_0 false
+        ["Reason code to put into a revocation request (rr), one of",
+         "0..6, 8..10 (RFC5280, 5.3.1) or -1. Default -1 = no reason code"];
+
+    Server "server" Val Transfer V3_0 false
+        ["[http[s]://]address[:port][/path] of the CMP server. Default port 80 or 443.",
+         "address is a DNS name or an IP address; -path overrides the path"];
+    Proxy "proxy" Val Transfer V3_0 false
+        ["[http[s]://]address[:port][/path] of an HTTP(S) proxy; any path is ignored"];
+    NoProxy "no_proxy" Val Transfer V3_0 false
+        ["Addresses of servers to reach without the HTTP(S) proxy",
+         "Default: env var 'no_proxy', else 'NO_PROXY', else none"];
+    Recipient "recipient" Val Transfer V3_0 false
+        ["DN of the CA. Default: subject of -srvcert, -issuer, issuer of -oldcert or -cert"];
+    Path "path" Val Transfer V3_0 false
+        ["HTTP path (CMP alias) on the CMP server. Default: from -server, else \"/\""];
+    KeepAlive "keep_alive" Nonneg Transfer V3_0 false
+        ["Persistent HTTP connections: 0 = no, 1 = ask for them (default), 2 = insist"];
+    MsgTimeout "msg_timeout" Nonneg Transfer V3_0 false
+        ["Seconds allowed for each CMP message round trip, 0 for no limit"];
+    TotalTimeout "total_timeout" Nonneg Transfer V3_0 false
+        ["Seconds allowed for a whole transaction including polling. Default 0 = no limit"];
+
+    Trusted "trusted" Val ServerAuth V3_0 false
+        ["Trust anchors for checking signed CMP responses when",
+         "-srvcert is not given"];
+    Untrusted "untrusted" Val ServerAuth V3_0 false
+        ["Intermediate CA certs to build chains of CMP, TLS and enrolled certs"];
+    Srvcert "srvcert" Val ServerAuth V3_0 false
+        ["Server certificate to pin and trust directly for signed CMP responses"];
+    ExpectSender "expect_sender" Val ServerAuth V3_0 false
+        ["DN the responses must come from. Default: subject of -srvcert, if given"];
+    IgnoreKeyusage "ignore_keyusage" Flag ServerAuth V3_0 false
+        ["Do not require 'digitalSignature' key usage in the CMP signer certificate"];
+    UnprotectedErrors "unprotected_errors" Flag ServerAuth V3_0 false
+        ["Accept error messages and negative certificate responses (ip/cp/kup),",
+         "revocation responses (rp) and PKIConf without valid protection",
+         "WARNING: this allows behavior that does not conform to RFC 9810"];
+    NoCacheExtracerts "no_cache_extracerts" Flag ServerAuth V3_3 false
+        ["Do not keep the certificates of the extraCerts field of received messages"];
+    Srvcertout "srvcertout" Val ServerAuth V3_2 false
+        ["Where to store the server certificate validated for response protection"];
+    Extracertsout "extracertsout" Val ServerAuth V3_0 false
+        ["Where to store the certificates received in the extraCerts field"];
+    Cacertsout "cacertsout" Val ServerAuth V3_0 false
+        ["Where to store CA certs received in caPubs or in a genp of type caCerts"];
+    Oldwithold "oldwithold" Val ServerAuth V3_2 false
+        ["Root CA certificate to ask an update for in a genm of type rootCaCert"];
+    Newwithnew "newwithnew" Val ServerAuth V3_2 false
+        ["Where to store the NewWithNew cert of a genp of type rootCaKeyUpdate"];
+    Newwithold "newwithold" Val ServerAuth V3_2 false
+        ["Where to store the NewWithOld cert of a genp of type rootCaKeyUpdate"];
+    Oldwithnew "oldwithnew" Val ServerAuth V3_2 false
+        ["Where to store the OldWithNew cert of a genp of type rootCaKeyUpdate"];
+    Crlcert "crlcert" Val ServerAuth V3_4 false
+        ["Certificate whose CRL to ask for in a genm of type crlStatusList"];
+    Oldcrl "oldcrl" Val ServerAuth V3_4 false ["CRL to ask an update for in a genm of type crlStatusList"];
+    Crlout "crlout" Val ServerAuth V3_4 false ["Where to store the new CRL of a genp of type 'crls'"];
+
+    Ref "ref" Val ClientAuth V3_0 false ["Reference value to send as senderKID when no -cert is given"];
+    Secret "secret" Val ClientAuth V3_0 true
+        ["Password source for PBM protection of messages (preferred over signatures)"];
+    Cert "cert" Val ClientAuth V3_0 false
+        ["Client's CMP signer certificate; must match the -key argument",
+         "It is also the default reference for subject DN and SANs.",
+         "Any further certificates in the file are added to the untrusted certs"];
+    OwnTrusted "own_trusted" Val ClientAuth V3_0 false
+        ["Optional trust anchors for checking the chain of the own CMP signer cert"];
+    Key "key" Val ClientAuth V3_0 false ["CMP signer private key; not used when -secret is given"];
+    Keypass "keypass" Val ClientAuth V3_0 true
+        ["Pass phrase source for the client key (and for -cert and -oldcert)"];
+    Digest "digest" Val ClientAuth V3_0 false
+        ["Digest for message protection and POPO signatures. Default \"sha256\""];
+    Mac "mac" Val ClientAuth V3_0 false ["MAC algorithm for PBM-based message protection. Default \"hmac-sha1\""];
+    Extracerts "extracerts" Val ClientAuth V3_0 false
+        ["Certificates to add to the extraCerts field of outgoing messages.",
+         "Useful as the default chain of the CMP signer cert to send along"];
+    UnprotectedRequests "unprotected_requests" Flag ClientAuth V3_0 false
+        ["Send requests without CMP-level protection"];
+
+    Certform "certform" Val CredentialsFormat V3_0 false
+        ["Format (PEM or DER) for certificates written to files. Default PEM"];
+    Crlform "crlform" Val CredentialsFormat V3_4 false
+        ["Format (PEM or DER) for CRLs written to files. Default DER"];
+    Keyform "keyform" Val CredentialsFormat V3_0 false
+        ["Format of key input (ENGINE; any other value is ignored)"];
+    Otherpass "otherpass" Val CredentialsFormat V3_0 true
+        ["Pass phrase source that loading other parties' certificates may need"];
+    Engine "engine" Val CredentialsFormat V3_0 false
+        ["Use the crypto engine with this identifier, which may be a hardware device.",
+         "Engines can also be set up in the engine section of the OpenSSL config file."];
+
+    ProviderPath "provider-path" Val Provider V3_0 false
+        ["Where to load providers from (put it before any 'provider' option)"];
+    Provider "provider" Val Provider V3_0 false ["Provider to load (may be given more than once)"];
+    Provparam "provparam" Val Provider V3_5 false ["Set a key=value parameter of a provider"];
+    Propquery "propquery" Val Provider V3_0 false ["Property query to use when fetching algorithms"];
+
+    Rand "rand" Val RandomState V3_0 false ["File(s) to feed into the random number generator"];
+    Writerand "writerand" Outfile RandomState V3_0 false ["File to write random data to"];
+
+    TlsUsed "tls_used" Flag Tls V3_0 false ["Use TLS (even when no other TLS option is given)"];
+    TlsCert "tls_cert" Val Tls V3_0 false
+        ["Client's TLS certificate, optionally followed by its chain for the TLS server"];
+    TlsKey "tls_key" Val Tls V3_0 false ["Private key of the client's TLS certificate"];
+    TlsKeypass "tls_keypass" Val Tls V3_0 true
+        ["Pass phrase source for the client's TLS key (and TLS certificate)"];
+    TlsExtra "tls_extra" Val Tls V3_0 false ["Extra certificates to send to the TLS server in the handshake"];
+    TlsTrusted "tls_trusted" Val Tls V3_0 false
+        ["Trust anchors for checking the TLS server certificate;",
+         "giving it turns on hostname validation"];
+    TlsHost "tls_host" Val Tls V3_0 false
+        ["Address to check in TLS hostname validation instead of the -server one"];
+
+    Batch "batch" Flag ClientDebug V3_0 false ["Never prompt interactively, e.g., for a password"];
+    Repeat "repeat" PosInt ClientDebug V3_0 false ["Run the transaction this many times (at least 1). Default 1"];
+    Reqin "reqin" Val ClientDebug V3_0 false ["File(s) to read the CMP requests to send from, in order"];
+    ReqinNewTid "reqin_new_tid" Flag ClientDebug V3_0 false
+        ["Give the requests read with -reqin a fresh transactionID"];
+    Reqout "reqout" Val ClientDebug V3_0 false ["File(s) to write the CMP requests sent by the client to"];
+    ReqoutOnly "reqout_only" Val ClientDebug V3_3 false
+        ["Write the first CMP request to this file and stop without sending it"];
+    Rspin "rspin" Val ClientDebug V3_0 false
+        ["File(s) to read the CMP responses from instead of asking a server"];
+    Rspout "rspout" Val ClientDebug V3_0 false ["File(s) to write the CMP responses actually used to"];
+    UseMockSrv "use_mock_srv" Flag ClientDebug V3_0 false
+        ["Talk to the built-in mock server directly instead of over HTTP"];
+
+    Port "port" Val MockServer V3_0 false ["Run as HTTP mock server listening on this port"];
+    MaxMsgs "max_msgs" Nonneg MockServer V3_0 false
+        ["Stop the HTTP mock server after this many messages. Default: 0 = no limit"];
+    SrvRef "srv_ref" Val MockServer V3_0 false
+        ["Reference value the server sends as senderKID when no -srv_cert is given"];
+    SrvSecret "srv_secret" Val MockServer V3_0 true
+        ["Password source of the pre-shared secret used to authenticate the server"];
+    SrvCert "srv_cert" Val MockServer V3_0 false ["Certificate of the mock server"];
+    SrvKey "srv_key" Val MockServer V3_0 false ["Private key the mock server signs messages with"];
+    SrvKeypass "srv_keypass" Val MockServer V3_0 true
+        ["Pass phrase source for the server key (and server cert)"];
+    SrvTrusted "srv_trusted" Val MockServer V3_0 false ["Trust anchors for authenticating clients"];
+    SrvUntrusted "srv_untrusted" Val MockServer V3_0 false
+        ["Intermediate certs that may help to check CMP protection"];
+    RefCert "ref_cert" Val MockServer V3_2 false
+        ["Certificate expected in rr and as oldCertID in kur requests"];
+    RspCert "rsp_cert" Val MockServer V3_0 false ["Certificate the mock server hands out when enrolling"];
+    RspKey "rsp_key" Val MockServer V3_5 false
+        ["Private key of the certificate the mock server hands out;",
+         "also the key returned on central key generation"];
+    RspKeypass "rsp_keypass" Val MockServer V3_5 true
+        ["Pass phrase source for the response key (and certificate)"];
+    RspCrl "rsp_crl" Val MockServer V3_4 false ["CRL to return in a genp of type crls"];
+    RspExtracerts "rsp_extracerts" Val MockServer V3_0 false
+        ["Extra certificates to put into mock certification responses"];
+    RspCapubs "rsp_capubs" Val MockServer V3_0 false ["CA certificates to put into the mock ip response"];
+    RspNewwithnew "rsp_newwithnew" Val MockServer V3_2 false
+        ["New root CA certificate to return in a genp of type rootCaKeyUpdate"];
+    RspNewwithold "rsp_newwithold" Val MockServer V3_2 false
+        ["NewWithOld link certificate to return in a genp of type rootCaKeyUpdate"];
+    RspOldwithnew "rsp_oldwithnew" Val MockServer V3_2 false
+        ["OldWithNew link certificate to return in a genp of type rootCaKeyUpdate"];
+    PollCount "poll_count" Nonneg MockServer V3_0 false
+        ["How often the client has to poll before it gets the certificate"];
+    CheckAfter "check_after" Nonneg MockServer V3_0 false
+        ["checkAfter value (seconds to wait) to put into poll responses"];
+    GrantImplicitconf "grant_implicitconf" Flag MockServer V3_0 false
+        ["Grant implicit confirmation of the newly enrolled certificate"];
+    Pkistatus "pkistatus" Nonneg MockServer V3_0 false
+        ["PKIStatus to put into the server response, one of 0..6"];
+    Failure "failure" Nonneg MockServer V3_0 false
+        ["Number of one failure info bit to set in the server response, 0..26"];
+    Failurebits "failurebits" Nonneg MockServer V3_0 false
+        ["Failure info bits to set in the server response, as a number 0..2^27 - 1"];
+    Statusstring "statusstring" Val MockServer V3_0 false ["Status string to put into the server response"];
+    SendError "send_error" Flag MockServer V3_0 false ["Make the server answer with an error message"];
+    SendUnprotected "send_unprotected" Flag MockServer V3_0 false
+        ["Send responses without CMP-level protection"];
+    SendUnprotErr "send_unprot_err" Flag MockServer V3_0 false
+        ["For negative outcomes, let the server send error messages, certificate",
+         "responses (ip/cp/kup) and revocation responses (rp) unprotected.",
+         "WARNING: this does not conform to RFC 9810"];
+    AcceptUnprotected "accept_unprotected" Flag MockServer V3_0 false
+        ["Accept requests without valid protection"];
+    AcceptUnprotErr "accept_unprot_err" Flag MockServer V3_0 false
+        ["Accept error messages from the client without protection"];
+    AcceptRaverified "accept_raverified" Flag MockServer V3_0 false
+        ["Accept RAVERIFIED as proof-of-possession (POPO)"];
+
+    Policy "policy" Val Validation V3_0 false ["add a policy to the set of acceptable policies"];
+    Purpose "purpose" Val Validation V3_0 false ["purpose the certificate chain must serve"];
+    VerifyName "verify_name" Val Validation V3_0 false ["named set of verification parameters"];
+    VerifyDepth "verify_depth" Int Validation V3_0 false ["maximum chain depth"];
+    AuthLevel "auth_level" Int Validation V3_0 false ["security level required of the chain"];
+    Attime "attime" Intmax Validation V3_0 false ["time to verify at, in seconds since the epoch"];
+    VerifyHostname "verify_hostname" Val Validation V3_0 false ["hostname the peer must match"];
+    VerifyEmail "verify_email" Val Validation V3_0 false ["email address the peer must match"];
+    VerifyIp "verify_ip" Val Validation V3_0 false ["IP address the peer must match"];
+    IgnoreCritical "ignore_critical" Flag Validation V3_0 false ["accept unknown critical extensions"];
+    IssuerChecks "issuer_checks" Flag Validation V3_0 false ["(deprecated)"];
+    CrlCheck "crl_check" Flag Validation V3_0 false ["check the revocation status of the leaf certificate"];
+    CrlCheckAll "crl_check_all" Flag Validation V3_0 false ["check the revocation status of the whole chain"];
+    PolicyCheck "policy_check" Flag Validation V3_0 false ["do RFC 5280 policy processing"];
+    ExplicitPolicy "explicit_policy" Flag Validation V3_0 false ["set require-explicit-policy"];
+    InhibitAny "inhibit_any" Flag Validation V3_0 false ["set inhibit-any-policy"];
+    InhibitMap "inhibit_map" Flag Validation V3_0 false ["set inhibit-policy-mapping"];
+    X509Strict "x509_strict" Flag Validation V3_0 false ["no work-arounds for non-conforming certificates"];
+    ExtendedCrl "extended_crl" Flag Validation V3_0 false ["turn on extended CRL features"];
+    UseDeltas "use_deltas" Flag Validation V3_0 false ["use delta CRLs as well"];
+    PolicyPrint "policy_print" Flag Validation V3_0 false ["print diagnostics of policy processing"];
+    CheckSsSig "check_ss_sig" Flag Validation V3_0 false ["check the self-signatures of root CAs"];
+    TrustedFirst "trusted_first" Flag Validation V3_0 false ["look in the trust store first (default)"];
+    SuiteB128Only "suiteB_128_only" Flag Validation V3_0 false ["Suite B 128-bit-only mode"];
+    SuiteB128 "suiteB_128" Flag Validation V3_0 false ["Suite B 128-bit mode, 192-bit algorithms allowed"];
+    SuiteB192 "suiteB_192" Flag Validation V3_0 false ["Suite B 192-bit-only mode"];
+    PartialChain "partial_chain" Flag Validation V3_0 false
+        ["accept chains ending at an intermediate CA of the trust store"];
+    NoAltChains "no_alt_chains" Flag Validation V3_0 false ["(deprecated)"];
+    NoCheckTime "no_check_time" Flag Validation V3_0 false ["do not check validity periods"];
+    AllowProxyCerts "allow_proxy_certs" Flag Validation V3_0 false ["accept proxy certificates"];
+}
+
+impl Opt {
+    pub fn info(self) -> &'static OptInfo {
+        // The table is generated together with the enum, in the same order.
+        &OPTIONS[self as usize]
+    }
+    /// The name without the dash, as used in the config file (`keep_alive`).
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+    pub fn kind(self) -> Kind {
+        self.info().kind
+    }
+    pub fn group(self) -> Group {
+        self.info().group
+    }
+    pub fn since(self) -> Since {
+        self.info().since
+    }
+    /// See [`OptInfo::secret`].
+    pub fn is_secret(self) -> bool {
+        self.info().secret
+    }
+    /// Look an option up by its name without dash; `h` is not an alias here (see the parser).
+    pub fn from_name(name: &str) -> Option<Opt> {
+        OPTIONS.iter().find(|o| o.name == name).map(|o| o.opt)
+    }
+    /// All options in table order.
+    pub fn all() -> impl Iterator<Item = Opt> {
+        OPTIONS.iter().map(|o| o.opt)
+    }
+}
+
+/// Prints the option as typed on the command line: `-keep_alive`.
+impl fmt::Display for Opt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "-{}", self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_matches_enum() {
+        assert_eq!(OPTIONS.len(), 157);
+        for (i, o) in OPTIONS.iter().enumerate() {
+            assert_eq!(o.opt as usize, i, "{}", o.name);
+        }
+        assert_eq!(Opt::KeepAlive.to_string(), "-keep_alive");
+        assert_eq!(Opt::from_name("provider-path"), Some(Opt::ProviderPath));
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(
+            OPTIONS.iter().filter(|o| o.since == Since::V3_0).count(),
+            132
+        );
+        let secrets: Vec<_> = OPTIONS
+            .iter()
+            .filter(|o| o.secret)
+            .map(|o| o.name)
+            .collect();
+        assert_eq!(
+            secrets,
+            [
+                "newkeypass",
+                "secret",
+                "keypass",
+                "otherpass",
+                "tls_keypass",
+                "srv_secret",
+                "srv_keypass",
+                "rsp_keypass"
+            ]
+        );
+    }
+}
