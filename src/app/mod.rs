@@ -1,0 +1,136 @@
+//! The phases of one invocation: parse options, build the context, run the transaction (or the mock
+//! server), write the results, and map the outcome to an exit status. Errors are printed here, once.
+//!
+//! The order of the checks follows `openssl cmp`'s main program, so that an invocation with several
+//! problems reports the same first problem as OpenSSL does.
+
+use std::ffi::OsString;
+
+use crate::error::Error;
+use crate::log::{self, Level, Side};
+use crate::opts::{self, Opt, Parsed, RawOpts};
+use crate::Result;
+
+/// Run one `rcmp` invocation (`args` includes the program name) and return the process exit status
+/// (0 success, 1 failure).
+pub fn run(args: Vec<OsString>) -> u8 {
+    let args: Vec<OsString> = args.into_iter().skip(1).collect();
+    let outcome = match opts::parse(&args) {
+        Ok(Parsed::Help { text, status }) => {
+            log::raw_stderr(&text);
+            return status;
+        }
+        Ok(Parsed::Run(raw)) => execute(&raw),
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(()) => 0,
+        Err(e) => {
+            report(&e);
+            1
+        }
+    }
+}
+
+/// Print an error the way OpenSSL prints its kind of error.
+fn report(e: &Error) {
+    match e {
+        Error::Usage(msg) => log::raw_stderr(&format!("cmp: {msg}\ncmp: Use -help for summary.\n")),
+        Error::BadValue(msg) => {
+            log::log(Side::Client, Level::Err, format_args!("{msg}"));
+            log::raw_stderr("cmp: Use -help for summary.\n");
+        }
+        Error::Cmp { msg, hint } => {
+            log::log(Side::Client, Level::Err, format_args!("{msg}"));
+            if let Some(h) = hint {
+                log::raw_stderr(&format!("hint: {h}\n"));
+            }
+        }
+    }
+}
+
+/// Whether any of the TLS client options is given.
+fn any_tls_option(raw: &RawOpts) -> bool {
+    [
+        Opt::TlsCert,
+        Opt::TlsKey,
+        Opt::TlsKeypass,
+        Opt::TlsExtra,
+        Opt::TlsTrusted,
+        Opt::TlsHost,
+    ]
+    .iter()
+    .any(|o| raw.is_set(*o))
+}
+
+/// The cross-option checks `openssl cmp` makes before deciding between client and server.
+fn check_roles(raw: &RawOpts) -> Result<()> {
+    if !any_tls_option(raw) {
+        if raw.flag(Opt::TlsUsed) {
+            crate::warn!("-tls_used is active without any other TLS options");
+        }
+    } else if !raw.flag(Opt::TlsUsed)
+        && !raw
+            .str(Opt::Server)
+            .is_some_and(|s| s.starts_with("https:"))
+    {
+        crate::warn!("ignoring TLS options(s) since -tls_used is not active");
+    }
+    if raw.is_set(Opt::Port) {
+        if raw.flag(Opt::TlsUsed) {
+            return Err(cmp_err!("-tls_used option not supported with -port option"));
+        }
+        if raw.is_set(Opt::Server) || raw.flag(Opt::UseMockSrv) {
+            return Err(cmp_err!(
+                "The -port option excludes -server and -use_mock_srv"
+            ));
+        }
+        if raw.is_set(Opt::Reqin) || raw.is_set(Opt::Reqout) {
+            return Err(cmp_err!(
+                "The -port option does not support -reqin and -reqout"
+            ));
+        }
+        if raw.is_set(Opt::Rspin) || raw.is_set(Opt::Rspout) {
+            return Err(cmp_err!(
+                "The -port option does not support -rspin and -rspout"
+            ));
+        }
+    }
+    if raw.is_set(Opt::Server) && raw.flag(Opt::UseMockSrv) {
+        return Err(cmp_err!(
+            "cannot use both -server and -use_mock_srv options"
+        ));
+    }
+    Ok(())
+}
+
+/// Everything after option parsing.
+fn execute(raw: &RawOpts) -> Result<()> {
+    check_roles(raw)?;
+    refuse_unsupported(raw)?;
+    if raw.is_set(Opt::Port) && !raw.is_set(Opt::ReqoutOnly) {
+        return Err(cmp_err!("the mock server (-port) is not implemented yet"));
+    }
+    Err(cmp_err!(
+        "CMP client transactions (-cmd {}) are not implemented yet",
+        raw.str(Opt::Cmd).unwrap_or("")
+    ))
+}
+
+/// Options that parse but whose behaviour is not built yet: refuse them by name rather than ignore
+/// them, so a script never silently gets less than it asked for.
+fn refuse_unsupported(raw: &RawOpts) -> Result<()> {
+    const NOT_YET: &[Opt] = &[
+        Opt::Engine,
+        Opt::Provider,
+        Opt::ProviderPath,
+        Opt::Provparam,
+        Opt::Propquery,
+    ];
+    for o in NOT_YET {
+        if raw.is_set(*o) {
+            return Err(cmp_err!("option {} is not supported yet by rcmp", o));
+        }
+    }
+    Ok(())
+}
