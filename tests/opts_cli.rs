@@ -451,6 +451,10 @@ fn config_verbosity_and_ignored_names() {
     assert_eq!(o.sections(), ["v"]);
     let o = run_with(&f, &["-section", "v", "-verbosity", "7"]);
     assert_eq!(o.verbosity(), 7);
+    // Without a configured level the prescanned one stays.
+    let o = run_with(&f, &["-verbosity", "4", "-section", "", "-cmd", "ir"]);
+    assert_eq!(o.verbosity(), 4);
+    assert_eq!(run(&["-cmd", "ir"]).verbosity(), 6);
 }
 
 /// Debian's own openssl.cnf with its CMP sections, the classic `-section insta,kur` use.
