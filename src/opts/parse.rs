@@ -354,6 +354,33 @@ mod tests {
         assert_eq!(strtol("0x10", false).rest, "x10");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_int_in_any_base_parses(n in proptest::num::i32::ANY, pad in 0usize..3) {
+            let blanks = " ".repeat(pad);
+            let sign = if n < 0 { "-" } else { "" };
+            let m = (n as i64).unsigned_abs();
+            for text in [format!("{blanks}{n}"), format!("{blanks}{sign}0x{m:x}"), format!("{blanks}{sign}0{m:o}")] {
+                proptest::prop_assert_eq!(parse_number(Opt::Popo, &text).ok(), Some(n as i64), "{}", text);
+            }
+            let nonneg = parse_number(Opt::Days, &n.to_string());
+            if n < 0 {
+                proptest::prop_assert_eq!(
+                    nonneg.unwrap_err().to_string(),
+                    format!("Negative number \"{n}\" for option -days")
+                );
+            } else {
+                proptest::prop_assert_eq!(nonneg.ok(), Some(n as i64));
+            }
+        }
+
+        #[test]
+        fn trailing_junk_is_rejected(n in 0i32..1000, junk in "[g-z ]{1,3}") {
+            let text = format!("{n}{junk}");
+            proptest::prop_assert!(parse_number(Opt::Days, &text).is_err());
+        }
+    }
+
     #[test]
     fn numbers() {
         assert_eq!(parse_number(Opt::Days, "0x10").ok(), Some(16));
