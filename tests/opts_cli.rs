@@ -501,3 +501,25 @@ fn debian_openssl_cnf_insta_kur() {
     assert_eq!(o.str(Opt::Cert), Some("insta.cert.pem"));
     assert_eq!(o.str(Opt::Key), Some("insta.priv.pem"));
 }
+
+#[test]
+fn secrets_stay_out_of_debug_output() {
+    let o = run(&[
+        "-secret",
+        "pass:topsecret",
+        "-srv_keypass",
+        "pass:hush",
+        "-ref",
+        "visible",
+    ]);
+    let shown = format!("{o:?}");
+    assert!(
+        !shown.contains("topsecret") && !shown.contains("hush"),
+        "{shown}"
+    );
+    assert!(shown.contains("visible"), "{shown}");
+    assert_eq!(o.str(Opt::Secret), Some("pass:topsecret"));
+    assert!(Opt::Secret.is_secret() && !Opt::Ref.is_secret());
+    let empty = RawOpts::default();
+    assert_eq!(empty.str(Opt::Cmd), None);
+}
