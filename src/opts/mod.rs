@@ -16,6 +16,7 @@ mod help;
 mod parse;
 mod table;
 
+pub use config::DEFAULT_CONFIG_FILE;
 pub use help::{help_text, help_text_for};
 pub use table::{Group, Kind, Opt, OptInfo, Since, OPTIONS};
 
