@@ -48,8 +48,8 @@ impl Conf {
         Ok(p.conf)
     }
 
-    /// The value of `name` in `section`, else in the default section (NCONF's lookup). For section `ENV`
-    /// the environment is consulted between the two.
+    /// The value of `name` in `section`, else in the default section (NCONF's lookup). The environment
+    /// is consulted only while reading, for `$ENV::NAME`, not here.
     pub fn get(&self, section: &str, name: &str) -> Option<&str> {
         if let Some(v) = self.get_in(section, name) {
             return Some(v);
@@ -176,6 +176,12 @@ impl Parser {
         let mut lines = text.split(|&c| c == b'\n').peekable();
         while let Some(raw) = lines.next() {
             if lines.peek().is_none() && raw.is_empty() {
+                // The file ended with a newline; a line continued into end of file still counts.
+                if !buf.is_empty() {
+                    let logical = std::mem::take(&mut buf);
+                    self.line(&logical, depth, in_dir)
+                        .map_err(|e| located(e, lineno, origin))?;
+                }
                 break;
             }
             lineno += 1;
@@ -197,13 +203,8 @@ impl Parser {
                 }
             }
             let logical = std::mem::take(&mut buf);
-            self.line(&logical, origin, depth, in_dir)
-                .map_err(|e| match e {
-                    LineError::Msg(m) => Error::cmp(format!(
-                        "Error on line {lineno} of config file \"{origin}\": {m}"
-                    )),
-                    LineError::Err(e) => e,
-                })?;
+            self.line(&logical, depth, in_dir)
+                .map_err(|e| located(e, lineno, origin))?;
         }
         Ok(())
     }
@@ -211,7 +212,6 @@ impl Parser {
     fn line(
         &mut self,
         raw: &[u8],
-        origin: &str,
         depth: usize,
         in_dir: bool,
     ) -> std::result::Result<(), LineError> {
@@ -289,7 +289,6 @@ impl Parser {
         let name = lossy(&b[pname..end]);
         let start = eat_ws(&b, p + 1);
         let value = self.str_copy(Some(&psection), trim_ws(&b[start..]))?;
-        let _ = origin;
         self.conf.add(&psection, name, value);
         Ok(())
     }
@@ -455,6 +454,16 @@ impl Parser {
             }
         }
         Ok(lossy(&out))
+    }
+}
+
+/// Name the file and line of a failed line, as OpenSSL's `Error on line N of config file "F"` does.
+fn located(e: LineError, lineno: usize, origin: &str) -> Error {
+    match e {
+        LineError::Msg(m) => Error::cmp(format!(
+            "Error on line {lineno} of config file \"{origin}\": {m}"
+        )),
+        LineError::Err(e) => e,
     }
 }
 

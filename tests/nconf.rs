@@ -254,3 +254,12 @@ fn debian_openssl_cnf_cmp_sections() {
     );
     assert_eq!(c.get("insta", "cmd"), Some("ir"));
 }
+
+#[test]
+fn continuation_into_end_of_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("eof.cnf");
+    std::fs::write(&f, "a = 1\nb = x\\\n").expect("write");
+    let c = compare_with_openssl(&f.display().to_string());
+    assert_eq!(c.get("default", "b"), Some("x"));
+}

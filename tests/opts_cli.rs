@@ -451,6 +451,10 @@ fn config_verbosity_and_ignored_names() {
     assert_eq!(o.sections(), ["v"]);
     let o = run_with(&f, &["-section", "v", "-verbosity", "7"]);
     assert_eq!(o.verbosity(), 7);
+    // Without a configured level the prescanned one stays.
+    let o = run_with(&f, &["-verbosity", "4", "-section", "", "-cmd", "ir"]);
+    assert_eq!(o.verbosity(), 4);
+    assert_eq!(run(&["-cmd", "ir"]).verbosity(), 6);
 }
 
 /// Debian's own openssl.cnf with its CMP sections, the classic `-section insta,kur` use.
@@ -496,4 +500,26 @@ fn debian_openssl_cnf_insta_kur() {
     assert_eq!(o.str(Opt::Secret), None);
     assert_eq!(o.str(Opt::Cert), Some("insta.cert.pem"));
     assert_eq!(o.str(Opt::Key), Some("insta.priv.pem"));
+}
+
+#[test]
+fn secrets_stay_out_of_debug_output() {
+    let o = run(&[
+        "-secret",
+        "pass:topsecret",
+        "-srv_keypass",
+        "pass:hush",
+        "-ref",
+        "visible",
+    ]);
+    let shown = format!("{o:?}");
+    assert!(
+        !shown.contains("topsecret") && !shown.contains("hush"),
+        "{shown}"
+    );
+    assert!(shown.contains("visible"), "{shown}");
+    assert_eq!(o.str(Opt::Secret), Some("pass:topsecret"));
+    assert!(Opt::Secret.is_secret() && !Opt::Ref.is_secret());
+    let empty = RawOpts::default();
+    assert_eq!(empty.str(Opt::Cmd), None);
 }

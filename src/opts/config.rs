@@ -24,12 +24,13 @@ pub(super) fn apply(opts: &mut RawOpts, explicit: Option<&str>, section_arg: &st
             Err(_) => (DEFAULT_CONFIG_FILE.to_string(), true),
         },
     };
-    let sections = split_sections(section_arg);
-    opts.sections = sections.clone();
     if file.is_empty() || (is_default && !std::path::Path::new(&file).exists()) {
+        opts.sections = split_sections(section_arg, false);
         return Ok(());
     }
     crate::info!("using section(s) '{section_arg}' of OpenSSL configuration file '{file}'");
+    let sections = split_sections(section_arg, true);
+    opts.sections = sections.clone();
     let conf = Conf::load(&file)?;
     if section_arg == "cmp" {
         if !conf.has_section("cmp") {
@@ -59,16 +60,19 @@ pub(super) fn apply(opts: &mut RawOpts, explicit: Option<&str>, section_arg: &st
 }
 
 /// Split a `-section` argument at commas and whitespace, dropping empty items, as OpenSSL does.
-pub(super) fn split_sections(arg: &str) -> Vec<String> {
+/// OpenSSL warns about an over-long name each time it looks a name up; we warn once (if `warn`).
+pub(super) fn split_sections(arg: &str, warn: bool) -> Vec<String> {
     let items: Vec<String> = arg
         .split(|c: char| c == ',' || c.is_ascii_whitespace())
         .filter(|s| !s.is_empty())
         .map(|s| {
             if s.len() > SECTION_NAME_MAX {
                 let cut: String = s.chars().take(SECTION_NAME_MAX).collect();
-                crate::warn!(
-                    "Using only first {SECTION_NAME_MAX} characters of section name starting with \"{cut}\""
+                if warn {
+                    crate::warn!(
+                    "using only first {SECTION_NAME_MAX} characters of section name starting with \"{cut}\""
                 );
+                }
                 cut
             } else {
                 s.to_string()
@@ -163,8 +167,8 @@ mod tests {
 
     #[test]
     fn sections_split() {
-        assert_eq!(split_sections("a,b c"), ["a", "b", "c"]);
-        assert_eq!(split_sections(",a,,b,"), ["a", "b"]);
-        assert_eq!(split_sections(" "), [""]);
+        assert_eq!(split_sections("a,b c", false), ["a", "b", "c"]);
+        assert_eq!(split_sections(",a,,b,", false), ["a", "b"]);
+        assert_eq!(split_sections(" ", false), [""]);
     }
 }

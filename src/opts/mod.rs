@@ -16,6 +16,7 @@ mod help;
 mod parse;
 mod table;
 
+pub use config::DEFAULT_CONFIG_FILE;
 pub use help::{help_text, help_text_for};
 pub use table::{Group, Kind, Opt, OptInfo, Since, OPTIONS};
 
@@ -75,7 +76,6 @@ struct Setting {
 /// the option to unset, for every string option except the provider, random-state and validation options,
 /// which keep the empty string (their own handlers judge it). An empty or non-numeric config value of a
 /// number or flag option is ignored, leaving the default.
-#[derive(Debug, Default)]
 pub struct RawOpts {
     current: Vec<Option<Setting>>,
     /// Every value given, in the order applied (config first, then the command line), for options that
@@ -87,13 +87,39 @@ pub struct RawOpts {
     verbosity: u8,
 }
 
-impl RawOpts {
-    fn new() -> Self {
+impl Default for RawOpts {
+    /// No option set, no config file, default verbosity.
+    fn default() -> Self {
         RawOpts {
             current: vec![None; OPTIONS.len()],
+            history: Vec::new(),
+            conf: None,
+            config_file: None,
+            sections: Vec::new(),
             verbosity: crate::log::Level::Info as u8,
-            ..Default::default()
         }
+    }
+}
+
+/// Lists the options set; values of options that may carry secrets are not shown.
+impl fmt::Debug for RawOpts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut m = f.debug_map();
+        for (opt, value, source) in self.iter() {
+            let shown = if opt.is_secret() {
+                "<not shown>".to_string()
+            } else {
+                format!("{value:?}")
+            };
+            m.entry(&opt.to_string(), &format_args!("{shown} from {source}"));
+        }
+        m.finish()
+    }
+}
+
+impl RawOpts {
+    fn new() -> Self {
+        Self::default()
     }
 
     fn set(&mut self, opt: Opt, value: Value, source: Source) {

@@ -38,6 +38,9 @@ pub(super) fn parse(args: &[OsString]) -> Result<Parsed> {
 
     let mut opts = RawOpts::new();
     let pre = prescan(&argv)?;
+    // Until a -verbosity is seen, OpenSSL logs at its default level (which also undoes any level left
+    // by an earlier invocation in this process).
+    opts.verbosity = set_verbosity(pre.verbosity.unwrap_or(log::Level::Info as i64))?;
     config::apply(&mut opts, pre.config.as_deref(), &pre.section)?;
     match parse_argv(&argv, &mut opts)? {
         Flow::Help => Ok(Parsed::Help {
@@ -51,6 +54,7 @@ pub(super) fn parse(args: &[OsString]) -> Result<Parsed> {
 struct Prescan {
     config: Option<String>,
     section: String,
+    verbosity: Option<i64>,
 }
 
 /// OpenSSL looks at `-config`, `-section` and `-verbosity` before reading the config file. It does so by
@@ -59,6 +63,7 @@ struct Prescan {
 fn prescan(argv: &[String]) -> Result<Prescan> {
     let mut config = None;
     let mut section = None;
+    let mut verbosity = None;
     let mut i = 0;
     while i + 1 < argv.len() {
         if let Some(name) = argv[i].strip_prefix('-') {
@@ -70,7 +75,9 @@ fn prescan(argv: &[String]) -> Result<Prescan> {
                 section = Some(argv[i].clone());
             } else if name == Opt::Verbosity.name() {
                 i += 1;
-                set_verbosity(atoi(&argv[i]))?;
+                let v = atoi(&argv[i]);
+                set_verbosity(v)?;
+                verbosity = Some(v);
             }
         }
         i += 1;
@@ -80,7 +87,11 @@ fn prescan(argv: &[String]) -> Result<Prescan> {
         _ if section.is_some() => "default".to_string(),
         _ => "cmp".to_string(),
     };
-    Ok(Prescan { config, section })
+    Ok(Prescan {
+        config,
+        section,
+        verbosity,
+    })
 }
 
 /// The range check OpenSSL applies whenever the verbosity is set; this error comes without usage hint
@@ -341,6 +352,33 @@ mod tests {
         assert_eq!(strtol("-9223372036854775808", true).value, i64::MIN);
         assert!(!strtol("-9223372036854775808", true).overflow);
         assert_eq!(strtol("0x10", false).rest, "x10");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_int_in_any_base_parses(n in proptest::num::i32::ANY, pad in 0usize..3) {
+            let blanks = " ".repeat(pad);
+            let sign = if n < 0 { "-" } else { "" };
+            let m = (n as i64).unsigned_abs();
+            for text in [format!("{blanks}{n}"), format!("{blanks}{sign}0x{m:x}"), format!("{blanks}{sign}0{m:o}")] {
+                proptest::prop_assert_eq!(parse_number(Opt::Popo, &text).ok(), Some(n as i64), "{}", text);
+            }
+            let nonneg = parse_number(Opt::Days, &n.to_string());
+            if n < 0 {
+                proptest::prop_assert_eq!(
+                    nonneg.unwrap_err().to_string(),
+                    format!("Negative number \"{n}\" for option -days")
+                );
+            } else {
+                proptest::prop_assert_eq!(nonneg.ok(), Some(n as i64));
+            }
+        }
+
+        #[test]
+        fn trailing_junk_is_rejected(n in 0i32..1000, junk in "[g-z ]{1,3}") {
+            let text = format!("{n}{junk}");
+            proptest::prop_assert!(parse_number(Opt::Days, &text).is_err());
+        }
     }
 
     #[test]
