@@ -195,7 +195,8 @@ fn take_value(opts: &mut RawOpts, opt: Opt, val: String) -> Result<()> {
         opts.set(opt, Value::Int(n), Source::CommandLine);
         return Ok(());
     }
-    if keeps_empty(opt) {
+    // -config and -section were acted on by the prescan; OpenSSL's main parse skips them silently.
+    if keeps_empty(opt) || matches!(opt, Opt::Config | Opt::Section) {
         opts.set(opt, Value::Str(val), Source::CommandLine);
         return Ok(());
     }
