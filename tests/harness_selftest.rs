@@ -139,3 +139,68 @@ fn rcmp_binary_runs() {
     let out = run(&mut rcmp());
     assert!(out.status.code().is_some(), "{}", describe(&rcmp(), &out));
 }
+
+/// OpenSSL 3.5 through the shared tools folder, as client and as mock server on the `latest` corpus.
+#[test]
+fn openssl35_client_enrolls_from_openssl35_mock_server() {
+    let srv = MockServer::start_openssl35("latest", &[]);
+    let certout = srv.out_dir().join("enrolled35.pem");
+    let mut cmd = openssl35();
+    cmd.current_dir(srv.dir())
+        .args(["cmp", "-config", "test.cnf", "-section", "Mock enrollment"]);
+    cmd.args([
+        "-server",
+        &srv.server_arg(),
+        "-no_proxy",
+        "127.0.0.1",
+        "-proxy",
+        "",
+    ]);
+    cmd.args([
+        "-cmd",
+        "ir",
+        "-newkey",
+        "new.key",
+        "-newkeypass",
+        "pass:",
+        "-out_trusted",
+        "root.crt",
+    ]);
+    cmd.arg("-certout").arg(&certout);
+    let out = run(&mut cmd);
+    assert!(
+        out.status.success(),
+        "enrollment failed\n{}\n{}",
+        describe(&cmd, &out),
+        srv.logs()
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // 3.5's wording (3.0 says "enrolled"): proves the 3.5 binary really ran.
+    assert!(
+        stdout.contains("newly enrolled certificate(s), saving to file"),
+        "{}",
+        describe(&cmd, &out)
+    );
+    let pem = std::fs::read_to_string(&certout).unwrap_or_default();
+    assert!(
+        pem.starts_with("-----BEGIN CERTIFICATE-----"),
+        "no certificate in {}",
+        certout.display()
+    );
+}
+
+/// A "server" that exits without an ACCEPT line makes the test fail loudly, quickly, with its output.
+#[test]
+fn server_without_accept_line_fails_loudly() {
+    let res = std::panic::catch_unwind(|| {
+        let mut sh = std::process::Command::new("sh");
+        sh.args(["-c", "echo starting; echo oops >&2; exit 1", "fake-server"]);
+        MockServer::start(sh, "30", &[])
+    });
+    let msg = match res {
+        Ok(_) => panic!("a server without ACCEPT line was accepted"),
+        Err(e) => e.downcast_ref::<String>().cloned().unwrap_or_default(),
+    };
+    assert!(msg.contains("no `ACCEPT host:port PID=n` line"), "{msg}");
+    assert!(msg.contains("starting") && msg.contains("oops"), "{msg}");
+}
