@@ -374,9 +374,12 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 }
 
 fn hash_alg_der(d: Digest) -> Vec<u8> {
-    // OpenSSL leaves the parameters of SHA-2/SHA-3 AlgorithmIdentifiers absent inside PSS parameters.
+    // OpenSSL writes NULL parameters for the hash AlgorithmIdentifiers inside PSS parameters.
     let oid = d.oid();
-    tlv(0x30, &tlv(0x06, oid.as_bytes()))
+    tlv(
+        0x30,
+        &[tlv(0x06, oid.as_bytes()), DER_NULL.to_vec()].concat(),
+    )
 }
 
 /// RSASSA-PSS-params with hash = MGF1 hash = `d`, salt length = digest length, trailer field default.
