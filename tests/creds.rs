@@ -547,3 +547,56 @@ fn pass_phrase_sources() {
         }
     }
 }
+
+#[test]
+fn other_encryptions_and_layouts() {
+    let dir = fixtures();
+    let p256 = creds::load_cert(&s(&dir.join("p256.crt")), None, "c").expect("cert");
+    for f in ["p256.pbes1.pem", "p256.pbes2sha512.pem", "p256.combo.pem"] {
+        let k = creds::load_key(&s(&dir.join(f)), Some(&pass12345()), "key")
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(k.matches_cert(&p256), "{f}");
+    }
+    let des3 = creds::load_key(&s(&dir.join("rsa2048.des3.pem")), Some(&pass12345()), "key")
+        .expect("des3");
+    assert!(des3
+        .matches_cert(&creds::load_cert(&s(&dir.join("rsa2048.crt")), None, "c").expect("cert")));
+    let e = creds::load_key(
+        &s(&dir.join("rsa2048.des3.pem")),
+        Some(&Secret::new("no")),
+        "key",
+    );
+    assert!(e.is_err());
+    // certs and key from the same file, text around them skipped
+    let certs = creds::load_certs(&s(&dir.join("p256.combo.pem")), None, "c").expect("combo certs");
+    assert_eq!(certs, vec![p256.clone()]);
+    // an empty PKCS#12 pass phrase is what OpenSSL tries when none is given
+    let k = creds::load_key(&s(&dir.join("p256.nopass.p12")), None, "key").expect("nopass p12");
+    assert!(k.matches_cert(&p256));
+    // wrong key for a cert
+    let rsa = creds::load_key(&s(&dir.join("rsa2048.pkcs8.pem")), None, "k").expect("k");
+    assert!(!rsa.matches_cert(&p256));
+}
+
+#[test]
+fn ml_dsa_keys() {
+    let dir = fixtures();
+    let key = creds::load_key(&s(&dir.join("mldsa44.pkcs8.pem")), None, "key").expect("ML-DSA key");
+    assert!(matches!(key.key_type(), KeyType::MlDsa(_)));
+    let cert = creds::load_cert(&s(&dir.join("mldsa44.crt")), None, "c").expect("cert");
+    assert!(key.matches_cert(&cert));
+    assert!(
+        cert.verify_issued_by(&cert).is_ok(),
+        "OpenSSL 3.5's ML-DSA self-signature"
+    );
+    let sig = key.sign(Digest::Sha256, b"msg").expect("sign");
+    let alg = key.signature_algorithm(Digest::Sha256).expect("alg");
+    assert_eq!(alg.oid, cert.signature_algorithm().oid);
+    assert!(
+        creds::verify_signature(&key.public_key_der().expect("spki"), &alg, b"msg", &sig).is_ok()
+    );
+    assert!(
+        creds::verify_signature(&key.public_key_der().expect("spki"), &alg, b"other", &sig)
+            .is_err()
+    );
+}

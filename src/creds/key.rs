@@ -57,6 +57,27 @@ pub enum KeyType {
     },
     Ec(Curve),
     Ed25519,
+    MlDsa(MlDsa),
+}
+
+/// ML-DSA parameter sets (FIPS 204).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MlDsa {
+    L44,
+    L65,
+    L87,
+}
+
+impl MlDsa {
+    const ALL: [MlDsa; 3] = [MlDsa::L44, MlDsa::L65, MlDsa::L87];
+    /// id-ml-dsa-44/65/87: the key's and the signature's algorithm OID (no parameters).
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            MlDsa::L44 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.17"),
+            MlDsa::L65 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18"),
+            MlDsa::L87 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19"),
+        }
+    }
 }
 
 /// What to generate.
@@ -80,6 +101,23 @@ fn key_type(k: &Pkey) -> Result<KeyType> {
             )))
         }
         Kind::Ed25519 => KeyType::Ed25519,
+        Kind::Pqdsa => {
+            let spki = k
+                .spki_der()
+                .ok_or_else(|| Error::cmp("cannot encode ML-DSA public key"))?;
+            let alg = spki::SubjectPublicKeyInfoRef::from_der(&spki)
+                .map_err(|e| Error::cmp(format!("bad ML-DSA public key: {e}")))?
+                .algorithm
+                .oid;
+            match MlDsa::ALL.iter().find(|m| m.oid() == alg) {
+                Some(m) => KeyType::MlDsa(*m),
+                None => {
+                    return Err(Error::cmp(format!(
+                        "post-quantum key type {alg} not supported yet"
+                    )))
+                }
+            }
+        }
         Kind::Other(id) => {
             return Err(Error::cmp(format!(
                 "key type with NID {id} not supported yet"
@@ -198,10 +236,10 @@ impl PrivateKey {
     pub fn sign(&self, digest: Digest, data: &[u8]) -> Result<Vec<u8>> {
         match self.ktype {
             KeyType::RsaPss { .. } => self.sign_pss(digest, data),
-            KeyType::Ed25519 => self
+            KeyType::Ed25519 | KeyType::MlDsa(_) => self
                 .pkey
                 .sign(None, None, data)
-                .ok_or_else(|| Error::cmp("Ed25519 signing failed")),
+                .ok_or_else(|| Error::cmp(format!("{:?} signing failed", self.ktype))),
             _ => self
                 .pkey
                 .sign(Some(digest), None, data)
@@ -232,6 +270,10 @@ impl PrivateKey {
             KeyType::Ec(_) => ecdsa_alg(digest),
             KeyType::Ed25519 => Ok(AlgorithmIdentifierOwned {
                 oid: ED25519,
+                parameters: None,
+            }),
+            KeyType::MlDsa(m) => Ok(AlgorithmIdentifierOwned {
+                oid: m.oid(),
                 parameters: None,
             }),
         }
@@ -494,6 +536,11 @@ fn verify_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u
             return Err(mismatch());
         }
         key.verify(None, None, data, sig)
+    } else if let Some(m) = MlDsa::ALL.iter().find(|m| m.oid() == alg.oid) {
+        if kt != KeyType::MlDsa(*m) {
+            return Err(mismatch());
+        }
+        key.verify(None, None, data, sig)
     } else if alg.oid == RSA_PSS {
         if !matches!(kt, KeyType::Rsa { .. } | KeyType::RsaPss { .. }) {
             return Err(mismatch());
@@ -541,6 +588,17 @@ pub fn generate_key(spec: KeySpec) -> Result<PrivateKey> {
     PrivateKey::new(Pkey::generate(kind, bits).ok_or_else(|| Error::cmp("key generation failed"))?)
 }
 
+/// Decrypt an EncryptedPrivateKeyInfo. AWS-LC covers PBES1 and PBES2 with HMAC-SHA1/SHA-256 PRFs; the
+/// RustCrypto implementation covers the other PBES2 PRFs (`-v2prf hmacWithSHA512`) and scrypt.
+fn decrypt_pkcs8(der: &[u8], pw: &[u8]) -> Option<Pkey> {
+    if let Some(k) = Pkey::parse_encrypted_pkcs8(der, pw) {
+        return Some(k);
+    }
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).ok()?;
+    let plain = info.decrypt(pw).ok()?;
+    Pkey::parse_pkcs8(plain.as_bytes())
+}
+
 fn is_encrypted_pkcs8(der: &[u8]) -> bool {
     pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).is_ok()
 }
@@ -558,6 +616,18 @@ fn check_kdf_bound(der: &[u8], fail: &dyn Fn(&str) -> Error) -> Result<()> {
             return Err(fail(&format!(
                 "key derivation iteration count above {MAX_KDF_ITERATIONS}"
             )));
+        }
+        if let pkcs8::pkcs5::EncryptionScheme::Pbes2(p) = &info.encryption_algorithm {
+            if let Some(sc) = p.kdf.scrypt() {
+                // scrypt needs 128 * r * N bytes (times p when run in parallel); refuse over 1 GiB.
+                let mem = 128u128
+                    * u128::from(sc.block_size)
+                    * u128::from(sc.cost_parameter)
+                    * u128::from(sc.parallelization.max(1));
+                if mem > (1u128 << 30) {
+                    return Err(fail("scrypt parameters need more than 1 GiB of memory"));
+                }
+            }
         }
     }
     Ok(())
@@ -603,7 +673,7 @@ pub fn key_from_bytes(
                 }
                 "ENCRYPTED PRIVATE KEY" => {
                     check_kdf_bound(&b.der, &fail)?;
-                    Pkey::parse_encrypted_pkcs8(&b.der, pw).ok_or_else(wrong_pass)?
+                    decrypt_pkcs8(&b.der, pw).ok_or_else(wrong_pass)?
                 }
                 "RSA PRIVATE KEY" | "EC PRIVATE KEY" if encrypted_legacy => {
                     Pkey::read_pem(b.text.as_bytes(), pw).ok_or_else(wrong_pass)?
@@ -634,7 +704,7 @@ pub fn key_from_bytes(
     }
     if is_encrypted_pkcs8(data) {
         check_kdf_bound(data, &fail)?;
-        let p = Pkey::parse_encrypted_pkcs8(data, pw).ok_or_else(wrong_pass)?;
+        let p = decrypt_pkcs8(data, pw).ok_or_else(wrong_pass)?;
         return PrivateKey::new(p)
             .map_err(|e| e.context(format!("cannot load {desc} from '{file}'")));
     }
