@@ -73,9 +73,9 @@ impl MlDsa {
     /// id-ml-dsa-44/65/87: the key's and the signature's algorithm OID (no parameters).
     pub fn oid(self) -> ObjectIdentifier {
         match self {
-            MlDsa::L44 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.17"),
-            MlDsa::L65 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18"),
-            MlDsa::L87 => ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19"),
+            MlDsa::L44 => ML_DSA_44,
+            MlDsa::L65 => ML_DSA_65,
+            MlDsa::L87 => ML_DSA_87,
         }
     }
 }
@@ -308,6 +308,9 @@ impl PublicKey {
     }
 }
 
+const ML_DSA_44: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.17");
+const ML_DSA_65: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18");
+const ML_DSA_87: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19");
 const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
 const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
