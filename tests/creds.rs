@@ -600,3 +600,43 @@ fn ml_dsa_keys() {
             .is_err()
     );
 }
+
+/// Keys we write encrypted (central key generation's `-newkeyout` with `-newkeypass`) are read by openssl.
+#[test]
+fn encrypted_key_output_reads_with_openssl() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for spec in [
+        KeySpec::Rsa(2048),
+        KeySpec::Ec(creds::key::Curve::P384),
+        KeySpec::Ed25519,
+    ] {
+        let k = creds::generate_key(spec).expect("gen");
+        let f = tmp.path().join("k.pem");
+        std::fs::write(&f, k.to_encrypted_pkcs8_pem(&pass12345()).expect("enc")).expect("write");
+        let pubout = run_ok(
+            openssl()
+                .args([
+                    "pkey",
+                    "-passin",
+                    "pass:12345",
+                    "-pubout",
+                    "-outform",
+                    "DER",
+                    "-in",
+                ])
+                .arg(&f),
+        );
+        assert_eq!(Some(pubout), k.public_key_der().ok());
+        assert!(openssl()
+            .args(["pkey", "-passin", "pass:wrong", "-noout", "-in"])
+            .arg(&f)
+            .output()
+            .map(|o| !o.status.success())
+            .unwrap_or(false));
+        let back = creds::load_key(&s(&f), Some(&pass12345()), "k").expect("reload");
+        assert_eq!(back.public_key_der().ok(), k.public_key_der().ok());
+        let plain = tmp.path().join("p.pem");
+        std::fs::write(&plain, k.to_pkcs8_pem().expect("pem").as_bytes()).expect("write");
+        run_ok(openssl().args(["pkey", "-noout", "-in"]).arg(&plain));
+    }
+}

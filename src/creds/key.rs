@@ -221,6 +221,38 @@ impl PrivateKey {
         )))
     }
 
+    /// Encrypted PKCS#8 DER as OpenSSL 3 writes it by default: PBES2, PBKDF2 with HMAC-SHA256
+    /// (2048 iterations, 16-byte random salt), AES-256-CBC.
+    pub fn to_encrypted_pkcs8_der(&self, pass: &Secret) -> Result<Vec<u8>> {
+        use der::Encode;
+        let fail =
+            |e: &dyn std::fmt::Display| Error::cmp(format!("cannot encrypt private key: {e}"));
+        let salt = super::alg::random_bytes(16)?;
+        let mut iv = [0u8; 16];
+        iv.copy_from_slice(&super::alg::random_bytes(16)?);
+        let params =
+            pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(2048, &salt, iv)
+                .map_err(|e| fail(&e))?;
+        let plain = self.to_pkcs8_der()?;
+        let enc = params
+            .encrypt(pass.as_bytes(), &plain)
+            .map_err(|e| fail(&e))?;
+        let info = pkcs8::EncryptedPrivateKeyInfoRef {
+            encryption_algorithm: params.into(),
+            encrypted_data: der::asn1::OctetStringRef::new(&enc).map_err(|e| fail(&e))?,
+        };
+        info.to_der().map_err(|e| fail(&e))
+    }
+
+    /// Encrypted PKCS#8 PEM (`-----BEGIN ENCRYPTED PRIVATE KEY-----`); see
+    /// [`PrivateKey::to_encrypted_pkcs8_der`].
+    pub fn to_encrypted_pkcs8_pem(&self, pass: &Secret) -> Result<String> {
+        Ok(pem::encode(
+            "ENCRYPTED PRIVATE KEY",
+            &self.to_encrypted_pkcs8_der(pass)?,
+        ))
+    }
+
     /// Whether `spki_der` (e.g. of a certificate) is this key's public key.
     pub fn matches_public_key(&self, spki_der: &[u8]) -> bool {
         Pkey::parse_spki(spki_der).is_some_and(|p| self.pkey.public_eq(&p))
@@ -301,6 +333,10 @@ impl PublicKey {
     }
     pub fn spki_der(&self) -> &[u8] {
         &self.spki
+    }
+    /// PEM `-----BEGIN PUBLIC KEY-----`.
+    pub fn to_pem(&self) -> String {
+        pem::encode("PUBLIC KEY", &self.spki)
     }
     /// Verify `sig` over `data` under the signature algorithm `alg` (see [`verify_signature`]).
     pub fn verify(&self, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u8]) -> Result<()> {
