@@ -117,6 +117,13 @@ impl SrvConfig {
     }
 }
 
+/// A response and whether it ends its transaction.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub der: Vec<u8>,
+    pub transaction_ended: bool,
+}
+
 /// A running mock server. Shareable between threads; each request is handled independently, with
 /// per-transaction state locked only while it is read or stored.
 pub struct Server {
@@ -138,12 +145,20 @@ impl Server {
     /// Answer one request (DER PKIMessage) with a DER response. Undecodable input gets an `error`
     /// message too.
     pub fn handle(&self, request_der: &[u8]) -> Vec<u8> {
-        process::handle(self, request_der, true).unwrap_or_default()
+        process::handle(self, request_der, true)
+            .map(|a| a.der)
+            .unwrap_or_default()
     }
 
     /// Like [`Server::handle`], but `None` when the request is not a decodable PKIMessage (OpenSSL's
     /// HTTP server answers such input with `400 Bad Request`).
     pub fn respond(&self, request_der: &[u8]) -> Option<Vec<u8>> {
+        process::handle(self, request_der, false).map(|a| a.der)
+    }
+
+    /// Like [`Server::respond`], also telling whether the transaction ended with this answer (the
+    /// HTTP listener then closes a kept-alive connection, as OpenSSL does).
+    pub fn answer(&self, request_der: &[u8]) -> Option<Answer> {
         process::handle(self, request_der, false)
     }
 

@@ -10,7 +10,7 @@ use super::crypto::{self, oids, Signer};
 use super::msg::{self, body, body_name, HeaderOut, Request};
 use super::state::Txn;
 use super::tlv::{self, Seq};
-use super::{mock, Flavor, Server, SrvConfig};
+use super::{mock, Answer, Flavor, Server, SrvConfig};
 use crate::error::{Error, Result};
 
 /// OpenSSL's library number for CMP errors, used to build `errorCode` values as ERR_PACK does.
@@ -163,7 +163,7 @@ fn hex_colon(b: &[u8]) -> String {
         .join(":")
 }
 
-pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<Vec<u8>> {
+pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<Answer> {
     let req = match Request::parse(der) {
         Ok(r) => r,
         Err(e) => {
@@ -178,7 +178,12 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<V
             );
             let tid = crypto::random(16).ok()?;
             let rsp = error_rsp(&fail, STATUS_REJECTION);
-            return build(srv, None, &tid, &rsp, &mut Txn::default()).ok();
+            return build(srv, None, &tid, &rsp, &mut Txn::default())
+                .ok()
+                .map(|der| Answer {
+                    der,
+                    transaction_ended: true,
+                });
         }
     };
     srv_log!(Debug, "received {}", body_name(req.body_type));
@@ -204,7 +209,10 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<V
         Err(e) => {
             srv_log!(Err, "cannot send proper CMP response: {e}");
             return if answer_garbage {
-                Some(Vec::new())
+                Some(Answer {
+                    der: Vec::new(),
+                    transaction_ended: true,
+                })
             } else {
                 None
             };
@@ -228,7 +236,10 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<V
             m.put(tid, txn);
         }
     }
-    Some(out)
+    Some(Answer {
+        der: out,
+        transaction_ended: !keep,
+    })
 }
 
 /// The checks and dispatch; on success returns the response body, with `txn` updated.
