@@ -100,6 +100,8 @@ pub struct SrvConfig {
     pub accept_unprot_err: bool,
     /// `-accept_raverified`.
     pub accept_raverified: bool,
+    /// `-no_cache_extracerts` (3.3+): do not keep clients' extraCerts for later transactions.
+    pub no_cache_extracerts: bool,
     /// `-no_check_time`: skip validity-period checks of certificates in client chains.
     pub no_check_time: bool,
     /// `-attime`: verification time (Unix seconds) instead of now.
@@ -134,6 +136,9 @@ pub struct Server {
     /// Whether srv_cert/srv_key may issue certificates (used when no rsp_cert is configured).
     is_ca: bool,
     txns: Mutex<state::Transactions>,
+    /// extraCerts of earlier authenticated requests, usable as intermediates later (OpenSSL's server
+    /// context accumulates them the same way unless -no_cache_extracerts is given).
+    extra_cache: Mutex<std::collections::VecDeque<Vec<u8>>>,
 }
 
 impl Server {

@@ -112,6 +112,9 @@ impl Rsp {
     }
 }
 
+/// Bound on the server-wide cache of clients' extraCerts.
+const MAX_CACHED_EXTRA_CERTS: usize = 256;
+
 static CHAIN_LOGGED: AtomicBool = AtomicBool::new(false);
 
 pub(super) fn new_server(cfg: SrvConfig) -> Result<Server> {
@@ -146,6 +149,7 @@ pub(super) fn new_server(cfg: SrvConfig) -> Result<Server> {
         own_chain,
         is_ca,
         txns: Default::default(),
+        extra_cache: Default::default(),
     })
 }
 
@@ -282,6 +286,18 @@ fn process(
     }
     check_update(srv, req, txn)?;
     *verified = true;
+    if !srv.cfg.no_cache_extracerts && !req.extra_certs.is_empty() {
+        if let Ok(mut cache) = srv.extra_cache.lock() {
+            for c in &req.extra_certs {
+                if !cache.iter().any(|x| x.as_slice() == *c) {
+                    if cache.len() >= MAX_CACHED_EXTRA_CERTS {
+                        cache.pop_front();
+                    }
+                    cache.push_back(c.to_vec());
+                }
+            }
+        }
+    }
     if t == body::POLLREQ {
         return mock::poll_req(srv, req, txn);
     }
@@ -470,6 +486,12 @@ fn find_signer(
     }
     pool.extend(req.extra_certs.iter().copied());
     pool.extend(srv.cfg.srv_untrusted.iter().map(Vec::as_slice));
+    let cached: Vec<Vec<u8>> = srv
+        .extra_cache
+        .lock()
+        .map(|c| c.iter().cloned().collect())
+        .unwrap_or_default();
+    pool.extend(cached.iter().map(Vec::as_slice));
     let untrusted: Vec<&[u8]> = pool.clone();
     pool.extend(srv.cfg.srv_trusted.iter().map(Vec::as_slice));
     let policy = Policy {
