@@ -1,0 +1,641 @@
+//! The mock's answers per body type: certificate responses (fixed `-rsp_cert` or a freshly issued
+//! certificate), polling, revocation, general messages, error and certConf handling.
+
+use super::ca::{self, CertRequestData};
+use super::cert::{self, names_equal, CertView};
+use super::crypto::{self, Hash};
+use super::msg::{self, body, Request};
+use super::process::{bad_body, children, dispatch, reason, seq, Fail, Rsp};
+use super::process::{FAIL_BAD_POP, STATUS_ACCEPTED, STATUS_REJECTION, STATUS_WAITING};
+use super::state::Txn;
+use super::tlv::{self, ctx_cons, ctx_prim, Tlv};
+use super::{Flavor, Server};
+
+type Res = std::result::Result<Rsp, Fail>;
+
+const OID_OLD_CERT_ID: &str = "1.3.6.1.5.5.7.5.1.5";
+const OID_CERT_PROFILE: &str = "1.3.6.1.5.5.7.4.21";
+const OID_CA_CERTS: &str = "1.3.6.1.5.5.7.4.17";
+const OID_EXTENSION_REQUEST: &str = "1.2.840.113549.1.9.14";
+
+/// The certificate the mock compares kur's oldCertID and rr's target with.
+fn ref_cert(srv: &Server) -> Option<&[u8]> {
+    match srv.cfg.flavor {
+        Flavor::V3_0 => srv.cfg.rsp_cert.as_deref(),
+        Flavor::V3_5 => srv.cfg.ref_cert.as_deref(),
+    }
+}
+
+/// Whether (issuer, serial), as far as given, match the reference cert (or, without one in CA mode,
+/// were issued by us).
+fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bool {
+    match ref_cert(srv).and_then(|c| CertView::parse(c).ok()) {
+        Some(r) => {
+            issuer.is_none_or(|i| names_equal(i, r.issuer))
+                && serial.is_none_or(|s| s == r.serial.value)
+        }
+        None => {
+            if srv.is_ca && srv.cfg.rsp_cert.is_none() {
+                let ca = srv
+                    .cfg
+                    .srv_cert
+                    .as_deref()
+                    .and_then(|c| CertView::parse(c).ok());
+                issuer.is_none_or(|i| ca.is_some_and(|ca| names_equal(i, ca.subject)))
+            } else {
+                // 3.0 without -rsp_cert cannot check anything; 3.5 accepts anything without -ref_cert.
+                srv.cfg.flavor == Flavor::V3_5
+            }
+        }
+    }
+}
+
+fn status_out(srv: &Server) -> Vec<u8> {
+    msg::status_info(
+        srv.cfg.pkistatus as i64,
+        srv.cfg.failure_info(),
+        srv.cfg.statusstring.as_deref(),
+    )
+}
+
+/// Fields of a CertTemplate (RFC 4211 section 5; IMPLICIT tags, Name and Time wrapped as CHOICEs).
+#[derive(Default)]
+struct Template<'a> {
+    serial: Option<&'a [u8]>,
+    issuer: Option<&'a [u8]>,
+    subject: Option<&'a [u8]>,
+    not_before: Option<i64>,
+    not_after: Option<i64>,
+    /// SubjectPublicKeyInfo re-tagged as SEQUENCE.
+    public_key: Option<Vec<u8>>,
+    extensions: Vec<(String, bool, &'a [u8])>,
+}
+
+fn parse_template<'a>(t: &Tlv<'a>) -> std::result::Result<Template<'a>, Fail> {
+    let mut out = Template::default();
+    for f in children(t, "CertTemplate")? {
+        match f.tag {
+            x if x == ctx_prim(1) => out.serial = Some(f.value),
+            x if x == ctx_cons(3) => out.issuer = Some(f.inner().map_err(bad_body)?.raw),
+            x if x == ctx_cons(4) => {
+                for v in f.children().map_err(bad_body)? {
+                    let time = tlv::read_time(&v.inner().map_err(bad_body)?).map_err(bad_body)?;
+                    if v.tag == ctx_cons(0) {
+                        out.not_before = Some(time);
+                    } else if v.tag == ctx_cons(1) {
+                        out.not_after = Some(time);
+                    }
+                }
+            }
+            x if x == ctx_cons(5) => out.subject = Some(f.inner().map_err(bad_body)?.raw),
+            x if x == ctx_cons(6) => out.public_key = Some(tlv::tlv(tlv::SEQUENCE, f.value)),
+            x if x == ctx_cons(9) => {
+                let exts = Tlv {
+                    tag: tlv::SEQUENCE,
+                    value: f.value,
+                    raw: f.raw,
+                };
+                out.extensions = cert::parse_extensions(&exts).map_err(bad_body)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// A bad POPO: the request is answered with a rejection, not an error message.
+struct PopoFail(String);
+
+/// Verify the proof of possession of one CertReqMsg (RFC 4211 section 4).
+fn verify_popo(
+    srv: &Server,
+    cert_req: &Tlv<'_>,
+    popo: Option<Tlv<'_>>,
+    tmpl: &Template<'_>,
+) -> Result<(), PopoFail> {
+    let Some(p) = popo else {
+        return Err(PopoFail("popo missing".into()));
+    };
+    match p.tag {
+        x if x == ctx_prim(0) => {
+            if srv.cfg.accept_raverified {
+                Ok(())
+            } else {
+                Err(PopoFail("popo raverified not accepted".into()))
+            }
+        }
+        x if x == ctx_cons(1) => {
+            let items = p.children().map_err(|e| PopoFail(e.to_string()))?;
+            let key = tmpl
+                .public_key
+                .as_deref()
+                .ok_or_else(|| PopoFail("popo inconsistent public key".into()))?;
+            let (input, alg, sig) = match items.as_slice() {
+                [alg, sig] => (cert_req.raw.to_vec(), *alg, *sig),
+                [inp, alg, sig] if inp.tag == ctx_cons(0) => {
+                    (tlv::tlv(tlv::SEQUENCE, inp.value), *alg, *sig)
+                }
+                _ => return Err(PopoFail("malformed POPOSigningKey".into())),
+            };
+            let sig = sig
+                .value
+                .get(1..)
+                .ok_or_else(|| PopoFail("empty POPO signature".into()))?;
+            let key = tlv::parse_one(key).map_err(|e| PopoFail(e.to_string()))?;
+            crypto::verify(&key, &alg, &input, sig)
+                .map_err(|_| PopoFail("popo invalid signature".into()))
+        }
+        _ => Err(PopoFail("unsupported popo method".into())),
+    }
+}
+
+/// CSR (PKCS#10) fields the server uses.
+struct Csr<'a> {
+    subject: &'a [u8],
+    spki: &'a [u8],
+    extensions: Vec<(String, bool, &'a [u8])>,
+}
+
+fn parse_csr<'a>(
+    t: &Tlv<'a>,
+) -> std::result::Result<(Csr<'a>, std::result::Result<(), String>), Fail> {
+    let mut s = seq(t, "CertificationRequest")?;
+    let info = s.next("certificationRequestInfo").map_err(bad_body)?;
+    let alg = s.next("signatureAlgorithm").map_err(bad_body)?;
+    let sig = s.next("signature").map_err(bad_body)?;
+    let mut i = seq(&info, "CertificationRequestInfo")?;
+    let _version = i.next("version").map_err(bad_body)?;
+    let subject = i.next("subject").map_err(bad_body)?.raw;
+    let spki = i.next("subjectPKInfo").map_err(bad_body)?;
+    let mut extensions = Vec::new();
+    if let Some(attrs) = i.opt(ctx_cons(0)) {
+        for a in attrs.children().map_err(bad_body)? {
+            let mut q = seq(&a, "Attribute")?;
+            let oid = tlv::oid_string(&q.next("type").map_err(bad_body)?).map_err(bad_body)?;
+            if oid == OID_EXTENSION_REQUEST {
+                let set = q.next("values").map_err(bad_body)?;
+                if let Some(exts) = set.children().map_err(bad_body)?.first() {
+                    extensions = cert::parse_extensions(exts).map_err(bad_body)?;
+                }
+            }
+        }
+    }
+    let check = match sig.value.get(1..) {
+        Some(sig_bits) => {
+            crypto::verify(&spki, &alg, info.raw, sig_bits).map_err(|e| e.to_string())
+        }
+        None => Err("empty CSR signature".to_string()),
+    };
+    Ok((
+        Csr {
+            subject,
+            spki: spki.raw,
+            extensions,
+        },
+        check,
+    ))
+}
+
+/// ir/cr/p10cr/kur → ip/cp/kup.
+pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
+    let rep_type = match req.body_type {
+        body::IR => body::IP,
+        body::KUR => body::KUP,
+        _ => body::CP,
+    };
+    // Gather what the request asks for and check its proof of possession.
+    let (cert_req_id, popo_result, data, old_cert_id) = if req.body_type == body::P10CR {
+        let (csr, check) = parse_csr(&req.body)?;
+        let data = CertRequestData {
+            subject: Some(csr.subject),
+            spki: csr.spki.to_vec(),
+            extensions: csr.extensions,
+            not_before: None,
+            not_after: None,
+        };
+        (
+            -1,
+            check.map_err(|e| PopoFail(format!("CSR signature: {e}"))),
+            Some(data),
+            None,
+        )
+    } else {
+        let msgs = children(&req.body, "CertReqMessages")?;
+        if msgs.len() != 1 {
+            return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
+        }
+        let mut crm = seq(&msgs[0], "CertReqMsg")?;
+        let cert_req = crm
+            .next("certReq")
+            .map_err(|_| Fail::from(reason::CERTREQMSG_NOT_FOUND))?;
+        let popo = crm.peek().filter(|p| p.tag != tlv::SEQUENCE);
+        let mut cr = seq(&cert_req, "CertRequest")?;
+        let id = cr
+            .next("certReqId")
+            .and_then(|t| t.int())
+            .map_err(bad_body)?;
+        if id != 0 {
+            return Err(reason::BAD_REQUEST_ID.into());
+        }
+        let tmpl = parse_template(&cr.next("certTemplate").map_err(bad_body)?)?;
+        let old_cert_id = old_cert_id(cr.opt(tlv::SEQUENCE))?;
+        let popo_result = verify_popo(srv, &cert_req, popo, &tmpl);
+        let data = tmpl.public_key.clone().map(|spki| CertRequestData {
+            subject: tmpl.subject,
+            spki,
+            extensions: tmpl.extensions.clone(),
+            not_before: tmpl.not_before,
+            not_after: tmpl.not_after,
+        });
+        (id, popo_result, data, old_cert_id)
+    };
+    txn.cert_req_id = Some(cert_req_id);
+    finish_cert_request(
+        srv,
+        req,
+        txn,
+        rep_type,
+        cert_req_id,
+        popo_result,
+        data,
+        old_cert_id,
+    )
+}
+
+type CertIdRef<'a> = (Option<&'a [u8]>, &'a [u8]);
+
+/// The oldCertID registration control (issuer name if a directoryName, serial number octets).
+fn old_cert_id<'a>(controls: Option<Tlv<'a>>) -> std::result::Result<Option<CertIdRef<'a>>, Fail> {
+    let Some(controls) = controls else {
+        return Ok(None);
+    };
+    for c in controls.children().map_err(bad_body)? {
+        let mut q = seq(&c, "AttributeTypeAndValue")?;
+        if tlv::oid_string(&q.next("type").map_err(bad_body)?).map_err(bad_body)? == OID_OLD_CERT_ID
+        {
+            let v = q.next("value").map_err(bad_body)?;
+            let mut cid = seq(&v, "CertId")?;
+            let gn = cid.next("issuer").map_err(bad_body)?;
+            let issuer = if gn.tag == ctx_cons(4) {
+                Some(gn.inner().map_err(bad_body)?.raw)
+            } else {
+                None
+            };
+            let serial = cid.next("serialNumber").map_err(bad_body)?.value;
+            return Ok(Some((issuer, serial)));
+        }
+    }
+    Ok(None)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish_cert_request(
+    srv: &Server,
+    req: &Request<'_>,
+    txn: &mut Txn,
+    rep_type: u8,
+    cert_req_id: i64,
+    popo_result: Result<(), PopoFail>,
+    data: Option<CertRequestData<'_>>,
+    old_cert_id: Option<CertIdRef<'_>>,
+) -> Res {
+    let cfg = &srv.cfg;
+    let mut cert_out: Option<Vec<u8>> = None;
+    let mut chain = Vec::new();
+    let mut ca_pubs = Vec::new();
+    let si = match popo_result {
+        Err(PopoFail(text)) => {
+            srv_log!(Err, "{text}");
+            msg::status_info(STATUS_REJECTION, FAIL_BAD_POP, Some(&text))
+        }
+        Ok(()) => {
+            if cfg.send_error {
+                return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+            }
+            if cfg.poll_count > 0 && txn.curr_poll_count == 0 {
+                txn.delayed_req = Some(req.raw.to_vec());
+                txn.polling = true;
+                let content = cert_rep(
+                    cert_req_id,
+                    &msg::status_info(STATUS_WAITING, 0, None),
+                    None,
+                    &[],
+                );
+                return Ok(Rsp::new(rep_type, content));
+            }
+            if txn.curr_poll_count >= cfg.poll_count {
+                txn.curr_poll_count = 0;
+            }
+            if cfg.flavor == Flavor::V3_5 && req.body_type == body::CR {
+                check_profile(req)?;
+            }
+            if req.body_type == body::KUR && ref_cert(srv).is_some() {
+                let Some((issuer, serial)) = old_cert_id else {
+                    return Err(reason::MISSING_CERTID.into());
+                };
+                if !matches_ref(srv, issuer, Some(serial)) {
+                    return Err(reason::WRONG_CERTID.into());
+                }
+            }
+            cert_out = match (&cfg.rsp_cert, srv.is_ca, data) {
+                (Some(c), ..) => Some(c.clone()),
+                (None, true, Some(d)) => Some(issue(srv, &d)?),
+                _ => None,
+            };
+            chain = cfg.rsp_extracerts.clone();
+            if rep_type == body::IP {
+                ca_pubs = cfg.rsp_capubs.clone();
+            }
+            status_out(srv)
+        }
+    };
+    let status = tlv::parse_one(&si)
+        .ok()
+        .and_then(|t| t.children().ok())
+        .and_then(|c| c.first().and_then(|s| s.int().ok()));
+    let positive = !matches!(status, Some(STATUS_REJECTION) | Some(STATUS_WAITING));
+    let included = if positive { cert_out.as_deref() } else { None };
+    let content = cert_rep(cert_req_id, &si, included, &ca_pubs);
+    let implicit = req.header.implicit_confirm() && cfg.grant_implicitconf && cert_out.is_some();
+    txn.cert_out = cert_out;
+    let mut rsp = Rsp::new(rep_type, content);
+    rsp.chain = chain;
+    rsp.implicit = implicit;
+    rsp.rejection = status == Some(STATUS_REJECTION);
+    Ok(rsp)
+}
+
+fn issue(srv: &Server, d: &CertRequestData<'_>) -> std::result::Result<Vec<u8>, Fail> {
+    let fail = |e: crate::error::Error| {
+        let (c, r) = reason::ERROR_PROCESSING_MESSAGE;
+        Fail::with(c, r, format!("cannot issue certificate: {e}"))
+    };
+    let ca_der = srv
+        .cfg
+        .srv_cert
+        .as_deref()
+        .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+    let ca = CertView::parse(ca_der).map_err(fail)?;
+    let signer = srv
+        .signer
+        .as_ref()
+        .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+    ca::issue(&ca, signer, d).map_err(fail)
+}
+
+/// 3.5's mock accepts a certProfile in cr only if it is `profile1`.
+fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
+    for itav in &req.header.general_info {
+        if msg::itav_type(itav).as_deref() != Some(OID_CERT_PROFILE) {
+            continue;
+        }
+        let mut s = seq(itav, "InfoTypeAndValue")?;
+        let _ = s.next("infoType");
+        let names = s
+            .next("certProfile")
+            .ok()
+            .and_then(|v| v.children().ok())
+            .unwrap_or_default();
+        match names.first() {
+            Some(n) if n.value == b"profile1" => return Ok(()),
+            _ => return Err(reason::UNEXPECTED_CERTPROFILE.into()),
+        }
+    }
+    Ok(())
+}
+
+/// CertRepMessage with one CertResponse.
+fn cert_rep(cert_req_id: i64, si: &[u8], cert: Option<&[u8]>, ca_pubs: &[Vec<u8>]) -> Vec<u8> {
+    let mut resp = vec![tlv::int(cert_req_id), si.to_vec()];
+    if let Some(c) = cert {
+        resp.push(tlv::seq(&[&tlv::tlv(ctx_cons(0), c)]));
+    }
+    let response = tlv::tlv(tlv::SEQUENCE, &resp.concat());
+    let mut parts = Vec::new();
+    if !ca_pubs.is_empty() {
+        parts.push(tlv::tlv(
+            ctx_cons(1),
+            &tlv::tlv(tlv::SEQUENCE, &ca_pubs.concat()),
+        ));
+    }
+    parts.push(tlv::seq(&[&response]));
+    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+}
+
+/// rr → rp.
+pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
+    let details = children(&req.body, "RevReqContent")?;
+    if details.len() != 1 {
+        return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
+    }
+    let mut d = seq(&details[0], "RevDetails")?;
+    let tmpl = parse_template(&d.next("certDetails").map_err(bad_body)?)?;
+    if srv.cfg.send_error {
+        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+    }
+    if (tmpl.issuer.is_some() || tmpl.serial.is_some())
+        && !matches_ref(srv, tmpl.issuer, tmpl.serial)
+    {
+        let (c, r) = reason::REQUEST_NOT_ACCEPTED;
+        return Err(Fail::with(c, r, "wrong certificate to revoke"));
+    }
+    let si = status_out(srv);
+    let mut parts = vec![tlv::seq(&[&si])];
+    if let (Some(i), Some(s)) = (tmpl.issuer, tmpl.serial) {
+        let cert_id = tlv::seq(&[&tlv::tlv(ctx_cons(4), i), &tlv::tlv(tlv::INTEGER, s)]);
+        parts.push(tlv::tlv(ctx_cons(0), &tlv::seq(&[&cert_id])));
+    }
+    let mut rsp = Rsp::new(body::RP, tlv::tlv(tlv::SEQUENCE, &parts.concat()));
+    rsp.rejection = srv.cfg.pkistatus as i64 == STATUS_REJECTION;
+    Ok(rsp)
+}
+
+/// genm → genp: 3.0 echoes the ITAVs; 3.5 answers a single ITAV by type.
+pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
+    let itavs = children(&req.body, "GenMsgContent")?;
+    if srv.cfg.send_error {
+        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+    }
+    if srv.cfg.flavor == Flavor::V3_0 {
+        return Ok(Rsp::new(body::GENP, req.body.raw.to_vec()));
+    }
+    match itavs.as_slice() {
+        [] => Ok(Rsp::new(body::GENP, tlv::seq(&[]))),
+        [one] => {
+            let answer = match msg::itav_type(one).as_deref() {
+                Some(OID_CA_CERTS) => {
+                    let mut parts = vec![tlv::oid(OID_CA_CERTS)];
+                    if !srv.cfg.rsp_capubs.is_empty() {
+                        parts.push(tlv::tlv(tlv::SEQUENCE, &srv.cfg.rsp_capubs.concat()));
+                    }
+                    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+                }
+                _ => one.raw.to_vec(),
+            };
+            Ok(Rsp::new(body::GENP, tlv::seq(&[&answer])))
+        }
+        _ => Err(reason::ERROR_PROCESSING_MESSAGE.into()),
+    }
+}
+
+/// error from the client: printed, answered with pkiconf.
+pub fn error(req: &Request<'_>) -> Res {
+    let mut text = String::from("mock server received error:\n");
+    let fields = req.body.children().unwrap_or_default();
+    match fields.first() {
+        Some(si) => text.push_str(&format!("pkiStatusInfo: {}\n", describe_status(si))),
+        None => text.push_str("pkiStatusInfo absent\n"),
+    }
+    match fields.iter().find(|f| f.tag == tlv::INTEGER) {
+        Some(c) => text.push_str(&format!("errorCode: {}\n", c.int().unwrap_or(-1))),
+        None => text.push_str("errorCode absent\n"),
+    }
+    match fields.iter().skip(1).find(|f| f.tag == tlv::SEQUENCE) {
+        Some(d) => {
+            let strs: Vec<String> = d
+                .children()
+                .unwrap_or_default()
+                .iter()
+                .map(|s| format!("\"{}\"", String::from_utf8_lossy(s.value)))
+                .collect();
+            text.push_str(&format!("errorDetails: {}\n", strs.join(", ")));
+        }
+        None => text.push_str("errorDetails absent\n"),
+    }
+    crate::log::raw_stderr(&text);
+    Ok(Rsp::new(body::PKICONF, tlv::tlv(tlv::NULL, &[])))
+}
+
+fn describe_status(si: &Tlv<'_>) -> String {
+    const NAMES: [&str; 7] = [
+        "accepted",
+        "grantedWithMods",
+        "rejection",
+        "waiting",
+        "revocationWarning",
+        "revocationNotification",
+        "keyUpdateWarning",
+    ];
+    let items = si.children().unwrap_or_default();
+    let status = items.first().and_then(|s| s.int().ok()).unwrap_or(-1);
+    let mut out = format!(
+        "PKIStatus: {}",
+        usize::try_from(status)
+            .ok()
+            .and_then(|i| NAMES.get(i))
+            .unwrap_or(&"<invalid>")
+    );
+    for it in &items[1.min(items.len())..] {
+        if it.tag == tlv::SEQUENCE {
+            let strs: Vec<String> = it
+                .children()
+                .unwrap_or_default()
+                .iter()
+                .map(|s| format!("\"{}\"", String::from_utf8_lossy(s.value)))
+                .collect();
+            out.push_str(&format!("; StatusString: {}", strs.join(", ")));
+        } else if it.tag == tlv::BIT_STRING {
+            out.push_str(&format!(
+                "; PKIFailureInfo: 0x{:x}",
+                tlv::read_named_bits(it).unwrap_or(0)
+            ));
+        }
+    }
+    out
+}
+
+/// certConf → pkiconf, after checking certReqId and certHash.
+pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
+    if !txn.awaiting_conf {
+        return Err(reason::ERROR_UNEXPECTED_CERTCONF.into());
+    }
+    let statuses = children(&req.body, "CertConfirmContent")?;
+    match statuses.first() {
+        None => srv_log!(Err, "certificate rejected by client"),
+        Some(st) => {
+            if statuses.len() > 1 {
+                srv_log!(Warn, "All CertStatus but the first will be ignored");
+            }
+            let mut s = seq(st, "CertStatus")?;
+            let hash = s
+                .next("certHash")
+                .and_then(|t| t.expect(tlv::OCTET_STRING, "certHash"))
+                .map_err(bad_body)?;
+            let id = s
+                .next("certReqId")
+                .and_then(|t| t.int())
+                .map_err(bad_body)?;
+            let si = s.opt(tlv::SEQUENCE);
+            let hash_alg = s.opt(ctx_cons(0));
+            if Some(id) != txn.cert_req_id {
+                return Err(reason::BAD_REQUEST_ID.into());
+            }
+            if srv.cfg.send_error {
+                return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+            }
+            let cert_der = txn
+                .cert_out
+                .as_deref()
+                .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+            let cert = CertView::parse(cert_der).map_err(bad_body)?;
+            let alg = match hash_alg
+                .and_then(|h| h.inner().ok())
+                .and_then(|a| crypto::alg_id(&a).ok())
+            {
+                Some((oid, _)) => {
+                    Hash::from_oid(&oid).ok_or_else(|| Fail::from(reason::CERTHASH_UNMATCHED))?
+                }
+                None => crypto::hash_for_sig_alg(&cert.sig_alg),
+            };
+            if alg.digest(cert_der) != hash.value {
+                return Err(reason::CERTHASH_UNMATCHED.into());
+            }
+            if let Some(si) = si {
+                let status = si
+                    .children()
+                    .ok()
+                    .and_then(|c| c.first().and_then(|s| s.int().ok()));
+                if status != Some(STATUS_ACCEPTED) {
+                    srv_log!(
+                        Info,
+                        "certificate rejected by client {}",
+                        describe_status(&si)
+                    );
+                }
+            }
+        }
+    }
+    Ok(Rsp::new(body::PKICONF, tlv::tlv(tlv::NULL, &[])))
+}
+
+/// pollReq → pollRep, or the delayed answer once the client has polled often enough.
+pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
+    if !txn.polling {
+        return Err(reason::UNEXPECTED_PKIBODY.into());
+    }
+    let prc = children(&req.body, "PollReqContent")?;
+    if prc.len() != 1 {
+        return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
+    }
+    let mut pr = seq(&prc[0], "PollReq")?;
+    let id = pr
+        .next("certReqId")
+        .and_then(|t| t.int())
+        .map_err(bad_body)?;
+    if srv.cfg.send_error {
+        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+    }
+    if txn.delayed_req.is_none() {
+        return Err(reason::UNEXPECTED_POLLREQ.into());
+    }
+    txn.curr_poll_count += 1;
+    if txn.curr_poll_count >= srv.cfg.poll_count {
+        let orig = txn.delayed_req.take().unwrap_or_default();
+        txn.polling = false;
+        let orig_req = Request::parse(&orig).map_err(bad_body)?;
+        // The delayed request is answered in the context of this pollReq (its nonces and sender).
+        return dispatch(srv, &orig_req, txn);
+    }
+    let rep = tlv::seq(&[&tlv::int(id), &tlv::int(srv.cfg.check_after as i64)]);
+    Ok(Rsp::new(body::POLLREP, tlv::seq(&[&rep])))
+}

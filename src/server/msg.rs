@@ -1,0 +1,258 @@
+//! Reading a request PKIMessage (RFC 9810 section 5.1) and writing response messages.
+//!
+//! Requests are kept as slices into the received bytes, so the protected part and the parts covered
+//! by POPO signatures are checked exactly as they were sent.
+
+use super::tlv::{self, ctx_cons, Seq, Tlv};
+use crate::error::{Error, Result};
+
+/// PKIBody choice numbers (RFC 9810 section 5.1.2).
+pub mod body {
+    pub const IR: u8 = 0;
+    pub const IP: u8 = 1;
+    pub const CR: u8 = 2;
+    pub const CP: u8 = 3;
+    pub const P10CR: u8 = 4;
+    pub const KUR: u8 = 7;
+    pub const KUP: u8 = 8;
+    pub const RR: u8 = 11;
+    pub const RP: u8 = 12;
+    pub const PKICONF: u8 = 19;
+    pub const GENM: u8 = 21;
+    pub const GENP: u8 = 22;
+    pub const ERROR: u8 = 23;
+    pub const CERTCONF: u8 = 24;
+    pub const POLLREQ: u8 = 25;
+    pub const POLLREP: u8 = 26;
+}
+
+/// The upper-case name OpenSSL logs for a body type (`received IR`, `sending IP`).
+pub fn body_name(t: u8) -> &'static str {
+    const NAMES: [&str; 27] = [
+        "IR", "IP", "CR", "CP", "P10CR", "POPDECC", "POPDECR", "KUR", "KUP", "KRR", "KRP", "RR",
+        "RP", "CCR", "CCP", "CKUANN", "CANN", "RANN", "CRLANN", "PKICONF", "NESTED", "GENM",
+        "GENP", "ERROR", "CERTCONF", "POLLREQ", "POLLREP",
+    ];
+    NAMES.get(t as usize).copied().unwrap_or("unknown")
+}
+
+pub const OID_IMPLICIT_CONFIRM: &str = "1.3.6.1.5.5.7.4.13";
+
+/// Bound on extraCerts accepted in one request.
+const MAX_EXTRA_CERTS: usize = 100;
+
+/// The header fields the server looks at.
+pub struct Header<'a> {
+    pub pvno: i64,
+    /// The sender's Name (DER) when it is a directoryName.
+    pub sender_dn: Option<&'a [u8]>,
+    pub protection_alg: Option<Tlv<'a>>,
+    pub sender_kid: Option<&'a [u8]>,
+    pub transaction_id: Option<&'a [u8]>,
+    pub sender_nonce: Option<&'a [u8]>,
+    pub recip_nonce: Option<&'a [u8]>,
+    /// generalInfo ITAVs.
+    pub general_info: Vec<Tlv<'a>>,
+}
+
+impl Header<'_> {
+    /// Whether the request asks for implicit confirmation.
+    pub fn implicit_confirm(&self) -> bool {
+        self.general_info
+            .iter()
+            .any(|itav| itav_type(itav).is_some_and(|o| o == OID_IMPLICIT_CONFIRM))
+    }
+}
+
+/// The OID (dotted) of an InfoTypeAndValue.
+pub fn itav_type(itav: &Tlv<'_>) -> Option<String> {
+    let mut s = Seq::new(itav, "InfoTypeAndValue").ok()?;
+    tlv::oid_string(&s.next("infoType").ok()?).ok()
+}
+
+/// A received PKIMessage.
+pub struct Request<'a> {
+    pub raw: &'a [u8],
+    pub header: Header<'a>,
+    header_raw: &'a [u8],
+    /// The body's choice number.
+    pub body_type: u8,
+    /// The body's content (inside the EXPLICIT tag).
+    pub body: Tlv<'a>,
+    body_raw: &'a [u8],
+    /// The protection BIT STRING's bits (without the unused-bits octet).
+    pub protection: Option<&'a [u8]>,
+    pub extra_certs: Vec<&'a [u8]>,
+}
+
+impl<'a> Request<'a> {
+    pub fn parse(der: &'a [u8]) -> Result<Request<'a>> {
+        let top = tlv::parse_one(der)?;
+        let mut s = Seq::new(&top, "PKIMessage")?;
+        let h = s.next("header")?;
+        let header = parse_header(&h)?;
+        let b = s.next("body")?;
+        if b.tag & 0xe0 != 0xa0 {
+            return Err(Error::cmp(
+                "malformed PKIMessage: body is not a context-specific tag",
+            ));
+        }
+        let body_type = b.tag & 0x1f;
+        let body = b.inner()?;
+        let protection = match s.opt(ctx_cons(0)) {
+            Some(p) => {
+                let bits = p.inner()?.expect(tlv::BIT_STRING, "protection")?;
+                Some(
+                    bits.value
+                        .get(1..)
+                        .ok_or_else(|| Error::cmp("empty protection"))?,
+                )
+            }
+            None => None,
+        };
+        let mut extra_certs = Vec::new();
+        if let Some(x) = s.opt(ctx_cons(1)) {
+            for c in x.inner()?.expect(tlv::SEQUENCE, "extraCerts")?.children()? {
+                if extra_certs.len() >= MAX_EXTRA_CERTS {
+                    return Err(Error::cmp("too many extraCerts"));
+                }
+                extra_certs.push(c.raw);
+            }
+        }
+        if s.peek().is_some() {
+            return Err(Error::cmp(
+                "malformed PKIMessage: unexpected trailing field",
+            ));
+        }
+        Ok(Request {
+            raw: der,
+            header,
+            header_raw: h.raw,
+            body_type,
+            body,
+            body_raw: b.raw,
+            protection,
+            extra_certs,
+        })
+    }
+
+    /// DER of ProtectedPart ::= SEQUENCE { header, body }, the input to the protection.
+    pub fn protected_part(&self) -> Vec<u8> {
+        tlv::seq(&[self.header_raw, self.body_raw])
+    }
+}
+
+fn parse_header<'a>(h: &Tlv<'a>) -> Result<Header<'a>> {
+    let mut s = Seq::new(h, "PKIHeader")?;
+    let pvno = s.next("pvno")?.int()?;
+    let sender = s.next("sender")?;
+    let sender_dn = if sender.tag == ctx_cons(4) {
+        Some(sender.inner()?.raw)
+    } else {
+        None
+    };
+    let _recipient = s.next("recipient")?;
+    let _time = s.opt(ctx_cons(0));
+    let protection_alg = s.opt(ctx_cons(1)).map(|t| t.inner()).transpose()?;
+    let octs = |t: Option<Tlv<'a>>| -> Result<Option<&'a [u8]>> {
+        t.map(|t| Ok(t.inner()?.expect(tlv::OCTET_STRING, "header field")?.value))
+            .transpose()
+    };
+    let sender_kid = octs(s.opt(ctx_cons(2)))?;
+    let _recip_kid = s.opt(ctx_cons(3));
+    let transaction_id = octs(s.opt(ctx_cons(4)))?;
+    let sender_nonce = octs(s.opt(ctx_cons(5)))?;
+    let recip_nonce = octs(s.opt(ctx_cons(6)))?;
+    let _free_text = s.opt(ctx_cons(7));
+    let general_info = match s.opt(ctx_cons(8)) {
+        Some(g) => g
+            .inner()?
+            .expect(tlv::SEQUENCE, "generalInfo")?
+            .children()?,
+        None => Vec::new(),
+    };
+    Ok(Header {
+        pvno,
+        sender_dn,
+        protection_alg,
+        sender_kid,
+        transaction_id,
+        sender_nonce,
+        recip_nonce,
+        general_info,
+    })
+}
+
+/// Everything that goes into a response header.
+pub struct HeaderOut<'a> {
+    pub sender_dn: &'a [u8],
+    pub recipient_dn: &'a [u8],
+    pub protection_alg: Option<&'a [u8]>,
+    pub sender_kid: Option<&'a [u8]>,
+    pub transaction_id: &'a [u8],
+    pub sender_nonce: &'a [u8],
+    pub recip_nonce: Option<&'a [u8]>,
+    pub implicit_confirm: bool,
+}
+
+pub fn header(h: &HeaderOut<'_>) -> Vec<u8> {
+    let mut parts: Vec<Vec<u8>> = vec![
+        tlv::int(2),
+        tlv::tlv(ctx_cons(4), h.sender_dn),
+        tlv::tlv(ctx_cons(4), h.recipient_dn),
+        tlv::tlv(ctx_cons(0), &tlv::generalized_time(tlv::now())),
+    ];
+    if let Some(a) = h.protection_alg {
+        parts.push(tlv::tlv(ctx_cons(1), a));
+    }
+    if let Some(k) = h.sender_kid {
+        parts.push(tlv::tlv(ctx_cons(2), &tlv::octets(k)));
+    }
+    parts.push(tlv::tlv(ctx_cons(4), &tlv::octets(h.transaction_id)));
+    parts.push(tlv::tlv(ctx_cons(5), &tlv::octets(h.sender_nonce)));
+    if let Some(n) = h.recip_nonce {
+        parts.push(tlv::tlv(ctx_cons(6), &tlv::octets(n)));
+    }
+    if h.implicit_confirm {
+        let itav = tlv::seq(&[&tlv::oid(OID_IMPLICIT_CONFIRM), &tlv::tlv(tlv::NULL, &[])]);
+        parts.push(tlv::tlv(ctx_cons(8), &tlv::seq(&[&itav])));
+    }
+    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+}
+
+/// PKIStatusInfo ::= SEQUENCE { status, statusString PKIFreeText OPTIONAL, failInfo OPTIONAL }.
+pub fn status_info(status: i64, fail_info: u32, text: Option<&str>) -> Vec<u8> {
+    let mut parts = vec![tlv::int(status)];
+    if let Some(t) = text {
+        parts.push(tlv::seq(&[&tlv::utf8(t)]));
+    }
+    if fail_info != 0 {
+        parts.push(tlv::named_bits(fail_info));
+    }
+    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+}
+
+/// Wrap a body's content in its EXPLICIT choice tag.
+pub fn body(body_type: u8, content: &[u8]) -> Vec<u8> {
+    tlv::tlv(ctx_cons(body_type), content)
+}
+
+/// Assemble a PKIMessage.
+pub fn message(
+    header: &[u8],
+    body: &[u8],
+    protection: Option<&[u8]>,
+    extra_certs: &[Vec<u8>],
+) -> Vec<u8> {
+    let mut parts = vec![header.to_vec(), body.to_vec()];
+    if let Some(p) = protection {
+        parts.push(tlv::tlv(ctx_cons(0), &tlv::bits(p)));
+    }
+    if !extra_certs.is_empty() {
+        parts.push(tlv::tlv(
+            ctx_cons(1),
+            &tlv::tlv(tlv::SEQUENCE, &extra_certs.concat()),
+        ));
+    }
+    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+}

@@ -1,0 +1,653 @@
+//! One request in, one response out: the checks OpenSSL's generic CMP server makes on every request
+//! (sender name, transaction, protection, pvno, nonces, polling state), dispatch to the per-body
+//! handlers in `mock`, and the response's header, protection and extraCerts.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::cert::CertView;
+use super::chain::{self, Policy};
+use super::crypto::{self, oids, Signer};
+use super::msg::{self, body, body_name, HeaderOut, Request};
+use super::state::Txn;
+use super::tlv::{self, Seq};
+use super::{mock, Answer, Flavor, Server, SrvConfig};
+use crate::error::{Error, Result};
+
+/// OpenSSL's library number for CMP errors, used to build `errorCode` values as ERR_PACK does.
+const ERR_LIB_CMP: u32 = 58;
+
+/// PKIStatus values.
+pub const STATUS_ACCEPTED: i64 = 0;
+pub const STATUS_REJECTION: i64 = 2;
+pub const STATUS_WAITING: i64 = 3;
+
+/// PKIFailureInfo bits used by the server itself.
+pub const FAIL_BAD_REQUEST: u32 = 1 << 2;
+pub const FAIL_BAD_POP: u32 = 1 << 9;
+
+/// Why a request cannot be answered normally; becomes an `error` message.
+#[derive(Debug)]
+pub struct Fail {
+    /// OpenSSL's CMP reason code.
+    pub code: u32,
+    /// OpenSSL's reason string (goes into the statusString).
+    pub reason: &'static str,
+    /// Extra detail (goes into errorDetails).
+    pub details: Option<String>,
+}
+
+impl Fail {
+    pub fn new(code: u32, reason: &'static str) -> Fail {
+        Fail {
+            code,
+            reason,
+            details: None,
+        }
+    }
+    pub fn with(code: u32, reason: &'static str, details: impl Into<String>) -> Fail {
+        Fail {
+            code,
+            reason,
+            details: Some(details.into()),
+        }
+    }
+}
+
+/// OpenSSL's CMP reason codes and strings used by the server.
+pub mod reason {
+    pub const UNSUPPORTED_PKIBODY: (u32, &str) = (101, "unsupported pkibody");
+    pub const EXPECTED_POLLREQ: (u32, &str) = (104, "expected pollreq");
+    pub const UNEXPECTED_POLLREQ: (u32, &str) = (105, "unexpected pollreq");
+    pub const BAD_REQUEST_ID: (u32, &str) = (108, "bad request id");
+    pub const UNEXPECTED_PKIBODY: (u32, &str) = (133, "unexpected pkibody");
+    pub const ERROR_VALIDATING_PROTECTION: (u32, &str) = (140, "error validating protection");
+    pub const MISSING_PROTECTION: (u32, &str) = (143, "missing protection");
+    pub const PKIBODY_ERROR: (u32, &str) = (146, "pkibody error");
+    pub const RECIPNONCE_UNMATCHED: (u32, &str) = (148, "recipnonce unmatched");
+    pub const REQUEST_NOT_ACCEPTED: (u32, &str) = (149, "request not accepted");
+    pub const SENDER_GENERALNAME_TYPE_NOT_SUPPORTED: (u32, &str) =
+        (150, "sender generalname type not supported");
+    pub const UNEXPECTED_PVNO: (u32, &str) = (153, "unexpected pvno");
+    pub const CERTHASH_UNMATCHED: (u32, &str) = (156, "certhash unmatched");
+    pub const CERTREQMSG_NOT_FOUND: (u32, &str) = (157, "certreqmsg not found");
+    pub const ERROR_PROCESSING_MESSAGE: (u32, &str) = (158, "error processing message");
+    pub const ERROR_UNEXPECTED_CERTCONF: (u32, &str) = (160, "error unexpected certconf");
+    pub const MULTIPLE_REQUESTS_NOT_SUPPORTED: (u32, &str) =
+        (161, "multiple requests not supported");
+    pub const MISSING_CERTID: (u32, &str) = (165, "missing certid");
+    pub const WRONG_CERTID: (u32, &str) = (189, "wrong certid");
+    pub const UNEXPECTED_CERTPROFILE: (u32, &str) = (196, "unexpected certprofile");
+}
+
+impl From<(u32, &'static str)> for Fail {
+    fn from((code, reason): (u32, &'static str)) -> Fail {
+        Fail::new(code, reason)
+    }
+}
+
+/// A response body ready to be wrapped into a message.
+pub struct Rsp {
+    pub body_type: u8,
+    pub content: Vec<u8>,
+    /// rsp_extracerts to append to extraCerts (certificate responses only).
+    pub chain: Vec<Vec<u8>>,
+    /// Implicit confirmation granted: the transaction ends here.
+    pub implicit: bool,
+    /// A negative answer (status rejection): sent unprotected with `-send_unprot_err`.
+    pub rejection: bool,
+    /// An `error` with status waiting (3.5 delayed delivery): the transaction continues.
+    pub waiting: bool,
+}
+
+impl Rsp {
+    pub fn new(body_type: u8, content: Vec<u8>) -> Rsp {
+        Rsp {
+            body_type,
+            content,
+            chain: Vec::new(),
+            implicit: false,
+            rejection: false,
+            waiting: false,
+        }
+    }
+}
+
+/// Bound on the server-wide cache of clients' extraCerts.
+const MAX_CACHED_EXTRA_CERTS: usize = 256;
+
+static CHAIN_LOGGED: AtomicBool = AtomicBool::new(false);
+
+pub(super) fn new_server(cfg: SrvConfig) -> Result<Server> {
+    let signer = cfg
+        .srv_key
+        .as_ref()
+        .map(|k| Signer::from_pkcs8(k))
+        .transpose()?;
+    let mut own_chain = Vec::new();
+    let mut is_ca = false;
+    if let Some(c) = &cfg.srv_cert {
+        let v = CertView::parse(c).map_err(|e| e.context("-srv_cert"))?;
+        is_ca = v.is_ca() && v.may_sign_certs() && signer.is_some();
+        own_chain = chain::own_chain(c, &cfg.srv_untrusted);
+    }
+    if cfg.srv_cert.is_some() != signer.is_some() {
+        return Err(Error::cmp(
+            "must give both -srv_cert and -srv_key options or neither",
+        ));
+    }
+    if cfg.srv_secret.is_none() && signer.is_none() {
+        return Err(Error::cmp("server credentials (-srv_secret or -srv_cert) must be given if -use_mock_srv or -port is used"));
+    }
+    for (what, c) in [("-rsp_cert", &cfg.rsp_cert), ("-ref_cert", &cfg.ref_cert)] {
+        if let Some(c) = c {
+            CertView::parse(c).map_err(|e| e.context(what))?;
+        }
+    }
+    Ok(Server {
+        cfg,
+        signer,
+        own_chain,
+        is_ca,
+        txns: Default::default(),
+        extra_cache: Default::default(),
+    })
+}
+
+fn is_start(t: u8) -> bool {
+    matches!(
+        t,
+        body::IR | body::CR | body::P10CR | body::KUR | body::RR | body::GENM | body::ERROR
+    )
+}
+
+fn hex_colon(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<Answer> {
+    let req = match Request::parse(der) {
+        Ok(r) => r,
+        Err(e) => {
+            srv_log!(Err, "cannot parse request: {e}");
+            if !answer_garbage {
+                return None;
+            }
+            let fail = Fail::with(
+                reason::PKIBODY_ERROR.0,
+                reason::PKIBODY_ERROR.1,
+                e.to_string(),
+            );
+            let tid = crypto::random(16).ok()?;
+            let rsp = error_rsp(&fail, STATUS_REJECTION);
+            return build(srv, None, &tid, &rsp, &mut Txn::default())
+                .ok()
+                .map(|der| Answer {
+                    der,
+                    transaction_ended: true,
+                });
+        }
+    };
+    srv_log!(Debug, "received {}", body_name(req.body_type));
+    let tid = match req.header.transaction_id {
+        Some(t) => t.to_vec(),
+        None => crypto::random(16).ok()?,
+    };
+    let mut txn = Txn::default();
+    let mut verified = false;
+    let result = process(srv, &req, &tid, &mut txn, &mut verified);
+    let rsp = match result {
+        Ok(r) => r,
+        Err(f) => {
+            match &f.details {
+                Some(d) => srv_log!(Err, "{}: {}", f.reason, d),
+                None => srv_log!(Err, "{}", f.reason),
+            }
+            error_rsp(&f, STATUS_REJECTION)
+        }
+    };
+    let out = match build(srv, Some(&req), &tid, &rsp, &mut txn) {
+        Ok(o) => o,
+        Err(e) => {
+            srv_log!(Err, "cannot send proper CMP response: {e}");
+            return if answer_garbage {
+                Some(Answer {
+                    der: Vec::new(),
+                    transaction_ended: true,
+                })
+            } else {
+                None
+            };
+        }
+    };
+    srv_log!(Debug, "sending {}", body_name(rsp.body_type));
+    // Keep the transaction open only where OpenSSL does: awaiting certConf, polling, or after a
+    // waiting indication.
+    let keep = verified
+        && match rsp.body_type {
+            body::IP | body::CP | body::KUP => !rsp.implicit,
+            body::ERROR => rsp.waiting,
+            body::POLLREP => true,
+            _ => false,
+        };
+    if keep {
+        if matches!(rsp.body_type, body::IP | body::CP | body::KUP) {
+            txn.awaiting_conf = true;
+        }
+        if let Ok(mut m) = srv.txns.lock() {
+            m.put(tid, txn);
+        }
+    }
+    Some(Answer {
+        der: out,
+        transaction_ended: !keep,
+    })
+}
+
+/// The checks and dispatch; on success returns the response body, with `txn` updated.
+fn process(
+    srv: &Server,
+    req: &Request<'_>,
+    tid: &[u8],
+    txn: &mut Txn,
+    verified: &mut bool,
+) -> std::result::Result<Rsp, Fail> {
+    if req.header.sender_dn.is_none() {
+        return Err(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED.into());
+    }
+    let t = req.body_type;
+    {
+        let mut m = srv
+            .txns
+            .lock()
+            .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+        if is_start(t) {
+            if m.is_polling(tid) {
+                return Err(reason::EXPECTED_POLLREQ.into());
+            }
+            // A new transaction replaces any finished or abandoned one with the same ID.
+            let _ = m.take(tid);
+        } else {
+            match m.take(tid) {
+                Some(old) => *txn = old,
+                None => return Err(reason::UNEXPECTED_PKIBODY.into()),
+            }
+        }
+    }
+    if txn.polling && t != body::POLLREQ {
+        // Put it back: the client may still poll correctly.
+        let keep = std::mem::take(txn);
+        if let Ok(mut m) = srv.txns.lock() {
+            m.put(tid.to_vec(), keep);
+        }
+        return Err(reason::EXPECTED_POLLREQ.into());
+    }
+    check_update(srv, req, txn)?;
+    *verified = true;
+    if !srv.cfg.no_cache_extracerts && !req.extra_certs.is_empty() {
+        if let Ok(mut cache) = srv.extra_cache.lock() {
+            for c in &req.extra_certs {
+                if !cache.iter().any(|x| x.as_slice() == *c) {
+                    if cache.len() >= MAX_CACHED_EXTRA_CERTS {
+                        cache.pop_front();
+                    }
+                    cache.push_back(c.to_vec());
+                }
+            }
+        }
+    }
+    if t == body::POLLREQ {
+        return mock::poll_req(srv, req, txn);
+    }
+    if srv.cfg.flavor == Flavor::V3_5
+        && !matches!(
+            t,
+            body::IR | body::CR | body::P10CR | body::KUR | body::ERROR
+        )
+        && srv.cfg.poll_count > 0
+        && txn.curr_poll_count == 0
+    {
+        txn.delayed_req = Some(req.raw.to_vec());
+        txn.polling = true;
+        let mut rsp = error_rsp(
+            &Fail {
+                code: 0,
+                reason: "",
+                details: None,
+            },
+            STATUS_WAITING,
+        );
+        rsp.waiting = true;
+        return Ok(rsp);
+    }
+    dispatch(srv, req, txn)
+}
+
+/// Process a request that is not a pollReq (also used for a delayed request when polling ends).
+pub(super) fn dispatch(
+    srv: &Server,
+    req: &Request<'_>,
+    txn: &mut Txn,
+) -> std::result::Result<Rsp, Fail> {
+    match req.body_type {
+        body::IR | body::CR | body::P10CR | body::KUR => mock::cert_request(srv, req, txn),
+        body::RR => mock::rr(srv, req),
+        body::GENM => mock::genm(srv, req),
+        body::ERROR => mock::error(req),
+        body::CERTCONF => mock::cert_conf(srv, req, txn),
+        body::POLLREQ => Err(reason::UNEXPECTED_PKIBODY.into()),
+        _ => Err(reason::UNSUPPORTED_PKIBODY.into()),
+    }
+}
+
+/// Protection, pvno and nonce checks (OpenSSL's ossl_cmp_msg_check_update on the server side).
+fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Result<(), Fail> {
+    let cfg = &srv.cfg;
+    let exception = |invalid: bool| -> bool {
+        if cfg.accept_unprotected {
+            srv_log!(
+                Warn,
+                "ignoring {} protection of request message",
+                if invalid { "invalid" } else { "missing" }
+            );
+            return true;
+        }
+        if req.body_type == body::ERROR && cfg.accept_unprot_err {
+            srv_log!(Warn, "ignoring missing protection of error message");
+            return true;
+        }
+        false
+    };
+    if req.header.protection_alg.is_some() {
+        if !validate(srv, req, txn) && !exception(true) {
+            return Err(reason::ERROR_VALIDATING_PROTECTION.into());
+        }
+    } else if !exception(false) {
+        return Err(reason::MISSING_PROTECTION.into());
+    }
+    let pvno_ok = match cfg.flavor {
+        Flavor::V3_0 => req.header.pvno == 2,
+        Flavor::V3_5 => matches!(req.header.pvno, 2 | 3),
+    };
+    if !pvno_ok {
+        return Err(reason::UNEXPECTED_PVNO.into());
+    }
+    if !is_start(req.body_type) && !txn.sender_nonce.is_empty() {
+        let actual = req.header.recip_nonce;
+        if actual != Some(txn.sender_nonce.as_slice()) {
+            let (c, r) = reason::RECIPNONCE_UNMATCHED;
+            return Err(Fail::with(
+                c,
+                r,
+                format!(
+                    "expected = {}, actual = {}",
+                    hex_colon(&txn.sender_nonce),
+                    actual.map_or_else(|| "(none)".to_string(), hex_colon)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Verify the request's protection (OSSL_CMP_validate_msg on the server side).
+fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> bool {
+    srv_log!(Debug, "validating CMP message");
+    let (Some(alg), Some(prot)) = (req.header.protection_alg, req.protection) else {
+        srv_log!(Err, "missing protection");
+        return false;
+    };
+    let Ok((oid, params)) = crypto::alg_id(&alg) else {
+        return false;
+    };
+    let part = req.protected_part();
+    if oid == oids::PBM {
+        let Some(secret) = &srv.cfg.srv_secret else {
+            srv_log!(
+                Info,
+                "no secret available for verifying PBM-based CMP message protection"
+            );
+            return false;
+        };
+        match crypto::pbm_mac(secret, params, &part) {
+            Ok(mac) if aws_lc_rs::constant_time::verify_slices_are_equal(&mac, prot).is_ok() => {
+                srv_log!(
+                    Debug,
+                    "successfully validated PBM-based CMP message protection"
+                );
+                true
+            }
+            Ok(_) => {
+                srv_log!(Warn, "verifying PBM-based CMP message protection failed");
+                false
+            }
+            Err(e) => {
+                srv_log!(
+                    Warn,
+                    "verifying PBM-based CMP message protection failed: {e}"
+                );
+                false
+            }
+        }
+    } else {
+        if srv.cfg.srv_trusted.is_empty() {
+            srv_log!(
+                Info,
+                "no trust store available for verifying signature-based CMP message protection"
+            );
+            return false;
+        }
+        match find_signer(srv, req, &alg, prot, &part, txn) {
+            Some(c) => {
+                srv_log!(Debug, "successfully validated signature-based CMP message protection using trust store");
+                txn.signer_cert = Some(c);
+                true
+            }
+            None => {
+                let sender = req
+                    .header
+                    .sender_dn
+                    .map(super::cert::name_oneline)
+                    .unwrap_or_default();
+                srv_log!(
+                    Info,
+                    "trying to verify msg signature with a valid cert that.."
+                );
+                srv_log!(Info, "matches msg sender    = {sender}");
+                match req.header.sender_kid {
+                    Some(k) => srv_log!(Info, "matches msg senderKID = {}", hex_colon(k)),
+                    None => srv_log!(Info, "while msg header does not contain senderKID"),
+                }
+                srv_log!(
+                    Err,
+                    "no suitable sender cert for msg sender name = {sender}"
+                );
+                false
+            }
+        }
+    }
+}
+
+/// Find a certificate that names the sender, verifies the signature and chains to -srv_trusted.
+fn find_signer(
+    srv: &Server,
+    req: &Request<'_>,
+    alg: &tlv::Tlv<'_>,
+    sig: &[u8],
+    part: &[u8],
+    txn: &Txn,
+) -> Option<Vec<u8>> {
+    let sender = req.header.sender_dn?;
+    let mut pool: Vec<&[u8]> = Vec::new();
+    if let Some(c) = &txn.signer_cert {
+        pool.push(c);
+    }
+    pool.extend(req.extra_certs.iter().copied());
+    pool.extend(srv.cfg.srv_untrusted.iter().map(Vec::as_slice));
+    let cached: Vec<Vec<u8>> = srv
+        .extra_cache
+        .lock()
+        .map(|c| c.iter().cloned().collect())
+        .unwrap_or_default();
+    pool.extend(cached.iter().map(Vec::as_slice));
+    let untrusted: Vec<&[u8]> = pool.clone();
+    pool.extend(srv.cfg.srv_trusted.iter().map(Vec::as_slice));
+    let policy = Policy {
+        check_time: !srv.cfg.no_check_time,
+        at: srv.cfg.attime.unwrap_or_else(tlv::now),
+    };
+    for cand in pool {
+        let Ok(c) = CertView::parse(cand) else {
+            continue;
+        };
+        if !super::cert::names_equal(c.subject, sender) {
+            continue;
+        }
+        if let (Some(kid), Some(ski)) = (req.header.sender_kid, c.ski()) {
+            if kid != ski {
+                continue;
+            }
+        }
+        if crypto::verify(&c.spki, alg, part, sig).is_err() {
+            continue;
+        }
+        match chain::validate(cand, &untrusted, &srv.cfg.srv_trusted, &policy) {
+            Ok(()) => return Some(cand.to_vec()),
+            Err(e) => srv_log!(Debug, "candidate sender cert does not validate: {e}"),
+        }
+    }
+    None
+}
+
+/// An `error` body for a failure (or, with status waiting, the 3.5 delayed-delivery indication).
+pub fn error_rsp(f: &Fail, status: i64) -> Rsp {
+    let (fail_info, text) = if status == STATUS_WAITING {
+        (0, None)
+    } else {
+        (FAIL_BAD_REQUEST, Some(f.reason))
+    };
+    let si = msg::status_info(status, fail_info, text);
+    let code = if f.code == 0 {
+        0
+    } else {
+        ((ERR_LIB_CMP << 23) | f.code) as i64
+    };
+    let mut parts = vec![si, tlv::int(code)];
+    if let Some(d) = &f.details {
+        parts.push(tlv::seq(&[&tlv::utf8(d)]));
+    }
+    let mut r = Rsp::new(body::ERROR, tlv::tlv(tlv::SEQUENCE, &parts.concat()));
+    r.rejection = status == STATUS_REJECTION;
+    r
+}
+
+/// Wrap a response body into a protected PKIMessage and remember our senderNonce in `txn`.
+fn build(
+    srv: &Server,
+    req: Option<&Request<'_>>,
+    tid: &[u8],
+    rsp: &Rsp,
+    txn: &mut Txn,
+) -> Result<Vec<u8>> {
+    let cfg = &srv.cfg;
+    const NULL_DN: &[u8] = &[0x30, 0x00];
+    let sender_cert = cfg.srv_cert.as_deref().map(CertView::parse).transpose()?;
+    let sender_dn = sender_cert.as_ref().map_or(NULL_DN, |c| c.subject);
+    let recipient = req.and_then(|r| r.header.sender_dn).unwrap_or(NULL_DN);
+    let nonce = crypto::random(16)?;
+    let req_is_pbm = req
+        .and_then(|r| r.header.protection_alg)
+        .and_then(|a| crypto::alg_id(&a).ok())
+        .is_some_and(|(o, _)| o == oids::PBM);
+    let unprotected = cfg.send_unprotected
+        || (cfg.send_unprot_err && (rsp.rejection || rsp.body_type == body::ERROR));
+    // OpenSSL answers with a signature when it has a key and the request was not PBM-protected.
+    let use_pbm = !unprotected && cfg.srv_secret.is_some() && (srv.signer.is_none() || req_is_pbm);
+    let use_sig = !unprotected && !use_pbm && srv.signer.is_some();
+
+    let prot_alg = if use_pbm {
+        Some(crypto::pbm_alg_id()?)
+    } else if use_sig {
+        srv.signer.as_ref().map(Signer::alg_id)
+    } else {
+        None
+    };
+    let kid = if use_pbm {
+        cfg.srv_ref.clone()
+    } else if use_sig {
+        sender_cert
+            .as_ref()
+            .and_then(|c| c.ski())
+            .map(<[u8]>::to_vec)
+    } else {
+        None
+    };
+    let hdr = msg::header(&HeaderOut {
+        sender_dn,
+        recipient_dn: recipient,
+        protection_alg: prot_alg.as_deref(),
+        sender_kid: kid.as_deref(),
+        transaction_id: tid,
+        sender_nonce: &nonce,
+        recip_nonce: req.and_then(|r| r.header.sender_nonce),
+        implicit_confirm: rsp.implicit,
+    });
+    let body = msg::body(rsp.body_type, &rsp.content);
+    let part = tlv::seq(&[&hdr, &body]);
+    let protection = if use_pbm {
+        let secret = cfg
+            .srv_secret
+            .as_ref()
+            .ok_or_else(|| Error::cmp("missing -srv_secret"))?;
+        let alg_der = prot_alg.as_deref().unwrap_or_default();
+        let alg = tlv::parse_one(alg_der)?;
+        let (_, params) = crypto::alg_id(&alg)?;
+        Some(crypto::pbm_mac(secret, params, &part)?)
+    } else if use_sig {
+        match &srv.signer {
+            Some(s) => Some(s.sign(&part)?),
+            None => None,
+        }
+    } else {
+        None
+    };
+    let mut extra: Vec<Vec<u8>> = Vec::new();
+    if use_sig {
+        if !CHAIN_LOGGED.swap(true, Ordering::Relaxed) {
+            srv_log!(Debug, "trying to build chain for own CMP signer cert");
+            srv_log!(Debug, "success building chain for own CMP signer cert");
+        }
+        extra.extend(srv.own_chain.iter().cloned());
+    }
+    for c in &rsp.chain {
+        let self_signed = CertView::parse(c).map(|v| v.self_issued()).unwrap_or(false);
+        if !self_signed && !extra.contains(c) {
+            extra.push(c.clone());
+        }
+    }
+    txn.sender_nonce = nonce;
+    Ok(msg::message(&hdr, &body, protection.as_deref(), &extra))
+}
+
+/// Parse a SEQUENCE's children, naming it in errors that become `error` responses.
+pub fn children<'a>(t: &tlv::Tlv<'a>, what: &str) -> std::result::Result<Vec<tlv::Tlv<'a>>, Fail> {
+    let (c, r) = reason::PKIBODY_ERROR;
+    if t.tag != tlv::SEQUENCE {
+        return Err(Fail::with(c, r, format!("{what}: SEQUENCE expected")));
+    }
+    t.children()
+        .map_err(|e| Fail::with(c, r, format!("{what}: {e}")))
+}
+
+/// Map a DER decoding problem to an `error` response.
+pub fn bad_body(e: Error) -> Fail {
+    let (c, r) = reason::PKIBODY_ERROR;
+    Fail::with(c, r, e.to_string())
+}
+
+/// Convenience for `Seq::new` with body errors.
+pub fn seq<'a>(t: &tlv::Tlv<'a>, what: &str) -> std::result::Result<Seq<'a>, Fail> {
+    Seq::new(t, what).map_err(bad_body)
+}

@@ -1,0 +1,492 @@
+//! Minimal DER reading and writing for the mock server's messages.
+//!
+//! The server must keep the exact bytes of what it received (the protected part of a request, the
+//! `CertRequest` a POPO signature covers, certificates it echoes), so it walks the DER as
+//! tag-length-value slices instead of decoding into owned structures and re-encoding. Only definite
+//! lengths (DER) are accepted; nesting depth and sizes are bounded by the input slice itself.
+
+use crate::error::{Error, Result};
+
+/// Universal tags used here.
+pub const INTEGER: u8 = 0x02;
+pub const BIT_STRING: u8 = 0x03;
+pub const OCTET_STRING: u8 = 0x04;
+pub const NULL: u8 = 0x05;
+pub const OID: u8 = 0x06;
+pub const UTF8_STRING: u8 = 0x0c;
+pub const UTC_TIME: u8 = 0x17;
+pub const GENERALIZED_TIME: u8 = 0x18;
+pub const SEQUENCE: u8 = 0x30;
+
+/// Context-specific constructed tag `[n]` (n < 31), as used for EXPLICIT tags and constructed IMPLICIT ones.
+pub const fn ctx_cons(n: u8) -> u8 {
+    0xa0 | n
+}
+/// Context-specific primitive tag `[n]` (n < 31).
+pub const fn ctx_prim(n: u8) -> u8 {
+    0x80 | n
+}
+
+/// One DER element inside a larger buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Tlv<'a> {
+    pub tag: u8,
+    /// The content octets.
+    pub value: &'a [u8],
+    /// The whole element: tag, length and content.
+    pub raw: &'a [u8],
+}
+
+fn bad(what: &str) -> Error {
+    Error::cmp(format!("malformed DER: {what}"))
+}
+
+/// Read the first element of `input`, returning it and the rest.
+pub fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
+    let (&tag, rest) = input
+        .split_first()
+        .ok_or_else(|| bad("unexpected end of data"))?;
+    if tag & 0x1f == 0x1f {
+        return Err(bad("high tag numbers are not used in CMP"));
+    }
+    let (&l0, mut rest) = rest.split_first().ok_or_else(|| bad("missing length"))?;
+    let len = if l0 < 0x80 {
+        l0 as usize
+    } else {
+        let n = (l0 & 0x7f) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return Err(bad("unsupported or truncated length"));
+        }
+        let mut len = 0usize;
+        for &b in &rest[..n] {
+            len = (len << 8) | b as usize;
+        }
+        rest = &rest[n..];
+        len
+    };
+    if rest.len() < len {
+        return Err(bad("element longer than its container"));
+    }
+    let hdr_len = input.len() - rest.len();
+    let value = &rest[..len];
+    let raw = &input[..hdr_len + len];
+    Ok((Tlv { tag, value, raw }, &rest[len..]))
+}
+
+/// Parse `input` as exactly one element.
+pub fn parse_one(input: &[u8]) -> Result<Tlv<'_>> {
+    let (t, rest) = read(input)?;
+    if !rest.is_empty() {
+        return Err(bad("trailing data after element"));
+    }
+    Ok(t)
+}
+
+impl<'a> Tlv<'a> {
+    /// Check the tag, naming `what` in the error.
+    pub fn expect(self, tag: u8, what: &str) -> Result<Self> {
+        if self.tag != tag {
+            return Err(bad(&format!(
+                "{what}: expected tag 0x{tag:02x}, got 0x{:02x}",
+                self.tag
+            )));
+        }
+        Ok(self)
+    }
+
+    /// The elements inside a constructed element.
+    pub fn children(&self) -> Result<Vec<Tlv<'a>>> {
+        let mut out = Vec::new();
+        let mut rest = self.value;
+        while !rest.is_empty() {
+            let (t, r) = read(rest)?;
+            out.push(t);
+            rest = r;
+        }
+        Ok(out)
+    }
+
+    /// The single element inside an EXPLICIT tag.
+    pub fn inner(&self) -> Result<Tlv<'a>> {
+        parse_one(self.value)
+    }
+
+    /// A small INTEGER value (e.g. pvno, certReqId, status); rejects values that do not fit an i64.
+    pub fn int(&self) -> Result<i64> {
+        if self.tag != INTEGER || self.value.is_empty() || self.value.len() > 8 {
+            return Err(bad("INTEGER expected (at most 64 bits)"));
+        }
+        let mut v: i64 = if self.value[0] & 0x80 != 0 { -1 } else { 0 };
+        for &b in self.value {
+            v = (v << 8) | b as i64;
+        }
+        Ok(v)
+    }
+}
+
+/// A cursor over the children of a SEQUENCE, for fields with optional tagged members.
+pub struct Seq<'a> {
+    items: Vec<Tlv<'a>>,
+    pos: usize,
+}
+
+impl<'a> Seq<'a> {
+    pub fn new(t: &Tlv<'a>, what: &str) -> Result<Self> {
+        if t.tag != SEQUENCE {
+            return Err(bad(&format!("{what}: SEQUENCE expected")));
+        }
+        Ok(Seq {
+            items: t.children()?,
+            pos: 0,
+        })
+    }
+    /// The next element, which must be present.
+    pub fn next(&mut self, what: &str) -> Result<Tlv<'a>> {
+        let t = self
+            .items
+            .get(self.pos)
+            .copied()
+            .ok_or_else(|| bad(&format!("missing {what}")))?;
+        self.pos += 1;
+        Ok(t)
+    }
+    /// The next element if it carries `tag`.
+    pub fn opt(&mut self, tag: u8) -> Option<Tlv<'a>> {
+        let t = self.items.get(self.pos).copied()?;
+        if t.tag == tag {
+            self.pos += 1;
+            Some(t)
+        } else {
+            None
+        }
+    }
+    /// The next element, if any, whatever its tag.
+    pub fn peek(&self) -> Option<Tlv<'a>> {
+        self.items.get(self.pos).copied()
+    }
+}
+
+// ---- writing ----
+
+/// Encode one element.
+pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len() + 6);
+    out.push(tag);
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = (len as u64).to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        out.push(0x80 | (8 - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A SEQUENCE of already encoded parts.
+pub fn seq(parts: &[&[u8]]) -> Vec<u8> {
+    tlv(SEQUENCE, &parts.concat())
+}
+
+/// An INTEGER from an i64, minimally encoded.
+pub fn int(v: i64) -> Vec<u8> {
+    let bytes = v.to_be_bytes();
+    let mut start = 0;
+    while start < 7 {
+        let (b, next) = (bytes[start], bytes[start + 1]);
+        if (b == 0 && next & 0x80 == 0) || (b == 0xff && next & 0x80 != 0) {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    tlv(INTEGER, &bytes[start..])
+}
+
+pub fn octets(v: &[u8]) -> Vec<u8> {
+    tlv(OCTET_STRING, v)
+}
+
+/// A BIT STRING with no unused bits.
+pub fn bits(v: &[u8]) -> Vec<u8> {
+    let mut c = Vec::with_capacity(v.len() + 1);
+    c.push(0);
+    c.extend_from_slice(v);
+    tlv(BIT_STRING, &c)
+}
+
+/// A named-bit BIT STRING (such as PKIFailureInfo) in DER: bit 0 is the most significant bit of the
+/// first octet, and trailing zero bits are dropped.
+pub fn named_bits(mask: u32) -> Vec<u8> {
+    if mask == 0 {
+        return tlv(BIT_STRING, &[0]);
+    }
+    let highest = 31 - mask.leading_zeros() as usize; // highest set bit number
+    let nbits = highest + 1;
+    let nbytes = nbits.div_ceil(8);
+    let mut octs = vec![0u8; nbytes];
+    for bit in 0..nbits {
+        if mask & (1 << bit) != 0 {
+            octs[bit / 8] |= 0x80 >> (bit % 8);
+        }
+    }
+    let unused = (nbytes * 8 - nbits) as u8;
+    let mut c = vec![unused];
+    c.extend_from_slice(&octs);
+    tlv(BIT_STRING, &c)
+}
+
+/// Decode a named-bit BIT STRING into a mask (bits beyond 31 are ignored).
+pub fn read_named_bits(t: &Tlv<'_>) -> Result<u32> {
+    let (&unused, octs) = t
+        .value
+        .split_first()
+        .ok_or_else(|| bad("empty BIT STRING"))?;
+    if unused > 7 {
+        return Err(bad("BIT STRING with more than 7 unused bits"));
+    }
+    let mut mask = 0u32;
+    for (i, &b) in octs.iter().enumerate().take(4) {
+        for j in 0..8 {
+            if b & (0x80 >> j) != 0 {
+                mask |= 1 << (i * 8 + j);
+            }
+        }
+    }
+    Ok(mask)
+}
+
+/// Encode a dotted OID string (only used for constants written in this crate).
+pub fn oid(dotted: &str) -> Vec<u8> {
+    let arcs: Vec<u64> = dotted.split('.').filter_map(|a| a.parse().ok()).collect();
+    let mut body = Vec::new();
+    if arcs.len() >= 2 {
+        push_base128(&mut body, arcs[0] * 40 + arcs[1]);
+        for &a in &arcs[2..] {
+            push_base128(&mut body, a);
+        }
+    }
+    tlv(OID, &body)
+}
+
+fn push_base128(out: &mut Vec<u8>, mut v: u64) {
+    let mut tmp = vec![(v & 0x7f) as u8];
+    v >>= 7;
+    while v > 0 {
+        tmp.push(0x80 | (v & 0x7f) as u8);
+        v >>= 7;
+    }
+    tmp.reverse();
+    out.extend_from_slice(&tmp);
+}
+
+/// Render an OID's content octets as a dotted string, for comparisons and messages.
+pub fn oid_string(t: &Tlv<'_>) -> Result<String> {
+    if t.tag != OID || t.value.is_empty() {
+        return Err(bad("OBJECT IDENTIFIER expected"));
+    }
+    let mut arcs = Vec::new();
+    let mut v: u64 = 0;
+    for &b in t.value {
+        if v > (u64::MAX >> 7) {
+            return Err(bad("OBJECT IDENTIFIER arc too large"));
+        }
+        v = (v << 7) | (b & 0x7f) as u64;
+        if b & 0x80 == 0 {
+            arcs.push(v);
+            v = 0;
+        }
+    }
+    let first = arcs.first().copied().unwrap_or(0);
+    let (a, b) = if first < 40 {
+        (0, first)
+    } else if first < 80 {
+        (1, first - 40)
+    } else {
+        (2, first - 80)
+    };
+    let mut s = format!("{a}.{b}");
+    for x in &arcs[1..] {
+        s.push('.');
+        s.push_str(&x.to_string());
+    }
+    Ok(s)
+}
+
+/// A UTF8String.
+pub fn utf8(s: &str) -> Vec<u8> {
+    tlv(UTF8_STRING, s.as_bytes())
+}
+
+/// GeneralizedTime for a Unix time in seconds (UTC), `YYYYMMDDHHMMSSZ`.
+pub fn generalized_time(unix: i64) -> Vec<u8> {
+    tlv(GENERALIZED_TIME, fmt_time(unix, true).as_bytes())
+}
+
+/// X.509 Time: UTCTime up to 2049, GeneralizedTime after, as RFC 5280 requires.
+pub fn x509_time(unix: i64) -> Vec<u8> {
+    let (y, ..) = civil(unix);
+    if (1950..2050).contains(&y) {
+        tlv(UTC_TIME, fmt_time(unix, false).as_bytes())
+    } else {
+        generalized_time(unix)
+    }
+}
+
+fn fmt_time(unix: i64, four_digit_year: bool) -> String {
+    let (y, mo, d, h, mi, s) = civil(unix);
+    if four_digit_year {
+        format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}Z")
+    } else {
+        format!("{:02}{mo:02}{d:02}{h:02}{mi:02}{s:02}Z", y % 100)
+    }
+}
+
+/// Unix seconds to (year, month, day, hour, minute, second), proleptic Gregorian, UTC.
+fn civil(unix: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Howard Hinnant's days-from-civil inverse.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        y,
+        m,
+        d,
+        (secs / 3600) as u32,
+        ((secs % 3600) / 60) as u32,
+        (secs % 60) as u32,
+    )
+}
+
+/// Parse an X.509 Time (UTCTime or GeneralizedTime, `Z` form) into Unix seconds.
+pub fn read_time(t: &Tlv<'_>) -> Result<i64> {
+    let s = std::str::from_utf8(t.value).map_err(|_| bad("time is not ASCII"))?;
+    let digits = s
+        .strip_suffix('Z')
+        .ok_or_else(|| bad("time must end in Z"))?;
+    let (year, rest) = match t.tag {
+        UTC_TIME if digits.len() == 12 => {
+            let yy: i64 = digits[..2].parse().map_err(|_| bad("UTCTime year"))?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &digits[2..])
+        }
+        GENERALIZED_TIME if digits.len() == 14 => (
+            digits[..4]
+                .parse()
+                .map_err(|_| bad("GeneralizedTime year"))?,
+            &digits[4..],
+        ),
+        _ => return Err(bad("unsupported time format")),
+    };
+    let num = |i: usize| -> Result<i64> { rest[i..i + 2].parse().map_err(|_| bad("time field")) };
+    let (mo, d, h, mi, s) = (num(0)?, num(2)?, num(4)?, num(6)?, num(8)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return Err(bad("time field out of range"));
+    }
+    // days from civil
+    let y = if mo <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Ok(days * 86_400 + h * 3600 + mi * 60 + s)
+}
+
+/// Current Unix time in seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ints_roundtrip() {
+        for v in [
+            0i64,
+            1,
+            127,
+            128,
+            255,
+            256,
+            -1,
+            -128,
+            -129,
+            65535,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let enc = int(v);
+            assert_eq!(parse_one(&enc).unwrap().int().unwrap(), v, "value {v}");
+        }
+        assert_eq!(int(128), vec![2, 2, 0, 128]);
+        assert_eq!(int(-1), vec![2, 1, 0xff]);
+    }
+
+    #[test]
+    fn named_bits_der() {
+        // badRequest (2) alone: one octet 0x20 with 5 unused bits.
+        assert_eq!(named_bits(1 << 2), vec![3, 2, 5, 0x20]);
+        let m = (1 << 2) | (1 << 20) | 1;
+        assert_eq!(
+            read_named_bits(&parse_one(&named_bits(m)).unwrap()).unwrap(),
+            m
+        );
+    }
+
+    #[test]
+    fn times_roundtrip() {
+        for t in [
+            0i64,
+            951_782_400,
+            1_700_000_000,
+            2_524_608_000,
+            4_102_444_800,
+        ] {
+            let g = generalized_time(t);
+            assert_eq!(read_time(&parse_one(&g).unwrap()).unwrap(), t);
+            let x = x509_time(t);
+            assert_eq!(read_time(&parse_one(&x).unwrap()).unwrap(), t);
+        }
+        assert_eq!(
+            generalized_time(0),
+            tlv(GENERALIZED_TIME, b"19700101000000Z")
+        );
+    }
+
+    #[test]
+    fn oids_roundtrip() {
+        for s in [
+            "1.2.840.113549.1.1.11",
+            "2.5.29.14",
+            "1.3.6.1.5.5.7.4.13",
+            "2.999.3",
+        ] {
+            assert_eq!(oid_string(&parse_one(&oid(s)).unwrap()).unwrap(), s);
+        }
+    }
+
+    #[test]
+    fn long_lengths() {
+        let content = vec![7u8; 300];
+        let e = tlv(OCTET_STRING, &content);
+        assert_eq!(&e[..4], &[4, 0x82, 1, 44]);
+        assert_eq!(parse_one(&e).unwrap().value, &content[..]);
+        assert!(parse_one(&e[..100]).is_err());
+    }
+}
