@@ -11,6 +11,8 @@ use crate::log::{self, Level, Side};
 use crate::opts::{self, Opt, Parsed, RawOpts};
 use crate::Result;
 
+mod server;
+
 /// Run one `rcmp` invocation (`args` includes the program name) and return the process exit status
 /// (0 success, 1 failure).
 pub fn run(args: Vec<OsString>) -> u8 {
@@ -74,7 +76,7 @@ fn check_roles(raw: &RawOpts) -> Result<()> {
             .str(Opt::Server)
             .is_some_and(|s| s.starts_with("https:"))
     {
-        crate::warn!("ignoring TLS options(s) since -tls_used is not active");
+        crate::warn!("ignoring TLS options(s) since -tls_used is not given");
     }
     if raw.is_set(Opt::Port) {
         if raw.flag(Opt::TlsUsed) {
@@ -109,7 +111,7 @@ fn execute(raw: &RawOpts) -> Result<()> {
     check_roles(raw)?;
     refuse_unsupported(raw)?;
     if raw.is_set(Opt::Port) && !raw.is_set(Opt::ReqoutOnly) {
-        return Err(cmp_err!("the mock server (-port) is not implemented yet"));
+        return server::run_port(raw);
     }
     Err(cmp_err!(
         "CMP client transactions (-cmd {}) are not implemented yet",

@@ -1,0 +1,230 @@
+//! Mock server set-up from the options (`-port`, `-use_mock_srv` and the `-srv_*`/`-rsp_*` options), in the
+//! order and with the checks of `openssl cmp`'s own set-up, so the same mistakes give the same first error.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use crate::creds::{self, pass::get_passwd, Secret};
+use crate::opts::{Opt, RawOpts};
+use crate::server::{Flavor, Server, SrvConfig};
+use crate::transfer;
+use crate::Result;
+
+/// The pass phrase given by `opt`, if any.
+fn pass_of(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<Secret>> {
+    raw.str(opt).map(|src| get_passwd(src, desc)).transpose()
+}
+
+fn ders(certs: Vec<creds::Cert>) -> Vec<Vec<u8>> {
+    certs.iter().map(|c| c.der().to_vec()).collect()
+}
+
+/// Which OpenSSL release's mock to imitate: any option added in 3.2 or later makes it 3.5's, otherwise
+/// 3.0's behaviour is kept (the `30` conformance corpus expects it). See `server::Flavor`.
+fn flavor(raw: &RawOpts) -> Flavor {
+    let newer = [
+        Opt::RefCert,
+        Opt::RspCrl,
+        Opt::RspKey,
+        Opt::RspNewwithnew,
+        Opt::RspNewwithold,
+        Opt::RspOldwithnew,
+    ];
+    if newer.iter().any(|o| raw.is_set(*o)) {
+        Flavor::V3_5
+    } else {
+        Flavor::V3_0
+    }
+}
+
+/// Build the mock server's configuration, loading every file it names.
+pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
+    let mut cfg = SrvConfig {
+        flavor: flavor(raw),
+        ..SrvConfig::default()
+    };
+    match raw.str(Opt::SrvRef) {
+        Some(r) => cfg.srv_ref = Some(r.as_bytes().to_vec()),
+        None if !raw.is_set(Opt::SrvCert) => {
+            return Err(cmp_err!(
+                "must give -srv_ref for mock server if no -srv_cert given"
+            ))
+        }
+        None => {}
+    }
+    if let Some(src) = raw.str(Opt::SrvSecret) {
+        let s = get_passwd(src, "PBMAC secret of mock server")?;
+        cfg.srv_secret = Some(Zeroizing::new(s.as_bytes().to_vec()));
+    } else if !raw.is_set(Opt::SrvCert) {
+        return Err(cmp_err!(
+            "server credentials (-srv_secret or -srv_cert) must be given if -use_mock_srv or -port is used"
+        ));
+    } else {
+        crate::warn!("server will not be able to handle PBM-protected requests since -srv_secret is not given");
+    }
+    if !raw.is_set(Opt::SrvSecret) && raw.is_set(Opt::SrvCert) != raw.is_set(Opt::SrvKey) {
+        return Err(cmp_err!(
+            "must give both -srv_cert and -srv_key options or neither"
+        ));
+    }
+    let srv_pass = pass_of(raw, Opt::SrvKeypass, "server private key (and cert)")?;
+    if let Some(f) = raw.str(Opt::SrvCert) {
+        cfg.srv_cert = Some(
+            creds::load_cert(
+                f,
+                srv_pass.as_ref(),
+                "signer certificate of the mock server",
+            )?
+            .der()
+            .to_vec(),
+        );
+    }
+    if let Some(f) = raw.str(Opt::SrvKey) {
+        let key = creds::load_key(f, srv_pass.as_ref(), "private key for mock server cert")?;
+        cfg.srv_key = Some(Zeroizing::new(key.to_pkcs8_der()?.to_vec()));
+    }
+    let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+    match raw.str(Opt::SrvTrusted) {
+        Some(f) => cfg.srv_trusted = ders(creds::load_certs(f, other.as_ref(), "certs trusted by mock server")?),
+        None => crate::warn!(
+            "mock server will not be able to handle signature-protected requests since -srv_trusted is not given"
+        ),
+    }
+    if let Some(f) = raw.str(Opt::SrvUntrusted) {
+        cfg.srv_untrusted = ders(creds::load_certs(
+            f,
+            other.as_ref(),
+            "untrusted certificates for mock server",
+        )?);
+    }
+    if let Some(f) = raw.str(Opt::RefCert) {
+        cfg.ref_cert = Some(
+            creds::load_cert(
+                f,
+                other.as_ref(),
+                "reference cert to be expected by the mock server",
+            )?
+            .der()
+            .to_vec(),
+        );
+    }
+    let rsp_pass = pass_of(raw, Opt::RspKeypass, "response private key (and cert)")?;
+    match raw.str(Opt::RspCert) {
+        Some(f) => {
+            cfg.rsp_cert = Some(
+                creds::load_cert(
+                    f,
+                    rsp_pass.as_ref(),
+                    "cert the mock server returns on certificate requests",
+                )?
+                .der()
+                .to_vec(),
+            )
+        }
+        None => crate::warn!("no -rsp_cert given for mock server"),
+    }
+    for (opt, what) in [
+        (Opt::RspKey, "-rsp_key (central key generation)"),
+        (Opt::RspCrl, "-rsp_crl (genp of type crls)"),
+        (
+            Opt::RspNewwithnew,
+            "-rsp_newwithnew (genp of type rootCaKeyUpdate)",
+        ),
+        (
+            Opt::RspNewwithold,
+            "-rsp_newwithold (genp of type rootCaKeyUpdate)",
+        ),
+        (
+            Opt::RspOldwithnew,
+            "-rsp_oldwithnew (genp of type rootCaKeyUpdate)",
+        ),
+    ] {
+        if raw.is_set(opt) {
+            return Err(cmp_err!("mock server option {what} is not supported yet"));
+        }
+    }
+    if let Some(f) = raw.str(Opt::RspExtracerts) {
+        cfg.rsp_extracerts = ders(creds::load_certs(
+            f,
+            other.as_ref(),
+            "CMP extra certificates for mock server",
+        )?);
+    }
+    if let Some(f) = raw.str(Opt::RspCapubs) {
+        cfg.rsp_capubs = ders(creds::load_certs(
+            f,
+            other.as_ref(),
+            "caPubs for mock server",
+        )?);
+    }
+    cfg.poll_count = clamp_u32(raw.int(Opt::PollCount).unwrap_or(0));
+    cfg.check_after = clamp_u32(raw.int(Opt::CheckAfter).unwrap_or(1));
+    cfg.grant_implicitconf = raw.flag(Opt::GrantImplicitconf);
+
+    let mut failurebits = raw.int(Opt::Failurebits).unwrap_or(0);
+    if let Some(f) = raw.int(Opt::Failure) {
+        if !(0..=26).contains(&f) {
+            return Err(cmp_err!("-failure out of range, should be >= 0 and <= 26"));
+        }
+        if failurebits != 0 {
+            crate::warn!("-failurebits overrides -failure");
+        } else {
+            failurebits = 1 << f;
+        }
+        cfg.failure = Some(f as u8);
+    }
+    if !(0..(1 << 27)).contains(&failurebits) {
+        return Err(cmp_err!("-failurebits out of range"));
+    }
+    cfg.failurebits = failurebits as u32;
+    let status = raw.int(Opt::Pkistatus).unwrap_or(0);
+    if !(0..=6).contains(&status) {
+        return Err(cmp_err!("-pkistatus out of range, should be >= 0 and <= 6"));
+    }
+    cfg.pkistatus = status as u8;
+    cfg.statusstring = raw.str(Opt::Statusstring).map(str::to_string);
+    cfg.send_error = raw.flag(Opt::SendError);
+    cfg.send_unprotected = raw.flag(Opt::SendUnprotected);
+    cfg.send_unprot_err = raw.flag(Opt::SendUnprotErr);
+    cfg.accept_unprotected = raw.flag(Opt::AcceptUnprotected);
+    cfg.accept_unprot_err = raw.flag(Opt::AcceptUnprotErr);
+    cfg.accept_raverified = raw.flag(Opt::AcceptRaverified);
+    cfg.no_cache_extracerts = raw.flag(Opt::NoCacheExtracerts);
+    cfg.no_check_time = raw.flag(Opt::NoCheckTime);
+    cfg.attime = raw.int(Opt::Attime);
+    Ok(cfg)
+}
+
+fn clamp_u32(n: i64) -> u32 {
+    n.clamp(0, i64::from(u32::MAX)) as u32
+}
+
+/// `-port`: run the HTTP mock server until `-max_msgs` requests were served (forever by default).
+pub fn run_port(raw: &RawOpts) -> Result<()> {
+    let port_arg = raw.str(Opt::Port).unwrap_or("");
+    let port: u16 = port_arg.parse().map_err(|_| {
+        cmp_err!("invalid -port argument '{port_arg}': must be a number from 0 to 65535")
+    })?;
+    let cfg = srv_config(raw)?;
+    let listen_flavor = match cfg.flavor {
+        Flavor::V3_0 => transfer::server::Flavor::V30,
+        Flavor::V3_5 => transfer::server::Flavor::V35,
+    };
+    let server = Arc::new(Server::new(cfg)?);
+    let handler: transfer::server::Handler = Arc::new(move |req: &[u8]| {
+        server.answer(req).map(|a| transfer::server::Reply {
+            body: a.der,
+            close: a.transaction_ended,
+        })
+    });
+    let listen = transfer::server::ServerConfig {
+        port,
+        flavor: listen_flavor,
+        max_msgs: raw.int(Opt::MaxMsgs).unwrap_or(0).max(0) as u64,
+        io_timeout: Duration::from_secs(60),
+        ..transfer::server::ServerConfig::default()
+    };
+    transfer::server::serve(listen, handler)
+}
