@@ -2,7 +2,7 @@
 //! ProofOfPossession, CertId. The CRMF module is `DEFINITIONS IMPLICIT TAGS`; tags on CHOICE types
 //! (Name, GeneralName, Time, POPOPrivKey) are explicit whatever the module default, as X.680 requires.
 
-use der::asn1::{BitString, Null, ObjectIdentifier};
+use der::asn1::{BitString, Null, ObjectIdentifier, OctetString};
 use der::{
     Any, Choice, DecodeValue, EncodeValue, FixedTag, Header, Length, Reader, Sequence, Writer,
 };
@@ -285,4 +285,20 @@ impl EncodeValue for RawConstructed {
     fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
         writer.write(&self.0)
     }
+}
+
+/// ```text
+/// PBMParameter ::= SEQUENCE {
+///     salt                OCTET STRING,
+///     owf                 AlgorithmIdentifier{DIGEST-ALGORITHM, {...}},
+///     iterationCount      INTEGER,
+///     mac                 AlgorithmIdentifier{MAC-ALGORITHM, {...}} }
+/// ```
+/// RFC 9810 section 5.1.3.1 (same as RFC 4211 section 4.4): the parameters of id-PasswordBasedMac.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct PbmParameter {
+    pub salt: OctetString,
+    pub owf: AlgorithmIdentifierOwned,
+    pub iteration_count: i64,
+    pub mac: AlgorithmIdentifierOwned,
 }

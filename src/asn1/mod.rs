@@ -21,8 +21,8 @@ pub use body::{body_type_name, PkiBody, BODY_TYPE_NAMES};
 pub use certrep::{CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate};
 pub use crmf::{
     AttributeTypeAndValue, CertId, CertReqMessages, CertReqMsg, CertRequest, CertTemplate,
-    Controls, OptionalValidity, PkMacValue, PopoPrivKey, PopoSigningKey, PopoSigningKeyAuthInfo,
-    PopoSigningKeyInput, ProofOfPossession, RawConstructed,
+    Controls, OptionalValidity, PbmParameter, PkMacValue, PopoPrivKey, PopoSigningKey,
+    PopoSigningKeyAuthInfo, PopoSigningKeyInput, ProofOfPossession, RawConstructed,
 };
 pub use header::{PkiHeader, PVNO_CMP1999, PVNO_CMP2000, PVNO_CMP2021};
 pub use itav::{GenMsgContent, GenRepContent, InfoTypeAndValue};

@@ -17,7 +17,8 @@ pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
 pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
 
-// HMACs: RFC 4210 names the IPsec forms (1.3.6.1.5.5.8.1.x), OpenSSL's -mac names the RSADSI forms.
+// HMACs: RFC 4210's default is the IPsec-arc hmac-sha1 (1.3.6.1.5.5.8.1.2); the SHA-2 HMACs exist only in
+// the RSADSI arc (1.2.840.113549.2.x), which is what OpenSSL's -mac hmacWithSHA256 etc. send.
 /// `hmac-md5` from RFC 2404's arc; listed so it can be recognised and refused by name.
 pub const HMAC_MD5_IPSEC: Oid = Oid::new_unwrap("1.3.6.1.5.5.8.1.1");
 /// `hmac-sha1`, RFC 4210's default PBM MAC (what OpenSSL sends by default).
@@ -27,11 +28,6 @@ pub const HMAC_SHA224: Oid = Oid::new_unwrap("1.2.840.113549.2.8");
 pub const HMAC_SHA256: Oid = Oid::new_unwrap("1.2.840.113549.2.9");
 pub const HMAC_SHA384: Oid = Oid::new_unwrap("1.2.840.113549.2.10");
 pub const HMAC_SHA512: Oid = Oid::new_unwrap("1.2.840.113549.2.11");
-/// The RFC 4231 / RFC 4868 IPsec-arc forms some peers use for the SHA-2 HMACs.
-pub const HMAC_SHA224_IPSEC: Oid = Oid::new_unwrap("1.3.6.1.5.5.8.1.4");
-pub const HMAC_SHA256_IPSEC: Oid = Oid::new_unwrap("1.3.6.1.5.5.8.1.5");
-pub const HMAC_SHA384_IPSEC: Oid = Oid::new_unwrap("1.3.6.1.5.5.8.1.6");
-pub const HMAC_SHA512_IPSEC: Oid = Oid::new_unwrap("1.3.6.1.5.5.8.1.7");
 
 // CRMF registration controls and info (RFC 4211 section 6, RFC 9480).
 pub const REG_CTRL_REG_TOKEN: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.1.1");
