@@ -587,3 +587,92 @@ mod fuzz {
         }
     }
 }
+
+/// Runs the real OpenSSL client on a crafted, PBM-protected (secret "test") ip and returns its stderr.
+fn openssl_client_on_ip(dir: &std::path::Path, ip: &PkiMessage) -> String {
+    let bin = std::env::var("OPENSSL").unwrap_or_else(|_| "openssl".into());
+    let mut ip = ip.clone();
+    rcmp::protect::pbm_protect_message(&mut ip, b"test").unwrap();
+    std::fs::write(dir.join("ip.der"), ip.to_der_vec().unwrap()).unwrap();
+    if !dir.join("k.pem").exists() {
+        let ok = std::process::Command::new(&bin)
+            .args([
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                "k.pem",
+            ])
+            .current_dir(dir)
+            .status()
+            .unwrap_or_else(|e| panic!("this test needs the real `{bin}`: {e}"));
+        assert!(ok.success());
+    }
+    let out = std::process::Command::new(&bin)
+        .args([
+            "cmp",
+            "-config",
+            "",
+            "-cmd",
+            "ir",
+            "-ref",
+            "1234",
+            "-secret",
+            "pass:test",
+        ])
+        .args([
+            "-recipient",
+            "/CN=Root CA",
+            "-newkey",
+            "k.pem",
+            "-subject",
+            "/CN=x",
+            "-certout",
+            "x.pem",
+        ])
+        .args(["-rspin", "ip.der"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn status_text_of_every_status_matches_live_openssl() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = decode("pbm_ip.der");
+    // waiting (3) is left out: OpenSSL starts polling instead of printing the status.
+    for status in [1, 2, 4, 5, 6] {
+        for (bits, texts) in [
+            (0u32, vec![]),
+            (1 << 9 | 1 << 23, vec!["one".to_string(), "two".to_string()]),
+        ] {
+            let mut ip = base.clone();
+            let PkiBody::Ip(rep) = &mut ip.body else {
+                panic!()
+            };
+            let r = &mut rep.response[0];
+            r.certified_key_pair = None;
+            r.status = PkiStatusInfo::new(PkiStatus(status), bits, None);
+            r.status.status_string = (!texts.is_empty()).then(|| texts.clone());
+            let text = r.status.to_text();
+            let log = openssl_client_on_ip(dir.path(), &ip);
+            // e.g. "request rejected by server:<text>; cannot extract certificate from response" or the
+            // final warning "received <text>"
+            let found = log.lines().any(|l| {
+                l.ends_with(&format!("received {text}"))
+                    || l.contains(&format!(":{text}; cannot extract"))
+            });
+            assert!(
+                found,
+                "status {status}: `{text}` not in OpenSSL's output:\n{log}"
+            );
+        }
+    }
+}
