@@ -302,3 +302,35 @@ pub struct PbmParameter {
     pub iteration_count: i64,
     pub mac: AlgorithmIdentifierOwned,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::{Decode, Encode};
+
+    #[test]
+    fn encrypted_key_pop_keeps_enveloped_data_bytes() {
+        // [2] EXPLICIT { [4] IMPLICIT SEQUENCE { INTEGER 0 } }
+        let der = [0xa2, 0x05, 0xa4, 0x03, 0x02, 0x01, 0x00];
+        let popo = ProofOfPossession::from_der(&der).unwrap();
+        let ProofOfPossession::KeyEncipherment(PopoPrivKey::EncryptedKey(raw)) = &popo else {
+            panic!("decoded as {popo:?}");
+        };
+        assert_eq!(raw.0, [0x02, 0x01, 0x00]);
+        assert_eq!(
+            raw.to_der_as_sequence().unwrap(),
+            [0x30, 0x03, 0x02, 0x01, 0x00]
+        );
+        assert_eq!(popo.to_der().unwrap(), der);
+    }
+
+    #[test]
+    fn template_tags() {
+        // serialNumber [1] IMPLICIT INTEGER 5, then version [0] would be out of order: refused.
+        let t = CertTemplate::from_der(&[0x30, 0x03, 0x81, 0x01, 0x05]).unwrap();
+        assert_eq!(t.serial_number.unwrap().as_bytes(), [5]);
+        assert!(CertTemplate::from_der(&[0x30, 0x06, 0x81, 0x01, 0x05, 0x80, 0x01, 0x01]).is_err());
+        // An empty template is a valid (all-optional) SEQUENCE.
+        assert_eq!(CertTemplate::default().to_der().unwrap(), [0x30, 0x00]);
+    }
+}

@@ -27,7 +27,8 @@ pub use crmf::{
 pub use header::{PkiHeader, PVNO_CMP1999, PVNO_CMP2000, PVNO_CMP2021};
 pub use itav::{GenMsgContent, GenRepContent, InfoTypeAndValue};
 pub use message::{
-    protected_part_der, PkiMessage, PkiMessages, ProtectedPart, MAX_MESSAGE_SIZE, MAX_NESTING,
+    protected_part_der, protected_part_der_raw, PkiMessage, PkiMessages, ProtectedPart,
+    MAX_MESSAGE_SIZE, MAX_NESTING,
 };
 pub use poll::{PollRep, PollRepContent, PollReq, PollReqContent};
 pub use rev::{RevDetails, RevRepContent, RevReqContent};
