@@ -4,7 +4,8 @@
 
 use der::asn1::{BitString, Null, ObjectIdentifier, OctetString};
 use der::{
-    Any, Choice, DecodeValue, EncodeValue, FixedTag, Header, Length, Reader, Sequence, Writer,
+    Any, Choice, DecodeValue, EncodeValue, FixedTag, Header, Length, Reader, Sequence, Tagged,
+    Writer,
 };
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::ext::pkix::name::GeneralName;
@@ -284,6 +285,36 @@ impl EncodeValue for RawConstructed {
     }
     fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
         writer.write(&self.0)
+    }
+}
+
+/// ```text
+/// EncryptedKey ::= CHOICE {
+///     encryptedValue        EncryptedValue,   -- Deprecated
+///     envelopedData     [0] EnvelopedData }
+/// ```
+/// RFC 4211 section 2.1 as updated by RFC 9045 (CRMF module, so [0] is IMPLICIT: it replaces the
+/// EnvelopedData SEQUENCE tag, as OpenSSL encodes it). Used by CertifiedKeyPair privateKey, CertOrEncCert
+/// encryptedCert and revPassphrase, which keep it as raw `ANY`; this splits it. Both alternatives are
+/// given as the DER of their SEQUENCE, ready for an EncryptedValue or CMS EnvelopedData decoder.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum EncryptedKey {
+    EncryptedValue(Vec<u8>),
+    EnvelopedData(Vec<u8>),
+}
+
+impl EncryptedKey {
+    pub fn from_any(any: &Any) -> der::Result<Self> {
+        match any.tag() {
+            der::Tag::Sequence => Ok(EncryptedKey::EncryptedValue(der::Encode::to_der(any)?)),
+            der::Tag::ContextSpecific {
+                constructed: true,
+                number,
+            } if number.value() == 0 => Ok(EncryptedKey::EnvelopedData(
+                RawConstructed(any.value().to_vec()).to_der_as_sequence()?,
+            )),
+            other => Err(other.unexpected_error(None).into()),
+        }
     }
 }
 
