@@ -75,7 +75,14 @@ fn signature_protected_enrollment_ir_ip_certconf_pkiconf() {
     let ir = decode("ir.der");
     assert_eq!(ir.header.pvno, PVNO_CMP2000);
     assert_eq!(ir.body.type_name(), "IR");
-    assert!(ir.header.message_time.is_some());
+    let t = ir.header.message_time.as_ref().unwrap();
+    assert_eq!(
+        t.as_str().len(),
+        15,
+        "OpenSSL sends whole seconds: {}",
+        t.as_str()
+    );
+    assert!(t.unix_secs() > 1_700_000_000);
     let alg = ir.header.protection_alg.as_ref().unwrap();
     assert_eq!(
         alg.oid.to_string(),

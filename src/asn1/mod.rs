@@ -24,7 +24,7 @@ pub use crmf::{
     Controls, EncryptedKey, OptionalValidity, PbmParameter, PkMacValue, PopoPrivKey,
     PopoSigningKey, PopoSigningKeyAuthInfo, PopoSigningKeyInput, ProofOfPossession, RawConstructed,
 };
-pub use header::{PkiHeader, PVNO_CMP1999, PVNO_CMP2000, PVNO_CMP2021};
+pub use header::{CmpTime, PkiHeader, PVNO_CMP1999, PVNO_CMP2000, PVNO_CMP2021};
 pub use itav::{
     cert_profile_names, CaCertsValue, CertProfileValue, CertReqTemplateContent, CrlSource,
     CrlStatus, CrlStatusListValue, CrlsValue, GenMsgContent, GenRepContent, InfoTypeAndValue,
