@@ -544,8 +544,8 @@ fn crl_distribution_points(value: &str, ctx: &ExtCtx<'_>) -> Result<Vec<u8>> {
     encode(&CrlDistributionPoints(points))
 }
 
-/// The `-sans` option: names separated by commas and/or whitespace, each taken as an IP address, a URI
-/// (contains `:` but is no IP), an email address (contains `@`) or else a DNS name; the word `critical`
+/// The `-sans` option: names separated by commas and/or whitespace, each taken as an IP address,
+/// an email address (contains `@`), a URI (contains `:`) or else a DNS name; the word `critical`
 /// anywhere marks the extension critical. Returns `(critical, names)`.
 pub fn sans_option(spec: &str) -> Result<(bool, Vec<GeneralName>)> {
     let mut critical = false;
@@ -558,12 +558,13 @@ pub fn sans_option(spec: &str) -> Result<(bool, Vec<GeneralName>)> {
             critical = true;
             continue;
         }
+        // OpenSSL's order: an IP address, else email if there is an '@', else URI if there is a ':'.
         let typ = if item.parse::<IpAddr>().is_ok() {
             "IP"
-        } else if item.contains(':') {
-            "URI"
         } else if item.contains('@') {
             "email"
+        } else if item.contains(':') {
+            "URI"
         } else {
             "DNS"
         };

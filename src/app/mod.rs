@@ -69,7 +69,7 @@ fn any_tls_option(raw: &RawOpts) -> bool {
 fn check_roles(raw: &RawOpts) -> Result<()> {
     if !any_tls_option(raw) {
         if raw.flag(Opt::TlsUsed) {
-            crate::warn!("-tls_used is active without any other TLS options");
+            crate::warn!("-tls_used given without any other TLS options");
         }
     } else if !raw.flag(Opt::TlsUsed)
         && !raw
