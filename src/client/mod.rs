@@ -1,1 +1,7 @@
-//! Placeholder: filled in by the work on this area.
+//! The CMP client: builds requests (ir, cr, kur, p10cr, rr, genm, certConf, pollReq), protects them,
+//! exchanges them over a [`Transfer`], and validates responses as `openssl cmp` does.
+//!
+//! `app.rs` fills a [`Ctx`] with resolved values (loaded certs, keys, names, flags), calls [`run`], and
+//! writes what the [`Outcome`] carries. Nothing here parses options or loads files.
+
+pub mod wire;
