@@ -5,3 +5,13 @@
 //! writes what the [`Outcome`] carries. Nothing here parses options or loads files.
 
 pub mod wire;
+pub mod ctx;
+pub mod files;
+pub mod pbm;
+pub mod request;
+pub mod session;
+pub mod status;
+pub mod validate;
+
+pub use ctx::{CertCheck, Cmd, Ctx, MsgFiles};
+pub use session::{run, Failure, Outcome, Transfer};
