@@ -68,9 +68,15 @@ struct Http {
 }
 
 impl Transfer for Http {
-    fn exchange(&mut self, req: &[u8], _keep_alive: bool, _deadline: Option<Instant>) -> Result<Vec<u8>> {
+    fn exchange(
+        &mut self,
+        req: &[u8],
+        _keep_alive: bool,
+        _deadline: Option<Instant>,
+    ) -> Result<Vec<u8>> {
         self.sent.push(req.to_vec());
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| rcmp::Error::cmp(e.to_string()))?;
+        let mut s = TcpStream::connect(("127.0.0.1", self.port))
+            .map_err(|e| rcmp::Error::cmp(e.to_string()))?;
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let head = format!(
             "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nPragma: no-cache\r\nContent-Type: application/pkixcmp\r\nContent-Length: {}\r\n\r\n",
@@ -80,9 +86,15 @@ impl Transfer for Http {
         s.write_all(req).unwrap();
         let mut buf = Vec::new();
         s.read_to_end(&mut buf).unwrap();
-        let pos = buf.windows(4).position(|w| w == b"\r\n\r\n").expect("no HTTP header end");
+        let pos = buf
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("no HTTP header end");
         let status = String::from_utf8_lossy(&buf[..pos]).to_string();
-        assert!(status.starts_with("HTTP/1.") && status.contains(" 200"), "HTTP status: {status}");
+        assert!(
+            status.starts_with("HTTP/1.") && status.contains(" 200"),
+            "HTTP status: {status}"
+        );
         Ok(buf[pos + 4..].to_vec())
     }
 }
@@ -100,7 +112,9 @@ fn pbm_ctx(dir: &Path, cmd: Cmd) -> Ctx {
         cmd,
         secret: Some(Zeroizing::new(b"test".to_vec())),
         subject: Some(creds::parse_dn("/CN=leaf", "subject").unwrap()),
-        newkey: Some(KeyOrPub::Private(creds::load_key(&p(dir, "signer.key"), None, "key").unwrap())),
+        newkey: Some(KeyOrPub::Private(
+            creds::load_key(&p(dir, "signer.key"), None, "key").unwrap(),
+        )),
         total_timeout: Some(Duration::from_secs(30)),
         ..Ctx::default()
     }
@@ -138,22 +152,40 @@ fn expected_cert(dir: &Path) -> Cert {
 fn ir_with_pbm() {
     let srv = start_server(&[]);
     let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
-    let mut t = Http { port: srv.port, sent: Vec::new() };
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
-    assert_eq!(out.new_cert.unwrap().der(), expected_cert(srv.dir.path()).der());
+    assert_eq!(
+        out.new_cert.unwrap().der(),
+        expected_cert(srv.dir.path()).der()
+    );
     assert_eq!(t.sent.len(), 2, "ir and certConf");
     assert_eq!(out.ca_pubs.len(), 1);
-    assert_eq!(out.ca_pubs[0].der(), cert(srv.dir.path(), "signer_root.crt").der());
+    assert_eq!(
+        out.ca_pubs[0].der(),
+        cert(srv.dir.path(), "signer_root.crt").der()
+    );
 }
 
 #[test]
 fn cr_with_signature() {
     let srv = start_server(&[]);
     let ctx = sig_ctx(srv.dir.path(), Cmd::Cr);
-    let mut t = Http { port: srv.port, sent: Vec::new() };
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
-    assert_eq!(out.new_cert.unwrap().der(), expected_cert(srv.dir.path()).der());
-    assert_eq!(out.srv_cert.unwrap().der(), cert(srv.dir.path(), "server.crt").der());
+    assert_eq!(
+        out.new_cert.unwrap().der(),
+        expected_cert(srv.dir.path()).der()
+    );
+    assert_eq!(
+        out.srv_cert.unwrap().der(),
+        cert(srv.dir.path(), "server.crt").der()
+    );
 }
 
 #[test]
@@ -162,9 +194,15 @@ fn kur_with_signature_and_pinned_srvcert() {
     let mut ctx = sig_ctx(srv.dir.path(), Cmd::Kur);
     ctx.srvcert = Some(cert(srv.dir.path(), "server.crt"));
     ctx.trusted = None;
-    let mut t = Http { port: srv.port, sent: Vec::new() };
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
-    assert_eq!(out.new_cert.unwrap().der(), expected_cert(srv.dir.path()).der());
+    assert_eq!(
+        out.new_cert.unwrap().der(),
+        expected_cert(srv.dir.path()).der()
+    );
 }
 
 #[test]
@@ -175,7 +213,10 @@ fn p10cr_with_csr() {
     ctx.newkey = None;
     ctx.subject = None;
     ctx.csr = Some(creds::load_csr(&p(dir, "csr.pem"), "csr").unwrap());
-    let mut t = Http { port: srv.port, sent: Vec::new() };
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
     let r = client::run(&ctx, &mut t);
     // The mock returns signer_only.crt whatever the CSR says; its key differs from csr.pem's, so the
     // client must reject it in certConf, as OpenSSL does.
@@ -185,7 +226,11 @@ fn p10cr_with_csr() {
         assert_eq!(out.new_cert.unwrap().der(), expected_cert(dir).der());
     } else {
         let f = r.unwrap_err();
-        assert!(f.error.to_string().contains("certificate not accepted"), "{}", f.error);
+        assert!(
+            f.error.to_string().contains("certificate not accepted"),
+            "{}",
+            f.error
+        );
         assert_eq!(t.sent.len(), 2, "p10cr and the rejecting certConf");
     }
 }
@@ -197,7 +242,10 @@ fn rr_and_genm() {
     let mut ctx = sig_ctx(dir, Cmd::Rr);
     ctx.oldcert = Some(cert(dir, "signer_only.crt"));
     ctx.revreason = 1;
-    let mut t = Http { port: srv.port, sent: Vec::new() };
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
     client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
     let ctx = pbm_ctx(dir, Cmd::Genm);
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
@@ -209,19 +257,32 @@ fn implicit_confirm_granted() {
     let srv = start_server(&["-grant_implicitconf"]);
     let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
     ctx.implicit_confirm = true;
-    let mut t = Http { port: srv.port, sent: Vec::new() };
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
     assert!(out.new_cert.is_some());
-    assert_eq!(t.sent.len(), 1, "no certConf when implicit confirmation is granted");
+    assert_eq!(
+        t.sent.len(),
+        1,
+        "no certConf when implicit confirmation is granted"
+    );
 }
 
 #[test]
 fn polling() {
     let srv = start_server(&["-poll_count", "2", "-check_after", "1"]);
     let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
-    let mut t = Http { port: srv.port, sent: Vec::new() };
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
-    assert_eq!(out.new_cert.unwrap().der(), expected_cert(srv.dir.path()).der());
+    assert_eq!(
+        out.new_cert.unwrap().der(),
+        expected_cert(srv.dir.path()).der()
+    );
     assert_eq!(t.sent.len(), 4, "ir, two pollReqs, certConf");
 }
 
@@ -229,7 +290,10 @@ fn polling() {
 fn rejection_text() {
     let srv = start_server(&["-pkistatus", "2", "-failure", "20", "-statusstring", "xyz"]);
     let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
-    let mut t = Http { port: srv.port, sent: Vec::new() };
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
     let f = client::run(&ctx, &mut t).unwrap_err();
     assert_eq!(
         f.error.to_string(),
@@ -241,9 +305,18 @@ fn rejection_text() {
 fn send_error() {
     let srv = start_server(&["-send_error"]);
     let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
-    let mut t = Http { port: srv.port, sent: Vec::new() };
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
     let f = client::run(&ctx, &mut t).unwrap_err();
-    assert!(f.error.to_string().starts_with("received error:PKIStatus: rejection"), "{}", f.error);
+    assert!(
+        f.error
+            .to_string()
+            .starts_with("received error:PKIStatus: rejection"),
+        "{}",
+        f.error
+    );
 }
 
 #[test]
@@ -251,8 +324,10 @@ fn wrong_secret_fails_validation() {
     let srv = start_server(&[]);
     let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
     ctx.secret = Some(Zeroizing::new(b"wrong".to_vec()));
-    let mut t = Http { port: srv.port, sent: Vec::new() };
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
     // The server rejects our MAC with an error message that is itself protected with its secret.
     assert!(client::run(&ctx, &mut t).is_err());
 }
-

@@ -15,9 +15,12 @@ const MAX_MSG_FILE: u64 = 16 * 1024 * 1024;
 
 fn read_msg(path: &Path, what: &str) -> Result<Vec<u8>> {
     use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| cmp_err!("cannot open {what} file '{}': {e}", path.display()))?;
+    let f = std::fs::File::open(path)
+        .map_err(|e| cmp_err!("cannot open {what} file '{}': {e}", path.display()))?;
     let mut v = Vec::new();
-    f.take(MAX_MSG_FILE + 1).read_to_end(&mut v).map_err(|e| cmp_err!("cannot read {what} file '{}': {e}", path.display()))?;
+    f.take(MAX_MSG_FILE + 1)
+        .read_to_end(&mut v)
+        .map_err(|e| cmp_err!("cannot read {what} file '{}': {e}", path.display()))?;
     if v.len() as u64 > MAX_MSG_FILE {
         return Err(cmp_err!("{what} file '{}' is too large", path.display()));
     }
@@ -25,7 +28,8 @@ fn read_msg(path: &Path, what: &str) -> Result<Vec<u8>> {
 }
 
 fn write_msg(path: &Path, der_bytes: &[u8], what: &str) -> Result<()> {
-    std::fs::write(path, der_bytes).map_err(|e| cmp_err!("cannot write {what} file '{}': {e}", path.display()))
+    std::fs::write(path, der_bytes)
+        .map_err(|e| cmp_err!("cannot write {what} file '{}': {e}", path.display()))
 }
 
 /// What one exchange did: the response, and the request actually sent if it came from `-reqin`.
@@ -61,5 +65,8 @@ pub fn exchange(
     if let Some(p) = f.rspout.get(idx) {
         write_msg(p, &response, "response")?;
     }
-    Ok(Exchanged { response, sent_instead })
+    Ok(Exchanged {
+        response,
+        sent_instead,
+    })
 }

@@ -4,7 +4,6 @@
 //! `app.rs` fills a [`Ctx`] with resolved values (loaded certs, keys, names, flags), calls [`run`], and
 //! writes what the [`Outcome`] carries. Nothing here parses options or loads files.
 
-pub mod wire;
 pub mod ctx;
 pub mod files;
 pub mod pbm;
@@ -12,6 +11,7 @@ pub mod request;
 pub mod session;
 pub mod status;
 pub mod validate;
+pub mod wire;
 
 pub use ctx::{CertCheck, Cmd, Ctx, MsgFiles};
 pub use session::{run, Failure, Outcome, Transfer};

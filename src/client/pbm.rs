@@ -23,9 +23,15 @@ pub const SALT_LEN: usize = 16;
 pub fn new_params(owf: Digest, mac: MacAlg) -> Result<PbmParameter> {
     Ok(PbmParameter {
         salt: OctetString::new(random_bytes(SALT_LEN)?).map_err(|e| cmp_err!("PBM salt: {e}"))?,
-        owf: AlgorithmIdentifierOwned { oid: owf.oid(), parameters: None },
+        owf: AlgorithmIdentifierOwned {
+            oid: owf.oid(),
+            parameters: None,
+        },
         iteration_count: int_from_i64(DEFAULT_ITERATIONS)?,
-        mac: AlgorithmIdentifierOwned { oid: mac.oid(), parameters: None },
+        mac: AlgorithmIdentifierOwned {
+            oid: mac.oid(),
+            parameters: None,
+        },
     })
 }
 
@@ -41,7 +47,8 @@ pub fn alg_id(p: &PbmParameter) -> Result<AlgorithmIdentifierOwned> {
 pub fn mac(params: &PbmParameter, secret: &[u8], data: &[u8]) -> Result<Vec<u8>> {
     let owf = Digest::from_oid(&params.owf.oid)
         .ok_or_else(|| cmp_err!("unsupported PBM one-way function {}", params.owf.oid))?;
-    let mac = MacAlg::from_oid(&params.mac.oid).ok_or_else(|| cmp_err!("unsupported PBM MAC algorithm {}", params.mac.oid))?;
+    let mac = MacAlg::from_oid(&params.mac.oid)
+        .ok_or_else(|| cmp_err!("unsupported PBM MAC algorithm {}", params.mac.oid))?;
     let iter = int_to_i64(&params.iteration_count).unwrap_or(-1);
     if !(1..=MAX_ITERATIONS).contains(&iter) {
         return Err(cmp_err!("bad PBM iteration count"));
@@ -65,7 +72,10 @@ pub fn protection(params: &PbmParameter, secret: &[u8], data: &[u8]) -> Result<B
 
 /// Parse the PBM parameters of a received protectionAlg.
 pub fn params_of(alg: &AlgorithmIdentifierOwned) -> Result<PbmParameter> {
-    let p = alg.parameters.as_ref().ok_or_else(|| cmp_err!("missing PBM parameters"))?;
+    let p = alg
+        .parameters
+        .as_ref()
+        .ok_or_else(|| cmp_err!("missing PBM parameters"))?;
     let der_bytes = der::Encode::to_der(p).map_err(|e| cmp_err!("PBM parameters: {e}"))?;
     PbmParameter::from_der(&der_bytes).map_err(|e| cmp_err!("error decoding PBM parameters: {e}"))
 }

@@ -78,7 +78,10 @@ pub fn header(ctx: &Ctx, st: &HeaderState, implicit_confirm: bool) -> Result<(Pk
     let nonce = creds::random_bytes(16)?;
     let mut general_info = Vec::new();
     if implicit_confirm {
-        general_info.push(InfoTypeAndValue { info_type: oids::IT_IMPLICIT_CONFIRM, info_value: Some(Any::from(Null)) });
+        general_info.push(InfoTypeAndValue {
+            info_type: oids::IT_IMPLICIT_CONFIRM,
+            info_value: Some(Any::from(Null)),
+        });
     }
     general_info.extend(ctx.geninfo.iter().cloned());
     let now = GeneralizedTime::from_system_time(truncate_secs(SystemTime::now()))
@@ -95,7 +98,11 @@ pub fn header(ctx: &Ctx, st: &HeaderState, implicit_confirm: bool) -> Result<(Pk
         sender_nonce: Some(octets(&nonce)?),
         recip_nonce: st.recip_nonce.as_deref().map(octets).transpose()?,
         free_text: None,
-        general_info: if general_info.is_empty() { None } else { Some(general_info) },
+        general_info: if general_info.is_empty() {
+            None
+        } else {
+            Some(general_info)
+        },
     };
     Ok((h, nonce))
 }
@@ -117,10 +124,11 @@ pub fn own_chain(ctx: &Ctx, cert: &Cert) -> Vec<Cert> {
     let mut chain: Vec<Cert> = Vec::new();
     let mut cur = cert.clone();
     while !cur.is_self_issued() && chain.len() < 10 {
-        let next = ctx
-            .untrusted
-            .iter()
-            .find(|c| creds::names_equal(c.subject(), cur.issuer()) && cur.verify_issued_by(c).is_ok() && !chain.iter().any(|x| x.der() == c.der()));
+        let next = ctx.untrusted.iter().find(|c| {
+            creds::names_equal(c.subject(), cur.issuer())
+                && cur.verify_issued_by(c).is_ok()
+                && !chain.iter().any(|x| x.der() == c.der())
+        });
         match next {
             Some(n) => {
                 chain.push(n.clone());
@@ -159,9 +167,13 @@ pub fn protect(ctx: &Ctx, msg: &mut PkiMessage) -> Result<()> {
             push_unique(&mut extra, c.cert());
         }
     } else if ctx.key.is_some() {
-        return Err(cmp_err!("missing -cert for signature-based protection of requests"));
+        return Err(cmp_err!(
+            "missing -cert for signature-based protection of requests"
+        ));
     } else {
-        return Err(cmp_err!("missing key credentials: -secret, or -cert and -key, or -unprotected_requests"));
+        return Err(cmp_err!(
+            "missing key credentials: -secret, or -cert and -key, or -unprotected_requests"
+        ));
     }
     for c in &ctx.extracerts {
         push_unique(&mut extra, c.cert());
@@ -177,11 +189,25 @@ fn push_unique(v: &mut Vec<Certificate>, c: &Certificate) {
 }
 
 /// Assemble and protect a message with the given body.
-pub fn message(ctx: &Ctx, st: &HeaderState, body: PkiBody, pvno: i64) -> Result<(PkiMessage, Vec<u8>)> {
-    let with_ic = ctx.implicit_confirm && matches!(body.body_type(), BodyType::Ir | BodyType::Cr | BodyType::Kur | BodyType::P10cr);
+pub fn message(
+    ctx: &Ctx,
+    st: &HeaderState,
+    body: PkiBody,
+    pvno: i64,
+) -> Result<(PkiMessage, Vec<u8>)> {
+    let with_ic = ctx.implicit_confirm
+        && matches!(
+            body.body_type(),
+            BodyType::Ir | BodyType::Cr | BodyType::Kur | BodyType::P10cr
+        );
     let (mut header, nonce) = header(ctx, st, with_ic)?;
     header.pvno = pvno;
-    let mut msg = PkiMessage { header, body, protection: None, extra_certs: Vec::new() };
+    let mut msg = PkiMessage {
+        header,
+        body,
+        protection: None,
+        extra_certs: Vec::new(),
+    };
     protect(ctx, &mut msg)?;
     Ok((msg, nonce))
 }
@@ -189,7 +215,11 @@ pub fn message(ctx: &Ctx, st: &HeaderState, body: PkiBody, pvno: i64) -> Result<
 // ---------------------------------------------------------------- certificate requests
 
 fn has_san(ctx: &Ctx) -> bool {
-    !ctx.sans.is_empty() || ctx.reqexts.iter().any(|e| e.extn_id == oids::CE_SUBJECT_ALT_NAME)
+    !ctx.sans.is_empty()
+        || ctx
+            .reqexts
+            .iter()
+            .any(|e| e.extn_id == oids::CE_SUBJECT_ALT_NAME)
 }
 
 /// Add or replace an extension (same OID replaces, as OpenSSL's `X509V3_ADD_REPLACE`).
@@ -202,8 +232,14 @@ fn put_ext(exts: &mut Vec<Extension>, e: Extension) {
 }
 
 fn ext<T: Encode>(oid: ObjectIdentifier, critical: bool, value: &T) -> Result<Extension> {
-    let v = value.to_der().map_err(|e| cmp_err!("cannot encode extension {oid}: {e}"))?;
-    Ok(Extension { extn_id: oid, critical, extn_value: octets(&v)? })
+    let v = value
+        .to_der()
+        .map_err(|e| cmp_err!("cannot encode extension {oid}: {e}"))?;
+    Ok(Extension {
+        extn_id: oid,
+        critical,
+        extn_value: octets(&v)?,
+    })
 }
 
 /// The public key to be certified: `-newkey`, else the CSR's, else `-key`'s.
@@ -237,7 +273,11 @@ pub fn cert_template(ctx: &Ctx, for_kur: bool) -> Result<CertTemplate> {
     let refcert = ctx.refcert();
     let ref_subj = refcert.map(|c| c.subject().clone());
     let subject = if let Some(s) = &ctx.subject {
-        if s.is_empty() { None } else { Some(s.clone()) }
+        if s.is_empty() {
+            None
+        } else {
+            Some(s.clone())
+        }
     } else if let Some(c) = &ctx.csr {
         Some(c.subject().clone())
     } else if for_kur || !has_san(ctx) {
@@ -246,16 +286,26 @@ pub fn cert_template(ctx: &Ctx, for_kur: bool) -> Result<CertTemplate> {
         None
     };
     let issuer = match (&ctx.issuer, refcert) {
-        (Some(i), _) => if i.is_empty() { None } else { Some(i.clone()) },
+        (Some(i), _) => {
+            if i.is_empty() {
+                None
+            } else {
+                Some(i.clone())
+            }
+        }
         (None, Some(r)) => Some(r.issuer().clone()),
         (None, None) => None,
     };
     let pubkey = new_public_key(ctx)?.ok_or_else(|| cmp_err!("missing public key"))?;
-    let public_key = spki::SubjectPublicKeyInfoOwned::from_der(&pubkey).map_err(|e| cmp_err!("cannot decode public key: {e}"))?;
+    let public_key = spki::SubjectPublicKeyInfoOwned::from_der(&pubkey)
+        .map_err(|e| cmp_err!("cannot decode public key: {e}"))?;
     let validity = if ctx.days > 0 {
         let now = SystemTime::now();
         let later = now + Duration::from_secs(u64::from(ctx.days) * 86_400);
-        Some(OptionalValidity { not_before: Some(utc_or_generalized(now)?), not_after: Some(utc_or_generalized(later)?) })
+        Some(OptionalValidity {
+            not_before: Some(utc_or_generalized(now)?),
+            not_after: Some(utc_or_generalized(later)?),
+        })
     } else {
         None
     };
@@ -278,12 +328,28 @@ pub fn cert_template(ctx: &Ctx, for_kur: bool) -> Result<CertTemplate> {
         put_ext(&mut exts, e.clone());
     }
     if !ctx.sans.is_empty() {
-        put_ext(&mut exts, ext(oids::CE_SUBJECT_ALT_NAME, san_crit, &ctx.sans)?);
+        put_ext(
+            &mut exts,
+            ext(oids::CE_SUBJECT_ALT_NAME, san_crit, &ctx.sans)?,
+        );
     }
     if !ctx.policy_oids.is_empty() {
-        let pols: Vec<PolicyInformation> =
-            ctx.policy_oids.iter().map(|o| PolicyInformation { policy_identifier: *o, policy_qualifiers: None }).collect();
-        put_ext(&mut exts, ext(oids::CE_CERTIFICATE_POLICIES, ctx.policy_oids_critical, &pols)?);
+        let pols: Vec<PolicyInformation> = ctx
+            .policy_oids
+            .iter()
+            .map(|o| PolicyInformation {
+                policy_identifier: *o,
+                policy_qualifiers: None,
+            })
+            .collect();
+        put_ext(
+            &mut exts,
+            ext(
+                oids::CE_CERTIFICATE_POLICIES,
+                ctx.policy_oids_critical,
+                &pols,
+            )?,
+        );
     }
     Ok(CertTemplate {
         issuer,
@@ -304,7 +370,9 @@ pub fn cert_req_msg(ctx: &Ctx, for_kur: bool) -> Result<CertReqMsg> {
         return Err(cmp_err!("missing reference cert"));
     }
     if ctx.popo < 0 {
-        return Err(cmp_err!("-popo -1 (central key generation) is not supported yet"));
+        return Err(cmp_err!(
+            "-popo -1 (central key generation) is not supported yet"
+        ));
     }
     let template = cert_template(ctx, for_kur)?;
     let mut controls = Vec::new();
@@ -312,7 +380,8 @@ pub fn cert_req_msg(ctx: &Ctx, for_kur: bool) -> Result<CertReqMsg> {
         if let Some(r) = ctx.refcert() {
             let cid = CertId {
                 issuer: GeneralName::DirectoryName(r.issuer().clone()),
-                serial_number: der::asn1::Int::new(r.serial()).map_err(|e| cmp_err!("serial number: {e}"))?,
+                serial_number: der::asn1::Int::new(r.serial())
+                    .map_err(|e| cmp_err!("serial number: {e}"))?,
             };
             controls.push(AttributeTypeAndValue {
                 oid: oids::REG_CTRL_OLD_CERT_ID,
@@ -323,26 +392,45 @@ pub fn cert_req_msg(ctx: &Ctx, for_kur: bool) -> Result<CertReqMsg> {
     let cert_req = CertRequest {
         cert_req_id: CERTREQID,
         cert_template: template,
-        controls: if controls.is_empty() { None } else { Some(controls) },
+        controls: if controls.is_empty() {
+            None
+        } else {
+            Some(controls)
+        },
     };
     let popo = match ctx.popo {
         0 => Some(ProofOfPossession::RaVerified(Null)),
         1 => {
             let key = popo_key(ctx).ok_or_else(|| cmp_err!("missing private key for popo"))?;
-            let data = cert_req.to_der().map_err(|e| cmp_err!("cannot encode CertRequest: {e}"))?;
+            let data = cert_req
+                .to_der()
+                .map_err(|e| cmp_err!("cannot encode CertRequest: {e}"))?;
             let (alg, signature) = sig::protect(key, ctx.digest, &data)?;
-            Some(ProofOfPossession::Signature(PopoSigningKey { algorithm_identifier: alg, signature }))
+            Some(ProofOfPossession::Signature(PopoSigningKey {
+                algorithm_identifier: alg,
+                signature,
+            }))
         }
         2 => {
             // POPOPrivKey subsequentMessage [1] encrCert (0): the CA is to return the certificate
             // encrypted for the new key.
-            let v = Any::new(der::Tag::ContextSpecific { constructed: false, number: der::TagNumber(1) }, vec![0u8])
-                .map_err(|e| cmp_err!("POPO: {e}"))?;
+            let v = Any::new(
+                der::Tag::ContextSpecific {
+                    constructed: false,
+                    number: der::TagNumber(1),
+                },
+                vec![0u8],
+            )
+            .map_err(|e| cmp_err!("POPO: {e}"))?;
             Some(ProofOfPossession::KeyEncipherment(v))
         }
         n => return Err(cmp_err!("invalid -popo value {n}")),
     };
-    Ok(CertReqMsg { cert_req, popo, reg_info: None })
+    Ok(CertReqMsg {
+        cert_req,
+        popo,
+        reg_info: None,
+    })
 }
 
 /// The body of the first request of `ctx.cmd`.
@@ -352,7 +440,10 @@ pub fn first_body(ctx: &Ctx) -> Result<PkiBody> {
         Cmd::Cr => PkiBody::Cr(vec![cert_req_msg(ctx, false)?]),
         Cmd::Kur => PkiBody::Kur(vec![cert_req_msg(ctx, true)?]),
         Cmd::P10cr => {
-            let csr = ctx.csr.as_ref().ok_or_else(|| cmp_err!("missing PKCS#10 CSR for p10cr"))?;
+            let csr = ctx
+                .csr
+                .as_ref()
+                .ok_or_else(|| cmp_err!("missing PKCS#10 CSR for p10cr"))?;
             PkiBody::P10cr(csr.req().clone())
         }
         Cmd::Rr => PkiBody::Rr(vec![rev_details(ctx)?]),
@@ -367,30 +458,44 @@ pub fn rev_details(ctx: &Ctx) -> Result<RevDetails> {
     let oldcert = ctx.oldcert.as_ref().or(ctx.cert.as_ref());
     if let (Some(serial), Some(issuer)) = (&ctx.serial, &ctx.issuer) {
         t.issuer = Some(issuer.clone());
-        t.serial_number = Some(der::asn1::Int::new(serial).map_err(|e| cmp_err!("serial number: {e}"))?);
+        t.serial_number =
+            Some(der::asn1::Int::new(serial).map_err(|e| cmp_err!("serial number: {e}"))?);
     } else if let Some(c) = oldcert {
         t.issuer = Some(c.issuer().clone());
-        t.serial_number = Some(der::asn1::Int::new(c.serial()).map_err(|e| cmp_err!("serial number: {e}"))?);
+        t.serial_number =
+            Some(der::asn1::Int::new(c.serial()).map_err(|e| cmp_err!("serial number: {e}"))?);
     } else if let Some(csr) = &ctx.csr {
         t.subject = Some(csr.subject().clone());
         let pk = csr.public_key_der()?;
-        t.public_key = Some(spki::SubjectPublicKeyInfoOwned::from_der(&pk).map_err(|e| cmp_err!("cannot decode public key: {e}"))?);
+        t.public_key = Some(
+            spki::SubjectPublicKeyInfoOwned::from_der(&pk)
+                .map_err(|e| cmp_err!("cannot decode public key: {e}"))?,
+        );
     } else {
         return Err(cmp_err!("missing reference cert"));
     }
     let crl_entry_details = if ctx.revreason >= 0 {
         // CRLReason ::= ENUMERATED
-        let v = Any::new(der::Tag::Enumerated, vec![ctx.revreason as u8]).map_err(|e| cmp_err!("CRLReason: {e}"))?;
+        let v = Any::new(der::Tag::Enumerated, vec![ctx.revreason as u8])
+            .map_err(|e| cmp_err!("CRLReason: {e}"))?;
         Some(vec![ext(oids::CE_CRL_REASONS, false, &v)?])
     } else {
         None
     };
-    Ok(RevDetails { cert_details: t, crl_entry_details })
+    Ok(RevDetails {
+        cert_details: t,
+        crl_entry_details,
+    })
 }
 
 /// certConf for `cert`: accepted, or rejected with `fail_info` bits and `text`. Returns the body and
 /// the pvno to use (3 when certHash needs an explicit hashAlg).
-pub fn cert_conf(cert: &Cert, cert_req_id: i64, fail_info: u32, text: Option<&str>) -> Result<(PkiBody, i64)> {
+pub fn cert_conf(
+    cert: &Cert,
+    cert_req_id: i64,
+    fail_info: u32,
+    text: Option<&str>,
+) -> Result<(PkiBody, i64)> {
     let (hash, fallback) = sig::cert_hash(cert)?;
     let status_info = if fail_info != 0 {
         PkiStatusInfo {
@@ -399,12 +504,24 @@ pub fn cert_conf(cert: &Cert, cert_req_id: i64, fail_info: u32, text: Option<&st
             fail_info: Some(fail_bitstring(fail_info)?),
         }
     } else {
-        PkiStatusInfo { status: 0, status_string: text.map(|t| vec![t.to_string()]), fail_info: None }
+        PkiStatusInfo {
+            status: 0,
+            status_string: text.map(|t| vec![t.to_string()]),
+            fail_info: None,
+        }
     };
-    let hash_alg = fallback.map(|d| spki::AlgorithmIdentifierOwned { oid: d.oid(), parameters: None });
+    let hash_alg = fallback.map(|d| spki::AlgorithmIdentifierOwned {
+        oid: d.oid(),
+        parameters: None,
+    });
     let pvno = if hash_alg.is_some() { 3 } else { 2 };
     Ok((
-        PkiBody::CertConf(vec![CertStatus { cert_hash: octets(&hash)?, cert_req_id, status_info: Some(status_info), hash_alg }]),
+        PkiBody::CertConf(vec![CertStatus {
+            cert_hash: octets(&hash)?,
+            cert_req_id,
+            status_info: Some(status_info),
+            hash_alg,
+        }]),
         pvno,
     ))
 }
@@ -415,12 +532,21 @@ pub fn poll_req(rid: i64) -> PkiBody {
 }
 
 /// An error message (sent when the client aborts, e.g. polling restarted by the server).
-pub fn error_body(status: i64, fail_info: u32, text: &str, details: Option<&str>) -> Result<PkiBody> {
+pub fn error_body(
+    status: i64,
+    fail_info: u32,
+    text: &str,
+    details: Option<&str>,
+) -> Result<PkiBody> {
     Ok(PkiBody::Error(ErrorMsgContent {
         pki_status_info: PkiStatusInfo {
             status,
             status_string: Some(vec![text.to_string()]),
-            fail_info: if fail_info != 0 { Some(fail_bitstring(fail_info)?) } else { None },
+            fail_info: if fail_info != 0 {
+                Some(fail_bitstring(fail_info)?)
+            } else {
+                None
+            },
         },
         error_code: Some(int_from_i64(0)?),
         error_details: details.map(|d| vec![d.to_string()]),
@@ -434,16 +560,22 @@ pub fn error_body(status: i64, fail_info: u32, text: &str, details: Option<&str>
 pub fn parse_sans(spec: &str) -> Result<(Vec<GeneralName>, bool)> {
     let mut names = Vec::new();
     let mut critical = false;
-    for item in spec.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
+    for item in spec
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+    {
         if item == "critical" {
             critical = true;
             continue;
         }
-        let bad = |e: der::Error| -> Error { cmp_err!("bad syntax of -sans element '{item}': {e}") };
+        let bad =
+            |e: der::Error| -> Error { cmp_err!("bad syntax of -sans element '{item}': {e}") };
         if let Ok(ip) = item.parse::<std::net::IpAddr>() {
             names.push(GeneralName::from(ip));
         } else if item.contains("://") || (item.contains(':') && !item.contains('@')) {
-            names.push(GeneralName::UniformResourceIdentifier(Ia5String::new(item).map_err(bad)?));
+            names.push(GeneralName::UniformResourceIdentifier(
+                Ia5String::new(item).map_err(bad)?,
+            ));
         } else if item.contains('@') {
             names.push(GeneralName::Rfc822Name(Ia5String::new(item).map_err(bad)?));
         } else {
@@ -462,16 +594,26 @@ pub fn parse_geninfo(spec: &str) -> Result<Vec<InfoTypeAndValue>> {
             (Some(o), Some(k), Some(v)) => (o, k, v),
             _ => return Err(cmp_err!("missing ':' in -geninfo value '{item}'")),
         };
-        let oid = ObjectIdentifier::new(oid_s).map_err(|_| cmp_err!("cannot parse OID in -geninfo value '{oid_s}'"))?;
+        let oid = ObjectIdentifier::new(oid_s)
+            .map_err(|_| cmp_err!("cannot parse OID in -geninfo value '{oid_s}'"))?;
         let value = match kind {
             "int" => {
-                let n: i64 = value.parse().map_err(|_| cmp_err!("cannot parse int in -geninfo value '{value}'"))?;
+                let n: i64 = value
+                    .parse()
+                    .map_err(|_| cmp_err!("cannot parse int in -geninfo value '{value}'"))?;
                 Any::encode_from(&int_from_i64(n)?).map_err(|e| cmp_err!("-geninfo: {e}"))?
             }
             "str" => Any::encode_from(&value.to_string()).map_err(|e| cmp_err!("-geninfo: {e}"))?,
-            _ => return Err(cmp_err!("missing 'int:' or 'str:' in -geninfo value '{item}'")),
+            _ => {
+                return Err(cmp_err!(
+                    "missing 'int:' or 'str:' in -geninfo value '{item}'"
+                ))
+            }
         };
-        out.push(InfoTypeAndValue { info_type: oid, info_value: Some(value) });
+        out.push(InfoTypeAndValue {
+            info_type: oid,
+            info_value: Some(value),
+        });
     }
     Ok(out)
 }

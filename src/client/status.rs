@@ -52,8 +52,12 @@ pub fn status_text(status: i64) -> &'static str {
         GRANTED_WITH_MODS => "PKIStatus: granted with modifications",
         REJECTION => "PKIStatus: rejection",
         WAITING => "PKIStatus: waiting",
-        REVOCATION_WARNING => "PKIStatus: revocation warning - a revocation of the cert is imminent",
-        REVOCATION_NOTIFICATION => "PKIStatus: revocation notification - a revocation of the cert has occurred",
+        REVOCATION_WARNING => {
+            "PKIStatus: revocation warning - a revocation of the cert is imminent"
+        }
+        REVOCATION_NOTIFICATION => {
+            "PKIStatus: revocation notification - a revocation of the cert has occurred"
+        }
         KEY_UPDATE_WARNING => "PKIStatus: key update warning - update already done for the cert",
         _ => "PKIStatus: invalid",
     }
@@ -61,7 +65,10 @@ pub fn status_text(status: i64) -> &'static str {
 
 /// Names of the failure bits set, in bit order.
 pub fn failure_names(bits: u32) -> Vec<&'static str> {
-    (0..FAILURE_NAMES.len()).filter(|i| bits & (1 << i) != 0).map(|i| FAILURE_NAMES[i]).collect()
+    (0..FAILURE_NAMES.len())
+        .filter(|i| bits & (1 << i) != 0)
+        .map(|i| FAILURE_NAMES[i])
+        .collect()
 }
 
 /// The full one-line rendering: `PKIStatus: rejection; PKIFailureInfo: badPOP; StatusString: "..."`.
@@ -76,7 +83,11 @@ pub fn pkisi_text(si: &PkiStatusInfo) -> String {
         out.push_str("; <no failure info>");
     }
     if let Some(strings) = si.status_string.as_ref().filter(|s| !s.is_empty()) {
-        out.push_str(if strings.len() > 1 { "; StatusStrings: " } else { "; StatusString: " });
+        out.push_str(if strings.len() > 1 {
+            "; StatusStrings: "
+        } else {
+            "; StatusString: "
+        });
         let quoted: Vec<String> = strings.iter().map(|s| format!("\"{s}\"")).collect();
         out.push_str(&quoted.join(", "));
     }
@@ -95,11 +106,28 @@ mod tests {
             status_string: Some(vec!["xyz".into()]),
             fail_info: Some(fail_bitstring(1 << 20).unwrap()),
         };
-        assert_eq!(pkisi_text(&si), "PKIStatus: rejection; PKIFailureInfo: signerNotTrusted; StatusString: \"xyz\"");
-        let si = PkiStatusInfo { status: WAITING, status_string: None, fail_info: None };
+        assert_eq!(
+            pkisi_text(&si),
+            "PKIStatus: rejection; PKIFailureInfo: signerNotTrusted; StatusString: \"xyz\""
+        );
+        let si = PkiStatusInfo {
+            status: WAITING,
+            status_string: None,
+            fail_info: None,
+        };
         assert_eq!(pkisi_text(&si), "PKIStatus: waiting; <no failure info>");
-        let si = PkiStatusInfo { status: ACCEPTED, status_string: Some(vec!["a".into(), "b".into()]), fail_info: None };
-        assert_eq!(pkisi_text(&si), "PKIStatus: accepted; StatusStrings: \"a\", \"b\"");
-        assert_eq!(failure_names((1 << 9) | (1 << 26)), vec!["badPOP", "duplicateCertReq"]);
+        let si = PkiStatusInfo {
+            status: ACCEPTED,
+            status_string: Some(vec!["a".into(), "b".into()]),
+            fail_info: None,
+        };
+        assert_eq!(
+            pkisi_text(&si),
+            "PKIStatus: accepted; StatusStrings: \"a\", \"b\""
+        );
+        assert_eq!(
+            failure_names((1 << 9) | (1 << 26)),
+            vec!["badPOP", "duplicateCertReq"]
+        );
     }
 }

@@ -35,7 +35,10 @@ pub(crate) fn log_err(msg: &str) {
 
 /// `XX:XX:...` as OpenSSL prints octet strings.
 pub fn hex_colon(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02X}")).collect::<Vec<_>>().join(":")
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 fn sender_name(msg: &PkiMessage) -> Option<&x509_cert::name::Name> {
@@ -70,7 +73,10 @@ fn unprotected_exception(ctx: &Ctx, msg: &PkiMessage, invalid: bool) -> bool {
     };
     match what {
         Some(w) => {
-            crate::warn!("ignoring {} protection of {w}", if invalid { "invalid" } else { "missing" });
+            crate::warn!(
+                "ignoring {} protection of {w}",
+                if invalid { "invalid" } else { "missing" }
+            );
             true
         }
         None => false,
@@ -82,22 +88,34 @@ fn unprotected_exception(ctx: &Ctx, msg: &PkiMessage, invalid: bool) -> bool {
 pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Result<Option<Cert>> {
     let msg = &rcvd.msg;
     let hdr = &msg.header;
-    let expected = ctx.expect_sender.as_ref().or(ctx.srvcert.as_ref().map(|c| c.subject()));
+    let expected = ctx
+        .expect_sender
+        .as_ref()
+        .or(ctx.srvcert.as_ref().map(|c| c.subject()));
     if let Some(exp) = expected {
-        let actual = sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
+        let actual =
+            sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
         if !creds::names_equal(actual, exp) {
-            crate::info!(" actual name in sender DN field = {}", creds::oneline(actual));
+            crate::info!(
+                " actual name in sender DN field = {}",
+                creds::oneline(actual)
+            );
             crate::info!(" does not match expected sender = {}", creds::oneline(exp));
             return Err(cmp_err!("unexpected sender:{}", creds::oneline(actual)));
         }
     }
     if msg.extra_certs.len() > 10 {
-        crate::warn!("received CMP message contains {} extraCerts", msg.extra_certs.len());
+        crate::warn!(
+            "received CMP message contains {} extraCerts",
+            msg.extra_certs.len()
+        );
     }
     let mut received: Vec<Cert> = Vec::new();
     for c in &msg.extra_certs {
         let c = Cert::from_parsed(c.clone())?;
-        if !received.iter().any(|x| x.der() == c.der()) && !st.cached_certs.iter().any(|x| x.der() == c.der()) {
+        if !received.iter().any(|x| x.der() == c.der())
+            && !st.cached_certs.iter().any(|x| x.der() == c.der())
+        {
             received.push(c);
         }
     }
@@ -128,16 +146,33 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
         st.cached_certs = untrusted;
     }
     if !ok {
-        return Err(Error::cmp(if hdr.protection_alg.is_some() { "error validating protection" } else { "missing protection" }));
+        return Err(Error::cmp(if hdr.protection_alg.is_some() {
+            "error validating protection"
+        } else {
+            "missing protection"
+        }));
     }
     if hdr.pvno != 2 && hdr.pvno != 3 {
         return Err(cmp_err!("unexpected pvno"));
     }
-    check_octets(Some(&st.transaction_id), hdr.transaction_id.as_ref(), "transactionID unmatched")?;
-    if let Err(e) = check_octets(st.sender_nonce.as_deref(), hdr.recip_nonce.as_ref(), "recipNonce unmatched") {
+    check_octets(
+        Some(&st.transaction_id),
+        hdr.transaction_id.as_ref(),
+        "transactionID unmatched",
+    )?;
+    if let Err(e) = check_octets(
+        st.sender_nonce.as_deref(),
+        hdr.recip_nonce.as_ref(),
+        "recipNonce unmatched",
+    ) {
         let polling_final = st.first_sender_nonce.is_some()
             && msg.body.body_type() != BodyType::PollRep
-            && check_octets(st.first_sender_nonce.as_deref(), hdr.recip_nonce.as_ref(), "").is_ok();
+            && check_octets(
+                st.first_sender_nonce.as_deref(),
+                hdr.recip_nonce.as_ref(),
+                "",
+            )
+            .is_ok();
         if !polling_final {
             return Err(e);
         }
@@ -149,13 +184,25 @@ fn check_octets(expected: Option<&[u8]>, actual: Option<&OctetString>, what: &st
     let Some(exp) = expected else { return Ok(()) };
     match actual {
         Some(a) if a.as_bytes() == exp => Ok(()),
-        Some(a) => Err(cmp_err!("{what}:expected = {}, actual = {}", hex_colon(exp), hex_colon(a.as_bytes()))),
-        None => Err(cmp_err!("{what}:expected = {}, actual = (none)", hex_colon(exp))),
+        Some(a) => Err(cmp_err!(
+            "{what}:expected = {}, actual = {}",
+            hex_colon(exp),
+            hex_colon(a.as_bytes())
+        )),
+        None => Err(cmp_err!(
+            "{what}:expected = {}, actual = (none)",
+            hex_colon(exp)
+        )),
     }
 }
 
 /// `OSSL_CMP_validate_msg`: is the protection valid? Returns the sender certificate for signatures.
-fn validate_msg(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received, untrusted: &[Cert]) -> Result<Option<Cert>> {
+fn validate_msg(
+    ctx: &Ctx,
+    st: &mut ValidationState,
+    rcvd: &Received,
+    untrusted: &[Cert],
+) -> Result<Option<Cert>> {
     crate::debug!("validating CMP message");
     let msg = &rcvd.msg;
     let (Some(alg), Some(prot)) = (&msg.header.protection_alg, &msg.protection) else {
@@ -168,7 +215,10 @@ fn validate_msg(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received, untrusted:
         };
         let params = pbm::params_of(alg)?;
         let expected = pbm::mac(&params, secret, &rcvd.protected_part)?;
-        if prot.unused_bits() == 0 && prot.raw_bytes().len() == expected.len() && constant_eq(prot.raw_bytes(), &expected) {
+        if prot.unused_bits() == 0
+            && prot.raw_bytes().len() == expected.len()
+            && constant_eq(prot.raw_bytes(), &expected)
+        {
             crate::debug!("successfully validated PBM-based CMP message protection");
             return Ok(None);
         }
@@ -198,11 +248,18 @@ fn validate_msg(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received, untrusted:
         crate::info!("no trust store nor pinned server cert available for verifying signature-based CMP message protection");
         return Err(cmp_err!("missing trust anchor"));
     }
-    let sender = sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
-    let skid = msg.header.sender_kid.as_ref().map(|k| k.as_bytes().to_vec());
+    let sender =
+        sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
+    let skid = msg
+        .header
+        .sender_kid
+        .as_ref()
+        .map(|k| k.as_bytes().to_vec());
     let acceptable = |c: &Cert| -> bool {
         creds::names_equal(c.subject(), sender)
-            && skid.as_ref().is_none_or(|k| c.subject_key_id().as_deref() == Some(k.as_slice()))
+            && skid
+                .as_ref()
+                .is_none_or(|k| c.subject_key_id().as_deref() == Some(k.as_slice()))
             && sig::verify(c, ctx.ignore_keyusage, alg, &rcvd.protected_part, prot).is_ok()
     };
     let mut all_untrusted: Vec<Cert> = untrusted.to_vec();
@@ -215,7 +272,12 @@ fn validate_msg(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received, untrusted:
     if let Some(c) = &st.validated_srv_cert {
         candidates.push(c.clone());
     }
-    for c in msg.extra_certs.iter().filter_map(|c| Cert::from_parsed(c.clone()).ok()).chain(all_untrusted.iter().cloned()) {
+    for c in msg
+        .extra_certs
+        .iter()
+        .filter_map(|c| Cert::from_parsed(c.clone()).ok())
+        .chain(all_untrusted.iter().cloned())
+    {
         if !candidates.iter().any(|x| x.der() == c.der()) {
             candidates.push(c);
         }
@@ -237,7 +299,10 @@ fn validate_msg(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received, untrusted:
     } else {
         crate::warn!("no trusted store");
     }
-    let mut text = format!("no suitable sender cert:for msg sender name = {}", creds::oneline(sender));
+    let mut text = format!(
+        "no suitable sender cert:for msg sender name = {}",
+        creds::oneline(sender)
+    );
     if let Some(k) = &skid {
         text.push_str(&format!(" and for msg senderKID = {}", hex_colon(k)));
     }

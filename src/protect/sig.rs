@@ -13,10 +13,15 @@ use crate::error::Result;
 
 /// Sign the DER of a message's protected part. Returns the header's `protectionAlg` and the
 /// `protection` BIT STRING.
-pub fn protect(key: &PrivateKey, digest: Digest, protected_part: &[u8]) -> Result<(AlgorithmIdentifierOwned, BitString)> {
+pub fn protect(
+    key: &PrivateKey,
+    digest: Digest,
+    protected_part: &[u8],
+) -> Result<(AlgorithmIdentifierOwned, BitString)> {
     let alg = key.signature_algorithm(digest)?;
     let sig = key.sign(digest, protected_part)?;
-    let bits = BitString::from_bytes(&sig).map_err(|e| cmp_err!("cannot encode message protection: {e}"))?;
+    let bits = BitString::from_bytes(&sig)
+        .map_err(|e| cmp_err!("cannot encode message protection: {e}"))?;
     Ok((alg, bits))
 }
 
@@ -44,9 +49,14 @@ pub fn verify(
             }
         }
     }
-    let spki = cert.spki_der().map_err(|e| SigFailure::BadSignature(e.to_string()))?;
-    let sig = protection.as_bytes().ok_or_else(|| SigFailure::BadSignature("malformed protection BIT STRING".into()))?;
-    creds::verify_signature(&spki, alg, protected_part, sig).map_err(|e| SigFailure::BadSignature(e.to_string()))
+    let spki = cert
+        .spki_der()
+        .map_err(|e| SigFailure::BadSignature(e.to_string()))?;
+    let sig = protection
+        .as_bytes()
+        .ok_or_else(|| SigFailure::BadSignature("malformed protection BIT STRING".into()))?;
+    creds::verify_signature(&spki, alg, protected_part, sig)
+        .map_err(|e| SigFailure::BadSignature(e.to_string()))
 }
 
 /// The hash for certConf's certHash: the digest of the certificate's own signature algorithm. `None`
@@ -90,7 +100,11 @@ pub fn cert_hash(cert: &Cert) -> Result<(Vec<u8>, Option<Digest>)> {
         return Ok((Digest::Sha1.hash(cert.der())?, None));
     }
     // RFC 8419 makes SHA-512 the companion of Ed25519; other digest-less algorithms get SHA-256.
-    let d = if alg.oid.to_string() == "1.3.101.112" { Digest::Sha512 } else { Digest::Sha256 };
+    let d = if alg.oid.to_string() == "1.3.101.112" {
+        Digest::Sha512
+    } else {
+        Digest::Sha256
+    };
     Ok((d.hash(cert.der())?, Some(d)))
 }
 
