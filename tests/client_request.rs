@@ -1,11 +1,11 @@
 //! Decode-level checks of the requests the client builds (no server needed).
 
 use der::Encode;
-use rcmp::client::pbm;
 use rcmp::client::request::{self, HeaderState};
-use rcmp::client::wire::{oids, BodyType, PkiBody, PkiMessage, ProofOfPossession};
+use rcmp::client::wire::{oids, BodyType, PkiBody, ProofOfPossession, Received};
 use rcmp::client::{Cmd, Ctx};
 use rcmp::creds::{self, KeyOrPub};
+use rcmp::protect::pbm;
 use x509_cert::ext::pkix::name::GeneralName;
 use zeroize::Zeroizing;
 
@@ -35,8 +35,8 @@ fn ir_with_pbm_is_built_as_openssl_builds_it() {
     };
     let body = request::first_body(&c).unwrap();
     let (msg, nonce) = request::message(&c, &st, body, 2).unwrap();
-    let der_bytes = msg.to_der().unwrap();
-    let r = PkiMessage::decode(&der_bytes).unwrap();
+    let der_bytes = msg.to_der_vec().unwrap();
+    let r = Received::decode(&der_bytes, "test").unwrap();
     let h = &r.msg.header;
     assert_eq!(h.pvno, 2);
     assert_eq!(
@@ -58,21 +58,21 @@ fn ir_with_pbm_is_built_as_openssl_builds_it() {
     assert_eq!(h.sender_kid.as_ref().unwrap().as_bytes(), b"myref");
     let alg = h.protection_alg.as_ref().unwrap();
     assert_eq!(alg.oid, oids::PASSWORD_BASED_MAC);
-    let params = pbm::params_of(alg).unwrap();
+    let params = pbm::params_from_alg(alg).unwrap();
     assert_eq!(params.salt.as_bytes().len(), 16);
     assert_eq!(params.owf.oid.to_string(), "2.16.840.1.101.3.4.2.1");
     assert_eq!(params.mac.oid.to_string(), "1.3.6.1.5.5.8.1.2");
-    let mac = pbm::mac(&params, b"test", &r.protected_part).unwrap();
+    let mac = pbm::protect(b"test", &params, &r.protected_part).unwrap();
     assert_eq!(
         r.msg.protection.as_ref().unwrap().raw_bytes(),
         mac.as_slice()
     );
-    assert!(r.msg.extra_certs.is_empty());
+    assert!(r.msg.extra_certs.is_none());
 
     let PkiBody::Ir(reqs) = &r.msg.body else {
         panic!("not an ir")
     };
-    assert_eq!(r.msg.body.body_type(), BodyType::Ir);
+    assert_eq!(BodyType::of(&r.msg.body), BodyType::Ir);
     assert_eq!(reqs.len(), 1);
     let cr = &reqs[0].cert_req;
     assert_eq!(cr.cert_req_id, 0);
@@ -167,9 +167,9 @@ fn reference_capture_decodes_and_reencodes() {
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap();
-        let r = PkiMessage::decode(&bytes).unwrap();
+        let r = Received::decode(&bytes, f).unwrap();
         assert_eq!(
-            r.msg.to_der().unwrap(),
+            r.msg.to_der_vec().unwrap(),
             bytes,
             "{f} re-encodes byte for byte"
         );

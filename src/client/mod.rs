@@ -6,7 +6,6 @@
 
 pub mod ctx;
 pub mod files;
-pub mod pbm;
 pub mod request;
 pub mod session;
 pub mod status;

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use der::asn1::{GeneralizedTime, Ia5String, Null, ObjectIdentifier, OctetString};
+use der::asn1::{BitString, GeneralizedTime, Ia5String, Null, ObjectIdentifier, OctetString};
 use der::{Any, Decode, Encode};
 use x509_cert::ext::pkix::certpolicy::PolicyInformation;
 use x509_cert::ext::pkix::name::GeneralName;
@@ -13,12 +13,11 @@ use x509_cert::time::Time;
 use x509_cert::Certificate;
 
 use super::ctx::{Cmd, Ctx};
-use super::pbm;
 use super::wire::*;
 use crate::cmp_err;
 use crate::creds::{self, Cert, PrivateKey};
 use crate::error::{Error, Result};
-use crate::protect::sig;
+use crate::protect::{pbm, sig};
 
 /// The certReqId the client uses for its single request (OpenSSL's `OSSL_CMP_CERTREQID`).
 pub const CERTREQID: i64 = 0;
@@ -151,15 +150,26 @@ pub fn protect(ctx: &Ctx, msg: &mut PkiMessage) -> Result<()> {
     if ctx.unprotected_requests {
         // Nothing to add; extraCerts still go out below.
     } else if let Some(secret) = &ctx.secret {
-        let params = pbm::new_params(ctx.digest, ctx.mac)?;
-        msg.header.protection_alg = Some(pbm::alg_id(&params)?);
+        let owf = pbm::Owf::from_oid(&ctx.digest.oid()).ok_or_else(|| {
+            cmp_err!(
+                "digest {} is not supported as PBM one-way function",
+                ctx.digest.name()
+            )
+        })?;
+        let mac = pbm::Mac::from_oid(&ctx.mac.oid())
+            .ok_or_else(|| cmp_err!("MAC algorithm {} is not supported for PBM", ctx.mac.name()))?;
+        let params = pbm::default_params(owf, mac)?;
+        msg.header.protection_alg = Some(pbm::algorithm_identifier(&params)?);
         msg.header.sender_kid = ctx.reference.as_deref().map(octets).transpose()?;
-        let data = msg.protected_part()?;
-        msg.protection = Some(pbm::protection(&params, secret, &data)?);
+        let value = pbm::protect(secret, &params, &msg.protected_part_der()?)?;
+        msg.protection = Some(
+            BitString::from_bytes(&value)
+                .map_err(|e| cmp_err!("cannot encode PBM protection: {e}"))?,
+        );
     } else if let (Some(key), Some(cert)) = (&ctx.key, &ctx.cert) {
         msg.header.protection_alg = Some(key.signature_algorithm(ctx.digest)?);
         msg.header.sender_kid = cert.subject_key_id().as_deref().map(octets).transpose()?;
-        let data = msg.protected_part()?;
+        let data = msg.protected_part_der()?;
         let (_, bits) = sig::protect(key, ctx.digest, &data)?;
         msg.protection = Some(bits);
         extra.push(cert.cert().clone());
@@ -178,8 +188,13 @@ pub fn protect(ctx: &Ctx, msg: &mut PkiMessage) -> Result<()> {
     for c in &ctx.extracerts {
         push_unique(&mut extra, c.cert());
     }
-    msg.extra_certs = extra;
+    msg.extra_certs = if extra.is_empty() { None } else { Some(extra) };
     Ok(())
+}
+
+fn serial(bytes: &[u8]) -> Result<x509_cert::serial_number::SerialNumber> {
+    x509_cert::serial_number::SerialNumber::new(bytes)
+        .map_err(|e| cmp_err!("bad serial number: {e}"))
 }
 
 fn push_unique(v: &mut Vec<Certificate>, c: &Certificate) {
@@ -197,7 +212,7 @@ pub fn message(
 ) -> Result<(PkiMessage, Vec<u8>)> {
     let with_ic = ctx.implicit_confirm
         && matches!(
-            body.body_type(),
+            BodyType::of(&body),
             BodyType::Ir | BodyType::Cr | BodyType::Kur | BodyType::P10cr
         );
     let (mut header, nonce) = header(ctx, st, with_ic)?;
@@ -206,7 +221,7 @@ pub fn message(
         header,
         body,
         protection: None,
-        extra_certs: Vec::new(),
+        extra_certs: None,
     };
     protect(ctx, &mut msg)?;
     Ok((msg, nonce))
@@ -380,11 +395,10 @@ pub fn cert_req_msg(ctx: &Ctx, for_kur: bool) -> Result<CertReqMsg> {
         if let Some(r) = ctx.refcert() {
             let cid = CertId {
                 issuer: GeneralName::DirectoryName(r.issuer().clone()),
-                serial_number: der::asn1::Int::new(r.serial())
-                    .map_err(|e| cmp_err!("serial number: {e}"))?,
+                serial_number: serial(r.serial())?,
             };
             controls.push(AttributeTypeAndValue {
-                oid: oids::REG_CTRL_OLD_CERT_ID,
+                attr_type: oids::REG_CTRL_OLD_CERT_ID,
                 value: Any::encode_from(&cid).map_err(|e| cmp_err!("oldCertID: {e}"))?,
             });
         }
@@ -407,6 +421,7 @@ pub fn cert_req_msg(ctx: &Ctx, for_kur: bool) -> Result<CertReqMsg> {
                 .map_err(|e| cmp_err!("cannot encode CertRequest: {e}"))?;
             let (alg, signature) = sig::protect(key, ctx.digest, &data)?;
             Some(ProofOfPossession::Signature(PopoSigningKey {
+                poposk_input: None,
                 algorithm_identifier: alg,
                 signature,
             }))
@@ -414,15 +429,9 @@ pub fn cert_req_msg(ctx: &Ctx, for_kur: bool) -> Result<CertReqMsg> {
         2 => {
             // POPOPrivKey subsequentMessage [1] encrCert (0): the CA is to return the certificate
             // encrypted for the new key.
-            let v = Any::new(
-                der::Tag::ContextSpecific {
-                    constructed: false,
-                    number: der::TagNumber(1),
-                },
-                vec![0u8],
-            )
-            .map_err(|e| cmp_err!("POPO: {e}"))?;
-            Some(ProofOfPossession::KeyEncipherment(v))
+            Some(ProofOfPossession::KeyEncipherment(
+                PopoPrivKey::SubsequentMessage(0),
+            ))
         }
         n => return Err(cmp_err!("invalid -popo value {n}")),
     };
@@ -444,7 +453,9 @@ pub fn first_body(ctx: &Ctx) -> Result<PkiBody> {
                 .csr
                 .as_ref()
                 .ok_or_else(|| cmp_err!("missing PKCS#10 CSR for p10cr"))?;
-            PkiBody::P10cr(csr.req().clone())
+            PkiBody::P10cr(
+                Any::from_der(csr.der()).map_err(|e| cmp_err!("cannot encode CSR: {e}"))?,
+            )
         }
         Cmd::Rr => PkiBody::Rr(vec![rev_details(ctx)?]),
         Cmd::Genm => PkiBody::Genm(ctx.genm_itavs.clone()),
@@ -458,12 +469,10 @@ pub fn rev_details(ctx: &Ctx) -> Result<RevDetails> {
     let oldcert = ctx.oldcert.as_ref().or(ctx.cert.as_ref());
     if let (Some(serial), Some(issuer)) = (&ctx.serial, &ctx.issuer) {
         t.issuer = Some(issuer.clone());
-        t.serial_number =
-            Some(der::asn1::Int::new(serial).map_err(|e| cmp_err!("serial number: {e}"))?);
+        t.serial_number = Some(self::serial(serial)?);
     } else if let Some(c) = oldcert {
         t.issuer = Some(c.issuer().clone());
-        t.serial_number =
-            Some(der::asn1::Int::new(c.serial()).map_err(|e| cmp_err!("serial number: {e}"))?);
+        t.serial_number = Some(self::serial(c.serial())?);
     } else if let Some(csr) = &ctx.csr {
         t.subject = Some(csr.subject().clone());
         let pk = csr.public_key_der()?;
@@ -497,19 +506,12 @@ pub fn cert_conf(
     text: Option<&str>,
 ) -> Result<(PkiBody, i64)> {
     let (hash, fallback) = sig::cert_hash(cert)?;
-    let status_info = if fail_info != 0 {
-        PkiStatusInfo {
-            status: 2,
-            status_string: text.map(|t| vec![t.to_string()]),
-            fail_info: Some(fail_bitstring(fail_info)?),
-        }
+    let status = if fail_info != 0 {
+        PkiStatus::REJECTION
     } else {
-        PkiStatusInfo {
-            status: 0,
-            status_string: text.map(|t| vec![t.to_string()]),
-            fail_info: None,
-        }
+        PkiStatus::ACCEPTED
     };
+    let status_info = PkiStatusInfo::new(status, fail_info, text);
     let hash_alg = fallback.map(|d| spki::AlgorithmIdentifierOwned {
         oid: d.oid(),
         parameters: None,
@@ -533,22 +535,14 @@ pub fn poll_req(rid: i64) -> PkiBody {
 
 /// An error message (sent when the client aborts, e.g. polling restarted by the server).
 pub fn error_body(
-    status: i64,
+    status: PkiStatus,
     fail_info: u32,
     text: &str,
     details: Option<&str>,
 ) -> Result<PkiBody> {
     Ok(PkiBody::Error(ErrorMsgContent {
-        pki_status_info: PkiStatusInfo {
-            status,
-            status_string: Some(vec![text.to_string()]),
-            fail_info: if fail_info != 0 {
-                Some(fail_bitstring(fail_info)?)
-            } else {
-                None
-            },
-        },
-        error_code: Some(int_from_i64(0)?),
+        pki_status_info: PkiStatusInfo::new(status, fail_info, Some(text)),
+        error_code: Some(0),
         error_details: details.map(|d| vec![d.to_string()]),
     }))
 }
@@ -601,7 +595,7 @@ pub fn parse_geninfo(spec: &str) -> Result<Vec<InfoTypeAndValue>> {
                 let n: i64 = value
                     .parse()
                     .map_err(|_| cmp_err!("cannot parse int in -geninfo value '{value}'"))?;
-                Any::encode_from(&int_from_i64(n)?).map_err(|e| cmp_err!("-geninfo: {e}"))?
+                Any::encode_from(&n).map_err(|e| cmp_err!("-geninfo: {e}"))?
             }
             "str" => Any::encode_from(&value.to_string()).map_err(|e| cmp_err!("-geninfo: {e}"))?,
             _ => {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::ctx::{Cmd, Ctx};
 use super::files;
 use super::request::{self, HeaderState, CERTREQID, CERTREQID_NONE};
-use super::status::{self, *};
+use super::status::*;
 use super::validate::{self, log_err, ValidationState};
 use super::wire::*;
 use crate::cmp_err;
@@ -115,7 +115,7 @@ fn find_response(c: &CertRepMessage, rid: i64) -> Result<&CertResponse> {
         if rid == CERTREQID_NONE {
             return Ok(r);
         }
-        match int_to_i64(&r.cert_req_id) {
+        match Some(r.cert_req_id) {
             Some(id) if id == rid => return Ok(r),
             Some(id) if id < CERTREQID_NONE => return Err(cmp_err!("bad request id")),
             None => return Err(cmp_err!("bad request id")),
@@ -164,7 +164,7 @@ impl<'a> Session<'a> {
         pvno: i64,
         expected: BodyType,
     ) -> Result<Received> {
-        let begin = expected != BodyType::PollRep && expected != BodyType::Pkiconf;
+        let begin = expected != BodyType::PollRep && expected != BodyType::PkiConf;
         if let Some(t) = self.ctx.total_timeout.filter(|t| !t.is_zero()) {
             if begin {
                 self.deadline = Some(Instant::now() + t);
@@ -173,10 +173,10 @@ impl<'a> Session<'a> {
                 return Err(cmp_err!("total timeout"));
             }
         }
-        let req_type = body.body_type();
+        let req_type = BodyType::of(&body);
         let (msg, nonce) = request::message(self.ctx, &self.hdr, body, pvno)?;
         self.val.sender_nonce = Some(nonce);
-        let der_bytes = msg.to_der()?;
+        let der_bytes = msg.to_der_vec()?;
         crate::info!("sending {}", req_type.name());
         let keep_alive = !matches!(req_type, BodyType::CertConf | BodyType::Genm | BodyType::Rr)
             && !self.ctx.implicit_confirm
@@ -206,7 +206,7 @@ impl<'a> Session<'a> {
         })?;
         if let Some(sent) = &ex.sent_instead {
             // The server answers the request read from -reqin, so check the response against that one.
-            let r = PkiMessage::decode(sent)?;
+            let r = Received::decode(sent, "the CMP server")?;
             if let Some(t) = &r.msg.header.transaction_id {
                 self.val.transaction_id = t.as_bytes().to_vec();
                 self.hdr.transaction_id = t.as_bytes().to_vec();
@@ -218,8 +218,8 @@ impl<'a> Session<'a> {
                 .as_ref()
                 .map(|n| n.as_bytes().to_vec());
         }
-        let rcvd = PkiMessage::decode(&ex.response)?;
-        let bt = rcvd.msg.body.body_type();
+        let rcvd = Received::decode(&ex.response, "the CMP server")?;
+        let bt = BodyType::of(&rcvd.msg.body);
         crate::info!(
             "received {}{}",
             bt.name(),
@@ -229,10 +229,8 @@ impl<'a> Session<'a> {
                 ""
             }
         );
-        if bt != BodyType::PollRep && bt != BodyType::Pkiconf {
-            self.outcome.extra_certs_in = rcvd
-                .msg
-                .extra_certs
+        if bt != BodyType::PollRep && bt != BodyType::PkiConf {
+            self.outcome.extra_certs_in = extra_certs(&rcvd.msg)
                 .iter()
                 .map(|c| Cert::from_parsed(c.clone()))
                 .collect::<Result<_>>()?;
@@ -258,7 +256,7 @@ impl<'a> Session<'a> {
         }
         if let PkiBody::Error(e) = &rcvd.msg.body {
             self.outcome.status = Some(e.pki_status_info.clone());
-            let text = validate::error_text(e);
+            let text = e.to_text();
             if e.pki_status_info.status != REJECTION {
                 log_err(&format!("received error:{text}"));
                 return Err(cmp_err!("unexpected pkistatus"));
@@ -281,7 +279,7 @@ impl<'a> Session<'a> {
         let mut rep = self.send_receive_check(body, pvno, expected)?;
         if is_error_with_waiting(&rep.msg) {
             self.val.first_sender_nonce = self.val.sender_nonce.clone();
-            if expected != BodyType::Pkiconf {
+            if expected != BodyType::PkiConf {
                 if let PkiBody::Error(e) = &rep.msg.body {
                     self.outcome.status = Some(e.pki_status_info.clone());
                 }
@@ -291,7 +289,7 @@ impl<'a> Session<'a> {
                 cmp_err!("polling failed")
             })?;
         }
-        if rep.msg.body.body_type() != expected {
+        if BodyType::of(&rep.msg.body) != expected {
             return Err(cmp_err!("unexpected pkibody"));
         }
         Ok(rep)
@@ -308,10 +306,10 @@ impl<'a> Session<'a> {
                 }
                 let pr = reps
                     .iter()
-                    .find(|p| rid == CERTREQID_NONE || int_to_i64(&p.cert_req_id) == Some(rid))
+                    .find(|p| rid == CERTREQID_NONE || Some(p.cert_req_id) == Some(rid))
                     .ok_or_else(|| cmp_err!("certresponse not found:expected certReqId = {rid}"))?;
-                let check_after = int_to_i64(&pr.check_after)
-                    .ok_or_else(|| cmp_err!("bad checkafter in pollrep"))?;
+                let check_after =
+                    Some(pr.check_after).ok_or_else(|| cmp_err!("bad checkafter in pollrep"))?;
                 if !(0..=i64::from(i32::MAX)).contains(&check_after) {
                     return Err(cmp_err!("checkafter out of range:value = {check_after}"));
                 }
@@ -340,7 +338,7 @@ impl<'a> Session<'a> {
                     "polling already started",
                     None,
                 )?;
-                let _ = self.send_receive_also_delayed(body, 2, BodyType::Pkiconf);
+                let _ = self.send_receive_also_delayed(body, 2, BodyType::PkiConf);
                 return Err(cmp_err!("unexpected pkistatus"));
             } else {
                 crate::info!("received final response after polling");
@@ -367,14 +365,14 @@ impl<'a> Session<'a> {
             self.val.first_sender_nonce = self.val.sender_nonce.clone();
         }
         loop {
-            let bt = rep.msg.body.body_type();
+            let bt = BodyType::of(&rep.msg.body);
             let si = if let Some(c) = crep_of(&rep.msg) {
                 if c.response.len() > 1 {
                     return Err(cmp_err!("multiple responses not supported"));
                 }
                 let r = find_response(c, rid)?;
                 if rid == CERTREQID_NONE {
-                    rid = int_to_i64(&r.cert_req_id)
+                    rid = Some(r.cert_req_id)
                         .filter(|i| *i >= CERTREQID_NONE)
                         .ok_or_else(|| cmp_err!("bad request id"))?;
                 }
@@ -409,7 +407,7 @@ impl<'a> Session<'a> {
             return Err(cmp_err!("unexpected pkibody"));
         };
         let r = find_response(crep, rid)?;
-        let st_text = status::pkisi_text(&r.status);
+        let st_text = r.status.to_text();
         match r.status.status {
             WAITING => {
                 log_err(
@@ -438,7 +436,8 @@ impl<'a> Session<'a> {
             }
             other => {
                 log_err(&format!(
-                    "received unsupported PKIStatus {other} for certificate"
+                    "received unsupported PKIStatus {} for certificate",
+                    other.0
                 ));
                 return Err(cmp_err!(
                     "unknown pkistatus:{st_text}; cannot extract certificate from response"
@@ -503,7 +502,7 @@ impl<'a> Session<'a> {
         let mut conf_err = None;
         if !ctx.disable_confirm && !implicit {
             let (body, pvno) = request::cert_conf(&cert, rid, fail_info, txt)?;
-            if let Err(e) = self.send_receive_also_delayed(body, pvno, BodyType::Pkiconf) {
+            if let Err(e) = self.send_receive_also_delayed(body, pvno, BodyType::PkiConf) {
                 conf_err = Some(e);
             }
         }
@@ -588,7 +587,7 @@ impl<'a> Session<'a> {
         }
         let si = &rrep.status[0];
         self.outcome.status = Some(si.clone());
-        let text = status::pkisi_text(si);
+        let text = si.to_text();
         match si.status {
             ACCEPTED => crate::info!("revocation accepted (PKIStatus=accepted)"),
             GRANTED_WITH_MODS => crate::info!("revocation accepted (PKIStatus=grantedWithMods)"),

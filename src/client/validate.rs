@@ -5,13 +5,13 @@
 use der::asn1::OctetString;
 
 use super::ctx::Ctx;
-use super::pbm;
-use super::status::{self, REJECTION};
-use super::wire::{oids, BodyType, PkiBody, PkiMessage, Received};
+use super::status::REJECTION;
+use super::wire::{extra_certs, oids, BodyType, PkiBody, PkiMessage, Received};
 use crate::cmp_err;
 use crate::creds::{self, Cert};
 use crate::error::{Error, Result};
 use crate::log::{self, Level, Side};
+use crate::protect::pbm;
 use crate::protect::sig;
 
 /// What validation keeps across the messages of one transaction.
@@ -61,7 +61,7 @@ fn unprotected_exception(ctx: &Ctx, msg: &PkiMessage, invalid: bool) -> bool {
             .first()
             .filter(|s| s.status == REJECTION)
             .map(|_| "revocation response message with rejection status"),
-        PkiBody::Pkiconf => Some("PKI Confirmation message"),
+        PkiBody::PkiConf(_) => Some("PKI Confirmation message"),
         PkiBody::Ip(c) | PkiBody::Cp(c) | PkiBody::Kup(c) => {
             if c.response.len() == 1 && c.response[0].status.status == REJECTION {
                 Some("CertRepMessage with rejection status")
@@ -104,14 +104,14 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
             return Err(cmp_err!("unexpected sender:{}", creds::oneline(actual)));
         }
     }
-    if msg.extra_certs.len() > 10 {
+    if extra_certs(msg).len() > 10 {
         crate::warn!(
             "received CMP message contains {} extraCerts",
-            msg.extra_certs.len()
+            extra_certs(msg).len()
         );
     }
     let mut received: Vec<Cert> = Vec::new();
-    for c in &msg.extra_certs {
+    for c in extra_certs(msg) {
         let c = Cert::from_parsed(c.clone())?;
         if !received.iter().any(|x| x.der() == c.der())
             && !st.cached_certs.iter().any(|x| x.der() == c.der())
@@ -166,7 +166,7 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
         "recipNonce unmatched",
     ) {
         let polling_final = st.first_sender_nonce.is_some()
-            && msg.body.body_type() != BodyType::PollRep
+            && BodyType::of(&msg.body) != BodyType::PollRep
             && check_octets(
                 st.first_sender_nonce.as_deref(),
                 hdr.recip_nonce.as_ref(),
@@ -213,17 +213,20 @@ fn validate_msg(
             crate::info!("no secret available for verifying PBM-based CMP message protection");
             return Err(cmp_err!("missing secret"));
         };
-        let params = pbm::params_of(alg)?;
-        let expected = pbm::mac(&params, secret, &rcvd.protected_part)?;
-        if prot.unused_bits() == 0
-            && prot.raw_bytes().len() == expected.len()
-            && constant_eq(prot.raw_bytes(), &expected)
-        {
-            crate::debug!("successfully validated PBM-based CMP message protection");
-            return Ok(None);
-        }
-        crate::warn!("verifying PBM-based CMP message protection failed");
-        return Err(cmp_err!("wrong pbm value"));
+        let checked = pbm::params_from_alg(alg).and_then(|params| {
+            let value = prot.as_bytes().ok_or_else(|| cmp_err!("wrong pbm value"))?;
+            pbm::verify(secret, &params, &rcvd.protected_part, value)
+        });
+        return match checked {
+            Ok(()) => {
+                crate::debug!("successfully validated PBM-based CMP message protection");
+                Ok(None)
+            }
+            Err(e) => {
+                crate::warn!("verifying PBM-based CMP message protection failed");
+                Err(e)
+            }
+        };
     }
     if alg.oid == oids::DH_BASED_MAC {
         return Err(cmp_err!("unsupported protection alg dhbasedmac"));
@@ -272,8 +275,7 @@ fn validate_msg(
     if let Some(c) = &st.validated_srv_cert {
         candidates.push(c.clone());
     }
-    for c in msg
-        .extra_certs
+    for c in extra_certs(msg)
         .iter()
         .filter_map(|c| Cert::from_parsed(c.clone()).ok())
         .chain(all_untrusted.iter().cloned())
@@ -307,21 +309,4 @@ fn validate_msg(
         text.push_str(&format!(" and for msg senderKID = {}", hex_colon(k)));
     }
     Err(Error::cmp(text))
-}
-
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The one-line text of an error body, as OpenSSL appends it to "received error".
-pub fn error_text(e: &super::wire::ErrorMsgContent) -> String {
-    let mut out = status::pkisi_text(&e.pki_status_info);
-    if let Some(code) = e.error_code.as_ref().and_then(super::wire::int_to_i64) {
-        out.push_str(&format!("; errorCode: {code:08X}"));
-    }
-    if let Some(d) = e.error_details.as_ref().filter(|d| !d.is_empty()) {
-        out.push_str("; errorDetails: ");
-        out.push_str(&d.join(", "));
-    }
-    out
 }
