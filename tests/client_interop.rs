@@ -28,6 +28,13 @@ impl Drop for Server {
 }
 
 fn start_server(extra: &[&str]) -> Server {
+    // To compare log lines with OpenSSL's by eye: RCMP_TEST_VERBOSITY=7 cargo test ... -- --test-threads=1
+    if let Some(v) = std::env::var("RCMP_TEST_VERBOSITY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        rcmp::log::set_verbosity(v);
+    }
     let dir = tempfile::tempdir().unwrap();
     for e in std::fs::read_dir(MOCK).expect("OpenSSL test PKI missing") {
         let e = e.unwrap();
@@ -330,4 +337,91 @@ fn wrong_secret_fails_validation() {
     };
     // The server rejects our MAC with an error message that is itself protected with its secret.
     assert!(client::run(&ctx, &mut t).is_err());
+}
+
+/// A transfer for runs that must be served entirely from `-rspin` files.
+struct NoServer;
+
+impl Transfer for NoServer {
+    fn exchange(&mut self, _req: &[u8], _k: bool, _d: Option<Instant>) -> Result<Vec<u8>> {
+        Err(rcmp::Error::cmp("no server in this test"))
+    }
+}
+
+#[test]
+fn reqout_rspout_then_rspin_and_reqin_new_tid() {
+    let srv = start_server(&[]);
+    let dir = srv.dir.path();
+    let f = |n: &str| dir.join(n);
+    let mut ctx = pbm_ctx(dir, Cmd::Ir);
+    ctx.files.reqout = vec![f("q0.der"), f("q1.der")];
+    ctx.files.rspout = vec![f("s0.der"), f("s1.der")];
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let out = client::run(&ctx, &mut t).unwrap_or_else(|e| panic!("{}", e.error));
+    assert_eq!(std::fs::read(f("q0.der")).unwrap(), t.sent[0]);
+    assert_eq!(std::fs::read(f("q1.der")).unwrap(), t.sent[1]);
+
+    // Offline: the same responses again, without any server.
+    let mut ctx2 = pbm_ctx(dir, Cmd::Ir);
+    ctx2.files.rspin = vec![f("s0.der"), f("s1.der")];
+    let out2 = client::run(&ctx2, &mut NoServer).unwrap_or_else(|e| panic!("{}", e.error));
+    assert_eq!(out2.new_cert.unwrap().der(), out.new_cert.unwrap().der());
+
+    // Too few -rspin files: the rest goes to the server, which is absent here.
+    let mut ctx3 = pbm_ctx(dir, Cmd::Ir);
+    ctx3.files.rspin = vec![f("s0.der")];
+    assert!(client::run(&ctx3, &mut NoServer).is_err());
+
+    // The saved ir sent again with a fresh transactionID; the server accepts it as a new transaction.
+    let mut ctx4 = pbm_ctx(dir, Cmd::Ir);
+    ctx4.files.reqin = vec![f("q0.der")];
+    ctx4.files.reqin_new_tid = true;
+    let mut t4 = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let out4 = client::run(&ctx4, &mut t4).unwrap_or_else(|e| panic!("{}", e.error));
+    assert!(out4.new_cert.is_some());
+    assert_ne!(
+        t4.sent[0], t.sent[0],
+        "re-protected with a new transactionID"
+    );
+    assert_eq!(t4.sent.len(), 2);
+}
+
+#[test]
+fn unprotected_errors_accepted_only_when_asked() {
+    let srv = start_server(&["-send_unprot_err", "-send_error"]);
+    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let f = client::run(&ctx, &mut t).unwrap_err();
+    assert_eq!(f.error.to_string(), "missing protection");
+    ctx.unprotected_errors = true;
+    let f = client::run(&ctx, &mut t).unwrap_err();
+    assert!(
+        f.error
+            .to_string()
+            .starts_with("received error:PKIStatus: rejection"),
+        "{}",
+        f.error
+    );
+}
+
+#[test]
+fn total_timeout_ends_polling() {
+    let srv = start_server(&["-poll_count", "3", "-check_after", "5"]);
+    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    ctx.total_timeout = Some(Duration::from_secs(3));
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let f = client::run(&ctx, &mut t).unwrap_err();
+    assert_eq!(f.error.to_string(), "polling failed");
 }

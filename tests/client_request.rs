@@ -29,10 +29,7 @@ fn ctx() -> Ctx {
 #[test]
 fn ir_with_pbm_is_built_as_openssl_builds_it() {
     let c = ctx();
-    let st = HeaderState {
-        transaction_id: vec![7; 16],
-        recip_nonce: None,
-    };
+    let st = HeaderState::new(&c, vec![7; 16]);
     let body = request::first_body(&c).unwrap();
     let (msg, nonce) = request::message(&c, &st, body, 2).unwrap();
     let der_bytes = msg.to_der_vec().unwrap();

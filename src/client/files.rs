@@ -32,13 +32,18 @@ fn write_msg(path: &Path, der_bytes: &[u8], what: &str) -> Result<()> {
         .map_err(|e| cmp_err!("cannot write {what} file '{}': {e}", path.display()))
 }
 
-/// What one exchange did: the response, and the request actually sent if it came from `-reqin`.
+/// What one exchange did.
 pub struct Exchanged {
     pub response: Vec<u8>,
-    pub sent_instead: Option<Vec<u8>>,
+    /// The request came from `-reqin` or the response from `-rspin`: the response cannot answer the
+    /// request built here, so (as OpenSSL's app does) its transactionID and recipNonce are adopted
+    /// instead of checked.
+    pub adopt_ids: bool,
 }
 
 /// Exchange message number `idx` of the transaction, honouring the message file options.
+/// `rewrite` adapts a request read from `-reqin` to this transaction (fresh transactionID with
+/// `-reqin_new_tid`, our recipNonce, new protection).
 pub fn exchange(
     ctx: &Ctx,
     transfer: &mut dyn Transfer,
@@ -46,27 +51,30 @@ pub fn exchange(
     req: &[u8],
     keep_alive: bool,
     deadline: Option<Instant>,
+    rewrite: &dyn Fn(Vec<u8>) -> Result<Vec<u8>>,
 ) -> Result<Exchanged> {
     let f = &ctx.files;
     if let Some(p) = f.reqout.get(idx) {
         write_msg(p, req, "request")?;
     }
-    let (response, sent_instead) = if let Some(p) = f.rspin.get(idx) {
-        (read_msg(p, "response")?, None)
-    } else if let Some(p) = f.reqin.get(idx) {
-        if f.reqin_new_tid {
-            return Err(cmp_err!("-reqin_new_tid is not supported yet"));
-        }
-        let r = read_msg(p, "request")?;
-        (transfer.exchange(&r, keep_alive, deadline)?, Some(r))
+    let (response, adopt_ids) = if let Some(p) = f.rspin.get(idx) {
+        (read_msg(p, "response")?, true)
     } else {
-        (transfer.exchange(req, keep_alive, deadline)?, None)
+        if !f.rspin.is_empty() && idx == f.rspin.len() {
+            crate::warn!("too few -rspin filename arguments; resorting to contacting server");
+        }
+        if let Some(p) = f.reqin.get(idx) {
+            let r = rewrite(read_msg(p, "request")?)?;
+            (transfer.exchange(&r, keep_alive, deadline)?, true)
+        } else {
+            (transfer.exchange(req, keep_alive, deadline)?, false)
+        }
     };
     if let Some(p) = f.rspout.get(idx) {
         write_msg(p, &response, "response")?;
     }
     Ok(Exchanged {
         response,
-        sent_instead,
+        adopt_ids,
     })
 }

@@ -30,6 +30,25 @@ pub struct HeaderState {
     pub transaction_id: Vec<u8>,
     /// The peer's last senderNonce, echoed as our recipNonce.
     pub recip_nonce: Option<Vec<u8>>,
+    /// The chain of `-cert` sent in extraCerts with signature protection (see [`own_chain`]); built
+    /// once per transaction.
+    pub own_chain: Vec<Cert>,
+}
+
+impl HeaderState {
+    /// State for a new transaction: the chain of `-cert` is built now when requests will be signed.
+    pub fn new(ctx: &Ctx, transaction_id: Vec<u8>) -> HeaderState {
+        let signing = !ctx.unprotected_requests && ctx.secret.is_none() && ctx.key.is_some();
+        let own_chain = match (&ctx.cert, signing) {
+            (Some(c), true) => own_chain(ctx, c),
+            _ => Vec::new(),
+        };
+        HeaderState {
+            transaction_id,
+            recip_nonce: None,
+            own_chain,
+        }
+    }
 }
 
 fn octets(v: &[u8]) -> Result<OctetString> {
@@ -143,7 +162,7 @@ pub fn own_chain(ctx: &Ctx, cert: &Cert) -> Vec<Cert> {
 /// Add protection (and the extraCerts that go with it) to a message, as OpenSSL's
 /// `ossl_cmp_msg_protect` does: nothing with `-unprotected_requests`; PBM when a secret is given;
 /// else a signature with `-key` (and `-cert` plus its chain in extraCerts).
-pub fn protect(ctx: &Ctx, msg: &mut PkiMessage) -> Result<()> {
+pub fn protect(ctx: &Ctx, st: &HeaderState, msg: &mut PkiMessage) -> Result<()> {
     msg.protection = None;
     msg.header.protection_alg = None;
     let mut extra: Vec<Certificate> = Vec::new();
@@ -173,7 +192,7 @@ pub fn protect(ctx: &Ctx, msg: &mut PkiMessage) -> Result<()> {
         let (_, bits) = sig::protect(key, ctx.digest, &data)?;
         msg.protection = Some(bits);
         extra.push(cert.cert().clone());
-        for c in own_chain(ctx, cert) {
+        for c in &st.own_chain {
             push_unique(&mut extra, c.cert());
         }
     } else if ctx.key.is_some() {
@@ -223,7 +242,7 @@ pub fn message(
         protection: None,
         extra_certs: None,
     };
-    protect(ctx, &mut msg)?;
+    protect(ctx, st, &mut msg)?;
     Ok((msg, nonce))
 }
 

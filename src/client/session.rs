@@ -143,10 +143,7 @@ impl<'a> Session<'a> {
         Ok(Session {
             ctx,
             transfer,
-            hdr: HeaderState {
-                transaction_id: tid.clone(),
-                recip_nonce: None,
-            },
+            hdr: HeaderState::new(ctx, tid.clone()),
             val: ValidationState {
                 transaction_id: tid,
                 ..ValidationState::default()
@@ -183,6 +180,26 @@ impl<'a> Session<'a> {
             && !self.ctx.disable_confirm;
         let idx = self.msg_index;
         self.msg_index += 1;
+        let (ctx, hdr) = (self.ctx, &self.hdr);
+        let rewrite = move |der_bytes: Vec<u8>| -> Result<Vec<u8>> {
+            let mut m = PkiMessage::from_der_bounded(&der_bytes, "-reqin file")?;
+            if ctx.files.reqin_new_tid {
+                m.header.transaction_id = Some(
+                    der::asn1::OctetString::new(hdr.transaction_id.clone())
+                        .map_err(|e| cmp_err!("transactionID: {e}"))?,
+                );
+            }
+            if let Some(n) = &hdr.recip_nonce {
+                m.header.recip_nonce = Some(
+                    der::asn1::OctetString::new(n.clone())
+                        .map_err(|e| cmp_err!("recipNonce: {e}"))?,
+                );
+            }
+            if m.header.protection_alg.is_some() {
+                request::protect(ctx, hdr, &mut m)?;
+            }
+            m.to_der_vec()
+        };
         let ex = files::exchange(
             self.ctx,
             &mut *self.transfer,
@@ -190,6 +207,7 @@ impl<'a> Session<'a> {
             &der_bytes,
             keep_alive,
             self.deadline,
+            &rewrite,
         )
         .map_err(|e| {
             log_err(&e.to_string());
@@ -204,21 +222,15 @@ impl<'a> Session<'a> {
                 expected.name()
             )
         })?;
-        if let Some(sent) = &ex.sent_instead {
-            // The server answers the request read from -reqin, so check the response against that one.
-            let r = Received::decode(sent, "the CMP server")?;
-            if let Some(t) = &r.msg.header.transaction_id {
+        let rcvd = Received::decode(&ex.response, "the CMP server")?;
+        if ex.adopt_ids {
+            let h = &rcvd.msg.header;
+            if let Some(t) = &h.transaction_id {
                 self.val.transaction_id = t.as_bytes().to_vec();
                 self.hdr.transaction_id = t.as_bytes().to_vec();
             }
-            self.val.sender_nonce = r
-                .msg
-                .header
-                .sender_nonce
-                .as_ref()
-                .map(|n| n.as_bytes().to_vec());
+            self.val.sender_nonce = h.recip_nonce.as_ref().map(|n| n.as_bytes().to_vec());
         }
-        let rcvd = Received::decode(&ex.response, "the CMP server")?;
         let bt = BodyType::of(&rcvd.msg.body);
         crate::info!(
             "received {}{}",
@@ -322,13 +334,16 @@ impl<'a> Session<'a> {
                 );
                 let mut wait = Duration::from_secs(check_after as u64);
                 if let Some(d) = self.deadline {
+                    // Whole seconds, as OpenSSL counts them, minus the time kept for the last answer.
                     let left = d
-                        .checked_duration_since(Instant::now() + EXPECTED_RESP_TIME)
-                        .unwrap_or_default();
-                    if left.is_zero() {
+                        .saturating_duration_since(Instant::now())
+                        .as_millis()
+                        .div_ceil(1000) as u64;
+                    let left = left.saturating_sub(EXPECTED_RESP_TIME.as_secs());
+                    if left == 0 {
                         return Err(cmp_err!("total timeout"));
                     }
-                    wait = wait.min(Duration::from_secs(left.as_secs()));
+                    wait = wait.min(Duration::from_secs(left));
                 }
                 std::thread::sleep(wait);
             } else if is_crep_with_waiting(&prep.msg, rid) || is_error_with_waiting(&prep.msg) {
