@@ -1,1 +1,16 @@
-//! Placeholder: filled in by the work on this area.
+//! The CMP client: builds requests (ir, cr, kur, p10cr, rr, genm, certConf, pollReq), protects them,
+//! exchanges them over a [`Transfer`], and validates responses as `openssl cmp` does.
+//!
+//! `app.rs` fills a [`Ctx`] with resolved values (loaded certs, keys, names, flags), calls [`run`], and
+//! writes what the [`Outcome`] carries. Nothing here parses options or loads files.
+
+pub mod ctx;
+pub mod files;
+pub mod request;
+pub mod session;
+pub mod status;
+pub mod validate;
+pub mod wire;
+
+pub use ctx::{CertCheck, Cmd, Ctx, MsgFiles};
+pub use session::{run, Failure, Outcome, Transfer};

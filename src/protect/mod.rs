@@ -4,6 +4,7 @@
 //! is the client's and the server's business.
 
 pub mod pbm;
+pub mod sig;
 
 pub use crate::asn1::{protected_part_der, protected_part_der_raw};
 

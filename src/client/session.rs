@@ -1,0 +1,674 @@
+//! The transaction state machine: request, response, polling while the server says `waiting`, certConf
+//! and pkiConf, as OpenSSL's `OSSL_CMP_exec_*_ses` functions run them.
+
+use std::time::{Duration, Instant};
+
+use super::ctx::{Cmd, Ctx};
+use super::files;
+use super::request::{self, HeaderState, CERTREQID, CERTREQID_NONE};
+use super::status::*;
+use super::validate::{self, log_err, ValidationState};
+use super::wire::*;
+use crate::cmp_err;
+use crate::creds::{self, Cert};
+use crate::error::{Error, Result};
+
+/// How request bytes reach the server and response bytes come back (HTTP, files, an in-process mock).
+pub trait Transfer {
+    /// Send one DER-encoded request and return the DER-encoded response. `keep_alive`: more messages of
+    /// this transaction are expected to follow. `deadline`: when the whole transaction must be over
+    /// (`-total_timeout`); the transfer applies its own `-msg_timeout` within it.
+    fn exchange(
+        &mut self,
+        req_der: &[u8],
+        keep_alive: bool,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<u8>>;
+}
+
+/// What a transaction produced, for the caller to write or print.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// The newly enrolled certificate (ir/cr/kur/p10cr).
+    pub new_cert: Option<Cert>,
+    /// Its chain (without the certificate itself), as validated with `-out_trusted` or built from the
+    /// certificates received (`-chainout`).
+    pub new_chain: Vec<Cert>,
+    /// caPubs of the certificate response (`-cacertsout`).
+    pub ca_pubs: Vec<Cert>,
+    /// extraCerts of the last response that carries them (`-extracertsout`).
+    pub extra_certs_in: Vec<Cert>,
+    /// The server certificate that validated the responses, if they were signed (`-srvcertout`).
+    pub srv_cert: Option<Cert>,
+    /// The ITAVs of the genp (genm).
+    pub genp_itavs: Vec<InfoTypeAndValue>,
+    /// The last PKIStatusInfo received (certificate response, rp, or error).
+    pub status: Option<PkiStatusInfo>,
+}
+
+/// A failed transaction: the error, and whatever had been received before it.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: Error,
+    pub outcome: Box<Outcome>,
+}
+
+impl From<Failure> for Error {
+    fn from(f: Failure) -> Error {
+        f.error
+    }
+}
+
+/// Run the transaction `ctx.cmd` over `transfer`.
+pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcome, Failure> {
+    let mut s = match Session::new(ctx, transfer) {
+        Ok(s) => s,
+        Err(error) => {
+            return Err(Failure {
+                error,
+                outcome: Box::default(),
+            })
+        }
+    };
+    let r = match ctx.cmd {
+        Cmd::Ir | Cmd::Cr | Cmd::Kur | Cmd::P10cr => s.enroll(),
+        Cmd::Rr => s.revoke(),
+        Cmd::Genm => s.genm(),
+    };
+    match r {
+        Ok(()) => Ok(s.outcome),
+        Err(error) => Err(Failure {
+            error,
+            outcome: Box::new(s.outcome),
+        }),
+    }
+}
+
+struct Session<'a> {
+    ctx: &'a Ctx,
+    transfer: &'a mut dyn Transfer,
+    hdr: HeaderState,
+    val: ValidationState,
+    outcome: Outcome,
+    deadline: Option<Instant>,
+    msg_index: usize,
+}
+
+/// Time OpenSSL reserves for the last response when shortening a checkAfter (`OSSL_CMP_EXPECTED_RESP_TIME`).
+const EXPECTED_RESP_TIME: Duration = Duration::from_secs(2);
+/// Most polling rounds; bounds a server that keeps answering `waiting` without a timeout set.
+const MAX_POLLS: usize = 1000;
+
+fn crep_of(msg: &PkiMessage) -> Option<&CertRepMessage> {
+    match &msg.body {
+        PkiBody::Ip(c) | PkiBody::Cp(c) | PkiBody::Kup(c) => Some(c),
+        _ => None,
+    }
+}
+
+fn is_error_with_waiting(msg: &PkiMessage) -> bool {
+    matches!(&msg.body, PkiBody::Error(e) if e.pki_status_info.status == WAITING)
+}
+
+fn find_response(c: &CertRepMessage, rid: i64) -> Result<&CertResponse> {
+    for r in &c.response {
+        if rid == CERTREQID_NONE {
+            return Ok(r);
+        }
+        match Some(r.cert_req_id) {
+            Some(id) if id == rid => return Ok(r),
+            Some(id) if id < CERTREQID_NONE => return Err(cmp_err!("bad request id")),
+            None => return Err(cmp_err!("bad request id")),
+            _ => {}
+        }
+    }
+    Err(cmp_err!(
+        "certresponse not found:expected certReqId = {rid}"
+    ))
+}
+
+fn is_crep_with_waiting(msg: &PkiMessage, rid: i64) -> bool {
+    crep_of(msg)
+        .and_then(|c| find_response(c, rid).ok())
+        .is_some_and(|r| r.status.status == WAITING)
+}
+
+impl<'a> Session<'a> {
+    fn new(ctx: &'a Ctx, transfer: &'a mut dyn Transfer) -> Result<Session<'a>> {
+        let tid = creds::random_bytes(16)?;
+        crate::debug!(
+            "Starting new transaction with ID={}",
+            validate::hex_colon(&tid)
+        );
+        Ok(Session {
+            ctx,
+            transfer,
+            hdr: HeaderState::new(ctx, tid.clone()),
+            val: ValidationState {
+                transaction_id: tid,
+                ..ValidationState::default()
+            },
+            outcome: Outcome::default(),
+            deadline: None,
+            msg_index: 0,
+        })
+    }
+
+    /// Build, protect, send a request and check the response (OpenSSL's `send_receive_check`).
+    fn send_receive_check(
+        &mut self,
+        body: PkiBody,
+        pvno: i64,
+        expected: BodyType,
+    ) -> Result<Received> {
+        let begin = expected != BodyType::PollRep && expected != BodyType::PkiConf;
+        if let Some(t) = self.ctx.total_timeout.filter(|t| !t.is_zero()) {
+            if begin {
+                self.deadline = Some(Instant::now() + t);
+            }
+            if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(cmp_err!("total timeout"));
+            }
+        }
+        let req_type = BodyType::of(&body);
+        let (msg, nonce) = request::message(self.ctx, &self.hdr, body, pvno)?;
+        self.val.sender_nonce = Some(nonce);
+        let der_bytes = msg.to_der_vec()?;
+        crate::info!("sending {}", req_type.name());
+        let keep_alive = !matches!(req_type, BodyType::CertConf | BodyType::Genm | BodyType::Rr)
+            && !self.ctx.implicit_confirm
+            && !self.ctx.disable_confirm;
+        let idx = self.msg_index;
+        self.msg_index += 1;
+        let (ctx, hdr) = (self.ctx, &self.hdr);
+        let rewrite = move |der_bytes: Vec<u8>| -> Result<Vec<u8>> {
+            let mut m = PkiMessage::from_der_bounded(&der_bytes, "-reqin file")?;
+            if ctx.files.reqin_new_tid {
+                m.header.transaction_id = Some(
+                    der::asn1::OctetString::new(hdr.transaction_id.clone())
+                        .map_err(|e| cmp_err!("transactionID: {e}"))?,
+                );
+            }
+            if let Some(n) = &hdr.recip_nonce {
+                m.header.recip_nonce = Some(
+                    der::asn1::OctetString::new(n.clone())
+                        .map_err(|e| cmp_err!("recipNonce: {e}"))?,
+                );
+            }
+            if m.header.protection_alg.is_some() {
+                request::protect(ctx, hdr, &mut m)?;
+            }
+            m.to_der_vec()
+        };
+        let ex = files::exchange(
+            self.ctx,
+            &mut *self.transfer,
+            idx,
+            &der_bytes,
+            keep_alive,
+            self.deadline,
+            &rewrite,
+        )
+        .map_err(|e| {
+            log_err(&e.to_string());
+            let what = if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                "total timeout"
+            } else {
+                "transfer error"
+            };
+            cmp_err!(
+                "{what}:request sent: {}, expected response: {}",
+                req_type.name(),
+                expected.name()
+            )
+        })?;
+        let rcvd = Received::decode(&ex.response, "the CMP server")?;
+        if ex.adopt_ids {
+            let h = &rcvd.msg.header;
+            if let Some(t) = &h.transaction_id {
+                self.val.transaction_id = t.as_bytes().to_vec();
+                self.hdr.transaction_id = t.as_bytes().to_vec();
+            }
+            self.val.sender_nonce = h.recip_nonce.as_ref().map(|n| n.as_bytes().to_vec());
+        }
+        let bt = BodyType::of(&rcvd.msg.body);
+        crate::info!(
+            "received {}{}",
+            bt.name(),
+            if is_error_with_waiting(&rcvd.msg) {
+                " (waiting)"
+            } else {
+                ""
+            }
+        );
+        if bt != BodyType::PollRep && bt != BodyType::PkiConf {
+            self.outcome.extra_certs_in = extra_certs(&rcvd.msg)
+                .iter()
+                .map(|c| Cert::from_parsed(c.clone()))
+                .collect::<Result<_>>()?;
+        }
+        if let Some(c) = validate::check_update(self.ctx, &mut self.val, &rcvd)? {
+            self.outcome.srv_cert = Some(c);
+        }
+        self.hdr.recip_nonce = rcvd
+            .msg
+            .header
+            .sender_nonce
+            .as_ref()
+            .map(|n| n.as_bytes().to_vec());
+
+        let fits = bt == expected
+            || if expected == BodyType::PollRep {
+                bt != BodyType::Error
+            } else {
+                is_error_with_waiting(&rcvd.msg)
+            };
+        if fits {
+            return Ok(rcvd);
+        }
+        if let PkiBody::Error(e) = &rcvd.msg.body {
+            self.outcome.status = Some(e.pki_status_info.clone());
+            let text = e.to_text();
+            if e.pki_status_info.status != REJECTION {
+                log_err(&format!("received error:{text}"));
+                return Err(cmp_err!("unexpected pkistatus"));
+            }
+            return Err(cmp_err!("received error:{text}"));
+        }
+        Err(cmp_err!(
+            "unexpected pkibody:message type is '{}'",
+            bt.name()
+        ))
+    }
+
+    /// Send a request whose answer may be delayed by an error with status `waiting` (certConf, rr, genm).
+    fn send_receive_also_delayed(
+        &mut self,
+        body: PkiBody,
+        pvno: i64,
+        expected: BodyType,
+    ) -> Result<Received> {
+        let mut rep = self.send_receive_check(body, pvno, expected)?;
+        if is_error_with_waiting(&rep.msg) {
+            self.val.first_sender_nonce = self.val.sender_nonce.clone();
+            if expected != BodyType::PkiConf {
+                if let PkiBody::Error(e) = &rep.msg.body {
+                    self.outcome.status = Some(e.pki_status_info.clone());
+                }
+            }
+            rep = self.poll_for_response(CERTREQID_NONE).map_err(|e| {
+                log_err(&e.to_string());
+                cmp_err!("polling failed")
+            })?;
+        }
+        if BodyType::of(&rep.msg.body) != expected {
+            return Err(cmp_err!("unexpected pkibody"));
+        }
+        Ok(rep)
+    }
+
+    /// Poll until the final response arrives (OpenSSL's `poll_for_response` with sleeping).
+    fn poll_for_response(&mut self, rid: i64) -> Result<Received> {
+        crate::info!("received 'waiting' PKIStatus, starting to poll for response");
+        for _ in 0..MAX_POLLS {
+            let prep = self.send_receive_check(request::poll_req(rid), 2, BodyType::PollRep)?;
+            if let PkiBody::PollRep(reps) = &prep.msg.body {
+                if reps.len() > 1 {
+                    return Err(cmp_err!("multiple responses not supported"));
+                }
+                let pr = reps
+                    .iter()
+                    .find(|p| rid == CERTREQID_NONE || Some(p.cert_req_id) == Some(rid))
+                    .ok_or_else(|| cmp_err!("certresponse not found:expected certReqId = {rid}"))?;
+                let check_after =
+                    Some(pr.check_after).ok_or_else(|| cmp_err!("bad checkafter in pollrep"))?;
+                if !(0..=i64::from(i32::MAX)).contains(&check_after) {
+                    return Err(cmp_err!("checkafter out of range:value = {check_after}"));
+                }
+                let reason = match pr.reason.as_ref() {
+                    Some(r) => format!(" with reason = '{}'", r.join(", ")),
+                    None => String::new(),
+                };
+                crate::info!(
+                    "received polling response{reason}; checkAfter = {check_after} seconds"
+                );
+                let mut wait = Duration::from_secs(check_after as u64);
+                if let Some(d) = self.deadline {
+                    // Whole seconds, as OpenSSL counts them, minus the time kept for the last answer.
+                    let left = d
+                        .saturating_duration_since(Instant::now())
+                        .as_millis()
+                        .div_ceil(1000) as u64;
+                    let left = left.saturating_sub(EXPECTED_RESP_TIME.as_secs());
+                    if left == 0 {
+                        return Err(cmp_err!("total timeout"));
+                    }
+                    wait = wait.min(Duration::from_secs(left));
+                }
+                std::thread::sleep(wait);
+            } else if is_crep_with_waiting(&prep.msg, rid) || is_error_with_waiting(&prep.msg) {
+                let body = request::error_body(
+                    REJECTION,
+                    1 << BAD_REQUEST,
+                    "polling already started",
+                    None,
+                )?;
+                let _ = self.send_receive_also_delayed(body, 2, BodyType::PkiConf);
+                return Err(cmp_err!("unexpected pkistatus"));
+            } else {
+                crate::info!("received final response after polling");
+                self.val.first_sender_nonce = None;
+                return Ok(prep);
+            }
+        }
+        Err(cmp_err!("polling failed: too many polling rounds"))
+    }
+
+    // ------------------------------------------------------------ ir/cr/kur/p10cr
+
+    fn enroll(&mut self) -> Result<()> {
+        let (expected, is_p10) = match self.ctx.cmd {
+            Cmd::Ir => (BodyType::Ip, false),
+            Cmd::Cr => (BodyType::Cp, false),
+            Cmd::Kur => (BodyType::Kup, false),
+            _ => (BodyType::Cp, true),
+        };
+        let mut rid = if is_p10 { CERTREQID_NONE } else { CERTREQID };
+        let body = request::first_body(self.ctx)?;
+        let mut rep = self.send_receive_check(body, 2, expected)?;
+        if is_crep_with_waiting(&rep.msg, rid) || is_error_with_waiting(&rep.msg) {
+            self.val.first_sender_nonce = self.val.sender_nonce.clone();
+        }
+        loop {
+            let bt = BodyType::of(&rep.msg.body);
+            let si = if let Some(c) = crep_of(&rep.msg) {
+                if c.response.len() > 1 {
+                    return Err(cmp_err!("multiple responses not supported"));
+                }
+                let r = find_response(c, rid)?;
+                if rid == CERTREQID_NONE {
+                    rid = Some(r.cert_req_id)
+                        .filter(|i| *i >= CERTREQID_NONE)
+                        .ok_or_else(|| cmp_err!("bad request id"))?;
+                }
+                r.status.clone()
+            } else if let PkiBody::Error(e) = &rep.msg.body {
+                e.pki_status_info.clone()
+            } else {
+                return Err(cmp_err!("unexpected pkibody"));
+            };
+            self.outcome.status = Some(si.clone());
+            if si.status == WAITING {
+                rep = self.poll_for_response(rid).map_err(|e| {
+                    log_err(&e.to_string());
+                    cmp_err!("polling failed")
+                })?;
+                continue;
+            }
+            if bt == BodyType::Error {
+                return Err(cmp_err!("received error"));
+            }
+            if bt != expected {
+                return Err(cmp_err!("unexpected pkibody"));
+            }
+            break;
+        }
+        self.cert_response(&rep, rid)
+    }
+
+    fn cert_response(&mut self, rep: &Received, rid: i64) -> Result<()> {
+        let ctx = self.ctx;
+        let Some(crep) = crep_of(&rep.msg) else {
+            return Err(cmp_err!("unexpected pkibody"));
+        };
+        let r = find_response(crep, rid)?;
+        let st_text = r.status.to_text();
+        match r.status.status {
+            WAITING => {
+                log_err(
+                    "received \"waiting\" status for cert when actually aiming to extract cert",
+                );
+                return Err(cmp_err!(
+                    "encountered waiting:{st_text}; cannot extract certificate from response"
+                ));
+            }
+            GRANTED_WITH_MODS => crate::warn!("received \"grantedWithMods\" for certificate"),
+            ACCEPTED => {}
+            REJECTION => {
+                log_err("received \"rejection\" status rather than cert");
+                return Err(cmp_err!("request rejected by server:{st_text}; cannot extract certificate from response"));
+            }
+            REVOCATION_WARNING => crate::warn!(
+                "received \"revocationWarning\" - a revocation of the cert is imminent"
+            ),
+            REVOCATION_NOTIFICATION => crate::warn!(
+                "received \"revocationNotification\" - a revocation of the cert has occurred"
+            ),
+            KEY_UPDATE_WARNING => {
+                if ctx.cmd != Cmd::Kur {
+                    return Err(cmp_err!("encountered keyupdatewarning:{st_text}; cannot extract certificate from response"));
+                }
+            }
+            other => {
+                log_err(&format!(
+                    "received unsupported PKIStatus {} for certificate",
+                    other.0
+                ));
+                return Err(cmp_err!(
+                    "unknown pkistatus:{st_text}; cannot extract certificate from response"
+                ));
+            }
+        }
+        let kp = r.certified_key_pair.as_ref().ok_or_else(|| {
+            cmp_err!("certificate not found:{st_text}; cannot extract certificate from response")
+        })?;
+        if kp.private_key.is_some() {
+            return Err(cmp_err!("unexpected central gen key"));
+        }
+        let cert = match &kp.cert_or_enc_cert {
+            CertOrEncCert::Certificate(c) => Cert::from_parsed(c.clone())?,
+            CertOrEncCert::EncryptedCert(_) => {
+                return Err(cmp_err!(
+                    "encryptedCert in certificate response (indirect POPO) is not supported yet"
+                ))
+            }
+        };
+        self.outcome.new_cert = Some(cert.clone());
+        if let Some(ca_pubs) = &crep.ca_pubs {
+            if ca_pubs.len() > MAX_CERTS {
+                return Err(cmp_err!("too many caPubs: {}", ca_pubs.len()));
+            }
+            self.outcome.ca_pubs = ca_pubs
+                .iter()
+                .map(|c| Cert::from_parsed(c.clone()))
+                .collect::<Result<_>>()?;
+        }
+        let subj = cert.subject_oneline();
+
+        let mut fail_info = 0u32;
+        let mut txt: Option<&str> = None;
+        let new_pub = match (&ctx.newkey, &ctx.csr, &ctx.key) {
+            (Some(k), _, _) => Some(k.public_key_der()?),
+            (None, Some(c), _) => Some(c.public_key_der()?),
+            (None, None, Some(k)) => Some(k.public_key_der()?),
+            _ => None,
+        };
+        if let Some(pk) = new_pub {
+            if cert.spki_der()? != pk {
+                fail_info = 1 << INCORRECT_DATA;
+                txt = Some("public key in new certificate does not match our enrollment key");
+            }
+        }
+        if fail_info == 0 {
+            fail_info = self.check_new_cert(&cert);
+        }
+        if fail_info != 0 {
+            txt = txt.or(Some("CMP client did not accept it"));
+            log_err(&format!(
+                "rejecting newly enrolled cert with subject: {subj}"
+            ));
+        }
+        let implicit = rep
+            .msg
+            .header
+            .general_info
+            .as_ref()
+            .is_some_and(|g| g.iter().any(|i| i.info_type == oids::IT_IMPLICIT_CONFIRM));
+        let mut conf_err = None;
+        if !ctx.disable_confirm && !implicit {
+            let (body, pvno) = request::cert_conf(&cert, rid, fail_info, txt)?;
+            if let Err(e) = self.send_receive_also_delayed(body, pvno, BodyType::PkiConf) {
+                conf_err = Some(e);
+            }
+        }
+        if fail_info != 0 {
+            if let Some(e) = conf_err {
+                log_err(&e.to_string());
+            }
+            self.outcome.status = Some(PkiStatusInfo {
+                status: REJECTION,
+                status_string: None,
+                fail_info: None,
+            });
+            return Err(cmp_err!(
+                "certificate not accepted:rejecting newly enrolled cert with subject: {subj}; {}",
+                txt.unwrap_or("")
+            ));
+        }
+        match conf_err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The certConf callback: validate the new certificate with `-out_trusted`, or build an approximate
+    /// chain. Returns failure bits (0: accept).
+    fn check_new_cert(&mut self, cert: &Cert) -> u32 {
+        let mut untrusted: Vec<Cert> = self.val.cached_certs.clone();
+        for c in &self.ctx.untrusted {
+            if !untrusted.iter().any(|x| x.der() == c.der()) {
+                untrusted.push(c.clone());
+            }
+        }
+        if let Some(check) = &self.ctx.out_trusted {
+            crate::debug!("validating newly enrolled cert");
+            match check(cert, &untrusted) {
+                Ok(chain) => {
+                    crate::debug!("success validating newly enrolled cert");
+                    self.outcome.new_chain = chain
+                        .into_iter()
+                        .filter(|c| c.der() != cert.der() && !c.is_self_issued())
+                        .collect();
+                    0
+                }
+                Err(e) => {
+                    log_err(&e.to_string());
+                    log_err("failed to validate newly enrolled cert");
+                    1 << INCORRECT_DATA
+                }
+            }
+        } else {
+            crate::debug!("trying to build chain for newly enrolled cert");
+            let chain = approximate_chain(cert, &untrusted);
+            match chain {
+                Some(c) => {
+                    crate::debug!("success building approximate chain for newly enrolled cert");
+                    self.outcome.new_chain = c;
+                }
+                None => {
+                    crate::warn!("could not build approximate chain for newly enrolled cert, resorting to received extraCerts");
+                    self.outcome.new_chain = self.outcome.extra_certs_in.clone();
+                }
+            }
+            0
+        }
+    }
+
+    // ------------------------------------------------------------ rr
+
+    fn revoke(&mut self) -> Result<()> {
+        let ctx = self.ctx;
+        let body = request::first_body(ctx)?;
+        let sent = match &body {
+            PkiBody::Rr(v) => v.first().cloned(),
+            _ => None,
+        };
+        let rep = self.send_receive_also_delayed(body, 2, BodyType::Rp)?;
+        let PkiBody::Rp(rrep) = &rep.msg.body else {
+            return Err(cmp_err!("unexpected pkibody"));
+        };
+        if rrep.status.len() != 1 {
+            return Err(cmp_err!("wrong rp component count"));
+        }
+        let si = &rrep.status[0];
+        self.outcome.status = Some(si.clone());
+        let text = si.to_text();
+        match si.status {
+            ACCEPTED => crate::info!("revocation accepted (PKIStatus=accepted)"),
+            GRANTED_WITH_MODS => crate::info!("revocation accepted (PKIStatus=grantedWithMods)"),
+            REJECTION => return Err(cmp_err!("request rejected by server:{text}")),
+            REVOCATION_WARNING => crate::info!("revocation accepted (PKIStatus=revocationWarning)"),
+            REVOCATION_NOTIFICATION => {
+                crate::warn!("revocation accepted (PKIStatus=revocationNotification)")
+            }
+            WAITING | KEY_UPDATE_WARNING => return Err(cmp_err!("unexpected pkistatus:{text}")),
+            _ => return Err(cmp_err!("unknown pkistatus:{text}")),
+        }
+        if let Some(ids) = rrep.rev_certs.as_ref().filter(|v| !v.is_empty()) {
+            if ids.len() != 1 {
+                return Err(cmp_err!("wrong rp component count:{text}"));
+            }
+            if let Some(rd) = sent {
+                let t = &rd.cert_details;
+                let issuer_ok = match (&ids[0].issuer, &t.issuer) {
+                    (x509_cert::ext::pkix::name::GeneralName::DirectoryName(a), Some(b)) => {
+                        creds::names_equal(a, b)
+                    }
+                    _ => false,
+                };
+                if !issuer_ok {
+                    return Err(cmp_err!("wrong certid in rp:{text}"));
+                }
+                if t.serial_number.as_ref() != Some(&ids[0].serial_number) {
+                    return Err(cmp_err!("wrong serial in rp:{text}"));
+                }
+            }
+        }
+        if rrep.crls.as_ref().is_some_and(|c| c.len() != 1) {
+            return Err(cmp_err!("wrong rp component count:{text}"));
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ genm
+
+    fn genm(&mut self) -> Result<()> {
+        let body = request::first_body(self.ctx)?;
+        let rep = self.send_receive_also_delayed(body, 2, BodyType::Genp)?;
+        if let PkiBody::Genp(itavs) = &rep.msg.body {
+            self.outcome.genp_itavs = itavs.clone();
+        }
+        Ok(())
+    }
+}
+
+/// Issuers of `cert` found among `pool`, following issuer links by name and signature (no validation).
+fn approximate_chain(cert: &Cert, pool: &[Cert]) -> Option<Vec<Cert>> {
+    let mut chain: Vec<Cert> = Vec::new();
+    let mut cur = cert.clone();
+    while !cur.is_self_issued() && chain.len() < 10 {
+        // Like X509_build_chain without a trust store, a partial chain is still a result.
+        let Some(next) = pool.iter().find(|c| {
+            creds::names_equal(c.subject(), cur.issuer())
+                && cur.verify_issued_by(c).is_ok()
+                && !chain.iter().any(|x| x.der() == c.der())
+        }) else {
+            break;
+        };
+        chain.push(next.clone());
+        cur = next.clone();
+    }
+    // OpenSSL leaves self-signed certificates out of the chain it saves.
+    chain.retain(|c| !c.is_self_issued());
+    Some(chain)
+}

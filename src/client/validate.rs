@@ -1,0 +1,312 @@
+//! Checks on every response before its content is used, as OpenSSL's `ossl_cmp_msg_check_update` and
+//! `OSSL_CMP_validate_msg` make them: expected sender, protection (PBM with our secret, or a signature by
+//! a pinned or validated server certificate), pvno, transactionID and recipNonce.
+
+use der::asn1::OctetString;
+
+use super::ctx::Ctx;
+use super::status::REJECTION;
+use super::wire::{extra_certs, oids, BodyType, PkiBody, PkiMessage, Received};
+use crate::cmp_err;
+use crate::creds::{self, Cert};
+use crate::error::{Error, Result};
+use crate::log::{self, Level, Side};
+use crate::protect::pbm;
+use crate::protect::sig;
+
+/// What validation keeps across the messages of one transaction.
+#[derive(Default)]
+pub struct ValidationState {
+    /// Our transactionID.
+    pub transaction_id: Vec<u8>,
+    /// The senderNonce of our last request.
+    pub sender_nonce: Option<Vec<u8>>,
+    /// The senderNonce of the request that started polling (the final response answers that one).
+    pub first_sender_nonce: Option<Vec<u8>>,
+    /// Received extraCerts (most recent first), unless `-no_cache_extracerts`.
+    pub cached_certs: Vec<Cert>,
+    /// The server certificate that validated an earlier message of this transaction.
+    pub validated_srv_cert: Option<Cert>,
+}
+
+pub(crate) fn log_err(msg: &str) {
+    log::log(Side::Client, Level::Err, format_args!("{msg}"));
+}
+
+/// `XX:XX:...` as OpenSSL prints octet strings.
+pub fn hex_colon(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn sender_name(msg: &PkiMessage) -> Option<&x509_cert::name::Name> {
+    match &msg.header.sender {
+        x509_cert::ext::pkix::name::GeneralName::DirectoryName(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// Whether `-unprotected_errors` lets this message through without (valid) protection; logs the warning
+/// OpenSSL logs when it does.
+fn unprotected_exception(ctx: &Ctx, msg: &PkiMessage, invalid: bool) -> bool {
+    if !ctx.unprotected_errors {
+        return false;
+    }
+    let what = match &msg.body {
+        PkiBody::Error(_) => Some("error response"),
+        PkiBody::Rp(rp) => rp
+            .status
+            .first()
+            .filter(|s| s.status == REJECTION)
+            .map(|_| "revocation response message with rejection status"),
+        PkiBody::PkiConf(_) => Some("PKI Confirmation message"),
+        PkiBody::Ip(c) | PkiBody::Cp(c) | PkiBody::Kup(c) => {
+            if c.response.len() == 1 && c.response[0].status.status == REJECTION {
+                Some("CertRepMessage with rejection status")
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    match what {
+        Some(w) => {
+            crate::warn!(
+                "ignoring {} protection of {w}",
+                if invalid { "invalid" } else { "missing" }
+            );
+            true
+        }
+        None => false,
+    }
+}
+
+/// Check a received message and learn from it (recipNonce for the next request, cached extraCerts).
+/// Returns the server certificate used, if the message was signed.
+pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Result<Option<Cert>> {
+    let msg = &rcvd.msg;
+    let hdr = &msg.header;
+    let expected = ctx
+        .expect_sender
+        .as_ref()
+        .or(ctx.srvcert.as_ref().map(|c| c.subject()));
+    if let Some(exp) = expected {
+        let actual =
+            sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
+        if !creds::names_equal(actual, exp) {
+            crate::info!(
+                " actual name in sender DN field = {}",
+                creds::oneline(actual)
+            );
+            crate::info!(" does not match expected sender = {}", creds::oneline(exp));
+            return Err(cmp_err!("unexpected sender:{}", creds::oneline(actual)));
+        }
+    }
+    if extra_certs(msg).len() > 10 {
+        crate::warn!(
+            "received CMP message contains {} extraCerts",
+            extra_certs(msg).len()
+        );
+    }
+    let mut received: Vec<Cert> = Vec::new();
+    for c in extra_certs(msg) {
+        let c = Cert::from_parsed(c.clone())?;
+        if !received.iter().any(|x| x.der() == c.der())
+            && !st.cached_certs.iter().any(|x| x.der() == c.der())
+        {
+            received.push(c);
+        }
+    }
+    // Prepend, so that the latest certificates are tried first.
+    let mut untrusted = received.clone();
+    untrusted.extend(st.cached_certs.iter().cloned());
+
+    let mut srv_cert = None;
+    let ok = if hdr.protection_alg.is_some() {
+        match validate_msg(ctx, st, rcvd, &untrusted) {
+            Ok(c) => {
+                srv_cert = c;
+                true
+            }
+            Err(e) => {
+                if unprotected_exception(ctx, msg, true) {
+                    true
+                } else {
+                    log_err(&e.to_string());
+                    false
+                }
+            }
+        }
+    } else {
+        unprotected_exception(ctx, msg, false)
+    };
+    if !ctx.no_cache_extracerts {
+        st.cached_certs = untrusted;
+    }
+    if !ok {
+        return Err(Error::cmp(if hdr.protection_alg.is_some() {
+            "error validating protection"
+        } else {
+            "missing protection"
+        }));
+    }
+    if hdr.pvno != 2 && hdr.pvno != 3 {
+        return Err(cmp_err!("unexpected pvno"));
+    }
+    check_octets(
+        Some(&st.transaction_id),
+        hdr.transaction_id.as_ref(),
+        "transactionID unmatched",
+    )?;
+    if let Err(e) = check_octets(
+        st.sender_nonce.as_deref(),
+        hdr.recip_nonce.as_ref(),
+        "recipNonce unmatched",
+    ) {
+        let polling_final = st.first_sender_nonce.is_some()
+            && BodyType::of(&msg.body) != BodyType::PollRep
+            && check_octets(
+                st.first_sender_nonce.as_deref(),
+                hdr.recip_nonce.as_ref(),
+                "",
+            )
+            .is_ok();
+        if !polling_final {
+            return Err(e);
+        }
+    }
+    Ok(srv_cert)
+}
+
+fn check_octets(expected: Option<&[u8]>, actual: Option<&OctetString>, what: &str) -> Result<()> {
+    let Some(exp) = expected else { return Ok(()) };
+    match actual {
+        Some(a) if a.as_bytes() == exp => Ok(()),
+        Some(a) => Err(cmp_err!(
+            "{what}:expected = {}, actual = {}",
+            hex_colon(exp),
+            hex_colon(a.as_bytes())
+        )),
+        None => Err(cmp_err!(
+            "{what}:expected = {}, actual = (none)",
+            hex_colon(exp)
+        )),
+    }
+}
+
+/// `OSSL_CMP_validate_msg`: is the protection valid? Returns the sender certificate for signatures.
+fn validate_msg(
+    ctx: &Ctx,
+    st: &mut ValidationState,
+    rcvd: &Received,
+    untrusted: &[Cert],
+) -> Result<Option<Cert>> {
+    crate::debug!("validating CMP message");
+    let msg = &rcvd.msg;
+    let (Some(alg), Some(prot)) = (&msg.header.protection_alg, &msg.protection) else {
+        return Err(cmp_err!("missing protection"));
+    };
+    if alg.oid == oids::PASSWORD_BASED_MAC {
+        let Some(secret) = &ctx.secret else {
+            crate::info!("no secret available for verifying PBM-based CMP message protection");
+            return Err(cmp_err!("missing secret"));
+        };
+        let checked = pbm::params_from_alg(alg).and_then(|params| {
+            let value = prot.as_bytes().ok_or_else(|| cmp_err!("wrong pbm value"))?;
+            pbm::verify(secret, &params, &rcvd.protected_part, value)
+        });
+        return match checked {
+            Ok(()) => {
+                crate::debug!("successfully validated PBM-based CMP message protection");
+                Ok(None)
+            }
+            Err(e) => {
+                crate::warn!("verifying PBM-based CMP message protection failed");
+                Err(e)
+            }
+        };
+    }
+    if alg.oid == oids::DH_BASED_MAC {
+        return Err(cmp_err!("unsupported protection alg dhbasedmac"));
+    }
+    if let Some(pinned) = &ctx.srvcert {
+        return match sig::verify(pinned, ctx.ignore_keyusage, alg, &rcvd.protected_part, prot) {
+            Ok(()) => {
+                crate::debug!("successfully validated signature-based CMP message protection using pinned server cert");
+                st.validated_srv_cert = Some(pinned.clone());
+                Ok(Some(pinned.clone()))
+            }
+            Err(f) => {
+                crate::warn!("CMP message signature verification failed");
+                if f == sig::SigFailure::MissingDigitalSignature {
+                    log_err("missing key usage digitalsignature");
+                }
+                Err(cmp_err!("srvcert does not validate msg"))
+            }
+        };
+    }
+    if ctx.trusted.is_none() && ctx.secret.is_some() {
+        crate::info!("no trust store nor pinned server cert available for verifying signature-based CMP message protection");
+        return Err(cmp_err!("missing trust anchor"));
+    }
+    let sender =
+        sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
+    let skid = msg
+        .header
+        .sender_kid
+        .as_ref()
+        .map(|k| k.as_bytes().to_vec());
+    let acceptable = |c: &Cert| -> bool {
+        creds::names_equal(c.subject(), sender)
+            && skid
+                .as_ref()
+                .is_none_or(|k| c.subject_key_id().as_deref() == Some(k.as_slice()))
+            && sig::verify(c, ctx.ignore_keyusage, alg, &rcvd.protected_part, prot).is_ok()
+    };
+    let mut all_untrusted: Vec<Cert> = untrusted.to_vec();
+    for c in &ctx.untrusted {
+        if !all_untrusted.iter().any(|x| x.der() == c.der()) {
+            all_untrusted.push(c.clone());
+        }
+    }
+    let mut candidates: Vec<Cert> = Vec::new();
+    if let Some(c) = &st.validated_srv_cert {
+        candidates.push(c.clone());
+    }
+    for c in extra_certs(msg)
+        .iter()
+        .filter_map(|c| Cert::from_parsed(c.clone()).ok())
+        .chain(all_untrusted.iter().cloned())
+    {
+        if !candidates.iter().any(|x| x.der() == c.der()) {
+            candidates.push(c);
+        }
+    }
+    if let Some(check) = &ctx.trusted {
+        for c in candidates.iter().filter(|c| acceptable(c)) {
+            match check(c, &all_untrusted) {
+                Ok(_) => {
+                    crate::debug!("successfully validated signature-based CMP message protection using trust store");
+                    st.validated_srv_cert = Some(c.clone());
+                    return Ok(Some(c.clone()));
+                }
+                Err(e) => {
+                    crate::warn!("msg signature validates but cert path validation failed");
+                    log_err(&e.to_string());
+                }
+            }
+        }
+    } else {
+        crate::warn!("no trusted store");
+    }
+    let mut text = format!(
+        "no suitable sender cert:for msg sender name = {}",
+        creds::oneline(sender)
+    );
+    if let Some(k) = &skid {
+        text.push_str(&format!(" and for msg senderKID = {}", hex_colon(k)));
+    }
+    Err(Error::cmp(text))
+}

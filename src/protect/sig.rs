@@ -1,0 +1,125 @@
+//! Signature-based message protection (RFC 9810 section 5.1.3.3) and its verification.
+//!
+//! The key operations are the `creds` area's; this module decides what is signed (the DER of
+//! `ProtectedPart`), which algorithm identifier goes into the header, and which checks a sender
+//! certificate must pass before its key is used (keyUsage digitalSignature unless ignored).
+
+use der::asn1::{BitString, ObjectIdentifier};
+use spki::AlgorithmIdentifierOwned;
+
+use crate::cmp_err;
+use crate::creds::{self, Cert, Digest, PrivateKey};
+use crate::error::Result;
+
+/// Sign the DER of a message's protected part. Returns the header's `protectionAlg` and the
+/// `protection` BIT STRING.
+pub fn protect(
+    key: &PrivateKey,
+    digest: Digest,
+    protected_part: &[u8],
+) -> Result<(AlgorithmIdentifierOwned, BitString)> {
+    let alg = key.signature_algorithm(digest)?;
+    let sig = key.sign(digest, protected_part)?;
+    let bits = BitString::from_bytes(&sig)
+        .map_err(|e| cmp_err!("cannot encode message protection: {e}"))?;
+    Ok((alg, bits))
+}
+
+/// Why a candidate sender certificate could not verify a message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SigFailure {
+    /// keyUsage is present without digitalSignature (and `-ignore_keyusage` is not set).
+    MissingDigitalSignature,
+    /// The signature does not verify with the certificate's key (or the algorithm is unsupported).
+    BadSignature(String),
+}
+
+/// Verify a signature-protected message with `cert`'s key, as OpenSSL's `verify_signature` does.
+pub fn verify(
+    cert: &Cert,
+    ignore_keyusage: bool,
+    alg: &AlgorithmIdentifierOwned,
+    protected_part: &[u8],
+    protection: &BitString,
+) -> std::result::Result<(), SigFailure> {
+    if !ignore_keyusage {
+        if let Some(ku) = cert.key_usage() {
+            if !ku.digital_signature() {
+                return Err(SigFailure::MissingDigitalSignature);
+            }
+        }
+    }
+    let spki = cert
+        .spki_der()
+        .map_err(|e| SigFailure::BadSignature(e.to_string()))?;
+    let sig = protection
+        .as_bytes()
+        .ok_or_else(|| SigFailure::BadSignature("malformed protection BIT STRING".into()))?;
+    creds::verify_signature(&spki, alg, protected_part, sig)
+        .map_err(|e| SigFailure::BadSignature(e.to_string()))
+}
+
+/// The hash for certConf's certHash: the digest of the certificate's own signature algorithm. `None`
+/// means the algorithm names no digest (Ed25519, ML-DSA), where OpenSSL 3.5 falls back to SHA-512 with
+/// an explicit hashAlg (and pvno 3); see [`cert_hash`].
+pub fn sig_alg_digest(alg: &ObjectIdentifier) -> Option<Digest> {
+    let s = alg.to_string();
+    Some(match s.as_str() {
+        "1.2.840.113549.1.1.4" => Digest::Md5,
+        "1.2.840.113549.1.1.5" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3" => Digest::Sha1,
+        "1.2.840.113549.1.1.14" | "1.2.840.10045.4.3.1" => Digest::Sha224,
+        "1.2.840.113549.1.1.11" | "1.2.840.10045.4.3.2" => Digest::Sha256,
+        "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => Digest::Sha384,
+        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => Digest::Sha512,
+        "2.16.840.1.101.3.4.3.13" | "2.16.840.1.101.3.4.3.9" => Digest::Sha3_224,
+        "2.16.840.1.101.3.4.3.14" | "2.16.840.1.101.3.4.3.10" => Digest::Sha3_256,
+        "2.16.840.1.101.3.4.3.15" | "2.16.840.1.101.3.4.3.11" => Digest::Sha3_384,
+        "2.16.840.1.101.3.4.3.16" | "2.16.840.1.101.3.4.3.12" => Digest::Sha3_512,
+        "1.2.840.113549.1.1.10" => return pss_digest(alg),
+        _ => return None,
+    })
+}
+
+fn pss_digest(_alg: &ObjectIdentifier) -> Option<Digest> {
+    // RSASSA-PSS names its hash in the parameters; callers pass the full AlgorithmIdentifier to
+    // `cert_hash`, which handles it.
+    None
+}
+
+/// certHash for certConf: `(hash, Some(hashAlg))` when the hash had to fall back to a default digest
+/// (then OpenSSL 3.5 also sends pvno 3), `(hash, None)` when the signature algorithm fixed it.
+pub fn cert_hash(cert: &Cert) -> Result<(Vec<u8>, Option<Digest>)> {
+    let alg = cert.signature_algorithm();
+    if let Some(d) = sig_alg_digest(&alg.oid) {
+        return Ok((d.hash(cert.der())?, None));
+    }
+    if alg.oid.to_string() == "1.2.840.113549.1.1.10" {
+        if let Some(d) = pss_params_digest(alg) {
+            return Ok((d.hash(cert.der())?, None));
+        }
+        return Ok((Digest::Sha1.hash(cert.der())?, None));
+    }
+    // RFC 8419 makes SHA-512 the companion of Ed25519; other digest-less algorithms get SHA-256.
+    let d = if alg.oid.to_string() == "1.3.101.112" {
+        Digest::Sha512
+    } else {
+        Digest::Sha256
+    };
+    Ok((d.hash(cert.der())?, Some(d)))
+}
+
+/// The hashAlgorithm of RSASSA-PSS-params ([0] EXPLICIT, default SHA-1).
+fn pss_params_digest(alg: &AlgorithmIdentifierOwned) -> Option<Digest> {
+    use der::{Decode, Tagged};
+    let p = alg.parameters.as_ref()?;
+    if p.tag() != der::Tag::Sequence {
+        return None;
+    }
+    let mut r = der::SliceReader::new(p.value()).ok()?;
+    let first = der::Any::decode(&mut r).ok()?;
+    if first.tag().number().value() != 0 {
+        return Some(Digest::Sha1);
+    }
+    let inner = AlgorithmIdentifierOwned::from_der(first.value()).ok()?;
+    Digest::from_oid(&inner.oid)
+}

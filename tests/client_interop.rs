@@ -1,0 +1,427 @@
+//! Interop: rcmp's client against the real `openssl cmp` mock server (OpenSSL's own test PKI from the
+//! `30` conformance data). Each test starts its own server on 127.0.0.1 port 0 and kills it by PID.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rcmp::client::{self, Cmd, Ctx, Transfer};
+use rcmp::creds::{self, Cert, KeyOrPub};
+use rcmp::Result;
+use zeroize::Zeroizing;
+
+const MOCK: &str = "/work/shared/conformance/openssl-cmp/30/Mock";
+
+struct Server {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(extra: &[&str]) -> Server {
+    // To compare log lines with OpenSSL's by eye: RCMP_TEST_VERBOSITY=7 cargo test ... -- --test-threads=1
+    if let Some(v) = std::env::var("RCMP_TEST_VERBOSITY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        rcmp::log::set_verbosity(v);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(MOCK).expect("OpenSSL test PKI missing") {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    let mut child = Command::new("openssl")
+        .args(["cmp", "-config", "server.cnf"])
+        .args(extra)
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot run openssl: it must be installed for the interop tests");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut port = 0;
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap() > 0 {
+        if let Some(rest) = line.split("ACCEPT ").nth(1) {
+            let addr = rest.split_whitespace().next().unwrap();
+            port = addr.rsplit(':').next().unwrap().parse().unwrap();
+            break;
+        }
+        line.clear();
+    }
+    assert!(port != 0, "mock server did not report its port");
+    // Keep draining its stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = out.read_to_end(&mut sink);
+    });
+    Server { child, port, dir }
+}
+
+/// Minimal HTTP/1.0 transfer, enough for the mock server.
+struct Http {
+    port: u16,
+    sent: Vec<Vec<u8>>,
+}
+
+impl Transfer for Http {
+    fn exchange(
+        &mut self,
+        req: &[u8],
+        _keep_alive: bool,
+        _deadline: Option<Instant>,
+    ) -> Result<Vec<u8>> {
+        self.sent.push(req.to_vec());
+        let mut s = TcpStream::connect(("127.0.0.1", self.port))
+            .map_err(|e| rcmp::Error::cmp(e.to_string()))?;
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let head = format!(
+            "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nPragma: no-cache\r\nContent-Type: application/pkixcmp\r\nContent-Length: {}\r\n\r\n",
+            req.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(req).unwrap();
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).unwrap();
+        let pos = buf
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("no HTTP header end");
+        let status = String::from_utf8_lossy(&buf[..pos]).to_string();
+        assert!(
+            status.starts_with("HTTP/1.") && status.contains(" 200"),
+            "HTTP status: {status}"
+        );
+        Ok(buf[pos + 4..].to_vec())
+    }
+}
+
+fn p(dir: &Path, f: &str) -> String {
+    dir.join(f).to_string_lossy().into_owned()
+}
+
+fn cert(dir: &Path, f: &str) -> Cert {
+    creds::load_cert(&p(dir, f), None, "test cert").unwrap()
+}
+
+fn pbm_ctx(dir: &Path, cmd: Cmd) -> Ctx {
+    Ctx {
+        cmd,
+        secret: Some(Zeroizing::new(b"test".to_vec())),
+        subject: Some(creds::parse_dn("/CN=leaf", "subject").unwrap()),
+        newkey: Some(KeyOrPub::Private(
+            creds::load_key(&p(dir, "signer.key"), None, "key").unwrap(),
+        )),
+        total_timeout: Some(Duration::from_secs(30)),
+        ..Ctx::default()
+    }
+}
+
+fn sig_ctx(dir: &Path, cmd: Cmd) -> Ctx {
+    let trusted = cert(dir, "trusted.crt");
+    let pass = creds::get_passwd("pass:12345", "keypass").unwrap();
+    let p12 = p(dir, "signer.p12");
+    Ctx {
+        cmd,
+        cert: Some(cert(dir, "signer.crt")),
+        key: Some(creds::load_key(&p12, Some(&pass), "key").unwrap()),
+        // The PKCS#12 file holds the signer's chain up to its root.
+        untrusted: creds::load_certs(&p12, Some(&pass), "chain").unwrap(),
+        srvcert: None,
+        // Stand-in for the verify area: accept a server cert issued directly by the trust anchor.
+        trusted: Some(Box::new(move |c: &Cert, _u: &[Cert]| {
+            if c.der() == trusted.der() || c.verify_issued_by(&trusted).is_ok() {
+                Ok(vec![c.clone()])
+            } else {
+                Err(rcmp::Error::cmp("not trusted"))
+            }
+        })),
+        total_timeout: Some(Duration::from_secs(30)),
+        ..Ctx::default()
+    }
+}
+
+fn expected_cert(dir: &Path) -> Cert {
+    cert(dir, "signer_only.crt")
+}
+
+#[test]
+fn ir_with_pbm() {
+    let srv = start_server(&[]);
+    let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    assert_eq!(
+        out.new_cert.unwrap().der(),
+        expected_cert(srv.dir.path()).der()
+    );
+    assert_eq!(t.sent.len(), 2, "ir and certConf");
+    assert_eq!(out.ca_pubs.len(), 1);
+    assert_eq!(
+        out.ca_pubs[0].der(),
+        cert(srv.dir.path(), "signer_root.crt").der()
+    );
+}
+
+#[test]
+fn cr_with_signature() {
+    let srv = start_server(&[]);
+    let ctx = sig_ctx(srv.dir.path(), Cmd::Cr);
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    assert_eq!(
+        out.new_cert.unwrap().der(),
+        expected_cert(srv.dir.path()).der()
+    );
+    assert_eq!(
+        out.srv_cert.unwrap().der(),
+        cert(srv.dir.path(), "server.crt").der()
+    );
+}
+
+#[test]
+fn kur_with_signature_and_pinned_srvcert() {
+    let srv = start_server(&[]);
+    let mut ctx = sig_ctx(srv.dir.path(), Cmd::Kur);
+    ctx.srvcert = Some(cert(srv.dir.path(), "server.crt"));
+    ctx.trusted = None;
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    assert_eq!(
+        out.new_cert.unwrap().der(),
+        expected_cert(srv.dir.path()).der()
+    );
+}
+
+#[test]
+fn p10cr_with_csr() {
+    let srv = start_server(&[]);
+    let dir = srv.dir.path();
+    let mut ctx = pbm_ctx(dir, Cmd::P10cr);
+    ctx.newkey = None;
+    ctx.subject = None;
+    ctx.csr = Some(creds::load_csr(&p(dir, "csr.pem"), "csr").unwrap());
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let r = client::run(&ctx, &mut t);
+    // The mock returns signer_only.crt whatever the CSR says; its key differs from csr.pem's, so the
+    // client must reject it in certConf, as OpenSSL does.
+    let csr_key = ctx.csr.as_ref().unwrap().public_key_der().unwrap();
+    if csr_key == expected_cert(dir).spki_der().unwrap() {
+        let out = r.unwrap_or_else(|f| panic!("{}", f.error));
+        assert_eq!(out.new_cert.unwrap().der(), expected_cert(dir).der());
+    } else {
+        let f = r.unwrap_err();
+        assert!(
+            f.error.to_string().contains("certificate not accepted"),
+            "{}",
+            f.error
+        );
+        assert_eq!(t.sent.len(), 2, "p10cr and the rejecting certConf");
+    }
+}
+
+#[test]
+fn rr_and_genm() {
+    let srv = start_server(&[]);
+    let dir = srv.dir.path();
+    let mut ctx = sig_ctx(dir, Cmd::Rr);
+    ctx.oldcert = Some(cert(dir, "signer_only.crt"));
+    ctx.revreason = 1;
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    let ctx = pbm_ctx(dir, Cmd::Genm);
+    let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    assert!(out.genp_itavs.is_empty());
+}
+
+#[test]
+fn implicit_confirm_granted() {
+    let srv = start_server(&["-grant_implicitconf"]);
+    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    ctx.implicit_confirm = true;
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    assert!(out.new_cert.is_some());
+    assert_eq!(
+        t.sent.len(),
+        1,
+        "no certConf when implicit confirmation is granted"
+    );
+}
+
+#[test]
+fn polling() {
+    let srv = start_server(&["-poll_count", "2", "-check_after", "1"]);
+    let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    assert_eq!(
+        out.new_cert.unwrap().der(),
+        expected_cert(srv.dir.path()).der()
+    );
+    assert_eq!(t.sent.len(), 4, "ir, two pollReqs, certConf");
+}
+
+#[test]
+fn rejection_text() {
+    let srv = start_server(&["-pkistatus", "2", "-failure", "20", "-statusstring", "xyz"]);
+    let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let f = client::run(&ctx, &mut t).unwrap_err();
+    assert_eq!(
+        f.error.to_string(),
+        "request rejected by server:PKIStatus: rejection; PKIFailureInfo: signerNotTrusted; StatusString: \"xyz\"; cannot extract certificate from response"
+    );
+}
+
+#[test]
+fn send_error() {
+    let srv = start_server(&["-send_error"]);
+    let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let f = client::run(&ctx, &mut t).unwrap_err();
+    assert!(
+        f.error
+            .to_string()
+            .starts_with("received error:PKIStatus: rejection"),
+        "{}",
+        f.error
+    );
+}
+
+#[test]
+fn wrong_secret_fails_validation() {
+    let srv = start_server(&[]);
+    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    ctx.secret = Some(Zeroizing::new(b"wrong".to_vec()));
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    // The server rejects our MAC with an error message that is itself protected with its secret.
+    assert!(client::run(&ctx, &mut t).is_err());
+}
+
+/// A transfer for runs that must be served entirely from `-rspin` files.
+struct NoServer;
+
+impl Transfer for NoServer {
+    fn exchange(&mut self, _req: &[u8], _k: bool, _d: Option<Instant>) -> Result<Vec<u8>> {
+        Err(rcmp::Error::cmp("no server in this test"))
+    }
+}
+
+#[test]
+fn reqout_rspout_then_rspin_and_reqin_new_tid() {
+    let srv = start_server(&[]);
+    let dir = srv.dir.path();
+    let f = |n: &str| dir.join(n);
+    let mut ctx = pbm_ctx(dir, Cmd::Ir);
+    ctx.files.reqout = vec![f("q0.der"), f("q1.der")];
+    ctx.files.rspout = vec![f("s0.der"), f("s1.der")];
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let out = client::run(&ctx, &mut t).unwrap_or_else(|e| panic!("{}", e.error));
+    assert_eq!(std::fs::read(f("q0.der")).unwrap(), t.sent[0]);
+    assert_eq!(std::fs::read(f("q1.der")).unwrap(), t.sent[1]);
+
+    // Offline: the same responses again, without any server.
+    let mut ctx2 = pbm_ctx(dir, Cmd::Ir);
+    ctx2.files.rspin = vec![f("s0.der"), f("s1.der")];
+    let out2 = client::run(&ctx2, &mut NoServer).unwrap_or_else(|e| panic!("{}", e.error));
+    assert_eq!(out2.new_cert.unwrap().der(), out.new_cert.unwrap().der());
+
+    // Too few -rspin files: the rest goes to the server, which is absent here.
+    let mut ctx3 = pbm_ctx(dir, Cmd::Ir);
+    ctx3.files.rspin = vec![f("s0.der")];
+    assert!(client::run(&ctx3, &mut NoServer).is_err());
+
+    // The saved ir sent again with a fresh transactionID; the server accepts it as a new transaction.
+    let mut ctx4 = pbm_ctx(dir, Cmd::Ir);
+    ctx4.files.reqin = vec![f("q0.der")];
+    ctx4.files.reqin_new_tid = true;
+    let mut t4 = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let out4 = client::run(&ctx4, &mut t4).unwrap_or_else(|e| panic!("{}", e.error));
+    assert!(out4.new_cert.is_some());
+    assert_ne!(
+        t4.sent[0], t.sent[0],
+        "re-protected with a new transactionID"
+    );
+    assert_eq!(t4.sent.len(), 2);
+}
+
+#[test]
+fn unprotected_errors_accepted_only_when_asked() {
+    let srv = start_server(&["-send_unprot_err", "-send_error"]);
+    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let f = client::run(&ctx, &mut t).unwrap_err();
+    assert_eq!(f.error.to_string(), "missing protection");
+    ctx.unprotected_errors = true;
+    let f = client::run(&ctx, &mut t).unwrap_err();
+    assert!(
+        f.error
+            .to_string()
+            .starts_with("received error:PKIStatus: rejection"),
+        "{}",
+        f.error
+    );
+}
+
+#[test]
+fn total_timeout_ends_polling() {
+    let srv = start_server(&["-poll_count", "3", "-check_after", "5"]);
+    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    ctx.total_timeout = Some(Duration::from_secs(3));
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let f = client::run(&ctx, &mut t).unwrap_err();
+    assert_eq!(f.error.to_string(), "polling failed");
+}
