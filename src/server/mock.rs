@@ -16,6 +16,13 @@ type Res = std::result::Result<Rsp, Fail>;
 const OID_OLD_CERT_ID: &str = "1.3.6.1.5.5.7.5.1.5";
 const OID_CERT_PROFILE: &str = "1.3.6.1.5.5.7.4.21";
 const OID_CA_CERTS: &str = "1.3.6.1.5.5.7.4.17";
+const OID_ROOT_CA_CERT: &str = "1.3.6.1.5.5.7.4.20";
+const OID_ROOT_CA_KEY_UPDATE: &str = "1.3.6.1.5.5.7.4.18";
+const OID_CRL_STATUS_LIST: &str = "1.3.6.1.5.5.7.4.22";
+const OID_CRLS: &str = "1.3.6.1.5.5.7.4.23";
+const OID_CERT_REQ_TEMPLATE: &str = "1.3.6.1.5.5.7.4.19";
+const OID_REG_CTRL_ALG_ID: &str = "1.3.6.1.5.5.7.5.1.11";
+const OID_REG_CTRL_RSA_KEY_LEN: &str = "1.3.6.1.5.5.7.5.1.12";
 const OID_EXTENSION_REQUEST: &str = "1.2.840.113549.1.9.14";
 
 /// The certificate the mock compares kur's oldCertID and rr's target with.
@@ -470,12 +477,121 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
                     }
                     tlv::tlv(tlv::SEQUENCE, &parts.concat())
                 }
+                Some(OID_ROOT_CA_CERT) => root_ca_key_update(srv, one)?,
+                Some(OID_CRL_STATUS_LIST) => crls(srv, one)?,
+                Some(OID_CERT_REQ_TEMPLATE) => cert_req_template(srv),
                 _ => one.raw.to_vec(),
             };
             Ok(Rsp::new(body::GENP, tlv::seq(&[&answer])))
         }
         _ => Err(reason::ERROR_PROCESSING_MESSAGE.into()),
     }
+}
+
+/// The value of an InfoTypeAndValue, if present.
+fn itav_value<'a>(itav: &Tlv<'a>) -> std::result::Result<Option<Tlv<'a>>, Fail> {
+    let mut s = seq(itav, "InfoTypeAndValue")?;
+    let _ = s.next("infoType").map_err(bad_body)?;
+    Ok(s.peek())
+}
+
+/// rootCaCert → rootCaKeyUpdate with the configured certificates; an empty answer when the client's
+/// root has a different subject than newWithNew.
+fn root_ca_key_update(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8>, Fail> {
+    let cfg = &srv.cfg;
+    let empty = tlv::seq(&[&tlv::oid(OID_ROOT_CA_KEY_UPDATE)]);
+    let Some(nwn) = cfg.rsp_newwithnew.as_deref() else {
+        return Ok(empty);
+    };
+    if let Some(old_root) = itav_value(req)? {
+        let old = CertView::parse(old_root.raw).map_err(bad_body)?;
+        let new = CertView::parse(nwn).map_err(bad_body)?;
+        if !names_equal(old.subject, new.subject) {
+            return Ok(empty);
+        }
+    }
+    let mut parts = vec![nwn.to_vec()];
+    if let Some(c) = &cfg.rsp_newwithold {
+        parts.push(tlv::tlv(ctx_cons(0), c));
+    }
+    if let Some(c) = &cfg.rsp_oldwithnew {
+        parts.push(tlv::tlv(ctx_cons(1), c));
+    }
+    Ok(tlv::seq(&[
+        &tlv::oid(OID_ROOT_CA_KEY_UPDATE),
+        &tlv::tlv(tlv::SEQUENCE, &parts.concat()),
+    ]))
+}
+
+/// crlStatusList → crls: the configured CRL if it is newer than what the client has, else no CRL.
+fn crls(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8>, Fail> {
+    let list = itav_value(req)?.ok_or_else(|| Fail::new(201, "unexpected crlstatuslist"))?;
+    let statuses = children(&list, "CRLStatusList")?;
+    if statuses.len() != 1 {
+        return Err(Fail::new(201, "unexpected crlstatuslist"));
+    }
+    let none = tlv::seq(&[&tlv::oid(OID_CRLS)]);
+    let Some(crl) = srv.cfg.rsp_crl.as_deref() else {
+        return Ok(none);
+    };
+    // CertificateList ::= SEQUENCE { tbsCertList SEQUENCE { version?, signature, issuer, thisUpdate, ...
+    let crl_t = tlv::parse_one(crl).map_err(bad_body)?;
+    let mut tbs = seq(
+        &seq(&crl_t, "CertificateList")?
+            .next("tbsCertList")
+            .map_err(bad_body)?,
+        "TBSCertList",
+    )?;
+    let _version = tbs.opt(tlv::INTEGER);
+    let _alg = tbs.next("signature").map_err(bad_body)?;
+    let crl_issuer = tbs.next("issuer").map_err(bad_body)?.raw;
+    let crl_this_update =
+        tlv::read_time(&tbs.next("thisUpdate").map_err(bad_body)?).map_err(bad_body)?;
+
+    let mut st = seq(&statuses[0], "CRLStatus")?;
+    let source = st.next("source").map_err(bad_body)?;
+    if source.tag == ctx_cons(1) {
+        let names = source.inner().map_err(bad_body)?;
+        let first = names.children().map_err(bad_body)?.into_iter().next();
+        match first {
+            Some(gn) if gn.tag == ctx_cons(4) => {
+                if !names_equal(gn.inner().map_err(bad_body)?.raw, crl_issuer) {
+                    return Err(Fail::new(200, "unknown crl issuer"));
+                }
+            }
+            _ => return Err(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED.into()),
+        }
+    }
+    let newer = match st.peek() {
+        Some(t) => tlv::read_time(&t).map_err(bad_body)? < crl_this_update,
+        None => true,
+    };
+    if !newer {
+        return Ok(none);
+    }
+    Ok(tlv::seq(&[&tlv::oid(OID_CRLS), &tlv::seq(&[crl])]))
+}
+
+/// certReqTemplate → a template naming the reference cert's issuer, with key specs (EC or RSA-4096),
+/// as OpenSSL 3.5's mock answers.
+fn cert_req_template(srv: &Server) -> Vec<u8> {
+    let issuer = srv
+        .cfg
+        .ref_cert
+        .as_deref()
+        .and_then(|c| CertView::parse(c).ok())
+        .map(|c| c.issuer.to_vec());
+    let template = match &issuer {
+        Some(i) => tlv::seq(&[&tlv::tlv(ctx_cons(3), i)]),
+        None => tlv::seq(&[]),
+    };
+    let ec = tlv::seq(&[
+        &tlv::oid(OID_REG_CTRL_ALG_ID),
+        &tlv::seq(&[&tlv::oid(crypto::oids::EC_PUBLIC_KEY)]),
+    ]);
+    let rsa = tlv::seq(&[&tlv::oid(OID_REG_CTRL_RSA_KEY_LEN), &tlv::int(4096)]);
+    let content = tlv::seq(&[&template, &tlv::seq(&[&ec, &rsa])]);
+    tlv::seq(&[&tlv::oid(OID_CERT_REQ_TEMPLATE), &content])
 }
 
 /// error from the client: printed, answered with pkiconf.

@@ -45,7 +45,7 @@ pub enum Flavor {
     V3_0,
     /// OpenSSL 3.5: kur/rr are checked against `-ref_cert` (anything is accepted without it); certConf,
     /// rr and genm are delayed by polling too (answered with `error`/waiting); genm with one ITAV gets a
-    /// typed answer (caCerts); cr's certProfile must be `profile1`; pvno 2 and 3 are accepted.
+    /// typed answer (caCerts, rootCaKeyUpdate, crls, certReqTemplate); cr's certProfile must be `profile1`; pvno 2 and 3 are accepted.
     V3_5,
 }
 
@@ -74,6 +74,14 @@ pub struct SrvConfig {
     pub rsp_extracerts: Vec<Vec<u8>>,
     /// `-rsp_capubs`: caPubs of ip (and caCerts of genp in 3.5).
     pub rsp_capubs: Vec<Vec<u8>>,
+    /// `-rsp_crl` (3.4+): CRL (DER) for genm crlStatusList answers.
+    pub rsp_crl: Option<Vec<u8>>,
+    /// `-rsp_newwithnew` (3.2+): newWithNew of genm rootCaCert answers.
+    pub rsp_newwithnew: Option<Vec<u8>>,
+    /// `-rsp_newwithold` (3.2+).
+    pub rsp_newwithold: Option<Vec<u8>>,
+    /// `-rsp_oldwithnew` (3.2+).
+    pub rsp_oldwithnew: Option<Vec<u8>>,
     /// `-poll_count`: how often the client must poll before getting the answer.
     pub poll_count: u32,
     /// `-check_after`: checkAfter value in pollRep.
