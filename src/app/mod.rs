@@ -11,6 +11,7 @@ use crate::log::{self, Level, Side};
 use crate::opts::{self, Opt, Parsed, RawOpts};
 use crate::Result;
 
+mod client;
 mod server;
 
 /// Run one `rcmp` invocation (`args` includes the program name) and return the process exit status
@@ -113,10 +114,7 @@ fn execute(raw: &RawOpts) -> Result<()> {
     if raw.is_set(Opt::Port) && !raw.is_set(Opt::ReqoutOnly) {
         return server::run_port(raw);
     }
-    Err(cmp_err!(
-        "CMP client transactions (-cmd {}) are not implemented yet",
-        raw.str(Opt::Cmd).unwrap_or("")
-    ))
+    client::run_client(raw)
 }
 
 /// Options that parse but whose behaviour is not built yet: refuse them by name rather than ignore

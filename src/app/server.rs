@@ -125,25 +125,15 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
         }
         None => crate::warn!("no -rsp_cert given for mock server"),
     }
-    for (opt, what) in [
-        (Opt::RspKey, "-rsp_key (central key generation)"),
-        (Opt::RspCrl, "-rsp_crl (genp of type crls)"),
-        (
-            Opt::RspNewwithnew,
-            "-rsp_newwithnew (genp of type rootCaKeyUpdate)",
-        ),
-        (
-            Opt::RspNewwithold,
-            "-rsp_newwithold (genp of type rootCaKeyUpdate)",
-        ),
-        (
-            Opt::RspOldwithnew,
-            "-rsp_oldwithnew (genp of type rootCaKeyUpdate)",
-        ),
-    ] {
-        if raw.is_set(opt) {
-            return Err(cmp_err!("mock server option {what} is not supported yet"));
-        }
+    if let Some(f) = raw.str(Opt::RspKey) {
+        // Loaded so that a wrong file or pass phrase is reported at start-up; the server answers
+        // central key generation requests with a clear rejection until that feature exists.
+        creds::load_key(f, rsp_pass.as_ref(), "private key for enrollment cert")?;
+        crate::warn!("-rsp_key: central key generation is not supported yet; such requests will be rejected");
+    }
+    if let Some(f) = raw.str(Opt::RspCrl) {
+        let crl = creds::load_crls(f, "CRL to be returned by the mock server")?;
+        cfg.rsp_crl = crl.first().map(|c| c.der().to_vec());
     }
     if let Some(f) = raw.str(Opt::RspExtracerts) {
         cfg.rsp_extracerts = ders(creds::load_certs(

@@ -102,7 +102,7 @@ pub fn header(ctx: &Ctx, st: &HeaderState, implicit_confirm: bool) -> Result<(Pk
         });
     }
     general_info.extend(ctx.geninfo.iter().cloned());
-    let now = GeneralizedTime::from_system_time(truncate_secs(SystemTime::now()))
+    let now = crate::asn1::CmpTime::from_system_time(truncate_secs(SystemTime::now()))
         .map_err(|e| cmp_err!("cannot encode messageTime: {e}"))?;
     let h = PkiHeader {
         pvno: 2,

@@ -1,0 +1,690 @@
+//! Client set-up from the options, in the order and with the checks of `openssl cmp`'s own set-up
+//! (`setup_client_ctx` and the functions it calls), so that the same mistakes give the same first error;
+//! then the transaction(s) and the result files.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use crate::client::{self, CertCheck, Cmd, Ctx, MsgFiles, Outcome, Transfer};
+use crate::creds::{self, dn::parse_dn, pass::get_passwd, Cert, Digest, MacAlg, Secret};
+use crate::extconf::{self, ExtCtx};
+use crate::opts::{Opt, RawOpts};
+use crate::output::{Form, Outputs};
+use crate::server::Server;
+use crate::transfer::{self, url::ServerUrl, HttpClient, HttpOptions, KeepAlive, TlsConfig};
+use crate::verify;
+use crate::Result;
+
+/// The pass phrase given by `opt`, if any.
+fn pass_of(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<Secret>> {
+    raw.str(opt).map(|src| get_passwd(src, desc)).transpose()
+}
+
+/// A list of file names separated by commas and/or whitespace (-reqin, -rspout, ...).
+fn file_list(raw: &RawOpts, opt: Opt) -> Vec<PathBuf> {
+    raw.str(opt).map(|s| creds::split_sources(s).into_iter().map(PathBuf::from).collect()).unwrap_or_default()
+}
+
+fn name_opt(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<x509_cert::name::Name>> {
+    raw.str(opt).map(|s| parse_dn(s, desc)).transpose()
+}
+
+/// Verification parameters from the validation options (`-attime`, `-partial_chain`, ...).
+fn verify_params(raw: &RawOpts) -> Result<verify::VerifyParams> {
+    let mut params = verify::VerifyParams::default();
+    for (opt, value, _) in raw.iter() {
+        if opt.group() != crate::opts::Group::Validation {
+            continue;
+        }
+        let v = match value {
+            crate::opts::Value::Str(s) => Some(s.as_str()),
+            crate::opts::Value::Int(0) => continue,
+            crate::opts::Value::Int(_) if opt.kind() == crate::opts::Kind::Flag => None,
+            crate::opts::Value::Int(n) => {
+                params.set_option(opt.name(), Some(&n.to_string()))?;
+                continue;
+            }
+        };
+        params.set_option(opt.name(), v)?;
+    }
+    Ok(params)
+}
+
+/// A certificate check against a trust store, for the client's `CertCheck` hooks.
+fn store_check(trusted: Vec<Cert>, params: verify::VerifyParams) -> CertCheck {
+    let store = verify::TrustStore::new(trusted, params);
+    Box::new(move |target: &Cert, untrusted: &[Cert]| store.verify(target, untrusted))
+}
+
+/// Where requests go: HTTP(S), the in-process mock server, or nowhere (`-rspin` only).
+enum Peer {
+    Http(Box<HttpClient>),
+    Mock(Arc<Server>),
+    None,
+}
+
+impl Transfer for Peer {
+    fn exchange(&mut self, req: &[u8], keep_alive: bool, deadline: Option<Instant>) -> Result<Vec<u8>> {
+        match self {
+            Peer::Http(c) => c.exchange(req, keep_alive, deadline),
+            Peer::Mock(s) => Ok(s.handle(req)),
+            Peer::None => Err(cmp_err!(
+                "missing -server or -use_mock_srv option, or too few -rspin filename arguments"
+            )),
+        }
+    }
+}
+
+/// The command to run (`transform_opts`).
+fn command(raw: &RawOpts) -> Result<Cmd> {
+    Ok(match raw.str(Opt::Cmd) {
+        None => return Err(cmp_err!("no cmp command to execute")),
+        Some("ir") => Cmd::Ir,
+        Some("cr") => Cmd::Cr,
+        Some("kur") => Cmd::Kur,
+        Some("p10cr") => Cmd::P10cr,
+        Some("rr") => Cmd::Rr,
+        Some("genm") => Cmd::Genm,
+        Some(other) => return Err(cmp_err!("unknown cmp command '{other}'")),
+    })
+}
+
+fn form(raw: &RawOpts, opt: Opt, default: Form, what: &str) -> Result<Form> {
+    match raw.str(opt) {
+        None => Ok(default),
+        Some(s) => Form::parse(s).ok_or_else(|| cmp_err!("unknown option given for {what} format")),
+    }
+}
+
+/// Everything set up for the client: the context, the transfer, and what to do with the results.
+struct Setup {
+    ctx: Ctx,
+    peer: Peer,
+    certform: Form,
+}
+
+/// The transfer options (`-server`, `-path`, proxies, timeouts, TLS) and the "will contact" line.
+fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
+    if let Some(s) = srv {
+        crate::info!("will contact mock server ");
+        return Ok(Peer::Mock(s));
+    }
+    let Some(server) = raw.str(Opt::Server) else {
+        if raw.is_set(Opt::Proxy) {
+            crate::warn!("ignoring -proxy option since -server is not given");
+        }
+        if raw.is_set(Opt::NoProxy) {
+            crate::warn!("ignoring -no_proxy option since -server is not given");
+        }
+        return Ok(Peer::None);
+    };
+    let url: ServerUrl = transfer::url::parse_server(server)?.with_path(raw.str(Opt::Path));
+    let mut tls_used = raw.flag(Opt::TlsUsed);
+    if url.tls && !tls_used {
+        crate::warn!("assuming -tls_used since -server URL indicates HTTPS");
+        tls_used = true;
+    }
+    let keep_alive = KeepAlive::from_level(raw.int(Opt::KeepAlive).unwrap_or(1))
+        .ok_or_else(|| cmp_err!("-keep_alive argument must be 0, 1, or 2"))?;
+    let msg_timeout = raw.int(Opt::MsgTimeout).filter(|n| *n > 0).map(|n| Duration::from_secs(n as u64));
+    let tls = if tls_used { Some(tls_config(raw)?) } else { None };
+    let opts = HttpOptions {
+        proxy: raw.str(Opt::Proxy).map(str::to_string),
+        no_proxy: raw.str(Opt::NoProxy).map(str::to_string),
+        keep_alive,
+        msg_timeout,
+        tls,
+        max_response: 0,
+    };
+    let client = HttpClient::new(url, opts)?;
+    crate::info!("{}", client.contact_line());
+    Ok(Peer::Http(Box::new(client)))
+}
+
+/// TLS client settings (`setup_ssl_ctx`).
+fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    if raw.is_set(Opt::TlsCert) || raw.is_set(Opt::TlsKey) || raw.is_set(Opt::TlsKeypass) {
+        if !raw.is_set(Opt::TlsKey) {
+            return Err(cmp_err!("missing -tls_key option"));
+        }
+        if !raw.is_set(Opt::TlsCert) {
+            return Err(cmp_err!("missing -tls_cert option"));
+        }
+    }
+    let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+    let mut cfg = TlsConfig { host: raw.str(Opt::TlsHost).map(str::to_string), ..TlsConfig::default() };
+    match raw.str(Opt::TlsTrusted) {
+        Some(f) => {
+            cfg.trusted = creds::load_certs(f, other.as_ref(), "trusted TLS certs")?
+                .iter()
+                .map(|c| CertificateDer::from(c.der().to_vec()))
+                .collect()
+        }
+        None => crate::warn!("-tls_used given without -tls_trusted; will not authenticate the TLS server"),
+    }
+    match (raw.str(Opt::TlsCert), raw.str(Opt::TlsKey)) {
+        (Some(cert_file), Some(key_file)) => {
+            let pass = pass_of(raw, Opt::TlsKeypass, "TLS client private key")?;
+            let (cert, chain) = creds::load_cert_with_chain(
+                cert_file,
+                pass.as_ref(),
+                "TLS client certificate (optionally with chain)",
+            )?;
+            let key = creds::load_key(key_file, pass.as_ref(), "TLS client private key")?;
+            if !key.matches_cert(&cert) {
+                return Err(cmp_err!(
+                    "TLS private key '{key_file}' does not match the TLS certificate '{cert_file}'"
+                ));
+            }
+            cfg.cert_chain.push(CertificateDer::from(cert.der().to_vec()));
+            cfg.cert_chain.extend(chain.iter().map(|c| CertificateDer::from(c.der().to_vec())));
+            if let Some(f) = raw.str(Opt::TlsExtra) {
+                let extra = creds::load_certs(f, other.as_ref(), "extra certificates for TLS")?;
+                cfg.cert_chain.extend(extra.iter().map(|c| CertificateDer::from(c.der().to_vec())));
+            }
+            let pkcs8 = key.to_pkcs8_der()?;
+            cfg.key = Some(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pkcs8.to_vec())));
+        }
+        _ => crate::warn!("-tls_used given without -tls_key; cannot authenticate to the TLS server"),
+    }
+    Ok(cfg)
+}
+
+/// `setup_verification_ctx`: trust for responses and for the newly enrolled certificate.
+fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParams) -> Result<()> {
+    let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+    if let Some(f) = raw.str(Opt::Untrusted) {
+        ctx.untrusted = creds::load_certs(f, other.as_ref(), "untrusted certificates")?;
+    }
+    let mut use_trusted = raw.is_set(Opt::Trusted);
+    if let Some(f) = raw.str(Opt::Srvcert) {
+        if use_trusted {
+            crate::warn!("-trusted option is ignored since -srvcert option is present");
+            use_trusted = false;
+        }
+        if raw.is_set(Opt::Recipient) {
+            crate::warn!("-recipient option is ignored since -srvcert option is present");
+        }
+        ctx.srvcert = Some(creds::load_cert(f, other.as_ref(), "directly trusted CMP server certificate")?);
+    }
+    if use_trusted {
+        if let Some(f) = raw.str(Opt::Trusted) {
+            let certs = creds::load_certs(f, other.as_ref(), "certs trusted by client")?;
+            ctx.trusted = Some(store_check(certs, params.clone()));
+        }
+    }
+    ctx.unprotected_errors = raw.flag(Opt::UnprotectedErrors);
+    if let Some(f) = raw.str(Opt::OutTrusted) {
+        let certs = creds::load_certs(f, other.as_ref(), "trusted certs for verifying newly enrolled cert")?;
+        // New certificates are current anyway: -attime does not apply to them.
+        let mut out_params = params.clone();
+        out_params.attime = None;
+        ctx.out_trusted = Some(store_check(certs, out_params));
+    }
+    ctx.disable_confirm = raw.flag(Opt::DisableConfirm);
+    ctx.implicit_confirm = raw.flag(Opt::ImplicitConfirm);
+    Ok(())
+}
+
+/// `setup_protection_ctx`: how requests are protected.
+fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+    if !raw.flag(Opt::UnprotectedRequests) && !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Key) {
+        return Err(cmp_err!("must give -key or -secret unless -unprotected_requests is used"));
+    }
+    if !raw.is_set(Opt::Ref) && !raw.is_set(Opt::Cert) && !raw.is_set(Opt::Subject) {
+        return Err(cmp_err!("must give -ref if no -cert and no -subject given"));
+    }
+    if !raw.is_set(Opt::Secret) && raw.is_set(Opt::Cert) != raw.is_set(Opt::Key) {
+        return Err(cmp_err!("must give both -cert and -key options or neither"));
+    }
+    if let Some(src) = raw.str(Opt::Secret) {
+        let s = get_passwd(src, "PBMAC")?;
+        ctx.secret = Some(Zeroizing::new(s.as_bytes().to_vec()));
+        if raw.is_set(Opt::Cert) || raw.is_set(Opt::Key) {
+            crate::warn!("-cert and -key not used for protection since -secret is given");
+        }
+    }
+    if let Some(r) = raw.str(Opt::Ref) {
+        ctx.reference = Some(r.as_bytes().to_vec());
+    }
+    let keypass = pass_of(raw, Opt::Keypass, "private key for CMP client certificate")?;
+    if let Some(f) = raw.str(Opt::Key) {
+        ctx.key = Some(creds::load_key(f, keypass.as_ref(), "private key for CMP client certificate")?);
+    }
+    if !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Srvcert) && !raw.is_set(Opt::Trusted) {
+        crate::warn!("will not authenticate server due to missing -secret, -trusted, or -srvcert");
+    }
+    if let Some(f) = raw.str(Opt::Cert) {
+        let (cert, chain) =
+            creds::load_cert_with_chain(f, keypass.as_ref(), "CMP client certificate (optionally with chain)")?;
+        if let Some(key) = &ctx.key {
+            if ctx.secret.is_none() && !key.matches_cert(&cert) {
+                return Err(cmp_err!("cert and private key do not match"));
+            }
+        }
+        ctx.untrusted.extend(chain);
+        if let Some(f) = raw.str(Opt::OwnTrusted) {
+            let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+            let certs = creds::load_certs(f, other.as_ref(), "trusted certs for verifying own CMP signer cert")?;
+            let store = verify::TrustStore::new(certs, verify_params(raw)?);
+            crate::debug!("trying to build chain for own CMP signer cert");
+            let chain = store.verify(&cert, &ctx.untrusted)?;
+            crate::debug!("success building chain for own CMP signer cert");
+            ctx.own_chain = Some(chain.into_iter().skip(1).collect());
+        }
+        ctx.cert = Some(cert);
+    } else if raw.is_set(Opt::OwnTrusted) {
+        crate::warn!("-own_trusted option is ignored without -cert");
+    }
+    if let Some(f) = raw.str(Opt::Extracerts) {
+        let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+        ctx.extracerts = creds::load_certs(f, other.as_ref(), "extra certificates for CMP")?;
+    }
+    ctx.unprotected_requests = raw.flag(Opt::UnprotectedRequests);
+    if let Some(d) = raw.str(Opt::Digest) {
+        ctx.digest = Digest::from_name(d)?;
+    }
+    if let Some(m) = raw.str(Opt::Mac) {
+        ctx.mac = MacAlg::from_name(m)?;
+    }
+    Ok(())
+}
+
+/// The warning OpenSSL gives for an enrollment option used with another command.
+const NOT_FOR_THIS_CMD: &str = "option is ignored for commands other than 'ir', 'cr', and 'kur'";
+
+/// `setup_request_ctx`: what goes into the request.
+fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+    let cmd = ctx.cmd;
+    let enroll = matches!(cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur);
+    if !raw.is_set(Opt::Subject)
+        && !raw.is_set(Opt::Csr)
+        && !raw.is_set(Opt::Oldcert)
+        && !raw.is_set(Opt::Cert)
+        && !matches!(cmd, Cmd::Rr | Cmd::Genm)
+    {
+        crate::warn!("no -subject given; no -csr or -oldcert or -cert available for fallback");
+    }
+    ctx.issuer = name_opt(raw, Opt::Issuer, "issuer")?;
+    let popo = raw.int(Opt::Popo);
+    if enroll {
+        if raw.flag(Opt::Centralkeygen) || popo == Some(-1) {
+            return Err(cmp_err!("central key generation (-centralkeygen, -popo -1) is not supported yet"));
+        }
+        if !raw.is_set(Opt::Reqin)
+            && !raw.is_set(Opt::Newkey)
+            && !raw.is_set(Opt::Key)
+            && !raw.is_set(Opt::Csr)
+            && !raw.is_set(Opt::Oldcert)
+        {
+            return Err(cmp_err!(
+                "missing -newkey (or -key) to be certified and no -csr, -oldcert, -cert, or -reqin option given, \
+                 which could provide fallback public key. Neither central key generation is requested."
+            ));
+        }
+        if !raw.is_set(Opt::Newkey) && popo.unwrap_or(1) > 0 {
+            if raw.is_set(Opt::Csr) {
+                let extra = if raw.is_set(Opt::Key) { ", and -key option superseded by -csr" } else { "" };
+                return Err(cmp_err!(
+                    "no -newkey option given with private key for POPO, -csr option provides just public key{extra}"
+                ));
+            }
+            if !raw.is_set(Opt::Key) {
+                return Err(cmp_err!("missing -newkey (or -key) option for key to be certified and for POPO"));
+            }
+        }
+        if !raw.is_set(Opt::Certout) && !raw.is_set(Opt::ReqoutOnly) {
+            return Err(cmp_err!("-certout not given, nowhere to save newly enrolled certificate"));
+        }
+        ctx.subject = name_opt(raw, Opt::Subject, "subject")?;
+    } else {
+        if raw.is_set(Opt::Subject) {
+            if !raw.is_set(Opt::Ref) && !raw.is_set(Opt::Cert) {
+                ctx.subject = name_opt(raw, Opt::Subject, "subject")?;
+            } else {
+                crate::warn!("-subject {NOT_FOR_THIS_CMD} since sender is taken from -ref or -cert");
+            }
+        }
+        if raw.is_set(Opt::Issuer) && cmd != Cmd::Rr {
+            crate::warn!("-issuer {NOT_FOR_THIS_CMD} and 'rr'");
+        }
+        for (opt, set) in [
+            (Opt::Reqexts, raw.is_set(Opt::Reqexts)),
+            (Opt::SanNodefault, raw.flag(Opt::SanNodefault)),
+            (Opt::Sans, raw.is_set(Opt::Sans)),
+            (Opt::Policies, raw.is_set(Opt::Policies)),
+            (Opt::PolicyOids, raw.is_set(Opt::PolicyOids)),
+            (Opt::Popo, raw.is_set(Opt::Popo)),
+        ] {
+            if set {
+                crate::warn!("{opt} {NOT_FOR_THIS_CMD}");
+            }
+        }
+        if cmd != Cmd::P10cr {
+            for (opt, set) in [
+                (Opt::ImplicitConfirm, raw.flag(Opt::ImplicitConfirm)),
+                (Opt::DisableConfirm, raw.flag(Opt::DisableConfirm)),
+                (Opt::Certout, raw.is_set(Opt::Certout)),
+                (Opt::Chainout, raw.is_set(Opt::Chainout)),
+            ] {
+                if set {
+                    crate::warn!("{opt} {NOT_FOR_THIS_CMD}, and 'p10cr'");
+                }
+            }
+        }
+    }
+    if cmd == Cmd::Kur {
+        let refcert = raw.str(Opt::Oldcert).or(raw.str(Opt::Cert));
+        if refcert.is_none() && !raw.is_set(Opt::Csr) {
+            return Err(cmp_err!("missing -oldcert for certificate to be updated and no -csr given"));
+        }
+        if let Some(s) = raw.str(Opt::Subject) {
+            crate::warn!(
+                "given -subject '{s}' overrides the subject of '{}' for KUR",
+                refcert.or(raw.str(Opt::Csr)).unwrap_or("")
+            );
+        }
+    }
+    if cmd == Cmd::Rr {
+        if !raw.is_set(Opt::Issuer) && !raw.is_set(Opt::Serial) {
+            if !raw.is_set(Opt::Oldcert) && !raw.is_set(Opt::Csr) {
+                return Err(cmp_err!(
+                    "missing -oldcert or -issuer and -serial for certificate to be revoked and no -csr given"
+                ));
+            }
+            if raw.is_set(Opt::Oldcert) && raw.is_set(Opt::Csr) {
+                crate::warn!("ignoring -csr since certificate to be revoked is given");
+            }
+        } else {
+            if !raw.is_set(Opt::Issuer) || !raw.is_set(Opt::Serial) {
+                return Err(cmp_err!("must give both -issuer and -serial options or neither"));
+            }
+            return Err(cmp_err!("revocation by -issuer and -serial is not supported yet"));
+        }
+        ctx.revreason = raw.int(Opt::Revreason).unwrap_or(-1) as i32;
+    } else if raw.is_set(Opt::Serial) {
+        crate::warn!("Ignoring -serial for command other than 'rr'");
+    }
+    if cmd == Cmd::P10cr && !raw.is_set(Opt::Csr) {
+        return Err(cmp_err!("missing PKCS#10 CSR for p10cr"));
+    }
+    if !raw.is_set(Opt::Recipient)
+        && !raw.is_set(Opt::Srvcert)
+        && !raw.is_set(Opt::Issuer)
+        && !raw.is_set(Opt::Oldcert)
+        && !raw.is_set(Opt::Cert)
+    {
+        crate::warn!(
+            "missing -recipient, -srvcert, -issuer, -oldcert or -cert; recipient for any requests not covered by -reqin will be set to \"NULL-DN\""
+        );
+    }
+    if matches!(cmd, Cmd::P10cr | Cmd::Rr | Cmd::Genm) {
+        const MSG: &str = "option is ignored for 'p10cr', 'rr', and 'genm' commands";
+        for (opt, set) in [
+            (Opt::Newkeypass, raw.is_set(Opt::Newkeypass)),
+            (Opt::Newkey, raw.is_set(Opt::Newkey)),
+            (Opt::Days, raw.int(Opt::Days).unwrap_or(0) != 0),
+            (Opt::Popo, raw.is_set(Opt::Popo)),
+        ] {
+            if set {
+                crate::warn!("{opt} {MSG}");
+            }
+        }
+        if cmd != Cmd::P10cr && raw.is_set(Opt::OutTrusted) {
+            crate::warn!("-out_trusted is ignored for 'rr' and 'genm' commands");
+        }
+    } else if let Some(f) = raw.str(Opt::Newkey) {
+        let pass = pass_of(raw, Opt::Newkeypass, "new private key for cert to be enrolled")?;
+        ctx.newkey =
+            Some(creds::load_key_or_pubkey(f, pass.as_ref(), "new private key for cert to be enrolled")?);
+    }
+    ctx.days = raw.int(Opt::Days).unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+    if raw.is_set(Opt::Policies) && raw.is_set(Opt::PolicyOids) {
+        return Err(cmp_err!("cannot have policies both via -policies and via -policy_oids"));
+    }
+    if let Some(f) = raw.str(Opt::Csr) {
+        if cmd == Cmd::Genm {
+            crate::warn!("-csr option is ignored for 'genm' command");
+        } else {
+            ctx.csr = Some(creds::load_csr(f, "PKCS#10 CSR")?);
+        }
+    }
+    if raw.is_set(Opt::Reqexts) || raw.is_set(Opt::Policies) {
+        let conf = raw.conf();
+        let lookup = |name: &str| conf.and_then(|c| c.section(name)).map(<[(String, String)]>::to_vec);
+        let ectx = ExtCtx { sections: &lookup, subject_public_key: None };
+        if let Some(s) = raw.str(Opt::Reqexts) {
+            let exts = extconf::extensions_from_section(s, &ectx).map_err(|e| {
+                cmp_err!("cannot load certificate request extension section '{s}'").with_hint(e.to_string())
+            })?;
+            ctx.reqexts.extend(exts);
+        }
+        if let Some(s) = raw.str(Opt::Policies) {
+            let exts = extconf::extensions_from_section(s, &ectx).map_err(|e| {
+                cmp_err!("cannot load policy cert request extension section '{s}'").with_hint(e.to_string())
+            })?;
+            ctx.reqexts.extend(exts);
+        }
+    }
+    let reqexts_have_san = ctx.reqexts.iter().any(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME);
+    if reqexts_have_san && raw.is_set(Opt::Sans) {
+        return Err(cmp_err!("cannot have Subject Alternative Names both via -reqexts and via -sans"));
+    }
+    if let Some(s) = raw.str(Opt::Sans) {
+        let (critical, names) = extconf::sans_option(s)?;
+        ctx.sans = names;
+        ctx.san_critical = critical;
+    }
+    if raw.flag(Opt::SanNodefault) {
+        if raw.is_set(Opt::Sans) {
+            crate::warn!("-opt_san_nodefault has no effect when -sans is used");
+        }
+        ctx.san_nodefault = true;
+    }
+    if raw.flag(Opt::PolicyOidsCritical) {
+        if !raw.is_set(Opt::PolicyOids) {
+            crate::warn!("-opt_policy_oids_critical has no effect unless -policy_oids is given");
+        }
+        ctx.policy_oids_critical = true;
+    }
+    if let Some(s) = raw.str(Opt::PolicyOids) {
+        for item in creds::split_sources(s) {
+            let oid = der::asn1::ObjectIdentifier::new(item)
+                .map_err(|_| cmp_err!("Invalid -policy_oids arg '{item}'"))?;
+            ctx.policy_oids.push(oid);
+        }
+    }
+    if let Some(p) = popo {
+        ctx.popo = p as i32;
+    }
+    if cmd != Cmd::Rr {
+        if raw.int(Opt::Revreason).unwrap_or(-1) != -1 {
+            crate::warn!("-revreason option is ignored for commands other than 'rr'");
+        }
+        if cmd != Cmd::Kur && raw.is_set(Opt::Oldcert) {
+            crate::warn!("-oldcert option used only as reference cert");
+        }
+    }
+    if let Some(f) = raw.str(Opt::Oldcert) {
+        if cmd == Cmd::Genm {
+            crate::warn!("-oldcert option is ignored for 'genm' command");
+        } else {
+            let desc = match cmd {
+                Cmd::Kur => "certificate to be updated",
+                Cmd::Rr => "certificate to be revoked",
+                _ => "reference certificate (oldcert)",
+            };
+            let keypass = pass_of(raw, Opt::Keypass, desc)?;
+            ctx.oldcert = Some(creds::load_cert(f, keypass.as_ref(), desc)?);
+        }
+    }
+    Ok(())
+}
+
+/// Options of OpenSSL 3.2+ genm types and central key generation that this client does not do yet.
+fn refuse_unsupported_client(raw: &RawOpts) -> Result<()> {
+    for opt in [
+        Opt::Oldwithold,
+        Opt::Newwithnew,
+        Opt::Newwithold,
+        Opt::Oldwithnew,
+        Opt::Crlcert,
+        Opt::Oldcrl,
+        Opt::Crlout,
+        Opt::Template,
+        Opt::Keyspec,
+        Opt::Newkeyout,
+        Opt::Profile,
+        Opt::Srvcertout,
+        Opt::Rand,
+        Opt::Writerand,
+    ] {
+        if raw.is_set(opt) {
+            return Err(cmp_err!("option {opt} is not supported yet by rcmp"));
+        }
+    }
+    Ok(())
+}
+
+/// `setup_client_ctx`.
+fn setup(raw: &RawOpts) -> Result<Setup> {
+    refuse_unsupported_client(raw)?;
+    let use_mock = raw.flag(Opt::UseMockSrv);
+    if !use_mock && !raw.is_set(Opt::Rspin) && !raw.is_set(Opt::Server) && !raw.is_set(Opt::ReqoutOnly) {
+        return Err(cmp_err!("missing -server or -use_mock_srv or -rspin option"));
+    }
+    let srv = if use_mock { Some(Arc::new(Server::new(super::server::srv_config(raw)?)?)) } else { None };
+    let peer = setup_transfer(raw, srv)?;
+    let cmd = command(raw)?;
+    let certform = form(raw, Opt::Certform, Form::Pem, "certificate storing")?;
+    form(raw, Opt::Crlform, Form::Der, "CRL storing")?;
+    if let Some(k) = raw.str(Opt::Keyform) {
+        if !matches!(k.to_ascii_uppercase().as_str(), "PEM" | "DER" | "P12" | "PKCS12") {
+            return Err(cmp_err!("unknown option given for key loading format"));
+        }
+    }
+    let mut ctx = Ctx { cmd, ..Ctx::default() };
+    match raw.str(Opt::Infotype) {
+        None if cmd == Cmd::Genm => crate::warn!("no -infotype option given for genm"),
+        None => {}
+        Some(_) if cmd != Cmd::Genm => crate::warn!("-infotype option is ignored for commands other than 'genm'"),
+        Some(name) => {
+            let oid = crate::asn1::oid::info_type_by_name(name)
+                .filter(|_| !name.contains('.'))
+                .ok_or_else(|| cmp_err!("unknown OID name in -infotype option"))?;
+            let specific = [
+                crate::asn1::oid::IT_CA_CERTS,
+                crate::asn1::oid::IT_ROOT_CA_CERT,
+                crate::asn1::oid::IT_CERT_REQ_TEMPLATE,
+                crate::asn1::oid::IT_CRL_STATUS_LIST,
+            ];
+            if specific.contains(&oid) {
+                return Err(cmp_err!("genm with -infotype {name} is not supported yet"));
+            }
+            crate::warn!("No specific support for -infotype {name} available");
+            ctx.genm_itavs.push(crate::asn1::InfoTypeAndValue { info_type: oid, info_value: None });
+        }
+    }
+    let params = verify_params(raw)?;
+    setup_verification(raw, &mut ctx, &params)?;
+    let msg_timeout = raw.int(Opt::MsgTimeout).unwrap_or(-1);
+    let total_timeout = raw.int(Opt::TotalTimeout).unwrap_or(-1);
+    if total_timeout > 0 && msg_timeout > 0 && total_timeout < msg_timeout {
+        return Err(cmp_err!("-total_timeout argument = {total_timeout} must not be < {msg_timeout} (-msg_timeout)"));
+    }
+    if total_timeout > 0 {
+        ctx.total_timeout = Some(Duration::from_secs(total_timeout as u64));
+    }
+    if raw.is_set(Opt::Rspin) && raw.is_set(Opt::Reqin) {
+        crate::warn!("-reqin is ignored since -rspin is present");
+    }
+    if raw.flag(Opt::ReqinNewTid) && !raw.is_set(Opt::Reqin) {
+        crate::warn!("-reqin_new_tid is ignored since -reqin is not present");
+    }
+    ctx.files = MsgFiles {
+        reqin: if raw.is_set(Opt::Rspin) { Vec::new() } else { file_list(raw, Opt::Reqin) },
+        reqin_new_tid: raw.flag(Opt::ReqinNewTid),
+        reqout: file_list(raw, Opt::Reqout),
+        reqout_only: raw.str(Opt::ReqoutOnly).map(PathBuf::from),
+        rspin: file_list(raw, Opt::Rspin),
+        rspout: file_list(raw, Opt::Rspout),
+    };
+    setup_protection(raw, &mut ctx)?;
+    setup_request(raw, &mut ctx)?;
+    if !raw.is_set(Opt::Srvcert) {
+        ctx.recipient = name_opt(raw, Opt::Recipient, "recipient")?;
+    }
+    ctx.expect_sender = name_opt(raw, Opt::ExpectSender, "expected sender")?;
+    if let Some(g) = raw.str(Opt::Geninfo) {
+        ctx.geninfo = client::request::parse_geninfo(g)?;
+    }
+    ctx.ignore_keyusage = raw.flag(Opt::IgnoreKeyusage);
+    ctx.no_cache_extracerts = raw.flag(Opt::NoCacheExtracerts);
+    Ok(Setup { ctx, peer, certform })
+}
+
+/// Stage the files a successful transaction writes, in OpenSSL's order.
+fn stage_outputs(raw: &RawOpts, cmd: Cmd, outcome: &Outcome, certform: Form, out: &mut Outputs) {
+    let ders = |certs: &[Cert]| certs.iter().map(|c| c.der().to_vec()).collect::<Vec<_>>();
+    let stage = |out: &mut Outputs, opt: Opt, certs: &[Vec<u8>], desc: &str| {
+        if let Some(path) = raw.str(opt) {
+            let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
+            out.certs(path, &refs, certform, desc);
+        }
+    };
+    stage(out, Opt::Extracertsout, &ders(&outcome.extra_certs_in), "extra");
+    let Some(new_cert) = &outcome.new_cert else { return };
+    if !matches!(cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur | Cmd::P10cr) {
+        return;
+    }
+    let chain = ders(&outcome.new_chain);
+    match (raw.str(Opt::Certout), raw.str(Opt::Chainout)) {
+        (Some(c), Some(ch)) if c == ch => {
+            let mut all = vec![new_cert.der().to_vec()];
+            all.extend(chain);
+            stage(out, Opt::Chainout, &all, "newly enrolled cert and chain");
+        }
+        _ => {
+            stage(out, Opt::Chainout, &chain, "chain");
+            stage(out, Opt::Certout, &[new_cert.der().to_vec()], "newly enrolled");
+        }
+    }
+    stage(out, Opt::Cacertsout, &ders(&outcome.ca_pubs), "CA");
+}
+
+/// Print the ITAVs of a genp as OpenSSL does.
+fn print_itavs(outcome: &Outcome) {
+    if outcome.genp_itavs.is_empty() {
+        crate::info!("genp does not contain any ITAV");
+    }
+    for (i, itav) in outcome.genp_itavs.iter().enumerate() {
+        let name = crate::asn1::oid::info_type_name(&itav.info_type)
+            .map(str::to_string)
+            .unwrap_or_else(|| itav.info_type.to_string());
+        crate::info!("ITAV #{} from genp infoType={}", i + 1, name);
+    }
+}
+
+/// Act as CMP client (possibly with the in-process mock server): set up, run `-repeat` transactions,
+/// and write the results of each.
+pub fn run_client(raw: &RawOpts) -> Result<()> {
+    let Setup { ctx, mut peer, certform } = setup(raw)?;
+    let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
+    for _ in 0..repeat {
+        let outcome = client::run(&ctx, &mut peer)?;
+        if ctx.files.reqout_only.is_some() && outcome.status.is_none() {
+            return Ok(());
+        }
+        if ctx.cmd == Cmd::Genm {
+            print_itavs(&outcome);
+        }
+        let mut out = Outputs::new();
+        stage_outputs(raw, ctx.cmd, &outcome, certform, &mut out);
+        out.commit()?;
+    }
+    Ok(())
+}
