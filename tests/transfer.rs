@@ -755,6 +755,52 @@ fn tls_verifies_chain_and_host_when_trusted_given() {
 }
 
 #[test]
+fn tls_sends_sni_for_host_names_only() {
+    // s_server with -servername_fatal aborts the handshake when the client's SNI differs from
+    // its -servername (it needs a second cert for that mode); a client sending no SNI passes.
+    let pki = Pki::new();
+    let (crt, key) = (pki.path("srv.crt"), pki.path("srv.key"));
+    let (crt, key) = (crt.to_str().unwrap(), key.to_str().unwrap());
+    let strict = |name: &'static str| {
+        [
+            "-cert2",
+            crt,
+            "-key2",
+            key,
+            "-servername",
+            name,
+            "-servername_fatal",
+        ]
+    };
+    let (r, out) = tls_exchange(
+        &pki,
+        &strict("other.example"),
+        "https://localhost:PORT",
+        TlsConfig::default(),
+    );
+    assert!(r.is_err(), "SNI 'localhost' must be sent and rejected");
+    assert!(
+        out.contains("Hostname in TLS extension: \"localhost\""),
+        "{out}"
+    );
+    let (r, out) = tls_exchange(
+        &pki,
+        &strict("other.example"),
+        "https://127.0.0.1:PORT",
+        TlsConfig::default(),
+    );
+    assert_eq!(r.unwrap(), DER, "no SNI for an IP address: {out}");
+    assert!(!out.contains("Hostname in TLS extension"), "{out}");
+    let (r, out) = tls_exchange(
+        &pki,
+        &strict("localhost"),
+        "https://localhost:PORT",
+        TlsConfig::default(),
+    );
+    assert_eq!(r.unwrap(), DER, "{out}");
+}
+
+#[test]
 fn tls_client_certificate_when_server_requires_one() {
     let pki = Pki::new();
     let ca = pki.path("ca.crt");

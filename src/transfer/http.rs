@@ -299,18 +299,20 @@ pub fn read_response<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Re
         }
         return Err(HttpError::proto(msg));
     }
-    let mut errs = Vec::new();
-    if status != 200 {
-        errs.push(format!(
-            "status code unsupported:code={status}, reason={reason}"
-        ));
+    // OpenSSL 3.5 takes the body of an error status (>= 400) if it is CMP content: servers
+    // may report failures as CMP error messages with such a status.
+    let ct_ok = content_type.as_deref().is_some_and(content_type_ok);
+    let status_line = format!("status code unsupported:code={status}, reason={reason}");
+    if status != 200 && (status < 400 || !ct_ok) {
+        let mut errs = vec![status_line];
+        if status >= 400 {
+            errs.push(content_type_problem(content_type.as_deref(), status));
+        }
+        return Err(HttpError::Protocol(errs));
     }
-    match &content_type {
-        None => errs.push(format!("missing content type:expected={CONTENT_TYPE_PKIXCMP}")),
-        Some(ct) if !content_type_ok(ct) => errs.push(format!(
-            "content type mismatch:expected ASN.1 content but got http code {status} with Content-Type: {ct}"
-        )),
-        Some(_) => {}
+    let mut errs = Vec::new();
+    if !ct_ok {
+        errs.push(content_type_problem(content_type.as_deref(), status));
     }
     if !errs.is_empty() {
         return Err(HttpError::Protocol(errs));
@@ -325,6 +327,13 @@ pub fn read_response<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Re
         check_der_length(&body, None, max_len)?;
     }
     Ok(Response { body, keep_alive })
+}
+
+fn content_type_problem(ct: Option<&str>, status: u16) -> String {
+    match ct {
+        None => format!("missing content type:expected={CONTENT_TYPE_PKIXCMP}"),
+        Some(ct) => format!("content type mismatch:expected ASN.1 content but got http code {status} with Content-Type: {ct}"),
+    }
 }
 
 /// `application/pkixcmp`, case-insensitive, optionally followed by `;` and parameters.
@@ -748,6 +757,12 @@ mod tests {
             l[1].contains("got http code 404 with Content-Type: text/html"),
             "{l:?}"
         );
+        let mut m =
+            b"HTTP/1.0 400 Bad Request\r\nContent-Type: application/pkixcmp\r\n\r\n".to_vec();
+        m.extend_from_slice(DER);
+        assert_eq!(resp(&m).unwrap().body, DER);
+        let l = proto_lines(resp(b"HTTP/1.1 100 Continue\r\n\r\n"));
+        assert_eq!(l, ["status code unsupported:code=100, reason=Continue"]);
         let l = proto_lines(resp(b"HTTP/1.0 200 OK\r\n\r\n"));
         assert_eq!(l, ["missing content type:expected=application/pkixcmp"]);
         let l = proto_lines(resp(b"HTTP/1.0 302 Found\r\nLocation: http://x/y\r\n\r\n"));

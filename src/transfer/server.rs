@@ -245,9 +245,7 @@ fn prog_line(text: &str) {
 }
 
 fn log_first_line(flavor: Flavor, line: &str) {
-    if log::enabled(Level::Info) && log::verbosity() < Level::Trace as u8
-        || log::verbosity() >= Level::Trace as u8
-    {
+    if log::enabled(Level::Info) {
         match flavor {
             Flavor::V30 => prog_line(&format!("Received request, 1st line: {line}")),
             Flavor::V35 => prog_line(&format!("received request, 1st line: {line}")),
