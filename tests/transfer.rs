@@ -1094,3 +1094,119 @@ fn our_client_talks_to_openssl_mock_server() {
     let body = r.unwrap();
     assert_eq!(body[0], 0x30, "a DER PKIMessage comes back");
 }
+
+/// A full enrollment (ir, ip, certConf, pkiConf) by the real OpenSSL client through our listener,
+/// whose handler relays each request with our client to the real OpenSSL mock server: both sides
+/// of this module carry a real CMP transaction end to end.
+#[test]
+fn openssl_enrollment_through_our_listener_and_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run_openssl(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "new.key",
+            "-out",
+            "new.crt",
+            "-subj",
+            "/CN=newcert",
+            "-days",
+            "30",
+        ],
+    );
+    let mut mock = openssl()
+        .args([
+            "cmp",
+            "-config",
+            "",
+            "-port",
+            "0",
+            "-srv_secret",
+            "pass:test",
+            "-srv_ref",
+            "1234",
+            "-rsp_cert",
+            "new.crt",
+        ])
+        .current_dir(d)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the openssl binary is needed for these tests");
+    let mut stdout = std::io::BufReader::new(mock.stdout.take().unwrap());
+    let mut line = String::new();
+    for _ in 0..20 {
+        line.clear();
+        if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap_or(0) == 0
+            || line.starts_with("ACCEPT")
+        {
+            break;
+        }
+    }
+    let mock_port: u16 = line
+        .rsplit_once(':')
+        .and_then(|(_, r)| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    assert_ne!(
+        mock_port, 0,
+        "no ACCEPT line from the OpenSSL mock server: {line:?}"
+    );
+
+    let upstream = Mutex::new(client(
+        &format!("127.0.0.1:{mock_port}/pkix/"),
+        opts_timeout(10),
+    ));
+    let handler: rcmp::transfer::Handler = Arc::new(move |req: &[u8]| {
+        upstream
+            .lock()
+            .ok()?
+            .exchange(req, false, None)
+            .ok()
+            .map(Reply::from)
+    });
+    let (port, server) = test_server(2, handler);
+    let out = openssl()
+        .args([
+            "cmp",
+            "-config",
+            "",
+            "-cmd",
+            "ir",
+            "-server",
+            &format!("127.0.0.1:{port}/pkix/"),
+        ])
+        .args([
+            "-secret",
+            "pass:test",
+            "-ref",
+            "1234",
+            "-newkey",
+            "new.key",
+            "-subject",
+            "/CN=newcert",
+        ])
+        .args(["-certout", "out.crt", "-msg_timeout", "10"])
+        .current_dir(d)
+        .output()
+        .expect("the openssl binary is needed for these tests");
+    let _ = mock.kill();
+    let _ = mock.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("received PKICONF"), "{stdout}");
+    assert!(d.join("out.crt").exists());
+    server.join().unwrap().unwrap();
+}
