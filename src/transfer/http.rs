@@ -826,4 +826,18 @@ mod tests {
         assert_eq!(reduce_path("//pkix//"), "pkix/");
         assert_eq!(reduce_path("/"), "");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let _ = read_response(&mut MsgReader::new(data.as_slice()), 300);
+            let _ = read_request(&mut MsgReader::new(data.as_slice()), 300);
+            let mut with_head = b"HTTP/1.1 200 OK\r\nContent-Type: application/pkixcmp\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+            with_head.extend_from_slice(&data);
+            let _ = read_response(&mut MsgReader::new(with_head.as_slice()), 300);
+            let mut req = b"POST /pkix/ HTTP/1.0\r\n\r\n".to_vec();
+            req.extend_from_slice(&data);
+            let _ = read_request(&mut MsgReader::new(req.as_slice()), 300);
+        }
+    }
 }
