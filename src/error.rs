@@ -27,19 +27,28 @@ impl Error {
         Error::BadValue(msg.into())
     }
     pub fn cmp(msg: impl Into<String>) -> Self {
-        Error::Cmp { msg: msg.into(), hint: None }
+        Error::Cmp {
+            msg: msg.into(),
+            hint: None,
+        }
     }
     /// Attach a line saying what the user could try. Only meaningful on `Cmp` errors.
     pub fn with_hint(self, hint: impl Into<String>) -> Self {
         match self {
-            Error::Cmp { msg, .. } => Error::Cmp { msg, hint: Some(hint.into()) },
+            Error::Cmp { msg, .. } => Error::Cmp {
+                msg,
+                hint: Some(hint.into()),
+            },
             other => other,
         }
     }
     /// Prefix the message with what was being done, e.g. `while loading -cert`.
     pub fn context(self, what: impl fmt::Display) -> Self {
         match self {
-            Error::Cmp { msg, hint } => Error::Cmp { msg: format!("{what}: {msg}"), hint },
+            Error::Cmp { msg, hint } => Error::Cmp {
+                msg: format!("{what}: {msg}"),
+                hint,
+            },
             other => other,
         }
     }

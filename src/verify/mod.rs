@@ -44,7 +44,7 @@ pub mod code {
     pub const UNABLE_TO_VERIFY_LEAF_SIGNATURE: i32 = 21;
     pub const CERT_CHAIN_TOO_LONG: i32 = 22;
     pub const CERT_REVOKED: i32 = 23;
-    pub const INVALID_CA: i32 = 24;
+    pub const INVALID_CA: i32 = 79;
     pub const PATH_LENGTH_EXCEEDED: i32 = 25;
     pub const INVALID_PURPOSE: i32 = 26;
     pub const KEYUSAGE_NO_CERTSIGN: i32 = 32;
