@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use der::{Decode, Encode};
+use der::Encode;
 use rcmp::verify::{self, Cert, Crl, VerifyParams};
 
 fn fixture(name: &str) -> PathBuf {

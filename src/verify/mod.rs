@@ -16,13 +16,12 @@ mod params;
 mod sig;
 mod store;
 mod tlv;
-mod tmp_creds;
 
+pub use crate::creds::{Cert, Crl};
 pub use cmp::{find_and_validate_signer, SignerQuery};
 pub use names::{names_equal, oneline};
 pub use params::{Purpose, VerifyParams, DEFAULT_DEPTH};
 pub use store::TrustStore;
-pub use tmp_creds::{Cert, Crl};
 
 use crate::error::{Error, Result};
 use build::{Builder, Node};
