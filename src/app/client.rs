@@ -25,7 +25,14 @@ fn pass_of(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<Secret>> {
 
 /// A list of file names separated by commas and/or whitespace (-reqin, -rspout, ...).
 fn file_list(raw: &RawOpts, opt: Opt) -> Vec<PathBuf> {
-    raw.str(opt).map(|s| creds::split_sources(s).into_iter().map(PathBuf::from).collect()).unwrap_or_default()
+    raw.str(opt)
+        .map(|s| {
+            creds::split_sources(s)
+                .into_iter()
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn name_opt(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<x509_cert::name::Name>> {
@@ -67,7 +74,12 @@ enum Peer {
 }
 
 impl Transfer for Peer {
-    fn exchange(&mut self, req: &[u8], keep_alive: bool, deadline: Option<Instant>) -> Result<Vec<u8>> {
+    fn exchange(
+        &mut self,
+        req: &[u8],
+        keep_alive: bool,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<u8>> {
         match self {
             Peer::Http(c) => c.exchange(req, keep_alive, deadline),
             Peer::Mock(s) => Ok(s.handle(req)),
@@ -129,8 +141,15 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
     }
     let keep_alive = KeepAlive::from_level(raw.int(Opt::KeepAlive).unwrap_or(1))
         .ok_or_else(|| cmp_err!("-keep_alive argument must be 0, 1, or 2"))?;
-    let msg_timeout = raw.int(Opt::MsgTimeout).filter(|n| *n > 0).map(|n| Duration::from_secs(n as u64));
-    let tls = if tls_used { Some(tls_config(raw)?) } else { None };
+    let msg_timeout = raw
+        .int(Opt::MsgTimeout)
+        .filter(|n| *n > 0)
+        .map(|n| Duration::from_secs(n as u64));
+    let tls = if tls_used {
+        Some(tls_config(raw)?)
+    } else {
+        None
+    };
     let opts = HttpOptions {
         proxy: raw.str(Opt::Proxy).map(str::to_string),
         no_proxy: raw.str(Opt::NoProxy).map(str::to_string),
@@ -156,7 +175,10 @@ fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
         }
     }
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-    let mut cfg = TlsConfig { host: raw.str(Opt::TlsHost).map(str::to_string), ..TlsConfig::default() };
+    let mut cfg = TlsConfig {
+        host: raw.str(Opt::TlsHost).map(str::to_string),
+        ..TlsConfig::default()
+    };
     match raw.str(Opt::TlsTrusted) {
         Some(f) => {
             cfg.trusted = creds::load_certs(f, other.as_ref(), "trusted TLS certs")?
@@ -164,7 +186,9 @@ fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
                 .map(|c| CertificateDer::from(c.der().to_vec()))
                 .collect()
         }
-        None => crate::warn!("-tls_used given without -tls_trusted; will not authenticate the TLS server"),
+        None => crate::warn!(
+            "-tls_used given without -tls_trusted; will not authenticate the TLS server"
+        ),
     }
     match (raw.str(Opt::TlsCert), raw.str(Opt::TlsKey)) {
         (Some(cert_file), Some(key_file)) => {
@@ -180,16 +204,23 @@ fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
                     "TLS private key '{key_file}' does not match the TLS certificate '{cert_file}'"
                 ));
             }
-            cfg.cert_chain.push(CertificateDer::from(cert.der().to_vec()));
-            cfg.cert_chain.extend(chain.iter().map(|c| CertificateDer::from(c.der().to_vec())));
+            cfg.cert_chain
+                .push(CertificateDer::from(cert.der().to_vec()));
+            cfg.cert_chain
+                .extend(chain.iter().map(|c| CertificateDer::from(c.der().to_vec())));
             if let Some(f) = raw.str(Opt::TlsExtra) {
                 let extra = creds::load_certs(f, other.as_ref(), "extra certificates for TLS")?;
-                cfg.cert_chain.extend(extra.iter().map(|c| CertificateDer::from(c.der().to_vec())));
+                cfg.cert_chain
+                    .extend(extra.iter().map(|c| CertificateDer::from(c.der().to_vec())));
             }
             let pkcs8 = key.to_pkcs8_der()?;
-            cfg.key = Some(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pkcs8.to_vec())));
+            cfg.key = Some(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+                pkcs8.to_vec(),
+            )));
         }
-        _ => crate::warn!("-tls_used given without -tls_key; cannot authenticate to the TLS server"),
+        _ => {
+            crate::warn!("-tls_used given without -tls_key; cannot authenticate to the TLS server")
+        }
     }
     Ok(cfg)
 }
@@ -209,7 +240,11 @@ fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParam
         if raw.is_set(Opt::Recipient) {
             crate::warn!("-recipient option is ignored since -srvcert option is present");
         }
-        ctx.srvcert = Some(creds::load_cert(f, other.as_ref(), "directly trusted CMP server certificate")?);
+        ctx.srvcert = Some(creds::load_cert(
+            f,
+            other.as_ref(),
+            "directly trusted CMP server certificate",
+        )?);
     }
     if use_trusted {
         if let Some(f) = raw.str(Opt::Trusted) {
@@ -219,10 +254,27 @@ fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParam
     }
     ctx.unprotected_errors = raw.flag(Opt::UnprotectedErrors);
     if let Some(f) = raw.str(Opt::OutTrusted) {
-        let certs = creds::load_certs(f, other.as_ref(), "trusted certs for verifying newly enrolled cert")?;
-        // New certificates are current anyway: -attime does not apply to them.
-        let mut out_params = params.clone();
-        out_params.attime = None;
+        let certs = creds::load_certs(
+            f,
+            other.as_ref(),
+            "trusted certs for verifying newly enrolled cert",
+        )?;
+        // As OpenSSL's certConf callback does: new certificates are current anyway (no -attime), and
+        // status/revocation and the other flag-like checks are switched off; only the time, partial
+        // chain and policy flags survive. Depth, purpose, level and names still apply.
+        let out_params = verify::VerifyParams {
+            attime: None,
+            crl_check: false,
+            crl_check_all: false,
+            x509_strict: false,
+            check_ss_sig: false,
+            ignore_critical: false,
+            allow_proxy_certs: false,
+            explicit_policy: false,
+            inhibit_any: false,
+            inhibit_map: false,
+            ..params.clone()
+        };
         ctx.out_trusted = Some(store_check(certs, out_params));
     }
     ctx.disable_confirm = raw.flag(Opt::DisableConfirm);
@@ -233,7 +285,9 @@ fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParam
 /// `setup_protection_ctx`: how requests are protected.
 fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     if !raw.flag(Opt::UnprotectedRequests) && !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Key) {
-        return Err(cmp_err!("must give -key or -secret unless -unprotected_requests is used"));
+        return Err(cmp_err!(
+            "must give -key or -secret unless -unprotected_requests is used"
+        ));
     }
     if !raw.is_set(Opt::Ref) && !raw.is_set(Opt::Cert) && !raw.is_set(Opt::Subject) {
         return Err(cmp_err!("must give -ref if no -cert and no -subject given"));
@@ -253,14 +307,21 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     }
     let keypass = pass_of(raw, Opt::Keypass, "private key for CMP client certificate")?;
     if let Some(f) = raw.str(Opt::Key) {
-        ctx.key = Some(creds::load_key(f, keypass.as_ref(), "private key for CMP client certificate")?);
+        ctx.key = Some(creds::load_key(
+            f,
+            keypass.as_ref(),
+            "private key for CMP client certificate",
+        )?);
     }
     if !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Srvcert) && !raw.is_set(Opt::Trusted) {
         crate::warn!("will not authenticate server due to missing -secret, -trusted, or -srvcert");
     }
     if let Some(f) = raw.str(Opt::Cert) {
-        let (cert, chain) =
-            creds::load_cert_with_chain(f, keypass.as_ref(), "CMP client certificate (optionally with chain)")?;
+        let (cert, chain) = creds::load_cert_with_chain(
+            f,
+            keypass.as_ref(),
+            "CMP client certificate (optionally with chain)",
+        )?;
         if let Some(key) = &ctx.key {
             if ctx.secret.is_none() && !key.matches_cert(&cert) {
                 return Err(cmp_err!("cert and private key do not match"));
@@ -269,7 +330,11 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         ctx.untrusted.extend(chain);
         if let Some(f) = raw.str(Opt::OwnTrusted) {
             let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-            let certs = creds::load_certs(f, other.as_ref(), "trusted certs for verifying own CMP signer cert")?;
+            let certs = creds::load_certs(
+                f,
+                other.as_ref(),
+                "trusted certs for verifying own CMP signer cert",
+            )?;
             let store = verify::TrustStore::new(certs, verify_params(raw)?);
             crate::debug!("trying to build chain for own CMP signer cert");
             let chain = store.verify(&cert, &ctx.untrusted)?;
@@ -313,7 +378,9 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     let popo = raw.int(Opt::Popo);
     if enroll {
         if raw.flag(Opt::Centralkeygen) || popo == Some(-1) {
-            return Err(cmp_err!("central key generation (-centralkeygen, -popo -1) is not supported yet"));
+            return Err(cmp_err!(
+                "central key generation (-centralkeygen, -popo -1) is not supported yet"
+            ));
         }
         if !raw.is_set(Opt::Reqin)
             && !raw.is_set(Opt::Newkey)
@@ -328,17 +395,25 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         }
         if !raw.is_set(Opt::Newkey) && popo.unwrap_or(1) > 0 {
             if raw.is_set(Opt::Csr) {
-                let extra = if raw.is_set(Opt::Key) { ", and -key option superseded by -csr" } else { "" };
+                let extra = if raw.is_set(Opt::Key) {
+                    ", and -key option superseded by -csr"
+                } else {
+                    ""
+                };
                 return Err(cmp_err!(
                     "no -newkey option given with private key for POPO, -csr option provides just public key{extra}"
                 ));
             }
             if !raw.is_set(Opt::Key) {
-                return Err(cmp_err!("missing -newkey (or -key) option for key to be certified and for POPO"));
+                return Err(cmp_err!(
+                    "missing -newkey (or -key) option for key to be certified and for POPO"
+                ));
             }
         }
         if !raw.is_set(Opt::Certout) && !raw.is_set(Opt::ReqoutOnly) {
-            return Err(cmp_err!("-certout not given, nowhere to save newly enrolled certificate"));
+            return Err(cmp_err!(
+                "-certout not given, nowhere to save newly enrolled certificate"
+            ));
         }
         ctx.subject = name_opt(raw, Opt::Subject, "subject")?;
     } else {
@@ -346,7 +421,9 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             if !raw.is_set(Opt::Ref) && !raw.is_set(Opt::Cert) {
                 ctx.subject = name_opt(raw, Opt::Subject, "subject")?;
             } else {
-                crate::warn!("-subject {NOT_FOR_THIS_CMD} since sender is taken from -ref or -cert");
+                crate::warn!(
+                    "-subject {NOT_FOR_THIS_CMD} since sender is taken from -ref or -cert"
+                );
             }
         }
         if raw.is_set(Opt::Issuer) && cmd != Cmd::Rr {
@@ -380,7 +457,9 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     if cmd == Cmd::Kur {
         let refcert = raw.str(Opt::Oldcert).or(raw.str(Opt::Cert));
         if refcert.is_none() && !raw.is_set(Opt::Csr) {
-            return Err(cmp_err!("missing -oldcert for certificate to be updated and no -csr given"));
+            return Err(cmp_err!(
+                "missing -oldcert for certificate to be updated and no -csr given"
+            ));
         }
         if let Some(s) = raw.str(Opt::Subject) {
             crate::warn!(
@@ -401,9 +480,13 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             }
         } else {
             if !raw.is_set(Opt::Issuer) || !raw.is_set(Opt::Serial) {
-                return Err(cmp_err!("must give both -issuer and -serial options or neither"));
+                return Err(cmp_err!(
+                    "must give both -issuer and -serial options or neither"
+                ));
             }
-            return Err(cmp_err!("revocation by -issuer and -serial is not supported yet"));
+            return Err(cmp_err!(
+                "revocation by -issuer and -serial is not supported yet"
+            ));
         }
         ctx.revreason = raw.int(Opt::Revreason).unwrap_or(-1) as i32;
     } else if raw.is_set(Opt::Serial) {
@@ -438,13 +521,25 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             crate::warn!("-out_trusted is ignored for 'rr' and 'genm' commands");
         }
     } else if let Some(f) = raw.str(Opt::Newkey) {
-        let pass = pass_of(raw, Opt::Newkeypass, "new private key for cert to be enrolled")?;
-        ctx.newkey =
-            Some(creds::load_key_or_pubkey(f, pass.as_ref(), "new private key for cert to be enrolled")?);
+        let pass = pass_of(
+            raw,
+            Opt::Newkeypass,
+            "new private key for cert to be enrolled",
+        )?;
+        ctx.newkey = Some(creds::load_key_or_pubkey(
+            f,
+            pass.as_ref(),
+            "new private key for cert to be enrolled",
+        )?);
     }
-    ctx.days = raw.int(Opt::Days).unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+    ctx.days = raw
+        .int(Opt::Days)
+        .unwrap_or(0)
+        .clamp(0, i64::from(u32::MAX)) as u32;
     if raw.is_set(Opt::Policies) && raw.is_set(Opt::PolicyOids) {
-        return Err(cmp_err!("cannot have policies both via -policies and via -policy_oids"));
+        return Err(cmp_err!(
+            "cannot have policies both via -policies and via -policy_oids"
+        ));
     }
     if let Some(f) = raw.str(Opt::Csr) {
         if cmd == Cmd::Genm {
@@ -455,24 +550,37 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     }
     if raw.is_set(Opt::Reqexts) || raw.is_set(Opt::Policies) {
         let conf = raw.conf();
-        let lookup = |name: &str| conf.and_then(|c| c.section(name)).map(<[(String, String)]>::to_vec);
-        let ectx = ExtCtx { sections: &lookup, subject_public_key: None };
+        let lookup = |name: &str| {
+            conf.and_then(|c| c.section(name))
+                .map(<[(String, String)]>::to_vec)
+        };
+        let ectx = ExtCtx {
+            sections: &lookup,
+            subject_public_key: None,
+        };
         if let Some(s) = raw.str(Opt::Reqexts) {
             let exts = extconf::extensions_from_section(s, &ectx).map_err(|e| {
-                cmp_err!("cannot load certificate request extension section '{s}'").with_hint(e.to_string())
+                cmp_err!("cannot load certificate request extension section '{s}'")
+                    .with_hint(e.to_string())
             })?;
             ctx.reqexts.extend(exts);
         }
         if let Some(s) = raw.str(Opt::Policies) {
             let exts = extconf::extensions_from_section(s, &ectx).map_err(|e| {
-                cmp_err!("cannot load policy cert request extension section '{s}'").with_hint(e.to_string())
+                cmp_err!("cannot load policy cert request extension section '{s}'")
+                    .with_hint(e.to_string())
             })?;
             ctx.reqexts.extend(exts);
         }
     }
-    let reqexts_have_san = ctx.reqexts.iter().any(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME);
+    let reqexts_have_san = ctx
+        .reqexts
+        .iter()
+        .any(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME);
     if reqexts_have_san && raw.is_set(Opt::Sans) {
-        return Err(cmp_err!("cannot have Subject Alternative Names both via -reqexts and via -sans"));
+        return Err(cmp_err!(
+            "cannot have Subject Alternative Names both via -reqexts and via -sans"
+        ));
     }
     if let Some(s) = raw.str(Opt::Sans) {
         let (critical, names) = extconf::sans_option(s)?;
@@ -554,24 +662,42 @@ fn refuse_unsupported_client(raw: &RawOpts) -> Result<()> {
 fn setup(raw: &RawOpts) -> Result<Setup> {
     refuse_unsupported_client(raw)?;
     let use_mock = raw.flag(Opt::UseMockSrv);
-    if !use_mock && !raw.is_set(Opt::Rspin) && !raw.is_set(Opt::Server) && !raw.is_set(Opt::ReqoutOnly) {
-        return Err(cmp_err!("missing -server or -use_mock_srv or -rspin option"));
+    if !use_mock
+        && !raw.is_set(Opt::Rspin)
+        && !raw.is_set(Opt::Server)
+        && !raw.is_set(Opt::ReqoutOnly)
+    {
+        return Err(cmp_err!(
+            "missing -server or -use_mock_srv or -rspin option"
+        ));
     }
-    let srv = if use_mock { Some(Arc::new(Server::new(super::server::srv_config(raw)?)?)) } else { None };
+    let srv = if use_mock {
+        Some(Arc::new(Server::new(super::server::srv_config(raw)?)?))
+    } else {
+        None
+    };
     let peer = setup_transfer(raw, srv)?;
     let cmd = command(raw)?;
     let certform = form(raw, Opt::Certform, Form::Pem, "certificate storing")?;
     form(raw, Opt::Crlform, Form::Der, "CRL storing")?;
     if let Some(k) = raw.str(Opt::Keyform) {
-        if !matches!(k.to_ascii_uppercase().as_str(), "PEM" | "DER" | "P12" | "PKCS12") {
+        if !matches!(
+            k.to_ascii_uppercase().as_str(),
+            "PEM" | "DER" | "P12" | "PKCS12"
+        ) {
             return Err(cmp_err!("unknown option given for key loading format"));
         }
     }
-    let mut ctx = Ctx { cmd, ..Ctx::default() };
+    let mut ctx = Ctx {
+        cmd,
+        ..Ctx::default()
+    };
     match raw.str(Opt::Infotype) {
         None if cmd == Cmd::Genm => crate::warn!("no -infotype option given for genm"),
         None => {}
-        Some(_) if cmd != Cmd::Genm => crate::warn!("-infotype option is ignored for commands other than 'genm'"),
+        Some(_) if cmd != Cmd::Genm => {
+            crate::warn!("-infotype option is ignored for commands other than 'genm'")
+        }
         Some(name) => {
             let oid = crate::asn1::oid::info_type_by_name(name)
                 .filter(|_| !name.contains('.'))
@@ -586,7 +712,10 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
                 return Err(cmp_err!("genm with -infotype {name} is not supported yet"));
             }
             crate::warn!("No specific support for -infotype {name} available");
-            ctx.genm_itavs.push(crate::asn1::InfoTypeAndValue { info_type: oid, info_value: None });
+            ctx.genm_itavs.push(crate::asn1::InfoTypeAndValue {
+                info_type: oid,
+                info_value: None,
+            });
         }
     }
     let params = verify_params(raw)?;
@@ -594,7 +723,9 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     let msg_timeout = raw.int(Opt::MsgTimeout).unwrap_or(-1);
     let total_timeout = raw.int(Opt::TotalTimeout).unwrap_or(-1);
     if total_timeout > 0 && msg_timeout > 0 && total_timeout < msg_timeout {
-        return Err(cmp_err!("-total_timeout argument = {total_timeout} must not be < {msg_timeout} (-msg_timeout)"));
+        return Err(cmp_err!(
+            "-total_timeout argument = {total_timeout} must not be < {msg_timeout} (-msg_timeout)"
+        ));
     }
     if total_timeout > 0 {
         ctx.total_timeout = Some(Duration::from_secs(total_timeout as u64));
@@ -606,7 +737,11 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         crate::warn!("-reqin_new_tid is ignored since -reqin is not present");
     }
     ctx.files = MsgFiles {
-        reqin: if raw.is_set(Opt::Rspin) { Vec::new() } else { file_list(raw, Opt::Reqin) },
+        reqin: if raw.is_set(Opt::Rspin) {
+            Vec::new()
+        } else {
+            file_list(raw, Opt::Reqin)
+        },
         reqin_new_tid: raw.flag(Opt::ReqinNewTid),
         reqout: file_list(raw, Opt::Reqout),
         reqout_only: raw.str(Opt::ReqoutOnly).map(PathBuf::from),
@@ -624,7 +759,11 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     }
     ctx.ignore_keyusage = raw.flag(Opt::IgnoreKeyusage);
     ctx.no_cache_extracerts = raw.flag(Opt::NoCacheExtracerts);
-    Ok(Setup { ctx, peer, certform })
+    Ok(Setup {
+        ctx,
+        peer,
+        certform,
+    })
 }
 
 /// Stage the files a successful transaction writes, in OpenSSL's order.
@@ -636,8 +775,15 @@ fn stage_outputs(raw: &RawOpts, cmd: Cmd, outcome: &Outcome, certform: Form, out
             out.certs(path, &refs, certform, desc);
         }
     };
-    stage(out, Opt::Extracertsout, &ders(&outcome.extra_certs_in), "extra");
-    let Some(new_cert) = &outcome.new_cert else { return };
+    stage(
+        out,
+        Opt::Extracertsout,
+        &ders(&outcome.extra_certs_in),
+        "extra",
+    );
+    let Some(new_cert) = &outcome.new_cert else {
+        return;
+    };
     if !matches!(cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur | Cmd::P10cr) {
         return;
     }
@@ -650,7 +796,12 @@ fn stage_outputs(raw: &RawOpts, cmd: Cmd, outcome: &Outcome, certform: Form, out
         }
         _ => {
             stage(out, Opt::Chainout, &chain, "chain");
-            stage(out, Opt::Certout, &[new_cert.der().to_vec()], "newly enrolled");
+            stage(
+                out,
+                Opt::Certout,
+                &[new_cert.der().to_vec()],
+                "newly enrolled",
+            );
         }
     }
     stage(out, Opt::Cacertsout, &ders(&outcome.ca_pubs), "CA");
@@ -672,7 +823,11 @@ fn print_itavs(outcome: &Outcome) {
 /// Act as CMP client (possibly with the in-process mock server): set up, run `-repeat` transactions,
 /// and write the results of each.
 pub fn run_client(raw: &RawOpts) -> Result<()> {
-    let Setup { ctx, mut peer, certform } = setup(raw)?;
+    let Setup {
+        ctx,
+        mut peer,
+        certform,
+    } = setup(raw)?;
     let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
     for _ in 0..repeat {
         let outcome = client::run(&ctx, &mut peer)?;

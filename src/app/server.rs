@@ -129,7 +129,9 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
         // Loaded so that a wrong file or pass phrase is reported at start-up; the server answers
         // central key generation requests with a clear rejection until that feature exists.
         creds::load_key(f, rsp_pass.as_ref(), "private key for enrollment cert")?;
-        crate::warn!("-rsp_key: central key generation is not supported yet; such requests will be rejected");
+        crate::warn!(
+            "-rsp_key: central key generation is not supported yet; such requests will be rejected"
+        );
     }
     if let Some(f) = raw.str(Opt::RspCrl) {
         let crl = creds::load_crls(f, "CRL to be returned by the mock server")?;

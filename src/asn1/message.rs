@@ -7,7 +7,6 @@ use der::{Decode, Encode, Reader, Sequence, SliceReader};
 use super::body::PkiBody;
 use super::certrep::CmpCertificate;
 use super::header::PkiHeader;
-use crate::cmp_err;
 use crate::error::{Error, Result};
 
 /// Largest CMP message rcmp accepts (OpenSSL's HTTP client caps responses at 100 kB by default; a

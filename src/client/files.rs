@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use super::ctx::Ctx;
 use super::session::Transfer;
-use crate::cmp_err;
 use crate::error::Result;
 
 /// Largest message file read; CMP messages are far smaller.

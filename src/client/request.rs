@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use der::asn1::{BitString, GeneralizedTime, Ia5String, Null, ObjectIdentifier, OctetString};
+use der::asn1::{BitString, Ia5String, Null, ObjectIdentifier, OctetString};
 use der::{Any, Decode, Encode};
 use x509_cert::ext::pkix::certpolicy::PolicyInformation;
 use x509_cert::ext::pkix::name::GeneralName;
@@ -14,7 +14,6 @@ use x509_cert::Certificate;
 
 use super::ctx::{Cmd, Ctx};
 use super::wire::*;
-use crate::cmp_err;
 use crate::creds::{self, Cert, PrivateKey};
 use crate::error::{Error, Result};
 use crate::protect::{pbm, sig};

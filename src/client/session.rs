@@ -9,7 +9,6 @@ use super::request::{self, HeaderState, CERTREQID, CERTREQID_NONE};
 use super::status::*;
 use super::validate::{self, log_err, ValidationState};
 use super::wire::*;
-use crate::cmp_err;
 use crate::creds::{self, Cert};
 use crate::error::{Error, Result};
 

@@ -7,7 +7,6 @@ use der::asn1::OctetString;
 use super::ctx::Ctx;
 use super::status::REJECTION;
 use super::wire::{extra_certs, oids, BodyType, PkiBody, PkiMessage, Received};
-use crate::cmp_err;
 use crate::creds::{self, Cert};
 use crate::error::{Error, Result};
 use crate::log::{self, Level, Side};

@@ -9,7 +9,6 @@ pub mod sig;
 pub use crate::asn1::{protected_part_der, protected_part_der_raw};
 
 use crate::asn1::{oid, PkiMessage};
-use crate::cmp_err;
 use crate::error::Result;
 use der::asn1::BitString;
 

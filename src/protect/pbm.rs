@@ -12,7 +12,6 @@ use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 use crate::asn1::{oid, PbmParameter};
-use crate::cmp_err;
 use crate::error::Result;
 
 /// OpenSSL's default iteration count.

@@ -7,7 +7,6 @@
 use der::asn1::{BitString, ObjectIdentifier};
 use spki::AlgorithmIdentifierOwned;
 
-use crate::cmp_err;
 use crate::creds::{self, Cert, Digest, PrivateKey};
 use crate::error::Result;
 

@@ -15,7 +15,6 @@ use super::http::{self, HttpError, MsgReader, MAX_RESPONSE_LEN};
 use super::proxy;
 use super::tls::{self, TlsConfig};
 use super::url::{self, join_lines, Env, ProcessEnv, ServerUrl};
-use crate::cmp_err;
 use crate::error::{Error, Result};
 
 /// `-keep_alive`: 0 = close after each response, 1 = ask to keep the connection open while a

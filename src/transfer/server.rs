@@ -15,7 +15,6 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use super::http::{self, MsgReader, RequestError};
-use crate::cmp_err;
 use crate::error::Result;
 use crate::log::{self, Level};
 
