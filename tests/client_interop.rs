@@ -232,7 +232,10 @@ fn p10cr_with_csr() {
     let rcmp::client::wire::PkiBody::CertConf(cs) = &cc.msg.body else {
         panic!("not a certConf")
     };
-    assert_eq!(cs[0].cert_req_id, -1, "certReqId learnt from the cp, which OpenSSL's mock sets to -1");
+    assert_eq!(
+        cs[0].cert_req_id, -1,
+        "certReqId learnt from the cp, which OpenSSL's mock sets to -1"
+    );
 }
 
 #[test]
@@ -446,4 +449,19 @@ fn total_timeout_ends_polling() {
     };
     let f = client::run(&ctx, &mut t).unwrap_err();
     assert_eq!(f.error.to_string(), "polling failed");
+}
+
+#[test]
+fn expect_sender_is_checked() {
+    let srv = start_server(&[]);
+    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Genm);
+    ctx.expect_sender = Some(creds::parse_dn("/CN=server.example", "expect_sender").unwrap());
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    ctx.expect_sender = Some(creds::parse_dn("/CN=someone else", "expect_sender").unwrap());
+    let f = client::run(&ctx, &mut t).unwrap_err();
+    assert_eq!(f.error.to_string(), "unexpected sender:/CN=server.example");
 }

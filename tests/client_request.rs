@@ -140,8 +140,28 @@ fn geninfo_and_sans_parse() {
         v[0].info_value.as_ref().unwrap().to_der().unwrap(),
         vec![0x02, 0x03, 0x00, 0xdd, 0xd5]
     );
-    assert!(request::parse_geninfo("1.2.3.4:float:1").is_err());
-    assert!(request::parse_geninfo("1.2.3.4").is_err());
+    let err = |s: &str| request::parse_geninfo(s).unwrap_err().to_string();
+    assert_eq!(
+        err("1.2.3.4:flt:1"),
+        "Missing 'int:' or 'str:' in -geninfo arg flt:1"
+    );
+    assert_eq!(err("1.2.3.4"), "Missing ':' in -geninfo arg 1.2.3.4");
+    assert_eq!(err("1.2.3.4:int:5,1.2"), "Missing ':' in -geninfo arg 1.2");
+    assert_eq!(err("1.2.3:int:x"), "Cannot parse int in -geninfo arg x");
+    assert_eq!(err("foo:int:1"), "unknown object name");
+    let v = request::parse_geninfo("id-it-certProfile:str:p").unwrap();
+    assert_eq!(v[0].info_type.to_string(), "1.3.6.1.5.5.7.4.21");
+    assert_eq!(
+        request::infotype_itav("caCerts", None)
+            .unwrap()
+            .info_type
+            .to_string(),
+        "1.3.6.1.5.5.7.4.17"
+    );
+    assert_eq!(
+        request::infotype_itav("foo", None).unwrap_err().to_string(),
+        "unknown OID name in -infotype option"
+    );
     let (names, crit) =
         request::parse_sans("example.com 10.0.0.1, a@b.c critical http://x/").unwrap();
     assert!(crit);
