@@ -192,3 +192,64 @@ fn reference_capture_decodes_and_reencodes() {
         );
     }
 }
+
+#[test]
+fn keyenc_popo_is_encoded_as_openssl_does() {
+    let mut c = ctx();
+    c.popo = 2;
+    let PkiBody::Ir(r) = request::first_body(&c).unwrap() else {
+        panic!()
+    };
+    let popo = r[0].popo.as_ref().unwrap().to_der().unwrap();
+    // [2] { [1] subsequentMessage encrCert (0) }, as `openssl cmp -popo 2 -reqout` shows.
+    assert_eq!(popo, vec![0xa2, 0x03, 0x81, 0x01, 0x00]);
+}
+
+#[test]
+fn certconf_hash_follows_the_signature_algorithm() {
+    // RSA with SHA-256: certHash is SHA-256 of the certificate, pvno 2, no hashAlg.
+    let rsa = creds::load_cert(&format!("{MOCK}/signer_only.crt"), None, "c").unwrap();
+    let (body, pvno) = request::cert_conf(&rsa, 0, 0, None).unwrap();
+    let PkiBody::CertConf(cs) = body else {
+        panic!()
+    };
+    assert_eq!(pvno, 2);
+    assert!(cs[0].hash_alg.is_none());
+    assert_eq!(
+        cs[0].cert_hash.as_bytes(),
+        creds::Digest::Sha256.hash(rsa.der()).unwrap()
+    );
+    assert_eq!(
+        cs[0].status_info.as_ref().unwrap().to_text(),
+        "PKIStatus: accepted"
+    );
+
+    // Ed25519 names no digest: OpenSSL 3.5 hashes with SHA-512, says so in hashAlg, and uses pvno 3.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("ed.key");
+    let crt = dir.path().join("ed.crt");
+    let ok = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "ed25519", "-nodes", "-subj", "/CN=ed", "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&crt)
+        .output()
+        .expect("openssl must be installed for this test");
+    assert!(ok.status.success());
+    let ed = creds::load_cert(crt.to_str().unwrap(), None, "c").unwrap();
+    let (body, pvno) = request::cert_conf(&ed, 0, 0, None).unwrap();
+    let PkiBody::CertConf(cs) = body else {
+        panic!()
+    };
+    assert_eq!(pvno, 3);
+    assert_eq!(
+        cs[0].hash_alg.as_ref().unwrap().oid.to_string(),
+        "2.16.840.1.101.3.4.2.3"
+    );
+    assert_eq!(
+        cs[0].cert_hash.as_bytes(),
+        creds::Digest::Sha512.hash(ed.der()).unwrap()
+    );
+}
