@@ -253,3 +253,75 @@ fn certconf_hash_follows_the_signature_algorithm() {
         creds::Digest::Sha512.hash(ed.der()).unwrap()
     );
 }
+
+/// Our kur next to the one OpenSSL 3.0 sent in the asn1 area's golden capture (fixtures/golden/capture.sh:
+/// `-section "Mock enrollment" -cmd kur -newkey new.key` with test.cnf's subject, recipient and policies):
+/// everything but times, nonces, IDs and signatures must be the same bytes.
+#[test]
+fn kur_matches_openssl_golden_capture() {
+    let golden_der = std::fs::read(format!(
+        "{}/fixtures/golden/kur.der",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let golden = Received::decode(&golden_der, "golden").unwrap().msg;
+    let pass = creds::get_passwd("pass:12345", "keypass").unwrap();
+    let p12 = format!("{MOCK}/signer.p12");
+    let c = Ctx {
+        cmd: Cmd::Kur,
+        cert: Some(creds::load_cert(&format!("{MOCK}/signer.crt"), None, "cert").unwrap()),
+        key: Some(creds::load_key(&p12, Some(&pass), "key").unwrap()),
+        untrusted: creds::load_certs(&p12, Some(&pass), "chain").unwrap(),
+        recipient: Some(creds::parse_dn("/CN=Root CA", "recipient").unwrap()),
+        subject: Some(
+            creds::parse_dn(
+                "/C=AU/ST=Some-State/O=Internet Widgits Pty Ltd/CN=leaf",
+                "subject",
+            )
+            .unwrap(),
+        ),
+        newkey: Some(KeyOrPub::Private(
+            creds::load_key(&format!("{MOCK}/new.key"), None, "key").unwrap(),
+        )),
+        policy_oids: vec![der::asn1::ObjectIdentifier::new_unwrap("1.2.3.4")],
+        policy_oids_critical: true,
+        ..Ctx::default()
+    };
+    let st = HeaderState::new(&c, vec![1; 16]);
+    let (ours, _) = request::message(&c, &st, request::first_body(&c).unwrap(), 2).unwrap();
+    let (g, o) = (&golden.header, &ours.header);
+    assert_eq!(g.pvno, o.pvno);
+    assert_eq!(g.sender.to_der().unwrap(), o.sender.to_der().unwrap());
+    assert_eq!(g.recipient.to_der().unwrap(), o.recipient.to_der().unwrap());
+    assert_eq!(g.protection_alg, o.protection_alg);
+    assert_eq!(g.sender_kid, o.sender_kid);
+    assert_eq!(g.general_info, o.general_info);
+    let (PkiBody::Kur(gm), PkiBody::Kur(om)) = (&golden.body, &ours.body) else {
+        panic!("not kur")
+    };
+    assert_eq!(
+        gm[0].cert_req.to_der().unwrap(),
+        om[0].cert_req.to_der().unwrap(),
+        "CertRequest bytes"
+    );
+    let Some(ProofOfPossession::Signature(gs)) = &gm[0].popo else {
+        panic!()
+    };
+    let Some(ProofOfPossession::Signature(os)) = &om[0].popo else {
+        panic!()
+    };
+    assert_eq!(gs.algorithm_identifier, os.algorithm_identifier);
+    // RSA PKCS#1 v1.5 is deterministic: same key, same CertRequest, same signature.
+    assert_eq!(gs.signature, os.signature);
+    let subjects = |m: &rcmp::client::wire::PkiMessage| -> Vec<Vec<u8>> {
+        rcmp::client::wire::extra_certs(m)
+            .iter()
+            .map(|c| c.tbs_certificate().subject().to_der().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        subjects(&golden),
+        subjects(&ours),
+        "extraCerts: -cert and its chain"
+    );
+}

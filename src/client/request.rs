@@ -186,13 +186,24 @@ pub fn protect(ctx: &Ctx, st: &HeaderState, msg: &mut PkiMessage) -> Result<()> 
                 .map_err(|e| cmp_err!("cannot encode PBM protection: {e}"))?,
         );
     } else if let (Some(key), Some(cert)) = (&ctx.key, &ctx.cert) {
-        msg.header.protection_alg = Some(key.signature_algorithm(ctx.digest)?);
+        // OpenSSL puts the signature algorithm's OID alone into the header (no NULL parameters for
+        // RSA, unlike in certificates and POPO signatures), and so do we.
+        let mut alg = key.signature_algorithm(ctx.digest)?;
+        if alg.oid.to_string() != "1.2.840.113549.1.1.10" {
+            alg.parameters = None;
+        }
+        msg.header.protection_alg = Some(alg);
         msg.header.sender_kid = cert.subject_key_id().as_deref().map(octets).transpose()?;
         let data = msg.protected_part_der()?;
         let (_, bits) = sig::protect(key, ctx.digest, &data)?;
         msg.protection = Some(bits);
         extra.push(cert.cert().clone());
-        for c in &st.own_chain {
+        // Like OpenSSL, leave self-signed certificates of the chain out: the peer must have them anyway.
+        for c in st
+            .own_chain
+            .iter()
+            .filter(|c| !(c.is_self_issued() && c.verify_issued_by(c).is_ok()))
+        {
             push_unique(&mut extra, c.cert());
         }
     } else if ctx.key.is_some() {
