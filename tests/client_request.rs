@@ -325,3 +325,133 @@ fn kur_matches_openssl_golden_capture() {
         "extraCerts: -cert and its chain"
     );
 }
+
+fn golden(name: &str) -> rcmp::client::wire::PkiMessage {
+    let der_bytes = std::fs::read(format!(
+        "{}/fixtures/golden/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    Received::decode(&der_bytes, name).unwrap().msg
+}
+
+fn signer_ctx(cmd: Cmd) -> Ctx {
+    let pass = creds::get_passwd("pass:12345", "keypass").unwrap();
+    let p12 = format!("{MOCK}/signer.p12");
+    Ctx {
+        cmd,
+        cert: Some(creds::load_cert(&format!("{MOCK}/signer.crt"), None, "cert").unwrap()),
+        key: Some(creds::load_key(&p12, Some(&pass), "key").unwrap()),
+        untrusted: creds::load_certs(&p12, Some(&pass), "chain").unwrap(),
+        recipient: Some(creds::parse_dn("/CN=Root CA", "recipient").unwrap()),
+        ..Ctx::default()
+    }
+}
+
+fn pbm_golden_ctx(cmd: Cmd) -> Ctx {
+    Ctx {
+        cmd,
+        secret: Some(Zeroizing::new(b"test".to_vec())),
+        reference: Some(b"1234".to_vec()),
+        recipient: Some(creds::parse_dn("/CN=Root CA", "recipient").unwrap()),
+        ..Ctx::default()
+    }
+}
+
+/// Compare what does not depend on time, randomness or signatures with randomness.
+fn assert_same_request(g: &rcmp::client::wire::PkiMessage, c: &Ctx) {
+    let st = HeaderState::new(c, vec![1; 16]);
+    let (o, _) = request::message(c, &st, request::first_body(c).unwrap(), 2).unwrap();
+    let (gh, oh) = (&g.header, &o.header);
+    assert_eq!(gh.pvno, oh.pvno);
+    assert_eq!(
+        gh.sender.to_der().unwrap(),
+        oh.sender.to_der().unwrap(),
+        "sender"
+    );
+    assert_eq!(
+        gh.recipient.to_der().unwrap(),
+        oh.recipient.to_der().unwrap(),
+        "recipient"
+    );
+    assert_eq!(gh.sender_kid, oh.sender_kid, "senderKID");
+    assert_eq!(gh.general_info, oh.general_info, "generalInfo");
+    let (ga, oa) = (
+        gh.protection_alg.as_ref().unwrap(),
+        oh.protection_alg.as_ref().unwrap(),
+    );
+    assert_eq!(ga.oid, oa.oid);
+    if ga.oid == oids::PASSWORD_BASED_MAC {
+        let (gp, op) = (
+            pbm::params_from_alg(ga).unwrap(),
+            pbm::params_from_alg(oa).unwrap(),
+        );
+        assert_eq!(
+            (gp.owf, gp.iteration_count, gp.mac),
+            (op.owf, op.iteration_count, op.mac)
+        );
+        assert_eq!(gp.salt.as_bytes().len(), op.salt.as_bytes().len());
+    } else {
+        assert_eq!(ga, oa);
+    }
+    match (&g.body, &o.body) {
+        (PkiBody::Ir(gm), PkiBody::Ir(om))
+        | (PkiBody::Cr(gm), PkiBody::Cr(om))
+        | (PkiBody::Kur(gm), PkiBody::Kur(om)) => {
+            assert_eq!(
+                gm[0].cert_req.to_der().unwrap(),
+                om[0].cert_req.to_der().unwrap(),
+                "CertRequest"
+            );
+            assert_eq!(
+                gm[0].popo.to_der().unwrap(),
+                om[0].popo.to_der().unwrap(),
+                "POPO"
+            );
+        }
+        (gb, ob) => assert_eq!(gb.to_der().unwrap(), ob.to_der().unwrap(), "body"),
+    }
+    let subjects = |m: &rcmp::client::wire::PkiMessage| -> Vec<Vec<u8>> {
+        rcmp::client::wire::extra_certs(m)
+            .iter()
+            .map(|c| c.tbs_certificate().subject().to_der().unwrap())
+            .collect()
+    };
+    assert_eq!(subjects(g), subjects(&o), "extraCerts");
+}
+
+#[test]
+fn requests_match_openssl_golden_captures() {
+    // pbm_ir: -section "Mock credentials enrollment" -cmd ir -ref 1234 -secret pass:test -newkey new.key
+    //         -subject /CN=pbm (test.cnf adds recipient /CN=Root CA and policies 1.2.3.4 critical)
+    let mut c = pbm_golden_ctx(Cmd::Ir);
+    c.subject = Some(creds::parse_dn("/CN=pbm", "subject").unwrap());
+    c.newkey = Some(KeyOrPub::Private(
+        creds::load_key(&format!("{MOCK}/new.key"), None, "key").unwrap(),
+    ));
+    c.policy_oids = vec![der::asn1::ObjectIdentifier::new_unwrap("1.2.3.4")];
+    c.policy_oids_critical = true;
+    assert_same_request(&golden("pbm_ir.der"), &c);
+
+    // pbm384_genm: -cmd genm -ref 1234 -secret pass:test -digest sha384 -mac hmacWithSHA512
+    let mut c = pbm_golden_ctx(Cmd::Genm);
+    c.digest = creds::Digest::from_name("sha384").unwrap();
+    c.mac = creds::MacAlg::from_name("hmacWithSHA512").unwrap();
+    assert_same_request(&golden("pbm384_genm.der"), &c);
+
+    // genm: -section Mock -cmd genm -infotype signKeyPairTypes
+    let mut c = signer_ctx(Cmd::Genm);
+    c.genm_itavs = vec![request::infotype_itav("signKeyPairTypes", None).unwrap()];
+    assert_same_request(&golden("genm.der"), &c);
+
+    // rr: -section Mock -cmd rr -oldcert signer_only.crt -revreason 1
+    let mut c = signer_ctx(Cmd::Rr);
+    c.oldcert = Some(creds::load_cert(&format!("{MOCK}/signer_only.crt"), None, "old").unwrap());
+    c.revreason = 1;
+    assert_same_request(&golden("rr.der"), &c);
+
+    // p10cr: -section "Mock enrollment" -cmd p10cr -csr csr.pem
+    let mut c = signer_ctx(Cmd::P10cr);
+    c.csr = Some(creds::load_csr(&format!("{MOCK}/csr.pem"), "csr").unwrap());
+    assert_same_request(&golden("p10cr.der"), &c);
+}
