@@ -26,19 +26,67 @@ pub enum Digest {
     Sha3_512,
 }
 
-const DIGESTS: [(Digest, &str, &str); 12] = [
-    (Digest::Md5, "md5", "1.2.840.113549.2.5"),
-    (Digest::Sha1, "sha1", "1.3.14.3.2.26"),
-    (Digest::Sha224, "sha224", "2.16.840.1.101.3.4.2.4"),
-    (Digest::Sha256, "sha256", "2.16.840.1.101.3.4.2.1"),
-    (Digest::Sha384, "sha384", "2.16.840.1.101.3.4.2.2"),
-    (Digest::Sha512, "sha512", "2.16.840.1.101.3.4.2.3"),
-    (Digest::Sha512_224, "sha512-224", "2.16.840.1.101.3.4.2.5"),
-    (Digest::Sha512_256, "sha512-256", "2.16.840.1.101.3.4.2.6"),
-    (Digest::Sha3_224, "sha3-224", "2.16.840.1.101.3.4.2.7"),
-    (Digest::Sha3_256, "sha3-256", "2.16.840.1.101.3.4.2.8"),
-    (Digest::Sha3_384, "sha3-384", "2.16.840.1.101.3.4.2.9"),
-    (Digest::Sha3_512, "sha3-512", "2.16.840.1.101.3.4.2.10"),
+const DIGESTS: [(Digest, &str, ObjectIdentifier); 12] = [
+    (
+        Digest::Md5,
+        "md5",
+        ObjectIdentifier::new_unwrap("1.2.840.113549.2.5"),
+    ),
+    (
+        Digest::Sha1,
+        "sha1",
+        ObjectIdentifier::new_unwrap("1.3.14.3.2.26"),
+    ),
+    (
+        Digest::Sha224,
+        "sha224",
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.4"),
+    ),
+    (
+        Digest::Sha256,
+        "sha256",
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1"),
+    ),
+    (
+        Digest::Sha384,
+        "sha384",
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2"),
+    ),
+    (
+        Digest::Sha512,
+        "sha512",
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3"),
+    ),
+    (
+        Digest::Sha512_224,
+        "sha512-224",
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.5"),
+    ),
+    (
+        Digest::Sha512_256,
+        "sha512-256",
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.6"),
+    ),
+    (
+        Digest::Sha3_224,
+        "sha3-224",
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.7"),
+    ),
+    (
+        Digest::Sha3_256,
+        "sha3-256",
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.8"),
+    ),
+    (
+        Digest::Sha3_384,
+        "sha3-384",
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.9"),
+    ),
+    (
+        Digest::Sha3_512,
+        "sha3-512",
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.10"),
+    ),
 ];
 
 impl Digest {
@@ -69,11 +117,11 @@ impl Digest {
     }
 
     pub fn oid(self) -> ObjectIdentifier {
-        let s = DIGESTS
+        // Every variant is in the table; the fallback is never taken.
+        DIGESTS
             .iter()
             .find(|(d, _, _)| *d == self)
-            .map_or("2.16.840.1.101.3.4.2.1", |(_, _, o)| o);
-        ObjectIdentifier::new_unwrap(s)
+            .map_or(DIGESTS[3].2, |(_, _, o)| *o)
     }
 
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Digest> {
@@ -109,28 +157,56 @@ pub enum MacAlg {
 }
 
 /// Names as OpenSSL's object table has them (long names; some short names coincide), with OIDs.
-const MACS: [(Digest, &str, &str); 9] = [
-    (Digest::Md5, "hmac-md5", "1.3.6.1.5.5.8.1.1"),
-    (Digest::Sha1, "hmac-sha1", "1.3.6.1.5.5.8.1.2"),
-    (Digest::Sha224, "hmacWithSHA224", "1.2.840.113549.2.8"),
-    (Digest::Sha256, "hmacWithSHA256", "1.2.840.113549.2.9"),
-    (Digest::Sha384, "hmacWithSHA384", "1.2.840.113549.2.10"),
-    (Digest::Sha512, "hmacWithSHA512", "1.2.840.113549.2.11"),
+const MACS: [(Digest, &str, ObjectIdentifier); 9] = [
+    (
+        Digest::Md5,
+        "hmac-md5",
+        ObjectIdentifier::new_unwrap("1.3.6.1.5.5.8.1.1"),
+    ),
+    (
+        Digest::Sha1,
+        "hmac-sha1",
+        ObjectIdentifier::new_unwrap("1.3.6.1.5.5.8.1.2"),
+    ),
+    (
+        Digest::Sha224,
+        "hmacWithSHA224",
+        ObjectIdentifier::new_unwrap("1.2.840.113549.2.8"),
+    ),
+    (
+        Digest::Sha256,
+        "hmacWithSHA256",
+        ObjectIdentifier::new_unwrap("1.2.840.113549.2.9"),
+    ),
+    (
+        Digest::Sha384,
+        "hmacWithSHA384",
+        ObjectIdentifier::new_unwrap("1.2.840.113549.2.10"),
+    ),
+    (
+        Digest::Sha512,
+        "hmacWithSHA512",
+        ObjectIdentifier::new_unwrap("1.2.840.113549.2.11"),
+    ),
     (
         Digest::Sha512_224,
         "hmacWithSHA512-224",
-        "1.2.840.113549.2.12",
+        ObjectIdentifier::new_unwrap("1.2.840.113549.2.12"),
     ),
     (
         Digest::Sha512_256,
         "hmacWithSHA512-256",
-        "1.2.840.113549.2.13",
+        ObjectIdentifier::new_unwrap("1.2.840.113549.2.13"),
     ),
-    (Digest::Sha3_256, "hmac-sha3-256", "2.16.840.1.101.3.4.2.14"),
+    (
+        Digest::Sha3_256,
+        "hmac-sha3-256",
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.14"),
+    ),
 ];
 
 /// hmacWithSHA1 (RFC 8018) is accepted on input as a synonym of hmac-sha1.
-const HMAC_WITH_SHA1: &str = "1.2.840.113549.2.7";
+const HMAC_WITH_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.2.7");
 
 impl MacAlg {
     /// Look up a `-mac` value. Error text as `openssl cmp` logs it, with a hint listing the names.
@@ -162,15 +238,13 @@ impl MacAlg {
 
     pub fn oid(self) -> ObjectIdentifier {
         let MacAlg::Hmac(d) = self;
-        let s = MACS
-            .iter()
+        MACS.iter()
             .find(|(x, _, _)| *x == d)
-            .map_or("1.3.6.1.5.5.8.1.2", |(_, _, o)| o);
-        ObjectIdentifier::new_unwrap(s)
+            .map_or(MACS[1].2, |(_, _, o)| *o)
     }
 
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<MacAlg> {
-        if *oid == ObjectIdentifier::new_unwrap(HMAC_WITH_SHA1) {
+        if *oid == HMAC_WITH_SHA1 {
             return Some(MacAlg::Hmac(Digest::Sha1));
         }
         MACS.iter()

@@ -301,7 +301,8 @@ fn needs_quotes(v: &str) -> bool {
 }
 
 /// `C = AU, ST = Some-State, CN = leaf` (`openssl x509 -subject -nameopt oneline`, 3.0's default).
-/// With `spaced == false`: `C=AU, ST=Some-State, CN=leaf` (3.5's default `-subject` output).
+/// With `spaced == false`: `C=AU, ST=Some-State, CN=leaf` (3.5's default `-subject` output, which
+/// quotes and escapes nothing).
 pub fn to_text(name: &Name, spaced: bool) -> String {
     let eq = if spaced { " = " } else { "=" };
     let mut parts = Vec::new();
@@ -311,8 +312,6 @@ pub fn to_text(name: &Name, spaced: bool) -> String {
             let (v, _) = value_text(ava);
             let v = if spaced && needs_quotes(&v) {
                 format!("\"{}\"", v.replace('"', "\\\""))
-            } else if !spaced && needs_quotes(&v) {
-                escape_2253(&v)
             } else {
                 v
             };
@@ -321,19 +320,6 @@ pub fn to_text(name: &Name, spaced: bool) -> String {
         parts.push(avas.join(" + "));
     }
     parts.join(", ")
-}
-
-fn escape_2253(v: &str) -> String {
-    let mut s = String::new();
-    let n = v.chars().count();
-    for (i, c) in v.chars().enumerate() {
-        if ",+\"\\<>;".contains(c) || (i == 0 && (c == '#' || c == ' ')) || (i + 1 == n && c == ' ')
-        {
-            s.push('\\');
-        }
-        s.push(c);
-    }
-    s
 }
 
 fn canonical(name: &Name) -> Vec<Vec<(String, String)>> {
@@ -386,6 +372,11 @@ mod tests {
             "CN = \"a/b+c\", O = d"
         );
         assert_eq!(oneline(&p("/commonName=x/2.5.4.10=y")), "/CN=x/O=y");
+        // as `openssl x509 -subject` prints them: 3.0 (quoted) and 3.5 (plain)
+        let q = p("/CN=a\\,b\"c/O= x");
+        assert_eq!(to_text(&q, true), "CN = \"a,b\\\"c\", O = \" x\"");
+        assert_eq!(to_text(&q, false), "CN=a,b\"c, O= x");
+        assert_eq!(to_text(&n, false), "CN=a, O=b + UID=c");
     }
 
     #[test]

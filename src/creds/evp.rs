@@ -43,6 +43,8 @@ pub(crate) enum Kind {
     RsaPss,
     Ec(c_int),
     Ed25519,
+    /// ML-DSA (any parameter set; the SPKI's OID tells which).
+    Pqdsa,
     Other(c_int),
 }
 
@@ -242,6 +244,7 @@ impl Pkey {
                 sys::EVP_PKEY_RSA => Kind::Rsa,
                 sys::EVP_PKEY_RSA_PSS => Kind::RsaPss,
                 sys::EVP_PKEY_ED25519 => Kind::Ed25519,
+                sys::EVP_PKEY_PQDSA => Kind::Pqdsa,
                 sys::EVP_PKEY_EC => {
                     let ec = sys::EVP_PKEY_get0_EC_KEY(self.0);
                     let nid = if ec.is_null() {

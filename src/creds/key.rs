@@ -57,6 +57,27 @@ pub enum KeyType {
     },
     Ec(Curve),
     Ed25519,
+    MlDsa(MlDsa),
+}
+
+/// ML-DSA parameter sets (FIPS 204).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MlDsa {
+    L44,
+    L65,
+    L87,
+}
+
+impl MlDsa {
+    const ALL: [MlDsa; 3] = [MlDsa::L44, MlDsa::L65, MlDsa::L87];
+    /// id-ml-dsa-44/65/87: the key's and the signature's algorithm OID (no parameters).
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            MlDsa::L44 => ML_DSA_44,
+            MlDsa::L65 => ML_DSA_65,
+            MlDsa::L87 => ML_DSA_87,
+        }
+    }
 }
 
 /// What to generate.
@@ -80,6 +101,23 @@ fn key_type(k: &Pkey) -> Result<KeyType> {
             )))
         }
         Kind::Ed25519 => KeyType::Ed25519,
+        Kind::Pqdsa => {
+            let spki = k
+                .spki_der()
+                .ok_or_else(|| Error::cmp("cannot encode ML-DSA public key"))?;
+            let alg = spki::SubjectPublicKeyInfoRef::from_der(&spki)
+                .map_err(|e| Error::cmp(format!("bad ML-DSA public key: {e}")))?
+                .algorithm
+                .oid;
+            match MlDsa::ALL.iter().find(|m| m.oid() == alg) {
+                Some(m) => KeyType::MlDsa(*m),
+                None => {
+                    return Err(Error::cmp(format!(
+                        "post-quantum key type {alg} not supported yet"
+                    )))
+                }
+            }
+        }
         Kind::Other(id) => {
             return Err(Error::cmp(format!(
                 "key type with NID {id} not supported yet"
@@ -183,6 +221,38 @@ impl PrivateKey {
         )))
     }
 
+    /// Encrypted PKCS#8 DER as OpenSSL 3 writes it by default: PBES2, PBKDF2 with HMAC-SHA256
+    /// (2048 iterations, 16-byte random salt), AES-256-CBC.
+    pub fn to_encrypted_pkcs8_der(&self, pass: &Secret) -> Result<Vec<u8>> {
+        use der::Encode;
+        let fail =
+            |e: &dyn std::fmt::Display| Error::cmp(format!("cannot encrypt private key: {e}"));
+        let salt = super::alg::random_bytes(16)?;
+        let mut iv = [0u8; 16];
+        iv.copy_from_slice(&super::alg::random_bytes(16)?);
+        let params =
+            pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(2048, &salt, iv)
+                .map_err(|e| fail(&e))?;
+        let plain = self.to_pkcs8_der()?;
+        let enc = params
+            .encrypt(pass.as_bytes(), &plain)
+            .map_err(|e| fail(&e))?;
+        let info = pkcs8::EncryptedPrivateKeyInfoRef {
+            encryption_algorithm: params.into(),
+            encrypted_data: der::asn1::OctetStringRef::new(&enc).map_err(|e| fail(&e))?,
+        };
+        info.to_der().map_err(|e| fail(&e))
+    }
+
+    /// Encrypted PKCS#8 PEM (`-----BEGIN ENCRYPTED PRIVATE KEY-----`); see
+    /// [`PrivateKey::to_encrypted_pkcs8_der`].
+    pub fn to_encrypted_pkcs8_pem(&self, pass: &Secret) -> Result<String> {
+        Ok(pem::encode(
+            "ENCRYPTED PRIVATE KEY",
+            &self.to_encrypted_pkcs8_der(pass)?,
+        ))
+    }
+
     /// Whether `spki_der` (e.g. of a certificate) is this key's public key.
     pub fn matches_public_key(&self, spki_der: &[u8]) -> bool {
         Pkey::parse_spki(spki_der).is_some_and(|p| self.pkey.public_eq(&p))
@@ -198,10 +268,10 @@ impl PrivateKey {
     pub fn sign(&self, digest: Digest, data: &[u8]) -> Result<Vec<u8>> {
         match self.ktype {
             KeyType::RsaPss { .. } => self.sign_pss(digest, data),
-            KeyType::Ed25519 => self
+            KeyType::Ed25519 | KeyType::MlDsa(_) => self
                 .pkey
                 .sign(None, None, data)
-                .ok_or_else(|| Error::cmp("Ed25519 signing failed")),
+                .ok_or_else(|| Error::cmp(format!("{:?} signing failed", self.ktype))),
             _ => self
                 .pkey
                 .sign(Some(digest), None, data)
@@ -234,6 +304,10 @@ impl PrivateKey {
                 oid: ED25519,
                 parameters: None,
             }),
+            KeyType::MlDsa(m) => Ok(AlgorithmIdentifierOwned {
+                oid: m.oid(),
+                parameters: None,
+            }),
         }
     }
 
@@ -260,12 +334,19 @@ impl PublicKey {
     pub fn spki_der(&self) -> &[u8] {
         &self.spki
     }
+    /// PEM `-----BEGIN PUBLIC KEY-----`.
+    pub fn to_pem(&self) -> String {
+        pem::encode("PUBLIC KEY", &self.spki)
+    }
     /// Verify `sig` over `data` under the signature algorithm `alg` (see [`verify_signature`]).
     pub fn verify(&self, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u8]) -> Result<()> {
         verify_with(&self.pkey, alg, data, sig)
     }
 }
 
+const ML_DSA_44: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.17");
+const ML_DSA_65: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18");
+const ML_DSA_87: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19");
 const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
 const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
@@ -374,9 +455,12 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 }
 
 fn hash_alg_der(d: Digest) -> Vec<u8> {
-    // OpenSSL leaves the parameters of SHA-2/SHA-3 AlgorithmIdentifiers absent inside PSS parameters.
+    // OpenSSL writes NULL parameters for the hash AlgorithmIdentifiers inside PSS parameters.
     let oid = d.oid();
-    tlv(0x30, &tlv(0x06, oid.as_bytes()))
+    tlv(
+        0x30,
+        &[tlv(0x06, oid.as_bytes()), DER_NULL.to_vec()].concat(),
+    )
 }
 
 /// RSASSA-PSS-params with hash = MGF1 hash = `d`, salt length = digest length, trailer field default.
@@ -491,6 +575,11 @@ fn verify_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u
             return Err(mismatch());
         }
         key.verify(None, None, data, sig)
+    } else if let Some(m) = MlDsa::ALL.iter().find(|m| m.oid() == alg.oid) {
+        if kt != KeyType::MlDsa(*m) {
+            return Err(mismatch());
+        }
+        key.verify(None, None, data, sig)
     } else if alg.oid == RSA_PSS {
         if !matches!(kt, KeyType::Rsa { .. } | KeyType::RsaPss { .. }) {
             return Err(mismatch());
@@ -538,6 +627,17 @@ pub fn generate_key(spec: KeySpec) -> Result<PrivateKey> {
     PrivateKey::new(Pkey::generate(kind, bits).ok_or_else(|| Error::cmp("key generation failed"))?)
 }
 
+/// Decrypt an EncryptedPrivateKeyInfo. AWS-LC covers PBES1 and PBES2 with HMAC-SHA1/SHA-256 PRFs; the
+/// RustCrypto implementation covers the other PBES2 PRFs (`-v2prf hmacWithSHA512`) and scrypt.
+fn decrypt_pkcs8(der: &[u8], pw: &[u8]) -> Option<Pkey> {
+    if let Some(k) = Pkey::parse_encrypted_pkcs8(der, pw) {
+        return Some(k);
+    }
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).ok()?;
+    let plain = info.decrypt(pw).ok()?;
+    Pkey::parse_pkcs8(plain.as_bytes())
+}
+
 fn is_encrypted_pkcs8(der: &[u8]) -> bool {
     pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).is_ok()
 }
@@ -555,6 +655,18 @@ fn check_kdf_bound(der: &[u8], fail: &dyn Fn(&str) -> Error) -> Result<()> {
             return Err(fail(&format!(
                 "key derivation iteration count above {MAX_KDF_ITERATIONS}"
             )));
+        }
+        if let pkcs8::pkcs5::EncryptionScheme::Pbes2(p) = &info.encryption_algorithm {
+            if let Some(sc) = p.kdf.scrypt() {
+                // scrypt needs 128 * r * N bytes (times p when run in parallel); refuse over 1 GiB.
+                let mem = 128u128
+                    * u128::from(sc.block_size)
+                    * u128::from(sc.cost_parameter)
+                    * u128::from(sc.parallelization.max(1));
+                if mem > (1u128 << 30) {
+                    return Err(fail("scrypt parameters need more than 1 GiB of memory"));
+                }
+            }
         }
     }
     Ok(())
@@ -600,7 +712,7 @@ pub fn key_from_bytes(
                 }
                 "ENCRYPTED PRIVATE KEY" => {
                     check_kdf_bound(&b.der, &fail)?;
-                    Pkey::parse_encrypted_pkcs8(&b.der, pw).ok_or_else(wrong_pass)?
+                    decrypt_pkcs8(&b.der, pw).ok_or_else(wrong_pass)?
                 }
                 "RSA PRIVATE KEY" | "EC PRIVATE KEY" if encrypted_legacy => {
                     Pkey::read_pem(b.text.as_bytes(), pw).ok_or_else(wrong_pass)?
@@ -631,7 +743,7 @@ pub fn key_from_bytes(
     }
     if is_encrypted_pkcs8(data) {
         check_kdf_bound(data, &fail)?;
-        let p = Pkey::parse_encrypted_pkcs8(data, pw).ok_or_else(wrong_pass)?;
+        let p = decrypt_pkcs8(data, pw).ok_or_else(wrong_pass)?;
         return PrivateKey::new(p)
             .map_err(|e| e.context(format!("cannot load {desc} from '{file}'")));
     }

@@ -83,9 +83,8 @@ fn app_get_pass(arg: &str) -> std::result::Result<Secret, String> {
         return read_line_fd(f.as_raw_fd());
     }
     if let Some(num) = arg.strip_prefix("fd:") {
-        let fd: i32 = num
-            .parse()
-            .map_err(|_| format!("Can't access file descriptor {num}"))?;
+        // OpenSSL takes the number with atoi(): "fd:abc" means descriptor 0.
+        let fd = atoi(num);
         if fd < 0 {
             return Err(format!("Can't access file descriptor {num}"));
         }
@@ -103,6 +102,22 @@ fn app_get_pass(arg: &str) -> std::result::Result<Secret, String> {
             "Invalid password argument, missing ':' within the first {PASS_SOURCE_SIZE_MAX} chars"
         )),
     }
+}
+
+/// C's atoi(): leading blanks, optional sign, digits; anything else ends the number (saturating).
+fn atoi(s: &str) -> i32 {
+    let t = s.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut n: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        n = (n * 10 + i64::from(b - b'0')).min(i64::from(i32::MAX) + 1);
+    }
+    let n = if neg { -n } else { n };
+    n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
 /// Read one line (without its newline) from a file descriptor we do not own, byte by byte so nothing
@@ -137,8 +152,11 @@ fn read_line_fd(fd: i32) -> std::result::Result<Secret, String> {
     Ok(Secret::new(buf.as_slice()))
 }
 
-/// Ask for a pass phrase on the terminal without echo. Fails clearly when there is no terminal.
-pub fn prompt_passwd(desc: &str) -> Result<Secret> {
+/// Ask for a pass phrase on the terminal (`/dev/tty`) without echo, as `Enter pass phrase for <what>:`
+/// (OpenSSL puts the file name there). Fails clearly when there is no terminal; callers must not call it
+/// under `-batch`, where OpenSSL uses the empty pass phrase instead.
+pub fn prompt_passwd(what: &str) -> Result<Secret> {
+    let desc = what;
     use std::io::BufRead;
     use std::os::fd::AsRawFd;
     let tty = std::fs::OpenOptions::new()
@@ -220,6 +238,22 @@ mod tests {
                 .ok()
                 .map(|s| s.as_bytes().to_vec()),
             Some(b"fp:4".to_vec())
+        );
+    }
+
+    #[test]
+    fn fd_numbers_as_atoi() {
+        assert_eq!(atoi("4"), 4);
+        assert_eq!(atoi("abc"), 0);
+        assert_eq!(atoi(" 12x"), 12);
+        assert_eq!(atoi("-1"), -1);
+        assert_eq!(
+            resolve_source("fd:-1").err().as_deref(),
+            Some("Can't access file descriptor -1")
+        );
+        assert_eq!(
+            resolve_source("fd:999").err().as_deref(),
+            Some("Error reading password from BIO")
         );
     }
 

@@ -1,0 +1,278 @@
+//! Finding and validating the signer of a signature-protected CMP message, as OpenSSL's cmp_vfy.c does:
+//! candidates from extraCerts, then the untrusted certificates, then the trust store; a candidate must
+//! be currently valid, have the sender's name as subject, the senderKID as subject key identifier (if
+//! given), keyUsage digitalSignature (unless -ignore_keyusage), verify the message signature, and have a
+//! valid path to the trust store. The first that passes is the signer.
+//!
+//! Like OpenSSL, the search runs quietly first; only when no candidate passes is it repeated with
+//! every step logged, so that the log explains the failure.
+
+use x509_cert::name::Name;
+
+use super::build::{time_ok, Node};
+use super::info::KU_DIGITAL_SIGNATURE;
+use super::names::{canon_name, oneline};
+use super::{Cert, TrustStore};
+use crate::error::{Error, Result};
+use crate::log::{self, Level, Side};
+
+/// What the message says about its signer.
+pub struct SignerQuery<'a> {
+    /// The header's sender (a directoryName).
+    pub sender: &'a Name,
+    /// The header's senderKID, if any.
+    pub sender_kid: Option<&'a [u8]>,
+    /// -ignore_keyusage: do not require keyUsage digitalSignature.
+    pub ignore_keyusage: bool,
+    /// Where log lines go (client: stdout/stderr; mock server: stderr).
+    pub side: Side,
+}
+
+struct Search<'a, 'f> {
+    q: &'a SignerQuery<'a>,
+    store: &'a TrustStore,
+    /// extraCerts first, then the untrusted certificates: the intermediates for path validation.
+    untrusted: Vec<Cert>,
+    sig_ok: &'f mut dyn FnMut(&Cert) -> bool,
+    logging: bool,
+}
+
+impl Search<'_, '_> {
+    fn log(&self, level: Level, args: std::fmt::Arguments<'_>) {
+        if self.logging {
+            log::log(self.q.side, level, args);
+        }
+    }
+
+    fn acceptable(&mut self, desc: &str, cert: &Cert, already: &[&[Cert]]) -> bool {
+        let Ok(node) = Node::new(cert) else {
+            self.log(Level::Warn, format_args!("cert appears to be invalid"));
+            return false;
+        };
+        let x = &node.info;
+        let tbs = x.x509.tbs_certificate();
+        let si = if x.self_issued { "self-issued " } else { "" };
+        self.log(
+            Level::Info,
+            format_args!(" considering {si}cert from {desc} with.."),
+        );
+        self.log(
+            Level::Info,
+            format_args!("  subject = {}", oneline(tbs.subject())),
+        );
+        if !x.self_issued {
+            self.log(
+                Level::Info,
+                format_args!("  issuer  = {}", oneline(tbs.issuer())),
+            );
+        }
+        if already.iter().any(|l| l.contains(cert)) {
+            self.log(Level::Info, format_args!(" cert has already been checked"));
+            return false;
+        }
+        let time = self.store.params.check_time();
+        if !time_ok(x, time) {
+            let expired = time.is_some_and(|t| x.not_before <= t);
+            self.log(
+                Level::Warn,
+                format_args!(
+                    "{}",
+                    if expired {
+                        "cert has expired"
+                    } else {
+                        "cert is not yet valid"
+                    }
+                ),
+            );
+            return false;
+        }
+        if canon_name(self.q.sender) != x.subject {
+            self.log(
+                Level::Info,
+                format_args!(" actual name in cert subject = {}", oneline(tbs.subject())),
+            );
+            self.log(
+                Level::Info,
+                format_args!(" does not match sender field = {}", oneline(self.q.sender)),
+            );
+            return false;
+        }
+        self.log(
+            Level::Info,
+            format_args!(
+                " cert subject matches sender field: {}",
+                oneline(tbs.subject())
+            ),
+        );
+        if let Some(kid) = self.q.sender_kid {
+            match &x.ski {
+                None => {
+                    self.log(
+                        Level::Warn,
+                        format_args!("missing Subject Key Identifier in certificate"),
+                    );
+                    return false;
+                }
+                Some(ski) if ski.as_slice() != kid => {
+                    self.log(
+                        Level::Info,
+                        format_args!(" cert Subject Key Identifier = {}", hex_colon(ski)),
+                    );
+                    self.log(
+                        Level::Info,
+                        format_args!(" does not match senderKID    = {}", hex_colon(kid)),
+                    );
+                    return false;
+                }
+                Some(ski) => {
+                    self.log(
+                        Level::Info,
+                        format_args!(" subjectKID matches senderKID: {}", hex_colon(ski)),
+                    );
+                }
+            }
+        }
+        let ku_ok = self.q.ignore_keyusage || !x.ku_reject(KU_DIGITAL_SIGNATURE);
+        if !ku_ok || !(self.sig_ok)(cert) {
+            self.log(
+                Level::Warn,
+                format_args!("msg signature verification failed"),
+            );
+            return false;
+        }
+        self.log(Level::Info, format_args!(" cert seems acceptable"));
+        true
+    }
+
+    fn path_ok(&self, cert: &Cert) -> bool {
+        match self.store.verify_detailed(cert, &self.untrusted) {
+            Ok(Ok(_)) => true,
+            Ok(Err(f)) => {
+                self.log(Level::Err, format_args!("{f}"));
+                self.log(
+                    Level::Warn,
+                    format_args!("msg signature validates but cert path validation failed"),
+                );
+                false
+            }
+            Err(e) => {
+                self.log(Level::Err, format_args!("{e}"));
+                false
+            }
+        }
+    }
+
+    fn try_list(
+        &mut self,
+        certs: &[Cert],
+        desc: &str,
+        already: &[&[Cert]],
+        in_extra: bool,
+    ) -> Option<Cert> {
+        if certs.is_empty() {
+            self.log(Level::Warn, format_args!("no {desc}"));
+            return None;
+        }
+        let mut n_acceptable = 0;
+        for c in certs {
+            if !self.acceptable(desc, c, already) {
+                continue;
+            }
+            n_acceptable += 1;
+            if self.path_ok(c) {
+                return Some(c.clone());
+            }
+        }
+        if in_extra && n_acceptable == 0 {
+            self.log(
+                Level::Warn,
+                format_args!("no acceptable cert in extraCerts"),
+            );
+        }
+        None
+    }
+
+    fn run(&mut self, extra: &[Cert], untrusted: &[Cert]) -> Option<Cert> {
+        if let Some(c) = self.try_list(extra, "extraCerts", &[], true) {
+            return Some(c);
+        }
+        if let Some(c) = self.try_list(untrusted, "untrusted certs", &[extra], false) {
+            return Some(c);
+        }
+        let trusted = self.store.certs.clone();
+        self.try_list(
+            &trusted,
+            "certs in trusted store",
+            &[extra, untrusted],
+            false,
+        )
+    }
+}
+
+/// OpenSSL's `i2s_ASN1_OCTET_STRING` form: upper-case hex bytes joined by colons.
+fn hex_colon(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Find the signer certificate of a message among `extra_certs` (the message's extraCerts), `untrusted`
+/// and the trust store, and validate its path against `store`. `sig_ok` verifies the message's
+/// protection with a candidate's public key. Returns the signer.
+pub fn find_and_validate_signer(
+    q: &SignerQuery<'_>,
+    extra_certs: &[Cert],
+    untrusted: &[Cert],
+    store: &TrustStore,
+    sig_ok: &mut dyn FnMut(&Cert) -> bool,
+) -> Result<Cert> {
+    let mut all_untrusted: Vec<Cert> = extra_certs.to_vec();
+    for c in untrusted {
+        if !all_untrusted.contains(c) {
+            all_untrusted.push(c.clone());
+        }
+    }
+    let mut s = Search {
+        q,
+        store,
+        untrusted: all_untrusted,
+        sig_ok,
+        logging: false,
+    };
+    if let Some(c) = s.run(extra_certs, untrusted) {
+        return Ok(c);
+    }
+    let sname = oneline(q.sender);
+    if log::enabled(Level::Info) {
+        log::log(
+            q.side,
+            Level::Info,
+            format_args!("trying to verify msg signature with a valid cert that.."),
+        );
+        log::log(
+            q.side,
+            Level::Info,
+            format_args!("matches msg sender    = {sname}"),
+        );
+        match q.sender_kid {
+            Some(kid) => log::log(
+                q.side,
+                Level::Info,
+                format_args!("matches msg senderKID = {}", hex_colon(kid)),
+            ),
+            None => log::log(
+                q.side,
+                Level::Info,
+                format_args!("while msg header does not contain senderKID"),
+            ),
+        }
+        s.logging = true;
+        let _ = s.run(extra_certs, untrusted);
+    }
+    let mut msg = format!("no suitable sender cert:for msg sender name = {sname}");
+    if let Some(kid) = q.sender_kid {
+        msg.push_str(&format!(" and for msg senderKID = {}", hex_colon(kid)));
+    }
+    Err(Error::cmp(msg))
+}
