@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use rcmp::client::{self, Cmd, Ctx, Transfer};
 use rcmp::creds::{self, Cert, KeyOrPub};
+use rcmp::verify::{TrustStore, VerifyParams};
 use rcmp::Result;
 use zeroize::Zeroizing;
 
@@ -138,14 +139,7 @@ fn sig_ctx(dir: &Path, cmd: Cmd) -> Ctx {
         // The PKCS#12 file holds the signer's chain up to its root.
         untrusted: creds::load_certs(&p12, Some(&pass), "chain").unwrap(),
         srvcert: None,
-        // Stand-in for the verify area: accept a server cert issued directly by the trust anchor.
-        trusted: Some(Box::new(move |c: &Cert, _u: &[Cert]| {
-            if c.der() == trusted.der() || c.verify_issued_by(&trusted).is_ok() {
-                Ok(vec![c.clone()])
-            } else {
-                Err(rcmp::Error::cmp("not trusted"))
-            }
-        })),
+        trusted: Some(TrustStore::new(vec![trusted], VerifyParams::default())),
         total_timeout: Some(Duration::from_secs(30)),
         ..Ctx::default()
     }
@@ -170,9 +164,39 @@ fn ir_with_pbm() {
     );
     assert_eq!(t.sent.len(), 2, "ir and certConf");
     assert_eq!(out.ca_pubs.len(), 1);
+    // No -out_trusted: the approximate chain from the extraCerts received.
+    let subjects: Vec<String> = out.new_chain.iter().map(|c| c.subject_oneline()).collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(
+        subjects[0].ends_with("/CN=subinterCA") && subjects[1].ends_with("/CN=interCA"),
+        "{subjects:?}"
+    );
     assert_eq!(
         out.ca_pubs[0].der(),
         cert(srv.dir.path(), "signer_root.crt").der()
+    );
+}
+
+#[test]
+fn ir_with_pbm_through_the_transfer_areas_http_client() {
+    let srv = start_server(&[]);
+    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    ctx.out_trusted = Some(TrustStore::new(
+        vec![cert(srv.dir.path(), "signer_root.crt")],
+        VerifyParams::default(),
+    ));
+    let url = rcmp::transfer::parse_server(&format!("127.0.0.1:{}", srv.port)).unwrap();
+    let mut http =
+        rcmp::transfer::HttpClient::new(url, rcmp::transfer::HttpOptions::default()).unwrap();
+    let out = client::run(&ctx, &mut http).unwrap_or_else(|f| panic!("{}", f.error));
+    assert_eq!(
+        out.new_cert.unwrap().der(),
+        expected_cert(srv.dir.path()).der()
+    );
+    assert_eq!(
+        out.new_chain.len(),
+        2,
+        "validated chain without the trust anchor"
     );
 }
 
@@ -242,9 +266,11 @@ fn p10cr_with_csr() {
 fn out_trusted_rejection_sends_negative_certconf() {
     let srv = start_server(&[]);
     let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
-    ctx.out_trusted = Some(Box::new(|_c: &Cert, _u: &[Cert]| {
-        Err(rcmp::Error::cmp("certificate verification failed"))
-    }));
+    // The enrolled cert chains to signer_root.crt, not to the server's root in trusted.crt.
+    ctx.out_trusted = Some(TrustStore::new(
+        vec![cert(srv.dir.path(), "trusted.crt")],
+        VerifyParams::default(),
+    ));
     let mut t = Http {
         port: srv.port,
         sent: Vec::new(),

@@ -139,24 +139,19 @@ pub fn own_chain(ctx: &Ctx, cert: &Cert) -> Vec<Cert> {
         return c.clone();
     }
     crate::debug!("trying to build chain for own CMP signer cert");
-    let mut chain: Vec<Cert> = Vec::new();
-    let mut cur = cert.clone();
-    while !cur.is_self_issued() && chain.len() < 10 {
-        let next = ctx.untrusted.iter().find(|c| {
-            creds::names_equal(c.subject(), cur.issuer())
-                && cur.verify_issued_by(c).is_ok()
-                && !chain.iter().any(|x| x.der() == c.der())
-        });
-        match next {
-            Some(n) => {
-                chain.push(n.clone());
-                cur = n.clone();
+    match crate::verify::build_approx_chain(cert, &ctx.untrusted, true) {
+        Ok(mut chain) => {
+            crate::debug!("success building chain for own CMP signer cert");
+            if !chain.is_empty() {
+                chain.remove(0); // the certificate itself
             }
-            None => break,
+            chain
+        }
+        Err(e) => {
+            crate::warn!("could not build chain for own CMP signer cert: {e}");
+            Vec::new()
         }
     }
-    crate::debug!("success building chain for own CMP signer cert");
-    chain
 }
 
 /// Add protection (and the extraCerts that go with it) to a message, as OpenSSL's

@@ -175,9 +175,11 @@ impl<'a> Session<'a> {
         self.val.sender_nonce = Some(nonce);
         let der_bytes = msg.to_der_vec()?;
         crate::info!("sending {}", req_type.name());
-        let keep_alive = !matches!(req_type, BodyType::CertConf | BodyType::Genm | BodyType::Rr)
-            && !self.ctx.implicit_confirm
-            && !self.ctx.disable_confirm;
+        // OpenSSL asks to keep the connection only while an enrollment may continue.
+        let keep_alive = matches!(
+            req_type,
+            BodyType::Ir | BodyType::Cr | BodyType::P10cr | BodyType::Kur | BodyType::PollReq
+        );
         let idx = self.msg_index;
         self.msg_index += 1;
         let (ctx, hdr) = (self.ctx, &self.hdr);
@@ -540,9 +542,9 @@ impl<'a> Session<'a> {
                 untrusted.push(c.clone());
             }
         }
-        if let Some(check) = &self.ctx.out_trusted {
+        if let Some(store) = &self.ctx.out_trusted {
             crate::debug!("validating newly enrolled cert");
-            match check(cert, &untrusted) {
+            match store.verify(cert, &untrusted) {
                 Ok(chain) => {
                     crate::debug!("success validating newly enrolled cert");
                     self.outcome.new_chain = chain
@@ -641,23 +643,12 @@ impl<'a> Session<'a> {
     }
 }
 
-/// Issuers of `cert` found among `pool`, following issuer links by name and signature (no validation).
+/// The chain of `cert` (without it) from `pool` alone, as OpenSSL's X509_build_chain without a trust
+/// store builds it; None if not even that works.
 fn approximate_chain(cert: &Cert, pool: &[Cert]) -> Option<Vec<Cert>> {
-    let mut chain: Vec<Cert> = Vec::new();
-    let mut cur = cert.clone();
-    while !cur.is_self_issued() && chain.len() < 10 {
-        // Like X509_build_chain without a trust store, a partial chain is still a result.
-        let Some(next) = pool.iter().find(|c| {
-            creds::names_equal(c.subject(), cur.issuer())
-                && cur.verify_issued_by(c).is_ok()
-                && !chain.iter().any(|x| x.der() == c.der())
-        }) else {
-            break;
-        };
-        chain.push(next.clone());
-        cur = next.clone();
+    let mut chain = crate::verify::build_approx_chain(cert, pool, true).ok()?;
+    if !chain.is_empty() {
+        chain.remove(0);
     }
-    // OpenSSL leaves self-signed certificates out of the chain it saves.
-    chain.retain(|c| !c.is_self_issued());
     Some(chain)
 }
