@@ -491,3 +491,32 @@ fn expect_sender_is_checked() {
     let f = client::run(&ctx, &mut t).unwrap_err();
     assert_eq!(f.error.to_string(), "unexpected sender:/CN=server.example");
 }
+
+/// Answers every request with a response recorded from another transaction.
+struct Replay(Vec<u8>);
+
+impl Transfer for Replay {
+    fn exchange(&mut self, _req: &[u8], _k: bool, _d: Option<Instant>) -> Result<Vec<u8>> {
+        Ok(self.0.clone())
+    }
+}
+
+#[test]
+fn response_of_another_transaction_is_refused() {
+    let srv = start_server(&[]);
+    let dir = srv.dir.path();
+    let mut ctx = pbm_ctx(dir, Cmd::Genm);
+    ctx.files.rspout = vec![dir.join("genp.der")];
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    let ctx = pbm_ctx(dir, Cmd::Genm);
+    let mut replay = Replay(std::fs::read(dir.join("genp.der")).unwrap());
+    let e = client::run(&ctx, &mut replay)
+        .unwrap_err()
+        .error
+        .to_string();
+    assert!(e.starts_with("transactionID unmatched:expected = "), "{e}");
+}
