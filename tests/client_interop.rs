@@ -444,6 +444,24 @@ fn reqout_rspout_then_rspin_and_reqin_new_tid() {
 }
 
 #[test]
+fn reqout_only_writes_the_first_request_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = Path::new(MOCK);
+    let mut ctx = pbm_ctx(mock, Cmd::Ir);
+    ctx.files.reqout_only = Some(dir.path().join("ir.der"));
+    client::run(&ctx, &mut NoServer).unwrap_or_else(|f| panic!("{}", f.error));
+    let r = rcmp::client::wire::Received::decode(
+        &std::fs::read(dir.path().join("ir.der")).unwrap(),
+        "test",
+    )
+    .unwrap();
+    assert_eq!(
+        rcmp::client::wire::BodyType::of(&r.msg.body),
+        rcmp::client::wire::BodyType::Ir
+    );
+}
+
+#[test]
 fn unprotected_errors_accepted_only_when_asked() {
     let srv = start_server(&["-send_unprot_err", "-send_error"]);
     let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);

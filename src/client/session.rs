@@ -70,6 +70,23 @@ pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcom
             })
         }
     };
+    if let Some(path) = &ctx.files.reqout_only {
+        // -reqout_only: build and save the first request, send nothing.
+        let r = request::first_body(ctx)
+            .and_then(|body| request::message(ctx, &s.hdr, body, 2))
+            .and_then(|(msg, _)| msg.to_der_vec())
+            .and_then(|der_bytes| {
+                std::fs::write(path, der_bytes)
+                    .map_err(|e| cmp_err!("cannot write request file '{}': {e}", path.display()))
+            });
+        return match r {
+            Ok(()) => Ok(s.outcome),
+            Err(error) => Err(Failure {
+                error,
+                outcome: Box::new(s.outcome),
+            }),
+        };
+    }
     let r = match ctx.cmd {
         Cmd::Ir | Cmd::Cr | Cmd::Kur | Cmd::P10cr => s.enroll(),
         Cmd::Rr => s.revoke(),
