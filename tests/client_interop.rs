@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use rcmp::client::{self, Cmd, Ctx, Transfer};
 use rcmp::creds::{self, Cert, KeyOrPub};
+use rcmp::verify::{TrustStore, VerifyParams};
 use rcmp::Result;
 use zeroize::Zeroizing;
 
@@ -138,14 +139,7 @@ fn sig_ctx(dir: &Path, cmd: Cmd) -> Ctx {
         // The PKCS#12 file holds the signer's chain up to its root.
         untrusted: creds::load_certs(&p12, Some(&pass), "chain").unwrap(),
         srvcert: None,
-        // Stand-in for the verify area: accept a server cert issued directly by the trust anchor.
-        trusted: Some(Box::new(move |c: &Cert, _u: &[Cert]| {
-            if c.der() == trusted.der() || c.verify_issued_by(&trusted).is_ok() {
-                Ok(vec![c.clone()])
-            } else {
-                Err(rcmp::Error::cmp("not trusted"))
-            }
-        })),
+        trusted: Some(TrustStore::new(vec![trusted], VerifyParams::default())),
         total_timeout: Some(Duration::from_secs(30)),
         ..Ctx::default()
     }
@@ -170,9 +164,39 @@ fn ir_with_pbm() {
     );
     assert_eq!(t.sent.len(), 2, "ir and certConf");
     assert_eq!(out.ca_pubs.len(), 1);
+    // No -out_trusted: the approximate chain from the extraCerts received.
+    let subjects: Vec<String> = out.new_chain.iter().map(|c| c.subject_oneline()).collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(
+        subjects[0].ends_with("/CN=subinterCA") && subjects[1].ends_with("/CN=interCA"),
+        "{subjects:?}"
+    );
     assert_eq!(
         out.ca_pubs[0].der(),
         cert(srv.dir.path(), "signer_root.crt").der()
+    );
+}
+
+#[test]
+fn ir_with_pbm_through_the_transfer_areas_http_client() {
+    let srv = start_server(&[]);
+    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    ctx.out_trusted = Some(TrustStore::new(
+        vec![cert(srv.dir.path(), "signer_root.crt")],
+        VerifyParams::default(),
+    ));
+    let url = rcmp::transfer::parse_server(&format!("127.0.0.1:{}", srv.port)).unwrap();
+    let mut http =
+        rcmp::transfer::HttpClient::new(url, rcmp::transfer::HttpOptions::default()).unwrap();
+    let out = client::run(&ctx, &mut http).unwrap_or_else(|f| panic!("{}", f.error));
+    assert_eq!(
+        out.new_cert.unwrap().der(),
+        expected_cert(srv.dir.path()).der()
+    );
+    assert_eq!(
+        out.new_chain.len(),
+        2,
+        "validated chain without the trust anchor"
     );
 }
 
@@ -224,22 +248,49 @@ fn p10cr_with_csr() {
         port: srv.port,
         sent: Vec::new(),
     };
-    let r = client::run(&ctx, &mut t);
-    // The mock returns signer_only.crt whatever the CSR says; its key differs from csr.pem's, so the
-    // client must reject it in certConf, as OpenSSL does.
-    let csr_key = ctx.csr.as_ref().unwrap().public_key_der().unwrap();
-    if csr_key == expected_cert(dir).spki_der().unwrap() {
-        let out = r.unwrap_or_else(|f| panic!("{}", f.error));
-        assert_eq!(out.new_cert.unwrap().der(), expected_cert(dir).der());
-    } else {
-        let f = r.unwrap_err();
-        assert!(
-            f.error.to_string().contains("certificate not accepted"),
-            "{}",
-            f.error
-        );
-        assert_eq!(t.sent.len(), 2, "p10cr and the rejecting certConf");
-    }
+    // The mock returns signer_only.crt whatever the CSR asks for; OpenSSL 3.0 and 3.5 accept it.
+    let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    assert_eq!(out.new_cert.unwrap().der(), expected_cert(dir).der());
+    assert_eq!(t.sent.len(), 2, "p10cr and certConf");
+    let cc = rcmp::client::wire::Received::decode(&t.sent[1], "test").unwrap();
+    let rcmp::client::wire::PkiBody::CertConf(cs) = &cc.msg.body else {
+        panic!("not a certConf")
+    };
+    assert_eq!(
+        cs[0].cert_req_id, -1,
+        "certReqId learnt from the cp, which OpenSSL's mock sets to -1"
+    );
+}
+
+#[test]
+fn out_trusted_rejection_sends_negative_certconf() {
+    let srv = start_server(&[]);
+    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    // The enrolled cert chains to signer_root.crt, not to the server's root in trusted.crt.
+    ctx.out_trusted = Some(TrustStore::new(
+        vec![cert(srv.dir.path(), "trusted.crt")],
+        VerifyParams::default(),
+    ));
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    let f = client::run(&ctx, &mut t).unwrap_err();
+    assert_eq!(
+        f.error.to_string(),
+        "certificate not accepted:rejecting newly enrolled cert with subject: /C=AU/ST=Some-State/O=Internet Widgits Pty Ltd/CN=leaf; CMP client did not accept it"
+    );
+    let cc = rcmp::client::wire::Received::decode(&t.sent[1], "test").unwrap();
+    let rcmp::client::wire::PkiBody::CertConf(cs) = &cc.msg.body else {
+        panic!("not a certConf")
+    };
+    let si = cs[0].status_info.as_ref().unwrap();
+    assert_eq!(si.status, rcmp::client::wire::PkiStatus::REJECTION);
+    assert_eq!(si.fail_bits(), 1 << 7, "incorrectData");
+    assert_eq!(
+        si.status_string.as_deref(),
+        Some(&["CMP client did not accept it".to_string()][..])
+    );
 }
 
 #[test]
@@ -393,6 +444,24 @@ fn reqout_rspout_then_rspin_and_reqin_new_tid() {
 }
 
 #[test]
+fn reqout_only_writes_the_first_request_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = Path::new(MOCK);
+    let mut ctx = pbm_ctx(mock, Cmd::Ir);
+    ctx.files.reqout_only = Some(dir.path().join("ir.der"));
+    client::run(&ctx, &mut NoServer).unwrap_or_else(|f| panic!("{}", f.error));
+    let r = rcmp::client::wire::Received::decode(
+        &std::fs::read(dir.path().join("ir.der")).unwrap(),
+        "test",
+    )
+    .unwrap();
+    assert_eq!(
+        rcmp::client::wire::BodyType::of(&r.msg.body),
+        rcmp::client::wire::BodyType::Ir
+    );
+}
+
+#[test]
 fn unprotected_errors_accepted_only_when_asked() {
     let srv = start_server(&["-send_unprot_err", "-send_error"]);
     let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
@@ -424,4 +493,48 @@ fn total_timeout_ends_polling() {
     };
     let f = client::run(&ctx, &mut t).unwrap_err();
     assert_eq!(f.error.to_string(), "polling failed");
+}
+
+#[test]
+fn expect_sender_is_checked() {
+    let srv = start_server(&[]);
+    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Genm);
+    ctx.expect_sender = Some(creds::parse_dn("/CN=server.example", "expect_sender").unwrap());
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    ctx.expect_sender = Some(creds::parse_dn("/CN=someone else", "expect_sender").unwrap());
+    let f = client::run(&ctx, &mut t).unwrap_err();
+    assert_eq!(f.error.to_string(), "unexpected sender:/CN=server.example");
+}
+
+/// Answers every request with a response recorded from another transaction.
+struct Replay(Vec<u8>);
+
+impl Transfer for Replay {
+    fn exchange(&mut self, _req: &[u8], _k: bool, _d: Option<Instant>) -> Result<Vec<u8>> {
+        Ok(self.0.clone())
+    }
+}
+
+#[test]
+fn response_of_another_transaction_is_refused() {
+    let srv = start_server(&[]);
+    let dir = srv.dir.path();
+    let mut ctx = pbm_ctx(dir, Cmd::Genm);
+    ctx.files.rspout = vec![dir.join("genp.der")];
+    let mut t = Http {
+        port: srv.port,
+        sent: Vec::new(),
+    };
+    client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
+    let ctx = pbm_ctx(dir, Cmd::Genm);
+    let mut replay = Replay(std::fs::read(dir.join("genp.der")).unwrap());
+    let e = client::run(&ctx, &mut replay)
+        .unwrap_err()
+        .error
+        .to_string();
+    assert!(e.starts_with("transactionID unmatched:expected = "), "{e}");
 }

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::wire::InfoTypeAndValue;
 use crate::creds::{Cert, Csr, Digest, KeyOrPub, MacAlg, PrivateKey};
-use crate::error::Result;
+use crate::verify::TrustStore;
 
 /// The transaction to run (`-cmd`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,11 +24,6 @@ pub enum Cmd {
     Rr,
     Genm,
 }
-
-/// A certificate check supplied by the caller (the `verify` area does path building): given the target
-/// certificate and the untrusted certificates available, return the validated chain (target first) or
-/// an error saying why it does not validate.
-pub type CertCheck = Box<dyn Fn(&Cert, &[Cert]) -> Result<Vec<Cert>>>;
 
 /// `-reqin`, `-reqout`, `-rspin`, `-rspout` and friends: message files (one file per message, in order).
 #[derive(Clone, Debug, Default)]
@@ -65,8 +60,9 @@ pub struct Ctx {
     pub expect_sender: Option<Name>,
     /// `-srvcert`: pinned server certificate, trusted directly.
     pub srvcert: Option<Cert>,
-    /// `-trusted` as a check: validates a candidate server certificate. None: no trust store given.
-    pub trusted: Option<CertCheck>,
+    /// `-trusted` (with `-crls` and the verification options): anchors for the server's signer
+    /// certificate. None: no trust store given.
+    pub trusted: Option<TrustStore>,
     /// `-untrusted`: intermediate certificates (also used to build the chain of `-cert`).
     pub untrusted: Vec<Cert>,
     /// `-ignore_keyusage`.
@@ -131,9 +127,9 @@ pub struct Ctx {
     pub popo: i32,
     /// `-csr`.
     pub csr: Option<Csr>,
-    /// `-out_trusted` as a check of the newly enrolled certificate. None: no check (OpenSSL then only
-    /// builds an approximate chain).
-    pub out_trusted: Option<CertCheck>,
+    /// `-out_trusted`: anchors to validate the newly enrolled certificate with. None: no check (OpenSSL
+    /// then only builds an approximate chain).
+    pub out_trusted: Option<TrustStore>,
     /// `-oldcert` (defaults to `-cert` for kur and rr).
     pub oldcert: Option<Cert>,
     /// `-revreason` (-1: none).

@@ -9,8 +9,9 @@ pub mod files;
 pub mod request;
 pub mod session;
 pub mod status;
+pub mod transfer;
 pub mod validate;
 pub mod wire;
 
-pub use ctx::{CertCheck, Cmd, Ctx, MsgFiles};
+pub use ctx::{Cmd, Ctx, MsgFiles};
 pub use session::{run, Failure, Outcome, Transfer};

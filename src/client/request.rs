@@ -138,24 +138,19 @@ pub fn own_chain(ctx: &Ctx, cert: &Cert) -> Vec<Cert> {
         return c.clone();
     }
     crate::debug!("trying to build chain for own CMP signer cert");
-    let mut chain: Vec<Cert> = Vec::new();
-    let mut cur = cert.clone();
-    while !cur.is_self_issued() && chain.len() < 10 {
-        let next = ctx.untrusted.iter().find(|c| {
-            creds::names_equal(c.subject(), cur.issuer())
-                && cur.verify_issued_by(c).is_ok()
-                && !chain.iter().any(|x| x.der() == c.der())
-        });
-        match next {
-            Some(n) => {
-                chain.push(n.clone());
-                cur = n.clone();
+    match crate::verify::build_approx_chain(cert, &ctx.untrusted, true) {
+        Ok(mut chain) => {
+            crate::debug!("success building chain for own CMP signer cert");
+            if !chain.is_empty() {
+                chain.remove(0); // the certificate itself
             }
-            None => break,
+            chain
+        }
+        Err(e) => {
+            crate::warn!("could not build chain for own CMP signer cert: {e}");
+            Vec::new()
         }
     }
-    crate::debug!("success building chain for own CMP signer cert");
-    chain
 }
 
 /// Add protection (and the extraCerts that go with it) to a message, as OpenSSL's
@@ -185,13 +180,24 @@ pub fn protect(ctx: &Ctx, st: &HeaderState, msg: &mut PkiMessage) -> Result<()> 
                 .map_err(|e| cmp_err!("cannot encode PBM protection: {e}"))?,
         );
     } else if let (Some(key), Some(cert)) = (&ctx.key, &ctx.cert) {
-        msg.header.protection_alg = Some(key.signature_algorithm(ctx.digest)?);
+        // OpenSSL puts the signature algorithm's OID alone into the header (no NULL parameters for
+        // RSA, unlike in certificates and POPO signatures), and so do we.
+        let mut alg = key.signature_algorithm(ctx.digest)?;
+        if alg.oid.to_string() != "1.2.840.113549.1.1.10" {
+            alg.parameters = None;
+        }
+        msg.header.protection_alg = Some(alg);
         msg.header.sender_kid = cert.subject_key_id().as_deref().map(octets).transpose()?;
         let data = msg.protected_part_der()?;
         let (_, bits) = sig::protect(key, ctx.digest, &data)?;
         msg.protection = Some(bits);
         extra.push(cert.cert().clone());
-        for c in &st.own_chain {
+        // Like OpenSSL, leave self-signed certificates of the chain out: the peer must have them anyway.
+        for c in st
+            .own_chain
+            .iter()
+            .filter(|c| !(c.is_self_issued() && c.verify_issued_by(c).is_ok()))
+        {
             push_unique(&mut extra, c.cert());
         }
     } else if ctx.key.is_some() {
@@ -582,14 +588,15 @@ pub fn parse_sans(spec: &str) -> Result<(Vec<GeneralName>, bool)> {
         }
         let bad =
             |e: der::Error| -> Error { cmp_err!("bad syntax of -sans element '{item}': {e}") };
+        // OpenSSL's order: IP address, else email address (has '@'), else URI (has ':'), else DNS.
         if let Ok(ip) = item.parse::<std::net::IpAddr>() {
             names.push(GeneralName::from(ip));
-        } else if item.contains("://") || (item.contains(':') && !item.contains('@')) {
+        } else if item.contains('@') {
+            names.push(GeneralName::Rfc822Name(Ia5String::new(item).map_err(bad)?));
+        } else if item.contains(':') {
             names.push(GeneralName::UniformResourceIdentifier(
                 Ia5String::new(item).map_err(bad)?,
             ));
-        } else if item.contains('@') {
-            names.push(GeneralName::Rfc822Name(Ia5String::new(item).map_err(bad)?));
         } else {
             names.push(GeneralName::DnsName(Ia5String::new(item).map_err(bad)?));
         }
@@ -597,30 +604,40 @@ pub fn parse_sans(spec: &str) -> Result<(Vec<GeneralName>, bool)> {
     Ok((names, critical))
 }
 
-/// Parse `-geninfo`: comma-separated `OID:int:number` or `OID:str:text`.
+/// An OID given by dotted number or by name (`id-it-...` InfoType names, or a name known to the OID
+/// database), as OpenSSL's `OBJ_txt2obj` takes it.
+fn oid_by_text(text: &str) -> Option<ObjectIdentifier> {
+    if text.starts_with(|c: char| c.is_ascii_digit()) {
+        return ObjectIdentifier::new(text).ok();
+    }
+    crate::asn1::oid::info_type_by_name(text).or_else(|| const_oid::db::DB.by_name(text).copied())
+}
+
+fn oid_is_known(oid: &ObjectIdentifier) -> bool {
+    crate::asn1::oid::info_type_name(oid).is_some() || const_oid::db::DB.by_oid(oid).is_some()
+}
+
+/// Parse `-geninfo`: comma-separated `OID:int:number` or `OID:str:text`, with OpenSSL's messages.
 pub fn parse_geninfo(spec: &str) -> Result<Vec<InfoTypeAndValue>> {
     let mut out = Vec::new();
-    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let mut parts = item.splitn(3, ':');
-        let (oid_s, kind, value) = match (parts.next(), parts.next(), parts.next()) {
-            (Some(o), Some(k), Some(v)) => (o, k, v),
-            _ => return Err(cmp_err!("missing ':' in -geninfo value '{item}'")),
+    for item in spec.split(',') {
+        let Some((oid_s, rest)) = item.split_once(':') else {
+            return Err(cmp_err!("Missing ':' in -geninfo arg {item}"));
         };
-        let oid = ObjectIdentifier::new(oid_s)
-            .map_err(|_| cmp_err!("cannot parse OID in -geninfo value '{oid_s}'"))?;
-        let value = match kind {
-            "int" => {
-                let n: i64 = value
-                    .parse()
-                    .map_err(|_| cmp_err!("cannot parse int in -geninfo value '{value}'"))?;
-                Any::encode_from(&n).map_err(|e| cmp_err!("-geninfo: {e}"))?
-            }
-            "str" => Any::encode_from(&value.to_string()).map_err(|e| cmp_err!("-geninfo: {e}"))?,
-            _ => {
-                return Err(cmp_err!(
-                    "missing 'int:' or 'str:' in -geninfo value '{item}'"
-                ))
-            }
+        let oid = oid_by_text(oid_s.trim()).ok_or_else(|| cmp_err!("unknown object name"))?;
+        if !oid_is_known(&oid) {
+            crate::warn!("Unknown OID in -geninfo arg: {oid_s}");
+        }
+        let value = if let Some(v) = rest.strip_prefix("int:") {
+            let n: i64 = v
+                .trim()
+                .parse()
+                .map_err(|_| cmp_err!("Cannot parse int in -geninfo arg {v}"))?;
+            Any::encode_from(&n).map_err(|e| cmp_err!("-geninfo: {e}"))?
+        } else if let Some(v) = rest.strip_prefix("str:") {
+            Any::encode_from(&v.to_string()).map_err(|e| cmp_err!("-geninfo: {e}"))?
+        } else {
+            return Err(cmp_err!("Missing 'int:' or 'str:' in -geninfo arg {rest}"));
         };
         out.push(InfoTypeAndValue {
             info_type: oid,
@@ -628,4 +645,14 @@ pub fn parse_geninfo(spec: &str) -> Result<Vec<InfoTypeAndValue>> {
         });
     }
     Ok(out)
+}
+
+/// The genm ITAV for `-infotype NAME` (with or without the `id-it-` prefix), with an optional value
+/// (e.g. the certificate of `-oldwithold` for rootCaCert).
+pub fn infotype_itav(name: &str, value: Option<Any>) -> Result<InfoTypeAndValue> {
+    let oid = oid_by_text(name).ok_or_else(|| cmp_err!("unknown OID name in -infotype option"))?;
+    Ok(InfoTypeAndValue {
+        info_type: oid,
+        info_value: value,
+    })
 }

@@ -69,6 +69,23 @@ pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcom
             })
         }
     };
+    if let Some(path) = &ctx.files.reqout_only {
+        // -reqout_only: build and save the first request, send nothing.
+        let r = request::first_body(ctx)
+            .and_then(|body| request::message(ctx, &s.hdr, body, 2))
+            .and_then(|(msg, _)| msg.to_der_vec())
+            .and_then(|der_bytes| {
+                std::fs::write(path, der_bytes)
+                    .map_err(|e| cmp_err!("cannot write request file '{}': {e}", path.display()))
+            });
+        return match r {
+            Ok(()) => Ok(s.outcome),
+            Err(error) => Err(Failure {
+                error,
+                outcome: Box::new(s.outcome),
+            }),
+        };
+    }
     let r = match ctx.cmd {
         Cmd::Ir | Cmd::Cr | Cmd::Kur | Cmd::P10cr => s.enroll(),
         Cmd::Rr => s.revoke(),
@@ -174,9 +191,11 @@ impl<'a> Session<'a> {
         self.val.sender_nonce = Some(nonce);
         let der_bytes = msg.to_der_vec()?;
         crate::info!("sending {}", req_type.name());
-        let keep_alive = !matches!(req_type, BodyType::CertConf | BodyType::Genm | BodyType::Rr)
-            && !self.ctx.implicit_confirm
-            && !self.ctx.disable_confirm;
+        // OpenSSL asks to keep the connection only while an enrollment may continue.
+        let keep_alive = matches!(
+            req_type,
+            BodyType::Ir | BodyType::Cr | BodyType::P10cr | BodyType::Kur | BodyType::PollReq
+        );
         let idx = self.msg_index;
         self.msg_index += 1;
         let (ctx, hdr) = (self.ctx, &self.hdr);
@@ -484,28 +503,18 @@ impl<'a> Session<'a> {
         }
         let subj = cert.subject_oneline();
 
-        let mut fail_info = 0u32;
-        let mut txt: Option<&str> = None;
-        let new_pub = match (&ctx.newkey, &ctx.csr, &ctx.key) {
-            (Some(k), _, _) => Some(k.public_key_der()?),
-            (None, Some(c), _) => Some(c.public_key_der()?),
-            (None, None, Some(k)) => Some(k.public_key_der()?),
-            _ => None,
-        };
-        if let Some(pk) = new_pub {
-            if cert.spki_der()? != pk {
-                fail_info = 1 << INCORRECT_DATA;
-                txt = Some("public key in new certificate does not match our enrollment key");
-            }
-        }
-        if fail_info == 0 {
-            fail_info = self.check_new_cert(&cert);
-        }
+        // OpenSSL 3.0 and 3.5 do not check that the certificate holds the requested key (later versions
+        // reject with incorrectData); the binaries here are the reference, so neither do we.
+        let (fail_info, verify_err) = self.check_new_cert(&cert);
+        let txt = (fail_info != 0).then_some("CMP client did not accept it");
         if fail_info != 0 {
-            txt = txt.or(Some("CMP client did not accept it"));
             log_err(&format!(
                 "rejecting newly enrolled cert with subject: {subj}"
             ));
+        }
+        // OpenSSL prints the queued verification error just before sending certConf.
+        if let Some(e) = verify_err {
+            log_err(&e);
         }
         let implicit = rep
             .msg
@@ -541,29 +550,28 @@ impl<'a> Session<'a> {
     }
 
     /// The certConf callback: validate the new certificate with `-out_trusted`, or build an approximate
-    /// chain. Returns failure bits (0: accept).
-    fn check_new_cert(&mut self, cert: &Cert) -> u32 {
+    /// chain. Returns failure bits (0: accept) and the validation error to print.
+    fn check_new_cert(&mut self, cert: &Cert) -> (u32, Option<String>) {
         let mut untrusted: Vec<Cert> = self.val.cached_certs.clone();
         for c in &self.ctx.untrusted {
             if !untrusted.iter().any(|x| x.der() == c.der()) {
                 untrusted.push(c.clone());
             }
         }
-        if let Some(check) = &self.ctx.out_trusted {
+        if let Some(store) = &self.ctx.out_trusted {
             crate::debug!("validating newly enrolled cert");
-            match check(cert, &untrusted) {
+            match store.verify(cert, &untrusted) {
                 Ok(chain) => {
                     crate::debug!("success validating newly enrolled cert");
                     self.outcome.new_chain = chain
                         .into_iter()
                         .filter(|c| c.der() != cert.der() && !c.is_self_issued())
                         .collect();
-                    0
+                    (0, None)
                 }
                 Err(e) => {
-                    log_err(&e.to_string());
                     log_err("failed to validate newly enrolled cert");
-                    1 << INCORRECT_DATA
+                    (1 << INCORRECT_DATA, Some(e.to_string()))
                 }
             }
         } else {
@@ -579,7 +587,7 @@ impl<'a> Session<'a> {
                     self.outcome.new_chain = self.outcome.extra_certs_in.clone();
                 }
             }
-            0
+            (0, None)
         }
     }
 
@@ -651,23 +659,12 @@ impl<'a> Session<'a> {
     }
 }
 
-/// Issuers of `cert` found among `pool`, following issuer links by name and signature (no validation).
+/// The chain of `cert` (without it) from `pool` alone, as OpenSSL's X509_build_chain without a trust
+/// store builds it; None if not even that works.
 fn approximate_chain(cert: &Cert, pool: &[Cert]) -> Option<Vec<Cert>> {
-    let mut chain: Vec<Cert> = Vec::new();
-    let mut cur = cert.clone();
-    while !cur.is_self_issued() && chain.len() < 10 {
-        // Like X509_build_chain without a trust store, a partial chain is still a result.
-        let Some(next) = pool.iter().find(|c| {
-            creds::names_equal(c.subject(), cur.issuer())
-                && cur.verify_issued_by(c).is_ok()
-                && !chain.iter().any(|x| x.der() == c.der())
-        }) else {
-            break;
-        };
-        chain.push(next.clone());
-        cur = next.clone();
+    let mut chain = crate::verify::build_approx_chain(cert, pool, true).ok()?;
+    if !chain.is_empty() {
+        chain.remove(0);
     }
-    // OpenSSL leaves self-signed certificates out of the chain it saves.
-    chain.retain(|c| !c.is_self_issued());
     Some(chain)
 }

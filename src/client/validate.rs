@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 use crate::log::{self, Level, Side};
 use crate::protect::pbm;
 use crate::protect::sig;
+use crate::verify::TrustStore;
+use crate::verify::{find_and_validate_signer, SignerQuery};
 
 /// What validation keeps across the messages of one transaction.
 #[derive(Default)]
@@ -26,6 +28,9 @@ pub struct ValidationState {
     pub cached_certs: Vec<Cert>,
     /// The server certificate that validated an earlier message of this transaction.
     pub validated_srv_cert: Option<Cert>,
+    /// caPubs of PBM-protected certificate responses: RFC 9810 section 5.3.2 lets the client trust them
+    /// directly, and OpenSSL adds them to the trust store (when there is one).
+    pub trusted_ca_pubs: Vec<Cert>,
 }
 
 pub(crate) fn log_err(msg: &str) {
@@ -176,6 +181,21 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
             return Err(e);
         }
     }
+    if ctx.trusted.is_some()
+        && hdr
+            .protection_alg
+            .as_ref()
+            .is_some_and(|a| a.oid == oids::PASSWORD_BASED_MAC)
+    {
+        if let Some(ca_pubs) = msg.body.cert_rep_message().and_then(|c| c.ca_pubs.as_ref()) {
+            for c in ca_pubs.iter().take(super::wire::MAX_CERTS) {
+                let c = Cert::from_parsed(c.clone())?;
+                if !st.trusted_ca_pubs.contains(&c) {
+                    st.trusted_ca_pubs.push(c);
+                }
+            }
+        }
+    }
     Ok(srv_cert)
 }
 
@@ -252,60 +272,42 @@ fn validate_msg(
     }
     let sender =
         sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
-    let skid = msg
-        .header
-        .sender_kid
-        .as_ref()
-        .map(|k| k.as_bytes().to_vec());
-    let acceptable = |c: &Cert| -> bool {
-        creds::names_equal(c.subject(), sender)
-            && skid
-                .as_ref()
-                .is_none_or(|k| c.subject_key_id().as_deref() == Some(k.as_slice()))
-            && sig::verify(c, ctx.ignore_keyusage, alg, &rcvd.protected_part, prot).is_ok()
-    };
-    let mut all_untrusted: Vec<Cert> = untrusted.to_vec();
-    for c in &ctx.untrusted {
-        if !all_untrusted.iter().any(|x| x.der() == c.der()) {
-            all_untrusted.push(c.clone());
+    let mut untrusted_all: Vec<Cert> = Vec::new();
+    // A signer that validated an earlier message of this transaction is tried first.
+    for c in st
+        .validated_srv_cert
+        .iter()
+        .chain(untrusted)
+        .chain(ctx.untrusted.iter())
+    {
+        if !untrusted_all.contains(c) {
+            untrusted_all.push(c.clone());
         }
     }
-    let mut candidates: Vec<Cert> = Vec::new();
-    if let Some(c) = &st.validated_srv_cert {
-        candidates.push(c.clone());
-    }
-    for c in extra_certs(msg)
+    let extra: Vec<Cert> = extra_certs(msg)
         .iter()
         .filter_map(|c| Cert::from_parsed(c.clone()).ok())
-        .chain(all_untrusted.iter().cloned())
-    {
-        if !candidates.iter().any(|x| x.der() == c.der()) {
-            candidates.push(c);
+        .collect();
+    let mut store = match &ctx.trusted {
+        Some(t) => t.clone(),
+        None => {
+            crate::warn!("no trusted store");
+            TrustStore::default()
         }
-    }
-    if let Some(check) = &ctx.trusted {
-        for c in candidates.iter().filter(|c| acceptable(c)) {
-            match check(c, &all_untrusted) {
-                Ok(_) => {
-                    crate::debug!("successfully validated signature-based CMP message protection using trust store");
-                    st.validated_srv_cert = Some(c.clone());
-                    return Ok(Some(c.clone()));
-                }
-                Err(e) => {
-                    crate::warn!("msg signature validates but cert path validation failed");
-                    log_err(&e.to_string());
-                }
-            }
-        }
-    } else {
-        crate::warn!("no trusted store");
-    }
-    let mut text = format!(
-        "no suitable sender cert:for msg sender name = {}",
-        creds::oneline(sender)
+    };
+    store.add_certs(&st.trusted_ca_pubs);
+    let q = SignerQuery {
+        sender,
+        sender_kid: msg.header.sender_kid.as_ref().map(|k| k.as_bytes()),
+        ignore_keyusage: ctx.ignore_keyusage,
+        side: Side::Client,
+    };
+    // keyUsage is the signer search's business; here only the signature itself is checked.
+    let mut sig_ok = |c: &Cert| sig::verify(c, true, alg, &rcvd.protected_part, prot).is_ok();
+    let signer = find_and_validate_signer(&q, &extra, &untrusted_all, &store, &mut sig_ok)?;
+    crate::debug!(
+        "successfully validated signature-based CMP message protection using trust store"
     );
-    if let Some(k) = &skid {
-        text.push_str(&format!(" and for msg senderKID = {}", hex_colon(k)));
-    }
-    Err(Error::cmp(text))
+    st.validated_srv_cert = Some(signer.clone());
+    Ok(Some(signer))
 }
