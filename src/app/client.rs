@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use crate::client::{self, CertCheck, Cmd, Ctx, MsgFiles, Outcome, Transfer};
+use crate::client::{self, Cmd, Ctx, MsgFiles, Outcome, Transfer};
 use crate::creds::{self, dn::parse_dn, pass::get_passwd, Cert, Digest, MacAlg, Secret};
 use crate::extconf::{self, ExtCtx};
 use crate::opts::{Opt, RawOpts};
@@ -58,12 +58,6 @@ fn verify_params(raw: &RawOpts) -> Result<verify::VerifyParams> {
         params.set_option(opt.name(), v)?;
     }
     Ok(params)
-}
-
-/// A certificate check against a trust store, for the client's `CertCheck` hooks.
-fn store_check(trusted: Vec<Cert>, params: verify::VerifyParams) -> CertCheck {
-    let store = verify::TrustStore::new(trusted, params);
-    Box::new(move |target: &Cert, untrusted: &[Cert]| store.verify(target, untrusted))
 }
 
 /// Where requests go: HTTP(S), the in-process mock server, or nowhere (`-rspin` only).
@@ -249,7 +243,7 @@ fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParam
     if use_trusted {
         if let Some(f) = raw.str(Opt::Trusted) {
             let certs = creds::load_certs(f, other.as_ref(), "certs trusted by client")?;
-            ctx.trusted = Some(store_check(certs, params.clone()));
+            ctx.trusted = Some(verify::TrustStore::new(certs, params.clone()));
         }
     }
     ctx.unprotected_errors = raw.flag(Opt::UnprotectedErrors);
@@ -275,7 +269,7 @@ fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParam
             inhibit_map: false,
             ..params.clone()
         };
-        ctx.out_trusted = Some(store_check(certs, out_params));
+        ctx.out_trusted = Some(verify::TrustStore::new(certs, out_params));
     }
     ctx.disable_confirm = raw.flag(Opt::DisableConfirm);
     ctx.implicit_confirm = raw.flag(Opt::ImplicitConfirm);
