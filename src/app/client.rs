@@ -60,6 +60,70 @@ fn verify_params(raw: &RawOpts) -> Result<verify::VerifyParams> {
     Ok(params)
 }
 
+/// A serial number as OpenSSL's `s2i_ASN1_INTEGER` reads it (decimal, or hex after `0x`), as the
+/// big-endian two's-complement content octets of the DER INTEGER.
+fn serial_number(s: &str) -> Option<Vec<u8>> {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (radix, digits) = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        Some(hex) => (16u32, hex),
+        None => (10u32, digits),
+    };
+    if digits.is_empty() || digits.len() > 128 {
+        return None;
+    }
+    // Magnitude as big-endian bytes, built digit by digit.
+    let mut mag: Vec<u8> = vec![0];
+    for c in digits.chars() {
+        let mut carry = c.to_digit(radix)?;
+        for b in mag.iter_mut().rev() {
+            let v = u32::from(*b) * radix + carry;
+            *b = (v & 0xff) as u8;
+            carry = v >> 8;
+        }
+        while carry > 0 {
+            mag.insert(0, (carry & 0xff) as u8);
+            carry >>= 8;
+        }
+    }
+    while mag.len() > 1 && mag[0] == 0 {
+        mag.remove(0);
+    }
+    if neg && mag != [0] {
+        // Two's complement of the magnitude, with a sign byte if needed.
+        let mut out: Vec<u8> = mag.iter().map(|b| !b).collect();
+        for b in out.iter_mut().rev() {
+            let (v, overflow) = b.overflowing_add(1);
+            *b = v;
+            if !overflow {
+                break;
+            }
+        }
+        if out[0] & 0x80 == 0 {
+            out.insert(0, 0xff);
+        }
+        return Some(out);
+    }
+    if mag[0] & 0x80 != 0 {
+        mag.insert(0, 0);
+    }
+    Some(mag)
+}
+
+/// The certProfile generalInfo ITAV for `-profile`.
+fn profile_itav(name: &str) -> Result<crate::asn1::InfoTypeAndValue> {
+    let value: crate::asn1::itav::CertProfileValue = vec![name.to_string()];
+    Ok(crate::asn1::InfoTypeAndValue {
+        info_type: crate::asn1::oid::IT_CERT_PROFILE,
+        info_value: Some(der::Any::encode_from(&value)?),
+    })
+}
+
 /// Where requests go: HTTP(S), the in-process mock server, or nowhere (`-rspin` only).
 enum Peer {
     Http(Box<HttpClient>),
@@ -478,9 +542,18 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
                     "must give both -issuer and -serial options or neither"
                 ));
             }
-            return Err(cmp_err!(
-                "revocation by -issuer and -serial is not supported yet"
-            ));
+            if raw.is_set(Opt::Oldcert) {
+                crate::warn!(
+                    "Ignoring -oldcert since -issuer and -serial is given for command 'rr'"
+                );
+            }
+            if raw.is_set(Opt::Csr) {
+                crate::warn!("Ignoring -csr since -issuer and -serial is given for command 'rr'");
+            }
+        }
+        if let Some(s) = raw.str(Opt::Serial) {
+            ctx.serial =
+                Some(serial_number(s).ok_or_else(|| cmp_err!("cannot read serial number: '{s}'"))?);
         }
         ctx.revreason = raw.int(Opt::Revreason).unwrap_or(-1) as i32;
     } else if raw.is_set(Opt::Serial) {
@@ -640,8 +713,6 @@ fn refuse_unsupported_client(raw: &RawOpts) -> Result<()> {
         Opt::Template,
         Opt::Keyspec,
         Opt::Newkeyout,
-        Opt::Profile,
-        Opt::Srvcertout,
         Opt::Rand,
         Opt::Writerand,
     ] {
@@ -696,8 +767,10 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
             let oid = crate::asn1::oid::info_type_by_name(name)
                 .filter(|_| !name.contains('.'))
                 .ok_or_else(|| cmp_err!("unknown OID name in -infotype option"))?;
+            if oid == crate::asn1::oid::IT_CA_CERTS && !raw.is_set(Opt::Cacertsout) {
+                return Err(cmp_err!("Missing -cacertsout option for -infotype caCerts"));
+            }
             let specific = [
-                crate::asn1::oid::IT_CA_CERTS,
                 crate::asn1::oid::IT_ROOT_CA_CERT,
                 crate::asn1::oid::IT_CERT_REQ_TEMPLATE,
                 crate::asn1::oid::IT_CRL_STATUS_LIST,
@@ -705,7 +778,9 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
             if specific.contains(&oid) {
                 return Err(cmp_err!("genm with -infotype {name} is not supported yet"));
             }
-            crate::warn!("No specific support for -infotype {name} available");
+            if oid != crate::asn1::oid::IT_CA_CERTS {
+                crate::warn!("No specific support for -infotype {name} available");
+            }
             ctx.genm_itavs.push(crate::asn1::InfoTypeAndValue {
                 info_type: oid,
                 info_value: None,
@@ -751,6 +826,9 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     if let Some(g) = raw.str(Opt::Geninfo) {
         ctx.geninfo = client::request::parse_geninfo(g)?;
     }
+    if let Some(p) = raw.str(Opt::Profile) {
+        ctx.geninfo.push(profile_itav(p)?);
+    }
     ctx.ignore_keyusage = raw.flag(Opt::IgnoreKeyusage);
     ctx.no_cache_extracerts = raw.flag(Opt::NoCacheExtracerts);
     Ok(Setup {
@@ -769,12 +847,21 @@ fn stage_outputs(raw: &RawOpts, cmd: Cmd, outcome: &Outcome, certform: Form, out
             out.certs(path, &refs, certform, desc);
         }
     };
+    if let Some(path) = raw.str(Opt::Srvcertout) {
+        match &outcome.srv_cert {
+            Some(c) => out.certs(path, &[c.der()], certform, "validated server"),
+            None => out.delete(path, "validated server certificate"),
+        }
+    }
     stage(
         out,
         Opt::Extracertsout,
         &ders(&outcome.extra_certs_in),
         "extra",
     );
+    if cmd == Cmd::Genm {
+        stage_ca_certs(raw, outcome, certform, out);
+    }
     let Some(new_cert) = &outcome.new_cert else {
         return;
     };
@@ -799,6 +886,35 @@ fn stage_outputs(raw: &RawOpts, cmd: Cmd, outcome: &Outcome, certform: Form, out
         }
     }
     stage(out, Opt::Cacertsout, &ders(&outcome.ca_pubs), "CA");
+}
+
+/// genm caCerts: save the CA certificates of the genp (`-cacertsout`).
+fn stage_ca_certs(raw: &RawOpts, outcome: &Outcome, certform: Form, out: &mut Outputs) {
+    let wanted = raw
+        .str(Opt::Infotype)
+        .and_then(crate::asn1::oid::info_type_by_name);
+    if wanted != Some(crate::asn1::oid::IT_CA_CERTS) {
+        return;
+    }
+    let certs: Vec<Vec<u8>> = outcome
+        .genp_itavs
+        .iter()
+        .filter(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS)
+        .filter_map(|i| {
+            i.value_as::<crate::asn1::itav::CaCertsValue>()
+                .ok()
+                .flatten()
+        })
+        .flatten()
+        .filter_map(|c| der::Encode::to_der(&c).ok())
+        .collect();
+    match raw.str(Opt::Cacertsout) {
+        Some(path) if !certs.is_empty() => {
+            let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
+            out.certs(path, &refs, certform, "CA");
+        }
+        _ => crate::warn!("no CA certificates provided by server"),
+    }
 }
 
 /// Print the ITAVs of a genp as OpenSSL does.
@@ -828,7 +944,12 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         if ctx.files.reqout_only.is_some() && outcome.status.is_none() {
             return Ok(());
         }
-        if ctx.cmd == Cmd::Genm {
+        if ctx.cmd == Cmd::Genm
+            && !ctx
+                .genm_itavs
+                .iter()
+                .any(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS)
+        {
             print_itavs(&outcome);
         }
         let mut out = Outputs::new();
@@ -836,4 +957,25 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         out.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::serial_number;
+
+    #[test]
+    fn serial_numbers_read_like_openssl() {
+        assert_eq!(serial_number("0"), Some(vec![0]));
+        assert_eq!(serial_number("255"), Some(vec![0, 0xff]));
+        assert_eq!(serial_number("0x1234"), Some(vec![0x12, 0x34]));
+        assert_eq!(serial_number("-1"), Some(vec![0xff]));
+        assert_eq!(serial_number("-128"), Some(vec![0x80]));
+        assert_eq!(serial_number("-129"), Some(vec![0xff, 0x7f]));
+        assert_eq!(
+            serial_number("12345678901234567890"),
+            Some(vec![0, 0xab, 0x54, 0xa9, 0x8c, 0xeb, 0x1f, 0x0a, 0xd2])
+        );
+        assert_eq!(serial_number("12a"), None);
+        assert_eq!(serial_number(""), None);
+    }
 }

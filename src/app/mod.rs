@@ -111,7 +111,12 @@ fn check_roles(raw: &RawOpts) -> Result<()> {
 fn execute(raw: &RawOpts) -> Result<()> {
     check_roles(raw)?;
     refuse_unsupported(raw)?;
-    if raw.is_set(Opt::Port) && !raw.is_set(Opt::ReqoutOnly) {
+    if raw.is_set(Opt::Port) {
+        if raw.is_set(Opt::ReqoutOnly) {
+            return Err(cmp_err!(
+                "the -reqout_only client option does not combine with -port implying server behavior"
+            ));
+        }
         return server::run_port(raw);
     }
     client::run_client(raw)

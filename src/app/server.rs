@@ -129,7 +129,9 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
         // Loaded so that a wrong file or pass phrase is reported at start-up; the server answers
         // central key generation requests with a clear rejection until that feature exists.
         creds::load_key(f, rsp_pass.as_ref(), "private key for enrollment cert")?;
-        crate::warn!(
+        // To stderr, like the server's other log lines: stdout carries only what scripts wait for (ACCEPT).
+        srv_log!(
+            Warn,
             "-rsp_key: central key generation is not supported yet; such requests will be rejected"
         );
     }
