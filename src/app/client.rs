@@ -179,7 +179,6 @@ struct Setup {
 /// The transfer options (`-server`, `-path`, proxies, timeouts, TLS) and the "will contact" line.
 fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
     if let Some(s) = srv {
-        crate::info!("will contact mock server ");
         return Ok(Peer::Mock(s));
     }
     let Some(server) = raw.str(Opt::Server) else {
@@ -216,9 +215,7 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
         tls,
         max_response: 0,
     };
-    let client = HttpClient::new(url, opts)?;
-    crate::info!("{}", client.contact_line());
-    Ok(Peer::Http(Box::new(client)))
+    Ok(Peer::Http(Box::new(HttpClient::new(url, opts)?)))
 }
 
 /// TLS client settings (`setup_ssl_ctx`).
@@ -239,7 +236,8 @@ fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
     };
     match raw.str(Opt::TlsTrusted) {
         Some(f) => {
-            cfg.trusted = creds::load_certs(f, other.as_ref(), "trusted TLS certs")?
+            cfg.trusted = creds::load_certs(f, other.as_ref(), "trusted TLS certs")
+                .map_err(|e| e.context(Opt::TlsTrusted))?
                 .iter()
                 .map(|c| CertificateDer::from(c.der().to_vec()))
                 .collect()
@@ -255,8 +253,10 @@ fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
                 cert_file,
                 pass.as_ref(),
                 "TLS client certificate (optionally with chain)",
-            )?;
-            let key = creds::load_key(key_file, pass.as_ref(), "TLS client private key")?;
+            )
+            .map_err(|e| e.context(Opt::TlsCert))?;
+            let key = creds::load_key(key_file, pass.as_ref(), "TLS client private key")
+                .map_err(|e| e.context(Opt::TlsKey))?;
             if !key.matches_cert(&cert) {
                 return Err(cmp_err!(
                     "TLS private key '{key_file}' does not match the TLS certificate '{cert_file}'"
@@ -267,7 +267,8 @@ fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
             cfg.cert_chain
                 .extend(chain.iter().map(|c| CertificateDer::from(c.der().to_vec())));
             if let Some(f) = raw.str(Opt::TlsExtra) {
-                let extra = creds::load_certs(f, other.as_ref(), "extra certificates for TLS")?;
+                let extra = creds::load_certs(f, other.as_ref(), "extra certificates for TLS")
+                    .map_err(|e| e.context(Opt::TlsExtra))?;
                 cfg.cert_chain
                     .extend(extra.iter().map(|c| CertificateDer::from(c.der().to_vec())));
             }
@@ -287,7 +288,8 @@ fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
 fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParams) -> Result<()> {
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
     if let Some(f) = raw.str(Opt::Untrusted) {
-        ctx.untrusted = creds::load_certs(f, other.as_ref(), "untrusted certificates")?;
+        ctx.untrusted = creds::load_certs(f, other.as_ref(), "untrusted certificates")
+            .map_err(|e| e.context(Opt::Untrusted))?;
     }
     let mut use_trusted = raw.is_set(Opt::Trusted);
     if let Some(f) = raw.str(Opt::Srvcert) {
@@ -298,15 +300,15 @@ fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParam
         if raw.is_set(Opt::Recipient) {
             crate::warn!("-recipient option is ignored since -srvcert option is present");
         }
-        ctx.srvcert = Some(creds::load_cert(
-            f,
-            other.as_ref(),
-            "directly trusted CMP server certificate",
-        )?);
+        ctx.srvcert = Some(
+            creds::load_cert(f, other.as_ref(), "directly trusted CMP server certificate")
+                .map_err(|e| e.context(Opt::Srvcert))?,
+        );
     }
     if use_trusted {
         if let Some(f) = raw.str(Opt::Trusted) {
-            let certs = creds::load_certs(f, other.as_ref(), "certs trusted by client")?;
+            let certs = creds::load_certs(f, other.as_ref(), "certs trusted by client")
+                .map_err(|e| e.context(Opt::Trusted))?;
             ctx.trusted = Some(verify::TrustStore::new(certs, params.clone()));
         }
     }
@@ -316,7 +318,8 @@ fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParam
             f,
             other.as_ref(),
             "trusted certs for verifying newly enrolled cert",
-        )?;
+        )
+        .map_err(|e| e.context(Opt::OutTrusted))?;
         // As OpenSSL's certConf callback does: new certificates are current anyway (no -attime), and
         // status/revocation and the other flag-like checks are switched off; only the time, partial
         // chain and policy flags survive. Depth, purpose, level and names still apply.
@@ -365,11 +368,14 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     }
     let keypass = pass_of(raw, Opt::Keypass, "private key for CMP client certificate")?;
     if let Some(f) = raw.str(Opt::Key) {
-        ctx.key = Some(creds::load_key(
-            f,
-            keypass.as_ref(),
-            "private key for CMP client certificate",
-        )?);
+        ctx.key = Some(
+            creds::load_key(
+                f,
+                keypass.as_ref(),
+                "private key for CMP client certificate",
+            )
+            .map_err(|e| e.context(Opt::Key))?,
+        );
     }
     if !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Srvcert) && !raw.is_set(Opt::Trusted) {
         crate::warn!("will not authenticate server due to missing -secret, -trusted, or -srvcert");
@@ -379,7 +385,8 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             f,
             keypass.as_ref(),
             "CMP client certificate (optionally with chain)",
-        )?;
+        )
+        .map_err(|e| e.context(Opt::Cert))?;
         if let Some(key) = &ctx.key {
             if ctx.secret.is_none() && !key.matches_cert(&cert) {
                 return Err(cmp_err!("cert and private key do not match"));
@@ -392,7 +399,8 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
                 f,
                 other.as_ref(),
                 "trusted certs for verifying own CMP signer cert",
-            )?;
+            )
+            .map_err(|e| e.context(Opt::OwnTrusted))?;
             let store = verify::TrustStore::new(certs, verify_params(raw)?);
             crate::debug!("trying to build chain for own CMP signer cert");
             let chain = store.verify(&cert, &ctx.untrusted)?;
@@ -405,7 +413,8 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     }
     if let Some(f) = raw.str(Opt::Extracerts) {
         let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-        ctx.extracerts = creds::load_certs(f, other.as_ref(), "extra certificates for CMP")?;
+        ctx.extracerts = creds::load_certs(f, other.as_ref(), "extra certificates for CMP")
+            .map_err(|e| e.context(Opt::Extracerts))?;
     }
     ctx.unprotected_requests = raw.flag(Opt::UnprotectedRequests);
     if let Some(d) = raw.str(Opt::Digest) {
@@ -593,11 +602,10 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             Opt::Newkeypass,
             "new private key for cert to be enrolled",
         )?;
-        ctx.newkey = Some(creds::load_key_or_pubkey(
-            f,
-            pass.as_ref(),
-            "new private key for cert to be enrolled",
-        )?);
+        ctx.newkey = Some(
+            creds::load_key_or_pubkey(f, pass.as_ref(), "new private key for cert to be enrolled")
+                .map_err(|e| e.context(Opt::Newkey))?,
+        );
     }
     ctx.days = raw
         .int(Opt::Days)
@@ -612,7 +620,7 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         if cmd == Cmd::Genm {
             crate::warn!("-csr option is ignored for 'genm' command");
         } else {
-            ctx.csr = Some(creds::load_csr(f, "PKCS#10 CSR")?);
+            ctx.csr = Some(creds::load_csr(f, "PKCS#10 CSR").map_err(|e| e.context(Opt::Csr))?);
         }
     }
     if raw.is_set(Opt::Reqexts) || raw.is_set(Opt::Policies) {
@@ -694,7 +702,9 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
                 _ => "reference certificate (oldcert)",
             };
             let keypass = pass_of(raw, Opt::Keypass, desc)?;
-            ctx.oldcert = Some(creds::load_cert(f, keypass.as_ref(), desc)?);
+            ctx.oldcert = Some(
+                creds::load_cert(f, keypass.as_ref(), desc).map_err(|e| e.context(Opt::Oldcert))?,
+            );
         }
     }
     Ok(())
@@ -741,7 +751,22 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     } else {
         None
     };
-    let peer = setup_transfer(raw, srv)?;
+    let peer = if raw.is_set(Opt::ReqoutOnly) {
+        for opt in [
+            Opt::Server,
+            Opt::UseMockSrv,
+            Opt::Reqout,
+            Opt::Rspin,
+            Opt::Rspout,
+        ] {
+            if raw.is_set(opt) {
+                crate::warn!("{opt} option is ignored since -reqout_only option is given");
+            }
+        }
+        Peer::None
+    } else {
+        setup_transfer(raw, srv)?
+    };
     let cmd = command(raw)?;
     let certform = form(raw, Opt::Certform, Form::Pem, "certificate storing")?;
     form(raw, Opt::Crlform, Form::Der, "CRL storing")?;
@@ -831,6 +856,12 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     }
     ctx.ignore_keyusage = raw.flag(Opt::IgnoreKeyusage);
     ctx.no_cache_extracerts = raw.flag(Opt::NoCacheExtracerts);
+    // Printed only now, as OpenSSL does, so a set-up error is not preceded by it.
+    match &peer {
+        Peer::Http(c) => crate::info!("{}", c.contact_line()),
+        Peer::Mock(_) => crate::info!("will contact mock server "),
+        Peer::None => {}
+    }
     Ok(Setup {
         ctx,
         peer,

@@ -76,28 +76,30 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
                 f,
                 srv_pass.as_ref(),
                 "signer certificate of the mock server",
-            )?
+            )
+            .map_err(|e| e.context(Opt::SrvCert))?
             .der()
             .to_vec(),
         );
     }
     if let Some(f) = raw.str(Opt::SrvKey) {
-        let key = creds::load_key(f, srv_pass.as_ref(), "private key for mock server cert")?;
+        let key = creds::load_key(f, srv_pass.as_ref(), "private key for mock server cert")
+            .map_err(|e| e.context(Opt::SrvKey))?;
         cfg.srv_key = Some(Zeroizing::new(key.to_pkcs8_der()?.to_vec()));
     }
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
     match raw.str(Opt::SrvTrusted) {
-        Some(f) => cfg.srv_trusted = ders(creds::load_certs(f, other.as_ref(), "certs trusted by mock server")?),
+        Some(f) => cfg.srv_trusted = ders(creds::load_certs(f, other.as_ref(), "certs trusted by mock server")
+.map_err(|e| e.context(Opt::SrvTrusted))?),
         None => crate::warn!(
             "mock server will not be able to handle signature-protected requests since -srv_trusted is not given"
         ),
     }
     if let Some(f) = raw.str(Opt::SrvUntrusted) {
-        cfg.srv_untrusted = ders(creds::load_certs(
-            f,
-            other.as_ref(),
-            "untrusted certificates for mock server",
-        )?);
+        cfg.srv_untrusted = ders(
+            creds::load_certs(f, other.as_ref(), "untrusted certificates for mock server")
+                .map_err(|e| e.context(Opt::SrvUntrusted))?,
+        );
     }
     if let Some(f) = raw.str(Opt::RefCert) {
         cfg.ref_cert = Some(
@@ -105,7 +107,8 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
                 f,
                 other.as_ref(),
                 "reference cert to be expected by the mock server",
-            )?
+            )
+            .map_err(|e| e.context(Opt::RefCert))?
             .der()
             .to_vec(),
         );
@@ -118,7 +121,8 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
                     f,
                     rsp_pass.as_ref(),
                     "cert the mock server returns on certificate requests",
-                )?
+                )
+                .map_err(|e| e.context(Opt::RspCert))?
                 .der()
                 .to_vec(),
             )
@@ -128,7 +132,8 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     if let Some(f) = raw.str(Opt::RspKey) {
         // Loaded so that a wrong file or pass phrase is reported at start-up; the server answers
         // central key generation requests with a clear rejection until that feature exists.
-        creds::load_key(f, rsp_pass.as_ref(), "private key for enrollment cert")?;
+        creds::load_key(f, rsp_pass.as_ref(), "private key for enrollment cert")
+            .map_err(|e| e.context(Opt::RspKey))?;
         // To stderr, like the server's other log lines: stdout carries only what scripts wait for (ACCEPT).
         srv_log!(
             Warn,
@@ -136,22 +141,21 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
         );
     }
     if let Some(f) = raw.str(Opt::RspCrl) {
-        let crl = creds::load_crls(f, "CRL to be returned by the mock server")?;
+        let crl = creds::load_crls(f, "CRL to be returned by the mock server")
+            .map_err(|e| e.context(Opt::RspCrl))?;
         cfg.rsp_crl = crl.first().map(|c| c.der().to_vec());
     }
     if let Some(f) = raw.str(Opt::RspExtracerts) {
-        cfg.rsp_extracerts = ders(creds::load_certs(
-            f,
-            other.as_ref(),
-            "CMP extra certificates for mock server",
-        )?);
+        cfg.rsp_extracerts = ders(
+            creds::load_certs(f, other.as_ref(), "CMP extra certificates for mock server")
+                .map_err(|e| e.context(Opt::RspExtracerts))?,
+        );
     }
     if let Some(f) = raw.str(Opt::RspCapubs) {
-        cfg.rsp_capubs = ders(creds::load_certs(
-            f,
-            other.as_ref(),
-            "caPubs for mock server",
-        )?);
+        cfg.rsp_capubs = ders(
+            creds::load_certs(f, other.as_ref(), "caPubs for mock server")
+                .map_err(|e| e.context(Opt::RspCapubs))?,
+        );
     }
     cfg.poll_count = clamp_u32(raw.int(Opt::PollCount).unwrap_or(0));
     cfg.check_after = clamp_u32(raw.int(Opt::CheckAfter).unwrap_or(1));
