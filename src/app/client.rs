@@ -174,6 +174,9 @@ struct Setup {
     ctx: Ctx,
     peer: Peer,
     certform: Form,
+    crlform: Form,
+    /// genm with an info type that has specific support.
+    genm_plan: Option<super::genm::Plan>,
 }
 
 /// The transfer options (`-server`, `-path`, proxies, timeouts, TLS) and the "will contact" line.
@@ -594,7 +597,7 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             }
         }
         if cmd != Cmd::P10cr && raw.is_set(Opt::OutTrusted) {
-            crate::warn!("-out_trusted is ignored for 'rr' and 'genm' commands");
+            crate::warn!("-out_trusted option is ignored for 'p10cr', 'rr', and 'genm' commands");
         }
     } else if let Some(f) = raw.str(Opt::Newkey) {
         let pass = pass_of(
@@ -710,22 +713,9 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Options of OpenSSL 3.2+ genm types and central key generation that this client does not do yet.
+/// Options of central key generation and randomness that this client does not do yet.
 fn refuse_unsupported_client(raw: &RawOpts) -> Result<()> {
-    for opt in [
-        Opt::Oldwithold,
-        Opt::Newwithnew,
-        Opt::Newwithold,
-        Opt::Oldwithnew,
-        Opt::Crlcert,
-        Opt::Oldcrl,
-        Opt::Crlout,
-        Opt::Template,
-        Opt::Keyspec,
-        Opt::Newkeyout,
-        Opt::Rand,
-        Opt::Writerand,
-    ] {
+    for opt in [Opt::Newkeyout, Opt::Rand, Opt::Writerand] {
         if raw.is_set(opt) {
             return Err(cmp_err!("option {opt} is not supported yet by rcmp"));
         }
@@ -769,7 +759,7 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     };
     let cmd = command(raw)?;
     let certform = form(raw, Opt::Certform, Form::Pem, "certificate storing")?;
-    form(raw, Opt::Crlform, Form::Der, "CRL storing")?;
+    let crlform = form(raw, Opt::Crlform, Form::Der, "CRL storing")?;
     if let Some(k) = raw.str(Opt::Keyform) {
         if !matches!(
             k.to_ascii_uppercase().as_str(),
@@ -782,6 +772,7 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         cmd,
         ..Ctx::default()
     };
+    let mut infotype = None;
     match raw.str(Opt::Infotype) {
         None if cmd == Cmd::Genm => crate::warn!("no -infotype option given for genm"),
         None => {}
@@ -789,29 +780,14 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
             crate::warn!("-infotype option is ignored for commands other than 'genm'")
         }
         Some(name) => {
-            let oid = crate::asn1::oid::info_type_by_name(name)
-                .filter(|_| !name.contains('.'))
-                .ok_or_else(|| cmp_err!("unknown OID name in -infotype option"))?;
-            if oid == crate::asn1::oid::IT_CA_CERTS && !raw.is_set(Opt::Cacertsout) {
-                return Err(cmp_err!("Missing -cacertsout option for -infotype caCerts"));
-            }
-            let specific = [
-                crate::asn1::oid::IT_ROOT_CA_CERT,
-                crate::asn1::oid::IT_CERT_REQ_TEMPLATE,
-                crate::asn1::oid::IT_CRL_STATUS_LIST,
-            ];
-            if specific.contains(&oid) {
-                return Err(cmp_err!("genm with -infotype {name} is not supported yet"));
-            }
-            if oid != crate::asn1::oid::IT_CA_CERTS {
-                crate::warn!("No specific support for -infotype {name} available");
-            }
-            ctx.genm_itavs.push(crate::asn1::InfoTypeAndValue {
-                info_type: oid,
-                info_value: None,
-            });
+            infotype = Some(
+                crate::asn1::oid::info_type_by_name(name)
+                    .filter(|_| !name.contains('.'))
+                    .ok_or_else(|| cmp_err!("unknown OID name in -infotype option"))?,
+            );
         }
     }
+    super::genm::check_options(raw, cmd == Cmd::Genm, infotype);
     let params = verify_params(raw)?;
     setup_verification(raw, &mut ctx, &params)?;
     let msg_timeout = raw.int(Opt::MsgTimeout).unwrap_or(-1);
@@ -862,10 +838,32 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         Peer::Mock(_) => crate::info!("will contact mock server "),
         Peer::None => {}
     }
+    let mut genm_plan = None;
+    if let (Cmd::Genm, Some(oid)) = (cmd, infotype) {
+        // As OpenSSL's do_genm: these checks and loads come after the rest of the set-up.
+        genm_plan = super::genm::prepare(raw, &mut ctx, oid)?;
+        if genm_plan.is_none() {
+            if oid == crate::asn1::oid::IT_CA_CERTS && !raw.is_set(Opt::Cacertsout) {
+                return Err(cmp_err!("Missing -cacertsout option for -infotype caCerts"));
+            }
+            if oid != crate::asn1::oid::IT_CA_CERTS {
+                crate::warn!(
+                    "No specific support for -infotype {} available",
+                    raw.str(Opt::Infotype).unwrap_or_default()
+                );
+            }
+            ctx.genm_itavs.push(crate::asn1::InfoTypeAndValue {
+                info_type: oid,
+                info_value: None,
+            });
+        }
+    }
     Ok(Setup {
         ctx,
         peer,
         certform,
+        crlform,
+        genm_plan,
     })
 }
 
@@ -968,6 +966,8 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         ctx,
         mut peer,
         certform,
+        crlform,
+        genm_plan,
     } = setup(raw)?;
     let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
     for _ in 0..repeat {
@@ -975,7 +975,10 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         if ctx.files.reqout_only.is_some() && outcome.status.is_none() {
             return Ok(());
         }
-        if ctx.cmd == Cmd::Genm
+        let mut out = Outputs::new();
+        if let Some(plan) = &genm_plan {
+            super::genm::stage(raw, &ctx, plan, &outcome, certform, crlform, &mut out)?;
+        } else if ctx.cmd == Cmd::Genm
             && !ctx
                 .genm_itavs
                 .iter()
@@ -983,7 +986,6 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         {
             print_itavs(&outcome);
         }
-        let mut out = Outputs::new();
         stage_outputs(raw, ctx.cmd, &outcome, certform, &mut out);
         out.commit()?;
     }

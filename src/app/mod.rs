@@ -12,6 +12,7 @@ use crate::opts::{self, Opt, Parsed, RawOpts};
 use crate::Result;
 
 mod client;
+mod genm;
 mod server;
 
 /// Run one `rcmp` invocation (`args` includes the program name) and return the process exit status

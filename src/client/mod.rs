@@ -6,6 +6,7 @@
 
 pub mod ctx;
 pub mod files;
+pub mod genm;
 pub mod request;
 pub mod session;
 pub mod status;

@@ -1,0 +1,254 @@
+//! `-cmd genm` with the info types OpenSSL 3.2+ supports specifically (`-infotype rootCaCert`,
+//! `crlStatusList`, `certReqTemplate`): the options that go with them, the request ITAV, and the
+//! result files (`-newwithnew`, `-newwithold`, `-oldwithnew`, `-crlout`, `-template`, `-keyspec`),
+//! which are deleted when the server has nothing of their kind, as `openssl cmp` does.
+
+use der::asn1::ObjectIdentifier;
+
+use crate::asn1::oid;
+use crate::client::genm as proto;
+use crate::client::{Ctx, Outcome};
+use crate::creds::{self, get_passwd, Cert, Crl};
+use crate::opts::{Opt, RawOpts};
+use crate::output::{Form, Outputs};
+use crate::Result;
+
+/// What to do with the genp of a genm with specific support.
+pub enum Plan {
+    /// Root CA key update; `old_with_old` is the root sent (`-oldwithold`).
+    RootCaCert { old_with_old: Option<Cert> },
+    /// CRL update for `-crlcert` / `-oldcrl`.
+    CrlStatusList,
+    /// Certificate request template.
+    CertReqTemplate,
+}
+
+/// The warnings (and the one error line) of OpenSSL's set-up for options that only make sense with
+/// one info type. OpenSSL logs the missing `-template` and carries on; saving then fails.
+pub fn check_options(raw: &RawOpts, is_genm: bool, infotype: Option<ObjectIdentifier>) {
+    let is = |t: ObjectIdentifier| is_genm && infotype == Some(t);
+    if !is(oid::IT_ROOT_CA_CERT) {
+        const MSG: &str = "option is ignored unless -cmd 'genm' and -infotype rootCaCert is given";
+        for opt in [
+            Opt::Oldwithold,
+            Opt::Newwithnew,
+            Opt::Newwithold,
+            Opt::Oldwithnew,
+        ] {
+            if raw.is_set(opt) {
+                crate::warn!("{opt} {MSG}");
+            }
+        }
+    }
+    if !is(oid::IT_CERT_REQ_TEMPLATE) {
+        const MSG: &str =
+            "option is ignored unless -cmd 'genm' and -infotype 'certReqTemplate' is given";
+        for opt in [Opt::Template, Opt::Keyspec] {
+            if raw.is_set(opt) {
+                crate::warn!("{opt} {MSG}");
+            }
+        }
+    } else if !raw.is_set(Opt::Template) {
+        crate::log::log(
+            crate::log::Side::Client,
+            crate::log::Level::Err,
+            format_args!("missing -template option for genm with infotype certReqTemplate"),
+        );
+    }
+}
+
+fn load_cert(raw: &RawOpts, file: &str, desc: &str) -> Result<Cert> {
+    let pass = raw
+        .str(Opt::Otherpass)
+        .map(|s| get_passwd(s, desc))
+        .transpose()?;
+    creds::load_cert(file, pass.as_ref(), desc)
+}
+
+fn load_crl(file: &str, desc: &str) -> Result<Crl> {
+    let mut crls = creds::load_crls(file, desc)?;
+    if crls.is_empty() {
+        return Err(cmp_err!("cannot load {desc} from '{file}'"));
+    }
+    Ok(crls.swap_remove(0))
+}
+
+/// For an info type with specific support: check its options, load its inputs and put the request
+/// ITAV into `ctx` (as OpenSSL's `do_genm` does before sending). None for other info types.
+pub fn prepare(raw: &RawOpts, ctx: &mut Ctx, infotype: ObjectIdentifier) -> Result<Option<Plan>> {
+    if infotype == oid::IT_ROOT_CA_CERT {
+        if !raw.is_set(Opt::Newwithnew) {
+            return Err(cmp_err!(
+                "Missing -newwithnew option for -infotype rootCaCert"
+            ));
+        }
+        let old_with_old = match raw.str(Opt::Oldwithold) {
+            None => {
+                crate::warn!("No -oldwithold given, will use all certs given with -trusted as trust anchors for verifying the newWithNew cert");
+                None
+            }
+            Some(f) => Some(load_cert(
+                raw,
+                f,
+                "OldWithOld cert for genm with -infotype rootCaCert",
+            )?),
+        };
+        ctx.genm_itavs
+            .push(proto::root_ca_cert_request(old_with_old.as_ref())?);
+        return Ok(Some(Plan::RootCaCert { old_with_old }));
+    }
+    if infotype == oid::IT_CRL_STATUS_LIST {
+        if !raw.is_set(Opt::Oldcrl) && !raw.is_set(Opt::Crlcert) {
+            return Err(cmp_err!(
+                "Missing -oldcrl and no -crlcert given for -infotype crlStatusList"
+            ));
+        }
+        if !raw.is_set(Opt::Crlout) {
+            return Err(cmp_err!("Missing -crlout for -infotype crlStatusList"));
+        }
+        let crlcert = raw
+            .str(Opt::Crlcert)
+            .map(|f| load_cert(raw, f, "Cert for genm with -infotype crlStatusList"))
+            .transpose()?;
+        let oldcrl = raw
+            .str(Opt::Oldcrl)
+            .map(|f| load_crl(f, "CRL for genm with -infotype crlStatusList"))
+            .transpose()?;
+        if let (Some(c), Some(l)) = (&crlcert, &oldcrl) {
+            if proto::crl_issuers_differ(c, l) {
+                crate::warn!("-oldcrl and -crlcert have different issuer");
+            }
+        }
+        ctx.genm_itavs.push(proto::crl_status_list_request(
+            crlcert.as_ref(),
+            oldcrl.as_ref(),
+        )?);
+        return Ok(Some(Plan::CrlStatusList));
+    }
+    if infotype == oid::IT_CERT_REQ_TEMPLATE {
+        ctx.genm_itavs.push(proto::cert_req_template_request());
+        return Ok(Some(Plan::CertReqTemplate));
+    }
+    Ok(None)
+}
+
+/// `save_cert_or_delete`: stage `cert` for the file of `opt`, or the file's removal without one.
+fn cert_or_delete(
+    raw: &RawOpts,
+    opt: Opt,
+    cert: Option<&Cert>,
+    certform: Form,
+    desc: &str,
+    out: &mut Outputs,
+) {
+    let Some(path) = raw.str(opt) else {
+        return;
+    };
+    match cert {
+        Some(c) => out.certs(path, &[c.der()], certform, desc),
+        None => out.delete(path, &format!("{desc} certificate")),
+    }
+}
+
+/// Validate the genp of a genm with specific support and stage its result files, logging as
+/// OpenSSL's `do_genm` does.
+pub fn stage(
+    raw: &RawOpts,
+    ctx: &Ctx,
+    plan: &Plan,
+    outcome: &Outcome,
+    certform: Form,
+    crlform: Form,
+    out: &mut Outputs,
+) -> Result<()> {
+    let itavs = &outcome.genp_itavs;
+    match plan {
+        Plan::RootCaCert { old_with_old } => {
+            let upd =
+                proto::root_ca_key_update(itavs, old_with_old.as_ref(), ctx.trusted.as_ref())?;
+            match &upd {
+                None => crate::info!("no root CA certificate update available"),
+                Some(u) if old_with_old.is_none() && u.old_with_new.is_some() => crate::warn!(
+                    "oldWithNew certificate received in genp for verifying oldWithOld, but oldWithOld was not provided"
+                ),
+                Some(_) => {}
+            }
+            let new_with_new = upd.as_ref().map(|u| &u.new_with_new);
+            let new_with_old = upd.as_ref().and_then(|u| u.new_with_old.as_ref());
+            let old_with_new = upd.as_ref().and_then(|u| u.old_with_new.as_ref());
+            cert_or_delete(
+                raw,
+                Opt::Newwithnew,
+                new_with_new,
+                certform,
+                "NewWithNew cert from genp",
+                out,
+            );
+            cert_or_delete(
+                raw,
+                Opt::Newwithold,
+                new_with_old,
+                certform,
+                "NewWithOld cert from genp",
+                out,
+            );
+            cert_or_delete(
+                raw,
+                Opt::Oldwithnew,
+                old_with_new,
+                certform,
+                "OldWithNew cert from genp",
+                out,
+            );
+        }
+        Plan::CrlStatusList => {
+            const DESC: &str = "CRL from genp of type 'crls'";
+            let crl = proto::crl_update(itavs)?;
+            if crl.is_none() {
+                crate::info!("no CRL update available");
+            }
+            if let Some(path) = raw.str(Opt::Crlout) {
+                match &crl {
+                    Some(c) => out.crl(path, c.der(), crlform, DESC),
+                    None => out.delete(path, DESC),
+                }
+            }
+        }
+        Plan::CertReqTemplate => {
+            let Some(tmpl) = proto::cert_req_template(itavs)? else {
+                crate::warn!("no certificate request template available");
+                if let Some(p) = raw.str(Opt::Template) {
+                    out.delete(p, "certTemplate from genp");
+                }
+                if let Some(p) = raw.str(Opt::Keyspec) {
+                    out.delete(p, "keySpec from genp");
+                }
+                return Ok(());
+            };
+            let Some(path) = raw.str(Opt::Template) else {
+                return Err(cmp_err!(
+                    "error saving certTemplate from genp: cannot open file <NULL>"
+                ));
+            };
+            out.raw(path, tmpl.template_der.clone());
+            crate::info!("stored certTemplate from genp to file '{path}'");
+            crate::info!(
+                "{}",
+                proto::describe_key_spec(tmpl.key_spec_der.as_deref())?
+            );
+            if let Some(p) = raw.str(Opt::Keyspec) {
+                match &tmpl.key_spec_der {
+                    None => {
+                        crate::warn!("no key specifications available");
+                        out.delete(p, "keySpec from genp");
+                    }
+                    Some(k) => {
+                        out.raw(p, k.clone());
+                        crate::info!("stored keySpec from genp to file '{p}'");
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
