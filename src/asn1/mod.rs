@@ -1,1 +1,37 @@
-//! Placeholder: filled in by the work on this area.
+//! CMP (RFC 9810, with the RFC 9480 updates and RFC 9483 profile) and CRMF (RFC 4211) message types,
+//! DER-encoded with `der` 0.8, reusing `x509-cert` and `spki` types for certificates, names and keys.
+//!
+//! Every type carries its ASN.1 definition. The CMP module uses EXPLICIT tags, CRMF IMPLICIT ones;
+//! the golden tests in `tests/asn1_golden.rs` decode and re-encode messages captured from OpenSSL to
+//! prove the tags. Received messages go through [`PkiMessage::from_der_bounded`], which bounds size and
+//! nesting. Nothing here does I/O or cryptography.
+
+pub mod body;
+pub mod certrep;
+pub mod crmf;
+pub mod header;
+pub mod itav;
+pub mod message;
+pub mod oid;
+pub mod poll;
+pub mod rev;
+pub mod status;
+
+pub use body::{body_type_name, PkiBody, BODY_TYPE_NAMES};
+pub use certrep::{CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate};
+pub use crmf::{
+    AttributeTypeAndValue, CertId, CertReqMessages, CertReqMsg, CertRequest, CertTemplate,
+    Controls, OptionalValidity, PbmParameter, PkMacValue, PopoPrivKey, PopoSigningKey,
+    PopoSigningKeyAuthInfo, PopoSigningKeyInput, ProofOfPossession, RawConstructed,
+};
+pub use header::{PkiHeader, PVNO_CMP1999, PVNO_CMP2000, PVNO_CMP2021};
+pub use itav::{GenMsgContent, GenRepContent, InfoTypeAndValue};
+pub use message::{
+    protected_part_der, PkiMessage, PkiMessages, ProtectedPart, MAX_MESSAGE_SIZE, MAX_NESTING,
+};
+pub use poll::{PollRep, PollRepContent, PollReq, PollReqContent};
+pub use rev::{RevDetails, RevRepContent, RevReqContent};
+pub use status::{
+    failure_bit_by_name, failure_names, status_text, CertConfirmContent, CertStatus,
+    ErrorMsgContent, PkiFailureInfo, PkiFreeText, PkiStatus, PkiStatusInfo, FAILURE_NAMES,
+};

@@ -1,0 +1,116 @@
+//! Certificate revocation lists (`-crls`, `-oldcrl`, `-crlout`): loading PEM/DER files and lists of
+//! them, issuer and update times, re-encoding.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use der::Decode;
+use x509_cert::crl::CertificateList;
+use x509_cert::name::Name;
+
+use super::{pem, read_file, split_sources};
+use crate::error::{Error, Result};
+
+/// At most this many CRLs from one file or list.
+pub const MAX_CRLS: usize = 1_000;
+
+struct Inner {
+    der: Vec<u8>,
+    crl: CertificateList,
+}
+
+/// A CRL: original DER plus the parsed form. Cloning is cheap.
+#[derive(Clone)]
+pub struct Crl(Arc<Inner>);
+
+impl std::fmt::Debug for Crl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Crl({})", super::dn::oneline(self.issuer()))
+    }
+}
+
+impl Crl {
+    pub fn from_der(der: &[u8]) -> Result<Crl> {
+        let crl =
+            CertificateList::from_der(der).map_err(|e| Error::cmp(format!("invalid CRL: {e}")))?;
+        Ok(Crl(Arc::new(Inner {
+            der: der.to_vec(),
+            crl,
+        })))
+    }
+    pub fn der(&self) -> &[u8] {
+        &self.0.der
+    }
+    pub fn crl(&self) -> &CertificateList {
+        &self.0.crl
+    }
+    pub fn to_pem(&self) -> String {
+        pem::encode("X509 CRL", &self.0.der)
+    }
+    pub fn issuer(&self) -> &Name {
+        &self.0.crl.tbs_cert_list.issuer
+    }
+    pub fn this_update(&self) -> SystemTime {
+        self.0.crl.tbs_cert_list.this_update.to_system_time()
+    }
+    pub fn next_update(&self) -> Option<SystemTime> {
+        self.0
+            .crl
+            .tbs_cert_list
+            .next_update
+            .map(|t| t.to_system_time())
+    }
+    /// The exact DER of TBSCertList, as signed.
+    pub fn tbs_der(&self) -> &[u8] {
+        super::tlv_content(&self.0.der)
+            .and_then(super::first_tlv)
+            .unwrap_or(&[])
+    }
+}
+
+/// CRLs in the bytes of one file (PEM `X509 CRL` blocks, other text skipped; or one DER CRL).
+pub fn crls_from_bytes(data: &[u8], file: &str, desc: &str) -> Result<Vec<Crl>> {
+    let fail = |why: &str| Error::cmp(format!("cannot load {desc} from '{file}': {why}"));
+    if data.is_empty() {
+        return Err(fail("file is empty"));
+    }
+    if pem::looks_like_pem(data) {
+        let mut out = Vec::new();
+        for b in pem::parse(data).into_iter().flatten() {
+            if b.label == "X509 CRL" {
+                out.push(Crl::from_der(&b.der).map_err(|e| fail(&e.to_string()))?);
+                if out.len() > MAX_CRLS {
+                    return Err(fail(&format!("more than {MAX_CRLS} CRLs")));
+                }
+            }
+        }
+        if out.is_empty() {
+            return Err(fail("no CRL found in PEM file"));
+        }
+        return Ok(out);
+    }
+    Crl::from_der(data)
+        .map(|c| vec![c])
+        .map_err(|_| fail("no CRL found (file is neither PEM nor DER)"))
+}
+
+/// Load all CRLs from a list of sources separated by commas and/or whitespace.
+pub fn load_crls(sources: &str, desc: &str) -> Result<Vec<Crl>> {
+    let files = split_sources(sources);
+    if files.is_empty() {
+        return Err(Error::cmp(format!(
+            "cannot load {desc}: no file name given"
+        )));
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let data = read_file(f, desc)?;
+        out.extend(crls_from_bytes(&data, f, desc)?);
+        if out.len() > MAX_CRLS {
+            return Err(Error::cmp(format!(
+                "cannot load {desc}: more than {MAX_CRLS} CRLs"
+            )));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,189 @@
+//! PEM blocks as OpenSSL reads and writes them.
+//!
+//! OpenSSL's reader is lenient: text outside `-----BEGIN X-----` / `-----END X-----` is skipped (that is
+//! how `openssl x509 -text` output or a key and its certs can share one file), and RFC 1421 headers such
+//! as `Proc-Type:`/`DEK-Info:` may follow the BEGIN line. We keep the same leniency, with bounds.
+
+/// One decoded PEM block.
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub label: String,
+    /// RFC 1421 headers (name, value), e.g. `Proc-Type`, `DEK-Info`.
+    pub headers: Vec<(String, String)>,
+    pub der: Vec<u8>,
+    /// The block's text from BEGIN through END line, for parsers that need the original (legacy keys).
+    pub text: String,
+}
+
+/// At most this many blocks are read from one file (a bound against hostile input).
+pub const MAX_BLOCKS: usize = 10_000;
+
+/// Whether `data` looks like PEM at all (contains a BEGIN line).
+pub fn looks_like_pem(data: &[u8]) -> bool {
+    data.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+/// All well-formed blocks in `data`, in order. Malformed blocks (bad base64, missing END) are reported as
+/// `Err(label)` entries so callers can say what was wrong instead of "nothing found".
+pub fn parse(data: &[u8]) -> Vec<Result<Block, String>> {
+    let text = String::from_utf8_lossy(data);
+    let mut out = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if out.len() >= MAX_BLOCKS {
+            break;
+        }
+        let line = line.trim_end();
+        let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        else {
+            continue;
+        };
+        let label = label.to_string();
+        let end = format!("-----END {label}-----");
+        let mut raw = format!("{line}\n");
+        let mut headers = Vec::new();
+        let mut b64 = String::new();
+        let mut in_headers = true;
+        let mut ended = false;
+        for l in lines.by_ref() {
+            let l = l.trim_end();
+            raw.push_str(l);
+            raw.push('\n');
+            if l == end {
+                ended = true;
+                break;
+            }
+            if in_headers {
+                if l.is_empty() {
+                    in_headers = false;
+                    continue;
+                }
+                if let Some((k, v)) = l.split_once(':') {
+                    if !k.contains(' ') && !k.is_empty() {
+                        headers.push((k.trim().to_string(), v.trim().to_string()));
+                        continue;
+                    }
+                }
+                in_headers = false;
+            }
+            b64.push_str(l.trim());
+        }
+        if !ended {
+            out.push(Err(label));
+            continue;
+        }
+        match base64_decode(&b64) {
+            Some(der) => out.push(Ok(Block {
+                label,
+                headers,
+                der,
+                text: raw,
+            })),
+            None => out.push(Err(label)),
+        }
+    }
+    out
+}
+
+/// Encode as PEM with 64-character lines, as OpenSSL writes.
+pub fn encode(label: &str, der: &[u8]) -> String {
+    let b = base64_encode(der);
+    let mut s = format!("-----BEGIN {label}-----\n");
+    for chunk in b.as_bytes().chunks(64) {
+        s.push_str(&String::from_utf8_lossy(chunk));
+        s.push('\n');
+    }
+    s.push_str(&format!("-----END {label}-----\n"));
+    s
+}
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+pub fn base64_encode(data: &[u8]) -> String {
+    let mut s = String::with_capacity(data.len().div_ceil(3) * 4);
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                s.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+/// Decode base64, ignoring whitespace; `None` on any other stray character or bad padding.
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    let mut acc: u32 = 0;
+    let mut nbits = 0;
+    let mut pad = 0;
+    for ch in s.bytes() {
+        if ch.is_ascii_whitespace() {
+            continue;
+        }
+        if ch == b'=' {
+            pad += 1;
+            continue;
+        }
+        if pad > 0 {
+            return None;
+        }
+        let v = match ch {
+            b'A'..=b'Z' => ch - b'A',
+            b'a'..=b'z' => ch - b'a' + 26,
+            b'0'..=b'9' => ch - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        nbits += 6;
+        if nbits >= 8 {
+            nbits -= 8;
+            out.push((acc >> nbits) as u8);
+            acc &= (1 << nbits) - 1;
+        }
+    }
+    if pad > 2 || nbits >= 6 {
+        return None;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trip() {
+        for n in 0..70u8 {
+            let data: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37)).collect();
+            assert_eq!(
+                base64_decode(&base64_encode(&data)).as_deref(),
+                Some(&data[..])
+            );
+        }
+        assert_eq!(base64_encode(b"foob"), "Zm9vYg==");
+        assert!(base64_decode("Zm9v!").is_none());
+    }
+
+    #[test]
+    fn skips_text_and_reads_headers() {
+        let s = "junk\n-----BEGIN X-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nZm9v\n-----END X-----\n\
+                 more\n-----BEGIN Y-----\nYmFy\n-----END Y-----\n-----BEGIN Z-----\nYmFy\n";
+        let b = parse(s.as_bytes());
+        assert_eq!(b.len(), 3);
+        let x = b[0].as_ref().ok();
+        assert_eq!(x.map(|x| x.der.as_slice()), Some(&b"foo"[..]));
+        assert_eq!(x.map(|x| x.headers.len()), Some(2));
+        assert_eq!(b[1].as_ref().ok().map(|y| y.label.as_str()), Some("Y"));
+        assert!(b[2].is_err());
+    }
+}

@@ -1,0 +1,804 @@
+//! HTTP/1.x message framing for CMP (RFC 6712/9811), shared by the client and the mock server's
+//! listener: request and response heads, bounded line reading, and the body rules OpenSSL applies
+//! (a DER SEQUENCE whose own length must agree with any Content-Length).
+//!
+//! Everything read from the peer is bounded: line length, number of header lines, body size.
+//! Error texts follow OpenSSL's HTTP error reasons (`failed reading data`, `missing asn1
+//! encoding`, ...) so logs read the same.
+
+use std::io::{self, Read, Write};
+
+/// The only content type CMP uses over HTTP.
+pub const CONTENT_TYPE_PKIXCMP: &str = "application/pkixcmp";
+/// Longest header line accepted (OpenSSL's default buffer size).
+pub const MAX_LINE_LEN: usize = 4 * 1024;
+/// Most header lines accepted in one message (OpenSSL's default for responses).
+pub const MAX_HEADER_LINES: usize = 256;
+/// Largest response body the client accepts: OpenSSL's default for CMP (100 KiB).
+pub const MAX_RESPONSE_LEN: usize = 100 * 1024;
+
+/// A failure while exchanging one message; converted to the crate error by the callers, which
+/// add where it happened.
+#[derive(Debug)]
+pub enum HttpError {
+    /// The deadline passed.
+    Timeout,
+    /// An I/O error or an early end of the stream; OpenSSL says `failed reading data`.
+    Read(String),
+    /// Writing failed.
+    Write(String),
+    /// The peer's data violates the protocol; the lines are OpenSSL's reason texts.
+    Protocol(Vec<String>),
+}
+
+impl HttpError {
+    pub(crate) fn proto(msg: impl Into<String>) -> Self {
+        HttpError::Protocol(vec![msg.into()])
+    }
+
+    pub(crate) fn from_read(e: io::Error) -> Self {
+        if is_timeout(&e) {
+            HttpError::Timeout
+        } else {
+            HttpError::Read(e.to_string())
+        }
+    }
+
+    pub(crate) fn from_write(e: io::Error) -> Self {
+        if is_timeout(&e) {
+            HttpError::Timeout
+        } else {
+            HttpError::Write(e.to_string())
+        }
+    }
+}
+
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
+/// A reader with its own buffer, so lines and bodies can be taken from one stream without
+/// reading past the end of a message (needed for keep-alive).
+pub struct MsgReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl<R: Read> MsgReader<R> {
+    pub fn new(inner: R) -> Self {
+        MsgReader {
+            inner,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// Bytes received but not consumed yet.
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    /// Read more bytes into the buffer; Ok(0) at end of stream.
+    fn fill(&mut self) -> io::Result<usize> {
+        if self.pos > 0 && self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        }
+        let mut tmp = [0u8; 8192];
+        loop {
+            match self.inner.read(&mut tmp) {
+                Ok(n) => {
+                    self.buf.extend_from_slice(&tmp[..n]);
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// One line including its end (`\n`), at most `max` bytes. `Ok(None)` at a clean end of stream
+    /// before any byte of the line.
+    pub fn read_line(&mut self, max: usize) -> Result<Option<Vec<u8>>, LineError> {
+        let mut scanned = 0;
+        loop {
+            let avail = &self.buf[self.pos..];
+            if let Some(i) = avail[scanned..].iter().position(|&b| b == b'\n') {
+                let end = scanned + i + 1;
+                if end > max {
+                    return Err(LineError::TooLong);
+                }
+                let line = avail[..end].to_vec();
+                self.pos += end;
+                return Ok(Some(line));
+            }
+            scanned = avail.len();
+            if scanned >= max {
+                return Err(LineError::TooLong);
+            }
+            match self.fill() {
+                Ok(0) => {
+                    return if scanned == 0 {
+                        Ok(None)
+                    } else {
+                        Err(LineError::Eof)
+                    };
+                }
+                Ok(_) => {}
+                Err(e) => return Err(LineError::Io(e)),
+            }
+        }
+    }
+
+    /// Exactly `n` bytes.
+    pub fn read_exact_bytes(&mut self, n: usize) -> Result<Vec<u8>, HttpError> {
+        while self.buffered() < n {
+            match self.fill() {
+                Ok(0) => return Err(HttpError::Read("failed reading data".into())),
+                Ok(_) => {}
+                Err(e) => return Err(HttpError::from_read(e)),
+            }
+        }
+        let out = self.buf[self.pos..self.pos + n].to_vec();
+        self.pos += n;
+        Ok(out)
+    }
+
+    /// Make sure at least `n` bytes are buffered (fewer only at end of stream); returns a view.
+    fn peek(&mut self, n: usize) -> Result<&[u8], HttpError> {
+        while self.buffered() < n {
+            match self.fill() {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => return Err(HttpError::from_read(e)),
+            }
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    /// Everything up to the end of the stream, failing beyond `max` bytes.
+    pub fn read_to_end_bounded(&mut self, max: usize) -> Result<Vec<u8>, HttpError> {
+        loop {
+            if self.buffered() > max {
+                return Err(HttpError::proto(format!(
+                    "max resp len exceeded:response content length={}, max={max}",
+                    self.buffered()
+                )));
+            }
+            match self.fill() {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => return Err(HttpError::from_read(e)),
+            }
+        }
+        let out = self.buf[self.pos..].to_vec();
+        self.pos = self.buf.len();
+        Ok(out)
+    }
+}
+
+/// Why a line could not be read.
+#[derive(Debug)]
+pub enum LineError {
+    TooLong,
+    Eof,
+    Io(io::Error),
+}
+
+/// Trim the line end (`\r\n` or `\n`) of a raw line and make it text.
+pub fn line_text(line: &[u8]) -> String {
+    let mut l = line;
+    if let Some(x) = l.strip_suffix(b"\n") {
+        l = x;
+    }
+    if let Some(x) = l.strip_suffix(b"\r") {
+        l = x;
+    }
+    String::from_utf8_lossy(l).into_owned()
+}
+
+/// Split a header line into name and value (value without leading blanks).
+pub fn split_header(text: &str) -> Option<(&str, &str)> {
+    let (k, v) = text.split_once(':')?;
+    Some((k, v.trim_start_matches([' ', '\t']).trim_end()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client side
+
+/// The request head as OpenSSL's CMP client sends it (captured from `openssl cmp`, see
+/// tests/transfer.rs): `Pragma`, `Host` (no port), `Connection: keep-alive` only when asked,
+/// `Content-Type`, `Content-Length`.
+pub fn request_head(target: &str, host: &str, keep_alive: bool, body_len: usize) -> Vec<u8> {
+    let mut h = format!("POST {target} HTTP/1.0\r\nPragma: no-cache\r\n");
+    if !host.is_empty() {
+        h.push_str(&format!("Host: {host}\r\n"));
+    }
+    if keep_alive {
+        h.push_str("Connection: keep-alive\r\n");
+    }
+    h.push_str(&format!(
+        "Content-Type: {CONTENT_TYPE_PKIXCMP}\r\nContent-Length: {body_len}\r\n\r\n"
+    ));
+    h.into_bytes()
+}
+
+/// What the client learned from a response.
+#[derive(Debug)]
+pub struct Response {
+    pub body: Vec<u8>,
+    /// The server agreed to keep the connection open.
+    pub keep_alive: bool,
+}
+
+/// Read one response to a CMP request, checking it as OpenSSL does: status 200, Content-Type
+/// `application/pkixcmp` (parameters allowed), a DER SEQUENCE body of at most `max_len` bytes whose
+/// length agrees with any Content-Length. Chunked bodies are accepted (OpenSSL does not, but
+/// nothing is lost by being lenient here).
+pub fn read_response<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Response, HttpError> {
+    let first = read_head_line(r, true)?;
+    let (status, reason, mut keep_alive) = parse_status_line(&first)?;
+    let mut content_type: Option<String> = None;
+    let mut content_length: Option<usize> = None;
+    let mut chunked = false;
+    let mut location: Option<String> = None;
+    let mut lines = 1;
+    loop {
+        let line = read_head_line(r, false)?;
+        lines += 1;
+        if lines > MAX_HEADER_LINES {
+            return Err(HttpError::proto("response too many hdrlines"));
+        }
+        if line.is_empty() {
+            break;
+        }
+        let Some((key, value)) = split_header(&line) else {
+            continue;
+        };
+        if key.eq_ignore_ascii_case("Content-Type") {
+            content_type = Some(value.to_string());
+        } else if key.eq_ignore_ascii_case("Connection") {
+            if value.eq_ignore_ascii_case("keep-alive") {
+                keep_alive = true;
+            } else if value.eq_ignore_ascii_case("close") {
+                keep_alive = false;
+            }
+        } else if key.eq_ignore_ascii_case("Content-Length") {
+            let n: usize = value.parse().map_err(|_| {
+                HttpError::proto(format!("error parsing content length:input={value}"))
+            })?;
+            if n > max_len {
+                return Err(HttpError::proto(format!(
+                    "max resp len exceeded:response content-length length={n}, max={max_len}"
+                )));
+            }
+            content_length = Some(n);
+        } else if key.eq_ignore_ascii_case("Transfer-Encoding") {
+            chunked = value.to_ascii_lowercase().contains("chunked");
+        } else if key.eq_ignore_ascii_case("Location") {
+            location = Some(value.to_string());
+        }
+    }
+
+    if status == 301 || status == 302 {
+        let mut msg = "redirection not enabled".to_string();
+        if let Some(l) = location {
+            msg.push_str(&format!(":code={status}, Location={l}"));
+        }
+        return Err(HttpError::proto(msg));
+    }
+    let mut errs = Vec::new();
+    if status != 200 {
+        errs.push(format!(
+            "status code unsupported:code={status}, reason={reason}"
+        ));
+    }
+    match &content_type {
+        None => errs.push(format!("missing content type:expected={CONTENT_TYPE_PKIXCMP}")),
+        Some(ct) if !content_type_ok(ct) => errs.push(format!(
+            "content type mismatch:expected ASN.1 content but got http code {status} with Content-Type: {ct}"
+        )),
+        Some(_) => {}
+    }
+    if !errs.is_empty() {
+        return Err(HttpError::Protocol(errs));
+    }
+
+    let body = if chunked {
+        read_chunked(r, max_len)?
+    } else {
+        read_der_body(r, content_length, max_len)?
+    };
+    if chunked {
+        check_der_length(&body, None, max_len)?;
+    }
+    Ok(Response { body, keep_alive })
+}
+
+/// `application/pkixcmp`, case-insensitive, optionally followed by `;` and parameters.
+fn content_type_ok(ct: &str) -> bool {
+    let main = ct.split(';').next().unwrap_or("").trim();
+    main.eq_ignore_ascii_case(CONTENT_TYPE_PKIXCMP)
+}
+
+fn read_head_line<R: Read>(r: &mut MsgReader<R>, first: bool) -> Result<String, HttpError> {
+    match r.read_line(MAX_LINE_LEN) {
+        Ok(Some(l)) => Ok(line_text(&l)),
+        Ok(None) | Err(LineError::Eof) => Err(HttpError::Read("failed reading data".into())),
+        Err(LineError::TooLong) => Err(HttpError::proto(if first {
+            "response line too long"
+        } else {
+            "response line too long"
+        })),
+        Err(LineError::Io(e)) => Err(HttpError::from_read(e)),
+    }
+}
+
+/// `HTTP/1.x CODE REASON`. Returns status, reason and whether the version keeps connections open
+/// by default (1.1 and later).
+pub fn parse_status_line(line: &str) -> Result<(u16, String, bool), HttpError> {
+    let bad = || {
+        let shown: String = line
+            .chars()
+            .take(60)
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    ' '
+                }
+            })
+            .collect();
+        HttpError::proto(format!("header parse error:content={shown}"))
+    };
+    let rest = line.strip_prefix("HTTP/1.").ok_or_else(bad)?;
+    let persistent_default = rest.as_bytes().first().is_some_and(|&b| b > b'0');
+    let mut parts = rest.splitn(2, [' ', '\t']);
+    let _minor = parts.next();
+    let rest = parts.next().ok_or_else(bad)?.trim_start();
+    let (code, reason) = match rest.split_once([' ', '\t']) {
+        Some((c, r)) => (c, r.trim()),
+        None => (rest, ""),
+    };
+    let code: u16 = code.parse().map_err(|_| bad())?;
+    Ok((code, reason.to_string(), persistent_default))
+}
+
+/// Read a body whose end is given by its DER length (as OpenSSL does), cross-checked with any
+/// Content-Length.
+fn read_der_body<R: Read>(
+    r: &mut MsgReader<R>,
+    content_length: Option<usize>,
+    max_len: usize,
+) -> Result<Vec<u8>, HttpError> {
+    let head = r.peek(6)?.to_vec();
+    if head.is_empty() {
+        return Err(HttpError::Read("failed reading data".into()));
+    }
+    let total = der_total_len(&head)?;
+    if total > max_len {
+        return Err(HttpError::proto(format!(
+            "max resp len exceeded:ASN.1 DER content length={total}, max={max_len}"
+        )));
+    }
+    if let Some(cl) = content_length {
+        if cl != total {
+            return Err(HttpError::proto(format!(
+                "inconsistent content length:ASN.1 DER content length={total}, Content-Length={cl}"
+            )));
+        }
+    }
+    r.read_exact_bytes(total)
+}
+
+/// Total size of the DER SEQUENCE starting `head` (tag + length + content), from at most the
+/// first 6 bytes. Fails as OpenSSL does for non-SEQUENCE data, indefinite or over-long lengths.
+pub fn der_total_len(head: &[u8]) -> Result<usize, HttpError> {
+    if head.first() != Some(&0x30) {
+        return Err(HttpError::proto("missing asn1 encoding"));
+    }
+    let Some(&l0) = head.get(1) else {
+        return Err(HttpError::Read("failed reading data".into()));
+    };
+    if l0 & 0x80 == 0 {
+        return Ok(usize::from(l0) + 2);
+    }
+    let n = usize::from(l0 & 0x7f);
+    if n == 0 || n > 4 {
+        return Err(HttpError::proto("error parsing asn1 length"));
+    }
+    if head.len() < 2 + n {
+        return Err(HttpError::Read("failed reading data".into()));
+    }
+    let mut len: usize = 0;
+    for &b in &head[2..2 + n] {
+        len = (len << 8) | usize::from(b);
+    }
+    Ok(len + 2 + n)
+}
+
+fn check_der_length(body: &[u8], _cl: Option<usize>, max_len: usize) -> Result<(), HttpError> {
+    let total = der_total_len(body)?;
+    if total > max_len {
+        return Err(HttpError::proto(format!(
+            "max resp len exceeded:ASN.1 DER content length={total}, max={max_len}"
+        )));
+    }
+    if total != body.len() {
+        return Err(HttpError::proto(format!(
+            "inconsistent content length:ASN.1 DER content length={total}, chunked length={}",
+            body.len()
+        )));
+    }
+    Ok(())
+}
+
+fn read_chunked<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Vec<u8>, HttpError> {
+    let mut body = Vec::new();
+    loop {
+        let line = read_head_line(r, false)?;
+        let size_txt = line.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size_txt, 16)
+            .map_err(|_| HttpError::proto(format!("error parsing chunk size:input={size_txt}")))?;
+        if size == 0 {
+            // Skip trailers up to the empty line.
+            let mut n = 0;
+            loop {
+                let t = read_head_line(r, false)?;
+                n += 1;
+                if t.is_empty() || n > MAX_HEADER_LINES {
+                    break;
+                }
+            }
+            return Ok(body);
+        }
+        if body.len() + size > max_len {
+            return Err(HttpError::proto(format!(
+                "max resp len exceeded:chunked content length={}, max={max_len}",
+                body.len() + size
+            )));
+        }
+        body.extend(r.read_exact_bytes(size)?);
+        let crlf = read_head_line(r, false)?;
+        if !crlf.is_empty() {
+            return Err(HttpError::proto("error parsing chunked encoding"));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server side
+
+/// A request as the mock server's listener understood it.
+#[derive(Debug)]
+pub struct Request {
+    /// The request line as received (without line end), for the log.
+    pub first_line: String,
+    /// The path with leading `/`s and doubled trailing `/`s removed, as OpenSSL's server reduces
+    /// it before comparing with "" and "pkix/".
+    pub path: String,
+    /// The client asked to keep the connection open (HTTP/1.1 default or `Connection:`).
+    pub keep_alive: bool,
+    pub body: Vec<u8>,
+}
+
+/// Why a request was refused; each maps to a status line and a log line.
+#[derive(Debug)]
+pub enum RequestError {
+    /// The client closed the connection before sending anything (not an error: no reply).
+    Closed,
+    /// Timed out or broke before a full request arrived; nothing sensible can be answered.
+    Io(HttpError),
+    /// A malformed request: answer `400 Bad Request` and log the text (OpenSSL's wording).
+    BadRequest {
+        first_line: Option<String>,
+        log: String,
+    },
+    /// The body is larger than the configured bound: `413`.
+    TooLarge { first_line: String, len: usize },
+}
+
+/// Read one request: `POST /path HTTP/1.x`, headers, and a DER body found by Content-Length or
+/// else its DER length, at most `max_body` bytes.
+pub fn read_request<R: Read>(
+    r: &mut MsgReader<R>,
+    max_body: usize,
+) -> Result<Request, RequestError> {
+    let first = match r.read_line(MAX_LINE_LEN) {
+        Ok(Some(l)) => l,
+        Ok(None) => return Err(RequestError::Closed),
+        Err(LineError::TooLong) => {
+            return Err(RequestError::BadRequest {
+                first_line: None,
+                log: "request line too long".into(),
+            })
+        }
+        Err(LineError::Eof) => {
+            return Err(RequestError::BadRequest {
+                first_line: None,
+                log: "cannot parse HTTP header: missing end of line".into(),
+            })
+        }
+        Err(LineError::Io(e)) => return Err(RequestError::Io(HttpError::from_read(e))),
+    };
+    let first_line = line_text(&first);
+    let bad = |log: String| RequestError::BadRequest {
+        first_line: Some(first_line.clone()),
+        log,
+    };
+    let Some(rest) = first_line.strip_prefix("POST ") else {
+        return Err(bad(format!(
+            "HTTP request does not begin with POST: {first_line}"
+        )));
+    };
+    let rest = rest.trim_start_matches(' ');
+    if !rest.starts_with('/') {
+        return Err(bad(format!(
+            "invalid POST -- URL does not begin with '/': {rest}"
+        )));
+    }
+    let (url, version) = match rest.split_once(' ') {
+        Some((u, v)) => (u, v),
+        None => (rest, ""),
+    };
+    let Some(minor) = version.strip_prefix("HTTP/1.") else {
+        return Err(bad(format!(
+            "invalid POST -- bad HTTP/version string: {version}"
+        )));
+    };
+    let mut keep_alive = minor.as_bytes().first().is_some_and(|&b| b > b'0');
+    let path = match url_decode(url) {
+        Some(p) => reduce_path(&p),
+        None => {
+            return Err(bad(format!(
+                "invalid POST request -- bad URL encoding: {url}"
+            )))
+        }
+    };
+
+    let mut content_length: Option<usize> = None;
+    let mut lines = 1;
+    loop {
+        let line = match r.read_line(MAX_LINE_LEN) {
+            Ok(Some(l)) => line_text(&l),
+            Ok(None) | Err(LineError::Eof) => return Err(bad("error reading HTTP header".into())),
+            Err(LineError::TooLong) => {
+                return Err(bad("error reading HTTP header: line too long".into()))
+            }
+            Err(LineError::Io(e)) => return Err(RequestError::Io(HttpError::from_read(e))),
+        };
+        lines += 1;
+        if lines > MAX_HEADER_LINES {
+            return Err(bad("error reading HTTP header: too many lines".into()));
+        }
+        if line.is_empty() {
+            break;
+        }
+        let Some((key, value)) = split_header(&line) else {
+            return Err(bad("error parsing HTTP header: missing ':'".into()));
+        };
+        if key.eq_ignore_ascii_case("Connection") {
+            if value.eq_ignore_ascii_case("keep-alive") {
+                keep_alive = true;
+            } else if value.eq_ignore_ascii_case("close") {
+                keep_alive = false;
+            }
+        } else if key.eq_ignore_ascii_case("Content-Length") {
+            let n: usize = value
+                .parse()
+                .map_err(|_| bad(format!("error parsing Content-Length: {value}")))?;
+            if n > max_body {
+                return Err(RequestError::TooLarge {
+                    first_line: first_line.clone(),
+                    len: n,
+                });
+            }
+            content_length = Some(n);
+        }
+    }
+
+    let der_err = |e: HttpError| match e {
+        HttpError::Protocol(_) => bad("error parsing DER-encoded request content".into()),
+        other => RequestError::Io(other),
+    };
+    let head = r.peek(6).map_err(RequestError::Io)?.to_vec();
+    if head.is_empty() {
+        return Err(bad("error parsing DER-encoded request content".into()));
+    }
+    let total = der_total_len(&head).map_err(der_err)?;
+    if total > max_body {
+        return Err(RequestError::TooLarge {
+            first_line,
+            len: total,
+        });
+    }
+    if content_length.is_some_and(|cl| cl < total) {
+        return Err(bad("error parsing DER-encoded request content".into()));
+    }
+    let body = r.read_exact_bytes(total).map_err(RequestError::Io)?;
+    // Bytes declared by Content-Length beyond the DER value are read and dropped, so a
+    // following request on the same connection starts at the right place.
+    if let Some(cl) = content_length {
+        if cl > total {
+            r.read_exact_bytes(cl - total).map_err(RequestError::Io)?;
+        }
+    }
+    Ok(Request {
+        first_line,
+        path,
+        keep_alive,
+        body,
+    })
+}
+
+/// `%xx` decoding; None on a malformed escape.
+fn url_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Drop leading `/`s and collapse a doubled trailing `/`, as OpenSSL's server does.
+fn reduce_path(p: &str) -> String {
+    let mut s = p.trim_start_matches('/');
+    while s.len() >= 2 && s.ends_with("//") {
+        s = &s[..s.len() - 1];
+    }
+    s.to_string()
+}
+
+/// The success response head as OpenSSL's mock server writes it (note `Content-type`).
+pub fn response_head(keep_alive: bool, body_len: usize) -> String {
+    format!(
+        "HTTP/1.0 200 OK\r\n{}Content-type: {CONTENT_TYPE_PKIXCMP}\r\nContent-Length: {body_len}\r\n\r\n",
+        if keep_alive { "Connection: keep-alive\r\n" } else { "" }
+    )
+}
+
+/// An error status as OpenSSL's server sends it: status line, empty line, one more CRLF; this
+/// implicitly ends keep-alive.
+pub fn status_response(code: u16, reason: &str) -> String {
+    format!("HTTP/1.0 {code} {reason}\r\n\r\n\r\n")
+}
+
+/// Write all of `data`, mapping errors.
+pub fn write_all<W: Write>(w: &mut W, data: &[u8]) -> Result<(), HttpError> {
+    w.write_all(data).map_err(HttpError::from_write)?;
+    w.flush().map_err(HttpError::from_write)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(bytes: &[u8]) -> Result<Response, HttpError> {
+        read_response(&mut MsgReader::new(bytes), MAX_RESPONSE_LEN)
+    }
+
+    fn proto_lines(r: Result<Response, HttpError>) -> Vec<String> {
+        match r {
+            Err(HttpError::Protocol(l)) => l,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    const DER: &[u8] = &[0x30, 0x03, 0x02, 0x01, 0x05];
+
+    #[test]
+    fn ok_responses() {
+        let mut m =
+            b"HTTP/1.0 200 OK\r\nContent-Type: application/pkixcmp\r\nContent-Length: 5\r\n\r\n"
+                .to_vec();
+        m.extend_from_slice(DER);
+        let r = resp(&m).unwrap();
+        assert_eq!(r.body, DER);
+        assert!(!r.keep_alive);
+        let mut m = b"HTTP/1.1 200 OK\r\ncontent-type: Application/PKIXCMP; x=y\r\n\r\n".to_vec();
+        m.extend_from_slice(DER);
+        assert!(resp(&m).unwrap().keep_alive);
+        let mut m = b"HTTP/1.1 200 OK\r\nContent-Type: application/pkixcmp\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n".to_vec();
+        m.extend_from_slice(&DER[..2]);
+        m.extend_from_slice(b"\r\n3\r\n");
+        m.extend_from_slice(&DER[2..]);
+        m.extend_from_slice(b"\r\n0\r\n\r\n");
+        let r = resp(&m).unwrap();
+        assert_eq!((r.body.as_slice(), r.keep_alive), (DER, false));
+    }
+
+    #[test]
+    fn error_responses() {
+        let l = proto_lines(resp(
+            b"HTTP/1.0 404 Not Found\r\nContent-Type: text/html\r\n\r\nnope",
+        ));
+        assert_eq!(l[0], "status code unsupported:code=404, reason=Not Found");
+        assert!(
+            l[1].contains("got http code 404 with Content-Type: text/html"),
+            "{l:?}"
+        );
+        let l = proto_lines(resp(b"HTTP/1.0 200 OK\r\n\r\n"));
+        assert_eq!(l, ["missing content type:expected=application/pkixcmp"]);
+        let l = proto_lines(resp(b"HTTP/1.0 302 Found\r\nLocation: http://x/y\r\n\r\n"));
+        assert!(l[0].starts_with("redirection not enabled") && l[0].contains("http://x/y"));
+        let l = proto_lines(resp(b"garbage here\r\n\r\n"));
+        assert_eq!(l, ["header parse error:content=garbage here"]);
+        let l = proto_lines(resp(b"HTTP/1.0 200 OK\r\nContent-Type: application/pkixcmp\r\nContent-Length: 999999999\r\n\r\n"));
+        assert_eq!(
+            l,
+            ["max resp len exceeded:response content-length length=999999999, max=102400"]
+        );
+        let l = proto_lines(resp(b"HTTP/1.0 200 OK\r\nContent-Type: application/pkixcmp\r\nContent-Length: 5\r\n\r\nhello"));
+        assert_eq!(l, ["missing asn1 encoding"]);
+        let mut m =
+            b"HTTP/1.0 200 OK\r\nContent-Type: application/pkixcmp\r\nContent-Length: 7\r\n\r\n"
+                .to_vec();
+        m.extend_from_slice(DER);
+        m.extend_from_slice(b"xx");
+        let l = proto_lines(resp(&m));
+        assert_eq!(
+            l,
+            ["inconsistent content length:ASN.1 DER content length=5, Content-Length=7"]
+        );
+        match resp(
+            b"HTTP/1.0 200 OK\r\nContent-Type: application/pkixcmp\r\n\r\n\x30\x82\x01\x00abc",
+        ) {
+            Err(HttpError::Read(m)) => assert_eq!(m, "failed reading data"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(resp(b""), Err(HttpError::Read(_))));
+    }
+
+    #[test]
+    fn request_parsing() {
+        let mut m = request_head("/pkix/", "h", true, 5);
+        m.extend_from_slice(DER);
+        let mut rd = MsgReader::new(m.as_slice());
+        let q = read_request(&mut rd, 1 << 20).unwrap();
+        assert_eq!(
+            (q.path.as_str(), q.keep_alive, q.body.as_slice()),
+            ("pkix/", true, DER)
+        );
+        assert_eq!(q.first_line, "POST /pkix/ HTTP/1.0");
+        assert!(matches!(
+            read_request(&mut rd, 1 << 20),
+            Err(RequestError::Closed)
+        ));
+        let mut rd = MsgReader::new(&b"GET / HTTP/1.0\r\n\r\n"[..]);
+        match read_request(&mut rd, 100) {
+            Err(RequestError::BadRequest { log, .. }) => {
+                assert_eq!(log, "HTTP request does not begin with POST: GET / HTTP/1.0")
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut rd =
+            MsgReader::new(&b"POST //pkix// HTTP/1.1\r\nContent-Length: 99999\r\n\r\n"[..]);
+        assert!(matches!(
+            read_request(&mut rd, 100),
+            Err(RequestError::TooLarge { len: 99999, .. })
+        ));
+        assert_eq!(reduce_path("//pkix//"), "pkix/");
+        assert_eq!(reduce_path("/"), "");
+    }
+}
