@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use der::{Decode, DecodePem, Tagged};
 use rcmp::asn1::*;
 
 fn golden(name: &str) -> Vec<u8> {
@@ -74,7 +75,14 @@ fn signature_protected_enrollment_ir_ip_certconf_pkiconf() {
     let ir = decode("ir.der");
     assert_eq!(ir.header.pvno, PVNO_CMP2000);
     assert_eq!(ir.body.type_name(), "IR");
-    assert!(ir.header.message_time.is_some());
+    let t = ir.header.message_time.as_ref().unwrap();
+    assert_eq!(
+        t.as_str().len(),
+        15,
+        "OpenSSL sends whole seconds: {}",
+        t.as_str()
+    );
+    assert!(t.unix_secs() > 1_700_000_000);
     let alg = ir.header.protection_alg.as_ref().unwrap();
     assert_eq!(
         alg.oid.to_string(),
@@ -647,8 +655,9 @@ fn openssl_client_on_ip(dir: &std::path::Path, ip: &PkiMessage) -> String {
 fn status_text_of_every_status_matches_live_openssl() {
     let dir = tempfile::tempdir().unwrap();
     let base = decode("pbm_ip.der");
-    // waiting (3) is left out: OpenSSL starts polling instead of printing the status.
-    for status in [1, 2, 4, 5, 6] {
+    // waiting (3) is left out: OpenSSL starts polling instead of printing the status. 7 is no status:
+    // OpenSSL reports "error parsing pkistatus:PKIStatus: invalid=7".
+    for status in [1, 2, 4, 5, 6, 7] {
         for (bits, texts) in [
             (0u32, vec![]),
             (1 << 9 | 1 << 23, vec!["one".to_string(), "two".to_string()]),
@@ -668,6 +677,7 @@ fn status_text_of_every_status_matches_live_openssl() {
             let found = log.lines().any(|l| {
                 l.ends_with(&format!("received {text}"))
                     || l.contains(&format!(":{text}; cannot extract"))
+                    || l.ends_with(&format!("error parsing pkistatus:{text}"))
             });
             assert!(
                 found,
@@ -675,4 +685,167 @@ fn status_text_of_every_status_matches_live_openssl() {
             );
         }
     }
+}
+
+/// The single ITAV of a genm/genp body.
+fn only_itav(m: &PkiMessage) -> &InfoTypeAndValue {
+    match &m.body {
+        PkiBody::Genm(v) | PkiBody::Genp(v) => {
+            assert_eq!(v.len(), 1, "one ITAV expected");
+            &v[0]
+        }
+        other => panic!("not genm/genp: {}", other.type_name()),
+    }
+}
+
+/// The CERTIFICATE blocks of a PEM file (the Mock's *With*.pem files also hold a private key).
+fn pem_certs(path: &str) -> Vec<x509_cert::Certificate> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut certs = Vec::new();
+    for part in text.split("-----BEGIN CERTIFICATE-----").skip(1) {
+        let end = part.find("-----END CERTIFICATE-----").unwrap();
+        let block = format!(
+            "-----BEGIN CERTIFICATE-----{}-----END CERTIFICATE-----\n",
+            &part[..end]
+        );
+        certs.push(x509_cert::Certificate::from_pem(block.as_bytes()).unwrap());
+    }
+    certs
+}
+
+const MOCK35: &str = "/work/shared/conformance/openssl-cmp/latest/Mock";
+
+#[test]
+fn root_ca_cert_and_key_update() {
+    let genm = decode("rootcacert_genm.der");
+    let itav = only_itav(&genm);
+    assert_eq!(itav.info_type, oid::IT_ROOT_CA_CERT);
+    let old: RootCaCertValue = itav.value_as().unwrap().unwrap();
+    assert_eq!(
+        old,
+        pem_certs(&format!("{MOCK35}/oldWithOld.pem"))[0],
+        "-oldwithold oldWithOld.pem"
+    );
+    let genp = decode("rootcacert_genp.der");
+    let itav = only_itav(&genp);
+    assert_eq!(itav.type_name(), "id-it-rootCaKeyUpdate");
+    let upd: RootCaKeyUpdateContent = itav.value_as().unwrap().unwrap();
+    assert_eq!(
+        upd.new_with_new,
+        pem_certs(&format!("{MOCK35}/newWithNew.pem"))[0]
+    );
+    assert_eq!(
+        upd.new_with_old.unwrap(),
+        pem_certs(&format!("{MOCK35}/newWithOld.pem"))[0]
+    );
+    assert_eq!(
+        upd.old_with_new.unwrap(),
+        pem_certs(&format!("{MOCK35}/oldWithNew.pem"))[0]
+    );
+}
+
+#[test]
+fn crl_status_list_and_crls() {
+    let genm = decode("crlstatus_genm.der");
+    let itav = only_itav(&genm);
+    assert_eq!(itav.info_type, oid::IT_CRL_STATUS_LIST);
+    let list: CrlStatusListValue = itav.value_as().unwrap().unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(matches!(
+        list[0].source,
+        CrlSource::Dpn(_) | CrlSource::Issuer(_)
+    ));
+    let genp = decode("crlstatus_genp.der");
+    let itav = only_itav(&genp);
+    assert_eq!(itav.type_name(), "id-it-crls");
+    let crls: CrlsValue = itav.value_as().unwrap().unwrap();
+    let pem = std::fs::read_to_string(format!("{MOCK35}/newcrl.pem")).unwrap();
+    let (_, want) = der::pem::decode_vec(pem.as_bytes()).unwrap();
+    assert_eq!(
+        der::Encode::to_der(&crls[0]).unwrap(),
+        want,
+        "the mock's -rsp_crl newcrl.pem"
+    );
+}
+
+#[test]
+fn cert_req_template() {
+    let genm = decode("template_genm.der");
+    assert_eq!(only_itav(&genm).info_type, oid::IT_CERT_REQ_TEMPLATE);
+    assert!(only_itav(&genm).info_value.is_none());
+    let genp = decode("template_genp.der");
+    let t: CertReqTemplateContent = only_itav(&genp).value_as().unwrap().unwrap();
+    assert!(t.cert_template.issuer.is_some());
+    let spec = t.key_spec.unwrap();
+    // OpenSSL printed "Key algorithm: id-ecPublicKey" and "Key algorithm: RSA 4096".
+    assert_eq!(spec[0].attr_type, oid::REG_CTRL_ALG_ID);
+    let alg: spki::AlgorithmIdentifierOwned = spec[0].value.decode_as().unwrap();
+    assert_eq!(alg.oid.to_string(), "1.2.840.10045.2.1");
+    assert_eq!(spec[1].attr_type, oid::REG_CTRL_RSA_KEY_LEN);
+    assert_eq!(spec[1].value.decode_as::<i64>().unwrap(), 4096);
+}
+
+#[test]
+fn general_info_profile_and_geninfo() {
+    let cr = decode("profile_cr.der");
+    let gi = cr.header.general_info.as_ref().unwrap();
+    // -geninfo "1.2.3.4:int:56789,1.2.3.5:str:golden", then -profile profile1
+    assert_eq!(gi[0].info_type.to_string(), "1.2.3.4");
+    assert_eq!(
+        gi[0]
+            .info_value
+            .as_ref()
+            .unwrap()
+            .decode_as::<i64>()
+            .unwrap(),
+        56789
+    );
+    assert_eq!(
+        gi[1]
+            .info_value
+            .as_ref()
+            .unwrap()
+            .decode_as::<String>()
+            .unwrap(),
+        "golden"
+    );
+    let profile = cr.header.general_info_of(&oid::IT_CERT_PROFILE).unwrap();
+    assert_eq!(cert_profile_names(profile).unwrap(), ["profile1"]);
+    assert!(!cr.header.implicit_confirm());
+}
+
+#[test]
+fn central_key_generation_keeps_the_enveloped_key() {
+    let ir = decode("ckg_ir.der");
+    let t = &ir.body.cert_req_messages().unwrap()[0]
+        .cert_req
+        .cert_template;
+    // -centralkeygen without -newkey: no public key in the template (OpenSSL leaves it out)
+    let ip = decode("ckg_ip.der");
+    let r = &ip.body.cert_rep_message().unwrap().response[0];
+    let ckp = r.certified_key_pair.as_ref().unwrap();
+    assert!(r.certificate().is_some());
+    let key = ckp.private_key.as_ref().expect("privateKey [0]");
+    // EncryptedKey's envelopedData [0] is IMPLICIT (CRMF module, RFC 9045): [0] replaces the SEQUENCE tag.
+    assert_eq!(
+        key.tag(),
+        der::Tag::ContextSpecific {
+            constructed: true,
+            number: der::TagNumber(0)
+        }
+    );
+    let EncryptedKey::EnvelopedData(env) = EncryptedKey::from_any(key).unwrap() else {
+        panic!("not envelopedData")
+    };
+    // EnvelopedData ::= SEQUENCE { version CMSVersion, ... }: re-tagged as a SEQUENCE it parses, version 0
+    let seq = der::Any::from_der(&env).unwrap();
+    assert_eq!(seq.tag(), der::Tag::Sequence);
+    assert_eq!(seq.value(), key.value());
+    assert_eq!(&seq.value()[..3], [0x02, 0x01, 0x00]);
+    // -centralkeygen: the template names a key type (here RSA) with an empty key
+    // (RFC 9483 section 4.1.6), and there is no POPO to give
+    let pk = t.public_key.as_ref().expect("publicKey");
+    assert_eq!(pk.algorithm.oid.to_string(), "1.2.840.113549.1.1.1");
+    assert!(pk.subject_public_key.raw_bytes().is_empty());
+    assert!(ir.body.cert_req_messages().unwrap()[0].popo.is_none());
 }

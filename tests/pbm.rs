@@ -38,7 +38,7 @@ fn check_same_mac(msg: &PkiMessage, what: &str) -> pbm::Owf {
     assert_eq!(ours, theirs, "{what}: our PBM differs from OpenSSL's");
     protect::pbm_verify_message(msg, b"test").unwrap();
     let e = protect::pbm_verify_message(msg, b"wrong").unwrap_err();
-    assert_eq!(e.to_string(), "wrong PBM value");
+    assert_eq!(e.to_string(), "wrong pbm value", "OpenSSL's wording");
     pbm::Owf::from_oid(&params.owf.oid).unwrap()
 }
 
@@ -294,5 +294,74 @@ fn openssl_mock_accepts_our_pbm_and_rejects_a_wrong_one() {
     match &rsp.body {
         PkiBody::Error(e) => assert_eq!(e.pki_status_info.status.name(), Some("rejection")),
         other => panic!("expected an error answer, got {}", other.type_name()),
+    }
+}
+
+#[test]
+fn received_messages_verify_over_their_own_bytes() {
+    for name in [
+        "pbm_ir.der",
+        "pbm_ip.der",
+        "pbm512_cp.der",
+        "pbm384_genp.der",
+    ] {
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/golden")
+            .join(name);
+        let der = std::fs::read(&p).unwrap();
+        let msg = PkiMessage::from_der_bounded(&der, name).unwrap();
+        assert_eq!(
+            protect::protected_part_der_raw(&der).unwrap(),
+            msg.protected_part_der().unwrap()
+        );
+        protect::pbm_verify_received(&der, &msg, b"test").unwrap();
+        assert!(protect::pbm_verify_received(&der, &msg, b"test1").is_err());
+    }
+}
+
+/// PBM computed independently of rcmp (so it can go outside rcmp's limits): SHA-256 OWF, HMAC-SHA1.
+fn independent_pbm(secret: &[u8], salt: &[u8], n: u32, data: &[u8]) -> Vec<u8> {
+    use aws_lc_rs::{digest, hmac};
+    let mut k = [secret, salt].concat();
+    for _ in 0..n {
+        k = digest::digest(&digest::SHA256, &k).as_ref().to_vec();
+    }
+    hmac::sign(
+        &hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &k),
+        data,
+    )
+    .as_ref()
+    .to_vec()
+}
+
+#[test]
+fn iteration_limits_are_openssls() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = Mock::start(dir.path());
+    for n in [99i64, 100, 100_000, 100_001] {
+        let mut msg = golden("pbm384_genm.der");
+        let params =
+            pbm::params_with_salt(b"0123456789abcdef", pbm::Owf::Sha256, n, pbm::Mac::HmacSha1)
+                .unwrap();
+        msg.header.protection_alg = Some(pbm::algorithm_identifier(&params).unwrap());
+        msg.header.transaction_id =
+            Some(OctetString::new(format!("iterations-{n:06}").into_bytes()).unwrap());
+        let value = independent_pbm(
+            b"test",
+            b"0123456789abcdef",
+            n as u32,
+            &msg.protected_part_der().unwrap(),
+        );
+        msg.protection = Some(der::asn1::BitString::from_bytes(&value).unwrap());
+        let ours_ok = protect::pbm_verify_message(&msg, b"test").is_ok();
+        let f = format!("n{n}.der");
+        std::fs::write(dir.path().join(&f), msg.to_der_vec().unwrap()).unwrap();
+        let out = client(&mock, dir.path(), &["-cmd", "genm", "-reqin", &f]);
+        assert_eq!(
+            ours_ok,
+            out.status.success(),
+            "iterationCount {n}: rcmp accepts {ours_ok}, OpenSSL differs"
+        );
+        assert_eq!(ours_ok, (100..=100_000).contains(&n));
     }
 }

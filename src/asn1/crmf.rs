@@ -4,7 +4,8 @@
 
 use der::asn1::{BitString, Null, ObjectIdentifier, OctetString};
 use der::{
-    Any, Choice, DecodeValue, EncodeValue, FixedTag, Header, Length, Reader, Sequence, Writer,
+    Any, Choice, DecodeValue, EncodeValue, FixedTag, Header, Length, Reader, Sequence, Tagged,
+    Writer,
 };
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::ext::pkix::name::GeneralName;
@@ -288,6 +289,36 @@ impl EncodeValue for RawConstructed {
 }
 
 /// ```text
+/// EncryptedKey ::= CHOICE {
+///     encryptedValue        EncryptedValue,   -- Deprecated
+///     envelopedData     [0] EnvelopedData }
+/// ```
+/// RFC 4211 section 2.1 as updated by RFC 9045 (CRMF module, so [0] is IMPLICIT: it replaces the
+/// EnvelopedData SEQUENCE tag, as OpenSSL encodes it). Used by CertifiedKeyPair privateKey, CertOrEncCert
+/// encryptedCert and revPassphrase, which keep it as raw `ANY`; this splits it. Both alternatives are
+/// given as the DER of their SEQUENCE, ready for an EncryptedValue or CMS EnvelopedData decoder.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum EncryptedKey {
+    EncryptedValue(Vec<u8>),
+    EnvelopedData(Vec<u8>),
+}
+
+impl EncryptedKey {
+    pub fn from_any(any: &Any) -> der::Result<Self> {
+        match any.tag() {
+            der::Tag::Sequence => Ok(EncryptedKey::EncryptedValue(der::Encode::to_der(any)?)),
+            der::Tag::ContextSpecific {
+                constructed: true,
+                number,
+            } if number.value() == 0 => Ok(EncryptedKey::EnvelopedData(
+                RawConstructed(any.value().to_vec()).to_der_as_sequence()?,
+            )),
+            other => Err(other.unexpected_error(None).into()),
+        }
+    }
+}
+
+/// ```text
 /// PBMParameter ::= SEQUENCE {
 ///     salt                OCTET STRING,
 ///     owf                 AlgorithmIdentifier{DIGEST-ALGORITHM, {...}},
@@ -301,4 +332,36 @@ pub struct PbmParameter {
     pub owf: AlgorithmIdentifierOwned,
     pub iteration_count: i64,
     pub mac: AlgorithmIdentifierOwned,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::{Decode, Encode};
+
+    #[test]
+    fn encrypted_key_pop_keeps_enveloped_data_bytes() {
+        // [2] EXPLICIT { [4] IMPLICIT SEQUENCE { INTEGER 0 } }
+        let der = [0xa2, 0x05, 0xa4, 0x03, 0x02, 0x01, 0x00];
+        let popo = ProofOfPossession::from_der(&der).unwrap();
+        let ProofOfPossession::KeyEncipherment(PopoPrivKey::EncryptedKey(raw)) = &popo else {
+            panic!("decoded as {popo:?}");
+        };
+        assert_eq!(raw.0, [0x02, 0x01, 0x00]);
+        assert_eq!(
+            raw.to_der_as_sequence().unwrap(),
+            [0x30, 0x03, 0x02, 0x01, 0x00]
+        );
+        assert_eq!(popo.to_der().unwrap(), der);
+    }
+
+    #[test]
+    fn template_tags() {
+        // serialNumber [1] IMPLICIT INTEGER 5, then version [0] would be out of order: refused.
+        let t = CertTemplate::from_der(&[0x30, 0x03, 0x81, 0x01, 0x05]).unwrap();
+        assert_eq!(t.serial_number.unwrap().as_bytes(), [5]);
+        assert!(CertTemplate::from_der(&[0x30, 0x06, 0x81, 0x01, 0x05, 0x80, 0x01, 0x01]).is_err());
+        // An empty template is a valid (all-optional) SEQUENCE.
+        assert_eq!(CertTemplate::default().to_der().unwrap(), [0x30, 0x00]);
+    }
 }

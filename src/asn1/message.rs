@@ -2,7 +2,7 @@
 //! decoder every received message goes through.
 
 use der::asn1::BitString;
-use der::{Decode, Encode, Sequence};
+use der::{Decode, Encode, Reader, Sequence, SliceReader};
 
 use super::body::PkiBody;
 use super::certrep::CmpCertificate;
@@ -115,6 +115,37 @@ pub fn protected_part_der(header: &PkiHeader, body: &PkiBody) -> Result<Vec<u8>>
         .map_err(enc_err)?;
     out.extend_from_slice(&h);
     out.extend_from_slice(&b);
+    Ok(out)
+}
+
+/// DER of ProtectedPart taken from a received message's own bytes: its header and body TLVs copied as they
+/// came. Use this to check received protection: re-encoding decoded certificates is not always
+/// byte-identical (x509-cert re-encodes a GeneralizedTime validity before 2050 as UTCTime, as RFC 5280
+/// requires), and a MAC or signature must cover exactly what the peer sent.
+pub fn protected_part_der_raw(message_der: &[u8]) -> Result<Vec<u8>> {
+    let dec_err = |e: der::Error| cmp_err!("cannot decode CMP message: {e}");
+    let mut reader = SliceReader::new(message_der).map_err(dec_err)?;
+    let (header, body) = reader
+        .sequence(|seq| {
+            let header = seq.tlv_bytes()?;
+            let body = seq.tlv_bytes()?;
+            seq.read_slice(seq.remaining_len())?;
+            Ok::<_, der::Error>((header, body))
+        })
+        .map_err(dec_err)?;
+    wrap_sequence(&[header, body])
+}
+
+fn wrap_sequence(parts: &[&[u8]]) -> Result<Vec<u8>> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let len = der::Length::try_from(total).map_err(enc_err)?;
+    let mut out = Vec::with_capacity(total + 6);
+    der::Header::new(der::Tag::Sequence, len)
+        .encode_to_vec(&mut out)
+        .map_err(enc_err)?;
+    for p in parts {
+        out.extend_from_slice(p);
+    }
     Ok(out)
 }
 

@@ -21,13 +21,18 @@ pub use body::{body_type_name, PkiBody, BODY_TYPE_NAMES};
 pub use certrep::{CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate};
 pub use crmf::{
     AttributeTypeAndValue, CertId, CertReqMessages, CertReqMsg, CertRequest, CertTemplate,
-    Controls, OptionalValidity, PbmParameter, PkMacValue, PopoPrivKey, PopoSigningKey,
-    PopoSigningKeyAuthInfo, PopoSigningKeyInput, ProofOfPossession, RawConstructed,
+    Controls, EncryptedKey, OptionalValidity, PbmParameter, PkMacValue, PopoPrivKey,
+    PopoSigningKey, PopoSigningKeyAuthInfo, PopoSigningKeyInput, ProofOfPossession, RawConstructed,
 };
-pub use header::{PkiHeader, PVNO_CMP1999, PVNO_CMP2000, PVNO_CMP2021};
-pub use itav::{GenMsgContent, GenRepContent, InfoTypeAndValue};
+pub use header::{CmpTime, PkiHeader, PVNO_CMP1999, PVNO_CMP2000, PVNO_CMP2021};
+pub use itav::{
+    cert_profile_names, CaCertsValue, CertProfileValue, CertReqTemplateContent, CrlSource,
+    CrlStatus, CrlStatusListValue, CrlsValue, GenMsgContent, GenRepContent, InfoTypeAndValue,
+    RootCaCertValue, RootCaKeyUpdateContent, SignKeyPairTypesValue,
+};
 pub use message::{
-    protected_part_der, PkiMessage, PkiMessages, ProtectedPart, MAX_MESSAGE_SIZE, MAX_NESTING,
+    protected_part_der, protected_part_der_raw, PkiMessage, PkiMessages, ProtectedPart,
+    MAX_MESSAGE_SIZE, MAX_NESTING,
 };
 pub use poll::{PollRep, PollRepContent, PollReq, PollReqContent};
 pub use rev::{RevDetails, RevRepContent, RevReqContent};

@@ -276,12 +276,13 @@ impl PkiStatusInfo {
 /// OpenSSL's status text (checked against OpenSSL 3.0 and 3.5 clients): the status description; then
 /// `; PKIFailureInfo: a, b` when bits are set, or `; <no failure info>` for a status other than accepted /
 /// grantedWithMods without bits; then `; StatusString: "x"` (`StatusStrings: "x", "y"` for several).
-/// An unknown status reads `PKIStatus: <n>`; the client code decides whether that is an error.
+/// For a status outside 0..=6 OpenSSL prints only `PKIStatus: invalid=N` (as the data of its
+/// `error parsing pkistatus` error), so that is what this returns.
 pub fn status_text(status: PkiStatus, fail_bits: u32, status_strings: &[String]) -> String {
-    let mut s = match status.description() {
-        Some(d) => d.to_string(),
-        None => format!("PKIStatus: {}", status.0),
+    let Some(desc) = status.description() else {
+        return format!("PKIStatus: invalid={}", status.0);
     };
+    let mut s = desc.to_string();
     if fail_bits != 0 {
         s.push_str("; PKIFailureInfo: ");
         s.push_str(&failure_names(fail_bits).join(", "));
@@ -411,10 +412,14 @@ mod tests {
         );
         let si = PkiStatusInfo::new(PkiStatus::ACCEPTED, 0, None);
         assert_eq!(si.to_text(), "PKIStatus: accepted");
-        let text = status_text(PkiStatus(9), 0, &["a".into(), "b".into()]);
+        let text = status_text(PkiStatus::REJECTION, 0, &["a".into(), "b".into()]);
         assert_eq!(
             text,
-            "PKIStatus: 9; <no failure info>; StatusStrings: \"a\", \"b\""
+            "PKIStatus: rejection; <no failure info>; StatusStrings: \"a\", \"b\""
+        );
+        assert_eq!(
+            status_text(PkiStatus(7), 4, &["a".into()]),
+            "PKIStatus: invalid=7"
         );
     }
 

@@ -5,7 +5,7 @@
 
 pub mod pbm;
 
-pub use crate::asn1::protected_part_der;
+pub use crate::asn1::{protected_part_der, protected_part_der_raw};
 
 use crate::asn1::{oid, PkiMessage};
 use crate::cmp_err;
@@ -36,8 +36,26 @@ pub fn pbm_protect_message(msg: &mut PkiMessage, secret: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Checks the PBM protection of a received message against `secret`.
+/// Checks the PBM protection of a received message against `secret`, over the message's own bytes
+/// (`message_der`, from which `msg` was decoded; see [`protected_part_der_raw`] for why).
+pub fn pbm_verify_received(message_der: &[u8], msg: &PkiMessage, secret: &[u8]) -> Result<()> {
+    let (params, value) = pbm_params_and_value(msg)?;
+    pbm::verify(
+        secret,
+        &params,
+        &protected_part_der_raw(message_der)?,
+        value,
+    )
+}
+
+/// Checks the PBM protection of a message by re-encoding its header and body; for messages built
+/// locally. Received messages should use [`pbm_verify_received`].
 pub fn pbm_verify_message(msg: &PkiMessage, secret: &[u8]) -> Result<()> {
+    let (params, value) = pbm_params_and_value(msg)?;
+    pbm::verify(secret, &params, &msg.protected_part_der()?, value)
+}
+
+fn pbm_params_and_value(msg: &PkiMessage) -> Result<(crate::asn1::PbmParameter, &[u8])> {
     let alg = msg
         .header
         .protection_alg
@@ -51,5 +69,5 @@ pub fn pbm_verify_message(msg: &PkiMessage, secret: &[u8]) -> Result<()> {
     let value = prot
         .as_bytes()
         .ok_or_else(|| cmp_err!("PBM protection value has unused bits"))?;
-    pbm::verify(secret, &params, &msg.protected_part_der()?, value)
+    Ok((params, value))
 }

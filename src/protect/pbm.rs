@@ -218,14 +218,18 @@ pub fn params_from_alg(alg: &AlgorithmIdentifierOwned) -> Result<PbmParameter> {
 
 /// Checks the parameters against the supported algorithms and OpenSSL's limits.
 fn check(params: &PbmParameter) -> Result<(Owf, Mac, u32)> {
-    let owf = Owf::from_oid(&params.owf.oid)
-        .ok_or_else(|| cmp_err!("unsupported PBM one-way function {}", params.owf.oid))?;
+    let owf = Owf::from_oid(&params.owf.oid).ok_or_else(|| {
+        cmp_err!(
+            "unsupported algorithm: PBM one-way function {}",
+            params.owf.oid
+        )
+    })?;
     let mac = Mac::from_oid(&params.mac.oid)
-        .ok_or_else(|| cmp_err!("unsupported PBM MAC algorithm {}", params.mac.oid))?;
+        .ok_or_else(|| cmp_err!("unsupported algorithm: PBM MAC {}", params.mac.oid))?;
     let n = params.iteration_count;
     if !(MIN_ITERATIONS..=MAX_ITERATIONS).contains(&n) {
         return Err(cmp_err!(
-            "bad PBM iterationCount {n} (must be from {MIN_ITERATIONS} to {MAX_ITERATIONS})"
+            "bad pbm iterationcount: {n} (must be from {MIN_ITERATIONS} to {MAX_ITERATIONS})"
         ));
     }
     if params.salt.as_bytes().len() > MAX_SALT_LEN {
@@ -259,8 +263,8 @@ pub fn protect(secret: &[u8], params: &PbmParameter, protected_part_der: &[u8]) 
     Ok(hmac::sign(&key, protected_part_der).as_ref().to_vec())
 }
 
-/// Checks a received PBM value in constant time. The error text follows OpenSSL's
-/// `CMP_R_WRONG_PBM_VALUE` reason.
+/// Checks a received PBM value in constant time. A mismatch reads `wrong pbm value`, as OpenSSL's
+/// client prints it.
 pub fn verify(
     secret: &[u8],
     params: &PbmParameter,
@@ -268,7 +272,7 @@ pub fn verify(
     value: &[u8],
 ) -> Result<()> {
     let key = mac_key(secret, params)?;
-    hmac::verify(&key, protected_part_der, value).map_err(|_| cmp_err!("wrong PBM value"))
+    hmac::verify(&key, protected_part_der, value).map_err(|_| cmp_err!("wrong pbm value"))
 }
 
 #[cfg(test)]
@@ -368,6 +372,6 @@ mod tests {
         let mut p = params_with_salt(b"s", Owf::Sha256, 500, Mac::HmacSha1).unwrap();
         p.mac = alg_id(oid::HMAC_MD5_IPSEC);
         let e = protect(b"x", &p, b"m").unwrap_err().to_string();
-        assert!(e.contains("unsupported PBM MAC"), "{e}");
+        assert!(e.starts_with("unsupported algorithm: PBM MAC"), "{e}");
     }
 }

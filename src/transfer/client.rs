@@ -96,6 +96,44 @@ fn arm_socket(s: &TcpStream, deadline: Option<Instant>) -> io::Result<()> {
     s.set_write_timeout(left)
 }
 
+/// A plain socket with a deadline, for talking to a proxy before TLS starts.
+struct Timed<'a> {
+    sock: &'a mut TcpStream,
+    deadline: Option<Instant>,
+}
+
+impl Read for Timed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        arm_socket(self.sock, self.deadline)?;
+        self.sock.read(buf)
+    }
+}
+
+impl Write for Timed<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        arm_socket(self.sock, self.deadline)?;
+        self.sock.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.sock.flush()
+    }
+}
+
+impl Drop for Conn {
+    /// End a TLS session politely (close_notify), without waiting long for a stalled peer.
+    fn drop(&mut self) {
+        if let Inner::Tls(s) = &mut self.inner {
+            s.conn.send_close_notify();
+            let _ = s.sock.set_write_timeout(Some(Duration::from_millis(200)));
+            while s.conn.wants_write() {
+                if s.conn.write_tls(&mut s.sock).unwrap_or(0) == 0 {
+                    break;
+                }
+            }
+        }
+    }
+}
+
 impl Read for Conn {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.arm()?;
@@ -232,6 +270,7 @@ impl HttpClient {
             }
             Err(e) => {
                 self.conn = None;
+                debug!("disconnected from CMP server");
                 Err(e)
             }
         }
@@ -273,21 +312,28 @@ impl HttpClient {
             Some((_, h, p)) => (url::strip_brackets(h).to_string(), *p),
             None => (self.url.bare_host().to_string(), self.url.port),
         };
+        // OpenSSL prints the port number here, not the string given in -server.
+        let path = self.url.path.strip_prefix('/').unwrap_or(&self.url.path);
         debug!(
-            "connecting to CMP server via {}",
-            self.url.display(self.tls.is_some())
+            "connecting to CMP server via http{}://{}:{}/{path}",
+            if self.tls.is_some() { "s" } else { "" },
+            self.url.host,
+            self.url.port
         );
-        let tcp = connect_tcp(&host, port, deadline)?;
+        let mut tcp = connect_tcp(&host, port, deadline)?;
         let _ = tcp.set_nodelay(true);
-        let mut conn = Conn {
-            inner: Inner::Plain(tcp),
-            deadline,
-        };
         let Some(tls_config) = &self.tls else {
-            return Ok(conn);
+            return Ok(Conn {
+                inner: Inner::Plain(tcp),
+                deadline,
+            });
         };
         if self.proxy.is_some() {
-            let extra = proxy::tunnel(&mut conn, &self.url.host, &self.url.port_str)
+            let mut timed = Timed {
+                sock: &mut tcp,
+                deadline,
+            };
+            let extra = proxy::tunnel(&mut timed, &self.url.host, &self.url.port_str)
                 .map_err(|e| self.receive_error(e))?;
             if !extra.is_empty() {
                 return Err(self.receive_error(HttpError::proto(
@@ -295,13 +341,9 @@ impl HttpClient {
                 )));
             }
         }
-        let Inner::Plain(tcp) = conn.inner else {
-            return Err(cmp_err!("internal error: TLS set up twice"));
-        };
         let name = tls::server_name(self.url.bare_host())?;
         let mut tls_conn = ClientConnection::new(tls_config.clone(), name)
             .map_err(|e| cmp_err!("cannot start TLS: {e}"))?;
-        let mut tcp = tcp;
         while tls_conn.is_handshaking() {
             arm_socket(&tcp, deadline).map_err(|_| cmp_err!("transfer timeout"))?;
             if let Err(e) = tls_conn.complete_io(&mut tcp) {

@@ -248,7 +248,7 @@ pub struct Response {
 /// length agrees with any Content-Length. Chunked bodies are accepted (OpenSSL does not, but
 /// nothing is lost by being lenient here).
 pub fn read_response<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Response, HttpError> {
-    let first = read_head_line(r, true)?;
+    let first = read_head_line(r)?;
     let (status, reason, mut keep_alive) = parse_status_line(&first)?;
     let mut content_type: Option<String> = None;
     let mut content_length: Option<usize> = None;
@@ -256,7 +256,7 @@ pub fn read_response<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Re
     let mut location: Option<String> = None;
     let mut lines = 1;
     loop {
-        let line = read_head_line(r, false)?;
+        let line = read_head_line(r)?;
         lines += 1;
         if lines > MAX_HEADER_LINES {
             return Err(HttpError::proto("response too many hdrlines"));
@@ -299,18 +299,20 @@ pub fn read_response<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Re
         }
         return Err(HttpError::proto(msg));
     }
-    let mut errs = Vec::new();
-    if status != 200 {
-        errs.push(format!(
-            "status code unsupported:code={status}, reason={reason}"
-        ));
+    // OpenSSL 3.5 takes the body of an error status (>= 400) if it is CMP content: servers
+    // may report failures as CMP error messages with such a status.
+    let ct_ok = content_type.as_deref().is_some_and(content_type_ok);
+    let status_line = format!("status code unsupported:code={status}, reason={reason}");
+    if status != 200 && (status < 400 || !ct_ok) {
+        let mut errs = vec![status_line];
+        if status >= 400 {
+            errs.push(content_type_problem(content_type.as_deref(), status));
+        }
+        return Err(HttpError::Protocol(errs));
     }
-    match &content_type {
-        None => errs.push(format!("missing content type:expected={CONTENT_TYPE_PKIXCMP}")),
-        Some(ct) if !content_type_ok(ct) => errs.push(format!(
-            "content type mismatch:expected ASN.1 content but got http code {status} with Content-Type: {ct}"
-        )),
-        Some(_) => {}
+    let mut errs = Vec::new();
+    if !ct_ok {
+        errs.push(content_type_problem(content_type.as_deref(), status));
     }
     if !errs.is_empty() {
         return Err(HttpError::Protocol(errs));
@@ -327,21 +329,24 @@ pub fn read_response<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Re
     Ok(Response { body, keep_alive })
 }
 
+fn content_type_problem(ct: Option<&str>, status: u16) -> String {
+    match ct {
+        None => format!("missing content type:expected={CONTENT_TYPE_PKIXCMP}"),
+        Some(ct) => format!("content type mismatch:expected ASN.1 content but got http code {status} with Content-Type: {ct}"),
+    }
+}
+
 /// `application/pkixcmp`, case-insensitive, optionally followed by `;` and parameters.
 fn content_type_ok(ct: &str) -> bool {
     let main = ct.split(';').next().unwrap_or("").trim();
     main.eq_ignore_ascii_case(CONTENT_TYPE_PKIXCMP)
 }
 
-fn read_head_line<R: Read>(r: &mut MsgReader<R>, first: bool) -> Result<String, HttpError> {
+fn read_head_line<R: Read>(r: &mut MsgReader<R>) -> Result<String, HttpError> {
     match r.read_line(MAX_LINE_LEN) {
         Ok(Some(l)) => Ok(line_text(&l)),
         Ok(None) | Err(LineError::Eof) => Err(HttpError::Read("failed reading data".into())),
-        Err(LineError::TooLong) => Err(HttpError::proto(if first {
-            "response line too long"
-        } else {
-            "response line too long"
-        })),
+        Err(LineError::TooLong) => Err(HttpError::proto("response line too long")),
         Err(LineError::Io(e)) => Err(HttpError::from_read(e)),
     }
 }
@@ -383,11 +388,7 @@ fn read_der_body<R: Read>(
     content_length: Option<usize>,
     max_len: usize,
 ) -> Result<Vec<u8>, HttpError> {
-    let head = r.peek(6)?.to_vec();
-    if head.is_empty() {
-        return Err(HttpError::Read("failed reading data".into()));
-    }
-    let total = der_total_len(&head)?;
+    let total = peek_der_len(r)?;
     if total > max_len {
         return Err(HttpError::proto(format!(
             "max resp len exceeded:ASN.1 DER content length={total}, max={max_len}"
@@ -401,6 +402,23 @@ fn read_der_body<R: Read>(
         }
     }
     r.read_exact_bytes(total)
+}
+
+/// The total length of the DER value about to be read, peeking only at the bytes its header
+/// needs (reading further could block on a kept-alive connection).
+fn peek_der_len<R: Read>(r: &mut MsgReader<R>) -> Result<usize, HttpError> {
+    let head = r.peek(2)?;
+    let need = match head.get(1) {
+        Some(&l0) if l0 & 0x80 != 0 && head.first() == Some(&0x30) => {
+            2 + usize::from(l0 & 0x7f).min(4)
+        }
+        _ => 2,
+    };
+    let head = r.peek(need)?.to_vec();
+    if head.is_empty() {
+        return Err(HttpError::Read("failed reading data".into()));
+    }
+    der_total_len(&head)
 }
 
 /// Total size of the DER SEQUENCE starting `head` (tag + length + content), from at most the
@@ -448,7 +466,7 @@ fn check_der_length(body: &[u8], _cl: Option<usize>, max_len: usize) -> Result<(
 fn read_chunked<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Vec<u8>, HttpError> {
     let mut body = Vec::new();
     loop {
-        let line = read_head_line(r, false)?;
+        let line = read_head_line(r)?;
         let size_txt = line.split(';').next().unwrap_or("").trim();
         let size = usize::from_str_radix(size_txt, 16)
             .map_err(|_| HttpError::proto(format!("error parsing chunk size:input={size_txt}")))?;
@@ -456,7 +474,7 @@ fn read_chunked<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Vec<u8>
             // Skip trailers up to the empty line.
             let mut n = 0;
             loop {
-                let t = read_head_line(r, false)?;
+                let t = read_head_line(r)?;
                 n += 1;
                 if t.is_empty() || n > MAX_HEADER_LINES {
                     break;
@@ -471,7 +489,7 @@ fn read_chunked<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Vec<u8>
             )));
         }
         body.extend(r.read_exact_bytes(size)?);
-        let crlf = read_head_line(r, false)?;
+        let crlf = read_head_line(r)?;
         if !crlf.is_empty() {
             return Err(HttpError::proto("error parsing chunked encoding"));
         }
@@ -609,15 +627,16 @@ pub fn read_request<R: Read>(
         }
     }
 
+    // A body that is not DER, or ends early, is answered like OpenSSL's server does (400); only
+    // a stalled client gets no answer.
     let der_err = |e: HttpError| match e {
-        HttpError::Protocol(_) => bad("error parsing DER-encoded request content".into()),
-        other => RequestError::Io(other),
+        HttpError::Timeout => RequestError::Io(e),
+        _ => bad("error parsing DER-encoded request content".into()),
     };
-    let head = r.peek(6).map_err(RequestError::Io)?.to_vec();
-    if head.is_empty() {
+    if content_length == Some(0) {
         return Err(bad("error parsing DER-encoded request content".into()));
     }
-    let total = der_total_len(&head).map_err(der_err)?;
+    let total = peek_der_len(r).map_err(der_err)?;
     if total > max_body {
         return Err(RequestError::TooLarge {
             first_line,
@@ -738,6 +757,12 @@ mod tests {
             l[1].contains("got http code 404 with Content-Type: text/html"),
             "{l:?}"
         );
+        let mut m =
+            b"HTTP/1.0 400 Bad Request\r\nContent-Type: application/pkixcmp\r\n\r\n".to_vec();
+        m.extend_from_slice(DER);
+        assert_eq!(resp(&m).unwrap().body, DER);
+        let l = proto_lines(resp(b"HTTP/1.1 100 Continue\r\n\r\n"));
+        assert_eq!(l, ["status code unsupported:code=100, reason=Continue"]);
         let l = proto_lines(resp(b"HTTP/1.0 200 OK\r\n\r\n"));
         assert_eq!(l, ["missing content type:expected=application/pkixcmp"]);
         let l = proto_lines(resp(b"HTTP/1.0 302 Found\r\nLocation: http://x/y\r\n\r\n"));
@@ -800,5 +825,19 @@ mod tests {
         ));
         assert_eq!(reduce_path("//pkix//"), "pkix/");
         assert_eq!(reduce_path("/"), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let _ = read_response(&mut MsgReader::new(data.as_slice()), 300);
+            let _ = read_request(&mut MsgReader::new(data.as_slice()), 300);
+            let mut with_head = b"HTTP/1.1 200 OK\r\nContent-Type: application/pkixcmp\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+            with_head.extend_from_slice(&data);
+            let _ = read_response(&mut MsgReader::new(with_head.as_slice()), 300);
+            let mut req = b"POST /pkix/ HTTP/1.0\r\n\r\n".to_vec();
+            req.extend_from_slice(&data);
+            let _ = read_request(&mut MsgReader::new(req.as_slice()), 300);
+        }
     }
 }

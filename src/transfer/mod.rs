@@ -19,4 +19,4 @@ pub use client::{HttpClient, HttpOptions, KeepAlive};
 pub use http::MAX_RESPONSE_LEN;
 pub use server::{bind, serve, Flavor, Handler, Listener, Reply, ServerConfig};
 pub use tls::TlsConfig;
-pub use url::{adapt_proxy, parse_server, ServerUrl};
+pub use url::{adapt_proxy, parse_server, Env, ProcessEnv, ServerUrl};

@@ -191,7 +191,7 @@ impl Listener {
                     if e.kind() == io::ErrorKind::WouldBlock
                         || e.kind() == io::ErrorKind::Interrupted =>
                 {
-                    wait_readable(&self.sock, &shared);
+                    wait_readable(&self.sock);
                 }
                 // Connection loss before accept() is routine; anything else is logged and retried.
                 Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
@@ -227,17 +227,17 @@ fn wait_for_slot(sh: &Shared) -> bool {
     !sh.stop.load(Ordering::SeqCst)
 }
 
-/// Wait (briefly) until the listening socket has a connection or the server stops.
-fn wait_readable(sock: &TcpListener, sh: &Shared) {
+/// Wait at most 50 ms for a connection, so the accept loop notices a stop soon without spinning.
+fn wait_readable(sock: &TcpListener) {
     use std::os::fd::AsRawFd;
     let mut pfd = libc::pollfd {
         fd: sock.as_raw_fd(),
         events: libc::POLLIN,
         revents: 0,
     };
-    // SAFETY: pfd is a valid pollfd for the duration of the call and nfds is 1.
+    // SAFETY: pfd is a valid, exclusively borrowed pollfd for the duration of the call and nfds
+    // is 1; poll only writes its revents field.
     let _ = unsafe { libc::poll(&mut pfd, 1, 50) };
-    let _ = sh.stop.load(Ordering::SeqCst);
 }
 
 fn prog_line(text: &str) {
@@ -245,9 +245,7 @@ fn prog_line(text: &str) {
 }
 
 fn log_first_line(flavor: Flavor, line: &str) {
-    if log::enabled(Level::Info) && log::verbosity() < Level::Trace as u8
-        || log::verbosity() >= Level::Trace as u8
-    {
+    if log::enabled(Level::Info) {
         match flavor {
             Flavor::V30 => prog_line(&format!("Received request, 1st line: {line}")),
             Flavor::V35 => prog_line(&format!("received request, 1st line: {line}")),

@@ -406,4 +406,15 @@ mod tests {
         );
         assert_eq!(parse_proxy("https://p").unwrap(), ("p".to_string(), 443));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_urls_never_panic(s in "\\PC{0,40}") {
+            if let Ok(u) = parse_url(&s) {
+                proptest::prop_assert!(u.path.starts_with('/'));
+                let _ = u.contact_line(false, None);
+            }
+            let _ = no_proxy_matches(&s, "h");
+        }
+    }
 }

@@ -1,0 +1,1212 @@
+//! Tests of CMP over HTTP(S): the client against scripted servers, proxies and a real
+//! `openssl s_server`; the mock server's listener against many clients, bad clients, and the real
+//! `openssl cmp` client; and our client against the real OpenSSL mock server.
+//!
+//! Servers bind 127.0.0.1 on port 0 (or a port found free that way, for `openssl s_server`), and
+//! child processes are killed by PID when a test ends.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use rcmp::transfer::{
+    parse_server, HttpClient, HttpOptions, KeepAlive, Reply, ServerConfig, TlsConfig,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// A tiny DER SEQUENCE standing in for a CMP message.
+const DER: &[u8] = &[0x30, 0x03, 0x02, 0x01, 0x05];
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/transfer")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", p.display()))
+}
+
+fn ok_response(body: &[u8], keep_alive: bool) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.0 200 OK\r\n{}Content-Type: application/pkixcmp\r\nContent-Length: {}\r\n\r\n",
+        if keep_alive {
+            "Connection: keep-alive\r\n"
+        } else {
+            ""
+        },
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+/// Read one HTTP request (head + Content-Length body) from a raw stream.
+fn read_raw_request(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = find(&data, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_string();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("Content-Length: "))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if data.len() >= end + 4 + len {
+                return Some(data);
+            }
+        }
+        let n = s.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        data.extend_from_slice(&buf[..n]);
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A scripted server: accepts `conns` connections in turn and runs `f` on each; returns the
+/// port and a handle yielding how many connections were accepted.
+fn raw_server<F>(conns: usize, f: F) -> (u16, JoinHandle<usize>)
+where
+    F: Fn(usize, TcpStream) + Send + 'static,
+{
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = thread::spawn(move || {
+        let mut n = 0;
+        for i in 0..conns {
+            let Ok((s, _)) = l.accept() else { break };
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            n += 1;
+            f(i, s);
+        }
+        n
+    });
+    (port, h)
+}
+
+fn client(server: &str, opts: HttpOptions) -> HttpClient {
+    HttpClient::with_env(parse_server(server).unwrap(), opts, &NoEnv).unwrap()
+}
+
+struct NoEnv;
+impl rcmp::transfer::url::Env for NoEnv {
+    fn get(&self, _: &str) -> Option<String> {
+        None
+    }
+}
+
+struct FakeEnv(Vec<(&'static str, String)>);
+impl rcmp::transfer::url::Env for FakeEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+fn opts_timeout(secs: u64) -> HttpOptions {
+    HttpOptions {
+        msg_timeout: Some(Duration::from_secs(secs)),
+        ..Default::default()
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Client: request form, keep-alive, response checks, timeouts
+
+/// Expected request heads, captured from OpenSSL 3.0.19 and 3.5.9 (`openssl cmp -config '' -cmd ir
+/// -server 127.0.0.1:PORT/pkix/ ...` and `-cmd genm`) against a Python listener on 127.0.0.1 that
+/// printed the received bytes: ir asks for keep-alive, genm does not.
+const CAPTURED_IR_HEAD: &str = "POST /pkix/ HTTP/1.0\r\nPragma: no-cache\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Type: application/pkixcmp\r\nContent-Length: 5\r\n\r\n";
+const CAPTURED_GENM_HEAD: &str = "POST /pkix/ HTTP/1.0\r\nPragma: no-cache\r\nHost: 127.0.0.1\r\nContent-Type: application/pkixcmp\r\nContent-Length: 5\r\n\r\n";
+
+#[test]
+fn request_bytes_match_openssl_capture() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let (port, h) = raw_server(2, move |_, mut s| {
+        let req = read_raw_request(&mut s).unwrap();
+        s2.lock().unwrap().push(req);
+        s.write_all(&ok_response(DER, false)).unwrap();
+    });
+    let mut c = client(&format!("127.0.0.1:{port}/pkix/"), opts_timeout(10));
+    assert_eq!(c.exchange(DER, true, None).unwrap(), DER);
+    assert_eq!(c.exchange(DER, false, None).unwrap(), DER);
+    assert_eq!(h.join().unwrap(), 2);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0], [CAPTURED_IR_HEAD.as_bytes(), DER].concat());
+    assert_eq!(seen[1], [CAPTURED_GENM_HEAD.as_bytes(), DER].concat());
+}
+
+#[test]
+fn keep_alive_reuses_one_connection() {
+    // One connection serving three requests, granting keep-alive to those that ask for it.
+    let (port, h) = raw_server(1, |_, mut s| {
+        while let Some(req) = read_raw_request(&mut s) {
+            let asked = find(&req, b"Connection: keep-alive").is_some();
+            s.write_all(&ok_response(DER, asked)).unwrap();
+            if !asked {
+                break;
+            }
+        }
+    });
+    let mut c = client(&format!("127.0.0.1:{port}"), opts_timeout(10));
+    c.exchange(DER, true, None).unwrap();
+    assert!(c.is_connected());
+    c.exchange(DER, true, None).unwrap();
+    c.exchange(DER, false, None).unwrap();
+    assert!(!c.is_connected());
+    assert_eq!(h.join().unwrap(), 1);
+}
+
+#[test]
+fn keep_alive_off_and_required() {
+    // -keep_alive 0: never asks, so a new connection per message.
+    let (port, h) = raw_server(2, |_, mut s| {
+        let req = read_raw_request(&mut s).unwrap();
+        assert!(find(&req, b"Connection:").is_none());
+        s.write_all(&ok_response(DER, false)).unwrap();
+    });
+    let opts = HttpOptions {
+        keep_alive: KeepAlive::Off,
+        ..opts_timeout(10)
+    };
+    let mut c = client(&format!("127.0.0.1:{port}"), opts);
+    c.exchange(DER, true, None).unwrap();
+    c.exchange(DER, true, None).unwrap();
+    assert_eq!(h.join().unwrap(), 2);
+
+    // -keep_alive 2: a server that does not grant it is an error.
+    let (port, h) = raw_server(1, |_, mut s| {
+        read_raw_request(&mut s).unwrap();
+        s.write_all(&ok_response(DER, false)).unwrap();
+    });
+    let opts = HttpOptions {
+        keep_alive: KeepAlive::Require,
+        ..opts_timeout(10)
+    };
+    let e = client(&format!("127.0.0.1:{port}"), opts)
+        .exchange(DER, true, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("server canceled connection"), "{e}");
+    h.join().unwrap();
+}
+
+fn one_shot(response: &'static [u8]) -> (u16, JoinHandle<usize>) {
+    raw_server(1, move |_, mut s| {
+        read_raw_request(&mut s);
+        let _ = s.write_all(response);
+    })
+}
+
+#[test]
+fn response_errors_are_reported_as_openssl_does() {
+    let (port, _h) = one_shot(
+        b"HTTP/1.0 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nnope!",
+    );
+    let e = client(&format!("127.0.0.1:{port}/x"), opts_timeout(10))
+        .exchange(DER, false, None)
+        .unwrap_err();
+    let e = e.to_string();
+    assert!(
+        e.starts_with("status code unsupported:code=404, reason=Not Found\n"),
+        "{e}"
+    );
+    assert!(e.contains("Content-Type: text/html"), "{e}");
+    assert!(
+        e.ends_with(&format!(
+            "CMP error: error receiving:server=http://127.0.0.1:{port}"
+        )),
+        "{e}"
+    );
+
+    let (port, _h) =
+        one_shot(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello");
+    let e = client(&format!("127.0.0.1:{port}"), opts_timeout(10))
+        .exchange(DER, false, None)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("got http code 200 with Content-Type: text/html"),
+        "{e}"
+    );
+
+    let (port, _h) =
+        one_shot(b"HTTP/1.1 301 Moved Permanently\r\nLocation: http://elsewhere/pkix/\r\n\r\n");
+    let e = client(&format!("127.0.0.1:{port}"), opts_timeout(10))
+        .exchange(DER, false, None)
+        .unwrap_err();
+    let e = e.to_string();
+    assert!(
+        e.starts_with("redirection not enabled") && e.contains("http://elsewhere/pkix/"),
+        "{e}"
+    );
+
+    // Body shorter than announced (by both Content-Length and the DER length).
+    let (port, _h) = one_shot(b"HTTP/1.0 200 OK\r\nContent-Type: application/pkixcmp\r\nContent-Length: 300\r\n\r\n\x30\x82\x01\x28abc");
+    let e = client(&format!("127.0.0.1:{port}"), opts_timeout(10))
+        .exchange(DER, false, None)
+        .unwrap_err();
+    assert!(e.to_string().starts_with("failed reading data\n"), "{e}");
+
+    // Larger than the bound: refused from the header alone.
+    let (port, _h) = one_shot(b"HTTP/1.0 200 OK\r\nContent-Type: application/pkixcmp\r\nContent-Length: 200000000\r\n\r\n");
+    let e = client(&format!("127.0.0.1:{port}"), opts_timeout(10))
+        .exchange(DER, false, None)
+        .unwrap_err();
+    assert!(
+        e.to_string().starts_with(
+            "max resp len exceeded:response content-length length=200000000, max=102400"
+        ),
+        "{e}"
+    );
+
+    // The server closes without answering.
+    let (port, _h) = one_shot(b"");
+    let e = client(&format!("127.0.0.1:{port}"), opts_timeout(10))
+        .exchange(DER, false, None)
+        .unwrap_err();
+    assert!(e.to_string().starts_with("failed reading data"), "{e}");
+}
+
+#[test]
+fn silent_and_trickling_servers_hit_the_timeout() {
+    let (port, _h) = raw_server(1, |_, mut s| {
+        read_raw_request(&mut s);
+        thread::sleep(Duration::from_secs(4));
+    });
+    let e = client(&format!("127.0.0.1:{port}"), opts_timeout(1))
+        .exchange(DER, false, None)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "transfer timeout");
+
+    // One byte every 100 ms, never finishing: each read succeeds, but the round trip may not
+    // exceed -msg_timeout.
+    let (port, _h) = raw_server(1, |_, mut s| {
+        read_raw_request(&mut s);
+        for b in b"HTTP/1.0 200 OK\r\nContent-Type: application/pkixcmp\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".iter() {
+            if s.write_all(&[*b]).is_err() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let e = client(&format!("127.0.0.1:{port}"), opts_timeout(1))
+        .exchange(DER, false, None)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "transfer timeout");
+
+    // The overall deadline (-total_timeout) applies without -msg_timeout.
+    let (port, _h) = raw_server(1, |_, mut s| {
+        read_raw_request(&mut s);
+        thread::sleep(Duration::from_secs(4));
+    });
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let e = client(&format!("127.0.0.1:{port}"), HttpOptions::default())
+        .exchange(DER, false, Some(deadline))
+        .unwrap_err();
+    assert_eq!(e.to_string(), "transfer timeout");
+}
+
+#[test]
+fn refused_connection_is_retried_until_the_timeout() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    let e = client(&format!("127.0.0.1:{port}"), opts_timeout(1))
+        .exchange(DER, false, None)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "connect timeout");
+    let e = client(&format!("127.0.0.1:{port}"), HttpOptions::default())
+        .exchange(DER, false, None)
+        .unwrap_err();
+    assert!(e.to_string().starts_with("connect error"), "{e}");
+}
+
+// ------------------------------------------------------------------------------------------
+// Proxies
+
+#[test]
+fn plain_http_through_proxy_uses_absolute_form() {
+    let seen = Arc::new(Mutex::new(String::new()));
+    let s2 = seen.clone();
+    let (pport, h) = raw_server(2, move |_, mut s| {
+        let req = read_raw_request(&mut s).unwrap();
+        let line = String::from_utf8_lossy(&req)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        s2.lock().unwrap().push_str(&format!("{line}\n"));
+        s.write_all(&ok_response(DER, false)).unwrap();
+    });
+    // From -proxy; the proxy's path is ignored.
+    let opts = HttpOptions {
+        proxy: Some(format!("http://127.0.0.1:{pport}/ignored")),
+        ..opts_timeout(10)
+    };
+    let mut c = client("127.0.0.1:1/pkix/", opts);
+    assert_eq!(
+        c.proxy(),
+        Some(format!("http://127.0.0.1:{pport}/ignored").as_str())
+    );
+    assert_eq!(
+        c.contact_line(),
+        format!("will contact http://127.0.0.1:1/pkix/ via http://127.0.0.1:{pport}/ignored ")
+    );
+    c.exchange(DER, false, None).unwrap();
+    // From the environment.
+    let env = FakeEnv(vec![
+        ("HTTP_PROXY", format!("127.0.0.1:{pport}")),
+        ("https_proxy", "127.0.0.1:1".into()),
+    ]);
+    let mut c =
+        HttpClient::with_env(parse_server("[::1]:2").unwrap(), opts_timeout(10), &env).unwrap();
+    c.exchange(DER, false, None).unwrap();
+    h.join().unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        "POST http://127.0.0.1:1/pkix/ HTTP/1.0\nPOST http://[::1]:2/ HTTP/1.0\n"
+    );
+
+    // -no_proxy names the server: the proxy is bypassed.
+    let (port, h) = one_shot(Box::leak(ok_response(DER, false).into_boxed_slice()));
+    let opts = HttpOptions {
+        proxy: Some("127.0.0.1:1".into()),
+        no_proxy: Some("localhost, 127.0.0.1".into()),
+        ..opts_timeout(10)
+    };
+    let mut c = client(&format!("127.0.0.1:{port}"), opts);
+    assert_eq!(c.proxy(), None);
+    c.exchange(DER, false, None).unwrap();
+    assert_eq!(h.join().unwrap(), 1);
+}
+
+#[test]
+fn tls_through_proxy_uses_connect() {
+    let pki = Pki::new();
+    let sport = free_port();
+    let server = SServer::start(&pki, sport, &[], &ok_response(DER, false));
+    // The proxy records the CONNECT line, answers 200 and then relays bytes both ways.
+    let seen = Arc::new(Mutex::new(String::new()));
+    let s2 = seen.clone();
+    let (pport, h) = raw_server(1, move |_, mut s| {
+        let mut head = Vec::new();
+        let mut b = [0u8; 1];
+        while find(&head, b"\r\n\r\n").is_none() && s.read(&mut b).unwrap_or(0) == 1 {
+            head.push(b[0]);
+        }
+        s2.lock().unwrap().push_str(&String::from_utf8_lossy(&head));
+        let up = connect_retry(sport);
+        s.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .unwrap();
+        relay(s, up);
+    });
+    let tls = TlsConfig {
+        trusted: vec![pki.der("ca.crt")],
+        ..Default::default()
+    };
+    let opts = HttpOptions {
+        proxy: Some(format!("127.0.0.1:{pport}")),
+        tls: Some(tls),
+        ..opts_timeout(10)
+    };
+    let mut c = client(&format!("https://127.0.0.1:{sport}/pkix/"), opts);
+    assert_eq!(c.exchange(DER, false, None).unwrap(), DER);
+    drop(c);
+    h.join().unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        format!("CONNECT 127.0.0.1:{sport} HTTP/1.0\r\nProxy-Connection: Keep-Alive\r\n\r\n")
+    );
+    assert!(
+        server.output().contains("POST /pkix/ HTTP/1.0"),
+        "{}",
+        server.output()
+    );
+}
+
+fn connect_retry(port: u16) -> TcpStream {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(s) => return s,
+            Err(e) if Instant::now() < end => {
+                let _ = e;
+                thread::sleep(Duration::from_millis(50))
+            }
+            Err(e) => panic!("cannot reach s_server: {e}"),
+        }
+    }
+}
+
+fn relay(a: TcpStream, b: TcpStream) {
+    let (mut a2, mut b2) = (a.try_clone().unwrap(), b.try_clone().unwrap());
+    let (mut a, mut b) = (a, b);
+    let t = thread::spawn(move || {
+        let _ = std::io::copy(&mut a2, &mut b2);
+        let _ = b2.shutdown(Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut b, &mut a);
+    let _ = a.shutdown(Shutdown::Write);
+    let _ = t.join();
+}
+
+// ------------------------------------------------------------------------------------------
+// TLS against a real `openssl s_server`
+
+fn openssl() -> Command {
+    Command::new("openssl")
+}
+
+fn run_openssl(dir: &Path, args: &[&str]) {
+    let out = openssl()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl binary is needed for these tests");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A small test PKI made with openssl: a CA, a server cert for localhost/127.0.0.1, a client
+/// cert, and an unrelated CA.
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        for (name, cn) in [("ca", "Test CA"), ("other", "Other CA")] {
+            let (k, c, s) = (
+                format!("{name}.key"),
+                format!("{name}.crt"),
+                format!("/CN={cn}"),
+            );
+            let mut a = vec!["req", "-x509"];
+            a.extend(ec);
+            a.extend(["-keyout", &k, "-out", &c, "-subj", &s, "-days", "30"]);
+            run_openssl(d, &a);
+        }
+        std::fs::write(
+            d.join("srv.ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("cli.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+        for name in ["srv", "cli"] {
+            let (k, r, c, e) = (
+                format!("{name}.key"),
+                format!("{name}.csr"),
+                format!("{name}.crt"),
+                format!("{name}.ext"),
+            );
+            let s = format!("/CN={name}");
+            let mut a = vec!["req"];
+            a.extend(ec);
+            a.extend(["-keyout", &k, "-out", &r, "-subj", &s]);
+            run_openssl(d, &a);
+            run_openssl(
+                d,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &r,
+                    "-CA",
+                    "ca.crt",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-out",
+                    &c,
+                    "-days",
+                    "30",
+                    "-extfile",
+                    &e,
+                ],
+            );
+        }
+        Pki { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn der(&self, crt: &str) -> CertificateDer<'static> {
+        let out = openssl()
+            .args(["x509", "-outform", "DER", "-in"])
+            .arg(self.path(crt))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        CertificateDer::from(out.stdout)
+    }
+
+    fn key(&self, key: &str) -> PrivateKeyDer<'static> {
+        let out = openssl()
+            .args(["pkcs8", "-topk8", "-nocrypt", "-outform", "DER", "-in"])
+            .arg(self.path(key))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(out.stdout))
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `openssl s_server` answering one connection with a canned response written to its stdin
+/// (it buffers stdin until a client is connected); what the client sent shows up on its stdout.
+struct SServer {
+    child: Child,
+    out: Arc<Mutex<Vec<u8>>>,
+    _stdin: std::process::ChildStdin,
+}
+
+impl SServer {
+    fn start(pki: &Pki, port: u16, extra: &[&str], response: &[u8]) -> SServer {
+        let mut child = openssl()
+            .args([
+                "s_server",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+                "-naccept",
+                "1",
+                "-cert",
+            ])
+            .arg(pki.path("srv.crt"))
+            .arg("-key")
+            .arg(pki.path("srv.key"))
+            .args(extra)
+            .current_dir(pki.dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the openssl binary is needed for these tests");
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(response).unwrap();
+        stdin.flush().unwrap();
+        let out = Arc::new(Mutex::new(Vec::new()));
+        for mut pipe in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let o = out.clone();
+            thread::spawn(move || {
+                let mut b = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut b) {
+                    if n == 0 {
+                        break;
+                    }
+                    o.lock().unwrap().extend_from_slice(&b[..n]);
+                }
+            });
+        }
+        SServer {
+            child,
+            out,
+            _stdin: stdin,
+        }
+    }
+
+    fn output(&self) -> String {
+        // Give the reader threads a moment to collect what s_server printed last.
+        thread::sleep(Duration::from_millis(200));
+        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+    }
+}
+
+impl Drop for SServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tls_exchange(
+    pki: &Pki,
+    extra: &[&str],
+    server: &str,
+    tls: TlsConfig,
+) -> (rcmp::Result<Vec<u8>>, String) {
+    let port = free_port();
+    let s = SServer::start(pki, port, extra, &ok_response(DER, false));
+    let opts = HttpOptions {
+        tls: Some(tls),
+        ..opts_timeout(10)
+    };
+    let r = HttpClient::with_env(
+        parse_server(&server.replace("PORT", &port.to_string())).unwrap(),
+        opts,
+        &NoEnv,
+    )
+    .and_then(|mut c| c.exchange(DER, false, None));
+    let out = s.output();
+    (r, out)
+}
+
+#[test]
+fn tls_without_trust_anchors_accepts_any_server() {
+    let pki = Pki::new();
+    let (r, out) = tls_exchange(
+        &pki,
+        &[],
+        "https://127.0.0.1:PORT/pkix/",
+        TlsConfig::default(),
+    );
+    assert_eq!(r.unwrap(), DER);
+    assert!(out.contains("POST /pkix/ HTTP/1.0"), "{out}");
+}
+
+#[test]
+fn tls_verifies_chain_and_host_when_trusted_given() {
+    let pki = Pki::new();
+    let trusted = || TlsConfig {
+        trusted: vec![pki.der("ca.crt")],
+        ..Default::default()
+    };
+    let (r, _) = tls_exchange(&pki, &[], "https://127.0.0.1:PORT", trusted());
+    assert_eq!(r.unwrap(), DER);
+    let (r, _) = tls_exchange(&pki, &[], "https://localhost:PORT", trusted());
+    assert_eq!(r.unwrap(), DER);
+    // -tls_host overrides the name checked.
+    let (r, _) = tls_exchange(
+        &pki,
+        &[],
+        "https://127.0.0.1:PORT",
+        TlsConfig {
+            host: Some("wrong.example".into()),
+            ..trusted()
+        },
+    );
+    let e = r.unwrap_err().to_string();
+    assert!(
+        e.contains("TLS handshake failed") && e.contains("not valid for name \"wrong.example\""),
+        "{e}"
+    );
+    let (r, _) = tls_exchange(
+        &pki,
+        &[],
+        "https://127.0.0.1:PORT",
+        TlsConfig {
+            host: Some("localhost".into()),
+            ..trusted()
+        },
+    );
+    assert_eq!(r.unwrap(), DER);
+    // A CA that did not issue the server cert.
+    let (r, _) = tls_exchange(
+        &pki,
+        &[],
+        "https://127.0.0.1:PORT",
+        TlsConfig {
+            trusted: vec![pki.der("other.crt")],
+            ..Default::default()
+        },
+    );
+    let e = r.unwrap_err().to_string();
+    assert!(
+        e.contains("TLS handshake failed: invalid peer certificate"),
+        "{e}"
+    );
+    // The server cert itself pinned as trust anchor, as OpenSSL allows.
+    let (r, _) = tls_exchange(
+        &pki,
+        &[],
+        "https://127.0.0.1:PORT",
+        TlsConfig {
+            trusted: vec![pki.der("srv.crt")],
+            ..Default::default()
+        },
+    );
+    assert_eq!(r.unwrap(), DER);
+}
+
+#[test]
+fn tls_sends_sni_for_host_names_only() {
+    // s_server with -servername_fatal aborts the handshake when the client's SNI differs from
+    // its -servername (it needs a second cert for that mode); a client sending no SNI passes.
+    let pki = Pki::new();
+    let (crt, key) = (pki.path("srv.crt"), pki.path("srv.key"));
+    let (crt, key) = (crt.to_str().unwrap(), key.to_str().unwrap());
+    let strict = |name: &'static str| {
+        [
+            "-cert2",
+            crt,
+            "-key2",
+            key,
+            "-servername",
+            name,
+            "-servername_fatal",
+        ]
+    };
+    let (r, out) = tls_exchange(
+        &pki,
+        &strict("other.example"),
+        "https://localhost:PORT",
+        TlsConfig::default(),
+    );
+    assert!(r.is_err(), "SNI 'localhost' must be sent and rejected");
+    assert!(
+        out.contains("Hostname in TLS extension: \"localhost\""),
+        "{out}"
+    );
+    let (r, out) = tls_exchange(
+        &pki,
+        &strict("other.example"),
+        "https://127.0.0.1:PORT",
+        TlsConfig::default(),
+    );
+    assert_eq!(r.unwrap(), DER, "no SNI for an IP address: {out}");
+    assert!(!out.contains("Hostname in TLS extension"), "{out}");
+    let (r, out) = tls_exchange(
+        &pki,
+        &strict("localhost"),
+        "https://localhost:PORT",
+        TlsConfig::default(),
+    );
+    assert_eq!(r.unwrap(), DER, "{out}");
+}
+
+#[test]
+fn tls_client_certificate_when_server_requires_one() {
+    let pki = Pki::new();
+    let ca = pki.path("ca.crt");
+    let ca = ca.to_str().unwrap();
+    let require = ["-Verify", "1", "-CAfile", ca];
+    let (r, _) = tls_exchange(
+        &pki,
+        &require,
+        "https://127.0.0.1:PORT",
+        TlsConfig::default(),
+    );
+    assert!(
+        r.is_err(),
+        "a server requiring a client cert must fail without one"
+    );
+    let with_cert = TlsConfig {
+        cert_chain: vec![pki.der("cli.crt")],
+        key: Some(pki.key("cli.key")),
+        ..Default::default()
+    };
+    let (r, out) = tls_exchange(&pki, &require, "https://127.0.0.1:PORT", with_cert);
+    assert_eq!(r.unwrap(), DER, "{out}");
+    assert!(
+        out.contains("CN = cli") || out.contains("CN=cli"),
+        "s_server should show the client cert: {out}"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// The mock server's listener
+
+fn test_server(
+    max_msgs: u64,
+    handler: rcmp::transfer::Handler,
+) -> (u16, JoinHandle<rcmp::Result<()>>) {
+    let cfg = ServerConfig {
+        bind_addr: Some("127.0.0.1".parse().unwrap()),
+        max_msgs,
+        io_timeout: Duration::from_secs(5),
+        max_request: 64 * 1024,
+        ..Default::default()
+    };
+    let l = rcmp::transfer::bind(cfg).unwrap();
+    let port = l.port();
+    (port, thread::spawn(move || l.serve(handler)))
+}
+
+/// A handler that answers each request with its own body, counting calls.
+fn echo(count: Arc<AtomicUsize>) -> rcmp::transfer::Handler {
+    Arc::new(move |req: &[u8]| {
+        count.fetch_add(1, Ordering::SeqCst);
+        Some(Reply::from(req.to_vec()))
+    })
+}
+
+fn der_of(n: u32) -> Vec<u8> {
+    let b = n.to_be_bytes();
+    vec![0x30, 0x06, 0x02, 0x04, b[0], b[1], b[2], b[3]]
+}
+
+#[test]
+fn listener_serves_many_clients_at_once_despite_an_idle_one() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let (port, server) = test_server(50 * 3, echo(count.clone()));
+    // A client that connects and says nothing must not hold up the others.
+    let idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let workers: Vec<_> = (0..50u32)
+        .map(|i| {
+            thread::spawn(move || {
+                let mut c = client(&format!("127.0.0.1:{port}/pkix/"), opts_timeout(20));
+                for j in 0..3 {
+                    let m = der_of(i * 10 + j);
+                    assert_eq!(c.exchange(&m, j < 2, None).unwrap(), m);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    // max_msgs was reached: serve() returns on its own.
+    server.join().unwrap().unwrap();
+    assert_eq!(count.load(Ordering::SeqCst), 150);
+    drop(idle);
+}
+
+fn raw_exchange(port: u16, data: &[u8]) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(data).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn listener_rejects_bad_requests_and_keeps_serving() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let (port, server) = test_server(0, echo(count.clone()));
+    let post = |path: &str, body: &[u8]| {
+        let mut m = format!("POST {path} HTTP/1.0\r\nContent-Type: application/pkixcmp\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+        m.extend_from_slice(body);
+        m
+    };
+    assert_eq!(
+        raw_exchange(port, &post("/other", DER)),
+        "HTTP/1.0 404 Not Found\r\n\r\n\r\n"
+    );
+    assert_eq!(
+        raw_exchange(port, b"GET /pkix/ HTTP/1.0\r\n\r\n"),
+        "HTTP/1.0 400 Bad Request\r\n\r\n\r\n"
+    );
+    assert_eq!(
+        raw_exchange(port, &post("/pkix/", b"garbage")),
+        "HTTP/1.0 400 Bad Request\r\n\r\n\r\n"
+    );
+    assert_eq!(
+        raw_exchange(port, b"\x00\x01 not http at all\r\n\r\n"),
+        "HTTP/1.0 400 Bad Request\r\n\r\n\r\n"
+    );
+    let big = format!(
+        "POST /pkix/ HTTP/1.0\r\nContent-Length: {}\r\n\r\n",
+        10 * 1024 * 1024
+    );
+    assert!(raw_exchange(port, big.as_bytes()).starts_with("HTTP/1.0 413 "));
+    assert_eq!(count.load(Ordering::SeqCst), 0);
+    // Still serving, on both accepted paths, with the exact head OpenSSL's mock sends.
+    let ok = raw_exchange(port, &post("/", DER));
+    assert_eq!(
+        ok.as_bytes(),
+        [
+            b"HTTP/1.0 200 OK\r\nContent-type: application/pkixcmp\r\nContent-Length: 5\r\n\r\n"
+                .as_slice(),
+            DER
+        ]
+        .concat()
+    );
+    let mut c = client(&format!("127.0.0.1:{port}/pkix/"), opts_timeout(10));
+    assert_eq!(c.exchange(DER, false, None).unwrap(), DER);
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+    assert!(!server.is_finished());
+}
+
+#[test]
+fn listener_counts_every_request_towards_max_msgs() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let (port, server) = test_server(2, echo(count.clone()));
+    assert!(raw_exchange(port, b"GET / HTTP/1.0\r\n\r\n").starts_with("HTTP/1.0 400"));
+    let mut c = client(&format!("127.0.0.1:{port}"), opts_timeout(10));
+    assert_eq!(c.exchange(DER, false, None).unwrap(), DER);
+    server.join().unwrap().unwrap();
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn handler_none_gives_500_and_reply_close_ends_keep_alive() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c2 = calls.clone();
+    let handler: rcmp::transfer::Handler = Arc::new(move |req: &[u8]| {
+        let n = c2.fetch_add(1, Ordering::SeqCst);
+        match n {
+            0 => Some(Reply {
+                body: req.to_vec(),
+                close: true,
+            }),
+            _ => None,
+        }
+    });
+    let (port, _server) = test_server(0, handler);
+    let mut c = client(&format!("127.0.0.1:{port}"), opts_timeout(10));
+    assert_eq!(c.exchange(DER, true, None).unwrap(), DER);
+    assert!(
+        !c.is_connected(),
+        "the server ended the transaction, so the connection is closed"
+    );
+    let e = c.exchange(DER, false, None).unwrap_err().to_string();
+    assert!(e.contains("code=500"), "{e}");
+}
+
+// ------------------------------------------------------------------------------------------
+// Interoperation with the real OpenSSL client and mock server
+
+#[test]
+fn openssl_client_talks_to_our_listener() {
+    let ip = fixture("ip.der");
+    let handler: rcmp::transfer::Handler =
+        Arc::new(move |_req: &[u8]| Some(Reply::from(ip.clone())));
+    let (port, server) = test_server(1, handler);
+    let dir = tempfile::tempdir().unwrap();
+    run_openssl(
+        dir.path(),
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "new.key",
+        ],
+    );
+    let out = openssl()
+        .args([
+            "cmp",
+            "-config",
+            "",
+            "-cmd",
+            "ir",
+            "-server",
+            &format!("127.0.0.1:{port}/pkix/"),
+        ])
+        .args([
+            "-secret",
+            "pass:1234",
+            "-ref",
+            "1",
+            "-newkey",
+            "new.key",
+            "-subject",
+            "/CN=x",
+        ])
+        .args([
+            "-certout",
+            "out.pem",
+            "-msg_timeout",
+            "10",
+            "-verbosity",
+            "7",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("the openssl binary is needed for these tests");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The canned IP does not belong to this transaction, so OpenSSL rejects its content; the
+    // HTTP exchange itself must have worked.
+    assert!(
+        stdout.contains("CMP info: received IP"),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(!stderr.contains("error receiving"), "{stderr}");
+    server.join().unwrap().unwrap();
+}
+
+#[test]
+fn our_client_talks_to_openssl_mock_server() {
+    let pki = Pki::new();
+    let mut child = openssl()
+        .args([
+            "cmp",
+            "-config",
+            "",
+            "-port",
+            "0",
+            "-srv_secret",
+            "pass:test",
+            "-srv_ref",
+            "1234",
+            "-max_msgs",
+            "1",
+        ])
+        .arg("-rsp_cert")
+        .arg(pki.path("srv.crt"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the openssl binary is needed for these tests");
+    // OpenSSL 3.0 prints warnings on stdout before the ACCEPT line.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    for _ in 0..20 {
+        line.clear();
+        if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap_or(0) == 0
+            || line.starts_with("ACCEPT")
+        {
+            break;
+        }
+    }
+    let port: u16 = line
+        .rsplit_once(':')
+        .and_then(|(_, r)| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| {
+            let _ = child.kill();
+            panic!("no ACCEPT line from the OpenSSL mock server: {line:?}")
+        });
+    let mut c = client(&format!("127.0.0.1:{port}/pkix/"), opts_timeout(10));
+    let r = c.exchange(&fixture("ir.der"), true, None);
+    let _ = child.kill();
+    let _ = child.wait();
+    let body = r.unwrap();
+    assert_eq!(body[0], 0x30, "a DER PKIMessage comes back");
+}
+
+/// A full enrollment (ir, ip, certConf, pkiConf) by the real OpenSSL client through our listener,
+/// whose handler relays each request with our client to the real OpenSSL mock server: both sides
+/// of this module carry a real CMP transaction end to end.
+#[test]
+fn openssl_enrollment_through_our_listener_and_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run_openssl(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "new.key",
+            "-out",
+            "new.crt",
+            "-subj",
+            "/CN=newcert",
+            "-days",
+            "30",
+        ],
+    );
+    let mut mock = openssl()
+        .args([
+            "cmp",
+            "-config",
+            "",
+            "-port",
+            "0",
+            "-srv_secret",
+            "pass:test",
+            "-srv_ref",
+            "1234",
+            "-rsp_cert",
+            "new.crt",
+        ])
+        .current_dir(d)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the openssl binary is needed for these tests");
+    let mut stdout = std::io::BufReader::new(mock.stdout.take().unwrap());
+    let mut line = String::new();
+    for _ in 0..20 {
+        line.clear();
+        if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap_or(0) == 0
+            || line.starts_with("ACCEPT")
+        {
+            break;
+        }
+    }
+    let mock_port: u16 = line
+        .rsplit_once(':')
+        .and_then(|(_, r)| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    assert_ne!(
+        mock_port, 0,
+        "no ACCEPT line from the OpenSSL mock server: {line:?}"
+    );
+
+    let upstream = Mutex::new(client(
+        &format!("127.0.0.1:{mock_port}/pkix/"),
+        opts_timeout(10),
+    ));
+    let handler: rcmp::transfer::Handler = Arc::new(move |req: &[u8]| {
+        upstream
+            .lock()
+            .ok()?
+            .exchange(req, false, None)
+            .ok()
+            .map(Reply::from)
+    });
+    let (port, server) = test_server(2, handler);
+    let out = openssl()
+        .args([
+            "cmp",
+            "-config",
+            "",
+            "-cmd",
+            "ir",
+            "-server",
+            &format!("127.0.0.1:{port}/pkix/"),
+        ])
+        .args([
+            "-secret",
+            "pass:test",
+            "-ref",
+            "1234",
+            "-newkey",
+            "new.key",
+            "-subject",
+            "/CN=newcert",
+        ])
+        .args(["-certout", "out.crt", "-msg_timeout", "10"])
+        .current_dir(d)
+        .output()
+        .expect("the openssl binary is needed for these tests");
+    let _ = mock.kill();
+    let _ = mock.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("received PKICONF"), "{stdout}");
+    assert!(d.join("out.crt").exists());
+    server.join().unwrap().unwrap();
+}
