@@ -382,22 +382,47 @@ fn ext_options_syntax_characters() {
 /// be harness names, so a typo cannot silently skip a regression case.
 #[test]
 fn regression_corpus() {
-    let root = repo().join("fixtures/fuzz");
+    let (replayed, failed) = replay(&repo().join("fixtures/fuzz"));
+    assert!(replayed > 0, "no regression inputs in fixtures/fuzz");
+    assert!(
+        failed.is_empty(),
+        "regression inputs fail again: {failed:#?}"
+    );
+}
+
+/// Inputs that still fail, waiting for a fix in another area (see docs/ROBUSTNESS.md). Once fixed,
+/// a case moves from fixtures/fuzz/open/<harness>/ to fixtures/fuzz/<harness>/.
+#[test]
+#[ignore = "known open findings; run with --ignored to check whether they are fixed"]
+fn open_findings() {
+    let (_, failed) = replay(&repo().join("fixtures/fuzz/open"));
+    assert!(failed.is_empty(), "still failing: {failed:#?}");
+}
+
+/// Replays every file of every harness folder under `root` (sorted), each on its own so that one
+/// failure does not hide the others; returns how many were replayed and which failed.
+fn replay(root: &Path) -> (usize, Vec<String>) {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && !p.ends_with("open"))
+        .collect();
+    dirs.sort();
     let mut replayed = 0;
-    for entry in std::fs::read_dir(&root).expect("fixtures/fuzz exists") {
-        let entry = entry.unwrap();
-        if !entry.file_type().unwrap().is_dir() {
-            continue;
-        }
-        let name = entry.file_name().to_string_lossy().into_owned();
+    let mut failed = Vec::new();
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let f = harness(&name);
-        for (file, data) in files_in(&entry.path(), 1 << 20) {
-            eprintln!("replaying fixtures/fuzz/{name}/{file}");
-            run(f, &data);
+        for (file, data) in files_in(&dir, 1 << 20) {
+            let what = format!("{}/{name}/{file}", root.display());
+            eprintln!("replaying {what}");
+            if std::panic::catch_unwind(|| run(f, &data)).is_err() {
+                failed.push(what);
+            }
             replayed += 1;
         }
     }
-    assert!(replayed > 0, "no regression inputs in {}", root.display());
+    (replayed, failed)
 }
 
 /// The generators must reach the interesting parts, or the structured harnesses test little.
