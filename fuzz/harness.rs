@@ -320,8 +320,10 @@ const STRINGS: &[&str] = &[
     "=",
     "cmp",
 ];
+/// Words that are not options. `--` is added only at the end: it makes every later argument an
+/// "Extra option", which OpenSSL echoes in its error, secrets included.
 const STRAYS: &[&str] = &[
-    "-", "--", "-foo", "--foo=", "cmp", "stray", "-h", "-help", "--help=1", "-=", "-config=",
+    "-", "-foo", "--foo=", "cmp", "stray", "-h", "-help", "--help=1", "-=", "-config=",
 ];
 
 /// A command line built from `data`: real option names from the table (as `-name`, `--name` or
@@ -387,6 +389,9 @@ pub fn argv(data: &[u8]) -> Vec<OsString> {
                 }
             }
         }
+    }
+    if g.below(16) == 0 {
+        args.push("--".into());
     }
     args
 }
@@ -1011,9 +1016,12 @@ pub fn ext_options(s: &str) {
 
 // ---------------------------------------------------------------------------------------------
 
+/// One harness: bytes in, panics on a violated property.
+pub type Harness = fn(&[u8]);
+
 /// Every harness by name: the names of the cargo-fuzz targets and of the folders of
 /// `fixtures/fuzz/`, whose files are replayed through the harness of that name.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Harness)] = &[
     ("nconf", nconf_bytes),
     ("nconf_structured", nconf_structured),
     ("opts", opts_bytes),

@@ -65,7 +65,7 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOC: Counting = Counting;
 
 /// Run one harness on one input and check the allocation bound.
-fn run(f: fn(&[u8]), data: &[u8]) {
+fn run(f: harness::Harness, data: &[u8]) {
     LARGEST.with(|l| l.set(0));
     f(data);
     let largest = LARGEST.with(Cell::get);
@@ -76,7 +76,7 @@ fn run(f: fn(&[u8]), data: &[u8]) {
     );
 }
 
-fn harness(name: &str) -> fn(&[u8]) {
+fn harness(name: &str) -> harness::Harness {
     harness::TARGETS
         .iter()
         .find(|(n, _)| *n == name)
