@@ -769,6 +769,31 @@ pub fn http_request(data: &[u8]) {
     }
 }
 
+/// A proxy's answer to CONNECT: the bytes are what the proxy sends; what we send is dropped.
+pub fn proxy_connect(data: &[u8]) {
+    struct Peer<'a>(&'a [u8]);
+    impl std::io::Read for Peer<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+    impl std::io::Write for Peer<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut peer = Peer(data);
+    if let Ok(rest) = rcmp::transfer::proxy::tunnel(&mut peer, "ca.example", "443") {
+        assert!(
+            rest.len() <= data.len(),
+            "tunnel returned bytes it never read"
+        );
+    }
+}
+
 /// Responses and requests with plausible heads: status lines, the headers that matter, bodies sized
 /// by Content-Length, by their DER length or in chunks, with lengths that disagree or overflow.
 pub fn http_text(data: &[u8]) -> Vec<u8> {
@@ -866,6 +891,7 @@ pub fn http_structured(data: &[u8]) {
     let text = http_text(data);
     http_response(&text);
     http_request(&text);
+    proxy_connect(&text);
 }
 
 /// `-server`, `-proxy` and `-no_proxy` values.
@@ -1035,6 +1061,7 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("http_response", http_response),
     ("http_request", http_request),
     ("http_structured", http_structured),
+    ("proxy_connect", proxy_connect),
     ("url", url_bytes),
     ("extconf_structured", extconf_structured),
     ("ext_options", ext_options_bytes),

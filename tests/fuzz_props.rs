@@ -356,6 +356,11 @@ fn http_request_random_bytes() {
 }
 
 #[test]
+fn proxy_connect_random_bytes() {
+    fuzz_bytes("proxy_connect", 256);
+}
+
+#[test]
 fn http_structured() {
     fuzz_bytes("http_structured", 128);
 }
