@@ -406,14 +406,34 @@ pub fn opts_bytes(data: &[u8]) {
                 .map(|a| OsString::from_vec(a.to_vec())),
         );
     }
-    // A -config taken from the bytes could name any file: keep only the leading "no file".
-    if args[2..]
-        .iter()
-        .any(|a| a.to_string_lossy().contains("config"))
-    {
+    // A -config taken from the bytes could name any file: keep only the leading "no file". The
+    // marker may stand anywhere in raw bytes, where echoing it is fine ("Extra option: ...").
+    if args[2..].iter().any(|a| {
+        let a = a.to_string_lossy();
+        a.contains("config") || a.contains(SECRET_MARKER)
+    }) {
         return;
     }
     check_argv(&args);
+}
+
+/// Any bytes as the value of `-secret`: no error may repeat them (OpenSSL takes pass phrases as
+/// bytes, UTF-8 or not).
+pub fn opts_secret_value(data: &[u8]) {
+    use std::os::unix::ffi::OsStringExt;
+    let value = OsString::from_vec(data.iter().copied().filter(|&b| b != 0).collect());
+    let shown = value.to_string_lossy().into_owned();
+    let args: Vec<OsString> = vec!["-config".into(), "".into(), "-secret".into(), value];
+    quiet();
+    let res = rcmp::opts::parse(&args);
+    quiet();
+    if let Err(e) = res {
+        let text = e.to_string();
+        assert!(
+            shown.len() < 4 || !text.contains(&shown),
+            "error shows the -secret value: {text}"
+        );
+    }
 }
 
 /// Parse a generated command line and check what was accepted.
@@ -1052,6 +1072,7 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("nconf_structured", nconf_structured),
     ("opts", opts_bytes),
     ("opts_structured", opts_structured),
+    ("opts_secret_value", opts_secret_value),
     ("dn", dn_bytes),
     ("dn_structured", dn_structured),
     ("creds", creds_bytes),
