@@ -9,7 +9,7 @@ secs=${1:-120}
 [ $# -gt 0 ] && shift
 targets=${*:-$(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | grep -v rcmp-fuzz)}
 
-mkdir -p corpus
+mkdir -p corpus logs
 for t in nconf nconf_structured; do mkdir -p corpus/$t; cp ../fixtures/nconf/* corpus/$t/ 2>/dev/null || true; done
 mkdir -p corpus/creds corpus/cmp_message
 cp ../fixtures/creds/* corpus/creds/ 2>/dev/null || true
@@ -27,5 +27,6 @@ for t in $targets; do
     cargo +nightly fuzz run -O -a "$t" -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
         -malloc_limit_mb=256 -max_len=8192 -fork=1 -ignore_crashes=1 -ignore_timeouts=1 \
         -ignore_ooms=1 -print_final_stats=1 2>&1 |
-        grep -E '^(==|INFO: seed|#[0-9]+ *DONE|Done|stat::number_of_executed_units|stat::peak_rss_mb|SUMMARY|.*panicked at|.*Test unit written|.*ERROR)' || true
+        tee "logs/$t.log" | grep -E 'panicked at|ERROR: libFuzzer' | sed 's/^==[0-9]*==//' | sort | uniq -c || true
+    grep -E '^#[0-9]+: cov' "logs/$t.log" | tail -n 1 || true
 done
