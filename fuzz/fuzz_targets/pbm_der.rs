@@ -1,0 +1,9 @@
+#![no_main]
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    harness::quiet();
+    harness::pbm_der(data);
+});
