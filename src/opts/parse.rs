@@ -14,13 +14,14 @@ use std::ffi::OsString;
 
 pub(super) fn parse(args: &[OsString]) -> Result<Parsed> {
     let mut argv = Vec::with_capacity(args.len());
-    for a in args {
+    for (i, a) in args.iter().enumerate() {
         match a.to_str() {
             Some(s) => argv.push(s.to_string()),
+            // The argument is not echoed: it may be a pass phrase.
             None => {
                 return Err(Error::usage(format!(
-                    "Argument is not valid UTF-8: {}",
-                    a.to_string_lossy()
+                    "Argument #{} is not valid UTF-8",
+                    i + 1
                 )))
             }
         }

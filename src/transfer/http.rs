@@ -482,10 +482,11 @@ fn read_chunked<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Vec<u8>
             }
             return Ok(body);
         }
-        if body.len() + size > max_len {
+        // Compared without adding: a hostile chunk size near usize::MAX must not wrap around.
+        if size > max_len.saturating_sub(body.len()) {
             return Err(HttpError::proto(format!(
                 "max resp len exceeded:chunked content length={}, max={max_len}",
-                body.len() + size
+                body.len().saturating_add(size)
             )));
         }
         body.extend(r.read_exact_bytes(size)?);
