@@ -32,12 +32,12 @@ impl<'a> CertView<'a> {
         let mut s = Seq::new(&top, "Certificate")?;
         let tbs = s.next("tbsCertificate")?;
         let sig_alg = s.next("signatureAlgorithm")?;
-        let sig = s.next("signature")?.expect(tlv::BIT_STRING, "signature")?;
+        let sig = s.next("signature")?.expect_tag(tlv::BIT_STRING, "signature")?;
         let mut t = Seq::new(&tbs, "TBSCertificate")?;
         let _version = t.opt(ctx_cons(0));
         let serial = t
             .next("serialNumber")?
-            .expect(tlv::INTEGER, "serialNumber")?;
+            .expect_tag(tlv::INTEGER, "serialNumber")?;
         let _sig = t.next("signature")?;
         let issuer = t.next("issuer")?.raw;
         let validity = t.next("validity")?;
@@ -83,7 +83,7 @@ impl<'a> CertView<'a> {
         Some(
             tlv::parse_one(v)
                 .ok()?
-                .expect(tlv::OCTET_STRING, "SKI")
+                .expect_tag(tlv::OCTET_STRING, "SKI")
                 .ok()?
                 .value,
         )
@@ -127,7 +127,7 @@ impl<'a> CertView<'a> {
 
 pub fn parse_extensions<'a>(exts: &Tlv<'a>) -> Result<Vec<(String, bool, &'a [u8])>> {
     let mut out = Vec::new();
-    for e in exts.expect(tlv::SEQUENCE, "Extensions")?.children()? {
+    for e in exts.expect_tag(tlv::SEQUENCE, "Extensions")?.children()? {
         let mut s = Seq::new(&e, "Extension")?;
         let oid = tlv::oid_string(&s.next("extnID")?)?;
         let critical = s
@@ -135,7 +135,7 @@ pub fn parse_extensions<'a>(exts: &Tlv<'a>) -> Result<Vec<(String, bool, &'a [u8
             .is_some_and(|b| b.value.first().is_some_and(|&x| x != 0));
         let value = s
             .next("extnValue")?
-            .expect(tlv::OCTET_STRING, "extnValue")?
+            .expect_tag(tlv::OCTET_STRING, "extnValue")?
             .value;
         out.push((oid, critical, value));
     }
@@ -157,7 +157,7 @@ pub fn names_equal(a: &[u8], b: &[u8]) -> bool {
 fn canonical_name(der: &[u8]) -> Option<Vec<(String, String)>> {
     let t = tlv::parse_one(der).ok()?;
     let mut out = Vec::new();
-    for rdn in t.expect(tlv::SEQUENCE, "Name").ok()?.children().ok()? {
+    for rdn in t.expect_tag(tlv::SEQUENCE, "Name").ok()?.children().ok()? {
         for atv in rdn.children().ok()? {
             let mut s = Seq::new(&atv, "AttributeTypeAndValue").ok()?;
             let oid = tlv::oid_string(&s.next("type").ok()?).ok()?;

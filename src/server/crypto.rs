@@ -141,7 +141,7 @@ fn parse_pbm_params(params: Option<Tlv<'_>>) -> Result<PbmParams> {
     let mut s = Seq::new(&p, "PBMParameter")?;
     let salt = s
         .next("salt")?
-        .expect(tlv::OCTET_STRING, "salt")?
+        .expect_tag(tlv::OCTET_STRING, "salt")?
         .value
         .to_vec();
     if salt.len() > PBM_MAX_SALT {
@@ -212,7 +212,7 @@ pub fn verify(spki: &Tlv<'_>, sig_alg: &Tlv<'_>, data: &[u8], sig: &[u8]) -> Res
     let (key_oid, key_params) = alg_id(&s.next("algorithm")?)?;
     let key_bits = s
         .next("subjectPublicKey")?
-        .expect(tlv::BIT_STRING, "subjectPublicKey")?;
+        .expect_tag(tlv::BIT_STRING, "subjectPublicKey")?;
     let key = key_bits
         .value
         .get(1..)

@@ -675,7 +675,7 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
             let mut s = seq(st, "CertStatus")?;
             let hash = s
                 .next("certHash")
-                .and_then(|t| t.expect(tlv::OCTET_STRING, "certHash"))
+                .and_then(|t| t.expect_tag(tlv::OCTET_STRING, "certHash"))
                 .map_err(bad_body)?;
             let id = s
                 .next("certReqId")

@@ -101,7 +101,7 @@ impl<'a> Request<'a> {
         let body = b.inner()?;
         let protection = match s.opt(ctx_cons(0)) {
             Some(p) => {
-                let bits = p.inner()?.expect(tlv::BIT_STRING, "protection")?;
+                let bits = p.inner()?.expect_tag(tlv::BIT_STRING, "protection")?;
                 Some(
                     bits.value
                         .get(1..)
@@ -112,7 +112,7 @@ impl<'a> Request<'a> {
         };
         let mut extra_certs = Vec::new();
         if let Some(x) = s.opt(ctx_cons(1)) {
-            for c in x.inner()?.expect(tlv::SEQUENCE, "extraCerts")?.children()? {
+            for c in x.inner()?.expect_tag(tlv::SEQUENCE, "extraCerts")?.children()? {
                 if extra_certs.len() >= MAX_EXTRA_CERTS {
                     return Err(Error::cmp("too many extraCerts"));
                 }
@@ -155,7 +155,7 @@ fn parse_header<'a>(h: &Tlv<'a>) -> Result<Header<'a>> {
     let _time = s.opt(ctx_cons(0));
     let protection_alg = s.opt(ctx_cons(1)).map(|t| t.inner()).transpose()?;
     let octs = |t: Option<Tlv<'a>>| -> Result<Option<&'a [u8]>> {
-        t.map(|t| Ok(t.inner()?.expect(tlv::OCTET_STRING, "header field")?.value))
+        t.map(|t| Ok(t.inner()?.expect_tag(tlv::OCTET_STRING, "header field")?.value))
             .transpose()
     };
     let sender_kid = octs(s.opt(ctx_cons(2)))?;
@@ -167,7 +167,7 @@ fn parse_header<'a>(h: &Tlv<'a>) -> Result<Header<'a>> {
     let general_info = match s.opt(ctx_cons(8)) {
         Some(g) => g
             .inner()?
-            .expect(tlv::SEQUENCE, "generalInfo")?
+            .expect_tag(tlv::SEQUENCE, "generalInfo")?
             .children()?,
         None => Vec::new(),
     };

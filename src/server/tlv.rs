@@ -84,7 +84,7 @@ pub fn parse_one(input: &[u8]) -> Result<Tlv<'_>> {
 
 impl<'a> Tlv<'a> {
     /// Check the tag, naming `what` in the error.
-    pub fn expect(self, tag: u8, what: &str) -> Result<Self> {
+    pub fn expect_tag(self, tag: u8, what: &str) -> Result<Self> {
         if self.tag != tag {
             return Err(bad(&format!(
                 "{what}: expected tag 0x{tag:02x}, got 0x{:02x}",
