@@ -18,20 +18,30 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn usage() -> ! {
-    eprintln!("usage: rcmp-loadgen <clients> <seconds> [<warmup-seconds>] -- <rcmp client args...>");
+    eprintln!(
+        "usage: rcmp-loadgen <clients> <seconds> [<warmup-seconds>] -- <rcmp client args...>"
+    );
     std::process::exit(2)
 }
 
 fn main() {
     let argv: Vec<OsString> = std::env::args_os().collect();
-    let Some(sep) = argv.iter().position(|a| a == "--") else { usage() };
-    let head: Vec<String> = argv[1..sep].iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let Some(sep) = argv.iter().position(|a| a == "--") else {
+        usage()
+    };
+    let head: Vec<String> = argv[1..sep]
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     if head.len() < 2 {
         usage();
     }
     let clients: usize = head[0].parse().unwrap_or_else(|_| usage());
     let secs: f64 = head[1].parse().unwrap_or_else(|_| usage());
-    let warmup: f64 = head.get(2).map(|s| s.parse().unwrap_or_else(|_| usage())).unwrap_or(0.0);
+    let warmup: f64 = head
+        .get(2)
+        .map(|s| s.parse().unwrap_or_else(|_| usage()))
+        .unwrap_or(0.0);
     let mut client_args = vec![OsString::from("rcmp")];
     client_args.extend(argv[sep + 1..].iter().cloned());
     let client_args = Arc::new(client_args);
@@ -58,7 +68,11 @@ fn main() {
         let i = ((lat.len() as f64 - 1.0) * p).round() as usize;
         lat[i.min(lat.len() - 1)]
     };
-    let mean = if lat.is_empty() { f64::NAN } else { lat.iter().sum::<f64>() / lat.len() as f64 };
+    let mean = if lat.is_empty() {
+        f64::NAN
+    } else {
+        lat.iter().sum::<f64>() / lat.len() as f64
+    };
     println!(
         "RESULT ok={} err={} secs={:.3} p50_ms={:.3} p99_ms={:.3} mean_ms={:.3}",
         lat.len(),
@@ -101,5 +115,8 @@ fn drive(clients: usize, dur: Duration, args: &Arc<Vec<OsString>>) -> Vec<(Vec<f
         .collect();
     std::thread::sleep(dur);
     stop.store(true, Ordering::Relaxed);
-    handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+    handles
+        .into_iter()
+        .map(|h| h.join().unwrap_or_default())
+        .collect()
 }

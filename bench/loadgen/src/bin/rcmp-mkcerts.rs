@@ -41,7 +41,9 @@ fn b64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::new();
     for c in data.chunks(3) {
-        let v = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let v = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             if i <= c.len() {
                 s.push(T[((v >> (18 - 6 * i)) & 63) as usize] as char);
@@ -113,5 +115,6 @@ fn main() {
         }
         pem.push_str("-----END CERTIFICATE-----\n");
     }
-    out.write_all(pem.as_bytes()).unwrap_or_else(|e| die(&format!("{}: {e}", a[4])));
+    out.write_all(pem.as_bytes())
+        .unwrap_or_else(|e| die(&format!("{}: {e}", a[4])));
 }
