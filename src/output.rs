@@ -9,6 +9,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::Result;
 
@@ -161,18 +162,41 @@ impl Outputs {
 }
 
 /// Write `data` to a fresh temporary file beside `path` and rename it over `path`.
+///
+/// Two kinds of targets are not replaced: a symbolic link is followed (the file it points to is
+/// replaced, the link stays), and anything that is not a regular file (`/dev/null`, a FIFO, a terminal)
+/// is written in place, as OpenSSL does; renaming over a device would destroy it.
 fn write_atomically(path: &Path, data: &[u8], access: Access) -> Result<()> {
     let fail = |what: &str, e: std::io::Error| cmp_err!("cannot {what} '{}': {e}", path.display());
-    let dir = match path.parent() {
+    let target = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    };
+    if let Ok(m) = fs::metadata(&target) {
+        if !m.is_file() {
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .map_err(|e| fail("open for writing", e))?;
+            return f.write_all(data).map_err(|e| fail("write", e));
+        }
+    }
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path
+    let name = target
         .file_name()
         .ok_or_else(|| cmp_err!("output file name '{}' is not a file", path.display()))?;
+    // Unique per process and per call, so threads writing the same file never collide.
+    static SEQ: AtomicU64 = AtomicU64::new(0);
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(name);
-    tmp_name.push(format!(".rcmp-{}.tmp", std::process::id()));
+    tmp_name.push(format!(
+        ".rcmp-{}-{}.tmp",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
     let tmp = dir.join(tmp_name);
 
     let mut opts = fs::OpenOptions::new();
@@ -190,8 +214,9 @@ fn write_atomically(path: &Path, data: &[u8], access: Access) -> Result<()> {
             .open(&tmp)
             .map_err(|e| fail("create a temporary file to write", e))?;
         f.write_all(data).map_err(|e| fail("write", e))?;
+        // Durable before it becomes visible: a crash never leaves an empty certificate behind.
         f.sync_all().map_err(|e| fail("write", e))?;
-        fs::rename(&tmp, path).map_err(|e| fail("write", e))
+        fs::rename(&tmp, &target).map_err(|e| fail("write", e))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -244,6 +269,39 @@ mod tests {
         out.certs(target.to_str().unwrap(), &[b"\x30\x00"], Form::Pem, "test");
         let err = out.commit().unwrap_err().to_string();
         assert!(err.contains("x.pem"), "{err}");
+    }
+
+    #[test]
+    fn special_files_are_written_in_place_not_replaced() {
+        // A FIFO stands in for /dev/null and friends: renaming over it would turn it into a file.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(fifo).unwrap())
+        };
+        let mut out = Outputs::new();
+        out.raw(fifo.to_str().unwrap(), b"through the pipe".to_vec());
+        out.commit().unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+
+    #[test]
+    fn symlink_target_is_replaced_and_link_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.pem");
+        let link = dir.path().join("link.pem");
+        fs::write(&real, b"old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut out = Outputs::new();
+        out.raw(link.to_str().unwrap(), b"new".to_vec());
+        out.commit().unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read(&real).unwrap(), b"new");
     }
 
     #[test]
