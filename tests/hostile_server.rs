@@ -1,0 +1,620 @@
+//! The rcmp client against hostile CMP servers: a scripted fake HTTP server in this test (127.0.0.1,
+//! port 0, one thread per scenario) answers an `ir` with broken HTTP, broken DER, or a response that
+//! looks valid but breaks one CMP rule. Valid-looking responses come from a real `rcmp -port 0` mock
+//! behind the fake server, which then mutates the answer and re-protects it with the shared secret, so
+//! only the one broken rule can be the reason for the failure.
+//!
+//! Every scenario must end in bounded time with exit 1, one final block of `CMP error:` lines (as
+//! OpenSSL prints its error queue) whose first line names what went wrong, no panic, no new output file, and a pre-existing `-certout` file left as it was.
+
+mod common;
+use common::*;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::Duration;
+
+use der::asn1::{BitString, OctetString};
+use rcmp::asn1::message::{protected_part_der, PkiMessage};
+use rcmp::protect::pbm;
+
+/// The secret the corpus' mock server uses (`srv_secret = pass:test` in server.cnf).
+const SECRET: &[u8] = b"test";
+
+/// Bytes the pre-existing `-certout` file holds; it must still hold them after a failed run.
+const OLD_CERTOUT: &[u8] = b"old certout contents, must survive a failed enrollment\n";
+
+/// One HTTP request as the fake server read it.
+struct Request {
+    body: Vec<u8>,
+}
+
+/// Reads one HTTP request (head and Content-Length body); None if the peer closed first.
+fn read_request(s: &mut TcpStream) -> Option<Request> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        match s.read(&mut byte) {
+            Ok(1) => buf.push(byte[0]),
+            _ => return None,
+        }
+        if buf.len() > 64 * 1024 {
+            return None;
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body).ok()?;
+    Some(Request { body })
+}
+
+/// Posts `body` to the real mock server and returns its response body.
+fn forward(port: u16, body: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to the real mock");
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let head = format!(
+        "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/pkixcmp\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).expect("write to mock");
+    s.write_all(body).expect("write to mock");
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    let at = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("mock response has a head");
+    resp[at + 4..].to_vec()
+}
+
+fn http_ok(body: &[u8], content_type: &str) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+fn pkix_ok(body: &[u8]) -> Vec<u8> {
+    http_ok(body, "application/pkixcmp")
+}
+
+/// What the fake server does with a connection once it has read the client's request. `mock` is the
+/// real mock server's port.
+type Script = fn(TcpStream, Request, u16);
+
+/// Starts the fake server: every connection is read and handed to `script` in its own thread.
+fn fake_server(script: Script, mock: u16) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = l.local_addr().expect("local addr").port();
+    thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            thread::spawn(move || {
+                if let Some(req) = read_request(&mut conn) {
+                    script(conn, req, mock);
+                }
+            });
+        }
+    });
+    port
+}
+
+/// Closes a socket with RST instead of FIN (SO_LINGER with a zero timeout).
+fn reset(s: TcpStream) {
+    use std::os::fd::AsRawFd;
+    let lg = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt on a socket we own, with a correctly sized linger struct.
+    unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &lg as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+    drop(s);
+}
+
+/// Decodes a mock response, lets `edit` change it, and re-protects it with PBM under [`SECRET`].
+fn mutate(resp: &[u8], edit: impl FnOnce(&mut PkiMessage)) -> Vec<u8> {
+    let mut msg = PkiMessage::from_der_bounded(resp, "mock").expect("mock response decodes");
+    edit(&mut msg);
+    reprotect(&mut msg);
+    msg.to_der_vec().expect("encode mutated message")
+}
+
+fn reprotect(msg: &mut PkiMessage) {
+    let alg = msg
+        .header
+        .protection_alg
+        .as_ref()
+        .expect("mock answers PBM requests with PBM protection");
+    let params = pbm::params_from_alg(alg).expect("PBM parameters");
+    let part = protected_part_der(&msg.header, &msg.body).expect("protected part");
+    let mac = pbm::protect(SECRET, &params, &part).expect("PBM");
+    msg.protection = Some(BitString::from_bytes(&mac).expect("bit string"));
+}
+
+/// Replaces the PBMParameter of a message, keeping its old protection value (which cannot be computed
+/// for hostile parameters anyway).
+fn set_pbm_params(msg: &mut PkiMessage, params: &rcmp::asn1::crmf::PbmParameter) {
+    msg.header.protection_alg = Some(pbm::algorithm_identifier(params).expect("alg id"));
+}
+
+struct Outcome {
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs an `ir` against `port` and checks the common rules; returns stderr for scenario keywords.
+fn run_ir(port: u16, extra: &[&str]) -> Outcome {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let certout = dir.path().join("cert.pem");
+    std::fs::write(&certout, OLD_CERTOUT).expect("pre-create certout");
+    let key = corpus_mock_dir("30").join("new.key");
+    let mut cmd = rcmp();
+    cmd.args(["-cmd", "ir", "-server"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-ref", "1", "-secret", "pass:test", "-newkey"])
+        .arg(&key)
+        .args(["-subject", "/CN=x", "-certout"])
+        .arg(&certout)
+        .arg("-extracertsout")
+        .arg(dir.path().join("extra.pem"))
+        .arg("-cacertsout")
+        .arg(dir.path().join("ca.pem"))
+        .args(["-msg_timeout", "2", "-total_timeout", "5", "-config", ""])
+        .args(extra)
+        .current_dir(dir.path());
+    let out = run_timeout(&mut cmd, Duration::from_secs(30));
+    let what = describe(&cmd, &out);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "exit code 1 expected\n{what}");
+    assert!(!stderr.contains("panicked"), "panic\n{what}");
+    // OpenSSL prints its error queue as one block of `CMP error:` lines, the cause first and the
+    // context (`error receiving`, `transfer error`) after it; rcmp does the same. So: one block, at the
+    // very end, no line repeated, and its first line names the cause.
+    let lines: Vec<&str> = stderr.lines().collect();
+    let first = lines.iter().position(|l| l.starts_with("CMP error:"));
+    let first = first.unwrap_or_else(|| panic!("no CMP error line\n{what}"));
+    assert!(
+        lines[first..].iter().all(|l| l.starts_with("CMP error:")),
+        "the CMP error lines are one final block\n{what}"
+    );
+    let mut block = lines[first..].to_vec();
+    block.sort();
+    block.dedup();
+    assert_eq!(
+        block.len(),
+        lines.len() - first,
+        "an error line repeated\n{what}"
+    );
+    assert_eq!(
+        std::fs::read(&certout).expect("certout still there"),
+        OLD_CERTOUT,
+        "existing -certout changed\n{what}"
+    );
+    assert_eq!(
+        files_in(dir.path()),
+        vec![certout.clone()],
+        "files created\n{what}"
+    );
+    Outcome {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    }
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The first (cause) error line, lower-cased, must contain one of the `any` words.
+fn assert_says(o: &Outcome, any: &[&str]) {
+    let line = o
+        .stderr
+        .lines()
+        .find(|l| l.contains("CMP error:"))
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(
+        any.iter().any(|w| line.contains(&w.to_lowercase())),
+        "error line should say one of {any:?}:\n{}",
+        o.stderr
+    );
+}
+
+fn scenario(script: Script, words: &[&str]) {
+    scenario_with(script, &[], words)
+}
+
+fn scenario_with(script: Script, extra: &[&str], words: &[&str]) {
+    let mock = MockServer::start_rcmp("30", &[]);
+    let port = fake_server(script, mock.port());
+    let o = run_ir(port, extra);
+    assert_says(&o, words);
+}
+
+#[test]
+fn garbage_body() {
+    scenario(
+        |mut s, _, _| {
+            let _ = s.write_all(&pkix_ok(b"this is not DER at all, just some bytes\n"));
+        },
+        &["missing asn1 encoding"],
+    );
+}
+
+#[test]
+fn truncated_der() {
+    scenario(
+        |mut s, req, mock| {
+            let resp = forward(mock, &req.body);
+            let _ = s.write_all(&pkix_ok(&resp[..resp.len() / 2]));
+        },
+        &["inconsistent content length"],
+    );
+}
+
+#[test]
+fn over_long_der_length() {
+    scenario(
+        |mut s, _, _| {
+            // A SEQUENCE claiming 2 GiB of content, with Content-Length telling the truth (10 bytes).
+            let body = [0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x02, 0x01, 0x02, 0x00];
+            let _ = s.write_all(&pkix_ok(&body));
+        },
+        &["max resp len exceeded"],
+    );
+}
+
+#[test]
+fn html_instead_of_cmp() {
+    scenario(
+        |mut s, _, _| {
+            let _ = s.write_all(&http_ok(
+                b"<html><body>Welcome to our portal</body></html>",
+                "text/html",
+            ));
+        },
+        &["content type", "text/html"],
+    );
+}
+
+#[test]
+fn redirect() {
+    scenario(
+        |mut s, _, _| {
+            let _ = s.write_all(
+                b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\n\
+                  Content-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        },
+        &["redirection not enabled"],
+    );
+}
+
+#[test]
+fn gigabyte_content_length() {
+    scenario(
+        |mut s, _, _| {
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/pkixcmp\r\n\
+                  Content-Length: 5000000000\r\n\r\n\x30\x82",
+            );
+            thread::sleep(Duration::from_secs(10));
+        },
+        &["max resp len exceeded"],
+    );
+}
+
+#[test]
+fn trickling_body() {
+    scenario(
+        |mut s, req, mock| {
+            let resp = forward(mock, &req.body);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/pkixcmp\r\nContent-Length: {}\r\n\r\n",
+                resp.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            for b in resp {
+                if s.write_all(&[b]).is_err() {
+                    return;
+                }
+                thread::sleep(Duration::from_secs(1));
+            }
+        },
+        &["transfer timeout"],
+    );
+}
+
+#[test]
+fn endless_chunked_body() {
+    scenario(
+        |mut s, _, _| {
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/pkixcmp\r\n\
+                  Transfer-Encoding: chunked\r\n\r\n",
+            );
+            // Fast enough for no read to time out, forever.
+            for _ in 0..100_000 {
+                if s.write_all(b"10\r\n0123456789abcdef\r\n").is_err() {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(5));
+            }
+        },
+        &["transfer timeout", "max resp len exceeded"],
+    );
+}
+
+#[test]
+fn reset_mid_body() {
+    scenario(
+        |mut s, req, mock| {
+            let resp = forward(mock, &req.body);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/pkixcmp\r\nContent-Length: {}\r\n\r\n",
+                resp.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&resp[..resp.len() / 3]);
+            let _ = s.flush();
+            thread::sleep(Duration::from_millis(200));
+            reset(s);
+        },
+        &["failed reading data"],
+    );
+}
+
+#[test]
+fn closed_without_answer() {
+    scenario(
+        |s, _, _| {
+            let _ = s.shutdown(Shutdown::Both);
+        },
+        &["failed reading data"],
+    );
+}
+
+#[test]
+fn wrong_transaction_id() {
+    scenario(
+        |mut s, req, mock| {
+            let resp = mutate(&forward(mock, &req.body), |m| {
+                m.header.transaction_id = Some(OctetString::new(vec![0x42; 16]).expect("tid"));
+            });
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        &["transactionid unmatched"],
+    );
+}
+
+#[test]
+fn wrong_recip_nonce() {
+    scenario(
+        |mut s, req, mock| {
+            let resp = mutate(&forward(mock, &req.body), |m| {
+                m.header.recip_nonce = Some(OctetString::new(vec![0x17; 16]).expect("nonce"));
+            });
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        &["recipnonce unmatched"],
+    );
+}
+
+#[test]
+fn missing_recip_nonce() {
+    scenario(
+        |mut s, req, mock| {
+            let resp = mutate(&forward(mock, &req.body), |m| m.header.recip_nonce = None);
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        &["recipnonce unmatched"],
+    );
+}
+
+#[test]
+fn wrong_sender() {
+    // The client names the expected sender with -expect_sender; the mock's sender differs.
+    scenario_with(
+        |mut s, req, mock| {
+            let resp = forward(mock, &req.body);
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        &["-expect_sender", "/CN=somebody else"],
+        &["unexpected sender"],
+    );
+}
+
+#[test]
+fn forged_sender() {
+    // A sender name replaced in transit: an unexpected sender, with -expect_sender naming the real one.
+    scenario_with(
+        |mut s, req, mock| {
+            let resp = mutate(&forward(mock, &req.body), |m| {
+                let name: x509_cert::name::Name = "CN=Mallory".parse().expect("name");
+                m.header.sender = x509_cert::ext::pkix::name::GeneralName::DirectoryName(name);
+            });
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        &["-expect_sender", "/CN=Root CA"],
+        &["unexpected sender"],
+    );
+}
+
+#[test]
+fn wrong_pvno() {
+    scenario(
+        |mut s, req, mock| {
+            let resp = mutate(&forward(mock, &req.body), |m| m.header.pvno = 7);
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        &["unexpected pvno"],
+    );
+}
+
+#[test]
+fn unprotected_positive_response() {
+    scenario(
+        |mut s, req, mock| {
+            let mut m = PkiMessage::from_der_bounded(&forward(mock, &req.body), "mock")
+                .expect("mock response");
+            m.header.protection_alg = None;
+            m.protection = None;
+            let _ = s.write_all(&pkix_ok(&m.to_der_vec().expect("encode")));
+        },
+        &["missing protection"],
+    );
+}
+
+#[test]
+fn wrong_mac() {
+    scenario(
+        |mut s, req, mock| {
+            let mut m = PkiMessage::from_der_bounded(&forward(mock, &req.body), "mock")
+                .expect("mock response");
+            m.protection = Some(BitString::from_bytes(&[0u8; 32]).expect("bits"));
+            let _ = s.write_all(&pkix_ok(&m.to_der_vec().expect("encode")));
+        },
+        &["wrong pbm value"],
+    );
+}
+
+#[test]
+fn pbm_absurd_iteration_count() {
+    scenario(
+        |mut s, req, mock| {
+            let mut m = PkiMessage::from_der_bounded(&forward(mock, &req.body), "mock")
+                .expect("mock response");
+            let params = pbm::params_with_salt(
+                &[1; 16],
+                pbm::Owf::Sha256,
+                i64::from(i32::MAX),
+                pbm::Mac::HmacSha256,
+            )
+            .expect("params");
+            set_pbm_params(&mut m, &params);
+            let _ = s.write_all(&pkix_ok(&m.to_der_vec().expect("encode")));
+        },
+        &["bad pbm iterationcount"],
+    );
+}
+
+#[test]
+fn pbm_unknown_algorithm() {
+    scenario(
+        |mut s, req, mock| {
+            let mut m = PkiMessage::from_der_bounded(&forward(mock, &req.body), "mock")
+                .expect("mock response");
+            let mut params =
+                pbm::params_with_salt(&[1; 16], pbm::Owf::Sha256, 500, pbm::Mac::HmacSha256)
+                    .expect("params");
+            params.owf.oid = der::asn1::ObjectIdentifier::new_unwrap("1.2.3.4.5.6.7");
+            set_pbm_params(&mut m, &params);
+            let _ = s.write_all(&pkix_ok(&m.to_der_vec().expect("encode")));
+        },
+        &["unsupported algorithm"],
+    );
+}
+
+#[test]
+fn thousands_of_extra_certs() {
+    scenario(
+        |mut s, req, mock| {
+            let resp = mutate(&forward(mock, &req.body), |m| {
+                let certs = m.extra_certs.get_or_insert_with(Vec::new);
+                let one = certs.first().cloned().expect("mock sends extraCerts");
+                certs.extend(std::iter::repeat_n(one, 3000));
+            });
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        &["max resp len exceeded"],
+    );
+}
+
+#[test]
+fn many_extra_certs_within_the_size_limit() {
+    // Sixty extraCerts fit under the 100 kB response limit: the client must cope (warn, skip the
+    // duplicates) and still enroll.
+    let mock = MockServer::start_rcmp("30", &[]);
+    let port = fake_server(
+        |mut s, req, mock| {
+            let resp = forward(mock, &req.body);
+            let m = PkiMessage::from_der_bounded(&resp, "mock").expect("mock response");
+            let resp = if matches!(m.body, rcmp::asn1::body::PkiBody::Ip(_)) {
+                mutate(&resp, |m| {
+                    let certs = m.extra_certs.get_or_insert_with(Vec::new);
+                    let one = certs.first().cloned().expect("mock sends extraCerts");
+                    certs.extend(std::iter::repeat_n(one, 60));
+                })
+            } else {
+                resp
+            };
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        mock.port(),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let certout = dir.path().join("cert.pem");
+    let mut cmd = rcmp();
+    cmd.args(["-cmd", "ir", "-server"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-ref", "1", "-secret", "pass:test", "-newkey"])
+        .arg(corpus_mock_dir("30").join("new.key"))
+        .args(["-subject", "/CN=x", "-certout"])
+        .arg(&certout)
+        .args(["-msg_timeout", "2", "-total_timeout", "5", "-config", ""]);
+    let out = run_timeout(&mut cmd, Duration::from_secs(30));
+    let what = describe(&cmd, &out);
+    assert!(out.status.success(), "enrollment fails\n{what}");
+    assert!(
+        what.contains("received CMP message contains 62 extraCerts"),
+        "no warning about the many extraCerts\n{what}"
+    );
+    assert!(certout.is_file(), "no certificate written\n{what}");
+}
+
+#[test]
+fn waiting_forever_bounded_by_total_timeout() {
+    // The real mock answers `waiting` to far more polls than the total timeout allows.
+    let mock = MockServer::start_rcmp("30", &["-poll_count", "1000", "-check_after", "1"]);
+    let port = fake_server(
+        |mut s, req, mock| {
+            let resp = forward(mock, &req.body);
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        mock.port(),
+    );
+    let o = run_ir(port, &[]);
+    assert_says(&o, &["total timeout"]);
+    assert!(
+        o.stdout.contains("sending POLLREQ"),
+        "the client polled:\n{}",
+        o.stdout
+    );
+}
