@@ -169,7 +169,9 @@ impl Outputs {
 fn write_atomically(path: &Path, data: &[u8], access: Access) -> Result<()> {
     let fail = |what: &str, e: std::io::Error| cmp_err!("cannot {what} '{}': {e}", path.display());
     let target = match fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        Ok(m) if m.file_type().is_symlink() => {
+            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
         _ => path.to_path_buf(),
     };
     if let Ok(m) = fs::metadata(&target) {
@@ -300,7 +302,10 @@ mod tests {
         let mut out = Outputs::new();
         out.raw(link.to_str().unwrap(), b"new".to_vec());
         out.commit().unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(fs::read(&real).unwrap(), b"new");
     }
 

@@ -552,12 +552,8 @@ impl<'a> Session<'a> {
     /// The certConf callback: validate the new certificate with `-out_trusted`, or build an approximate
     /// chain. Returns failure bits (0: accept) and the validation error to print.
     fn check_new_cert(&mut self, cert: &Cert) -> (u32, Option<String>) {
-        let mut untrusted: Vec<Cert> = self.val.cached_certs.clone();
-        for c in &self.ctx.untrusted {
-            if !untrusted.iter().any(|x| x.der() == c.der()) {
-                untrusted.push(c.clone());
-            }
-        }
+        let untrusted =
+            crate::creds::cert::distinct(self.val.cached_certs.iter().chain(&self.ctx.untrusted));
         if let Some(store) = &self.ctx.out_trusted {
             crate::debug!("validating newly enrolled cert");
             match store.verify(cert, &untrusted) {

@@ -272,18 +272,13 @@ fn validate_msg(
     }
     let sender =
         sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
-    let mut untrusted_all: Vec<Cert> = Vec::new();
     // A signer that validated an earlier message of this transaction is tried first.
-    for c in st
-        .validated_srv_cert
-        .iter()
-        .chain(untrusted)
-        .chain(ctx.untrusted.iter())
-    {
-        if !untrusted_all.contains(c) {
-            untrusted_all.push(c.clone());
-        }
-    }
+    let untrusted_all = crate::creds::cert::distinct(
+        st.validated_srv_cert
+            .iter()
+            .chain(untrusted)
+            .chain(ctx.untrusted.iter()),
+    );
     let extra: Vec<Cert> = extra_certs(msg)
         .iter()
         .filter_map(|c| Cert::from_parsed(c.clone()).ok())

@@ -42,6 +42,17 @@ impl std::fmt::Debug for Cert {
     }
 }
 
+/// The certificates of `certs` in order, each distinct certificate (by its DER) once. Linear in the
+/// number of certificates, so trust stores of thousands of certificates stay cheap.
+pub fn distinct<'a>(certs: impl IntoIterator<Item = &'a Cert>) -> Vec<Cert> {
+    let mut seen = std::collections::HashSet::new();
+    certs
+        .into_iter()
+        .filter(|c| seen.insert((*c).der()))
+        .cloned()
+        .collect()
+}
+
 impl PartialEq for Cert {
     fn eq(&self, other: &Self) -> bool {
         self.0.der == other.0.der

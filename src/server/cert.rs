@@ -32,7 +32,9 @@ impl<'a> CertView<'a> {
         let mut s = Seq::new(&top, "Certificate")?;
         let tbs = s.next("tbsCertificate")?;
         let sig_alg = s.next("signatureAlgorithm")?;
-        let sig = s.next("signature")?.expect_tag(tlv::BIT_STRING, "signature")?;
+        let sig = s
+            .next("signature")?
+            .expect_tag(tlv::BIT_STRING, "signature")?;
         let mut t = Seq::new(&tbs, "TBSCertificate")?;
         let _version = t.opt(ctx_cons(0));
         let serial = t

@@ -112,7 +112,11 @@ impl<'a> Request<'a> {
         };
         let mut extra_certs = Vec::new();
         if let Some(x) = s.opt(ctx_cons(1)) {
-            for c in x.inner()?.expect_tag(tlv::SEQUENCE, "extraCerts")?.children()? {
+            for c in x
+                .inner()?
+                .expect_tag(tlv::SEQUENCE, "extraCerts")?
+                .children()?
+            {
                 if extra_certs.len() >= MAX_EXTRA_CERTS {
                     return Err(Error::cmp("too many extraCerts"));
                 }
@@ -155,8 +159,12 @@ fn parse_header<'a>(h: &Tlv<'a>) -> Result<Header<'a>> {
     let _time = s.opt(ctx_cons(0));
     let protection_alg = s.opt(ctx_cons(1)).map(|t| t.inner()).transpose()?;
     let octs = |t: Option<Tlv<'a>>| -> Result<Option<&'a [u8]>> {
-        t.map(|t| Ok(t.inner()?.expect_tag(tlv::OCTET_STRING, "header field")?.value))
-            .transpose()
+        t.map(|t| {
+            Ok(t.inner()?
+                .expect_tag(tlv::OCTET_STRING, "header field")?
+                .value)
+        })
+        .transpose()
     };
     let sender_kid = octs(s.opt(ctx_cons(2)))?;
     let _recip_kid = s.opt(ctx_cons(3));

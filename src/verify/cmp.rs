@@ -227,12 +227,7 @@ pub fn find_and_validate_signer(
     store: &TrustStore,
     sig_ok: &mut dyn FnMut(&Cert) -> bool,
 ) -> Result<Cert> {
-    let mut all_untrusted: Vec<Cert> = extra_certs.to_vec();
-    for c in untrusted {
-        if !all_untrusted.contains(c) {
-            all_untrusted.push(c.clone());
-        }
-    }
+    let all_untrusted = crate::creds::cert::distinct(extra_certs.iter().chain(untrusted));
     let mut s = Search {
         q,
         store,
