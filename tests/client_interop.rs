@@ -471,6 +471,16 @@ fn unprotected_errors_accepted_only_when_asked() {
     };
     let f = client::run(&ctx, &mut t).unwrap_err();
     assert_eq!(f.error.to_string(), "missing protection");
+    // The refusal says what to try.
+    match &f.error {
+        rcmp::Error::Cmp { hint: Some(h), .. } => {
+            assert!(
+                h.contains("error response") && h.contains("-unprotected_errors"),
+                "{h}"
+            )
+        }
+        other => panic!("no hint in {other:?}"),
+    }
     ctx.unprotected_errors = true;
     let f = client::run(&ctx, &mut t).unwrap_err();
     assert!(

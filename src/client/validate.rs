@@ -52,13 +52,10 @@ fn sender_name(msg: &PkiMessage) -> Option<&x509_cert::name::Name> {
     }
 }
 
-/// Whether `-unprotected_errors` lets this message through without (valid) protection; logs the warning
-/// OpenSSL logs when it does.
-fn unprotected_exception(ctx: &Ctx, msg: &PkiMessage, invalid: bool) -> bool {
-    if !ctx.unprotected_errors {
-        return false;
-    }
-    let what = match &msg.body {
+/// What kind of negative message this is, in OpenSSL's words, if `-unprotected_errors` could accept it
+/// unprotected: error messages, rejections in ip/cp/kup and rp, and pkiConf.
+fn negative_kind(msg: &PkiMessage) -> Option<&'static str> {
+    match &msg.body {
         PkiBody::Error(_) => Some("error response"),
         PkiBody::Rp(rp) => rp
             .status
@@ -74,8 +71,16 @@ fn unprotected_exception(ctx: &Ctx, msg: &PkiMessage, invalid: bool) -> bool {
             }
         }
         _ => None,
-    };
-    match what {
+    }
+}
+
+/// Whether `-unprotected_errors` lets this message through without (valid) protection; logs the warning
+/// OpenSSL logs when it does.
+fn unprotected_exception(ctx: &Ctx, msg: &PkiMessage, invalid: bool) -> bool {
+    if !ctx.unprotected_errors {
+        return false;
+    }
+    match negative_kind(msg) {
         Some(w) => {
             crate::warn!(
                 "ignoring {} protection of {w}",
@@ -150,11 +155,18 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
         st.cached_certs = untrusted;
     }
     if !ok {
-        return Err(Error::cmp(if hdr.protection_alg.is_some() {
+        let err = Error::cmp(if hdr.protection_alg.is_some() {
             "error validating protection"
         } else {
             "missing protection"
-        }));
+        });
+        return Err(match negative_kind(msg) {
+            // Say what the server sent and how to look at it anyway.
+            Some(kind) if !ctx.unprotected_errors => err.with_hint(format!(
+                "the server's {kind} is not (validly) protected; -unprotected_errors accepts it"
+            )),
+            _ => err,
+        });
     }
     if hdr.pvno != 2 && hdr.pvno != 3 {
         return Err(cmp_err!("unexpected pvno"));
