@@ -956,7 +956,7 @@ fn listener_counts_every_request_towards_max_msgs() {
 }
 
 #[test]
-fn handler_none_gives_500_and_reply_close_ends_keep_alive() {
+fn handler_none_gives_400_and_reply_close_ends_keep_alive() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c2 = calls.clone();
     let handler: rcmp::transfer::Handler = Arc::new(move |req: &[u8]| {
@@ -977,7 +977,7 @@ fn handler_none_gives_500_and_reply_close_ends_keep_alive() {
         "the server ended the transaction, so the connection is closed"
     );
     let e = c.exchange(DER, false, None).unwrap_err().to_string();
-    assert!(e.contains("code=500"), "{e}");
+    assert!(e.contains("code=400"), "{e}");
 }
 
 // ------------------------------------------------------------------------------------------

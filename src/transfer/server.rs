@@ -79,8 +79,9 @@ impl From<Vec<u8>> for Reply {
     }
 }
 
-/// Turns a request body into a response body. `None` makes the listener answer
-/// `500 Internal Server Error`.
+/// Turns a request body into a response body. `None` means the body is not a message the handler can
+/// read, and the listener answers `400 Bad Request`, as OpenSSL's mock does for a body that does not
+/// decode as a PKIMessage.
 pub type Handler = Arc<dyn Fn(&[u8]) -> Option<Reply> + Send + Sync>;
 
 /// A bound listening socket, not yet serving.
@@ -364,10 +365,7 @@ fn answer(sh: &Shared, out: &mut TcpStream, q: http::Request) -> bool {
         return false;
     }
     let Some(reply) = (sh.handler)(&q.body) else {
-        send(
-            out,
-            http::status_response(500, "Internal Server Error").as_bytes(),
-        );
+        send(out, http::status_response(400, "Bad Request").as_bytes());
         return false;
     };
     let keep = q.keep_alive && !reply.close;
