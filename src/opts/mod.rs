@@ -45,6 +45,49 @@ pub fn parse(args: &[OsString]) -> Result<Parsed> {
     parse::parse(args)
 }
 
+/// Where secret values sit in `args` (which excludes the program name): `(argument index, byte offset)`
+/// of each value given to an option marked secret (`-secret`, `-srv_secret`, the pass phrase options),
+/// whether as the next argument or after `=`. The binary overwrites them in the process's own argv, as
+/// OpenSSL does, so they do not show in `ps` or /proc/PID/cmdline.
+pub fn secret_value_positions(args: &[OsString]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let Some(a) = args[i].to_str() else {
+            i += 1;
+            continue;
+        };
+        let Some(body) = a.strip_prefix("--").or_else(|| a.strip_prefix('-')) else {
+            i += 1;
+            continue;
+        };
+        let (name, inline) = match body.split_once('=') {
+            Some((n, _)) => (n, Some(a.len() - body.len() + n.len() + 1)),
+            None => (body, None),
+        };
+        let Some(opt) = Opt::from_name(name) else {
+            i += 1;
+            continue;
+        };
+        match (opt.kind(), inline) {
+            (Kind::Flag, _) => {}
+            (_, Some(offset)) => {
+                if opt.is_secret() {
+                    out.push((i, offset));
+                }
+            }
+            (_, None) => {
+                if opt.is_secret() && i + 1 < args.len() {
+                    out.push((i + 1, 0));
+                }
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Where an option value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -223,5 +266,32 @@ impl fmt::Display for Source {
             Source::CommandLine => f.write_str("command line"),
             Source::Config { section } => write!(f, "config file section '{section}'"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_value_positions;
+    use std::ffi::OsString;
+
+    fn pos(args: &[&str]) -> Vec<(usize, usize)> {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        secret_value_positions(&args)
+    }
+
+    #[test]
+    fn secret_values_are_found_in_every_spelling() {
+        assert_eq!(pos(&["-secret", "pass:x", "-ref", "1"]), vec![(1, 0)]);
+        assert_eq!(pos(&["--keypass=pass:x"]), vec![(0, 10)]);
+        assert_eq!(pos(&["-secret=pass:x"]), vec![(0, 8)]);
+        // A value that looks like an option is still the value.
+        assert_eq!(
+            pos(&["-newkeypass", "-secret", "-srv_secret", "y"]),
+            vec![(1, 0), (3, 0)]
+        );
+        // Flags take no value; unknown options are skipped.
+        assert_eq!(pos(&["-batch", "-secret", "s", "-nope", "x"]), vec![(2, 0)]);
+        assert_eq!(pos(&["-ref", "-secret"]), Vec::<(usize, usize)>::new());
+        assert_eq!(pos(&["-secret"]), Vec::<(usize, usize)>::new());
     }
 }
