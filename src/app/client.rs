@@ -445,15 +445,12 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         crate::warn!("no -subject given; no -csr or -oldcert or -cert available for fallback");
     }
     ctx.issuer = name_opt(raw, Opt::Issuer, "issuer")?;
-    let popo = raw.int(Opt::Popo);
+    let mut popo = raw.int(Opt::Popo);
+    let mut central = raw.flag(Opt::Centralkeygen);
     if enroll {
-        if raw.flag(Opt::Centralkeygen) || popo == Some(-1) {
-            return Err(cmp_err!(
-                "central key generation (-centralkeygen, -popo -1) is not supported yet"
-            ));
-        }
         if !raw.is_set(Opt::Reqin)
             && !raw.is_set(Opt::Newkey)
+            && !central
             && !raw.is_set(Opt::Key)
             && !raw.is_set(Opt::Csr)
             && !raw.is_set(Opt::Oldcert)
@@ -462,6 +459,24 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
                 "missing -newkey (or -key) to be certified and no -csr, -oldcert, -cert, or -reqin option given, \
                  which could provide fallback public key. Neither central key generation is requested."
             ));
+        }
+        if popo == Some(-1) && !central {
+            crate::info!("POPO is disabled, which implies -centralkeygen");
+            central = true;
+        }
+        if central {
+            if let Some(p) = popo.filter(|p| *p > -1) {
+                return Err(cmp_err!(
+                    "-popo value {p} is inconsistent with -centralkeygen"
+                ));
+            }
+            if !raw.is_set(Opt::Newkeyout) {
+                return Err(cmp_err!(
+                    "-newkeyout not given, nowhere to save centrally generated key"
+                ));
+            }
+            popo = Some(-1);
+            ctx.popo = -1;
         }
         if !raw.is_set(Opt::Newkey) && popo.unwrap_or(1) > 0 {
             if raw.is_set(Opt::Csr) {
@@ -510,6 +525,12 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             if set {
                 crate::warn!("{opt} {NOT_FOR_THIS_CMD}");
             }
+        }
+        if central {
+            crate::warn!("-popo -1 or -centralkeygen {NOT_FOR_THIS_CMD}");
+        }
+        if raw.is_set(Opt::Newkeyout) {
+            crate::warn!("-newkeyout {NOT_FOR_THIS_CMD}");
         }
         if cmd != Cmd::P10cr {
             for (opt, set) in [
@@ -713,9 +734,9 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Options of central key generation and randomness that this client does not do yet.
+/// Randomness options that this client does not do yet.
 fn refuse_unsupported_client(raw: &RawOpts) -> Result<()> {
-    for opt in [Opt::Newkeyout, Opt::Rand, Opt::Writerand] {
+    for opt in [Opt::Rand, Opt::Writerand] {
         if raw.is_set(opt) {
             return Err(cmp_err!("option {opt} is not supported yet by rcmp"));
         }
@@ -959,6 +980,25 @@ fn print_itavs(outcome: &Outcome) {
     }
 }
 
+/// Central key generation: save the received private key to `-newkeyout` (PEM PKCS#8, encrypted with
+/// `-newkeypass` if given), owner-only.
+fn stage_new_key(raw: &RawOpts, outcome: &Outcome, out: &mut Outputs) -> Result<()> {
+    let Some(path) = raw.str(Opt::Newkeyout) else {
+        return Ok(());
+    };
+    crate::info!("saving centrally generated key to file '{path}'");
+    let key = outcome.new_key.as_ref().ok_or_else(|| {
+        cmp_err!("cannot write centrally generated key to file '{path}': no key received")
+    })?;
+    let pass = pass_of(raw, Opt::Newkeypass, "centrally generated private key")?;
+    let pem = match &pass {
+        Some(p) => key.to_encrypted_pkcs8_pem(p)?.into_bytes(),
+        None => key.to_pkcs8_pem()?.as_bytes().to_vec(),
+    };
+    out.private_key(path, pem);
+    Ok(())
+}
+
 /// Act as CMP client (possibly with the in-process mock server): set up, run `-repeat` transactions,
 /// and write the results of each.
 pub fn run_client(raw: &RawOpts) -> Result<()> {
@@ -987,6 +1027,9 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
             print_itavs(&outcome);
         }
         stage_outputs(raw, ctx.cmd, &outcome, certform, &mut out);
+        if ctx.popo < 0 && matches!(ctx.cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur) {
+            stage_new_key(raw, &outcome, &mut out)?;
+        }
         out.commit()?;
     }
     Ok(())

@@ -4,6 +4,7 @@
 //! `app.rs` fills a [`Ctx`] with resolved values (loaded certs, keys, names, flags), calls [`run`], and
 //! writes what the [`Outcome`] carries. Nothing here parses options or loads files.
 
+pub mod ckg;
 pub mod ctx;
 pub mod files;
 pub mod genm;

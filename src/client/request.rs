@@ -335,9 +335,22 @@ pub fn cert_template(ctx: &Ctx, for_kur: bool) -> Result<CertTemplate> {
         (None, Some(r)) => Some(r.issuer().clone()),
         (None, None) => None,
     };
-    let pubkey = new_public_key(ctx)?.ok_or_else(|| cmp_err!("missing public key"))?;
-    let public_key = spki::SubjectPublicKeyInfoOwned::from_der(&pubkey)
-        .map_err(|e| cmp_err!("cannot decode public key: {e}"))?;
+    let central = ctx.popo < 0;
+    let public_key = match new_public_key(ctx)? {
+        Some(pubkey) => {
+            let mut pk = spki::SubjectPublicKeyInfoOwned::from_der(&pubkey)
+                .map_err(|e| cmp_err!("cannot decode public key: {e}"))?;
+            if central {
+                // Central key generation: the key's algorithm tells the CA which key type to
+                // generate; the empty key value marks the request as such (RFC 9483 section 4.1.6).
+                pk.subject_public_key = der::asn1::BitString::from_bytes(&[])
+                    .map_err(|e| cmp_err!("cannot encode public key: {e}"))?;
+            }
+            Some(pk)
+        }
+        None if central => None,
+        None => return Err(cmp_err!("missing public key")),
+    };
     let validity = if ctx.days > 0 {
         let now = SystemTime::now();
         let later = now + Duration::from_secs(u64::from(ctx.days) * 86_400);
@@ -394,7 +407,7 @@ pub fn cert_template(ctx: &Ctx, for_kur: bool) -> Result<CertTemplate> {
         issuer,
         validity,
         subject,
-        public_key: Some(public_key),
+        public_key,
         extensions: if exts.is_empty() { None } else { Some(exts) },
         ..CertTemplate::default()
     })
@@ -407,11 +420,6 @@ pub fn cert_req_msg(ctx: &Ctx, for_kur: bool) -> Result<CertReqMsg> {
     }
     if for_kur && ctx.refcert().is_none() && ctx.csr.is_none() {
         return Err(cmp_err!("missing reference cert"));
-    }
-    if ctx.popo < 0 {
-        return Err(cmp_err!(
-            "-popo -1 (central key generation) is not supported yet"
-        ));
     }
     let template = cert_template(ctx, for_kur)?;
     let mut controls = Vec::new();
@@ -437,6 +445,8 @@ pub fn cert_req_msg(ctx: &Ctx, for_kur: bool) -> Result<CertReqMsg> {
         },
     };
     let popo = match ctx.popo {
+        // Central key generation: no key to prove possession of.
+        -1 => None,
         0 => Some(ProofOfPossession::RaVerified(Null)),
         1 => {
             let key = popo_key(ctx).ok_or_else(|| cmp_err!("missing private key for popo"))?;

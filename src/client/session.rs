@@ -43,6 +43,8 @@ pub struct Outcome {
     pub genp_itavs: Vec<InfoTypeAndValue>,
     /// The last PKIStatusInfo received (certificate response, rp, or error).
     pub status: Option<PkiStatusInfo>,
+    /// The centrally generated private key (`-centralkeygen`, for `-newkeyout`).
+    pub new_key: Option<crate::creds::PrivateKey>,
 }
 
 /// A failed transaction: the error, and whatever had been received before it.
@@ -480,9 +482,13 @@ impl<'a> Session<'a> {
         let kp = r.certified_key_pair.as_ref().ok_or_else(|| {
             cmp_err!("certificate not found:{st_text}; cannot extract certificate from response")
         })?;
-        if kp.private_key.is_some() {
-            return Err(cmp_err!("unexpected central gen key"));
-        }
+        let central = ctx.popo < 0;
+        let new_key = match (&kp.private_key, central) {
+            (None, true) => return Err(cmp_err!("missing central gen key")),
+            (Some(_), false) => return Err(cmp_err!("unexpected central gen key")),
+            (None, false) => None,
+            (Some(any), true) => Some(self.central_key(ctx, any)?),
+        };
         let cert = match &kp.cert_or_enc_cert {
             CertOrEncCert::Certificate(c) => Cert::from_parsed(c.clone())?,
             CertOrEncCert::EncryptedCert(_) => {
@@ -491,6 +497,14 @@ impl<'a> Session<'a> {
                 ))
             }
         };
+        if let Some(k) = &new_key {
+            if !k.matches_cert(&cert) {
+                return Err(cmp_err!(
+                    "centrally generated key does not match the public key of the newly enrolled certificate"
+                ));
+            }
+        }
+        self.outcome.new_key = new_key;
         self.outcome.new_cert = Some(cert.clone());
         if let Some(ca_pubs) = &crep.ca_pubs {
             if ca_pubs.len() > MAX_CERTS {
@@ -551,6 +565,23 @@ impl<'a> Session<'a> {
 
     /// The certConf callback: validate the new certificate with `-out_trusted`, or build an approximate
     /// chain. Returns failure bits (0: accept) and the validation error to print.
+    /// Decrypt and verify the centrally generated key of a certificate response.
+    fn central_key(&self, ctx: &Ctx, any: &der::asn1::Any) -> Result<crate::creds::PrivateKey> {
+        let enc = crate::asn1::crmf::EncryptedKey::from_any(any)
+            .map_err(|e| cmp_err!("failed extracting central gen key: {e}"))?;
+        let mut untrusted = ctx.untrusted.clone();
+        untrusted.extend(self.val.cached_certs.iter().cloned());
+        untrusted.extend(self.outcome.extra_certs_in.iter().cloned());
+        super::ckg::unwrap_key(
+            &enc,
+            &super::ckg::UnwrapParams {
+                own_key: ctx.key.as_ref(),
+                trusted: ctx.trusted.as_ref(),
+                untrusted: &untrusted,
+            },
+        )
+    }
+
     fn check_new_cert(&mut self, cert: &Cert) -> (u32, Option<String>) {
         let untrusted =
             crate::creds::cert::distinct(self.val.cached_certs.iter().chain(&self.ctx.untrusted));
