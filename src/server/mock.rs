@@ -315,11 +315,14 @@ fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
         .as_deref()
         .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
     let key = crate::creds::PrivateKey::from_pkcs8_der(key).map_err(fail)?;
+    // Like OpenSSL's server context, the recipient is the client signer certificate validated last,
+    // which for a PBM-protected request is one of an earlier transaction (if any).
     let recip = txn
         .signer_cert
-        .as_deref()
+        .clone()
+        .or_else(|| srv.last_signer())
         .ok_or_else(|| Fail::from(reason::ERROR_CREATING_CERTREP))?;
-    let recip = crate::creds::Cert::from_der(recip).map_err(fail)?;
+    let recip = crate::creds::Cert::from_der(&recip).map_err(fail)?;
     let (Some(own_cert), Some(own_key)) = (cfg.srv_cert.as_deref(), cfg.srv_key.as_deref()) else {
         return Err(reason::ERROR_CREATING_CERTREP.into());
     };

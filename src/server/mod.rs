@@ -160,6 +160,11 @@ impl Server {
         process::new_server(cfg)
     }
 
+    /// The client signer certificate validated last, in any transaction.
+    fn last_signer(&self) -> Option<Vec<u8>> {
+        self.last_signer.lock().ok().and_then(|l| l.clone())
+    }
+
     /// Answer one request (DER PKIMessage) with a DER response. Undecodable input gets an `error`
     /// message too.
     pub fn handle(&self, request_der: &[u8]) -> Vec<u8> {
