@@ -130,15 +130,9 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
         None => crate::warn!("no -rsp_cert given for mock server"),
     }
     if let Some(f) = raw.str(Opt::RspKey) {
-        // Loaded so that a wrong file or pass phrase is reported at start-up; the server answers
-        // central key generation requests with a clear rejection until that feature exists.
-        creds::load_key(f, rsp_pass.as_ref(), "private key for enrollment cert")
+        let key = creds::load_key(f, rsp_pass.as_ref(), "private key for enrollment cert")
             .map_err(|e| e.context(Opt::RspKey))?;
-        // To stderr, like the server's other log lines: stdout carries only what scripts wait for (ACCEPT).
-        srv_log!(
-            Warn,
-            "-rsp_key: central key generation is not supported yet; such requests will be rejected"
-        );
+        cfg.rsp_key = Some(Zeroizing::new(key.to_pkcs8_der()?.to_vec()));
     }
     if let Some(f) = raw.str(Opt::RspCrl) {
         let crl = creds::load_crls(f, "CRL to be returned by the mock server")

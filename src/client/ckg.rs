@@ -434,3 +434,67 @@ pub fn wrap_key(
     };
     env.to_der().map_err(fail)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::VerifyParams;
+
+    const MOCK: &str = "/work/shared/conformance/openssl-cmp/latest/Mock";
+
+    fn cert(name: &str) -> Cert {
+        crate::creds::load_cert(&format!("{MOCK}/{name}"), None, "test cert").expect("cert")
+    }
+    fn key(name: &str) -> PrivateKey {
+        crate::creds::load_key(&format!("{MOCK}/{name}"), None, "test key").expect("key")
+    }
+    fn wrapped() -> EncryptedKey {
+        let env = wrap_key(
+            &key("new.key"),
+            &cert("signer.crt"),
+            &cert("server.crt"),
+            &key("server.key"),
+            &[],
+        )
+        .expect("wrap");
+        EncryptedKey::EnvelopedData(env)
+    }
+
+    #[test]
+    fn wrapped_key_opens_with_the_recipient_key_and_trusted_kga() {
+        let store = TrustStore::new(vec![cert("trusted.crt")], VerifyParams::default());
+        let own = key("signer.key");
+        let p = UnwrapParams {
+            own_key: Some(&own),
+            trusted: Some(&store),
+            untrusted: &[],
+        };
+        let k = unwrap_key(&wrapped(), &p).expect("unwrap");
+        assert_eq!(
+            k.public_key_der().expect("spki"),
+            key("new.key").public_key_der().expect("spki")
+        );
+    }
+
+    #[test]
+    fn untrusted_kga_or_wrong_recipient_key_is_refused() {
+        let own = key("signer.key");
+        let wrong_anchor = TrustStore::new(vec![cert("signer_root.crt")], VerifyParams::default());
+        let p = UnwrapParams {
+            own_key: Some(&own),
+            trusted: Some(&wrong_anchor),
+            untrusted: &[],
+        };
+        let e = unwrap_key(&wrapped(), &p).expect_err("KGA not trusted");
+        assert!(e.to_string().contains("not trusted"), "{e}");
+
+        let store = TrustStore::new(vec![cert("trusted.crt")], VerifyParams::default());
+        let other = key("server.key");
+        let p = UnwrapParams {
+            own_key: Some(&other),
+            trusted: Some(&store),
+            untrusted: &[],
+        };
+        assert!(unwrap_key(&wrapped(), &p).is_err());
+    }
+}

@@ -211,7 +211,7 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         _ => body::CP,
     };
     // Gather what the request asks for and check its proof of possession.
-    let (cert_req_id, popo_result, data, old_cert_id) = if req.body_type == body::P10CR {
+    let (cert_req_id, popo_result, data, old_cert_id, central) = if req.body_type == body::P10CR {
         let (csr, check) = parse_csr(&req.body)?;
         let data = CertRequestData {
             subject: Some(csr.subject),
@@ -225,6 +225,7 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
             check.map_err(|e| PopoFail(format!("CSR signature: {e}"))),
             Some(data),
             None,
+            false,
         )
     } else {
         let msgs = children(&req.body, "CertReqMessages")?;
@@ -246,15 +247,28 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         }
         let tmpl = parse_template(&cr.next("certTemplate").map_err(bad_body)?)?;
         let old_cert_id = old_cert_id(cr.opt(tlv::SEQUENCE))?;
-        let popo_result = verify_popo(srv, &cert_req, popo, &tmpl);
-        let data = tmpl.public_key.clone().map(|spki| CertRequestData {
+        let central = tmpl.public_key.as_deref().is_none_or(key_is_empty);
+        if central && popo.is_some() {
+            return Err(reason::POPO_INCONSISTENT_CENTRAL_KEYGEN.into());
+        }
+        let popo_result = if central {
+            Ok(())
+        } else {
+            verify_popo(srv, &cert_req, popo, &tmpl)
+        };
+        let spki = if central {
+            central_public_key(srv)
+        } else {
+            tmpl.public_key.clone()
+        };
+        let data = spki.map(|spki| CertRequestData {
             subject: tmpl.subject,
             spki,
             extensions: tmpl.extensions.clone(),
             not_before: tmpl.not_before,
             not_after: tmpl.not_after,
         });
-        (id, popo_result, data, old_cert_id)
+        (id, popo_result, data, old_cert_id, central)
     };
     txn.cert_req_id = Some(cert_req_id);
     finish_cert_request(
@@ -266,7 +280,60 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         popo_result,
         data,
         old_cert_id,
+        central,
     )
+}
+
+/// Whether a template's SubjectPublicKeyInfo (DER) has an empty key: a central key generation request.
+fn key_is_empty(spki: &[u8]) -> bool {
+    tlv::parse_one(spki)
+        .ok()
+        .and_then(|t| t.children().ok())
+        .and_then(|c| c.get(1).map(|k| k.value.len() <= 1))
+        .unwrap_or(false)
+}
+
+/// The public key of `-rsp_key`, for issuing a certificate to a centrally generated key.
+fn central_public_key(srv: &Server) -> Option<Vec<u8>> {
+    let der = srv.cfg.rsp_key.as_deref()?;
+    crate::creds::PrivateKey::from_pkcs8_der(der)
+        .ok()?
+        .public_key_der()
+        .ok()
+}
+
+/// The centrally generated key (`-rsp_key`) wrapped for the client whose signature certificate
+/// validated the request, signed by the server's own certificate and key.
+fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
+    let fail = |e: crate::error::Error| {
+        let (c, r) = reason::ERROR_CREATING_CERTREP;
+        Fail::with(c, r, e.to_string())
+    };
+    let cfg = &srv.cfg;
+    let key = cfg
+        .rsp_key
+        .as_deref()
+        .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+    let key = crate::creds::PrivateKey::from_pkcs8_der(key).map_err(fail)?;
+    // Like OpenSSL's server context, the recipient is the client signer certificate validated last,
+    // which for a PBM-protected request is one of an earlier transaction (if any).
+    let recip = txn
+        .signer_cert
+        .clone()
+        .or_else(|| srv.last_signer())
+        .ok_or_else(|| Fail::from(reason::ERROR_CREATING_CERTREP))?;
+    let recip = crate::creds::Cert::from_der(&recip).map_err(fail)?;
+    let (Some(own_cert), Some(own_key)) = (cfg.srv_cert.as_deref(), cfg.srv_key.as_deref()) else {
+        return Err(reason::ERROR_CREATING_CERTREP.into());
+    };
+    let own_cert = crate::creds::Cert::from_der(own_cert).map_err(fail)?;
+    let own_key = crate::creds::PrivateKey::from_pkcs8_der(own_key).map_err(fail)?;
+    let chain = srv
+        .own_chain
+        .iter()
+        .filter_map(|c| crate::creds::Cert::from_der(c).ok())
+        .collect::<Vec<_>>();
+    crate::client::ckg::wrap_key(&key, &recip, &own_cert, &own_key, &chain).map_err(fail)
 }
 
 type CertIdRef<'a> = (Option<&'a [u8]>, &'a [u8]);
@@ -305,6 +372,7 @@ fn finish_cert_request(
     popo_result: Result<(), PopoFail>,
     data: Option<CertRequestData<'_>>,
     old_cert_id: Option<CertIdRef<'_>>,
+    central: bool,
 ) -> Res {
     let cfg = &srv.cfg;
     let mut cert_out: Option<Vec<u8>> = None;
@@ -325,6 +393,7 @@ fn finish_cert_request(
                 let content = cert_rep(
                     cert_req_id,
                     &msg::status_info(STATUS_WAITING, 0, None),
+                    None,
                     None,
                     &[],
                 );
@@ -362,7 +431,11 @@ fn finish_cert_request(
         .and_then(|c| c.first().and_then(|s| s.int().ok()));
     let positive = !matches!(status, Some(STATUS_REJECTION) | Some(STATUS_WAITING));
     let included = if positive { cert_out.as_deref() } else { None };
-    let content = cert_rep(cert_req_id, &si, included, &ca_pubs);
+    let enc_key = match included {
+        Some(_) if central => Some(central_key(srv, txn)?),
+        _ => None,
+    };
+    let content = cert_rep(cert_req_id, &si, included, enc_key.as_deref(), &ca_pubs);
     let implicit = req.header.implicit_confirm() && cfg.grant_implicitconf && cert_out.is_some();
     txn.cert_out = cert_out;
     let mut rsp = Rsp::new(rep_type, content);
@@ -411,11 +484,26 @@ fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
     Ok(())
 }
 
-/// CertRepMessage with one CertResponse.
-fn cert_rep(cert_req_id: i64, si: &[u8], cert: Option<&[u8]>, ca_pubs: &[Vec<u8>]) -> Vec<u8> {
+/// CertRepMessage with one CertResponse; `enc_key` is an EnvelopedData (DER SEQUENCE) holding a
+/// centrally generated key.
+fn cert_rep(
+    cert_req_id: i64,
+    si: &[u8],
+    cert: Option<&[u8]>,
+    enc_key: Option<&[u8]>,
+    ca_pubs: &[Vec<u8>],
+) -> Vec<u8> {
     let mut resp = vec![tlv::int(cert_req_id), si.to_vec()];
     if let Some(c) = cert {
-        resp.push(tlv::seq(&[&tlv::tlv(ctx_cons(0), c)]));
+        let coec = tlv::tlv(ctx_cons(0), c);
+        match enc_key.and_then(|k| tlv::parse_one(k).ok()) {
+            // privateKey [0] EncryptedKey, whose envelopedData alternative is [0] IMPLICIT.
+            Some(env) => {
+                let pk = tlv::tlv(ctx_cons(0), &tlv::tlv(ctx_cons(0), env.value));
+                resp.push(tlv::seq(&[&coec, &pk]));
+            }
+            None => resp.push(tlv::seq(&[&coec])),
+        }
     }
     let response = tlv::tlv(tlv::SEQUENCE, &resp.concat());
     let mut parts = Vec::new();

@@ -70,6 +70,8 @@ pub struct SrvConfig {
     pub ref_cert: Option<Vec<u8>>,
     /// `-rsp_cert`: certificate returned for ir/cr/p10cr/kur.
     pub rsp_cert: Option<Vec<u8>>,
+    /// `-rsp_key` (3.5+): private key (PKCS#8 DER) returned, encrypted, for central key generation.
+    pub rsp_key: Option<Zeroizing<Vec<u8>>>,
     /// `-rsp_extracerts`: added to extraCerts of certificate responses.
     pub rsp_extracerts: Vec<Vec<u8>>,
     /// `-rsp_capubs`: caPubs of ip (and caCerts of genp in 3.5).
@@ -147,12 +149,20 @@ pub struct Server {
     /// extraCerts of earlier authenticated requests, usable as intermediates later (OpenSSL's server
     /// context accumulates them the same way unless -no_cache_extracerts is given).
     extra_cache: Mutex<std::collections::VecDeque<Vec<u8>>>,
+    /// The client signer certificate validated last (in any transaction): like OpenSSL's server context,
+    /// it is tried first for the next signed request and then needs no chain again.
+    last_signer: Mutex<Option<Vec<u8>>>,
 }
 
 impl Server {
     /// Check the configuration and prepare the server (parses the key and certificates once).
     pub fn new(cfg: SrvConfig) -> Result<Server> {
         process::new_server(cfg)
+    }
+
+    /// The client signer certificate validated last, in any transaction.
+    fn last_signer(&self) -> Option<Vec<u8>> {
+        self.last_signer.lock().ok().and_then(|l| l.clone())
     }
 
     /// Answer one request (DER PKIMessage) with a DER response. Undecodable input gets an `error`

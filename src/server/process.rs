@@ -71,6 +71,11 @@ pub mod reason {
     pub const CERTHASH_UNMATCHED: (u32, &str) = (156, "certhash unmatched");
     pub const CERTREQMSG_NOT_FOUND: (u32, &str) = (157, "certreqmsg not found");
     pub const ERROR_PROCESSING_MESSAGE: (u32, &str) = (158, "error processing message");
+    pub const ERROR_CREATING_CERTREP: (u32, &str) = (115, "error creating certrep");
+    /// A CRMF reason (OpenSSL's CRMF library): POPO present although the key is to be generated
+    /// centrally, or absent although it is not.
+    pub const POPO_INCONSISTENT_CENTRAL_KEYGEN: (u32, &str) =
+        (128, "popo inconsistent central keygen");
     pub const ERROR_UNEXPECTED_CERTCONF: (u32, &str) = (160, "error unexpected certconf");
     pub const MULTIPLE_REQUESTS_NOT_SUPPORTED: (u32, &str) =
         (161, "multiple requests not supported");
@@ -150,6 +155,7 @@ pub(super) fn new_server(cfg: SrvConfig) -> Result<Server> {
         is_ca,
         txns: Default::default(),
         extra_cache: Default::default(),
+        last_signer: Default::default(),
     })
 }
 
@@ -442,6 +448,9 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> bool {
         match find_signer(srv, req, &alg, prot, &part, txn) {
             Some(c) => {
                 srv_log!(Debug, "successfully validated signature-based CMP message protection using trust store");
+                if let Ok(mut last) = srv.last_signer.lock() {
+                    *last = Some(c.clone());
+                }
                 txn.signer_cert = Some(c);
                 true
             }
@@ -480,6 +489,17 @@ fn find_signer(
     txn: &Txn,
 ) -> Option<Vec<u8>> {
     let sender = req.header.sender_dn?;
+    let policy = Policy {
+        check_time: !srv.cfg.no_check_time,
+        at: srv.cfg.attime.unwrap_or_else(tlv::now),
+    };
+    // Certificates validated before (in this transaction, or the last one of any) need no chain again.
+    let last = srv.last_signer.lock().ok().and_then(|l| l.clone());
+    for c in txn.signer_cert.iter().chain(last.iter()) {
+        if signer_matches(c, sender, req, alg, part, sig, &policy) {
+            return Some(c.clone());
+        }
+    }
     let mut pool: Vec<&[u8]> = Vec::new();
     if let Some(c) = &txn.signer_cert {
         pool.push(c);
@@ -494,10 +514,6 @@ fn find_signer(
     pool.extend(cached.iter().map(Vec::as_slice));
     let untrusted: Vec<&[u8]> = pool.clone();
     pool.extend(srv.cfg.srv_trusted.iter().map(Vec::as_slice));
-    let policy = Policy {
-        check_time: !srv.cfg.no_check_time,
-        at: srv.cfg.attime.unwrap_or_else(tlv::now),
-    };
     for cand in pool {
         let Ok(c) = CertView::parse(cand) else {
             continue;
@@ -519,6 +535,34 @@ fn find_signer(
         }
     }
     None
+}
+
+/// Whether an already validated certificate names the sender, is within its validity period (unless
+/// time checks are off) and verifies the signature.
+fn signer_matches(
+    cand: &[u8],
+    sender: &[u8],
+    req: &Request<'_>,
+    alg: &tlv::Tlv<'_>,
+    part: &[u8],
+    sig: &[u8],
+    policy: &Policy,
+) -> bool {
+    let Ok(c) = CertView::parse(cand) else {
+        return false;
+    };
+    if !super::cert::names_equal(c.subject, sender) {
+        return false;
+    }
+    if let (Some(kid), Some(ski)) = (req.header.sender_kid, c.ski()) {
+        if kid != ski {
+            return false;
+        }
+    }
+    if policy.check_time && !(c.not_before <= policy.at && policy.at <= c.not_after) {
+        return false;
+    }
+    crypto::verify(&c.spki, alg, part, sig).is_ok()
 }
 
 /// An `error` body for a failure (or, with status waiting, the 3.5 delayed-delivery indication).
