@@ -162,8 +162,8 @@ fn geninfo_and_sans_parse() {
         request::infotype_itav("foo", None).unwrap_err().to_string(),
         "unknown OID name in -infotype option"
     );
-    let (names, crit) =
-        request::parse_sans("example.com 10.0.0.1, a@b.c critical http://x/").unwrap();
+    let (crit, names) =
+        rcmp::extconf::sans_option("example.com 10.0.0.1, a@b.c critical http://x/").unwrap();
     assert!(crit);
     assert_eq!(names.len(), 4);
     assert!(matches!(names[0], GeneralName::DnsName(_)));

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use crate::client::{self, Cmd, Ctx, MsgFiles, Outcome, Transfer};
-use crate::creds::{self, dn::parse_dn, pass::get_passwd, Cert, Digest, MacAlg, Secret};
+use crate::creds::{self, dn::parse_dn, pass::get_passwd, Cert, Digest, MacAlg};
 use crate::extconf::{self, ExtCtx};
 use crate::opts::{Opt, RawOpts};
 use crate::output::{Form, Outputs};
@@ -18,10 +18,7 @@ use crate::transfer::{self, url::ServerUrl, HttpClient, HttpOptions, KeepAlive, 
 use crate::verify;
 use crate::Result;
 
-/// The pass phrase given by `opt`, if any.
-fn pass_of(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<Secret>> {
-    raw.str(opt).map(|src| get_passwd(src, desc)).transpose()
-}
+use super::pass_of;
 
 /// A list of file names separated by commas and/or whitespace (-reqin, -rspout, ...).
 fn file_list(raw: &RawOpts, opt: Opt) -> Vec<PathBuf> {

@@ -53,6 +53,13 @@ fn report(e: &Error) {
     }
 }
 
+/// The pass phrase given by `opt`, if any (read from its source: `pass:`, `env:`, `file:`, ...).
+fn pass_of(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<crate::creds::Secret>> {
+    raw.str(opt)
+        .map(|src| crate::creds::pass::get_passwd(src, desc))
+        .transpose()
+}
+
 /// Whether any of the TLS client options is given.
 fn any_tls_option(raw: &RawOpts) -> bool {
     [

@@ -6,16 +6,13 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::creds::{self, pass::get_passwd, Secret};
+use crate::creds::{self, pass::get_passwd};
 use crate::opts::{Opt, RawOpts};
 use crate::server::{Flavor, Server, SrvConfig};
 use crate::transfer;
 use crate::Result;
 
-/// The pass phrase given by `opt`, if any.
-fn pass_of(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<Secret>> {
-    raw.str(opt).map(|src| get_passwd(src, desc)).transpose()
-}
+use super::pass_of;
 
 fn ders(certs: Vec<creds::Cert>) -> Vec<Vec<u8>> {
     certs.iter().map(|c| c.der().to_vec()).collect()

@@ -112,7 +112,7 @@ pub struct Ctx {
     pub days: u32,
     /// Extensions from `-reqexts` (already converted from the config section).
     pub reqexts: Vec<Extension>,
-    /// `-sans` (without the `critical` keyword; see [`super::request::parse_sans`]).
+    /// `-sans` (without the `critical` keyword; see [`crate::extconf::sans_option`]).
     pub sans: Vec<GeneralName>,
     /// `critical` given in `-sans`.
     pub san_critical: bool,

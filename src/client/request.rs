@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use der::asn1::{BitString, Ia5String, Null, ObjectIdentifier, OctetString};
+use der::asn1::{BitString, Null, ObjectIdentifier, OctetString};
 use der::{Any, Decode, Encode};
 use x509_cert::ext::pkix::certpolicy::PolicyInformation;
 use x509_cert::ext::pkix::name::GeneralName;
@@ -15,7 +15,7 @@ use x509_cert::Certificate;
 use super::ctx::{Cmd, Ctx};
 use super::wire::*;
 use crate::creds::{self, Cert, PrivateKey};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::protect::{pbm, sig};
 
 /// The certReqId the client uses for its single request (OpenSSL's `OSSL_CMP_CERTREQID`).
@@ -582,37 +582,6 @@ pub fn error_body(
 }
 
 // ---------------------------------------------------------------- option value parsers
-
-/// Parse `-sans`: DNS names, IP addresses, URIs and email addresses separated by commas or whitespace;
-/// the word `critical` marks the extension critical. Returns the names and the critical flag.
-pub fn parse_sans(spec: &str) -> Result<(Vec<GeneralName>, bool)> {
-    let mut names = Vec::new();
-    let mut critical = false;
-    for item in spec
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-    {
-        if item == "critical" {
-            critical = true;
-            continue;
-        }
-        let bad =
-            |e: der::Error| -> Error { cmp_err!("bad syntax of -sans element '{item}': {e}") };
-        // OpenSSL's order: IP address, else email address (has '@'), else URI (has ':'), else DNS.
-        if let Ok(ip) = item.parse::<std::net::IpAddr>() {
-            names.push(GeneralName::from(ip));
-        } else if item.contains('@') {
-            names.push(GeneralName::Rfc822Name(Ia5String::new(item).map_err(bad)?));
-        } else if item.contains(':') {
-            names.push(GeneralName::UniformResourceIdentifier(
-                Ia5String::new(item).map_err(bad)?,
-            ));
-        } else {
-            names.push(GeneralName::DnsName(Ia5String::new(item).map_err(bad)?));
-        }
-    }
-    Ok((names, critical))
-}
 
 /// An OID given by dotted number or by name (`id-it-...` InfoType names, or a name known to the OID
 /// database), as OpenSSL's `OBJ_txt2obj` takes it.
