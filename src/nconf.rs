@@ -149,14 +149,23 @@ impl Parser {
         }
     }
 
+    /// Read a config file, at most one byte beyond what the size bound still allows: `/dev/zero`, a
+    /// pipe that never ends or a huge file must fail on the bound, not fill memory before the check.
     fn read_file(&mut self, path: &Path) -> Result<Vec<u8>> {
-        let data = std::fs::read(path).map_err(|e| {
+        use std::io::Read;
+        let open_err = |e: &std::io::Error| {
             Error::cmp(format!(
                 "Can't open \"{}\" for reading, {}",
                 path.display(),
-                io_reason(&e)
+                io_reason(e)
             ))
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(|e| open_err(&e))?;
+        let room = MAX_TOTAL_BYTES.saturating_sub(self.total);
+        let mut data = Vec::new();
+        file.take(room as u64 + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| open_err(&e))?;
         self.total += data.len();
         if self.total > MAX_TOTAL_BYTES {
             return Err(Error::cmp(format!(
@@ -564,5 +573,22 @@ mod tests {
         assert_eq!(c.get("s", "b"), Some("111"));
         assert_eq!(c.get("s", "a"), Some("1"));
         assert_eq!(c.get("s", "c"), Some("x # y"));
+    }
+}
+
+#[cfg(test)]
+mod bounded_read_tests {
+    use super::*;
+
+    #[test]
+    fn endless_files_fail_on_the_size_bound() {
+        // /dev/zero never ends: the read must stop one byte past the bound and report it.
+        let e = Conf::load("/dev/zero").unwrap_err().to_string();
+        assert!(e.contains("is too large"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let cnf = dir.path().join("a.cnf");
+        std::fs::write(&cnf, "x = 1\n.include /dev/zero\n").unwrap();
+        let e = Conf::load(&cnf).unwrap_err().to_string();
+        assert!(e.contains("\"/dev/zero\" is too large"), "{e}");
     }
 }
