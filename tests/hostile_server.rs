@@ -13,6 +13,7 @@ use common::*;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::thread;
 use std::time::Duration;
 
@@ -97,12 +98,15 @@ fn pkix_ok(body: &[u8]) -> Vec<u8> {
 type Script = fn(TcpStream, Request, u16);
 
 /// Starts the fake server: every connection is read and handed to `script` in its own thread.
-fn fake_server(script: Script, mock: u16) -> u16 {
+/// `script` may be a closure (the regression scenarios capture certificates and keys).
+fn fake_server(script: impl Fn(TcpStream, Request, u16) + Send + Sync + 'static, mock: u16) -> u16 {
+    let script = std::sync::Arc::new(script);
     let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let port = l.local_addr().expect("local addr").port();
     thread::spawn(move || {
         for conn in l.incoming() {
             let Ok(mut conn) = conn else { continue };
+            let script = std::sync::Arc::clone(&script);
             thread::spawn(move || {
                 if let Some(req) = read_request(&mut conn) {
                     script(conn, req, mock);
@@ -185,7 +189,16 @@ fn run_ir(port: u16, extra: &[&str]) -> Outcome {
         .args(extra)
         .current_dir(dir.path());
     let out = run_timeout(&mut cmd, Duration::from_secs(30));
-    let what = describe(&cmd, &out);
+    check_failure(&cmd, &out, &certout, OLD_CERTOUT)
+}
+
+/// The rules every failed run against a hostile server must keep: exit 1, no panic, one final block
+/// of distinct `CMP error:` lines, the pre-existing output file `guarded` still holding `old`, and
+/// no other file in its folder.
+fn check_failure(cmd: &Command, out: &Output, guarded: &Path, old: &[u8]) -> Outcome {
+    let certout = guarded.to_path_buf();
+    let dir = guarded.parent().expect("output folder");
+    let what = describe(cmd, out);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(1), "exit code 1 expected\n{what}");
     assert!(!stderr.contains("panicked"), "panic\n{what}");
@@ -208,12 +221,12 @@ fn run_ir(port: u16, extra: &[&str]) -> Outcome {
         "an error line repeated\n{what}"
     );
     assert_eq!(
-        std::fs::read(&certout).expect("certout still there"),
-        OLD_CERTOUT,
-        "existing -certout changed\n{what}"
+        std::fs::read(&certout).expect("output file still there"),
+        old,
+        "existing output file changed\n{what}"
     );
     assert_eq!(
-        files_in(dir.path()),
+        files_in(dir),
         vec![certout.clone()],
         "files created\n{what}"
     );
@@ -617,4 +630,177 @@ fn waiting_forever_bounded_by_total_timeout() {
         "the client polled:\n{}",
         o.stdout
     );
+}
+
+// ================================================================================================
+// Regressions for the classes of bugs OpenSSL's CMP code shipped fixes for (docs/ROBUSTNESS.md,
+// "Regression tests for OpenSSL's fix classes"). Each scenario would pass a client with the bug.
+
+/// Runs `cmd` (already aimed at the fake server) in a fresh output folder that holds only `guarded`
+/// (pre-created with [`OLD_CERTOUT`], named by the caller through `args`), and checks the failure rules.
+fn run_failing(mut cmd: Command, out_dir: &Path, guarded: &Path) -> Outcome {
+    std::fs::write(guarded, OLD_CERTOUT).expect("pre-create guarded output");
+    cmd.args(["-msg_timeout", "5", "-total_timeout", "20"]);
+    let out = run_timeout(&mut cmd, Duration::from_secs(60));
+    let _ = out_dir;
+    check_failure(&cmd, &out, guarded, OLD_CERTOUT)
+}
+
+// ---------------------------------------------------------------- a. rp for a CSR-based rr
+//
+// OpenSSL 3.5 lets `-cmd rr` take `-csr` instead of `-oldcert`; the rr's CertTemplate then has no
+// serialNumber and no issuer. OpenSSL's client compared the rp's revCerts CertId with those absent
+// fields (crypto/cmp/cmp_client.c, OSSL_CMP_exec_RR_ses: ASN1_INTEGER_cmp on a NULL serial), the
+// class fixed there. An rp must be checked field by field whatever the template holds.
+
+/// An rr (`-csr` or `-oldcert`) through the fake server, whose rp gets `edit`ed; by rcmp, or by
+/// OpenSSL 3.5 with `openssl35_client`.
+fn rr_run(
+    edit: fn(&mut rcmp::asn1::RevRepContent),
+    csr_based: bool,
+    openssl35_client: bool,
+) -> (Command, Output) {
+    let mock = MockServer::start_rcmp("latest", &[]);
+    let port = fake_server(
+        move |mut s, req, mock| {
+            let resp = forward(mock, &req.body);
+            let resp = mutate(&resp, |m| {
+                if let rcmp::asn1::PkiBody::Rp(rp) = &mut m.body {
+                    edit(rp);
+                }
+            });
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        mock.port(),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cmd = if openssl35_client {
+        let mut c = openssl35();
+        c.arg("cmp");
+        c
+    } else {
+        rcmp()
+    };
+    cmd.current_dir(dir.path())
+        .args(["-config", "", "-cmd", "rr", "-server"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-ref", "1", "-secret", "pass:test", "-recipient", "/CN=x"])
+        .arg(if csr_based { "-csr" } else { "-oldcert" })
+        .arg(corpus_mock_dir("latest").join(if csr_based {
+            "csr.pem"
+        } else {
+            "signer_only.crt"
+        }))
+        .args(["-msg_timeout", "5", "-total_timeout", "20"]);
+    let out = run_timeout(&mut cmd, Duration::from_secs(60));
+    drop(mock);
+    (cmd, out)
+}
+
+fn rr_scenario(edit: fn(&mut rcmp::asn1::RevRepContent), csr_based: bool, words: &[&str]) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let guarded = dir.path().join("untouched.txt");
+    std::fs::write(&guarded, OLD_CERTOUT).expect("write");
+    let (cmd, out) = rr_run(edit, csr_based, false);
+    let o = check_failure(&cmd, &out, &guarded, OLD_CERTOUT);
+    assert_says(&o, words);
+    // OpenSSL 3.5 refuses the same rp.
+    let (cmd, out) = rr_run(edit, csr_based, true);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&cmd, &out));
+}
+
+fn cert_id(serial: u8, issuer: &str) -> rcmp::asn1::CertId {
+    rcmp::asn1::CertId {
+        issuer: x509_cert::ext::pkix::name::GeneralName::DirectoryName(
+            issuer.parse().expect("name"),
+        ),
+        serial_number: x509_cert::serial_number::SerialNumber::new(&[serial]).expect("serial"),
+    }
+}
+
+#[test]
+fn rp_with_empty_status_sequence() {
+    rr_scenario(|rp| rp.status.clear(), true, &["wrong rp component count"]);
+}
+
+#[test]
+fn rp_with_more_statuses_than_requested() {
+    rr_scenario(
+        |rp| rp.status.push(rp.status[0].clone()),
+        true,
+        &["wrong rp component count"],
+    );
+}
+
+#[test]
+fn rp_with_revcerts_for_csr_based_rr() {
+    // The request named no serial or issuer, so there is nothing to compare a CertId with: OpenSSL
+    // 3.5 accepts the rp (after its fix it no longer compares with the absent fields), and so must we.
+    for openssl in [false, true] {
+        let (cmd, out) = rr_run(
+            |rp| rp.rev_certs = Some(vec![cert_id(7, "CN=Root CA")]),
+            true,
+            openssl,
+        );
+        let what = describe(&cmd, &out);
+        assert!(out.status.success(), "{what}");
+        assert!(
+            what.contains("revocation accepted (PKIStatus=accepted)"),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn rp_with_two_revcerts() {
+    rr_scenario(
+        |rp| rp.rev_certs = Some(vec![cert_id(7, "CN=Root CA"), cert_id(8, "CN=Root CA")]),
+        true,
+        &["wrong rp component count"],
+    );
+}
+
+#[test]
+fn rp_revcerts_with_wrong_serial() {
+    rr_scenario(
+        |rp| {
+            let ids = rp
+                .rev_certs
+                .as_mut()
+                .expect("the mock names the revoked cert");
+            ids[0].serial_number =
+                x509_cert::serial_number::SerialNumber::new(&[0x42]).expect("serial");
+        },
+        false,
+        &["wrong serial in rp"],
+    );
+}
+
+#[test]
+fn rp_revcerts_with_wrong_issuer() {
+    rr_scenario(
+        |rp| {
+            let ids = rp
+                .rev_certs
+                .as_mut()
+                .expect("the mock names the revoked cert");
+            ids[0].issuer = cert_id(1, "CN=Somebody Else").issuer;
+        },
+        false,
+        &["wrong certid in rp"],
+    );
+}
+
+#[test]
+fn rp_without_revcerts_is_accepted() {
+    // revCerts is optional: an rp without it, for either kind of rr, is a successful revocation.
+    for csr_based in [true, false] {
+        let (cmd, out) = rr_run(|rp| rp.rev_certs = None, csr_based, false);
+        let what = describe(&cmd, &out);
+        assert!(out.status.success(), "{what}");
+        assert!(
+            what.contains("revocation accepted (PKIStatus=accepted)"),
+            "{what}"
+        );
+    }
 }

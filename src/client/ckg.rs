@@ -53,6 +53,10 @@ fn bad(what: &str) -> Error {
 pub struct UnwrapParams<'a> {
     /// The client's own key (`-key`), to which the content-encryption key was transported.
     pub own_key: Option<&'a PrivateKey>,
+    /// The client's certificate (`-cert`): only a recipient info naming it is tried, so a response
+    /// cannot make the client try its key on ciphertexts meant for someone else (a padding oracle,
+    /// the class of OpenSSL's CVE-2026-42768 fix).
+    pub own_cert: Option<&'a Cert>,
     /// Trust anchors for the key generation authority's signature (`-trusted`).
     pub trusted: Option<&'a TrustStore>,
     /// Further certificates for building its chain (`-untrusted`, extraCerts received).
@@ -70,7 +74,14 @@ pub fn unwrap_key(enc: &EncryptedKey, p: &UnwrapParams<'_>) -> Result<PrivateKey
         }
     };
     let env = EnvelopedData::from_der(der).map_err(|e| bad(&format!("EnvelopedData: {e}")))?;
-    let cek = recover_cek(&env, p.own_key)?;
+    // RFC 9810 section 5.2.2: the enveloped content is a SignedData; OpenSSL labels it id-data.
+    let ct = &env.encrypted_content.content_type;
+    if *ct != ID_DATA && *ct != ID_SIGNED_DATA {
+        return Err(bad(&format!(
+            "unexpected content type {ct} of the EnvelopedData (expected id-signedData or id-data)"
+        )));
+    }
+    let cek = recover_cek(&env, p.own_key, p.own_cert)?;
     let plain = decrypt_content(&env.encrypted_content, &cek)?;
     let sd = parse_signed_data(&plain)?;
     let content = verify_signed_data(&sd, p.trusted, p.untrusted)?;
@@ -84,11 +95,20 @@ pub fn unwrap_key(enc: &EncryptedKey, p: &UnwrapParams<'_>) -> Result<PrivateKey
 }
 
 /// The content-encryption key, from the first key-transport recipient our key opens.
-fn recover_cek(env: &EnvelopedData, own_key: Option<&PrivateKey>) -> Result<Zeroizing<Vec<u8>>> {
+fn recover_cek(
+    env: &EnvelopedData,
+    own_key: Option<&PrivateKey>,
+    own_cert: Option<&Cert>,
+) -> Result<Zeroizing<Vec<u8>>> {
     let mut seen = false;
+    let mut named = false;
     for ri in env.recip_infos.0.iter() {
         let RecipientInfo::Ktri(k) = ri else { continue };
         seen = true;
+        if own_cert.is_some_and(|c| !matches_rid(c, &k.rid)) {
+            continue;
+        }
+        named = true;
         if k.key_enc_alg.oid != RSA_ENCRYPTION {
             continue;
         }
@@ -107,7 +127,9 @@ fn recover_cek(env: &EnvelopedData, own_key: Option<&PrivateKey>) -> Result<Zero
             return Ok(Zeroizing::new(pt.to_vec()));
         }
     }
-    Err(bad(if seen {
+    Err(bad(if seen && !named {
+        "no recipient info for the client's certificate"
+    } else if seen {
         "cannot decrypt the content-encryption key with the client's key"
     } else {
         "no supported recipient info (only RSA key transport is supported yet)"
@@ -194,6 +216,18 @@ fn effective_sig_alg(si: &SignerInfo) -> Result<AlgorithmIdentifierOwned> {
         oid: ObjectIdentifier::new(oid).map_err(|_| bad("digest"))?,
         parameters: Some(Any::null()),
     })
+}
+
+fn matches_rid(cert: &Cert, rid: &RecipientIdentifier) -> bool {
+    match rid {
+        RecipientIdentifier::IssuerAndSerialNumber(isn) => {
+            crate::creds::names_equal(cert.issuer(), &isn.issuer)
+                && cert.serial() == isn.serial_number.as_bytes()
+        }
+        RecipientIdentifier::SubjectKeyIdentifier(ski) => {
+            cert.subject_key_id().as_deref() == Some(ski.0.as_bytes())
+        }
+    }
 }
 
 fn matches_sid(cert: &Cert, sid: &SignerIdentifier) -> bool {
@@ -464,8 +498,10 @@ mod tests {
     fn wrapped_key_opens_with_the_recipient_key_and_trusted_kga() {
         let store = TrustStore::new(vec![cert("trusted.crt")], VerifyParams::default());
         let own = key("signer.key");
+        let me = cert("signer.crt");
         let p = UnwrapParams {
             own_key: Some(&own),
+            own_cert: Some(&me),
             trusted: Some(&store),
             untrusted: &[],
         };
@@ -482,6 +518,7 @@ mod tests {
         let wrong_anchor = TrustStore::new(vec![cert("signer_root.crt")], VerifyParams::default());
         let p = UnwrapParams {
             own_key: Some(&own),
+            own_cert: None,
             trusted: Some(&wrong_anchor),
             untrusted: &[],
         };
@@ -492,9 +529,25 @@ mod tests {
         let other = key("server.key");
         let p = UnwrapParams {
             own_key: Some(&other),
+            own_cert: None,
             trusted: Some(&store),
             untrusted: &[],
         };
         assert!(unwrap_key(&wrapped(), &p).is_err());
+
+        // The right key, but the recipient info names another certificate: not even tried.
+        let someone_else = cert("server.crt");
+        let p = UnwrapParams {
+            own_key: Some(&own),
+            own_cert: Some(&someone_else),
+            trusted: Some(&store),
+            untrusted: &[],
+        };
+        let e = unwrap_key(&wrapped(), &p).expect_err("recipient mismatch");
+        assert!(
+            e.to_string()
+                .contains("no recipient info for the client's certificate"),
+            "{e}"
+        );
     }
 }

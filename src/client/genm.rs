@@ -198,7 +198,12 @@ fn validate_ss_cert(
         && match trans {
             Some(t) => {
                 let ts = TrustStore::new(anchors, params.clone());
+                // The link must vouch for exactly this certificate: same subject, same key (so the
+                // target is self-signed by the key the trust anchor certified). OpenSSL checks only
+                // that the target's signature verifies with the link's key.
                 matches!(ts.verify_detailed(t, &[]), Ok(Ok(_)))
+                    && names_equal(target.subject(), t.subject())
+                    && matches!((target.spki_der(), t.spki_der()), (Ok(a), Ok(b)) if a == b)
                     && target.verify_issued_by(t).is_ok()
             }
             None => anchors.iter().any(|a| {
