@@ -636,13 +636,12 @@ fn waiting_forever_bounded_by_total_timeout() {
 // Regressions for the classes of bugs OpenSSL's CMP code shipped fixes for (docs/ROBUSTNESS.md,
 // "Regression tests for OpenSSL's fix classes"). Each scenario would pass a client with the bug.
 
-/// Runs `cmd` (already aimed at the fake server) in a fresh output folder that holds only `guarded`
-/// (pre-created with [`OLD_CERTOUT`], named by the caller through `args`), and checks the failure rules.
-fn run_failing(mut cmd: Command, out_dir: &Path, guarded: &Path) -> Outcome {
+/// Runs `cmd` (already aimed at the fake server, its output files in the folder of `guarded`) after
+/// pre-creating `guarded` with [`OLD_CERTOUT`], and checks the failure rules.
+fn run_failing(mut cmd: Command, guarded: &Path) -> Outcome {
     std::fs::write(guarded, OLD_CERTOUT).expect("pre-create guarded output");
     cmd.args(["-msg_timeout", "5", "-total_timeout", "20"]);
     let out = run_timeout(&mut cmd, Duration::from_secs(60));
-    let _ = out_dir;
     check_failure(&cmd, &out, guarded, OLD_CERTOUT)
 }
 
@@ -803,4 +802,241 @@ fn rp_without_revcerts_is_accepted() {
             "{what}"
         );
     }
+}
+
+// ---------------------------------------------------------------- b. rootCaKeyUpdate validation
+//
+// OpenSSL's CVE-2026-42769 (fixed in 3.5.7, crypto/cmp/cmp_genm.c, selfsigned_verify_cb): the chain
+// built for newWithNew put newWithOld where the trusted old root belonged, so newWithOld's signature
+// was never checked and any self-signed certificate carrying the old root's name became the new
+// trust anchor. Here the link must verify with the old root's key, newWithNew must be the very
+// certificate the link vouches for, and oldWithNew must verify with the new key.
+
+/// Certificates of a root key rollover, made with `openssl` (EC P-256): all named `/CN=Test Root`,
+/// as a real rollover keeps the name, so only keys and signatures tell them apart.
+struct Rollover {
+    dir: tempfile::TempDir,
+}
+
+impl Rollover {
+    fn new() -> Rollover {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        std::fs::write(
+            d.join("ext.cnf"),
+            "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n\
+             subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+        )
+        .expect("ext.cnf");
+        for name in ["old", "new", "evil"] {
+            let mut c = openssl();
+            c.current_dir(d)
+                .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+                .args([
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-subj",
+                    "/CN=Test Root",
+                ])
+                .args(["-days", "3650", "-keyout", &format!("{name}.key")])
+                .args(["-out", &format!("{name}.pem")])
+                .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+                .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+            run_ok(&mut c);
+            let mut c = openssl();
+            c.current_dir(d)
+                .args(["x509", "-x509toreq", "-in", &format!("{name}.pem")])
+                .args([
+                    "-signkey",
+                    &format!("{name}.key"),
+                    "-out",
+                    &format!("{name}.csr"),
+                ]);
+            run_ok(&mut c);
+        }
+        // subject key signed by issuer key: newWithOld, oldWithNew, and forgeries.
+        for (out, subject, issuer, serial) in [
+            ("new_with_old", "new", "old", "100"),
+            ("old_with_new", "old", "new", "101"),
+            ("new_with_evil", "new", "evil", "102"),
+            ("old_with_evil", "old", "evil", "103"),
+            ("evil_with_new", "evil", "new", "104"),
+        ] {
+            let mut c = openssl();
+            c.current_dir(d)
+                .args(["x509", "-req", "-in", &format!("{subject}.csr")])
+                .args([
+                    "-CA",
+                    &format!("{issuer}.pem"),
+                    "-CAkey",
+                    &format!("{issuer}.key"),
+                ])
+                .args([
+                    "-set_serial",
+                    serial,
+                    "-days",
+                    "3650",
+                    "-extfile",
+                    "ext.cnf",
+                ])
+                .args(["-out", &format!("{out}.pem")]);
+            run_ok(&mut c);
+        }
+        Rollover { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(format!("{name}.pem"))
+    }
+
+    fn cert(&self, name: &str) -> x509_cert::Certificate {
+        use der::DecodePem;
+        let pem = std::fs::read(self.path(name)).expect("read cert");
+        x509_cert::Certificate::from_pem(&pem).expect("PEM cert")
+    }
+}
+
+/// A genm rootCaCert through the fake server, whose genp is replaced by a rootCaKeyUpdate with the
+/// named certificates of `r`. Returns the command (not yet run), the output folder and the
+/// `-newwithnew` file.
+fn root_update_client(
+    r: &Rollover,
+    nwn: &str,
+    nwo: Option<&str>,
+    own: Option<&str>,
+    openssl35_client: bool,
+) -> (Command, tempfile::TempDir, PathBuf, MockServer) {
+    let content = rcmp::asn1::RootCaKeyUpdateContent {
+        new_with_new: r.cert(nwn),
+        new_with_old: nwo.map(|n| r.cert(n)),
+        old_with_new: own.map(|n| r.cert(n)),
+    };
+    let itav =
+        rcmp::asn1::InfoTypeAndValue::with_value(rcmp::asn1::oid::IT_ROOT_CA_KEY_UPDATE, &content)
+            .expect("itav");
+    let mock = MockServer::start_rcmp("latest", &[]);
+    let port = fake_server(
+        move |mut s, req, mock| {
+            let resp = mutate(&forward(mock, &req.body), |m| {
+                if matches!(m.body, rcmp::asn1::PkiBody::Genp(_)) {
+                    m.body = rcmp::asn1::PkiBody::Genp(vec![itav.clone()]);
+                }
+            });
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        mock.port(),
+    );
+    let out = tempfile::tempdir().expect("temp dir");
+    let nwn_file = out.path().join("newwithnew.pem");
+    let mut cmd = if openssl35_client {
+        let mut c = openssl35();
+        c.arg("cmp");
+        c
+    } else {
+        rcmp()
+    };
+    cmd.args([
+        "-config",
+        "",
+        "-cmd",
+        "genm",
+        "-infotype",
+        "rootCaCert",
+        "-server",
+    ])
+    .arg(format!("127.0.0.1:{port}"))
+    .args(["-ref", "1", "-secret", "pass:test", "-recipient", "/CN=x"])
+    .arg("-oldwithold")
+    .arg(r.path("old"))
+    .arg("-newwithnew")
+    .arg(&nwn_file)
+    .arg("-newwithold")
+    .arg(out.path().join("newwithold.pem"))
+    .arg("-oldwithnew")
+    .arg(out.path().join("oldwithnew.pem"));
+    (cmd, out, nwn_file, mock)
+}
+
+fn root_update_refused(nwn: &str, nwo: Option<&str>, own: Option<&str>, openssl_too: bool) {
+    let r = Rollover::new();
+    let (cmd, _out, nwn_file, _mock) = root_update_client(&r, nwn, nwo, own, false);
+    let o = run_failing(cmd, &nwn_file);
+    assert_says(&o, &["invalid rootcakeyupdate"]);
+    if openssl_too {
+        // OpenSSL 3.5 (with the fix) refuses it too; its error lines carry source locations, so only
+        // the exit code and the untouched files are compared.
+        let (mut cmd, out, nwn_file, _mock) = root_update_client(&r, nwn, nwo, own, true);
+        std::fs::write(&nwn_file, OLD_CERTOUT).expect("pre-create");
+        let o = run_timeout(&mut cmd, Duration::from_secs(60));
+        let what = describe(&cmd, &o);
+        assert_eq!(o.status.code(), Some(1), "{what}");
+        assert!(what.contains("invalid rootcakeyupdate"), "{what}");
+        assert_eq!(files_in(out.path()), vec![nwn_file.clone()], "{what}");
+        assert_eq!(
+            std::fs::read(&nwn_file).expect("read"),
+            OLD_CERTOUT,
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn root_update_correct_rollover_is_saved() {
+    let r = Rollover::new();
+    for openssl35_client in [false, true] {
+        let (mut cmd, out, nwn_file, _mock) = root_update_client(
+            &r,
+            "new",
+            Some("new_with_old"),
+            Some("old_with_new"),
+            openssl35_client,
+        );
+        cmd.args(["-msg_timeout", "5", "-total_timeout", "20"]);
+        let o = run_timeout(&mut cmd, Duration::from_secs(60));
+        let what = describe(&cmd, &o);
+        assert!(o.status.success(), "{what}");
+        for (file, sent) in [
+            (nwn_file.clone(), "new"),
+            (out.path().join("newwithold.pem"), "new_with_old"),
+            (out.path().join("oldwithnew.pem"), "old_with_new"),
+        ] {
+            use der::DecodePem;
+            let got = std::fs::read(&file).unwrap_or_else(|e| panic!("{e}: {what}"));
+            let got = x509_cert::Certificate::from_pem(&got).expect("saved PEM");
+            assert_eq!(got, r.cert(sent), "{} differs\n{what}", file.display());
+        }
+    }
+}
+
+#[test]
+fn root_update_self_signed_link_is_refused() {
+    // CVE-2026-42769's attack: a fresh key pair, a self-signed "new root" and a "link" that only
+    // carries the old root's name, signed by the fresh key instead of the old root's.
+    root_update_refused("evil", Some("evil"), None, true);
+}
+
+#[test]
+fn root_update_link_signed_by_wrong_key_is_refused() {
+    root_update_refused("new", Some("new_with_evil"), None, true);
+}
+
+#[test]
+fn root_update_new_cert_not_vouched_by_link_is_refused() {
+    // A genuine link for the new key, but newWithNew is another self-signed certificate.
+    root_update_refused("evil", Some("new_with_old"), None, true);
+    // newWithNew signed by the new key but carrying a different key: the link does not vouch for
+    // it (OpenSSL 3.5 accepts this one, as it checks only the signature; rcmp is stricter).
+    root_update_refused("evil_with_new", Some("new_with_old"), None, false);
+}
+
+#[test]
+fn root_update_without_link_needs_the_old_key() {
+    // No newWithOld: newWithNew itself must be signed by the old root; a self-signed certificate with
+    // the old root's name is not.
+    root_update_refused("evil", None, None, true);
+}
+
+#[test]
+fn root_update_old_with_new_signed_by_wrong_key_is_refused() {
+    root_update_refused("new", Some("new_with_old"), Some("old_with_evil"), true);
 }
