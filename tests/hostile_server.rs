@@ -1040,3 +1040,255 @@ fn root_update_without_link_needs_the_old_key() {
 fn root_update_old_with_new_signed_by_wrong_key_is_refused() {
     root_update_refused("new", Some("new_with_old"), Some("old_with_evil"), true);
 }
+
+// ---------------------------------------------------------------- c. key delivery (central keygen)
+//
+// OpenSSL's CVE-2026-42767 (fixed in 3.5.7, crypto/crmf/crmf_lib.c): an EncryptedValue whose symmAlg
+// had no parameters crashed the client. rcmp does not take EncryptedValue at all; every malformed
+// privateKey, EncryptedValue or EnvelopedData must end in one precise error, and neither -certout
+// nor -newkeyout may be written.
+
+use der::asn1::Any;
+use der::{Decode, Encode};
+
+/// `[0] IMPLICIT` EnvelopedData as CertifiedKeyPair.privateKey carries it, from the SEQUENCE's DER.
+fn implicit0(seq_der: &[u8]) -> Any {
+    let seq = Any::from_der(seq_der).expect("SEQUENCE");
+    Any::new(
+        der::Tag::ContextSpecific {
+            constructed: true,
+            number: der::TagNumber(0),
+        },
+        seq.value(),
+    )
+    .expect("[0]")
+}
+
+/// The EnvelopedData of a privateKey, decoded.
+fn enveloped(any: &Any) -> cms::enveloped_data::EnvelopedData {
+    match rcmp::asn1::EncryptedKey::from_any(any).expect("EncryptedKey") {
+        rcmp::asn1::EncryptedKey::EnvelopedData(d) => {
+            cms::enveloped_data::EnvelopedData::from_der(&d).expect("EnvelopedData")
+        }
+        rcmp::asn1::EncryptedKey::EncryptedValue(_) => panic!("mock sent EncryptedValue"),
+    }
+}
+
+type KeyEdit = fn(&mut Option<Any>);
+
+/// A `cr -centralkeygen` through the fake server, whose ip's privateKey gets `edit`ed; the ip is
+/// re-signed with the mock's own key. `guard_key`: pre-create -newkeyout instead of -certout.
+fn ckg_scenario(edit: KeyEdit, guard_key: bool, words: &[&str]) {
+    let mock = MockServer::start_rcmp("latest", &[]);
+    let key_pem = std::fs::read(mock.dir().join("server.key")).expect("server.key");
+    let srv_key =
+        rcmp::creds::key::key_from_bytes(&key_pem, None, "server.key", "key").expect("server key");
+    let port = fake_server(
+        move |mut s, req, mock| {
+            let resp = forward(mock, &req.body);
+            let mut m = PkiMessage::from_der_bounded(&resp, "mock").expect("mock response");
+            if let rcmp::asn1::PkiBody::Cp(rep) = &mut m.body {
+                let ckp = rep.response[0]
+                    .certified_key_pair
+                    .as_mut()
+                    .expect("certifiedKeyPair");
+                edit(&mut ckp.private_key);
+                let part = protected_part_der(&m.header, &m.body).expect("protected part");
+                let (alg, bits) =
+                    rcmp::protect::sig::protect(&srv_key, rcmp::creds::Digest::Sha256, &part)
+                        .expect("sign");
+                m.header.protection_alg = Some(alg);
+                m.protection = Some(bits);
+            }
+            let _ = s.write_all(&pkix_ok(&m.to_der_vec().expect("encode")));
+        },
+        mock.port(),
+    );
+    let out = tempfile::tempdir().expect("temp dir");
+    let (certout, keyout) = (out.path().join("c.pem"), out.path().join("k.pem"));
+    let mut cmd = rcmp();
+    cmd.current_dir(mock.dir())
+        .args(["-config", "test.cnf", "-section", "Mock commands"])
+        .arg("-server")
+        .arg(format!("127.0.0.1:{port}"))
+        .args([
+            "-proxy",
+            "",
+            "-no_proxy",
+            "127.0.0.1",
+            "-cmd",
+            "cr",
+            "-centralkeygen",
+        ])
+        .arg("-certout")
+        .arg(&certout)
+        .arg("-newkeyout")
+        .arg(&keyout);
+    let o = run_failing(cmd, if guard_key { &keyout } else { &certout });
+    assert_says(&o, words);
+}
+
+#[test]
+fn ckg_private_key_of_wrong_type() {
+    ckg_scenario(
+        |k| *k = Some(Any::new(der::Tag::OctetString, b"garbage".to_vec()).expect("any")),
+        false,
+        &["failed extracting central gen key"],
+    );
+}
+
+#[test]
+fn ckg_enveloped_data_garbage_and_truncated() {
+    ckg_scenario(
+        |k| *k = Some(implicit0(&[0x30, 0x03, 0x02, 0x01, 0x05])),
+        true,
+        &["failed extracting central gen key: EnvelopedData"],
+    );
+    ckg_scenario(
+        |k| {
+            let v = k.as_ref().expect("key").value().to_vec();
+            let mut seq = vec![0x30, 0x82];
+            let half = &v[..v.len() / 2];
+            seq.extend_from_slice(&(half.len() as u16).to_be_bytes());
+            seq.extend_from_slice(half);
+            *k = Some(implicit0(&seq));
+        },
+        false,
+        &["failed extracting central gen key: EnvelopedData"],
+    );
+}
+
+#[test]
+fn ckg_enveloped_data_without_recipients() {
+    ckg_scenario(
+        |k| {
+            let mut env = enveloped(k.as_ref().expect("key"));
+            env.recip_infos = cms::enveloped_data::RecipientInfos(der::asn1::SetOfVec::new());
+            *k = Some(implicit0(&env.to_der().expect("der")));
+        },
+        false,
+        &["no supported recipient info"],
+    );
+}
+
+fn edit_ktri(k: &mut Option<Any>, f: fn(&mut cms::enveloped_data::KeyTransRecipientInfo)) {
+    let mut env = enveloped(k.as_ref().expect("key"));
+    let mut ris: Vec<_> = env.recip_infos.0.into_vec();
+    if let cms::enveloped_data::RecipientInfo::Ktri(ktri) = &mut ris[0] {
+        f(ktri);
+    }
+    env.recip_infos =
+        cms::enveloped_data::RecipientInfos(der::asn1::SetOfVec::try_from(ris).expect("set"));
+    *k = Some(implicit0(&env.to_der().expect("der")));
+}
+
+#[test]
+fn ckg_recipient_info_for_someone_else() {
+    // The key is still encrypted to our key, but the recipient info names another certificate: a
+    // client that tries its key on any recipient info would take it (and be a padding oracle).
+    ckg_scenario(
+        |k| {
+            edit_ktri(k, |ktri| {
+                if let cms::enveloped_data::RecipientIdentifier::IssuerAndSerialNumber(isn) =
+                    &mut ktri.rid
+                {
+                    isn.serial_number =
+                        x509_cert::serial_number::SerialNumber::new(&[0x3a, 0x99]).expect("sn");
+                }
+            })
+        },
+        true,
+        &["no recipient info for the client's certificate"],
+    );
+}
+
+#[test]
+fn ckg_encrypted_key_of_wrong_length_or_corrupted() {
+    ckg_scenario(
+        |k| {
+            edit_ktri(k, |ktri| {
+                let b = ktri.enc_key.as_bytes();
+                ktri.enc_key = OctetString::new(&b[..b.len() - 1]).expect("octets");
+            })
+        },
+        false,
+        &["cannot decrypt the content-encryption key"],
+    );
+    ckg_scenario(
+        |k| {
+            edit_ktri(k, |ktri| {
+                let mut b = ktri.enc_key.as_bytes().to_vec();
+                b[10] ^= 0x55;
+                ktri.enc_key = OctetString::new(b).expect("octets");
+            })
+        },
+        true,
+        &["cannot decrypt the content-encryption key"],
+    );
+}
+
+#[test]
+fn ckg_wrong_content_type_or_content() {
+    ckg_scenario(
+        |k| {
+            let mut env = enveloped(k.as_ref().expect("key"));
+            // id-encryptedData instead of the SignedData (labelled id-data by OpenSSL).
+            env.encrypted_content.content_type =
+                der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.6");
+            *k = Some(implicit0(&env.to_der().expect("der")));
+        },
+        false,
+        &["unexpected content type"],
+    );
+    ckg_scenario(
+        |k| {
+            let mut env = enveloped(k.as_ref().expect("key"));
+            env.encrypted_content.encrypted_content = None;
+            *k = Some(implicit0(&env.to_der().expect("der")));
+        },
+        true,
+        &["no encrypted content"],
+    );
+    ckg_scenario(
+        |k| {
+            let mut env = enveloped(k.as_ref().expect("key"));
+            let ct = env
+                .encrypted_content
+                .encrypted_content
+                .as_ref()
+                .expect("ct");
+            let mut b = ct.as_bytes().to_vec();
+            let n = b.len();
+            b[n - 1] ^= 0x01;
+            b[n - 20] ^= 0x80;
+            env.encrypted_content.encrypted_content = Some(OctetString::new(b).expect("octets"));
+            *k = Some(implicit0(&env.to_der().expect("der")));
+        },
+        false,
+        &[
+            "content decryption failed",
+            "not a SignedData",
+            "SignedData",
+        ],
+    );
+}
+
+#[test]
+fn ckg_encrypted_value_is_refused_clearly() {
+    // The shape of CVE-2026-42767: EncryptedValue { [1] symmAlg aes128-CBC without parameters,
+    // [2] encSymmKey, encValue }.
+    ckg_scenario(
+        |k| {
+            let ev = [
+                0x30, 0x19, // EncryptedValue
+                0xa1, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01,
+                0x02, // [1] IMPLICIT symmAlg: aes128-CBC, no parameters
+                0x82, 0x03, 0x00, 0x01, 0x02, // [2] IMPLICIT encSymmKey
+                0x03, 0x05, 0x00, 0x01, 0x02, 0x03, 0x04, // encValue
+            ];
+            *k = Some(Any::from_der(&ev).expect("EncryptedValue"));
+        },
+        true,
+        &["EncryptedValue is not supported"],
+    );
+}
