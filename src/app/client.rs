@@ -430,6 +430,24 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
 const NOT_FOR_THIS_CMD: &str = "option is ignored for commands other than 'ir', 'cr', and 'kur'";
 
 /// `setup_request_ctx`: what goes into the request.
+/// The client key already loaded for `-key`, when `-newkey` names the same file with the same pass
+/// phrase source (a common set-up: renewing with the same key pair). Parsing an RSA key includes a
+/// consistency check that costs about as much as a signature, so it is done once. Sources that could
+/// yield something else when read again (`stdin`, `fd:`) are not taken as the same.
+fn same_key_as_client_key(
+    raw: &RawOpts,
+    key: Option<&creds::PrivateKey>,
+) -> Option<creds::PrivateKey> {
+    let key = key?;
+    if raw.str(Opt::Key)? != raw.str(Opt::Newkey)? {
+        return None;
+    }
+    let repeatable =
+        |p: Option<&str>| p.is_none_or(|p| p.starts_with("pass:") || p.starts_with("env:"));
+    let (kp, np) = (raw.str(Opt::Keypass), raw.str(Opt::Newkeypass));
+    (kp == np && repeatable(kp)).then(|| key.clone())
+}
+
 fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     let cmd = ctx.cmd;
     let enroll = matches!(cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur);
@@ -618,15 +636,22 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             crate::warn!("-out_trusted option is ignored for 'p10cr', 'rr', and 'genm' commands");
         }
     } else if let Some(f) = raw.str(Opt::Newkey) {
-        let pass = pass_of(
-            raw,
-            Opt::Newkeypass,
-            "new private key for cert to be enrolled",
-        )?;
-        ctx.newkey = Some(
-            creds::load_key_or_pubkey(f, pass.as_ref(), "new private key for cert to be enrolled")
-                .map_err(|e| e.context(Opt::Newkey))?,
-        );
+        ctx.newkey = Some(match same_key_as_client_key(raw, ctx.key.as_ref()) {
+            Some(key) => creds::KeyOrPub::Private(key),
+            None => {
+                let pass = pass_of(
+                    raw,
+                    Opt::Newkeypass,
+                    "new private key for cert to be enrolled",
+                )?;
+                creds::load_key_or_pubkey(
+                    f,
+                    pass.as_ref(),
+                    "new private key for cert to be enrolled",
+                )
+                .map_err(|e| e.context(Opt::Newkey))?
+            }
+        });
     }
     ctx.days = raw
         .int(Opt::Days)

@@ -76,7 +76,7 @@ pub fn crls_from_bytes(data: &[u8], file: &str, desc: &str) -> Result<Vec<Crl>> 
     }
     if pem::looks_like_pem(data) {
         let mut out = Vec::new();
-        for b in pem::parse(data).into_iter().flatten() {
+        for b in pem::parse(data).flatten() {
             if b.label == "X509 CRL" {
                 out.push(Crl::from_der(&b.der).map_err(|e| fail(&e.to_string()))?);
                 if out.len() > MAX_CRLS {

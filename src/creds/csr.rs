@@ -109,7 +109,7 @@ pub fn load_csr(file: &str, desc: &str) -> Result<Csr> {
         return Err(fail("file is empty"));
     }
     if pem::looks_like_pem(&data) {
-        for b in pem::parse(&data).into_iter().flatten() {
+        for b in pem::parse(&data).flatten() {
             if b.label == "CERTIFICATE REQUEST" || b.label == "NEW CERTIFICATE REQUEST" {
                 return Csr::from_der(&b.der).map_err(|e| fail(&e.to_string()));
             }

@@ -766,7 +766,7 @@ pub fn pubkey_from_bytes(data: &[u8], file: &str, desc: &str) -> Result<PublicKe
         return Err(fail("file is empty"));
     }
     if pem::looks_like_pem(data) {
-        for b in pem::parse(data).into_iter().flatten() {
+        for b in pem::parse(data).flatten() {
             match b.label.as_str() {
                 "PUBLIC KEY" => {
                     return PublicKey::from_spki_der(&b.der).map_err(|e| fail(&e.to_string()))
@@ -806,7 +806,6 @@ pub fn load_key_or_pubkey(file: &str, pass: Option<&Secret>, desc: &str) -> Resu
             // A key that failed to decrypt must not silently turn into "public key only".
             let has_private = pem::looks_like_pem(&data)
                 && pem::parse(&data)
-                    .iter()
                     .any(|b| b.as_ref().is_ok_and(|b| b.label.ends_with("PRIVATE KEY")));
             if has_private || pkcs12::is_pkcs12(&data) {
                 return Err(key_err);

@@ -23,31 +23,66 @@ pub fn looks_like_pem(data: &[u8]) -> bool {
     data.windows(11).any(|w| w == b"-----BEGIN ")
 }
 
-/// All well-formed blocks in `data`, in order. Malformed blocks (bad base64, missing END) are reported as
-/// `Err(label)` entries so callers can say what was wrong instead of "nothing found".
-pub fn parse(data: &[u8]) -> Vec<Result<Block, String>> {
-    let text = String::from_utf8_lossy(data);
-    let mut out = Vec::new();
-    let mut lines = text.lines().peekable();
-    while let Some(line) = lines.next() {
-        if out.len() >= MAX_BLOCKS {
-            break;
+/// The blocks of `data`, in order, decoded one at a time as the caller asks for them, so that a file of
+/// thousands of certificates never holds all of its decoded blocks at once. Malformed blocks (bad
+/// base64, missing END) come as `Err(label)` entries so callers can say what was wrong instead of
+/// "nothing found". At most [`MAX_BLOCKS`] entries are produced.
+pub fn parse(data: &[u8]) -> Blocks<'_> {
+    Blocks {
+        text: String::from_utf8_lossy(data),
+        pos: 0,
+        produced: 0,
+    }
+}
+
+/// Iterator over the PEM blocks of one file; see [`parse`].
+pub struct Blocks<'a> {
+    text: std::borrow::Cow<'a, str>,
+    /// Byte offset of the first line not yet looked at.
+    pos: usize,
+    produced: usize,
+}
+
+impl Blocks<'_> {
+    /// The next line (without its line ending), advancing past it.
+    fn next_line(&mut self) -> Option<&str> {
+        let rest = self.text.get(self.pos..)?;
+        if rest.is_empty() {
+            return None;
         }
-        let line = line.trim_end();
-        let Some(label) = line
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"))
-        else {
-            continue;
+        let (line, used) = match rest.find('\n') {
+            Some(i) => (&rest[..i], i + 1),
+            None => (rest, rest.len()),
         };
-        let label = label.to_string();
+        self.pos += used;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+}
+
+impl Iterator for Blocks<'_> {
+    type Item = Result<Block, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.produced >= MAX_BLOCKS {
+            return None;
+        }
+        let (label, first) = loop {
+            let line = self.next_line()?.trim_end();
+            if let Some(label) = line
+                .strip_prefix("-----BEGIN ")
+                .and_then(|l| l.strip_suffix("-----"))
+            {
+                break (label.to_string(), line.to_string());
+            }
+        };
+        self.produced += 1;
         let end = format!("-----END {label}-----");
-        let mut raw = format!("{line}\n");
+        let mut raw = format!("{first}\n");
         let mut headers = Vec::new();
         let mut b64 = String::new();
         let mut in_headers = true;
         let mut ended = false;
-        for l in lines.by_ref() {
+        while let Some(l) = self.next_line() {
             let l = l.trim_end();
             raw.push_str(l);
             raw.push('\n');
@@ -71,20 +106,18 @@ pub fn parse(data: &[u8]) -> Vec<Result<Block, String>> {
             b64.push_str(l.trim());
         }
         if !ended {
-            out.push(Err(label));
-            continue;
+            return Some(Err(label));
         }
-        match base64_decode(&b64) {
-            Some(der) => out.push(Ok(Block {
+        Some(match base64_decode(&b64) {
+            Some(der) => Ok(Block {
                 label,
                 headers,
                 der,
                 text: raw,
-            })),
-            None => out.push(Err(label)),
-        }
+            }),
+            None => Err(label),
+        })
     }
-    out
 }
 
 /// Encode as PEM with 64-character lines, as OpenSSL writes.
@@ -178,7 +211,7 @@ mod tests {
     fn skips_text_and_reads_headers() {
         let s = "junk\n-----BEGIN X-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nZm9v\n-----END X-----\n\
                  more\n-----BEGIN Y-----\nYmFy\n-----END Y-----\n-----BEGIN Z-----\nYmFy\n";
-        let b = parse(s.as_bytes());
+        let b: Vec<_> = parse(s.as_bytes()).collect();
         assert_eq!(b.len(), 3);
         let x = b[0].as_ref().ok();
         assert_eq!(x.map(|x| x.der.as_slice()), Some(&b"foo"[..]));

@@ -18,7 +18,7 @@ impl Node {
     pub(crate) fn new(cert: &Cert) -> Result<Node, String> {
         Ok(Node {
             cert: cert.clone(),
-            info: Arc::new(Info::parse(cert.der())?),
+            info: Arc::new(Info::parse(cert)?),
         })
     }
 }
@@ -60,7 +60,7 @@ fn best_issuer<'n>(
     for cand in list {
         if let Some(chain) = chain {
             let allow_self = x.self_issued && chain.len() == 1;
-            if !allow_self && chain.iter().any(|c| c.info.der == cand.info.der) {
+            if !allow_self && chain.iter().any(|c| c.info.der() == cand.info.der()) {
                 continue;
             }
         }
@@ -115,7 +115,7 @@ impl<'a> Builder<'a> {
         if num_untrusted == num && self.partial_chain {
             // Last resort: the target itself is in the trust store.
             let leaf = &self.chain[0].info;
-            if let Some(m) = self.trusted.iter().find(|t| t.info.der == leaf.der) {
+            if let Some(m) = self.trusted.iter().find(|t| t.info.der() == leaf.der()) {
                 self.chain[0] = m.clone();
                 self.num_untrusted = 0;
                 return Trust::Trusted;
@@ -153,7 +153,7 @@ impl<'a> Builder<'a> {
                         self.chain.push(issuer);
                     } else {
                         self_signed = true;
-                        if curr.der != issuer.info.der {
+                        if curr.der() != issuer.info.der() {
                             // A self-signed untrusted certificate mimicking a trusted one.
                             ok = false;
                         } else {
@@ -183,7 +183,7 @@ impl<'a> Builder<'a> {
                     None
                 } else {
                     best_issuer(&self.untrusted, &curr, Some(&self.chain), self.time)
-                        .map(|n| n.info.der.clone())
+                        .map(|n| n.info.der().to_vec())
                 };
                 match pick {
                     None => {
@@ -191,7 +191,7 @@ impl<'a> Builder<'a> {
                         do_trusted = true;
                     }
                     Some(der) => {
-                        if let Some(pos) = self.untrusted.iter().position(|n| n.info.der == der) {
+                        if let Some(pos) = self.untrusted.iter().position(|n| n.info.der() == der) {
                             let issuer = self.untrusted.remove(pos);
                             self.chain.push(issuer);
                             self.num_untrusted += 1;

@@ -352,7 +352,7 @@ fn verify_sig(issuer: &Info, subject: &Info) -> bool {
         &issuer.spki,
         &subject.sig_oid,
         subject.sig_params.as_deref(),
-        &subject.tbs,
+        subject.tbs(),
         &subject.signature,
     )
 }

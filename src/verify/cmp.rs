@@ -50,7 +50,7 @@ impl Search<'_, '_> {
             return false;
         };
         let x = &node.info;
-        let tbs = x.x509.tbs_certificate();
+        let tbs = x.x509().tbs_certificate();
         let si = if x.self_issued { "self-issued " } else { "" };
         self.log(
             Level::Info,

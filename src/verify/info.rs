@@ -11,6 +11,8 @@ use x509_cert::ext::pkix::{
 };
 use x509_cert::Certificate;
 
+use crate::creds::Cert;
+
 use super::names::{canon_name, CanonName};
 use super::sig;
 
@@ -62,9 +64,9 @@ const HANDLED_EXTENSIONS: &[&str] = &[
 /// The decoded view of one certificate.
 #[derive(Clone, Debug)]
 pub(crate) struct Info {
-    pub der: Vec<u8>,
-    pub tbs: Vec<u8>,
-    pub x509: Certificate,
+    /// The certificate itself (shared, not copied: with trust stores of thousands of certificates a
+    /// second parse and copy of each would double the verifier's memory and time).
+    pub cert: Cert,
     pub subject: CanonName,
     pub issuer: CanonName,
     pub subject_empty: bool,
@@ -106,14 +108,26 @@ pub(crate) struct Info {
 }
 
 impl Info {
+    pub(crate) fn der(&self) -> &[u8] {
+        self.cert.der()
+    }
+
+    pub(crate) fn x509(&self) -> &Certificate {
+        self.cert.cert()
+    }
+
+    /// The signed bytes (TBSCertificate as found in the encoding).
+    pub(crate) fn tbs(&self) -> &[u8] {
+        self.cert.tbs_der()
+    }
+
     /// Decode `der` (a whole Certificate). Undecodable extensions mark the certificate invalid rather than
     /// failing, as OpenSSL does, so the verifier can report them in its own words.
-    pub(crate) fn parse(der: &[u8]) -> Result<Info, String> {
-        let x509 =
-            Certificate::from_der(der).map_err(|e| format!("cannot parse certificate: {e}"))?;
-        let tbs = crate::verify::tlv::first_inner_tlv(der)
-            .ok_or_else(|| "cannot parse certificate: no tbsCertificate".to_string())?
-            .to_vec();
+    pub(crate) fn parse(cert: &Cert) -> Result<Info, String> {
+        let x509 = cert.cert();
+        if cert.tbs_der().is_empty() {
+            return Err("cannot parse certificate: no tbsCertificate".to_string());
+        }
         let t = x509.tbs_certificate();
         let spki = t
             .subject_public_key_info()
@@ -128,8 +142,7 @@ impl Info {
             None => None,
         };
         let mut info = Info {
-            der: der.to_vec(),
-            tbs,
+            cert: cert.clone(),
             subject: canon_name(t.subject()),
             issuer: canon_name(t.issuer()),
             subject_empty: t.subject().is_empty(),
@@ -163,7 +176,6 @@ impl Info {
             invalid: false,
             self_issued: false,
             self_signed: false,
-            x509: x509.clone(),
         };
         let mut seen: Vec<ObjectIdentifier> = Vec::new();
         for ext in t.extensions().map(|e| e.as_slice()).unwrap_or(&[]) {

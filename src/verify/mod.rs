@@ -149,8 +149,8 @@ impl VerifyFailure {
         VerifyFailure {
             code,
             depth,
-            subject: oneline(info.x509.tbs_certificate().subject()),
-            issuer: oneline(info.x509.tbs_certificate().issuer()),
+            subject: oneline(info.x509().tbs_certificate().subject()),
+            issuer: oneline(info.x509().tbs_certificate().issuer()),
         }
     }
 
@@ -297,14 +297,14 @@ pub fn build_approx_chain(
 /// Whether a certificate is self-signed as OpenSSL decides it (names, key identifiers and key type fit;
 /// the signature itself is not checked).
 pub fn is_self_signed(cert: &Cert) -> bool {
-    info::Info::parse(cert.der())
+    info::Info::parse(cert)
         .map(|i| i.self_signed)
         .unwrap_or(false)
 }
 
 /// The keyUsage bits of a certificate in OpenSSL's layout (0x80 = digitalSignature ...), None if absent.
 pub fn key_usage_bits(cert: &Cert) -> Option<u16> {
-    info::Info::parse(cert.der()).ok().and_then(|i| i.ku)
+    info::Info::parse(cert).ok().and_then(|i| i.ku)
 }
 
 /// keyUsage digitalSignature bit.

@@ -129,7 +129,7 @@ pub(crate) fn host_matches(cert: &Info, host: &str) -> bool {
     if had_dns {
         return false;
     }
-    attr_values(&cert.x509, "2.5.4.3")
+    attr_values(cert.x509(), "2.5.4.3")
         .iter()
         .any(|cn| dns_match(cn, &host))
 }
@@ -166,7 +166,7 @@ pub(crate) fn email_matches(cert: &Info, email: &str) -> bool {
     if had {
         return false;
     }
-    attr_values(&cert.x509, "1.2.840.113549.1.9.1")
+    attr_values(cert.x509(), "1.2.840.113549.1.9.1")
         .iter()
         .any(|e| email_eq(e, email))
 }
