@@ -659,3 +659,98 @@ fn check_pkiconf(der: &[u8], tid: &[u8], nonce: &[u8]) -> Result<(), String> {
     }
     check_ids(&r, tid, nonce, "PKICONF")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MOCK: &str = "/work/shared/conformance/openssl-cmp/30/Mock";
+
+    fn args(extra: &[&str]) -> Vec<String> {
+        let newkey = format!("{MOCK}/new_pub.key");
+        assert!(
+            std::path::Path::new(&newkey).exists(),
+            "test PKI missing: {newkey}"
+        );
+        let mut a: Vec<String> = [
+            "-config",
+            "",
+            "-server",
+            "127.0.0.1:1",
+            "-path",
+            "pkix/",
+            "-recipient",
+            "/CN=Root CA",
+            "-cmd",
+            "ir",
+            "-ref",
+            "1234",
+            "-secret",
+            "pass:test",
+            "-newkey",
+            &newkey,
+            "-subject",
+            "/CN=leaf",
+            "-popo",
+            "0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    }
+
+    #[test]
+    fn template_patches_verify_with_rcmps_pbm() {
+        let cfg = parse(&args(&["-certout", "x.pem", "-verbosity", "3"])).unwrap();
+        assert_eq!(cfg.target, "/pkix/");
+        let mut w = Worker::new(&cfg).unwrap();
+        // A second round of fresh values must verify too (the first one ran in Worker::new).
+        w.ir.self_check(secret(&cfg), None, None).unwrap();
+        // The patched message is the client's ir: same body as a freshly built one.
+        let fresh = request::first_body(&cfg.ctx).unwrap();
+        let m = PkiMessage::from_der_bounded(&w.ir.der, "test").unwrap();
+        assert_eq!(m.body, fresh);
+        assert_eq!(m.header.sender_kid.as_ref().unwrap().as_bytes(), b"1234");
+    }
+
+    #[test]
+    fn wrong_secret_fails_the_self_check() {
+        let cfg = parse(&args(&[])).unwrap();
+        let mut w = Worker::new(&cfg).unwrap();
+        assert!(w.ir.self_check(b"other", None, None).is_err());
+    }
+
+    #[test]
+    fn options_outside_the_lean_set_are_refused() {
+        for extra in [
+            &["-trusted", "x.pem"][..],
+            &["-cmd", "genm"],
+            &["-config", "a.cnf"],
+        ] {
+            let e = parse(&args(extra)).err().unwrap();
+            assert!(e.contains(extra[0]) || e.contains(extra[1]), "{e}");
+        }
+    }
+
+    #[test]
+    fn response_checks_catch_mismatches() {
+        // A pkiconf-like message built with the client code; its ids must match.
+        let cfg = parse(&args(&[])).unwrap();
+        let tid = random(16).unwrap();
+        let recip = random(16).unwrap();
+        let st = HeaderState {
+            transaction_id: tid.clone(),
+            recip_nonce: Some(recip.clone()),
+            own_chain: Vec::new(),
+        };
+        let (m, _) = request::message(&cfg.ctx, &st, PkiBody::pkiconf(), 2).unwrap();
+        let der = m.to_der_vec().unwrap();
+        check_pkiconf(&der, &tid, &recip).unwrap();
+        assert!(check_pkiconf(&der, &recip, &recip).is_err());
+        assert!(check_pkiconf(&der, &tid, &tid).is_err());
+        let e = parse_ip(&der, &tid, &recip).err().unwrap();
+        assert!(e.contains("expected IP, received body PKICONF"), "{e}");
+    }
+}
