@@ -119,16 +119,17 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
             extra_certs(msg).len()
         );
     }
-    let mut received: Vec<Cert> = Vec::new();
+    let mut parsed: Vec<Cert> = Vec::new();
     for c in extra_certs(msg) {
-        let c = Cert::from_parsed(c.clone())?;
-        if !received.iter().any(|x| x.der() == c.der())
-            && !st.cached_certs.iter().any(|x| x.der() == c.der())
-        {
-            received.push(c);
-        }
+        parsed.push(Cert::from_parsed(c.clone())?);
     }
-    // Prepend, so that the latest certificates are tried first.
+    // New certificates first, so that the latest are tried first; a hash set keeps this linear for
+    // messages with many extraCerts.
+    let received = {
+        let cached: std::collections::HashSet<&[u8]> =
+            st.cached_certs.iter().map(|c| c.der()).collect();
+        creds::cert::distinct(parsed.iter().filter(|c| !cached.contains(c.der())))
+    };
     let mut untrusted = received.clone();
     untrusted.extend(st.cached_certs.iter().cloned());
 

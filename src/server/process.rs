@@ -665,12 +665,15 @@ fn build(
         }
         extra.extend(srv.own_chain.iter().cloned());
     }
+    // -rsp_extracerts go out as given (self-signed ones too, as OpenSSL's mock sends them), each once.
+    let mut seen: std::collections::HashSet<&[u8]> = extra.iter().map(|c| c.as_slice()).collect();
+    let mut more = Vec::new();
     for c in &rsp.chain {
-        let self_signed = CertView::parse(c).map(|v| v.self_issued()).unwrap_or(false);
-        if !self_signed && !extra.contains(c) {
-            extra.push(c.clone());
+        if seen.insert(c.as_slice()) {
+            more.push(c.clone());
         }
     }
+    extra.extend(more);
     txn.sender_nonce = nonce;
     Ok(msg::message(&hdr, &body, protection.as_deref(), &extra))
 }
