@@ -72,3 +72,42 @@ fn csr_based_rr_is_answered_by_both_mocks() {
         }
     }
 }
+
+/// `-rsp_extracerts` goes into the extraCerts of certificate responses exactly as given: OpenSSL's
+/// mocks (3.0 and 3.5) send self-signed certificates too, and a former version of ours dropped them,
+/// so a client's `-extracertsout` differed between the two mocks. Compared with OpenSSL 3.0's mock,
+/// the OpenSSL client fetching from both.
+#[test]
+fn rsp_extracerts_are_sent_as_given_like_openssl() {
+    let mut saved = Vec::new();
+    for ours in [true, false] {
+        // signer_root.crt is self-signed; signer_issuing.crt is not.
+        let args = ["-rsp_extracerts", "signer_root.crt,signer_issuing.crt"];
+        let srv = if ours {
+            MockServer::start_rcmp("30", &args)
+        } else {
+            MockServer::start_openssl("30", &args)
+        };
+        let out_file = srv.out_dir().join("extra.pem");
+        let mut cmd = openssl();
+        cmd.arg("cmp")
+            .current_dir(srv.dir())
+            .args(["-config", "", "-server", &srv.server_arg(), "-path", "pkix/"])
+            .args(["-cmd", "ir", "-ref", "1234", "-secret", "pass:test"])
+            .args(["-recipient", "/CN=Root CA", "-newkey", "new.key"])
+            .args(["-subject", "/CN=leaf", "-certout"])
+            .arg(srv.out_dir().join("cert.pem"))
+            .arg("-extracertsout")
+            .arg(&out_file);
+        run_ok(&mut cmd);
+        let text = std::fs::read_to_string(&out_file).expect("extracertsout written");
+        assert_eq!(
+            text.matches("-----BEGIN CERTIFICATE-----").count(),
+            2,
+            "both certificates, the self-signed one included ({})",
+            if ours { "rcmp mock" } else { "OpenSSL mock" }
+        );
+        saved.push(text);
+    }
+    assert_eq!(saved[0], saved[1], "same extraCerts, same order, from both mocks");
+}
