@@ -81,7 +81,7 @@ fn csr_based_rr_is_answered_by_both_mocks() {
 fn rsp_extracerts_are_sent_as_given_like_openssl() {
     let mut saved = Vec::new();
     for ours in [true, false] {
-        // signer_root.crt is self-signed; signer_issuing.crt is not.
+        // signer_root.crt is self-signed; signer_issuing.crt holds two CA certificates below it.
         let args = ["-rsp_extracerts", "signer_root.crt,signer_issuing.crt"];
         let srv = if ours {
             MockServer::start_rcmp("30", &args)
@@ -103,8 +103,8 @@ fn rsp_extracerts_are_sent_as_given_like_openssl() {
         let text = std::fs::read_to_string(&out_file).expect("extracertsout written");
         assert_eq!(
             text.matches("-----BEGIN CERTIFICATE-----").count(),
-            2,
-            "both certificates, the self-signed one included ({})",
+            3,
+            "all three certificates, the self-signed one included ({})",
             if ours { "rcmp mock" } else { "OpenSSL mock" }
         );
         saved.push(text);
