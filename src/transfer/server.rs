@@ -172,10 +172,13 @@ struct Conn {
     write_since: Instant,
     /// Close once `out` is written.
     close_after: bool,
+    /// Order of acceptance: breaks ties between connections that changed state in the same
+    /// wake-up, so eviction still takes the oldest.
+    seq: u64,
 }
 
 impl Conn {
-    fn new(stream: TcpStream, now: Instant) -> Self {
+    fn new(stream: TcpStream, now: Instant, seq: u64) -> Self {
         Conn {
             stream,
             buf: Vec::new(),
@@ -186,6 +189,7 @@ impl Conn {
             sent: 0,
             write_since: now,
             close_after: false,
+            seq,
         }
     }
 
@@ -360,6 +364,8 @@ struct EventLoop {
     /// Connections with a worker (queued or being answered).
     busy: usize,
     msgs: u64,
+    /// Connections accepted so far.
+    accepted: u64,
     /// Set when `-max_msgs` was reached: answer what was counted, until this deadline.
     stop_by: Option<Instant>,
     /// Accepting is suspended until then (out of descriptors, or every slot busy).
@@ -416,6 +422,7 @@ impl Listener {
             conns: Vec::new(),
             busy: 0,
             msgs: 0,
+            accepted: 0,
             stop_by: None,
             accept_after: None,
             scratch: vec![0; READ_CHUNK],
@@ -715,7 +722,8 @@ impl EventLoop {
                         continue;
                     }
                     let _ = stream.set_nodelay(true);
-                    self.conns.push(Conn::new(stream, now));
+                    self.accepted += 1;
+                    self.conns.push(Conn::new(stream, now, self.accepted));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 // Connection loss before accept() is routine.
@@ -747,11 +755,11 @@ impl EventLoop {
             .enumerate()
             .min_by_key(|(_, c)| {
                 if c.writing() {
-                    (2, c.write_since)
+                    (2, c.write_since, c.seq)
                 } else if let Some(t) = c.started {
-                    (1, t)
+                    (1, t, c.seq)
                 } else {
-                    (0, c.idle_since)
+                    (0, c.idle_since, c.seq)
                 }
             })
             .map(|(i, _)| i);
