@@ -460,14 +460,16 @@ impl EventLoop {
             ));
             fds.push(pollfd(self.wake.as_raw_fd(), libc::POLLIN));
             for c in &self.conns {
-                let events = if c.writing() {
-                    libc::POLLOUT
+                let fd = c.stream.as_raw_fd();
+                fds.push(if c.writing() {
+                    pollfd(fd, libc::POLLOUT)
                 } else if self.stop_by.is_some() {
-                    0
+                    // Not read any more; a negative fd keeps poll from reporting a hang-up on
+                    // it over and over.
+                    pollfd(-1, 0)
                 } else {
-                    libc::POLLIN
-                };
-                fds.push(pollfd(c.stream.as_raw_fd(), events));
+                    pollfd(fd, libc::POLLIN)
+                });
             }
             let timeout = self.poll_timeout(now);
             // SAFETY: `fds` is a live, exclusively borrowed array of `fds.len()` pollfd
