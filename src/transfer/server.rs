@@ -551,7 +551,8 @@ impl EventLoop {
 
     fn drain_wake(&mut self) {
         let mut sink = [0u8; 256];
-        while matches!((&self.wake).read(&mut sink), Ok(n) if n > 0) {}
+        // A short read means the socket is empty: no second call just to see EAGAIN.
+        while matches!((&self.wake).read(&mut sink), Ok(n) if n == sink.len()) {}
     }
 
     /// Take the connections the workers are done with.
