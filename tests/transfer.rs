@@ -836,12 +836,25 @@ fn test_server(
     max_msgs: u64,
     handler: rcmp::transfer::Handler,
 ) -> (u16, JoinHandle<rcmp::Result<()>>) {
+    test_server_with(
+        ServerConfig {
+            max_msgs,
+            io_timeout: Duration::from_secs(5),
+            ..Default::default()
+        },
+        handler,
+    )
+}
+
+/// A listener on 127.0.0.1 with 64 KiB requests and otherwise `cfg`'s settings.
+fn test_server_with(
+    cfg: ServerConfig,
+    handler: rcmp::transfer::Handler,
+) -> (u16, JoinHandle<rcmp::Result<()>>) {
     let cfg = ServerConfig {
         bind_addr: Some("127.0.0.1".parse().unwrap()),
-        max_msgs,
-        io_timeout: Duration::from_secs(5),
         max_request: 64 * 1024,
-        ..Default::default()
+        ..cfg
     };
     let l = rcmp::transfer::bind(cfg).unwrap();
     let port = l.port();
@@ -978,6 +991,237 @@ fn handler_none_gives_400_and_reply_close_ends_keep_alive() {
     );
     let e = c.exchange(DER, false, None).unwrap_err().to_string();
     assert!(e.contains("code=400"), "{e}");
+}
+
+/// `POST /pkix/` with `body`, asking for keep-alive or not.
+fn post_request(body: &[u8], keep_alive: bool) -> Vec<u8> {
+    let mut m =
+        format!(
+        "POST /pkix/ HTTP/1.0\r\n{}Content-Type: application/pkixcmp\r\nContent-Length: {}\r\n\r\n",
+        if keep_alive { "Connection: keep-alive\r\n" } else { "" },
+        body.len()
+    )
+        .into_bytes();
+    m.extend_from_slice(body);
+    m
+}
+
+/// Split a byte stream of responses into (status code, body) pairs, using Content-Length.
+fn split_responses(mut data: &[u8]) -> Vec<(u16, Vec<u8>)> {
+    let mut out = Vec::new();
+    while let Some(end) = find(data, b"\r\n\r\n") {
+        let head = String::from_utf8_lossy(&data[..end]).into_owned();
+        let code: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .map_or(0, |v| v.parse().unwrap());
+        out.push((code, data[end + 4..end + 4 + len].to_vec()));
+        data = &data[end + 4 + len..];
+    }
+    out
+}
+
+#[test]
+fn listener_answers_pipelined_requests_in_order() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let (port, _server) = test_server(0, echo(count.clone()));
+    let mut all = Vec::new();
+    for i in 0..20u32 {
+        all.extend(post_request(&der_of(i), i < 19));
+    }
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    // In odd pieces, so that requests straddle reads.
+    for piece in all.chunks(37) {
+        s.write_all(piece).unwrap();
+    }
+    let mut got = Vec::new();
+    s.read_to_end(&mut got).unwrap();
+    let answers = split_responses(&got);
+    let expected: Vec<_> = (0..20u32).map(|i| (200, der_of(i))).collect();
+    assert_eq!(answers, expected);
+    assert_eq!(count.load(Ordering::SeqCst), 20);
+}
+
+#[test]
+fn listener_max_msgs_is_exact_under_concurrency() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let (port, server) = test_server(25, echo(count.clone()));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..8u32)
+        .map(|t| {
+            let answered = answered.clone();
+            thread::spawn(move || {
+                for j in 0..10u32 {
+                    // Once the server has stopped, connecting or reading fails: that ends the
+                    // client, never the test.
+                    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+                        return;
+                    };
+                    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+                    let m = der_of(t * 100 + j);
+                    if s.write_all(&post_request(&m, false)).is_err() {
+                        return;
+                    }
+                    let mut got = Vec::new();
+                    let _ = s.read_to_end(&mut got);
+                    if split_responses(&got) == [(200, m)] {
+                        answered.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            })
+        })
+        .collect();
+    server.join().unwrap().unwrap();
+    for c in clients {
+        c.join().unwrap();
+    }
+    assert_eq!(count.load(Ordering::SeqCst), 25, "requests handled");
+    assert_eq!(answered.load(Ordering::SeqCst), 25, "answers received");
+}
+
+/// A DER SEQUENCE of `n` content bytes (n < 65536).
+fn big_der(n: usize) -> Vec<u8> {
+    let mut v = vec![0x30, 0x82, (n >> 8) as u8, n as u8];
+    v.resize(4 + n, 0x55);
+    v
+}
+
+#[test]
+fn listener_serves_others_while_clients_do_not_read_their_answers() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let cfg = ServerConfig {
+        workers: 2,
+        io_timeout: Duration::from_secs(600),
+        ..Default::default()
+    };
+    let (port, _server) = test_server_with(cfg, echo(count.clone()));
+    // More stuck clients than workers, each with megabytes of answers it never reads: the
+    // socket buffers fill up, and a worker that waited for them would be lost.
+    let body = big_der(60 * 1024);
+    let stuck: Vec<TcpStream> = (0..4)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    let writers: Vec<_> = stuck
+        .iter()
+        .map(|s| {
+            let mut s = s.try_clone().unwrap();
+            let req = post_request(&body, true);
+            thread::spawn(move || {
+                for _ in 0..200 {
+                    if s.write_all(&req).is_err() {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    // Wait until the stuck clients have had many requests answered (into full buffers).
+    let start = Instant::now();
+    while count.load(Ordering::SeqCst) < 40 && start.elapsed() < Duration::from_secs(60) {
+        thread::sleep(Duration::from_millis(20));
+    }
+    for i in 0..10u32 {
+        let mut c = client(&format!("127.0.0.1:{port}/pkix/"), opts_timeout(20));
+        let m = der_of(i);
+        assert_eq!(c.exchange(&m, false, None).unwrap(), m);
+    }
+    for s in &stuck {
+        s.shutdown(Shutdown::Both).unwrap();
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+}
+
+#[test]
+fn listener_evicts_idle_connections_beyond_its_cap() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let cfg = ServerConfig {
+        max_connections: 10,
+        io_timeout: Duration::from_secs(600),
+        request_timeout: Duration::from_secs(600),
+        ..Default::default()
+    };
+    let (port, _server) = test_server_with(cfg, echo(count.clone()));
+    let mut idle: Vec<TcpStream> = Vec::new();
+    for _ in 0..30 {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        idle.push(s);
+        // One at a time, so the server sees them in this order.
+        let mut c = client(&format!("127.0.0.1:{port}/pkix/"), opts_timeout(20));
+        assert_eq!(c.exchange(DER, false, None).unwrap(), DER);
+    }
+    // The oldest idle connection made room for a newer one: the server closed it.
+    let mut b = [0u8; 1];
+    assert_eq!(idle[0].read(&mut b).unwrap(), 0);
+    // Slowloris connections (a head never finished) are evicted as well once no idle one is left:
+    // of 30 (plus a good client), at least 20 must have been closed, without an answer.
+    let (tx, rx) = std::sync::mpsc::channel();
+    for _ in 0..30 {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(b"POST / HTTP/1.0\r\nX-Slow: ").unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let tx = tx.clone();
+        // Which ones go depends on when the server read their bytes; each waits on its own.
+        thread::spawn(move || {
+            let mut b = [0u8; 1];
+            // A reset counts as closed too: the server may close before reading the bytes.
+            let closed = match s.read(&mut b) {
+                Ok(n) => n == 0,
+                Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+            };
+            let _ = tx.send(closed);
+        });
+    }
+    let mut c = client(&format!("127.0.0.1:{port}/pkix/"), opts_timeout(20));
+    assert_eq!(c.exchange(DER, false, None).unwrap(), DER);
+    for _ in 0..20 {
+        let closed = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        assert!(closed, "closed without an answer");
+    }
+}
+
+#[test]
+fn listener_enforces_idle_and_request_deadlines() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let cfg = ServerConfig {
+        io_timeout: Duration::from_millis(300),
+        request_timeout: Duration::from_millis(600),
+        ..Default::default()
+    };
+    let (port, _server) = test_server_with(cfg, echo(count.clone()));
+    let mut idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let trickler = thread::spawn(move || {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        // A byte every 50 ms keeps the connection from being idle, but the header line never
+        // ends (and stays far below the line limit): the server must give up on it at the
+        // request deadline (a write fails, or the probe sees the close).
+        s.write_all(b"POST / HTTP/1.0\r\nX-Slow: ").unwrap();
+        s.set_nonblocking(true).unwrap();
+        for _ in 0..2000 {
+            if s.write_all(b"a").is_err() {
+                return Vec::new();
+            }
+            thread::sleep(Duration::from_millis(50));
+            let mut probe = [0u8; 64];
+            match s.read(&mut probe) {
+                Ok(n) => return probe[..n].to_vec(),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => return Vec::new(),
+            }
+        }
+        panic!("the server never closed a trickling connection");
+    });
+    let mut b = [0u8; 1];
+    assert_eq!(idle.read(&mut b).unwrap(), 0, "idle connection closed");
+    assert_eq!(trickler.join().unwrap(), b"", "closed without an answer");
+    let mut c = client(&format!("127.0.0.1:{port}/pkix/"), opts_timeout(20));
+    assert_eq!(c.exchange(DER, false, None).unwrap(), DER);
 }
 
 // ------------------------------------------------------------------------------------------

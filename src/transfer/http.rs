@@ -557,35 +557,8 @@ pub fn read_request<R: Read>(
         first_line: Some(first_line.clone()),
         log,
     };
-    let Some(rest) = first_line.strip_prefix("POST ") else {
-        return Err(bad(format!(
-            "HTTP request does not begin with POST: {first_line}"
-        )));
-    };
-    let rest = rest.trim_start_matches(' ');
-    if !rest.starts_with('/') {
-        return Err(bad(format!(
-            "invalid POST -- URL does not begin with '/': {rest}"
-        )));
-    }
-    let (url, version) = match rest.split_once(' ') {
-        Some((u, v)) => (u, v),
-        None => (rest, ""),
-    };
-    let Some(minor) = version.strip_prefix("HTTP/1.") else {
-        return Err(bad(format!(
-            "invalid POST -- bad HTTP/version string: {version}"
-        )));
-    };
-    let mut keep_alive = minor.as_bytes().first().is_some_and(|&b| b > b'0');
-    let path = match url_decode(url) {
-        Some(p) => reduce_path(&p),
-        None => {
-            return Err(bad(format!(
-                "invalid POST request -- bad URL encoding: {url}"
-            )))
-        }
-    };
+    // The closure only borrows, so it is Copy and can be used again below.
+    let (path, mut keep_alive) = parse_request_line(&first_line).map_err(bad)?;
 
     let mut content_length: Option<usize> = None;
     let mut lines = 1;
@@ -661,6 +634,155 @@ pub fn read_request<R: Read>(
         keep_alive,
         body,
     })
+}
+
+/// The most bytes a request head can take before [`read_request`] decides on it: every line at
+/// most [`MAX_LINE_LEN`], at most [`MAX_HEADER_LINES`] of them, plus a partial line.
+pub const MAX_HEAD_LEN: usize = (MAX_HEADER_LINES + 1) * MAX_LINE_LEN;
+
+/// Finds, as bytes arrive, the point at which [`read_request`] run on the bytes received so far
+/// gives the same answer it would give on the live connection: the request is complete, or it
+/// is already known to be refused. Each byte is looked at once (a client trickling a large head
+/// byte by byte costs linear work), and the verdict follows `read_request`'s own limits and order
+/// of checks, so the listener can parse buffered bytes and still answer exactly as before.
+#[derive(Debug, Default)]
+pub struct RequestFramer {
+    /// Bytes of the buffer already searched for line ends.
+    scanned: usize,
+    /// Start of the line being received.
+    line_start: usize,
+    /// Complete head lines so far (the request line included).
+    lines: usize,
+    content_length: Option<usize>,
+    /// Where the body starts, once the empty line ending the head was seen.
+    body_start: Option<usize>,
+}
+
+/// What the bytes received so far allow.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// More bytes are needed.
+    Partial,
+    /// Parse the first `n` bytes: `read_request` will not need more. Either a complete request
+    /// of exactly `n` bytes, or a refused one (then `n` is all the buffer).
+    Ready(usize),
+}
+
+impl RequestFramer {
+    /// Look at `buf`, which holds the bytes of this request received so far (and possibly more
+    /// after it); `buf` must only have grown since the last call.
+    pub fn advance(&mut self, buf: &[u8], max_body: usize) -> Framing {
+        let refused = Framing::Ready(buf.len());
+        if self.body_start.is_none() {
+            while let Some(i) = buf[self.scanned..].iter().position(|&b| b == b'\n') {
+                let end = self.scanned + i + 1;
+                self.scanned = end;
+                let line = &buf[self.line_start..end];
+                self.line_start = end;
+                if line.len() > MAX_LINE_LEN || !self.head_line(line, max_body) {
+                    return refused;
+                }
+                if self.body_start.is_some() {
+                    break;
+                }
+            }
+            if self.body_start.is_none() {
+                self.scanned = buf.len();
+                // read_line gives up once this many bytes hold no line end.
+                if buf.len() - self.line_start >= MAX_LINE_LEN {
+                    return refused;
+                }
+                return Framing::Partial;
+            }
+        }
+        let Some(start) = self.body_start else {
+            return Framing::Partial;
+        };
+        if self.content_length == Some(0) {
+            return refused;
+        }
+        let body = &buf[start..];
+        // As peek_der_len: two bytes first, then the length octets they announce.
+        let need = match body {
+            [0x30, l0, ..] if l0 & 0x80 != 0 => 2 + usize::from(l0 & 0x7f).min(4),
+            _ => 2,
+        };
+        if body.len() < need {
+            return Framing::Partial;
+        }
+        let Ok(total) = der_total_len(&body[..need]) else {
+            return refused;
+        };
+        if total > max_body {
+            return refused;
+        }
+        let len = match self.content_length {
+            Some(cl) if cl < total => return refused,
+            Some(cl) => cl,
+            None => total,
+        };
+        if body.len() >= len {
+            Framing::Ready(start + len)
+        } else {
+            Framing::Partial
+        }
+    }
+
+    /// Take one complete head line; false if `read_request` refuses the request at this line.
+    fn head_line(&mut self, line: &[u8], max_body: usize) -> bool {
+        self.lines += 1;
+        let text = line_text(line);
+        if self.lines == 1 {
+            return parse_request_line(&text).is_ok();
+        }
+        if self.lines > MAX_HEADER_LINES {
+            return false;
+        }
+        if text.is_empty() {
+            self.body_start = Some(self.line_start);
+            return true;
+        }
+        let Some((key, value)) = split_header(&text) else {
+            return false;
+        };
+        if key.eq_ignore_ascii_case("Content-Length") {
+            match value.parse::<usize>() {
+                Ok(n) if n <= max_body => self.content_length = Some(n),
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+/// Check the request line `POST /path HTTP/1.x`; returns the reduced path and whether the
+/// version keeps the connection open by default, or the log text for a `400`.
+fn parse_request_line(first_line: &str) -> Result<(String, bool), String> {
+    let Some(rest) = first_line.strip_prefix("POST ") else {
+        return Err(format!(
+            "HTTP request does not begin with POST: {first_line}"
+        ));
+    };
+    let rest = rest.trim_start_matches(' ');
+    if !rest.starts_with('/') {
+        return Err(format!(
+            "invalid POST -- URL does not begin with '/': {rest}"
+        ));
+    }
+    let (url, version) = match rest.split_once(' ') {
+        Some((u, v)) => (u, v),
+        None => (rest, ""),
+    };
+    let Some(minor) = version.strip_prefix("HTTP/1.") else {
+        return Err(format!(
+            "invalid POST -- bad HTTP/version string: {version}"
+        ));
+    };
+    let keep_alive = minor.as_bytes().first().is_some_and(|&b| b > b'0');
+    match url_decode(url) {
+        Some(p) => Ok((reduce_path(&p), keep_alive)),
+        None => Err(format!("invalid POST request -- bad URL encoding: {url}")),
+    }
 }
 
 /// `%xx` decoding; None on a malformed escape.
@@ -828,6 +950,95 @@ mod tests {
         assert_eq!(reduce_path("/"), "");
     }
 
+    /// read_request's verdict on `data` and the bytes it consumed.
+    fn parsed(data: &[u8], max: usize) -> (String, usize) {
+        let mut rd = MsgReader::new(data);
+        let r = read_request(&mut rd, max);
+        let consumed = data.len() - rd.get_ref().len() - rd.buffered();
+        (format!("{r:?}"), consumed)
+    }
+
+    /// Feed `data` to a framer in pieces of `step` bytes; the first Ready(n), if any.
+    fn framed(data: &[u8], step: usize, max: usize) -> Option<usize> {
+        let mut f = RequestFramer::default();
+        let mut have = 0;
+        while have < data.len() {
+            have = (have + step.max(1)).min(data.len());
+            if let Framing::Ready(n) = f.advance(&data[..have], max) {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn framer_finds_complete_and_refused_requests() {
+        let mut one = request_head("/pkix/", "h", true, 5);
+        one.extend_from_slice(DER);
+        let mut two = one.clone();
+        two.extend_from_slice(&one);
+        for step in [1, 3, 1000] {
+            assert_eq!(framed(&one, step, 100), Some(one.len()));
+            assert_eq!(framed(&two, step, 100), Some(one.len()));
+            assert_eq!(framed(&one[..one.len() - 1], step, 100), None);
+        }
+        // Without Content-Length the DER length decides; extra declared bytes are part of it.
+        let mut m = b"POST / HTTP/1.0\r\n\r\n".to_vec();
+        m.extend_from_slice(DER);
+        assert_eq!(framed(&m, 1, 100), Some(m.len()));
+        let mut m = b"POST / HTTP/1.0\nContent-Length: 7\n\n".to_vec();
+        m.extend_from_slice(DER);
+        assert_eq!(framed(&m, 1, 100), None);
+        m.extend_from_slice(b"xx");
+        assert_eq!(framed(&m, 1, 100), Some(m.len()));
+        // Refused as soon as the deciding byte is there, before any body.
+        let head = b"POST / HTTP/1.0\r\nContent-Length: 1000000000\r\n";
+        assert_eq!(framed(head, 1, 100), Some(head.len()));
+        assert_eq!(framed(b"GET / HTTP/1.0\r\n", 1, 100), Some(16));
+        assert_eq!(framed(b"POST / HTTP/1.0\r\nno colon\r\n", 1, 100), Some(27));
+        let long = vec![b'P'; MAX_LINE_LEN];
+        assert_eq!(framed(&long, 1, 100), Some(MAX_LINE_LEN));
+        let mut many = b"POST / HTTP/1.0\r\n".to_vec();
+        many.extend(b"X: y\r\n".repeat(MAX_HEADER_LINES + 5));
+        let n = framed(&many, 6, 100).unwrap();
+        assert!(n < many.len());
+        assert!(parsed(&many[..n], 100).0.contains("too many lines"));
+        assert!(many.len() < MAX_HEAD_LEN);
+    }
+
+    #[test]
+    fn framer_is_linear_on_a_trickled_head() {
+        // One byte at a time up to the line limit: each call looks only at the new byte.
+        let mut f = RequestFramer::default();
+        let mut buf = b"POST / HTTP/1.0\r\nX: ".to_vec();
+        for _ in 0..MAX_LINE_LEN - 8 {
+            buf.push(b'a');
+            assert_eq!(f.advance(&buf, 100), Framing::Partial);
+        }
+        assert_eq!(f.scanned, buf.len());
+    }
+
+    fn request_like() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just(b"POST /pkix/ HTTP/1.1\r\n".to_vec()),
+            Just(b"POST / HTTP/1.0\n".to_vec()),
+            Just(b"GET / HTTP/1.0\r\n".to_vec()),
+            Just(b"Connection: keep-alive\r\n".to_vec()),
+            Just(b"Content-Length: 5\r\n".to_vec()),
+            Just(b"Content-Length: 0\r\n".to_vec()),
+            Just(b"Content-Length: 9\r\n".to_vec()),
+            Just(b"Content-Length: x\r\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(DER.to_vec()),
+            Just(vec![0x30, 0x81]),
+            Just(vec![0x30, 0x82, 0x01]),
+            Just(vec![0x30, 0x85]),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        ];
+        proptest::collection::vec(piece, 0..10).prop_map(|v| v.concat())
+    }
+
     proptest::proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
@@ -839,6 +1050,18 @@ mod tests {
             let mut req = b"POST /pkix/ HTTP/1.0\r\n\r\n".to_vec();
             req.extend_from_slice(&data);
             let _ = read_request(&mut MsgReader::new(req.as_slice()), 300);
+        }
+
+        /// Once the framer says Ready(n), parsing the first n bytes gives what parsing all the
+        /// bytes the client will ever send gives: the same verdict and the same bytes consumed.
+        #[test]
+        fn framer_never_decides_early(data in request_like(), step in 1usize..20) {
+            if let Some(n) = framed(&data, step, 300) {
+                let mut more = data.clone();
+                more.extend_from_slice(b"\r\n\r\n0123456789");
+                proptest::prop_assert_eq!(parsed(&data[..n], 300), parsed(&data, 300));
+                proptest::prop_assert_eq!(parsed(&data[..n], 300), parsed(&more, 300));
+            }
         }
     }
 }

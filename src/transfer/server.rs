@@ -2,19 +2,27 @@
 //! requests, hands each DER body to the CA logic (a handler supplied by the server area) and sends
 //! its answer back.
 //!
-//! Unlike OpenSSL's single-threaded mock, each connection gets its own thread (up to a cap), with
-//! read/write timeouts, so one slow or idle client never holds up the others. What goes on the
-//! wire and into the log follows OpenSSL's mock: only `POST` on `/` or `/pkix/`, `404 Not Found`
-//! for other paths, `400 Bad Request` for malformed requests, `Connection: keep-alive` granted when
-//! asked for.
+//! One event thread watches the listening socket and every open connection with `poll(2)`; it
+//! reads whatever arrives into a bounded per-connection buffer, notices incrementally when a
+//! request is complete (`http::RequestFramer`) and only then parses it. Complete requests go to a
+//! fixed pool of worker threads that run the CA logic. So an idle or trickling client costs a
+//! descriptor and a buffer, never a thread, and no thread is created per connection (which cost
+//! measurable CPU per request and oversubscribed the cores under load). Unlike OpenSSL's
+//! single-threaded mock, one slow client therefore holds up nobody.
+//!
+//! What goes on the wire and into the log follows OpenSSL's mock: only `POST` on `/` or `/pkix/`,
+//! `404 Not Found` for other paths, `400 Bad Request` for malformed requests, `Connection:
+//! keep-alive` granted when asked for.
 
-use std::io;
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::http::{self, MsgReader, RequestError};
+use super::http::{self, Framing, MsgReader, RequestError, RequestFramer};
 use crate::error::Result;
 use crate::log::{self, Level};
 
@@ -41,10 +49,18 @@ pub struct ServerConfig {
     /// `-max_msgs`: stop after this many requests (0 = never). As in OpenSSL, every request
     /// that arrived counts, also those answered with an HTTP error.
     pub max_msgs: u64,
-    /// Most connections served at once; further clients wait in the accept queue.
+    /// Most connections open at once (also kept below the process's descriptor limit). A new
+    /// client beyond it is still taken: the connection idle longest (else the one whose request
+    /// is incomplete longest) is closed for it, so idle clients cannot lock out new ones.
     pub max_connections: usize,
-    /// How long a connection may sit idle or stall in the middle of a request or response.
+    /// How long a connection may wait for its next request, and how long a client may take to
+    /// read an answer.
     pub io_timeout: Duration,
+    /// How long a client may take to send one whole request, from its first byte (so a client
+    /// trickling bytes cannot keep a connection forever).
+    pub request_timeout: Duration,
+    /// Worker threads running the CA logic; 0 = one per CPU, at least 2.
+    pub workers: usize,
     /// Largest request body accepted (larger ones get `413 Payload Too Large`).
     pub max_request: usize,
 }
@@ -56,8 +72,10 @@ impl Default for ServerConfig {
             bind_addr: None,
             flavor: Flavor::default(),
             max_msgs: 0,
-            max_connections: 100,
+            max_connections: 1000,
             io_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(60),
+            workers: 0,
             max_request: 1024 * 1024,
         }
     }
@@ -126,17 +144,233 @@ pub fn serve(cfg: ServerConfig, handler: Handler) -> Result<()> {
     bind(cfg)?.serve(handler)
 }
 
-struct Shared {
-    cfg: ServerConfig,
+/// Descriptors kept free below RLIMIT_NOFILE for everything else the process opens (log and
+/// output files, the CA's own files, the worker wake-up socket).
+const FD_MARGIN: usize = 64;
+/// Most bytes taken from one connection per wake-up, so one fast sender cannot starve the rest.
+const READ_CHUNK: usize = 64 * 1024;
+/// Most connections accepted per wake-up, for the same reason.
+const ACCEPT_BURST: usize = 64;
+/// A kept-alive connection's buffer is given back to the allocator beyond this size.
+const IDLE_BUF: usize = 16 * 1024;
+
+/// One client connection. It is either in the event thread's poll set or with a worker, never
+/// both, so the requests of one connection are answered in order.
+struct Conn {
+    stream: TcpStream,
+    /// Bytes received and not yet parsed: the current request, maybe pipelined ones after it.
+    buf: Vec<u8>,
+    framer: RequestFramer,
+    /// When the first byte of the current request arrived (None: no request in progress).
+    started: Option<Instant>,
+    /// Since when the connection waits for a new request.
+    idle_since: Instant,
+    /// The response being written, from `sent` on.
+    out: Vec<u8>,
+    sent: usize,
+    /// When the event thread took over writing `out`.
+    write_since: Instant,
+    /// Close once `out` is written.
+    close_after: bool,
+    /// Order of acceptance: breaks ties between connections that changed state in the same
+    /// wake-up, so eviction still takes the oldest.
+    seq: u64,
+}
+
+impl Conn {
+    fn new(stream: TcpStream, now: Instant, seq: u64) -> Self {
+        Conn {
+            stream,
+            buf: Vec::new(),
+            framer: RequestFramer::default(),
+            started: None,
+            idle_since: now,
+            out: Vec::new(),
+            sent: 0,
+            write_since: now,
+            close_after: false,
+            seq,
+        }
+    }
+
+    fn writing(&self) -> bool {
+        self.sent < self.out.len()
+    }
+
+    /// Write what the socket takes without blocking; false if the connection broke.
+    fn flush(&mut self) -> bool {
+        while self.writing() {
+            match self.stream.write(&self.out[self.sent..]) {
+                Ok(0) => return false,
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return e.kind() == io::ErrorKind::WouldBlock,
+            }
+        }
+        true
+    }
+
+    fn close(self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// A complete, well-formed request for the CA logic, with the connection to answer on.
+struct Job {
+    conn: Conn,
+    body: Vec<u8>,
+    keep_alive: bool,
+}
+
+/// What the event thread and the workers share.
+struct Pool {
     handler: Handler,
-    /// Requests counted towards `-max_msgs`.
-    msgs: AtomicU64,
-    /// Requests claimed but not yet answered.
-    in_flight: AtomicUsize,
-    stop: AtomicBool,
-    /// Open connections, guarded for the cap.
-    conns: Mutex<usize>,
-    changed: Condvar,
+    flavor: Flavor,
+    jobs: Mutex<Jobs>,
+    job_ready: Condvar,
+    /// Connections answered by a worker, waiting for the event thread.
+    done: Mutex<Vec<Conn>>,
+    /// Written to (one byte) after pushing to `done`, to wake the event thread from poll.
+    wake: UnixStream,
+}
+
+#[derive(Default)]
+struct Jobs {
+    queue: VecDeque<Job>,
+    closed: bool,
+}
+
+/// A poisoned lock only means a thread panicked while holding it; the data (queues of owned
+/// connections) stays consistent, so keep going.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Pool {
+    fn submit(&self, job: Job) {
+        lock(&self.jobs).queue.push_back(job);
+        self.job_ready.notify_one();
+    }
+
+    fn next_job(&self) -> Option<Job> {
+        let mut jobs = lock(&self.jobs);
+        loop {
+            if let Some(j) = jobs.queue.pop_front() {
+                return Some(j);
+            }
+            if jobs.closed {
+                return None;
+            }
+            jobs = self.job_ready.wait(jobs).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn close(&self) {
+        lock(&self.jobs).closed = true;
+        self.job_ready.notify_all();
+    }
+
+    fn give_back(&self, conn: Conn) {
+        lock(&self.done).push(conn);
+        // A full socket means wake-ups are pending already; nothing else can go wrong that
+        // the event thread would not notice by itself.
+        let _ = (&self.wake).write(&[1]);
+    }
+
+    /// A worker: run the CA logic, start writing its answer, hand the connection back.
+    fn work(&self) {
+        while let Some(Job {
+            mut conn,
+            body,
+            keep_alive,
+        }) = self.next_job()
+        {
+            let handler = &self.handler;
+            // A panicking handler must not take a worker (and the connection count) with it;
+            // the client then gets no answer, as it got none from the old per-connection thread.
+            let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&body)));
+            match reply {
+                Ok(Some(reply)) => {
+                    let keep = keep_alive && !reply.close;
+                    if self.flavor == Flavor::V35 && log::enabled(Level::Info) {
+                        prog_line("sending response, 1st line: HTTP/1.0 200 OK");
+                    }
+                    let mut msg = http::response_head(keep, reply.body.len()).into_bytes();
+                    msg.extend_from_slice(&reply.body);
+                    conn.out = msg;
+                    conn.close_after = !keep;
+                }
+                Ok(None) => {
+                    conn.out = http::status_response(400, "Bad Request").into_bytes();
+                    conn.close_after = true;
+                }
+                Err(_) => {
+                    conn.out.clear();
+                    conn.close_after = true;
+                }
+            }
+            conn.sent = 0;
+            // Small answers go out here at once; the rest of a large one (or one to a client
+            // that does not read) is left to the event thread, so no worker ever waits on a
+            // client.
+            if !conn.flush() {
+                conn.out.clear();
+                conn.sent = 0;
+                conn.close_after = true;
+            }
+            self.give_back(conn);
+        }
+    }
+}
+
+fn worker_count(cfg: &ServerConfig) -> usize {
+    if cfg.workers > 0 {
+        return cfg.workers;
+    }
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(2)
+}
+
+/// How many connections fit below the soft RLIMIT_NOFILE.
+fn fd_headroom() -> usize {
+    let mut rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `rl` is a valid, exclusively borrowed rlimit for the duration of the call;
+    // getrlimit only writes into it.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) };
+    if rc != 0 || rl.rlim_cur == libc::RLIM_INFINITY {
+        return usize::MAX;
+    }
+    usize::try_from(rl.rlim_cur)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(FD_MARGIN)
+}
+
+/// The event thread's state: every connection not with a worker, and the request count.
+struct EventLoop {
+    cfg: ServerConfig,
+    cap: usize,
+    /// Most bytes buffered per connection: a head `read_request` still accepts plus the largest
+    /// body, so memory stays below `cap` times this.
+    buf_limit: usize,
+    sock: TcpListener,
+    wake: UnixStream,
+    pool: Arc<Pool>,
+    conns: Vec<Conn>,
+    /// Connections with a worker (queued or being answered).
+    busy: usize,
+    msgs: u64,
+    /// Connections accepted so far.
+    accepted: u64,
+    /// Set when `-max_msgs` was reached: answer what was counted, until this deadline.
+    stop_by: Option<Instant>,
+    /// Accepting is suspended until then (out of descriptors, or every slot busy).
+    accept_after: Option<Instant>,
+    scratch: Vec<u8>,
 }
 
 impl Listener {
@@ -146,98 +380,408 @@ impl Listener {
     }
 
     /// Accept and serve connections until `-max_msgs` is reached. Returns once the last counted
-    /// request has been answered; idle kept-alive connections are left to time out.
+    /// request has been answered (or could not be within the I/O timeout); connections still
+    /// open are closed then.
     pub fn serve(self, handler: Handler) -> Result<()> {
-        self.sock
-            .set_nonblocking(true)
-            .map_err(|e| cmp_err!("cannot set up listening socket: {e}"))?;
-        let shared = Arc::new(Shared {
-            cfg: self.cfg.clone(),
+        let setup = |e: io::Error| cmp_err!("cannot set up listening socket: {e}");
+        self.sock.set_nonblocking(true).map_err(setup)?;
+        let (wake_tx, wake_rx) = UnixStream::pair().map_err(setup)?;
+        wake_tx.set_nonblocking(true).map_err(setup)?;
+        wake_rx.set_nonblocking(true).map_err(setup)?;
+        let pool = Arc::new(Pool {
             handler,
-            msgs: AtomicU64::new(0),
-            in_flight: AtomicUsize::new(0),
-            stop: AtomicBool::new(false),
-            conns: Mutex::new(0),
-            changed: Condvar::new(),
+            flavor: self.cfg.flavor,
+            jobs: Mutex::new(Jobs::default()),
+            job_ready: Condvar::new(),
+            done: Mutex::new(Vec::new()),
+            wake: wake_tx,
         });
-        while !shared.stop.load(Ordering::SeqCst) {
-            if !wait_for_slot(&shared) {
-                break;
+        let mut workers = Vec::new();
+        for _ in 0..worker_count(&self.cfg) {
+            let p = pool.clone();
+            match std::thread::Builder::new()
+                .name("cmp-worker".into())
+                .spawn(move || p.work())
+            {
+                Ok(h) => workers.push(h),
+                Err(e) => srv_log!(Warn, "cannot start a worker thread: {e}"),
             }
-            match self.sock.accept() {
-                Ok((stream, _)) => {
-                    if let Ok(mut n) = shared.conns.lock() {
-                        *n += 1;
+        }
+        if workers.is_empty() {
+            return Err(cmp_err!("cannot start any worker thread for the server"));
+        }
+        let cap = self.cfg.max_connections.min(fd_headroom()).max(1);
+        let buf_limit = http::MAX_HEAD_LEN.saturating_add(self.cfg.max_request);
+        let mut ev = EventLoop {
+            cfg: self.cfg,
+            cap,
+            buf_limit,
+            sock: self.sock,
+            wake: wake_rx,
+            pool: pool.clone(),
+            conns: Vec::new(),
+            busy: 0,
+            msgs: 0,
+            accepted: 0,
+            stop_by: None,
+            accept_after: None,
+            scratch: vec![0; READ_CHUNK],
+        };
+        let result = ev.run();
+        pool.close();
+        // Idle workers leave at once; one still busy past the deadline is left to finish alone.
+        if ev.busy == 0 {
+            for w in workers {
+                let _ = w.join();
+            }
+        }
+        result
+    }
+}
+
+impl EventLoop {
+    fn run(&mut self) -> Result<()> {
+        let mut fds: Vec<libc::pollfd> = Vec::new();
+        loop {
+            let now = Instant::now();
+            self.take_back(now);
+            self.expire(now);
+            if let Some(by) = self.stop_by {
+                let answered = self.busy == 0 && !self.conns.iter().any(Conn::writing);
+                if answered || now >= by {
+                    return Ok(());
+                }
+            }
+            let accepting = self.stop_by.is_none() && self.accept_after.is_none_or(|t| now >= t);
+            fds.clear();
+            fds.push(pollfd(
+                self.sock.as_raw_fd(),
+                if accepting { libc::POLLIN } else { 0 },
+            ));
+            fds.push(pollfd(self.wake.as_raw_fd(), libc::POLLIN));
+            for c in &self.conns {
+                let fd = c.stream.as_raw_fd();
+                fds.push(if c.writing() {
+                    pollfd(fd, libc::POLLOUT)
+                } else if self.stop_by.is_some() {
+                    // Not read any more; a negative fd keeps poll from reporting a hang-up on
+                    // it over and over.
+                    pollfd(-1, 0)
+                } else {
+                    pollfd(fd, libc::POLLIN)
+                });
+            }
+            let timeout = self.poll_timeout(now);
+            // SAFETY: `fds` is a live, exclusively borrowed array of `fds.len()` pollfd
+            // structs; poll only writes their revents fields.
+            let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+            if rc < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(cmp_err!("error waiting for connections: {e}"));
+            }
+            let now = Instant::now();
+            if fds[1].revents != 0 {
+                self.drain_wake();
+            }
+            // Backwards, so that removing connection i (swap_remove) only moves one that was
+            // already handled into its place.
+            for i in (0..self.conns.len()).rev() {
+                let rev = fds[i + 2].revents;
+                if rev == 0 {
+                    continue;
+                }
+                if self.conns[i].writing() {
+                    self.write(i, now);
+                } else if rev & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0 {
+                    self.read(i, now);
+                }
+            }
+            if fds[0].revents != 0 {
+                self.accept(now);
+            }
+        }
+    }
+
+    /// Milliseconds until the nearest deadline, rounded up so that it has passed on waking.
+    fn poll_timeout(&self, now: Instant) -> libc::c_int {
+        let mut next = self.stop_by;
+        let mut consider = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
+        for c in &self.conns {
+            if let Some(d) = self.deadline(c) {
+                consider(d);
+            }
+        }
+        if let Some(t) = self.accept_after {
+            consider(t);
+        }
+        match next {
+            None => -1,
+            Some(t) => {
+                let ms = t.saturating_duration_since(now).as_micros().div_ceil(1000);
+                libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX)
+            }
+        }
+    }
+
+    /// When the connection is given up: its response not written, its request not complete,
+    /// or no new request in time. None while `-max_msgs` stops it from being read.
+    fn deadline(&self, c: &Conn) -> Option<Instant> {
+        if c.writing() {
+            Some(c.write_since + self.cfg.io_timeout)
+        } else if self.stop_by.is_some() {
+            None
+        } else if let Some(t) = c.started {
+            Some(t + self.cfg.request_timeout)
+        } else {
+            Some(c.idle_since + self.cfg.io_timeout)
+        }
+    }
+
+    fn expire(&mut self, now: Instant) {
+        for i in (0..self.conns.len()).rev() {
+            if self.deadline(&self.conns[i]).is_some_and(|d| now >= d) {
+                // A stalled request gets no answer, as a timed-out read had none before.
+                self.conns.swap_remove(i).close();
+            }
+        }
+    }
+
+    fn drain_wake(&mut self) {
+        let mut sink = [0u8; 256];
+        // A short read means the socket is empty: no second call just to see EAGAIN.
+        while matches!((&self.wake).read(&mut sink), Ok(n) if n == sink.len()) {}
+    }
+
+    /// Take the connections the workers are done with.
+    fn take_back(&mut self, now: Instant) {
+        let done = std::mem::take(&mut *lock(&self.pool.done));
+        for mut c in done {
+            self.busy = self.busy.saturating_sub(1);
+            c.write_since = now;
+            self.conns.push(c);
+            let i = self.conns.len() - 1;
+            if self.conns[i].writing() {
+                // The worker wrote what the socket took; poll for room for the rest.
+                continue;
+            }
+            self.reply_sent(i, now);
+        }
+    }
+
+    fn write(&mut self, i: usize, now: Instant) {
+        if !self.conns[i].flush() {
+            self.conns.swap_remove(i).close();
+        } else if !self.conns[i].writing() {
+            self.reply_sent(i, now);
+        }
+    }
+
+    /// The response on connection i is out: close, or wait for (or take) the next request.
+    fn reply_sent(&mut self, i: usize, now: Instant) {
+        let c = &mut self.conns[i];
+        if c.close_after {
+            self.conns.swap_remove(i).close();
+            return;
+        }
+        c.out = Vec::new();
+        c.sent = 0;
+        c.idle_since = now;
+        self.next_request(i, false, now);
+    }
+
+    fn read(&mut self, i: usize, now: Instant) {
+        let limit = self.buf_limit;
+        let c = &mut self.conns[i];
+        let room = limit.saturating_sub(c.buf.len()).min(self.scratch.len());
+        let mut eof = false;
+        if room > 0 {
+            match c.stream.read(&mut self.scratch[..room]) {
+                Ok(0) => eof = true,
+                Ok(n) => {
+                    if c.started.is_none() {
+                        c.started = Some(now);
                     }
-                    let sh = shared.clone();
-                    let spawned =
-                        std::thread::Builder::new()
-                            .name("cmp-conn".into())
-                            .spawn(move || {
-                                serve_connection(&sh, stream);
-                                if let Ok(mut n) = sh.conns.lock() {
-                                    *n = n.saturating_sub(1);
-                                }
-                                sh.changed.notify_all();
-                            });
-                    if spawned.is_err() {
-                        if let Ok(mut n) = shared.conns.lock() {
-                            *n = n.saturating_sub(1);
-                        }
-                        srv_log!(Err, "cannot start a thread for a new connection");
-                    }
+                    c.buf.extend_from_slice(&self.scratch[..n]);
                 }
                 Err(e)
                     if e.kind() == io::ErrorKind::WouldBlock
                         || e.kind() == io::ErrorKind::Interrupted =>
                 {
-                    wait_readable(&self.sock);
+                    return
                 }
-                // Connection loss before accept() is routine; anything else is logged and retried.
-                Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
-                Err(e) => {
-                    srv_log!(Warn, "error accepting connection: {e}");
-                    std::thread::sleep(Duration::from_millis(50));
+                // A reset mid-request gets no answer, as a failed read had none before.
+                Err(_) => {
+                    self.conns.swap_remove(i).close();
+                    return;
                 }
             }
         }
-        // Let requests that were already counted get their answers before returning.
-        let limit = Instant::now() + shared.cfg.io_timeout;
-        while shared.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < limit {
-            std::thread::sleep(Duration::from_millis(5));
+        self.next_request(i, eof, now);
+    }
+
+    /// If connection i holds a complete request (or one already refused), count it, log it and
+    /// answer it or pass it to a worker. `eof`: the client will send nothing more.
+    fn next_request(&mut self, i: usize, eof: bool, now: Instant) {
+        if self.stop_by.is_some() {
+            return;
         }
-        Ok(())
+        let max = self.cfg.max_request;
+        let c = &mut self.conns[i];
+        if c.buf.is_empty() {
+            if eof {
+                self.conns.swap_remove(i).close();
+            }
+            return;
+        }
+        if c.started.is_none() {
+            c.started = Some(now);
+        }
+        let n = match c.framer.advance(&c.buf, max) {
+            Framing::Ready(n) => n,
+            // With the stream ended (or the buffer full, which the framer's limits rule out),
+            // the live parser would see the same end of input as a parse of the buffer.
+            Framing::Partial if eof || c.buf.len() >= self.buf_limit => c.buf.len(),
+            Framing::Partial => return,
+        };
+        let mut rd = MsgReader::new(&c.buf[..n]);
+        let result = http::read_request(&mut rd, max);
+        let consumed = n - rd.get_ref().len() - rd.buffered();
+        let first_line = match &result {
+            Ok(q) => Some(q.first_line.clone()),
+            Err(RequestError::BadRequest { first_line, .. }) => first_line.clone(),
+            Err(RequestError::TooLarge { first_line, .. }) => Some(first_line.clone()),
+            Err(RequestError::Closed) | Err(RequestError::Io(_)) => None,
+        };
+        let Some(first_line) = first_line else {
+            self.conns.swap_remove(i).close();
+            return;
+        };
+        // Every request that arrived counts towards -max_msgs, as in OpenSSL; this thread is
+        // the only one counting, so the limit is exact however many clients there are.
+        self.msgs += 1;
+        if self.cfg.max_msgs > 0 && self.msgs >= self.cfg.max_msgs {
+            self.stop_by = Some(now + self.cfg.io_timeout);
+        }
+        let flavor = self.cfg.flavor;
+        log_first_line(flavor, &first_line);
+        let refusal = match result {
+            Ok(q) if q.path.is_empty() || q.path == "pkix/" => {
+                c.buf.drain(..consumed);
+                if c.buf.capacity() > IDLE_BUF {
+                    c.buf.shrink_to(c.buf.len().max(IDLE_BUF));
+                }
+                c.framer = RequestFramer::default();
+                // Pipelined bytes already received belong to the next request.
+                c.started = (!c.buf.is_empty()).then_some(now);
+                let conn = self.conns.swap_remove(i);
+                self.busy += 1;
+                self.pool.submit(Job {
+                    conn,
+                    body: q.body,
+                    keep_alive: q.keep_alive,
+                });
+                return;
+            }
+            Ok(q) => {
+                srv_log!(Err, "expecting empty path or 'pkix/' but got '{}'", q.path);
+                http::status_response(404, "Not Found")
+            }
+            Err(RequestError::BadRequest { log, .. }) => {
+                log_warning(flavor, &log);
+                http::status_response(400, "Bad Request")
+            }
+            Err(RequestError::TooLarge { len, .. }) => {
+                log_warning(
+                    flavor,
+                    &format!("request too large: length={len}, max={max}"),
+                );
+                http::status_response(413, "Payload Too Large")
+            }
+            Err(_) => return,
+        };
+        // HTTP errors end the connection; the few bytes go straight into the empty socket
+        // buffer, or are finished when it has room.
+        c.out = refusal.into_bytes();
+        c.sent = 0;
+        c.close_after = true;
+        c.write_since = now;
+        self.write(i, now);
+    }
+
+    fn accept(&mut self, now: Instant) {
+        for _ in 0..ACCEPT_BURST {
+            match self.sock.accept() {
+                Ok((stream, _)) => {
+                    if self.conns.len() + self.busy >= self.cap && !self.evict() {
+                        // Every slot is with a worker: refuse this one and wait a little.
+                        drop(stream);
+                        self.accept_after = Some(now + Duration::from_millis(20));
+                        return;
+                    }
+                    if stream.set_nonblocking(true).is_err() {
+                        continue;
+                    }
+                    let _ = stream.set_nodelay(true);
+                    self.accepted += 1;
+                    self.conns.push(Conn::new(stream, now, self.accepted));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                // Connection loss before accept() is routine.
+                Err(e)
+                    if e.kind() == io::ErrorKind::Interrupted
+                        || e.kind() == io::ErrorKind::ConnectionAborted => {}
+                Err(e) => {
+                    // Out of descriptors (other files of the process) or memory: make room if
+                    // possible and retry shortly rather than spin on a readable listener.
+                    let fds = matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE));
+                    if !fds || !self.evict() {
+                        srv_log!(Warn, "error accepting connection: {e}");
+                    }
+                    self.accept_after = Some(now + Duration::from_millis(50));
+                    break;
+                }
+            }
+        }
+        self.accept_after = self.accept_after.filter(|t| *t > now);
+    }
+
+    /// Close one connection to make room for a new one: the one idle longest, else the one
+    /// whose request has been incomplete longest, else the one longest stuck in writing its
+    /// answer. Connections with a worker are not touched. False if there was none.
+    fn evict(&mut self) -> bool {
+        let victim = self
+            .conns
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, c)| {
+                if c.writing() {
+                    (2, c.write_since, c.seq)
+                } else if let Some(t) = c.started {
+                    (1, t, c.seq)
+                } else {
+                    (0, c.idle_since, c.seq)
+                }
+            })
+            .map(|(i, _)| i);
+        match victim {
+            Some(i) => {
+                self.conns.swap_remove(i).close();
+                true
+            }
+            None => false,
+        }
     }
 }
 
-/// Block while the connection cap is reached; false when stopping.
-fn wait_for_slot(sh: &Shared) -> bool {
-    let Ok(mut n) = sh.conns.lock() else {
-        return false;
-    };
-    while *n >= sh.cfg.max_connections.max(1) {
-        if sh.stop.load(Ordering::SeqCst) {
-            return false;
-        }
-        match sh.changed.wait_timeout(n, Duration::from_millis(100)) {
-            Ok((g, _)) => n = g,
-            Err(_) => return false,
-        }
-    }
-    !sh.stop.load(Ordering::SeqCst)
-}
-
-/// Wait at most 50 ms for a connection, so the accept loop notices a stop soon without spinning.
-fn wait_readable(sock: &TcpListener) {
-    use std::os::fd::AsRawFd;
-    let mut pfd = libc::pollfd {
-        fd: sock.as_raw_fd(),
-        events: libc::POLLIN,
+fn pollfd(fd: std::os::fd::RawFd, events: libc::c_short) -> libc::pollfd {
+    libc::pollfd {
+        fd,
+        events,
         revents: 0,
-    };
-    // SAFETY: pfd is a valid, exclusively borrowed pollfd for the duration of the call and nfds
-    // is 1; poll only writes its revents field.
-    let _ = unsafe { libc::poll(&mut pfd, 1, 50) };
+    }
 }
 
 fn prog_line(text: &str) {
@@ -269,111 +813,4 @@ fn log_warning(flavor: Flavor, text: &str) {
         }
         Flavor::V35 => prog_line(text),
     }
-}
-
-fn send(stream: &mut TcpStream, data: &[u8]) -> bool {
-    http::write_all(stream, data).is_ok()
-}
-
-fn serve_connection(sh: &Shared, stream: TcpStream) {
-    let timeout = Some(sh.cfg.io_timeout.max(Duration::from_millis(1)));
-    if stream.set_read_timeout(timeout).is_err() || stream.set_write_timeout(timeout).is_err() {
-        return;
-    }
-    let _ = stream.set_nodelay(true);
-    let Ok(write_half) = stream.try_clone() else {
-        return;
-    };
-    let mut out = write_half;
-    let mut reader = MsgReader::new(stream);
-    let flavor = sh.cfg.flavor;
-    loop {
-        if sh.stop.load(Ordering::SeqCst) {
-            return;
-        }
-        let result = http::read_request(&mut reader, sh.cfg.max_request);
-        // Every request that arrived counts towards -max_msgs, as in OpenSSL.
-        let first_line = match &result {
-            Ok(q) => Some(q.first_line.clone()),
-            Err(RequestError::BadRequest { first_line, .. }) => first_line.clone(),
-            Err(RequestError::TooLarge { first_line, .. }) => Some(first_line.clone()),
-            Err(RequestError::Closed) | Err(RequestError::Io(_)) => None,
-        };
-        let Some(first_line) = first_line else { return };
-        if !claim(sh) {
-            return;
-        }
-        log_first_line(flavor, &first_line);
-        let keep_open = match result {
-            Ok(q) => answer(sh, &mut out, q),
-            Err(RequestError::BadRequest { log, .. }) => {
-                log_warning(flavor, &log);
-                send(
-                    &mut out,
-                    http::status_response(400, "Bad Request").as_bytes(),
-                );
-                false
-            }
-            Err(RequestError::TooLarge { len, .. }) => {
-                log_warning(
-                    flavor,
-                    &format!(
-                        "request too large: length={len}, max={}",
-                        sh.cfg.max_request
-                    ),
-                );
-                send(
-                    &mut out,
-                    http::status_response(413, "Payload Too Large").as_bytes(),
-                );
-                false
-            }
-            Err(_) => false,
-        };
-        release(sh);
-        if !keep_open {
-            let _ = out.shutdown(std::net::Shutdown::Both);
-            return;
-        }
-    }
-}
-
-/// Count one request; false if the limit was already reached (the request is dropped).
-fn claim(sh: &Shared) -> bool {
-    sh.in_flight.fetch_add(1, Ordering::SeqCst);
-    let n = sh.msgs.fetch_add(1, Ordering::SeqCst) + 1;
-    if sh.cfg.max_msgs > 0 && n > sh.cfg.max_msgs {
-        sh.in_flight.fetch_sub(1, Ordering::SeqCst);
-        return false;
-    }
-    true
-}
-
-fn release(sh: &Shared) {
-    if sh.cfg.max_msgs > 0 && sh.msgs.load(Ordering::SeqCst) >= sh.cfg.max_msgs {
-        sh.stop.store(true, Ordering::SeqCst);
-    }
-    sh.in_flight.fetch_sub(1, Ordering::SeqCst);
-    sh.changed.notify_all();
-}
-
-/// Answer a well-formed request; returns whether the connection stays open.
-fn answer(sh: &Shared, out: &mut TcpStream, q: http::Request) -> bool {
-    if !q.path.is_empty() && q.path != "pkix/" {
-        send(out, http::status_response(404, "Not Found").as_bytes());
-        srv_log!(Err, "expecting empty path or 'pkix/' but got '{}'", q.path);
-        return false;
-    }
-    let Some(reply) = (sh.handler)(&q.body) else {
-        send(out, http::status_response(400, "Bad Request").as_bytes());
-        return false;
-    };
-    let keep = q.keep_alive && !reply.close;
-    let head = http::response_head(keep, reply.body.len());
-    if sh.cfg.flavor == Flavor::V35 && log::enabled(Level::Info) {
-        prog_line("sending response, 1st line: HTTP/1.0 200 OK");
-    }
-    let mut msg = head.into_bytes();
-    msg.extend_from_slice(&reply.body);
-    send(out, &msg) && keep
 }
