@@ -1454,3 +1454,44 @@ fn openssl_enrollment_through_our_listener_and_client() {
     assert!(d.join("out.crt").exists());
     server.join().unwrap().unwrap();
 }
+
+#[test]
+fn listener_keeps_buffered_requests_within_its_budget() {
+    let count = Arc::new(AtomicUsize::new(0));
+    // Six clients each start a 60,000-byte request and stop after 40,000 bytes: 240 KB would be
+    // buffered, but the budget is 128 KiB, so the server must close some of them (those holding
+    // most) and still serve a good client.
+    let cfg = ServerConfig {
+        max_buffered: 128 * 1024,
+        io_timeout: Duration::from_secs(600),
+        request_timeout: Duration::from_secs(600),
+        ..Default::default()
+    };
+    let (port, _server) = test_server_with(cfg, echo(count.clone()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    for _ in 0..6 {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let mut req = b"POST / HTTP/1.0\r\nContent-Type: application/pkixcmp\r\nContent-Length: 60000\r\n\r\n"
+            .to_vec();
+        req.extend(std::iter::repeat_n(0x30, 40_000));
+        // The server may close while the bytes are still going out.
+        let _ = s.write_all(&req);
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let tx = tx.clone();
+        thread::spawn(move || {
+            let mut b = [0u8; 1];
+            let closed = match s.read(&mut b) {
+                Ok(n) => n == 0,
+                Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+            };
+            let _ = tx.send(closed);
+        });
+    }
+    let mut c = client(&format!("127.0.0.1:{port}/pkix/"), opts_timeout(20));
+    assert_eq!(c.exchange(DER, false, None).unwrap(), DER);
+    let closed = (0..6)
+        .filter(|_| rx.recv_timeout(Duration::from_secs(60)).unwrap())
+        .count();
+    assert!(closed >= 2, "only {closed} of 6 over-budget connections closed");
+    assert_eq!(count.load(Ordering::SeqCst), 1, "no partial request reached the handler");
+}

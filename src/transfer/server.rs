@@ -63,6 +63,11 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Largest request body accepted (larger ones get `413 Payload Too Large`).
     pub max_request: usize,
+    /// Most bytes of incomplete requests buffered over all connections. Each connection may hold up
+    /// to a head plus `max_request`, which times `max_connections` would be gigabytes; when a large
+    /// request would go beyond this budget, the connection holding the most buffered bytes is closed
+    /// (it is the one costing most, and a CMP request of that size is rare).
+    pub max_buffered: usize,
 }
 
 impl Default for ServerConfig {
@@ -77,6 +82,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(60),
             workers: 0,
             max_request: 1024 * 1024,
+            max_buffered: 64 * 1024 * 1024,
         }
     }
 }
@@ -592,7 +598,15 @@ impl EventLoop {
         self.next_request(i, false, now);
     }
 
-    fn read(&mut self, i: usize, now: Instant) {
+    fn read(&mut self, mut i: usize, now: Instant) {
+        // Small requests (nearly all CMP messages) never look at the budget, so the sum over all
+        // connections is only taken while some request grows large.
+        if self.conns[i].buf.len() >= IDLE_BUF {
+            match self.make_room(i) {
+                Some(j) => i = j,
+                None => return,
+            }
+        }
         let limit = self.buf_limit;
         let c = &mut self.conns[i];
         let room = limit.saturating_sub(c.buf.len()).min(self.scratch.len());
@@ -620,6 +634,32 @@ impl EventLoop {
             }
         }
         self.next_request(i, eof, now);
+    }
+
+    /// Keep the bytes buffered over all connections within `max_buffered` before connection i reads
+    /// more: while over budget, close the connection holding most. Returns connection i's index
+    /// afterwards (closing others may move it), or None if it was the one closed.
+    fn make_room(&mut self, mut i: usize) -> Option<usize> {
+        let budget = self.cfg.max_buffered.max(self.scratch.len());
+        loop {
+            let total: usize = self.conns.iter().map(|c| c.buf.len()).sum();
+            if total.saturating_add(self.scratch.len()) <= budget {
+                return Some(i);
+            }
+            let (j, _) = self
+                .conns
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, c)| c.buf.len())?;
+            let last = self.conns.len() - 1;
+            self.conns.swap_remove(j).close();
+            if j == i {
+                return None;
+            }
+            if i == last {
+                i = j;
+            }
+        }
     }
 
     /// If connection i holds a complete request (or one already refused), count it, log it and
