@@ -92,7 +92,14 @@ fn rsp_extracerts_are_sent_as_given_like_openssl() {
         let mut cmd = openssl();
         cmd.arg("cmp")
             .current_dir(srv.dir())
-            .args(["-config", "", "-server", &srv.server_arg(), "-path", "pkix/"])
+            .args([
+                "-config",
+                "",
+                "-server",
+                &srv.server_arg(),
+                "-path",
+                "pkix/",
+            ])
             .args(["-cmd", "ir", "-ref", "1234", "-secret", "pass:test"])
             .args(["-recipient", "/CN=Root CA", "-newkey", "new.key"])
             .args(["-subject", "/CN=leaf", "-certout"])
@@ -109,5 +116,8 @@ fn rsp_extracerts_are_sent_as_given_like_openssl() {
         );
         saved.push(text);
     }
-    assert_eq!(saved[0], saved[1], "same extraCerts, same order, from both mocks");
+    assert_eq!(
+        saved[0], saved[1],
+        "same extraCerts, same order, from both mocks"
+    );
 }

@@ -1492,6 +1492,13 @@ fn listener_keeps_buffered_requests_within_its_budget() {
     let closed = (0..6)
         .filter(|_| rx.recv_timeout(Duration::from_secs(60)).unwrap())
         .count();
-    assert!(closed >= 2, "only {closed} of 6 over-budget connections closed");
-    assert_eq!(count.load(Ordering::SeqCst), 1, "no partial request reached the handler");
+    assert!(
+        closed >= 2,
+        "only {closed} of 6 over-budget connections closed"
+    );
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        1,
+        "no partial request reached the handler"
+    );
 }
