@@ -613,6 +613,65 @@ fn many_extra_certs_within_the_size_limit() {
 }
 
 #[test]
+fn hundreds_of_small_extra_certs_within_the_size_limit() {
+    // 250 small (P-256, self-signed) certificates fit under the 100 kB response limit; OpenSSL accepts
+    // such an answer, so rcmp must too (an earlier count limit of 100 refused it).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let small = dir.path().join("small.der");
+    let mut gen = openssl();
+    gen.args([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ])
+    .arg("-keyout")
+    .arg(dir.path().join("small.key"))
+    .args(["-subj", "/CN=s", "-days", "1", "-outform", "DER", "-out"])
+    .arg(&small);
+    run_ok(&mut gen);
+    let small = std::fs::read(&small).expect("small cert");
+    let mock = MockServer::start_rcmp("30", &[]);
+    let port = fake_server(
+        move |mut s, req, mock| {
+            let resp = forward(mock, &req.body);
+            let m = PkiMessage::from_der_bounded(&resp, "mock").expect("mock response");
+            let resp = if matches!(m.body, rcmp::asn1::body::PkiBody::Ip(_)) {
+                mutate(&resp, |m| {
+                    let one = x509_cert::Certificate::from_der(&small).expect("small cert");
+                    let certs = m.extra_certs.get_or_insert_with(Vec::new);
+                    certs.extend(std::iter::repeat_n(one, 250));
+                })
+            } else {
+                resp
+            };
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        mock.port(),
+    );
+    let certout = dir.path().join("cert.pem");
+    let mut cmd = rcmp();
+    cmd.args(["-cmd", "ir", "-server"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-ref", "1", "-secret", "pass:test", "-newkey"])
+        .arg(corpus_mock_dir("30").join("new.key"))
+        .args(["-subject", "/CN=x", "-certout"])
+        .arg(&certout)
+        .args(["-msg_timeout", "2", "-total_timeout", "5", "-config", ""]);
+    let out = run_timeout(&mut cmd, Duration::from_secs(30));
+    let what = describe(&cmd, &out);
+    assert!(out.status.success(), "enrollment fails\n{what}");
+    assert!(
+        what.contains("received CMP message contains 252 extraCerts"),
+        "no warning about the many extraCerts\n{what}"
+    );
+    assert!(certout.is_file(), "no certificate written\n{what}");
+}
+
+#[test]
 fn waiting_forever_bounded_by_total_timeout() {
     // The real mock answers `waiting` to far more polls than the total timeout allows.
     let mock = MockServer::start_rcmp("30", &["-poll_count", "1000", "-check_after", "1"]);

@@ -11,8 +11,10 @@ pub use crate::asn1::{
 
 use crate::error::Result;
 
-/// Most certificates a peer may put into one list (extraCerts, caPubs); bounds memory and work.
-pub const MAX_CERTS: usize = 100;
+/// Most certificates a peer may put into one list (extraCerts, caPubs). A response is at most
+/// 100 KiB (as in OpenSSL), which already bounds memory; this is about as many certificates as could
+/// fit, so that no answer OpenSSL accepts is refused for its count (handling is linear in it).
+pub const MAX_CERTS: usize = 1000;
 
 /// A decoded response together with the DER of its protected part as received.
 #[derive(Clone, Debug)]
