@@ -17,22 +17,11 @@ use crate::protect::pbm;
 pub use crate::creds::Digest as Hash;
 
 pub mod oids {
-    pub const SHA1_RSA: &str = "1.2.840.113549.1.1.5";
-    pub const SHA256_RSA: &str = "1.2.840.113549.1.1.11";
-    pub const SHA384_RSA: &str = "1.2.840.113549.1.1.12";
-    pub const SHA512_RSA: &str = "1.2.840.113549.1.1.13";
-    pub const SHA224_RSA: &str = "1.2.840.113549.1.1.14";
     pub const RSA_PSS: &str = "1.2.840.113549.1.1.10";
     pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-    pub const ECDSA_SHA1: &str = "1.2.840.10045.4.1";
-    pub const ECDSA_SHA224: &str = "1.2.840.10045.4.3.1";
-    pub const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
-    pub const ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
-    pub const ECDSA_SHA512: &str = "1.2.840.10045.4.3.4";
     pub const ED25519: &str = "1.3.101.112";
     pub const PBM: &str = "1.2.840.113533.7.66.13";
 }
-
 /// Lowest PBM iterationCount the mock accepts in requests. OpenSSL's mock refuses fewer than
 /// `pbm::MIN_ITERATIONS` (100); rcmp's has accepted any positive count from the start, and this
 /// refactoring keeps that (see docs/DESIGN.md, "Known debt").
@@ -72,27 +61,23 @@ pub fn hash_from_oid(oid: &str) -> Option<Hash> {
 }
 
 /// The digest OpenSSL's X509_digest_sig() picks for a certificate signed with `sig_alg`: the
-/// signature's own digest, SHA-512 for Ed25519, SHA-256 when there is none to take.
+/// signature's own digest (the client's table, `protect::sig::sig_alg_digest`), SHA-512 for Ed25519,
+/// SHA-256 when there is none to take. The mock checks only SHA-1/SHA-2 digests and upgrades SHA-1
+/// (and MD5) to SHA-256, as OpenSSL does.
 pub fn hash_for_sig_alg(sig_alg: &Tlv<'_>) -> Hash {
-    let Ok((oid, params)) = alg_id(sig_alg) else {
+    let Ok(alg) = alg_owned(sig_alg) else {
         return Hash::Sha256;
     };
-    match oid.as_str() {
-        oids::SHA1_RSA | oids::ECDSA_SHA1 => Hash::Sha256, // SHA-1 is too weak; OpenSSL upgrades it
-        oids::SHA224_RSA | oids::ECDSA_SHA224 => Hash::Sha224,
-        oids::SHA256_RSA | oids::ECDSA_SHA256 => Hash::Sha256,
-        oids::SHA384_RSA | oids::ECDSA_SHA384 => Hash::Sha384,
-        oids::SHA512_RSA | oids::ECDSA_SHA512 => Hash::Sha512,
-        oids::ED25519 => Hash::Sha512,
-        oids::RSA_PSS => {
-            let params = params.map(|p| der::Any::from_der(p.raw)).transpose().ok();
-            params
-                .and_then(|p| creds::pss_hash(p.as_ref()).ok())
-                .and_then(classic_hash)
-                .unwrap_or(Hash::Sha256)
+    let d = match crate::protect::sig::sig_alg_digest(&alg.oid) {
+        Some(Hash::Md5 | Hash::Sha1) => Some(Hash::Sha256),
+        Some(d) => Some(d),
+        None if alg.oid.to_string() == oids::ED25519 => Some(Hash::Sha512),
+        None if alg.oid.to_string() == oids::RSA_PSS => {
+            creds::pss_hash(alg.parameters.as_ref()).ok()
         }
-        _ => Hash::Sha256,
-    }
+        None => None,
+    };
+    d.and_then(classic_hash).unwrap_or(Hash::Sha256)
 }
 
 // ---- PBM ----
@@ -204,6 +189,7 @@ impl Signer {
 
 #[cfg(test)]
 mod tests {
+    use super::tlv::ctx_cons;
     use super::*;
 
     fn pbm_alg(iterations: i64) -> Vec<u8> {
@@ -239,6 +225,34 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(a.len(), 20);
+    }
+
+    #[test]
+    fn cert_hash_digests_are_the_mocks() {
+        let pss_sha384 = tlv::seq(&[&tlv::tlv(
+            ctx_cons(0),
+            &tlv::seq(&[&tlv::oid("2.16.840.1.101.3.4.2.2")]),
+        )]);
+        for (oid, params, want) in [
+            ("1.2.840.113549.1.1.5", None, Hash::Sha256),
+            ("1.2.840.113549.1.1.4", None, Hash::Sha256),
+            ("1.2.840.10045.4.3.3", None, Hash::Sha384),
+            ("1.2.840.113549.1.1.14", None, Hash::Sha224),
+            ("1.3.101.112", None, Hash::Sha512),
+            ("2.16.840.1.101.3.4.3.14", None, Hash::Sha256),
+            ("1.2.840.113549.1.1.10", None, Hash::Sha1),
+            ("1.2.840.113549.1.1.10", Some(pss_sha384), Hash::Sha384),
+            ("1.2.3.4", None, Hash::Sha256),
+        ] {
+            let alg = match &params {
+                Some(p) => tlv::seq(&[&tlv::oid(oid), p]),
+                None => tlv::seq(&[&tlv::oid(oid)]),
+            };
+            let t = tlv::parse_one(&alg).unwrap();
+            assert_eq!(hash_for_sig_alg(&t), want, "{oid}");
+        }
+        assert_eq!(hash_from_oid("2.16.840.1.101.3.4.2.1"), Some(Hash::Sha256));
+        assert_eq!(hash_from_oid("2.16.840.1.101.3.4.2.8"), None);
     }
 
     #[test]
