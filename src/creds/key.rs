@@ -555,12 +555,41 @@ pub fn verify_signature(
     data: &[u8],
     sig: &[u8],
 ) -> Result<()> {
+    if signature_verifies(spki_der, alg, data, sig)? {
+        Ok(())
+    } else {
+        Err(Error::cmp("signature verification failed"))
+    }
+}
+
+/// Like [`verify_signature`], but tells a signature that does not verify (`Ok(false)`) apart from a key
+/// or algorithm that cannot be used at all (`Err`), for callers that word the two cases differently.
+pub fn signature_verifies(
+    spki_der: &[u8],
+    alg: &AlgorithmIdentifierOwned,
+    data: &[u8],
+    sig: &[u8],
+) -> Result<bool> {
     let key = Pkey::parse_spki(spki_der)
         .ok_or_else(|| Error::cmp("invalid or unsupported public key"))?;
-    verify_with(&key, alg, data, sig)
+    check_with(&key, alg, data, sig)
+}
+
+/// The RSASSA-PSS hash of a signature AlgorithmIdentifier's parameters (SHA-1 when absent, as RFC 4055
+/// defaults it); an error for malformed or unsupported parameters.
+pub fn pss_hash(params: Option<&der::Any>) -> Result<Digest> {
+    parse_pss(params).map(|p| p.hash)
 }
 
 fn verify_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u8]) -> Result<()> {
+    if check_with(key, alg, data, sig)? {
+        Ok(())
+    } else {
+        Err(Error::cmp("signature verification failed"))
+    }
+}
+
+fn check_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u8]) -> Result<bool> {
     let kt = key_type(key)?;
     let oid_s = alg.oid.to_string();
     let unsupported = || Error::cmp(format!("unsupported signature algorithm {}", alg.oid));
@@ -601,11 +630,7 @@ fn verify_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u
     } else {
         return Err(unsupported());
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::cmp("signature verification failed"))
-    }
+    Ok(ok)
 }
 
 fn all_digests() -> impl Iterator<Item = Digest> {

@@ -23,8 +23,8 @@ pub use crl::{load_crls, Crl};
 pub use csr::{load_csr, Csr};
 pub use dn::{names_equal, oneline, parse_dn};
 pub use key::{
-    generate_key, load_key, load_key_or_pubkey, load_pubkey, verify_signature, KeyOrPub, KeySpec,
-    KeyType, PrivateKey, PublicKey,
+    generate_key, load_key, load_key_or_pubkey, load_pubkey, pss_hash, signature_verifies,
+    verify_signature, KeyOrPub, KeySpec, KeyType, PrivateKey, PublicKey,
 };
 pub use pass::{get_passwd, Secret};
 

@@ -58,7 +58,7 @@ pub fn issue(
     let key_bits = s
         .next("subjectPublicKey")?
         .expect_tag(tlv::BIT_STRING, "subjectPublicKey")?;
-    let ski = Hash::Sha1.digest(key_bits.value.get(1..).unwrap_or_default());
+    let ski = Hash::Sha1.hash(key_bits.value.get(1..).unwrap_or_default())?;
 
     let mut exts: Vec<Vec<u8>> = req
         .extensions

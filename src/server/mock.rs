@@ -3,7 +3,7 @@
 
 use super::ca::{self, CertRequestData};
 use super::cert::{self, names_equal, CertView};
-use super::crypto::{self, Hash};
+use super::crypto;
 use super::msg::{self, body, Request};
 use super::process::{bad_body, children, dispatch, reason, seq, Fail, Rsp};
 use super::process::{FAIL_BAD_POP, STATUS_ACCEPTED, STATUS_REJECTION, STATUS_WAITING};
@@ -786,12 +786,15 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
                 .and_then(|h| h.inner().ok())
                 .and_then(|a| crypto::alg_id(&a).ok())
             {
-                Some((oid, _)) => {
-                    Hash::from_oid(&oid).ok_or_else(|| Fail::from(reason::CERTHASH_UNMATCHED))?
-                }
+                Some((oid, _)) => crypto::hash_from_oid(&oid)
+                    .ok_or_else(|| Fail::from(reason::CERTHASH_UNMATCHED))?,
                 None => crypto::hash_for_sig_alg(&cert.sig_alg),
             };
-            if alg.digest(cert_der) != hash.value {
+            if alg
+                .hash(cert_der)
+                .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?
+                != hash.value
+            {
                 return Err(reason::CERTHASH_UNMATCHED.into());
             }
             if let Some(si) = si {

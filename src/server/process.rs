@@ -405,7 +405,7 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> bool {
         srv_log!(Err, "missing protection");
         return false;
     };
-    let Ok((oid, params)) = crypto::alg_id(&alg) else {
+    let Ok((oid, _)) = crypto::alg_id(&alg) else {
         return false;
     };
     let part = req.protected_part();
@@ -417,7 +417,7 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> bool {
             );
             return false;
         };
-        match crypto::pbm_mac(secret, params, &part) {
+        match crypto::pbm_mac(secret, &alg, &part) {
             Ok(mac) if aws_lc_rs::constant_time::verify_slices_are_equal(&mac, prot).is_ok() => {
                 srv_log!(
                     Debug,
@@ -647,8 +647,7 @@ fn build(
             .ok_or_else(|| Error::cmp("missing -srv_secret"))?;
         let alg_der = prot_alg.as_deref().unwrap_or_default();
         let alg = tlv::parse_one(alg_der)?;
-        let (_, params) = crypto::alg_id(&alg)?;
-        Some(crypto::pbm_mac(secret, params, &part)?)
+        Some(crypto::pbm_mac(secret, &alg, &part)?)
     } else if use_sig {
         match &srv.signer {
             Some(s) => Some(s.sign(&part)?),

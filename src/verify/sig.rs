@@ -1,10 +1,8 @@
-//! Signature checks on certificates and CRLs, with aws-lc-rs.
-//!
-//! Kept private to this module: it only has to answer "does this key verify this signature", and tell the
-//! verifier which key type a signature algorithm needs (OpenSSL refuses an issuer whose key type does not
-//! fit the subject's signature algorithm before it even tries).
+//! Signature checks on certificates and CRLs: the verifier's policy (which signature algorithms and
+//! key sizes it takes, the security bits of keys and digests, which key type a signature algorithm
+//! needs: OpenSSL refuses an issuer whose key type does not fit the subject's signature algorithm before
+//! it even tries). The signature arithmetic itself is `creds::signature_verifies`.
 
-use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use const_oid::ObjectIdentifier;
 use der::Decode;
 use spki::SubjectPublicKeyInfoRef;
@@ -167,7 +165,8 @@ pub(crate) fn rsa_modulus_bits(pkcs1: &[u8]) -> Option<u32> {
 }
 
 /// Verify `sig` over `data` with the public key `spki_der`, for the signature algorithm `alg_oid`
-/// (with its parameters' DER for RSASSA-PSS). Returns false on any mismatch or unsupported algorithm.
+/// (with its parameters' DER for RSASSA-PSS). Returns false on any mismatch or on an algorithm this
+/// verifier does not accept (see [`accepted`]); the signature itself is checked by `creds`.
 pub(crate) fn verify(
     spki_der: &[u8],
     alg_oid: &ObjectIdentifier,
@@ -178,7 +177,6 @@ pub(crate) fn verify(
     let Ok(spki) = SubjectPublicKeyInfoRef::from_der(spki_der) else {
         return false;
     };
-    let key = spki.subject_public_key.raw_bytes();
     let (kind, curve) = key_kind(spki_der);
     let Some((sig_kind, hash)) = sig_alg_info(alg_oid) else {
         return false;
@@ -186,66 +184,69 @@ pub(crate) fn verify(
     if !key_fits(kind, sig_kind) {
         return false;
     }
-    let alg: &'static dyn VerificationAlgorithm = match (sig_kind, hash) {
-        (KeyKind::Rsa, Hash::Sha1) => &signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
-        (KeyKind::Rsa, Hash::Sha256) => &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
-        (KeyKind::Rsa, Hash::Sha384) => &signature::RSA_PKCS1_2048_8192_SHA384,
-        (KeyKind::Rsa, Hash::Sha512) => &signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
-        (KeyKind::RsaPss, _) => match pss_hash(alg_params) {
-            Some(Hash::Sha256) => &signature::RSA_PSS_2048_8192_SHA256,
-            Some(Hash::Sha384) => &signature::RSA_PSS_2048_8192_SHA384,
-            Some(Hash::Sha512) => &signature::RSA_PSS_2048_8192_SHA512,
-            _ => return false,
-        },
-        (KeyKind::Ec, h) => {
-            let c = match curve {
-                Some(c) => c,
-                None => return false,
-            };
-            match (c, h) {
-                (c, Hash::Sha256) if c == P256 => &signature::ECDSA_P256_SHA256_ASN1,
-                (c, Hash::Sha384) if c == P256 => &signature::ECDSA_P256_SHA384_ASN1,
-                (c, Hash::Sha512) if c == P256 => &signature::ECDSA_P256_SHA512_ASN1,
-                (c, Hash::Sha1) if c == P256 => &signature::ECDSA_P256_SHA1_ASN1,
-                (c, Hash::Sha256) if c == P384 => &signature::ECDSA_P384_SHA256_ASN1,
-                (c, Hash::Sha384) if c == P384 => &signature::ECDSA_P384_SHA384_ASN1,
-                (c, Hash::Sha512) if c == P384 => &signature::ECDSA_P384_SHA512_ASN1,
-                (c, Hash::Sha256) if c == P521 => &signature::ECDSA_P521_SHA256_ASN1,
-                (c, Hash::Sha384) if c == P521 => &signature::ECDSA_P521_SHA384_ASN1,
-                (c, Hash::Sha512) if c == P521 => &signature::ECDSA_P521_SHA512_ASN1,
-                (c, Hash::Sha1) if c == P521 => &signature::ECDSA_P521_SHA1_ASN1,
-                _ => return false,
-            }
-        }
-        (KeyKind::Ed25519, _) => &signature::ED25519,
-        _ => return false,
+    let hash = if sig_kind == KeyKind::RsaPss {
+        pss_hash(alg_params).unwrap_or(Hash::Unknown)
+    } else {
+        hash
     };
-    UnparsedPublicKey::new(alg, key).verify(data, sig).is_ok()
+    let rsa_bits = match kind {
+        KeyKind::Rsa | KeyKind::RsaPss => rsa_modulus_bits(spki.subject_public_key.raw_bytes()),
+        _ => None,
+    };
+    if !accepted(sig_kind, hash, curve, rsa_bits) {
+        return false;
+    }
+    let Ok(parameters) = alg_params.map(der::Any::from_der).transpose() else {
+        return false;
+    };
+    let alg = spki::AlgorithmIdentifierOwned {
+        oid: *alg_oid,
+        parameters,
+    };
+    crate::creds::signature_verifies(spki_der, &alg, data, sig).unwrap_or(false)
 }
 
-/// The digest named in RSASSA-PSS parameters (only the common form where MGF1 uses the same digest).
-fn pss_hash(params: Option<&[u8]>) -> Option<Hash> {
-    #[derive(der::Sequence)]
-    struct PssParams {
-        #[asn1(context_specific = "0", optional = "true")]
-        hash: Option<spki::AlgorithmIdentifierOwned>,
-        #[asn1(context_specific = "1", optional = "true")]
-        mgf: Option<spki::AlgorithmIdentifierOwned>,
-        #[asn1(context_specific = "2", optional = "true")]
-        salt: Option<u32>,
-        #[asn1(context_specific = "3", optional = "true")]
-        trailer: Option<u32>,
+/// The signature algorithms this verifier takes: RSA (PKCS#1 v1.5 with SHA-1 or SHA-256/384/512,
+/// RSASSA-PSS with SHA-256/384/512) with moduli of 1024 to 8192 bits (2048 for SHA-384 and PSS),
+/// ECDSA on P-256/P-384/P-521 with SHA-1 (not on P-384) or SHA-256/384/512, and Ed25519. This is
+/// the set the verifier has accepted since it was written; MD5, SHA-224 and Ed448 signatures fail.
+fn accepted(
+    sig: KeyKind,
+    hash: Hash,
+    curve: Option<ObjectIdentifier>,
+    rsa_bits: Option<u32>,
+) -> bool {
+    let sha2 = matches!(hash, Hash::Sha256 | Hash::Sha384 | Hash::Sha512);
+    match sig {
+        KeyKind::Rsa | KeyKind::RsaPss => {
+            let min = if sig == KeyKind::RsaPss || hash == Hash::Sha384 {
+                2048
+            } else {
+                1024
+            };
+            let size_ok = rsa_bits.is_some_and(|b| (min..=8192).contains(&b));
+            let hash_ok = sha2 || (sig == KeyKind::Rsa && hash == Hash::Sha1);
+            size_ok && hash_ok
+        }
+        KeyKind::Ec => match curve {
+            Some(c) if c == P256 || c == P521 => sha2 || hash == Hash::Sha1,
+            Some(c) if c == P384 => sha2,
+            _ => false,
+        },
+        KeyKind::Ed25519 => true,
+        _ => false,
     }
-    let p = PssParams::from_der(params?).ok()?;
-    let h = p.hash?.oid.to_string();
-    let hash = match h.as_str() {
-        "2.16.840.1.101.3.4.2.1" => Hash::Sha256,
-        "2.16.840.1.101.3.4.2.2" => Hash::Sha384,
-        "2.16.840.1.101.3.4.2.3" => Hash::Sha512,
-        _ => return None,
-    };
-    let _ = (p.mgf, p.salt, p.trailer);
-    Some(hash)
+}
+
+/// The digest named in RSASSA-PSS parameters, if it is one of SHA-256/384/512.
+fn pss_hash(params: Option<&[u8]>) -> Option<Hash> {
+    let any = der::Any::from_der(params?).ok()?;
+    match crate::creds::pss_hash(Some(&any)).ok()? {
+        crate::creds::Digest::Sha256 => Some(Hash::Sha256),
+        crate::creds::Digest::Sha384 => Some(Hash::Sha384),
+        crate::creds::Digest::Sha512 => Some(Hash::Sha512),
+        _ => None,
+    }
 }
 
 /// The digest of an RSASSA-PSS signature algorithm (for the security level).
@@ -254,5 +255,35 @@ pub(crate) fn sig_hash(alg_oid: &ObjectIdentifier, alg_params: Option<&[u8]>) ->
         Some((KeyKind::RsaPss, _)) => pss_hash(alg_params).unwrap_or(Hash::Unknown),
         Some((_, h)) => h,
         None => Hash::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::creds::key::Curve;
+    use crate::creds::{generate_key, Digest, KeySpec};
+    use der::Encode;
+
+    #[test]
+    fn verifies_through_creds_within_the_verifiers_policy() {
+        let key = generate_key(KeySpec::Ec(Curve::P256)).unwrap();
+        let spki = key.public_key_der().unwrap();
+        let sign = |d: Digest| {
+            let alg = key.signature_algorithm(d).unwrap();
+            let params = alg.parameters.as_ref().map(|p| p.to_der().unwrap());
+            (alg.oid, params, key.sign(d, b"tbs").unwrap())
+        };
+        let (oid, params, sig) = sign(Digest::Sha256);
+        assert!(verify(&spki, &oid, params.as_deref(), b"tbs", &sig));
+        assert!(!verify(&spki, &oid, params.as_deref(), b"tbS", &sig));
+        // creds checks ECDSA with SHA-224 fine; this verifier has never taken it.
+        let (oid, params, sig) = sign(Digest::Sha224);
+        let alg = spki::AlgorithmIdentifierOwned {
+            oid,
+            parameters: None,
+        };
+        assert!(crate::creds::verify_signature(&spki, &alg, b"tbs", &sig).is_ok());
+        assert!(!verify(&spki, &oid, params.as_deref(), b"tbs", &sig));
     }
 }
