@@ -107,7 +107,16 @@ struct Mock {
 
 impl Mock {
     fn start(dir: &Path) -> Mock {
-        let mut child = Command::new(openssl())
+        Self::start_with(Command::new(openssl()), dir)
+    }
+
+    /// rcmp's own mock server, started the same way.
+    fn start_rcmp(dir: &Path) -> Mock {
+        Self::start_with(Command::new(env!("CARGO_BIN_EXE_rcmp")), dir)
+    }
+
+    fn start_with(mut program: Command, dir: &Path) -> Mock {
+        let mut child = program
             .args([
                 "cmp",
                 "-config",
@@ -337,8 +346,19 @@ fn independent_pbm(secret: &[u8], salt: &[u8], n: u32, data: &[u8]) -> Vec<u8> {
 #[test]
 fn iteration_limits_are_openssls() {
     let dir = tempfile::tempdir().unwrap();
-    let mock = Mock::start(dir.path());
-    for n in [99i64, 100, 100_000, 100_001] {
+    for ours in [false, true] {
+        let mock = if ours {
+            Mock::start_rcmp(dir.path())
+        } else {
+            Mock::start(dir.path())
+        };
+        iteration_limits_against(&mock, dir.path());
+    }
+}
+
+/// OpenSSL's limits (100..=100000) hold for the client check and for the mock server at `mock`.
+fn iteration_limits_against(mock: &Mock, dir: &Path) {
+    for n in [1i64, 99, 100, 100_000, 100_001] {
         let mut msg = golden("pbm384_genm.der");
         let params =
             pbm::params_with_salt(b"0123456789abcdef", pbm::Owf::Sha256, n, pbm::Mac::HmacSha1)
@@ -355,8 +375,8 @@ fn iteration_limits_are_openssls() {
         msg.protection = Some(der::asn1::BitString::from_bytes(&value).unwrap());
         let ours_ok = protect::pbm_verify_message(&msg, b"test").is_ok();
         let f = format!("n{n}.der");
-        std::fs::write(dir.path().join(&f), msg.to_der_vec().unwrap()).unwrap();
-        let out = client(&mock, dir.path(), &["-cmd", "genm", "-reqin", &f]);
+        std::fs::write(dir.join(&f), msg.to_der_vec().unwrap()).unwrap();
+        let out = client(mock, dir, &["-cmd", "genm", "-reqin", &f]);
         assert_eq!(
             ours_ok,
             out.status.success(),

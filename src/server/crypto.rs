@@ -22,10 +22,9 @@ pub mod oids {
     pub const ED25519: &str = "1.3.101.112";
     pub const PBM: &str = "1.2.840.113533.7.66.13";
 }
-/// Lowest PBM iterationCount the mock accepts in requests. OpenSSL's mock refuses fewer than
-/// `pbm::MIN_ITERATIONS` (100); rcmp's has accepted any positive count from the start, and this
-/// refactoring keeps that (see docs/DESIGN.md, "Known debt").
-const PBM_MIN_ITERATIONS: i64 = 1;
+/// Lowest PBM iterationCount the mock accepts in requests: OpenSSL's mock refuses fewer than 100
+/// (`tests/pbm.rs::iteration_limits_are_openssls` checks both mocks).
+const PBM_MIN_ITERATIONS: i64 = pbm::MIN_ITERATIONS;
 
 /// Fresh random bytes (transactionIDs, nonces, salts, serial numbers).
 pub fn random(n: usize) -> Result<Vec<u8>> {
