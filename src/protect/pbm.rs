@@ -250,27 +250,15 @@ fn derive_key(secret: &[u8], salt: &[u8], owf: Owf, iterations: u32) -> Zeroizin
     key
 }
 
-fn mac_key(secret: &[u8], params: &PbmParameter, min_iterations: i64) -> Result<hmac::Key> {
-    let (owf, mac, iterations) = check(params, min_iterations.max(1))?;
+fn mac_key(secret: &[u8], params: &PbmParameter) -> Result<hmac::Key> {
+    let (owf, mac, iterations) = check(params, MIN_ITERATIONS)?;
     let k = derive_key(secret, params.salt.as_bytes(), owf, iterations);
     Ok(hmac::Key::new(mac.algorithm(), &k))
 }
 
 /// The PBM value (the bytes of PKIMessage.protection) of `protected_part_der` under `secret`.
 pub fn protect(secret: &[u8], params: &PbmParameter, protected_part_der: &[u8]) -> Result<Vec<u8>> {
-    protect_with_min_iterations(secret, params, protected_part_der, MIN_ITERATIONS)
-}
-
-/// [`protect`] with `min_iterations` (at least 1) as the lowest iterationCount accepted instead of
-/// [`MIN_ITERATIONS`]; the other limits stay. For rcmp's mock server, which has always accepted
-/// iteration counts below OpenSSL's minimum.
-pub fn protect_with_min_iterations(
-    secret: &[u8],
-    params: &PbmParameter,
-    protected_part_der: &[u8],
-    min_iterations: i64,
-) -> Result<Vec<u8>> {
-    let key = mac_key(secret, params, min_iterations)?;
+    let key = mac_key(secret, params)?;
     Ok(hmac::sign(&key, protected_part_der).as_ref().to_vec())
 }
 
@@ -282,7 +270,7 @@ pub fn verify(
     protected_part_der: &[u8],
     value: &[u8],
 ) -> Result<()> {
-    let key = mac_key(secret, params, MIN_ITERATIONS)?;
+    let key = mac_key(secret, params)?;
     hmac::verify(&key, protected_part_der, value).map_err(|_| cmp_err!("wrong pbm value"))
 }
 
@@ -338,29 +326,6 @@ mod tests {
         ] {
             let p = params_with_salt(b"salt", Owf::Sha1, n, Mac::HmacSha256).unwrap();
             assert_eq!(protect(b"x", &p, b"m").is_ok(), ok, "iterationCount {n}");
-        }
-    }
-
-    #[test]
-    fn lower_iteration_bound_can_be_relaxed_but_not_the_upper() {
-        let p = params_with_salt(b"salt", Owf::Sha256, 5, Mac::HmacSha1).unwrap();
-        assert!(protect(b"x", &p, b"m").is_err());
-        let got = protect_with_min_iterations(b"x", &p, b"m", 1).unwrap();
-        let want = reference_pbm(
-            b"x",
-            b"salt",
-            5,
-            &digest::SHA256,
-            hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
-            b"m",
-        );
-        assert_eq!(got, want);
-        for n in [0, -3, 100_001] {
-            let p = params_with_salt(b"salt", Owf::Sha256, n, Mac::HmacSha1).unwrap();
-            assert!(
-                protect_with_min_iterations(b"x", &p, b"m", 0).is_err(),
-                "{n}"
-            );
         }
     }
 

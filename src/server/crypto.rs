@@ -22,9 +22,6 @@ pub mod oids {
     pub const ED25519: &str = "1.3.101.112";
     pub const PBM: &str = "1.2.840.113533.7.66.13";
 }
-/// Lowest PBM iterationCount the mock accepts in requests: OpenSSL's mock refuses fewer than 100
-/// (`tests/pbm.rs::iteration_limits_are_openssls` checks both mocks).
-const PBM_MIN_ITERATIONS: i64 = pbm::MIN_ITERATIONS;
 
 /// Fresh random bytes (transactionIDs, nonces, salts, serial numbers).
 pub fn random(n: usize) -> Result<Vec<u8>> {
@@ -98,7 +95,9 @@ fn pbm_params(alg: &Tlv<'_>) -> Result<crate::asn1::PbmParameter> {
         ));
     }
     let n = p.iteration_count;
-    if !(PBM_MIN_ITERATIONS..=pbm::MAX_ITERATIONS).contains(&n) {
+    // OpenSSL's limits, as for the client (`tests/pbm.rs::iteration_limits_are_openssls` checks both
+    // mocks).
+    if !(pbm::MIN_ITERATIONS..=pbm::MAX_ITERATIONS).contains(&n) {
         return Err(crate::cmp_err!("bad PBM iteration count {n}"));
     }
     if pbm::Mac::from_oid(&p.mac.oid).is_none() {
@@ -113,7 +112,7 @@ fn pbm_params(alg: &Tlv<'_>) -> Result<crate::asn1::PbmParameter> {
 /// The PBM value over `data` for the PBM AlgorithmIdentifier `alg`.
 pub fn pbm_mac(secret: &[u8], alg: &Tlv<'_>, data: &[u8]) -> Result<Vec<u8>> {
     let params = pbm_params(alg)?;
-    pbm::protect_with_min_iterations(secret, &params, data, PBM_MIN_ITERATIONS)
+    pbm::protect(secret, &params, data)
 }
 
 /// A PBM AlgorithmIdentifier (DER) with OpenSSL's defaults: 16-byte salt, SHA-256 OWF, 500
