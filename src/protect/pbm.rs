@@ -216,7 +216,7 @@ pub fn params_from_alg(alg: &AlgorithmIdentifierOwned) -> Result<PbmParameter> {
 }
 
 /// Checks the parameters against the supported algorithms and OpenSSL's limits.
-fn check(params: &PbmParameter, min_iterations: i64) -> Result<(Owf, Mac, u32)> {
+fn check(params: &PbmParameter) -> Result<(Owf, Mac, u32)> {
     let owf = Owf::from_oid(&params.owf.oid).ok_or_else(|| {
         cmp_err!(
             "unsupported algorithm: PBM one-way function {}",
@@ -226,9 +226,9 @@ fn check(params: &PbmParameter, min_iterations: i64) -> Result<(Owf, Mac, u32)> 
     let mac = Mac::from_oid(&params.mac.oid)
         .ok_or_else(|| cmp_err!("unsupported algorithm: PBM MAC {}", params.mac.oid))?;
     let n = params.iteration_count;
-    if !(min_iterations..=MAX_ITERATIONS).contains(&n) {
+    if !(MIN_ITERATIONS..=MAX_ITERATIONS).contains(&n) {
         return Err(cmp_err!(
-            "bad pbm iterationcount: {n} (must be from {min_iterations} to {MAX_ITERATIONS})"
+            "bad pbm iterationcount: {n} (must be from {MIN_ITERATIONS} to {MAX_ITERATIONS})"
         ));
     }
     if params.salt.as_bytes().len() > MAX_SALT_LEN {
@@ -251,7 +251,7 @@ fn derive_key(secret: &[u8], salt: &[u8], owf: Owf, iterations: u32) -> Zeroizin
 }
 
 fn mac_key(secret: &[u8], params: &PbmParameter) -> Result<hmac::Key> {
-    let (owf, mac, iterations) = check(params, MIN_ITERATIONS)?;
+    let (owf, mac, iterations) = check(params)?;
     let k = derive_key(secret, params.salt.as_bytes(), owf, iterations);
     Ok(hmac::Key::new(mac.algorithm(), &k))
 }
