@@ -257,8 +257,9 @@ mod tests {
     fn pbm_iteration_bounds_are_the_mocks() {
         for (n, ok) in [
             (0, false),
-            (1, true),
-            (99, true),
+            (1, false),
+            (99, false),
+            (100, true),
             (100_000, true),
             (100_001, false),
         ] {

@@ -599,14 +599,6 @@ impl EventLoop {
     }
 
     fn read(&mut self, mut i: usize, now: Instant) {
-        // Small requests (nearly all CMP messages) never look at the budget, so the sum over all
-        // connections is only taken while some request grows large.
-        if self.conns[i].buf.len() >= IDLE_BUF {
-            match self.make_room(i) {
-                Some(j) => i = j,
-                None => return,
-            }
-        }
         let limit = self.buf_limit;
         let c = &mut self.conns[i];
         let room = limit.saturating_sub(c.buf.len()).min(self.scratch.len());
@@ -619,6 +611,14 @@ impl EventLoop {
                         c.started = Some(now);
                     }
                     c.buf.extend_from_slice(&self.scratch[..n]);
+                    // Small requests (nearly all CMP messages) never look at the budget, so the
+                    // sum over all connections is only taken while some request grows large.
+                    if c.buf.len() >= IDLE_BUF {
+                        match self.make_room(i) {
+                            Some(j) => i = j,
+                            None => return,
+                        }
+                    }
                 }
                 Err(e)
                     if e.kind() == io::ErrorKind::WouldBlock
@@ -636,14 +636,15 @@ impl EventLoop {
         self.next_request(i, eof, now);
     }
 
-    /// Keep the bytes buffered over all connections within `max_buffered` before connection i reads
-    /// more: while over budget, close the connection holding most. Returns connection i's index
-    /// afterwards (closing others may move it), or None if it was the one closed.
+    /// Bring the bytes buffered over all connections back within `max_buffered` after connection i
+    /// read more (so the total never exceeds it by more than one read): while over budget, close
+    /// the connection holding most. Returns connection i's index afterwards (closing others may move
+    /// it), or None if it was the one closed.
     fn make_room(&mut self, mut i: usize) -> Option<usize> {
-        let budget = self.cfg.max_buffered.max(self.scratch.len());
+        let budget = self.cfg.max_buffered;
         loop {
             let total: usize = self.conns.iter().map(|c| c.buf.len()).sum();
-            if total.saturating_add(self.scratch.len()) <= budget {
+            if total <= budget {
                 return Some(i);
             }
             let (j, _) = self
