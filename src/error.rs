@@ -17,6 +17,9 @@ pub enum Error {
     /// Any other failure: printed as `CMP error: <msg>`, then `hint` (if any) as a second line telling the
     /// user what to try.
     Cmp { msg: String, hint: Option<String> },
+    /// A failure OpenSSL's shared app code reports in its own words, without the `CMP error:`
+    /// prefix (e.g. `Can't load FILE into RNG`): printed line by line as it is.
+    Plain(String),
 }
 
 impl Error {
@@ -57,7 +60,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(m) | Error::BadValue(m) => f.write_str(m),
+            Error::Usage(m) | Error::BadValue(m) | Error::Plain(m) => f.write_str(m),
             Error::Cmp { msg, .. } => f.write_str(msg),
         }
     }

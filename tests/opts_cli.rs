@@ -229,13 +229,17 @@ fn accepted_forms() {
 #[test]
 fn help_and_no_arguments() {
     match ours(&["-h", "-foo"]) {
-        Ok(Parsed::Help { text, status: 0 }) => assert_eq!(text, opts::help_text()),
+        Ok(Parsed::Help {
+            text, status: 0, ..
+        }) => assert_eq!(text, opts::help_text()),
         other => panic!("{other:?}"),
     }
     // Errors before -help win, as options are handled in order.
     assert!(matches!(ours(&["-foo", "-help"]), Err(Error::Usage(_))));
     match opts::parse(&[]) {
-        Ok(Parsed::Help { text, status: 1 }) => {
+        Ok(Parsed::Help {
+            text, status: 1, ..
+        }) => {
             assert!(text.starts_with("Usage: openssl help cmp [options]\n"))
         }
         other => panic!("{other:?}"),

@@ -756,19 +756,8 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Randomness options that this client does not do yet.
-fn refuse_unsupported_client(raw: &RawOpts) -> Result<()> {
-    for opt in [Opt::Rand, Opt::Writerand] {
-        if raw.is_set(opt) {
-            return Err(cmp_err!("option {opt} is not supported yet by rcmp"));
-        }
-    }
-    Ok(())
-}
-
 /// `setup_client_ctx`.
 fn setup(raw: &RawOpts) -> Result<Setup> {
-    refuse_unsupported_client(raw)?;
     let use_mock = raw.flag(Opt::UseMockSrv);
     if !use_mock
         && !raw.is_set(Opt::Rspin)

@@ -13,26 +13,39 @@ use crate::Result;
 
 mod client;
 mod genm;
+mod rand;
 mod server;
 
 /// Run one `rcmp` invocation (`args` includes the program name) and return the process exit status
 /// (0 success, 1 failure).
 pub fn run(args: Vec<OsString>) -> u8 {
     let args: Vec<OsString> = args.into_iter().skip(1).collect();
-    let outcome = match opts::parse(&args) {
-        Ok(Parsed::Help { text, status }) => {
+    let (outcome, writerand) = match opts::parse(&args) {
+        Ok(Parsed::Help {
+            text,
+            status,
+            writerand,
+        }) => {
             log::raw_stderr(&text);
-            return status;
+            return match writerand {
+                Some(f) if !rand::write(&f) => 1,
+                _ => status,
+            };
         }
-        Ok(Parsed::Run(raw)) => execute(&raw),
-        Err(e) => Err(e),
+        Ok(Parsed::Run(raw)) => (execute(&raw), raw.str(Opt::Writerand).map(str::to_string)),
+        Err(e) => (Err(e), None),
     };
-    match outcome {
+    let status = match outcome {
         Ok(()) => 0,
         Err(e) => {
             report(&e);
             1
         }
+    };
+    // Like OpenSSL: at the very end, whatever the outcome; failing to write fails the run.
+    match writerand {
+        Some(f) if !rand::write(&f) => 1,
+        _ => status,
     }
 }
 
@@ -50,6 +63,7 @@ fn report(e: &Error) {
                 log::raw_stderr(&format!("hint: {h}\n"));
             }
         }
+        Error::Plain(text) => log::raw_stderr(&format!("{text}\n")),
     }
 }
 
@@ -117,6 +131,7 @@ fn check_roles(raw: &RawOpts) -> Result<()> {
 
 /// Everything after option parsing.
 fn execute(raw: &RawOpts) -> Result<()> {
+    rand::load(raw)?;
     check_roles(raw)?;
     refuse_unsupported(raw)?;
     if raw.is_set(Opt::Port) {

@@ -29,7 +29,12 @@ use std::fmt;
 #[derive(Debug)]
 pub enum Parsed {
     /// Print `text` to stderr and exit with `status`: 0 for `-help`, 1 when there were no arguments.
-    Help { text: String, status: u8 },
+    /// `writerand`: a `-writerand` file given before `-help` (OpenSSL still writes it).
+    Help {
+        text: String,
+        status: u8,
+        writerand: Option<String>,
+    },
     /// Run with these options.
     Run(RawOpts),
 }

@@ -34,6 +34,7 @@ pub(super) fn parse(args: &[OsString]) -> Result<Parsed> {
         return Ok(Parsed::Help {
             text: help_text_for("openssl help cmp"),
             status: 1,
+            writerand: None,
         });
     }
 
@@ -47,6 +48,7 @@ pub(super) fn parse(args: &[OsString]) -> Result<Parsed> {
         Flow::Help => Ok(Parsed::Help {
             text: super::help_text(),
             status: 0,
+            writerand: opts.str(Opt::Writerand).map(str::to_string),
         }),
         Flow::Done => Ok(Parsed::Run(opts)),
     }
