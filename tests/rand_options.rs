@@ -34,7 +34,10 @@ fn assert_rand_file(path: &Path, what: &str) {
 fn unreadable_rand_file_stops_the_run_first() {
     for (name, cmd) in both() {
         // Checked before anything else: -cmd foo would be the next error.
-        let out = run_with(cmd, &["-rand", "/etc/hostname:/nonexistent/seed", "-cmd", "foo"]);
+        let out = run_with(
+            cmd,
+            &["-rand", "/etc/hostname:/nonexistent/seed", "-cmd", "foo"],
+        );
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{name}: {err}");
         assert_eq!(
@@ -42,7 +45,10 @@ fn unreadable_rand_file_stops_the_run_first() {
             Some("Can't load /nonexistent/seed into RNG"),
             "{name}: {err}"
         );
-        assert!(!err.contains("foo"), "{name}: the -cmd check came first: {err}");
+        assert!(
+            !err.contains("foo"),
+            "{name}: the -cmd check came first: {err}"
+        );
     }
 }
 
@@ -50,7 +56,10 @@ fn unreadable_rand_file_stops_the_run_first() {
 fn readable_rand_files_are_accepted() {
     for (name, cmd) in both() {
         // Regular file and device; the run then fails for want of a server, as without -rand.
-        let out = run_with(cmd, &["-rand", "/etc/hostname:/dev/urandom", "-cmd", "genm"]);
+        let out = run_with(
+            cmd,
+            &["-rand", "/etc/hostname:/dev/urandom", "-cmd", "genm"],
+        );
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{name}: {err}");
         assert!(!err.contains("RNG"), "{name}: {err}");
@@ -92,5 +101,23 @@ fn unwritable_writerand_fails_the_run() {
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{name}: {err}");
         assert!(err.contains("Cannot write random bytes:"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn writerand_before_a_usage_error_is_still_written() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, cmd) in both() {
+        let f = dir.path().join(format!("{name}-usage.rnd"));
+        let out = run_with(cmd, &["-writerand", f.to_str().unwrap(), "-no_such_option"]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert_rand_file(&f, &format!("{name} before a usage error"));
+    }
+    for (name, cmd) in both() {
+        // After the bad argument it is never read, so nothing is written.
+        let f = dir.path().join(format!("{name}-after.rnd"));
+        let out = run_with(cmd, &["-no_such_option", "-writerand", f.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(!f.exists(), "{name}: written although never parsed");
     }
 }

@@ -20,23 +20,17 @@ mod server;
 /// (0 success, 1 failure).
 pub fn run(args: Vec<OsString>) -> u8 {
     let args: Vec<OsString> = args.into_iter().skip(1).collect();
-    let (outcome, writerand) = match opts::parse(&args) {
-        Ok(Parsed::Help {
-            text,
-            status,
-            writerand,
-        }) => {
+    let (parsed, writerand) = opts::parse_with_writerand(&args);
+    let outcome = match parsed {
+        Ok(Parsed::Help { text, status }) => {
             log::raw_stderr(&text);
-            return match writerand {
-                Some(f) if !rand::write(&f) => 1,
-                _ => status,
-            };
+            Ok(status)
         }
-        Ok(Parsed::Run(raw)) => (execute(&raw), raw.str(Opt::Writerand).map(str::to_string)),
-        Err(e) => (Err(e), None),
+        Ok(Parsed::Run(raw)) => execute(&raw).map(|()| 0),
+        Err(e) => Err(e),
     };
     let status = match outcome {
-        Ok(()) => 0,
+        Ok(status) => status,
         Err(e) => {
             report(&e);
             1

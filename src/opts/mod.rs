@@ -29,12 +29,7 @@ use std::fmt;
 #[derive(Debug)]
 pub enum Parsed {
     /// Print `text` to stderr and exit with `status`: 0 for `-help`, 1 when there were no arguments.
-    /// `writerand`: a `-writerand` file given before `-help` (OpenSSL still writes it).
-    Help {
-        text: String,
-        status: u8,
-        writerand: Option<String>,
-    },
+    Help { text: String, status: u8 },
     /// Run with these options.
     Run(RawOpts),
 }
@@ -47,6 +42,12 @@ pub enum Parsed {
 /// rejects right after parsing (`-keep_alive argument must be 0, 1, or 2`), and
 /// [`crate::Error::Cmp`] for config-file problems.
 pub fn parse(args: &[OsString]) -> Result<Parsed> {
+    parse::parse(args).0
+}
+
+/// [`parse`], also returning the `-writerand` file in effect when parsing stopped, also on an error:
+/// OpenSSL writes it at exit even after a usage error in a later argument.
+pub fn parse_with_writerand(args: &[OsString]) -> (Result<Parsed>, Option<String>) {
     parse::parse(args)
 }
 

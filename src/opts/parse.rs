@@ -12,7 +12,15 @@ use crate::log;
 use crate::Result;
 use std::ffi::OsString;
 
-pub(super) fn parse(args: &[OsString]) -> Result<Parsed> {
+/// Returns the outcome, and the `-writerand` value set when parsing stopped (see
+/// [`super::parse_with_writerand`]).
+pub(super) fn parse(args: &[OsString]) -> (Result<Parsed>, Option<String>) {
+    let mut writerand = None;
+    let outcome = parse_into(args, &mut writerand);
+    (outcome, writerand)
+}
+
+fn parse_into(args: &[OsString], writerand: &mut Option<String>) -> Result<Parsed> {
     let mut argv = Vec::with_capacity(args.len());
     for (i, a) in args.iter().enumerate() {
         match a.to_str() {
@@ -34,7 +42,6 @@ pub(super) fn parse(args: &[OsString]) -> Result<Parsed> {
         return Ok(Parsed::Help {
             text: help_text_for("openssl help cmp"),
             status: 1,
-            writerand: None,
         });
     }
 
@@ -44,11 +51,12 @@ pub(super) fn parse(args: &[OsString]) -> Result<Parsed> {
     // by an earlier invocation in this process).
     opts.verbosity = set_verbosity(pre.verbosity.unwrap_or(log::Level::Info as i64))?;
     config::apply(&mut opts, pre.config.as_deref(), &pre.section)?;
-    match parse_argv(&argv, &mut opts)? {
+    let flow = parse_argv(&argv, &mut opts);
+    *writerand = opts.str(Opt::Writerand).map(str::to_string);
+    match flow? {
         Flow::Help => Ok(Parsed::Help {
             text: super::help_text(),
             status: 0,
-            writerand: opts.str(Opt::Writerand).map(str::to_string),
         }),
         Flow::Done => Ok(Parsed::Run(opts)),
     }
