@@ -574,11 +574,6 @@ mod tests {
         assert_eq!(c.get("s", "a"), Some("1"));
         assert_eq!(c.get("s", "c"), Some("x # y"));
     }
-}
-
-#[cfg(test)]
-mod bounded_read_tests {
-    use super::*;
 
     #[test]
     fn endless_files_fail_on_the_size_bound() {

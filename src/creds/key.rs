@@ -555,7 +555,12 @@ pub fn verify_signature(
     data: &[u8],
     sig: &[u8],
 ) -> Result<()> {
-    if signature_verifies(spki_der, alg, data, sig)? {
+    verified(signature_verifies(spki_der, alg, data, sig)?)
+}
+
+/// A signature check's answer as a result: `Err` when the signature does not verify.
+fn verified(ok: bool) -> Result<()> {
+    if ok {
         Ok(())
     } else {
         Err(Error::cmp("signature verification failed"))
@@ -582,11 +587,7 @@ pub fn pss_hash(params: Option<&der::Any>) -> Result<Digest> {
 }
 
 fn verify_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u8]) -> Result<()> {
-    if check_with(key, alg, data, sig)? {
-        Ok(())
-    } else {
-        Err(Error::cmp("signature verification failed"))
-    }
+    verified(check_with(key, alg, data, sig)?)
 }
 
 fn check_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u8]) -> Result<bool> {

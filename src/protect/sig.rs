@@ -74,15 +74,10 @@ pub fn sig_alg_digest(alg: &ObjectIdentifier) -> Option<Digest> {
         "2.16.840.1.101.3.4.3.14" | "2.16.840.1.101.3.4.3.10" => Digest::Sha3_256,
         "2.16.840.1.101.3.4.3.15" | "2.16.840.1.101.3.4.3.11" => Digest::Sha3_384,
         "2.16.840.1.101.3.4.3.16" | "2.16.840.1.101.3.4.3.12" => Digest::Sha3_512,
-        "1.2.840.113549.1.1.10" => return pss_digest(alg),
+        // RSASSA-PSS (1.2.840.113549.1.1.10) names its hash in the parameters, which `cert_hash`
+        // reads from the whole AlgorithmIdentifier.
         _ => return None,
     })
-}
-
-fn pss_digest(_alg: &ObjectIdentifier) -> Option<Digest> {
-    // RSASSA-PSS names its hash in the parameters; callers pass the full AlgorithmIdentifier to
-    // `cert_hash`, which handles it.
-    None
 }
 
 /// certHash for certConf: `(hash, Some(hashAlg))` when the hash had to fall back to a default digest
@@ -93,10 +88,9 @@ pub fn cert_hash(cert: &Cert) -> Result<(Vec<u8>, Option<Digest>)> {
         return Ok((d.hash(cert.der())?, None));
     }
     if alg.oid.to_string() == "1.2.840.113549.1.1.10" {
-        if let Some(d) = pss_params_digest(alg) {
-            return Ok((d.hash(cert.der())?, None));
-        }
-        return Ok((Digest::Sha1.hash(cert.der())?, None));
+        // The hashAlgorithm of RSASSA-PSS-params (SHA-1 when absent or unreadable).
+        let d = crate::creds::pss_hash(alg.parameters.as_ref()).unwrap_or(Digest::Sha1);
+        return Ok((d.hash(cert.der())?, None));
     }
     // RFC 8419 makes SHA-512 the companion of Ed25519; other digest-less algorithms get SHA-256.
     let d = if alg.oid.to_string() == "1.3.101.112" {
@@ -105,20 +99,4 @@ pub fn cert_hash(cert: &Cert) -> Result<(Vec<u8>, Option<Digest>)> {
         Digest::Sha256
     };
     Ok((d.hash(cert.der())?, Some(d)))
-}
-
-/// The hashAlgorithm of RSASSA-PSS-params ([0] EXPLICIT, default SHA-1).
-fn pss_params_digest(alg: &AlgorithmIdentifierOwned) -> Option<Digest> {
-    use der::{Decode, Tagged};
-    let p = alg.parameters.as_ref()?;
-    if p.tag() != der::Tag::Sequence {
-        return None;
-    }
-    let mut r = der::SliceReader::new(p.value()).ok()?;
-    let first = der::Any::decode(&mut r).ok()?;
-    if first.tag().number().value() != 0 {
-        return Some(Digest::Sha1);
-    }
-    let inner = AlgorithmIdentifierOwned::from_der(first.value()).ok()?;
-    Digest::from_oid(&inner.oid)
 }
