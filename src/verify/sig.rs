@@ -178,17 +178,13 @@ pub(crate) fn verify(
         return false;
     };
     let (kind, curve) = key_kind(spki_der);
-    let Some((sig_kind, hash)) = sig_alg_info(alg_oid) else {
+    let Some((sig_kind, _)) = sig_alg_info(alg_oid) else {
         return false;
     };
     if !key_fits(kind, sig_kind) {
         return false;
     }
-    let hash = if sig_kind == KeyKind::RsaPss {
-        pss_hash(alg_params).unwrap_or(Hash::Unknown)
-    } else {
-        hash
-    };
+    let hash = sig_hash(alg_oid, alg_params);
     let rsa_bits = match kind {
         KeyKind::Rsa | KeyKind::RsaPss => rsa_modulus_bits(spki.subject_public_key.raw_bytes()),
         _ => None,
