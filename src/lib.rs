@@ -14,6 +14,7 @@ pub mod log;
 pub mod app;
 pub mod asn1;
 pub mod client;
+pub mod compat;
 pub mod creds;
 pub mod extconf;
 pub mod nconf;

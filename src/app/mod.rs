@@ -26,7 +26,9 @@ pub fn run(args: Vec<OsString>) -> u8 {
             log::raw_stderr(&text);
             Ok(status)
         }
-        Ok(Parsed::Run(raw)) => execute(&raw).map(|()| 0),
+        Ok(Parsed::Run(raw)) => crate::compat::check()
+            .and_then(|()| execute(&raw))
+            .map(|()| 0),
         Err(e) => Err(e),
     };
     let status = match outcome {
