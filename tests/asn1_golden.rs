@@ -1,6 +1,8 @@
 //! Golden tests: CMP messages captured from real OpenSSL runs (see fixtures/golden/capture.sh for the
 //! exact commands) decode into our types with the expected contents and re-encode byte for byte.
 
+mod common;
+
 use std::path::PathBuf;
 
 use der::{Decode, DecodePem, Tagged};
@@ -713,7 +715,13 @@ fn pem_certs(path: &str) -> Vec<x509_cert::Certificate> {
     certs
 }
 
-const MOCK35: &str = "/work/shared/conformance/openssl-cmp/latest/Mock";
+/// A file of OpenSSL's CMP test PKI as of 3.5 (corpus latest).
+fn mock35(name: &str) -> String {
+    common::corpus_mock_dir("latest")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
 
 #[test]
 fn root_ca_cert_and_key_update() {
@@ -723,24 +731,21 @@ fn root_ca_cert_and_key_update() {
     let old: RootCaCertValue = itav.value_as().unwrap().unwrap();
     assert_eq!(
         old,
-        pem_certs(&format!("{MOCK35}/oldWithOld.pem"))[0],
+        pem_certs(&mock35("oldWithOld.pem"))[0],
         "-oldwithold oldWithOld.pem"
     );
     let genp = decode("rootcacert_genp.der");
     let itav = only_itav(&genp);
     assert_eq!(itav.type_name(), "id-it-rootCaKeyUpdate");
     let upd: RootCaKeyUpdateContent = itav.value_as().unwrap().unwrap();
-    assert_eq!(
-        upd.new_with_new,
-        pem_certs(&format!("{MOCK35}/newWithNew.pem"))[0]
-    );
+    assert_eq!(upd.new_with_new, pem_certs(&mock35("newWithNew.pem"))[0]);
     assert_eq!(
         upd.new_with_old.unwrap(),
-        pem_certs(&format!("{MOCK35}/newWithOld.pem"))[0]
+        pem_certs(&mock35("newWithOld.pem"))[0]
     );
     assert_eq!(
         upd.old_with_new.unwrap(),
-        pem_certs(&format!("{MOCK35}/oldWithNew.pem"))[0]
+        pem_certs(&mock35("oldWithNew.pem"))[0]
     );
 }
 
@@ -759,7 +764,7 @@ fn crl_status_list_and_crls() {
     let itav = only_itav(&genp);
     assert_eq!(itav.type_name(), "id-it-crls");
     let crls: CrlsValue = itav.value_as().unwrap().unwrap();
-    let pem = std::fs::read_to_string(format!("{MOCK35}/newcrl.pem")).unwrap();
+    let pem = std::fs::read_to_string(mock35("newcrl.pem")).unwrap();
     let (_, want) = der::pem::decode_vec(pem.as_bytes()).unwrap();
     assert_eq!(
         der::Encode::to_der(&crls[0]).unwrap(),

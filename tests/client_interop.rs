@@ -1,6 +1,8 @@
 //! Interop: rcmp's client against the real `openssl cmp` mock server (OpenSSL's own test PKI from the
 //! `30` conformance data). Each test starts its own server on 127.0.0.1 port 0 and kills it by PID.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -13,7 +15,10 @@ use rcmp::verify::{TrustStore, VerifyParams};
 use rcmp::Result;
 use zeroize::Zeroizing;
 
-const MOCK: &str = "/work/shared/conformance/openssl-cmp/30/Mock";
+/// OpenSSL's CMP test PKI (corpus 30).
+fn mock_dir() -> std::path::PathBuf {
+    common::corpus_mock_dir("30")
+}
 
 struct Server {
     child: Child,
@@ -37,7 +42,7 @@ fn start_server(extra: &[&str]) -> Server {
         rcmp::log::set_verbosity(v);
     }
     let dir = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(MOCK).expect("OpenSSL test PKI missing") {
+    for e in std::fs::read_dir(mock_dir()).expect("OpenSSL test PKI missing") {
         let e = e.unwrap();
         std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
     }
@@ -446,7 +451,7 @@ fn reqout_rspout_then_rspin_and_reqin_new_tid() {
 #[test]
 fn reqout_only_writes_the_first_request_and_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mock = Path::new(MOCK);
+    let mock = &mock_dir();
     let mut ctx = pbm_ctx(mock, Cmd::Ir);
     ctx.files.reqout_only = Some(dir.path().join("ir.der"));
     client::run(&ctx, &mut NoServer).unwrap_or_else(|f| panic!("{}", f.error));

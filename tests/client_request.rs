@@ -1,5 +1,7 @@
 //! Decode-level checks of the requests the client builds (no server needed).
 
+mod common;
+
 use der::Encode;
 use rcmp::client::request::{self, HeaderState};
 use rcmp::client::wire::{oids, BodyType, PkiBody, ProofOfPossession, Received};
@@ -9,7 +11,13 @@ use rcmp::protect::pbm;
 use x509_cert::ext::pkix::name::GeneralName;
 use zeroize::Zeroizing;
 
-const MOCK: &str = "/work/shared/conformance/openssl-cmp/30/Mock";
+/// A file of OpenSSL's CMP test PKI (corpus 30).
+fn mock(name: &str) -> String {
+    common::corpus_mock_dir("30")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
 
 fn ctx() -> Ctx {
     Ctx {
@@ -18,7 +26,7 @@ fn ctx() -> Ctx {
         reference: Some(b"myref".to_vec()),
         subject: Some(creds::parse_dn("/CN=foo", "subject").unwrap()),
         newkey: Some(KeyOrPub::Private(
-            creds::load_key(&format!("{MOCK}/new.key"), None, "key").unwrap(),
+            creds::load_key(&mock("new.key"), None, "key").unwrap(),
         )),
         days: 10,
         policy_oids: vec![der::asn1::ObjectIdentifier::new_unwrap("1.2.3.4")],
@@ -101,7 +109,7 @@ fn ir_with_pbm_is_built_as_openssl_builds_it() {
 fn signature_popo_needs_a_private_key() {
     let mut c = ctx();
     c.newkey = Some(KeyOrPub::Public(
-        creds::load_pubkey(&format!("{MOCK}/new_pub.key"), "pub").unwrap(),
+        creds::load_pubkey(&mock("new_pub.key"), "pub").unwrap(),
     ));
     assert_eq!(
         request::first_body(&c).unwrap_err().to_string(),
@@ -118,7 +126,7 @@ fn signature_popo_needs_a_private_key() {
 fn rr_names_the_certificate_and_reason() {
     let mut c = ctx();
     c.cmd = Cmd::Rr;
-    let old = creds::load_cert(&format!("{MOCK}/signer_only.crt"), None, "old").unwrap();
+    let old = creds::load_cert(&mock("signer_only.crt"), None, "old").unwrap();
     c.oldcert = Some(old.clone());
     c.revreason = 5;
     let PkiBody::Rr(rd) = request::first_body(&c).unwrap() else {
@@ -208,7 +216,7 @@ fn keyenc_popo_is_encoded_as_openssl_does() {
 #[test]
 fn certconf_hash_follows_the_signature_algorithm() {
     // RSA with SHA-256: certHash is SHA-256 of the certificate, pvno 2, no hashAlg.
-    let rsa = creds::load_cert(&format!("{MOCK}/signer_only.crt"), None, "c").unwrap();
+    let rsa = creds::load_cert(&mock("signer_only.crt"), None, "c").unwrap();
     let (body, pvno) = request::cert_conf(&rsa, 0, 0, None).unwrap();
     let PkiBody::CertConf(cs) = body else {
         panic!()
@@ -266,10 +274,10 @@ fn kur_matches_openssl_golden_capture() {
     .unwrap();
     let golden = Received::decode(&golden_der, "golden").unwrap().msg;
     let pass = creds::get_passwd("pass:12345", "keypass").unwrap();
-    let p12 = format!("{MOCK}/signer.p12");
+    let p12 = mock("signer.p12");
     let c = Ctx {
         cmd: Cmd::Kur,
-        cert: Some(creds::load_cert(&format!("{MOCK}/signer.crt"), None, "cert").unwrap()),
+        cert: Some(creds::load_cert(&mock("signer.crt"), None, "cert").unwrap()),
         key: Some(creds::load_key(&p12, Some(&pass), "key").unwrap()),
         untrusted: creds::load_certs(&p12, Some(&pass), "chain").unwrap(),
         recipient: Some(creds::parse_dn("/CN=Root CA", "recipient").unwrap()),
@@ -281,7 +289,7 @@ fn kur_matches_openssl_golden_capture() {
             .unwrap(),
         ),
         newkey: Some(KeyOrPub::Private(
-            creds::load_key(&format!("{MOCK}/new.key"), None, "key").unwrap(),
+            creds::load_key(&mock("new.key"), None, "key").unwrap(),
         )),
         policy_oids: vec![der::asn1::ObjectIdentifier::new_unwrap("1.2.3.4")],
         policy_oids_critical: true,
@@ -337,10 +345,10 @@ fn golden(name: &str) -> rcmp::client::wire::PkiMessage {
 
 fn signer_ctx(cmd: Cmd) -> Ctx {
     let pass = creds::get_passwd("pass:12345", "keypass").unwrap();
-    let p12 = format!("{MOCK}/signer.p12");
+    let p12 = mock("signer.p12");
     Ctx {
         cmd,
-        cert: Some(creds::load_cert(&format!("{MOCK}/signer.crt"), None, "cert").unwrap()),
+        cert: Some(creds::load_cert(&mock("signer.crt"), None, "cert").unwrap()),
         key: Some(creds::load_key(&p12, Some(&pass), "key").unwrap()),
         untrusted: creds::load_certs(&p12, Some(&pass), "chain").unwrap(),
         recipient: Some(creds::parse_dn("/CN=Root CA", "recipient").unwrap()),
@@ -427,7 +435,7 @@ fn requests_match_openssl_golden_captures() {
     let mut c = pbm_golden_ctx(Cmd::Ir);
     c.subject = Some(creds::parse_dn("/CN=pbm", "subject").unwrap());
     c.newkey = Some(KeyOrPub::Private(
-        creds::load_key(&format!("{MOCK}/new.key"), None, "key").unwrap(),
+        creds::load_key(&mock("new.key"), None, "key").unwrap(),
     ));
     c.policy_oids = vec![der::asn1::ObjectIdentifier::new_unwrap("1.2.3.4")];
     c.policy_oids_critical = true;
@@ -446,12 +454,12 @@ fn requests_match_openssl_golden_captures() {
 
     // rr: -section Mock -cmd rr -oldcert signer_only.crt -revreason 1
     let mut c = signer_ctx(Cmd::Rr);
-    c.oldcert = Some(creds::load_cert(&format!("{MOCK}/signer_only.crt"), None, "old").unwrap());
+    c.oldcert = Some(creds::load_cert(&mock("signer_only.crt"), None, "old").unwrap());
     c.revreason = 1;
     assert_same_request(&golden("rr.der"), &c);
 
     // p10cr: -section "Mock enrollment" -cmd p10cr -csr csr.pem
     let mut c = signer_ctx(Cmd::P10cr);
-    c.csr = Some(creds::load_csr(&format!("{MOCK}/csr.pem"), "csr").unwrap());
+    c.csr = Some(creds::load_csr(&mock("csr.pem"), "csr").unwrap());
     assert_same_request(&golden("p10cr.der"), &c);
 }

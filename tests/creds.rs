@@ -1,6 +1,8 @@
 //! Credentials layer against OpenSSL's own test PKI and against files and signatures made by the real
 //! `openssl` command (fixtures/creds/make.sh and at test time).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -9,8 +11,7 @@ use rcmp::creds::{self, Digest, KeyOrPub, KeySpec, KeyType, Secret};
 fn mock_dirs() -> Vec<PathBuf> {
     ["30", "latest"]
         .iter()
-        .map(|v| PathBuf::from(format!("/work/shared/conformance/openssl-cmp/{v}/Mock")))
-        .filter(|p| p.is_dir())
+        .map(|v| common::corpus_mock_dir(v))
         .collect()
 }
 
@@ -191,10 +192,7 @@ fn bad_files_are_errors() {
 
 #[test]
 fn mock_crls_load() {
-    let d = PathBuf::from("/work/shared/conformance/openssl-cmp/latest/Mock");
-    if !d.is_dir() {
-        return;
-    }
+    let d = common::corpus_mock_dir("latest");
     let crls = creds::load_crls(
         &format!("{},{}", s(&d.join("oldcrl.pem")), s(&d.join("newcrl.pem"))),
         "CRLs",
@@ -533,18 +531,16 @@ fn pass_phrase_sources() {
     // SAFETY: closing the read end we own.
     unsafe { libc::close(fds[0]) };
     // Conformance table: plain `12345` works, `pass::12345` and `fp:4` give wrong pass phrases.
-    let p12 = "/work/shared/conformance/openssl-cmp/latest/Mock/signer.p12";
-    if Path::new(p12).exists() {
-        for (arg, ok) in [
-            ("12345", true),
-            ("pass:12345", true),
-            ("pass::12345", false),
-            ("fp:4", false),
-            ("pass", false),
-        ] {
-            let pw = creds::get_passwd(arg, "private key").expect("pass");
-            assert_eq!(creds::load_key(p12, Some(&pw), "k").is_ok(), ok, "{arg}");
-        }
+    let p12 = s(&common::corpus_mock_dir("latest").join("signer.p12"));
+    for (arg, ok) in [
+        ("12345", true),
+        ("pass:12345", true),
+        ("pass::12345", false),
+        ("fp:4", false),
+        ("pass", false),
+    ] {
+        let pw = creds::get_passwd(arg, "private key").expect("pass");
+        assert_eq!(creds::load_key(&p12, Some(&pw), "k").is_ok(), ok, "{arg}");
     }
 }
 

@@ -140,7 +140,7 @@ fn rcmp_binary_runs() {
     assert!(out.status.code().is_some(), "{}", describe(&rcmp(), &out));
 }
 
-/// OpenSSL 3.5 through the shared tools folder, as client and as mock server on the `latest` corpus.
+/// OpenSSL 3.5 (from scripts/fetch-deps), as client and as mock server on the `latest` corpus.
 #[test]
 fn openssl35_client_enrolls_from_openssl35_mock_server() {
     let srv = MockServer::start_openssl35("latest", &[]);
@@ -203,4 +203,27 @@ fn server_without_accept_line_fails_loudly() {
     };
     assert!(msg.contains("no `ACCEPT host:port PID=n` line"), "{msg}");
     assert!(msg.contains("starting") && msg.contains("oops"), "{msg}");
+}
+
+/// The fetched inputs are the releases and tables they claim to be: OpenSSL 4.0 reports 4.0, and each
+/// corpus has OpenSSL's five CSV tables beside its `Mock/`.
+#[test]
+fn fetched_inputs_are_what_they_claim() {
+    let out = run_ok(openssl40().arg("version"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("OpenSSL 4.0."), "{text}");
+    for corpus in ["30", "latest", "40"] {
+        let dir = corpus_dir(corpus);
+        for aspect in [
+            "connection",
+            "verification",
+            "credentials",
+            "commands",
+            "enrollment",
+        ] {
+            let csv = dir.join(format!("test_{aspect}.csv"));
+            assert!(csv.is_file(), "{} missing", csv.display());
+        }
+        assert!(corpus_mock_dir(corpus).join("test.cnf").is_file());
+    }
 }

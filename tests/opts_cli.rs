@@ -1,15 +1,15 @@
 //! Command-line and config-file behaviour of `rcmp::opts`, checked against the real `openssl cmp`
 //! wherever its output shows the behaviour (usage errors, value checks, which config value wins).
-//! These tests need `openssl` (3.0) and, for 3.5-only behaviour, `/work/shared/tools/openssl-version`;
+//! These tests need `openssl` (3.0) and, for 3.5-only behaviour, OpenSSL 3.5 from `scripts/fetch-deps`;
 //! they fail loudly when those are missing.
+
+mod common;
 
 use rcmp::opts::{self, Opt, Parsed, RawOpts, Source};
 use rcmp::Error;
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
-
-const OPENSSL_35: &str = "/work/shared/tools/openssl-version";
 
 fn os(args: &[&str]) -> Vec<OsString> {
     args.iter().map(OsString::from).collect()
@@ -18,8 +18,8 @@ fn os(args: &[&str]) -> Vec<OsString> {
 /// Run a real `openssl cmp` (3.0 by default, 3.5 when `v35`) and return its stderr.
 fn openssl_stderr(v35: bool, args: &[&str], cwd: Option<&Path>) -> String {
     let mut cmd = if v35 {
-        let mut c = Command::new(OPENSSL_35);
-        c.args(["trixie", "cmp"]);
+        let mut c = common::openssl35();
+        c.arg("cmp");
         c
     } else {
         let mut c = Command::new("openssl");

@@ -4,6 +4,8 @@
 //! the conformance corpus's `server.cnf`; the real OpenSSL client enrolls against it with the corpus's
 //! `test.cnf`. These tests need `openssl` on PATH and fail loudly without it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -11,8 +13,6 @@ use std::sync::Arc;
 use rcmp::server::{Flavor, Server, SrvConfig};
 use rcmp::transfer;
 use zeroize::Zeroizing;
-
-const CORPUS: &str = "/work/shared/conformance/openssl-cmp/30/Mock";
 
 fn pem_blocks(path: &Path) -> Vec<Vec<u8>> {
     let text =
@@ -87,7 +87,9 @@ struct Env {
 impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
-        for e in std::fs::read_dir(CORPUS).expect("conformance corpus present") {
+        for e in
+            std::fs::read_dir(common::corpus_mock_dir("30")).expect("conformance corpus present")
+        {
             let e = e.expect("entry");
             std::fs::copy(e.path(), dir.path().join(e.file_name())).expect("copy");
         }
@@ -462,16 +464,9 @@ fn polling_3_5_delays_certconf_too() {
         c.poll_count = 1;
         c.check_after = 0;
     });
-    let out = Command::new("/work/shared/tools/openssl-version")
+    let out = common::openssl35()
         .current_dir(env.dir.path())
-        .args([
-            "trixie",
-            "cmp",
-            "-config",
-            "test.cnf",
-            "-section",
-            "Mock enrollment",
-        ])
+        .args(["cmp", "-config", "test.cnf", "-section", "Mock enrollment"])
         .args(["-server", &format!("127.0.0.1:{port}"), "-path", "pkix/"])
         .args(ir_args("poll.crt", &["-verbosity", "7"]))
         .output()

@@ -1,7 +1,9 @@
 //! The CMP-facing helpers: signer search (as cmp_vfy.c does it), the approximate chain for -chainout /
 //! extraCerts, and the CMP test PKI scenarios the conformance tables rely on.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use der::Encode;
 use rcmp::log::Side;
@@ -24,7 +26,7 @@ fn fx(name: &str) -> Vec<Cert> {
     )
 }
 fn mock(name: &str) -> Vec<Cert> {
-    load(&PathBuf::from("/work/shared/conformance/openssl-cmp/30/Mock").join(name))
+    load(&common::corpus_mock_dir("30").join(name))
 }
 fn subject(c: &Cert) -> String {
     verify::oneline(c.cert().tbs_certificate().subject())

@@ -2,6 +2,8 @@
 //! CRLs and options; the verdict, OpenSSL's error code, depth and reason string, and for accepted chains
 //! the chain itself (from `-show_chain`) must agree.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -722,16 +724,14 @@ fn crl_checks_agree_with_openssl_verify() {
     run_cases(CRL_CASES, &["openssl"], true);
 }
 
-/// The same cases with OpenSSL 3.5 (the version whose behaviour rcmp targets), where it is installed.
+/// The same cases with OpenSSL 3.5 (the version whose behaviour rcmp targets), fetched by
+/// `scripts/fetch-deps`; the test fails when it cannot be had.
 #[test]
 fn agrees_with_openssl_35() {
-    let tool = "/work/shared/tools/openssl-version";
-    if !Path::new(tool).exists() {
-        eprintln!("skipping: {tool} not present");
-        return;
-    }
-    run_cases(CASES, &[tool, "trixie"], false);
-    run_cases(CRL_CASES, &[tool, "trixie"], false);
+    let tool = common::openssl_release("3.5");
+    let tool = tool.to_str().expect("UTF-8 path of OpenSSL 3.5");
+    run_cases(CASES, &[tool], false);
+    run_cases(CRL_CASES, &[tool], false);
 }
 
 /// Every certificate of OpenSSL's CMP test PKI (conformance corpus) as target, against each of its
@@ -750,7 +750,7 @@ const TRUST_STORES: &[&str] = &[
 
 #[test]
 fn agrees_with_openssl_on_cmp_test_pki() {
-    let dir = Path::new("/work/shared/conformance/openssl-cmp/30/Mock");
+    let dir = &common::corpus_mock_dir("30");
     assert!(
         dir.is_dir(),
         "conformance corpus missing at {}",

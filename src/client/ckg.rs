@@ -469,18 +469,25 @@ pub fn wrap_key(
     env.to_der().map_err(fail)
 }
 
+// The integration tests' locator of OpenSSL's test PKI (fetched by scripts/fetch-deps).
+#[cfg(test)]
+#[path = "../../tests/common/deps.rs"]
+mod test_deps;
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::verify::VerifyParams;
 
-    const MOCK: &str = "/work/shared/conformance/openssl-cmp/latest/Mock";
-
+    fn mock(name: &str) -> String {
+        let dir = super::test_deps::corpus_mock_dir("latest");
+        dir.join(name).to_string_lossy().into_owned()
+    }
     fn cert(name: &str) -> Cert {
-        crate::creds::load_cert(&format!("{MOCK}/{name}"), None, "test cert").expect("cert")
+        crate::creds::load_cert(&mock(name), None, "test cert").expect("cert")
     }
     fn key(name: &str) -> PrivateKey {
-        crate::creds::load_key(&format!("{MOCK}/{name}"), None, "test key").expect("key")
+        crate::creds::load_key(&mock(name), None, "test key").expect("key")
     }
     fn wrapped() -> EncryptedKey {
         let env = wrap_key(

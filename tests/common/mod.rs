@@ -1,11 +1,14 @@
-//! Shared harness for rcmp's integration tests: where the peers are (`openssl`, OpenSSL 3.5, our own
-//! binary, the conformance corpus), mock servers started on port 0 and killed by PID on drop, and
+//! Shared harness for rcmp's integration tests: where the peers are (`openssl`, OpenSSL 3.5 and 4.0,
+//! our own binary, the conformance corpora: the last three through `deps`, i.e. `scripts/fetch-deps`), mock servers started on port 0 and killed by PID on drop, and
 //! running commands with a time limit so a hung child fails the test instead of hanging it.
 //!
 //! Use it from a test file with `mod common;` and `use common::*;`. Interop tests must not skip when
 //! a peer is missing: every lookup here panics with a message saying what is missing and how to get it.
 
 #![allow(dead_code)] // each test file uses a different part of the harness
+
+mod deps;
+pub use deps::*;
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
@@ -26,52 +29,6 @@ pub fn default_timeout() -> Duration {
         .filter(|&s| s > 0)
         .unwrap_or(60);
     Duration::from_secs(secs)
-}
-
-/// The shared folder (conformance corpus, tools): `$RCMP_SHARED`, else the first `shared/` holding the
-/// conformance runner in a parent folder of this crate (as `.ci/run` looks for it).
-pub fn shared_dir() -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        if let Some(env) = std::env::var_os("RCMP_SHARED").filter(|v| !v.is_empty()) {
-            let p = PathBuf::from(env);
-            assert!(
-                p.join("conformance/openssl-cmp").is_dir(),
-                "RCMP_SHARED={} has no conformance/openssl-cmp folder",
-                p.display()
-            );
-            return p;
-        }
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        for dir in manifest.ancestors() {
-            let cand = dir.join("shared");
-            if cand.join("conformance/openssl-cmp/run").is_file() {
-                return cand;
-            }
-        }
-        panic!(
-            "HARNESS: cannot find the shared folder (shared/conformance/openssl-cmp) above {}; \
-             set RCMP_SHARED=/path/to/shared",
-            manifest.display()
-        )
-    })
-    .clone()
-}
-
-/// The `Mock/` folder of a conformance corpus: `corpus` is "30", "latest" or a path to a corpus folder.
-pub fn corpus_mock_dir(corpus: &str) -> PathBuf {
-    let base = if corpus == "30" || corpus == "latest" {
-        shared_dir().join("conformance/openssl-cmp").join(corpus)
-    } else {
-        PathBuf::from(corpus)
-    };
-    let mock = base.join("Mock");
-    assert!(
-        mock.join("server.cnf").is_file(),
-        "HARNESS: no Mock/server.cnf in corpus {}",
-        base.display()
-    );
-    mock
 }
 
 /// The machine's `openssl` (OpenSSL 3.0). Panics loudly when it is missing: interop tests must fail.
@@ -97,30 +54,14 @@ pub fn openssl() -> Command {
     Command::new(openssl_bin())
 }
 
-/// OpenSSL 3.5 as a command, ready for arguments: `<shared>/tools/openssl-version trixie`. The first
-/// call in a test process checks that it really runs OpenSSL 3.5 (its first use downloads it).
+/// OpenSSL 3.5 as a command, ready for arguments (fetched by `scripts/fetch-deps`; see [`deps`]).
 pub fn openssl35() -> Command {
-    static CHECKED: OnceLock<PathBuf> = OnceLock::new();
-    let tool = CHECKED.get_or_init(|| {
-        let tool = shared_dir().join("tools/openssl-version");
-        assert!(tool.is_file(), "HARNESS: {} is missing", tool.display());
-        let mut c = Command::new(&tool);
-        c.args(["trixie", "version"]);
-        let out = run_timeout(&mut c, Duration::from_secs(300));
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && text.starts_with("OpenSSL 3.5"),
-            "HARNESS: OpenSSL 3.5 unavailable through {} trixie (exit {:?}):\n{}{}",
-            tool.display(),
-            out.status.code(),
-            text,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tool
-    });
-    let mut c = Command::new(tool);
-    c.arg("trixie");
-    c
+    Command::new(openssl_release("3.5"))
+}
+
+/// OpenSSL 4.0 as a command, ready for arguments (fetched the same way).
+pub fn openssl40() -> Command {
+    Command::new(openssl_release("4.0"))
 }
 
 /// Our binary, as built by cargo for this test run.
@@ -318,14 +259,14 @@ pub struct MockServer {
 
 impl MockServer {
     /// `openssl cmp -config server.cnf -port 0 <args>` (OpenSSL 3.0) in a copy of `corpus`'s `Mock/`
-    /// ("30", "latest" or a corpus path).
+    /// ("30", "latest", "40" or a corpus path).
     pub fn start_openssl(corpus: &str, args: &[&str]) -> MockServer {
         let mut c = openssl();
         c.arg("cmp");
         Self::start(c, corpus, args)
     }
 
-    /// The same with OpenSSL 3.5 (`openssl-version trixie cmp ...`).
+    /// The same with OpenSSL 3.5.
     pub fn start_openssl35(corpus: &str, args: &[&str]) -> MockServer {
         let mut c = openssl35();
         c.arg("cmp");

@@ -660,14 +660,18 @@ fn check_pkiconf(der: &[u8], tid: &[u8], nonce: &[u8]) -> Result<(), String> {
     check_ids(&r, tid, nonce, "PKICONF")
 }
 
+// The repository tests' locator of OpenSSL's test PKI (fetched by scripts/fetch-deps).
+#[cfg(test)]
+#[path = "../../../tests/common/deps.rs"]
+mod test_deps;
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const MOCK: &str = "/work/shared/conformance/openssl-cmp/30/Mock";
-
     fn args(extra: &[&str]) -> Vec<String> {
-        let newkey = format!("{MOCK}/new_pub.key");
+        let mock = super::test_deps::corpus_mock_dir("30");
+        let newkey = mock.join("new_pub.key").to_string_lossy().into_owned();
         assert!(
             std::path::Path::new(&newkey).exists(),
             "test PKI missing: {newkey}"
