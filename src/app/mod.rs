@@ -20,6 +20,18 @@ mod server;
 /// (0 success, 1 failure).
 pub fn run(args: Vec<OsString>) -> u8 {
     let args: Vec<OsString> = args.into_iter().skip(1).collect();
+    if opts::is_version_request(&args) {
+        return match crate::compat::check() {
+            Ok(()) => {
+                log::raw_stdout(&opts::version_text());
+                0
+            }
+            Err(e) => {
+                report(&e);
+                1
+            }
+        };
+    }
     let (parsed, writerand) = opts::parse_with_writerand(&args);
     let outcome = match parsed {
         Ok(Parsed::Help { text, status }) => {

@@ -55,6 +55,26 @@ pub fn help_text_for(prog: &str) -> String {
     out
 }
 
+/// Whether the arguments (without the program name) are just `--version`: rcmp's one addition to
+/// OpenSSL's command line (docs/DEVIATIONS.md). Anywhere else `--version` stays an unknown option, as
+/// OpenSSL has it.
+pub fn is_version_request<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> bool {
+    matches!(args, [only] if only.as_ref() == "--version")
+}
+
+/// What `rcmp --version` prints (to stdout): rcmp's version and the OpenSSL release it imitates.
+pub fn version_text() -> String {
+    let release = match crate::compat::get() {
+        crate::compat::Compat::V3_0 => "3.0",
+        crate::compat::Compat::V3_5 => "3.5",
+        crate::compat::Compat::V4_0 => "4.0",
+    };
+    format!(
+        "rcmp {} (openssl cmp of OpenSSL {release})\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
