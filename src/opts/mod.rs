@@ -11,14 +11,16 @@
 //! info line, warnings about empty or dash-led option arguments) through `crate::log`, and it sets the
 //! log verbosity as OpenSSL does at each step, so lines appear (or not) exactly as with `openssl cmp`.
 
+pub mod completion;
 mod config;
 mod help;
+pub mod man;
 mod parse;
 mod table;
 
 pub use config::DEFAULT_CONFIG_FILE;
-pub use help::{help_text, help_text_for};
-pub use table::{Group, Kind, Opt, OptInfo, Since, OPTIONS};
+pub use help::{help_text, help_text_for, is_version_request, version_text};
+pub use table::{Group, Kind, Opt, OptInfo, Since, ValueHint, CMD_VALUES, OPTIONS};
 
 use crate::nconf::Conf;
 use crate::Result;

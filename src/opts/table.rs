@@ -470,6 +470,72 @@ impl Opt {
     }
 }
 
+/// What the value of an option names, beyond its parser [`Kind`]: what the man page and the shell
+/// completions offer for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueHint {
+    /// A flag, or a value with nothing useful to offer (a DN, a URL, a number, a pass phrase source).
+    Text,
+    /// One or more files to read (several are comma-separated where the option allows it).
+    InFile,
+    /// A file to write.
+    OutFile,
+    /// A folder.
+    Dir,
+    /// One of these words.
+    Choice(&'static [&'static str]),
+}
+
+/// The commands `-cmd` takes.
+pub const CMD_VALUES: &[&str] = &["ir", "cr", "kur", "p10cr", "rr", "genm"];
+/// The formats `-certform` and `-crlform` take.
+pub const FORM_VALUES: &[&str] = &["PEM", "DER"];
+/// The formats `-keyform` takes (rcmp reads the key format from the file itself, as OpenSSL 3 does).
+pub const KEYFORM_VALUES: &[&str] = &["PEM", "DER", "P12", "ENGINE"];
+/// The values of `-verbosity`, `-keep_alive` and `-popo` that mean something.
+const VERBOSITY_VALUES: &[&str] = &["0", "1", "2", "3", "4", "5", "6", "7", "8"];
+const KEEP_ALIVE_VALUES: &[&str] = &["0", "1", "2"];
+const POPO_VALUES: &[&str] = &["-1", "0", "1", "2"];
+
+impl Opt {
+    /// What the option's value names (see [`ValueHint`]). `-infotype` names come from the InfoType
+    /// table of `asn1::oid`, so they are offered by [`Opt::choices`] instead of listed here.
+    pub fn value_hint(self) -> ValueHint {
+        use Opt::*;
+        match self {
+            Config | Newkey | Csr | OutTrusted | Oldcert | Trusted | Untrusted | Srvcert
+            | Oldwithold | Crlcert | Oldcrl | Cert | OwnTrusted | Key | Extracerts | Rand
+            | TlsCert | TlsKey | TlsExtra | TlsTrusted | Reqin | Rspin | SrvCert | SrvKey
+            | SrvTrusted | SrvUntrusted | RefCert | RspCert | RspKey | RspCrl | RspExtracerts
+            | RspCapubs | RspNewwithnew | RspNewwithold | RspOldwithnew => ValueHint::InFile,
+            Template | Keyspec | Newkeyout | Certout | Chainout | Srvcertout | Extracertsout
+            | Cacertsout | Newwithnew | Newwithold | Oldwithnew | Crlout | Writerand | Reqout
+            | ReqoutOnly | Rspout => ValueHint::OutFile,
+            ProviderPath => ValueHint::Dir,
+            Cmd => ValueHint::Choice(CMD_VALUES),
+            Certform | Crlform => ValueHint::Choice(FORM_VALUES),
+            Keyform => ValueHint::Choice(KEYFORM_VALUES),
+            Verbosity => ValueHint::Choice(VERBOSITY_VALUES),
+            KeepAlive => ValueHint::Choice(KEEP_ALIVE_VALUES),
+            Popo => ValueHint::Choice(POPO_VALUES),
+            _ => ValueHint::Text,
+        }
+    }
+
+    /// The words to offer for the value: the [`ValueHint::Choice`] list, or for `-infotype` the
+    /// InfoType names OpenSSL knows (without their `id-it-` prefix, as `-infotype` takes them).
+    pub fn choices(self) -> Vec<&'static str> {
+        match (self, self.value_hint()) {
+            (Opt::Infotype, _) => crate::asn1::oid::INFO_TYPES
+                .iter()
+                .map(|(_, n)| n.strip_prefix("id-it-").unwrap_or(n))
+                .collect(),
+            (_, ValueHint::Choice(words)) => words.to_vec(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Prints the option as typed on the command line: `-keep_alive`.
 impl fmt::Display for Opt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
