@@ -338,7 +338,7 @@ fn subject_key_id(value: &str, ctx: &ExtCtx<'_>) -> Result<Option<Vec<u8>>> {
 
 fn decode_hex(s: &str) -> Result<Vec<u8>> {
     let digits: String = s.chars().filter(|c| *c != ':').collect();
-    if digits.is_empty() || digits.len() % 2 != 0 {
+    if digits.is_empty() || !digits.len().is_multiple_of(2) {
         return Err(cmp_err!("invalid hex string '{s}'"));
     }
     (0..digits.len())
