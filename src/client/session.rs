@@ -497,13 +497,6 @@ impl<'a> Session<'a> {
                 ))
             }
         };
-        if let Some(k) = &new_key {
-            if !k.matches_cert(&cert) {
-                return Err(cmp_err!(
-                    "centrally generated key does not match the public key of the newly enrolled certificate"
-                ));
-            }
-        }
         self.outcome.new_key = new_key;
         self.outcome.new_cert = Some(cert.clone());
         if let Some(ca_pubs) = &crep.ca_pubs {
@@ -517,15 +510,28 @@ impl<'a> Session<'a> {
         }
         let subj = cert.subject_oneline();
 
-        // OpenSSL 3.0 and 3.5 do not check that the certificate holds the requested key (later versions
-        // reject with incorrectData); the binaries here are the reference, so neither do we.
-        let (fail_info, verify_err) = self.check_new_cert(&cert);
-        let txt = (fail_info != 0).then_some("CMP client did not accept it");
-        if fail_info != 0 {
+        // A certificate for another key than the one being enrolled is refused in certConf, before any
+        // -out_trusted validation, as OpenSSL's client does (3.0 and 3.5 alike).
+        let (fail_info, verify_err, txt) = if self.enrollment_key_mismatch(&cert) {
             log_err(&format!(
                 "rejecting newly enrolled cert with subject: {subj}"
             ));
-        }
+            log_err("key values mismatch");
+            (
+                1 << INCORRECT_DATA,
+                None,
+                Some("public key in new certificate does not match our enrollment key"),
+            )
+        } else {
+            let (fail_info, verify_err) = self.check_new_cert(&cert);
+            if fail_info != 0 {
+                log_err(&format!(
+                    "rejecting newly enrolled cert with subject: {subj}"
+                ));
+            }
+            let txt = (fail_info != 0).then_some("CMP client did not accept it");
+            (fail_info, verify_err, txt)
+        };
         // OpenSSL prints the queued verification error just before sending certConf.
         if let Some(e) = verify_err {
             log_err(&e);
@@ -561,6 +567,21 @@ impl<'a> Session<'a> {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Whether `cert` does not hold the private key being enrolled. That key is, as OpenSSL picks it: the
+    /// centrally generated one, else `-newkey` when it is a private key (a public one cannot be checked),
+    /// else none with `-csr`, else the client's `-key`.
+    fn enrollment_key_mismatch(&self, cert: &Cert) -> bool {
+        let ctx = self.ctx;
+        let key = match (&self.outcome.new_key, &ctx.newkey) {
+            (Some(k), _) => Some(k),
+            (None, Some(creds::KeyOrPub::Private(k))) => Some(k),
+            (None, Some(creds::KeyOrPub::Public(_))) => None,
+            (None, None) if ctx.csr.is_some() => None,
+            (None, None) => ctx.key.as_ref(),
+        };
+        key.is_some_and(|k| !k.matches_cert(cert))
     }
 
     /// The certConf callback: validate the new certificate with `-out_trusted`, or build an approximate
