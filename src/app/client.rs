@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::client::{self, Cmd, Ctx, MsgFiles, Outcome, Transfer};
 use crate::creds::{self, dn::parse_dn, pass::get_passwd, Cert, Digest, MacAlg};
+use crate::error::Error;
 use crate::extconf::{self, ExtCtx};
 use crate::opts::{Opt, RawOpts};
 use crate::output::{Form, Outputs};
@@ -1022,7 +1023,7 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
     } = setup(raw)?;
     let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
     for _ in 0..repeat {
-        let outcome = client::run(&ctx, &mut peer)?;
+        let outcome = client::run(&ctx, &mut peer).map_err(|f| Error::from(f).in_transaction())?;
         if ctx.files.reqout_only.is_some() && outcome.status.is_none() {
             return Ok(());
         }
