@@ -86,10 +86,16 @@ pub fn log(side: Side, level: Level, args: std::fmt::Arguments<'_>) {
 /// Print an error the app itself reports (OpenSSL's `CMP_err` in apps/cmp.c): `CMP error: ...` on
 /// stderr, as opposed to the library's error lines, which [`log`] puts on stdout.
 pub fn app_error(args: std::fmt::Arguments<'_>) {
-    if enabled(Level::Err) {
+    app_line(Level::Err, args);
+}
+
+/// Print a line the app itself logs on stderr (OpenSSL's apps/cmp.c does so for its errors and for
+/// the closing PKIStatus of a transaction).
+pub fn app_line(level: Level, args: std::fmt::Arguments<'_>) {
+    if enabled(level) {
         let _ = std::io::stderr()
             .lock()
-            .write_all(format!("CMP error: {args}\n").as_bytes());
+            .write_all(format!("CMP {}: {args}\n", level.label()).as_bytes());
     }
 }
 

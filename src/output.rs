@@ -76,15 +76,14 @@ impl Outputs {
     /// Stage certificates (DER each) for `path`, logging as OpenSSL does:
     /// `received N <desc> certificate(s), saving to file '<path>'`.
     pub fn certs(&mut self, path: &str, certs: &[&[u8]], form: Form, desc: &str) {
-        // Like OpenSSL, nothing received means an emptied file and no log line.
-        if !certs.is_empty() {
-            crate::info!(
-                "received {} {} certificate(s), saving to file '{}'",
-                certs.len(),
-                desc,
-                path
-            );
-        }
+        // Like OpenSSL (3.0 and 3.5), also when nothing was received: the line says 0 and the file
+        // is emptied.
+        crate::info!(
+            "received {} {} certificate(s), saving to file '{}'",
+            certs.len(),
+            desc,
+            path
+        );
         if certs.len() > 1 && form != Form::Pem {
             crate::warn!("saving more than one certificate in non-PEM format");
         }

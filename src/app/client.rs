@@ -183,12 +183,7 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
         return Ok(Peer::Mock(s));
     }
     let Some(server) = raw.str(Opt::Server) else {
-        if raw.is_set(Opt::Proxy) {
-            crate::warn!("ignoring -proxy option since -server is not given");
-        }
-        if raw.is_set(Opt::NoProxy) {
-            crate::warn!("ignoring -no_proxy option since -server is not given");
-        }
+        warn_unused_proxy(raw);
         return Ok(Peer::None);
     };
     let url: ServerUrl = transfer::url::parse_server(server)?.with_path(raw.str(Opt::Path));
@@ -217,6 +212,35 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
         max_response: 0,
     };
     Ok(Peer::Http(Box::new(HttpClient::new(url, opts)?)))
+}
+
+/// The warnings for proxy options when no server is contacted.
+fn warn_unused_proxy(raw: &RawOpts) {
+    if raw.is_set(Opt::Proxy) {
+        crate::warn!("ignoring -proxy option since -server is not given");
+    }
+    if raw.is_set(Opt::NoProxy) {
+        crate::warn!("ignoring -no_proxy option since -server is not given");
+    }
+}
+
+/// The `will contact ...` line. OpenSSL 3.5 ends it with a blank and says, with `-rspin`, that the
+/// server is a fallback; 3.0 has no blank and calls the missing server "mock server".
+fn contact_line(peer: &Peer, rspin: bool) -> Option<String> {
+    let v30 = crate::compat::get() == crate::compat::Compat::V3_0;
+    let target = match peer {
+        Peer::Http(c) => c.contact_line().trim_end().to_string(),
+        Peer::Mock(_) => "will contact mock server".to_string(),
+        Peer::None if !rspin => return None,
+        Peer::None if v30 => "will contact mock server".to_string(),
+        Peer::None => "will contact no server".to_string(),
+    };
+    let fallback = if rspin {
+        " only if -rspin argument gives too few filenames"
+    } else {
+        ""
+    };
+    Some(format!("{target}{fallback}{}", if v30 { "" } else { " " }))
 }
 
 /// TLS client settings (`setup_ssl_ctx`).
@@ -617,8 +641,13 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         && !raw.is_set(Opt::Oldcert)
         && !raw.is_set(Opt::Cert)
     {
+        let which = if crate::compat::get() == crate::compat::Compat::V3_0 {
+            ""
+        } else {
+            " for any requests not covered by -reqin"
+        };
         crate::warn!(
-            "missing -recipient, -srvcert, -issuer, -oldcert or -cert; recipient for any requests not covered by -reqin will be set to \"NULL-DN\""
+            "missing -recipient, -srvcert, -issuer, -oldcert or -cert; recipient{which} will be set to \"NULL-DN\""
         );
     }
     if matches!(cmd, Cmd::P10cr | Cmd::Rr | Cmd::Genm) {
@@ -633,7 +662,8 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
                 crate::warn!("{opt} {MSG}");
             }
         }
-        if cmd != Cmd::P10cr && raw.is_set(Opt::OutTrusted) {
+        // 3.5 warns for p10cr too; 3.0 says nothing.
+        if raw.is_set(Opt::OutTrusted) && crate::compat::get() != crate::compat::Compat::V3_0 {
             crate::warn!("-out_trusted option is ignored for 'p10cr', 'rr', and 'genm' commands");
         }
     } else if let Some(f) = raw.str(Opt::Newkey) {
@@ -731,14 +761,6 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     if let Some(p) = popo {
         ctx.popo = p as i32;
     }
-    if cmd != Cmd::Rr {
-        if raw.int(Opt::Revreason).unwrap_or(-1) != -1 {
-            crate::warn!("-revreason option is ignored for commands other than 'rr'");
-        }
-        if cmd != Cmd::Kur && raw.is_set(Opt::Oldcert) {
-            crate::warn!("-oldcert option used only as reference cert");
-        }
-    }
     if let Some(f) = raw.str(Opt::Oldcert) {
         if cmd == Cmd::Genm {
             crate::warn!("-oldcert option is ignored for 'genm' command");
@@ -774,6 +796,14 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     } else {
         None
     };
+    if raw.is_set(Opt::Rspin) {
+        if raw.is_set(Opt::Server) {
+            crate::warn!("-server option is not used if enough filenames given for -rspin");
+        }
+        if use_mock {
+            crate::warn!("-use_mock_srv option is not used if enough filenames given for -rspin");
+        }
+    }
     let peer = if raw.is_set(Opt::ReqoutOnly) {
         for opt in [
             Opt::Server,
@@ -786,6 +816,7 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
                 crate::warn!("{opt} option is ignored since -reqout_only option is given");
             }
         }
+        warn_unused_proxy(raw);
         Peer::None
     } else {
         setup_transfer(raw, srv)?
@@ -850,6 +881,15 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         reqout_only: raw.str(Opt::ReqoutOnly).map(PathBuf::from),
         rspin: file_list(raw, Opt::Rspin),
         rspout: file_list(raw, Opt::Rspout),
+        rspin_fallback: match peer {
+            Peer::Http(_) => {
+                Some("too few -rspin filename arguments; resorting to contacting server")
+            }
+            Peer::Mock(_) => {
+                Some("too few -rspin filename arguments; resorting to using mock server")
+            }
+            Peer::None => None,
+        },
     };
     setup_protection(raw, &mut ctx)?;
     setup_request(raw, &mut ctx)?;
@@ -866,10 +906,8 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     ctx.ignore_keyusage = raw.flag(Opt::IgnoreKeyusage);
     ctx.no_cache_extracerts = raw.flag(Opt::NoCacheExtracerts);
     // Printed only now, as OpenSSL does, so a set-up error is not preceded by it.
-    match &peer {
-        Peer::Http(c) => crate::info!("{}", c.contact_line()),
-        Peer::Mock(_) => crate::info!("will contact mock server "),
-        Peer::None => {}
+    if let Some(line) = contact_line(&peer, raw.is_set(Opt::Rspin)) {
+        crate::info!("{line}");
     }
     let mut genm_plan = None;
     if let (Cmd::Genm, Some(oid)) = (cmd, infotype) {
@@ -931,20 +969,22 @@ fn stage_outputs(raw: &RawOpts, cmd: Cmd, outcome: &Outcome, certform: Form, out
         return;
     }
     let chain = ders(&outcome.new_chain);
+    let new_cert = [new_cert.der().to_vec()];
+    if crate::compat::get() == crate::compat::Compat::V3_0 {
+        // OpenSSL 3.0's order and wording (it has no certificate-and-chain file).
+        stage(out, Opt::Cacertsout, &ders(&outcome.ca_pubs), "CA");
+        stage(out, Opt::Certout, &new_cert, "enrolled");
+        stage(out, Opt::Chainout, &chain, "chain");
+        return;
+    }
     match (raw.str(Opt::Certout), raw.str(Opt::Chainout)) {
         (Some(c), Some(ch)) if c == ch => {
-            let mut all = vec![new_cert.der().to_vec()];
-            all.extend(chain);
+            let all: Vec<Vec<u8>> = new_cert.into_iter().chain(chain).collect();
             stage(out, Opt::Chainout, &all, "newly enrolled cert and chain");
         }
         _ => {
             stage(out, Opt::Chainout, &chain, "chain");
-            stage(
-                out,
-                Opt::Certout,
-                &[new_cert.der().to_vec()],
-                "newly enrolled",
-            );
+            stage(out, Opt::Certout, &new_cert, "newly enrolled");
         }
     }
     stage(out, Opt::Cacertsout, &ders(&outcome.ca_pubs), "CA");
@@ -977,6 +1017,25 @@ fn stage_ca_certs(raw: &RawOpts, outcome: &Outcome, certform: Form, out: &mut Ou
         }
         _ => crate::warn!("no CA certificates provided by server"),
     }
+}
+
+/// After a successful transaction, OpenSSL's app reports on stderr a status that is not plainly
+/// `accepted` (grantedWithMods, revocationWarning, ...), naming the server as given.
+fn print_status(raw: &RawOpts, outcome: &Outcome) {
+    let Some(si) = &outcome.status else {
+        return;
+    };
+    if si.status == client::status::ACCEPTED {
+        return;
+    }
+    let from = raw
+        .str(Opt::Server)
+        .map(|s| format!(" from {s}"))
+        .unwrap_or_default();
+    crate::log::app_line(
+        crate::log::Level::Warn,
+        format_args!("received{from} {}", si.to_text()),
+    );
 }
 
 /// Print the ITAVs of a genp as OpenSSL does.
@@ -1027,6 +1086,7 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         if ctx.files.reqout_only.is_some() && outcome.status.is_none() {
             return Ok(());
         }
+        print_status(raw, &outcome);
         let mut out = Outputs::new();
         if let Some(plan) = &genm_plan {
             super::genm::stage(raw, &ctx, plan, &outcome, certform, crlform, &mut out)?;

@@ -40,6 +40,8 @@ pub struct MsgFiles {
     pub rspin: Vec<PathBuf>,
     /// `-rspout`: where to save the responses received.
     pub rspout: Vec<PathBuf>,
+    /// The warning when `-rspin` runs out and a server takes over (None: there is none to take over).
+    pub rspin_fallback: Option<&'static str>,
 }
 
 /// Everything the client needs for one transaction. Field names follow the options.

@@ -57,12 +57,17 @@ pub fn exchange(
         write_msg(p, req, "request")?;
     }
     let (response, adopt_ids) = if let Some(p) = f.rspin.get(idx) {
+        crate::info!("actually using {}", p.display());
         (read_msg(p, "response")?, true)
     } else {
-        if !f.rspin.is_empty() && idx == f.rspin.len() {
-            crate::warn!("too few -rspin filename arguments; resorting to contacting server");
+        if let (Some(warning), true) = (
+            f.rspin_fallback,
+            !f.rspin.is_empty() && idx == f.rspin.len(),
+        ) {
+            crate::warn!("{warning}");
         }
         if let Some(p) = f.reqin.get(idx) {
+            crate::info!("actually sending {}", p.display());
             let r = rewrite(read_msg(p, "request")?)?;
             (transfer.exchange(&r, keep_alive, deadline)?, true)
         } else {

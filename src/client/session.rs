@@ -74,6 +74,7 @@ pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcom
     if let Some(path) = &ctx.files.reqout_only {
         // -reqout_only: build and save the first request, send nothing.
         let r = request::first_body(ctx)
+            .inspect(|body| crate::info!("sending {}", BodyType::of(body).name()))
             .and_then(|body| request::message(ctx, &s.hdr, body, 2))
             .and_then(|(msg, _)| msg.to_der_vec())
             .and_then(|der_bytes| {
@@ -629,7 +630,9 @@ impl<'a> Session<'a> {
             match chain {
                 Some(c) => {
                     crate::debug!("success building approximate chain for newly enrolled cert");
-                    self.outcome.new_chain = c;
+                    // Like the validated chain, it never holds the trust anchor (OpenSSL drops it).
+                    self.outcome.new_chain =
+                        c.into_iter().filter(|c| !c.is_self_issued()).collect();
                 }
                 None => {
                     crate::warn!("could not build approximate chain for newly enrolled cert, resorting to received extraCerts");
