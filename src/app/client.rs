@@ -309,11 +309,57 @@ fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
     Ok(cfg)
 }
 
+/// Load the certificates of a list of files (`-trusted`, `-untrusted`, ...), warning on stderr for
+/// each one as OpenSSL's app does.
+fn load_certs_warn(
+    src: &str,
+    pass: Option<&creds::Secret>,
+    desc: &str,
+    params: &verify::VerifyParams,
+) -> Result<Vec<Cert>> {
+    let files = creds::split_sources(src);
+    if files.len() <= 1 {
+        let certs = creds::load_certs(src, pass, desc)?;
+        warn_certs(src.trim(), &certs, true, params);
+        return Ok(certs);
+    }
+    let mut all = Vec::new();
+    for f in files {
+        let certs = creds::load_certs(f, pass, desc)?;
+        warn_certs(f, &certs, true, params);
+        all.extend(certs);
+    }
+    Ok(all)
+}
+
+/// OpenSSL's warnings for a loaded certificate (on stderr, without a `CMP` prefix): expired or not yet
+/// valid at the verification time (none with -no_check_time), and with `warn_ee` an X.509v3
+/// certificate that is not a CA.
+fn warn_certs(file: &str, certs: &[Cert], warn_ee: bool, params: &verify::VerifyParams) {
+    let at = params
+        .check_time()
+        .map(|t| std::time::UNIX_EPOCH + Duration::from_secs(t.max(0) as u64));
+    for c in certs {
+        let problem = match at {
+            Some(t) if c.not_after() < t => Some("has expired"),
+            Some(t) if c.not_before() > t => Some("not yet valid"),
+            _ => None,
+        };
+        let not_ca = (warn_ee && c.version() != 0 && !c.is_ca()).then_some("is not a CA cert");
+        for what in [problem, not_ca].into_iter().flatten() {
+            crate::log::raw_stderr(&format!(
+                "Warning: certificate from '{file}' with subject '{}' {what}\n",
+                c.subject_oneline()
+            ));
+        }
+    }
+}
+
 /// `setup_verification_ctx`: trust for responses and for the newly enrolled certificate.
 fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParams) -> Result<()> {
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
     if let Some(f) = raw.str(Opt::Untrusted) {
-        ctx.untrusted = creds::load_certs(f, other.as_ref(), "untrusted certificates")
+        ctx.untrusted = load_certs_warn(f, other.as_ref(), "untrusted certificates", params)
             .map_err(|e| e.context(Opt::Untrusted))?;
     }
     let mut use_trusted = raw.is_set(Opt::Trusted);
@@ -332,17 +378,18 @@ fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParam
     }
     if use_trusted {
         if let Some(f) = raw.str(Opt::Trusted) {
-            let certs = creds::load_certs(f, other.as_ref(), "certs trusted by client")
+            let certs = load_certs_warn(f, other.as_ref(), "certs trusted by client", params)
                 .map_err(|e| e.context(Opt::Trusted))?;
             ctx.trusted = Some(verify::TrustStore::new(certs, params.clone()));
         }
     }
     ctx.unprotected_errors = raw.flag(Opt::UnprotectedErrors);
     if let Some(f) = raw.str(Opt::OutTrusted) {
-        let certs = creds::load_certs(
+        let certs = load_certs_warn(
             f,
             other.as_ref(),
             "trusted certs for verifying newly enrolled cert",
+            params,
         )
         .map_err(|e| e.context(Opt::OutTrusted))?;
         // As OpenSSL's certConf callback does: new certificates are current anyway (no -attime), and
@@ -412,6 +459,9 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             "CMP client certificate (optionally with chain)",
         )
         .map_err(|e| e.context(Opt::Cert))?;
+        let params = verify_params(raw)?;
+        warn_certs(f, std::slice::from_ref(&cert), false, &params);
+        warn_certs(f, &chain, true, &params);
         if let Some(key) = &ctx.key {
             if ctx.secret.is_none() && !key.matches_cert(&cert) {
                 return Err(cmp_err!("cert and private key do not match"));
@@ -420,13 +470,14 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         ctx.untrusted.extend(chain);
         if let Some(f) = raw.str(Opt::OwnTrusted) {
             let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-            let certs = creds::load_certs(
+            let certs = load_certs_warn(
                 f,
                 other.as_ref(),
                 "trusted certs for verifying own CMP signer cert",
+                &params,
             )
             .map_err(|e| e.context(Opt::OwnTrusted))?;
-            let store = verify::TrustStore::new(certs, verify_params(raw)?);
+            let store = verify::TrustStore::new(certs, params.clone());
             crate::debug!("trying to build chain for own CMP signer cert");
             let chain = store.verify(&cert, &ctx.untrusted)?;
             crate::debug!("success building chain for own CMP signer cert");
@@ -438,8 +489,13 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     }
     if let Some(f) = raw.str(Opt::Extracerts) {
         let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-        ctx.extracerts = creds::load_certs(f, other.as_ref(), "extra certificates for CMP")
-            .map_err(|e| e.context(Opt::Extracerts))?;
+        ctx.extracerts = load_certs_warn(
+            f,
+            other.as_ref(),
+            "extra certificates for CMP",
+            &verify_params(raw)?,
+        )
+        .map_err(|e| e.context(Opt::Extracerts))?;
     }
     ctx.unprotected_requests = raw.flag(Opt::UnprotectedRequests);
     if let Some(d) = raw.str(Opt::Digest) {

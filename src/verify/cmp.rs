@@ -26,6 +26,9 @@ pub struct SignerQuery<'a> {
     pub ignore_keyusage: bool,
     /// Where log lines go (client: stdout/stderr; mock server: stderr).
     pub side: Side,
+    /// No trust store was given at all: OpenSSL then says `no trusted store` where it would try the
+    /// store's certificates.
+    pub no_trust_store: bool,
 }
 
 struct Search<'a, 'f> {
@@ -198,6 +201,10 @@ impl Search<'_, '_> {
         }
         if let Some(c) = self.try_list(untrusted, "untrusted certs", &[extra], false) {
             return Some(c);
+        }
+        if self.q.no_trust_store && self.store.certs.is_empty() {
+            self.log(Level::Warn, format_args!("no trusted store"));
+            return None;
         }
         let trusted = self.store.certs.clone();
         self.try_list(
