@@ -52,6 +52,8 @@ enum Staged {
         path: PathBuf,
         desc: String,
     },
+    /// A log line OpenSSL prints only once the files staged before it are written.
+    Log(crate::log::Level, String),
 }
 
 /// Files to be written once the transaction has succeeded, in the order they were staged.
@@ -126,6 +128,11 @@ impl Outputs {
         });
     }
 
+    /// Stage a log line, printed when everything staged before it has been written.
+    pub fn log_after(&mut self, level: crate::log::Level, line: String) {
+        self.staged.push(Staged::Log(level, line));
+    }
+
     fn stage(&mut self, path: &str, data: Vec<u8>, access: Access) {
         // Staging the same file twice keeps the last content, as writing it twice would.
         self.staged
@@ -142,6 +149,9 @@ impl Outputs {
         for s in self.staged {
             match s {
                 Staged::Write { path, data, access } => write_atomically(&path, &data, access)?,
+                Staged::Log(level, line) => {
+                    crate::log::log(crate::log::Side::Client, level, format_args!("{line}"))
+                }
                 Staged::Delete { path, desc } => match fs::remove_file(&path) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

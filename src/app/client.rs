@@ -463,9 +463,7 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         warn_certs(f, std::slice::from_ref(&cert), false, &params);
         warn_certs(f, &chain, true, &params);
         if let Some(key) = &ctx.key {
-            if ctx.secret.is_none() && !key.matches_cert(&cert) {
-                return Err(cmp_err!("cert and private key do not match"));
-            }
+            ctx.cert_key_mismatch = ctx.secret.is_none() && !key.matches_cert(&cert);
         }
         ctx.untrusted.extend(chain);
         if let Some(f) = raw.str(Opt::OwnTrusted) {
@@ -499,7 +497,9 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     }
     ctx.unprotected_requests = raw.flag(Opt::UnprotectedRequests);
     if let Some(d) = raw.str(Opt::Digest) {
-        ctx.digest = Digest::from_name(d)?;
+        // OpenSSL's library gives the reason on stdout.
+        ctx.digest =
+            Digest::from_name(d).map_err(|e| cmp_err!("{e}\nCMP error: unsupported algorithm"))?;
     }
     if let Some(m) = raw.str(Opt::Mac) {
         ctx.mac = MacAlg::from_name(m)?;
@@ -681,8 +681,9 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             }
         }
         if let Some(s) = raw.str(Opt::Serial) {
-            ctx.serial =
-                Some(serial_number(s).ok_or_else(|| cmp_err!("cannot read serial number: '{s}'"))?);
+            ctx.serial = Some(serial_number(s).ok_or_else(|| {
+                cmp_err!("cannot read serial number: '{s}'\nCMP error: not a decimal or 0x-prefixed hexadecimal number")
+            })?);
         }
         ctx.revreason = raw.int(Opt::Revreason).unwrap_or(-1) as i32;
     } else if raw.is_set(Opt::Serial) {
@@ -768,15 +769,13 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         };
         if let Some(s) = raw.str(Opt::Reqexts) {
             let exts = extconf::extensions_from_section(s, &ectx).map_err(|e| {
-                cmp_err!("cannot load certificate request extension section '{s}'")
-                    .with_hint(e.to_string())
+                cmp_err!("cannot load certificate request extension section '{s}'\nCMP error: {e}")
             })?;
             ctx.reqexts.extend(exts);
         }
         if let Some(s) = raw.str(Opt::Policies) {
             let exts = extconf::extensions_from_section(s, &ectx).map_err(|e| {
-                cmp_err!("cannot load policy cert request extension section '{s}'")
-                    .with_hint(e.to_string())
+                cmp_err!("cannot load policy cert request extension section '{s}'\nCMP error: {e}")
             })?;
             ctx.reqexts.extend(exts);
         }

@@ -238,25 +238,34 @@ pub fn stage(
                 return Ok(());
             };
             let Some(path) = raw.str(Opt::Template) else {
+                // OpenSSL tries to open no file: the system's reason goes to stdout.
                 return Err(cmp_err!(
-                    "error saving certTemplate from genp: cannot open file <NULL>"
+                    "error saving certTemplate from genp: cannot open file <NULL>\nCMP error: system lib"
                 ));
             };
+            // As OpenSSL, each line comes once the file before it is written.
+            use crate::log::Level;
             out.raw(path, tmpl.template_der.clone());
-            crate::info!("stored certTemplate from genp to file '{path}'");
-            crate::info!(
-                "{}",
-                proto::describe_key_spec(tmpl.key_spec_der.as_deref())?
+            out.log_after(
+                Level::Info,
+                format!("stored certTemplate from genp to file '{path}'"),
+            );
+            out.log_after(
+                Level::Info,
+                proto::describe_key_spec(tmpl.key_spec_der.as_deref())?,
             );
             if let Some(p) = raw.str(Opt::Keyspec) {
                 match &tmpl.key_spec_der {
                     None => {
-                        crate::warn!("no key specifications available");
+                        out.log_after(Level::Warn, "no key specifications available".into());
                         out.delete(p, "keySpec from genp");
                     }
                     Some(k) => {
                         out.raw(p, k.clone());
-                        crate::info!("stored keySpec from genp to file '{p}'");
+                        out.log_after(
+                            Level::Info,
+                            format!("stored keySpec from genp to file '{p}'"),
+                        );
                     }
                 }
             }

@@ -81,6 +81,9 @@ pub struct Ctx {
     pub secret: Option<Zeroizing<Vec<u8>>>,
     /// `-cert`: the client's current certificate.
     pub cert: Option<Cert>,
+    /// `-key` does not match `-cert` (signature protection): OpenSSL notices only when protecting the
+    /// first request, so the transaction fails there.
+    pub cert_key_mismatch: bool,
     /// Chain of `-cert` (without `-cert` itself) as built by the caller, e.g. with `-own_trusted`;
     /// None: the client builds it from `-untrusted` without validation, as OpenSSL does by default.
     pub own_chain: Option<Vec<Cert>>,
@@ -161,6 +164,7 @@ impl Default for Ctx {
             reference: None,
             secret: None,
             cert: None,
+            cert_key_mismatch: false,
             own_chain: None,
             key: None,
             digest: Digest::Sha256,

@@ -62,6 +62,14 @@ impl From<Failure> for Error {
 
 /// Run the transaction `ctx.cmd` over `transfer`.
 pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcome, Failure> {
+    if ctx.cert_key_mismatch {
+        return Err(Failure {
+            error: cmp_err!(
+                "key values mismatch\nCMP error: cert and key do not match\nCMP error: error protecting message"
+            ),
+            outcome: Box::default(),
+        });
+    }
     let mut s = match Session::new(ctx, transfer) {
         Ok(s) => s,
         Err(error) => {
