@@ -28,6 +28,9 @@ pub enum Error {
     /// A failure OpenSSL's shared app code reports in its own words, without the `CMP error:`
     /// prefix (e.g. `Can't load FILE into RNG`): printed line by line as it is.
     Plain(String),
+    /// A failure already reported where it happened, as OpenSSL's app reports it from a callback
+    /// (its `CMP error:` line on stderr); only what it causes is printed after it.
+    Reported,
 }
 
 impl Error {
@@ -84,6 +87,7 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(m) | Error::BadValue(m) | Error::Plain(m) => f.write_str(m),
             Error::Cmp { msg, .. } => f.write_str(msg),
+            Error::Reported => Ok(()),
         }
     }
 }

@@ -139,9 +139,13 @@ impl Transfer for Peer {
         match self {
             Peer::Http(c) => c.exchange(req, keep_alive, deadline),
             Peer::Mock(s) => Ok(s.handle(req)),
-            Peer::None => Err(cmp_err!(
-                "missing -server or -use_mock_srv option, or too few -rspin filename arguments"
-            )),
+            Peer::None => {
+                // OpenSSL's app says so from its transfer callback, on stderr.
+                crate::log::app_error(format_args!(
+                    "missing -server or -use_mock_srv option, or too few -rspin filename arguments"
+                ));
+                Err(Error::Reported)
+            }
         }
     }
 }

@@ -71,6 +71,7 @@ fn report(e: &Error) {
             }
         }
         Error::Plain(text) => log::raw_stderr(&format!("{text}\n")),
+        Error::Reported => {}
     }
 }
 

@@ -239,7 +239,9 @@ impl<'a> Session<'a> {
             &rewrite,
         )
         .map_err(|e| {
-            log_err(&e.to_string());
+            if !matches!(e, Error::Reported) {
+                log_err(&e.to_string());
+            }
             let what = if self.deadline.is_some_and(|d| Instant::now() >= d) {
                 "total timeout"
             } else {
