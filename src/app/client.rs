@@ -501,9 +501,14 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     }
     ctx.unprotected_requests = raw.flag(Opt::UnprotectedRequests);
     if let Some(d) = raw.str(Opt::Digest) {
-        // OpenSSL's library gives the reason on stdout.
-        ctx.digest =
-            Digest::from_name(d).map_err(|e| cmp_err!("{e}\nCMP error: unsupported algorithm"))?;
+        // OpenSSL 3.5's library gives the reason on stdout; 3.0's app alone reports it.
+        ctx.digest = Digest::from_name(d).map_err(|e| {
+            if crate::compat::get() == crate::compat::Compat::V3_0 {
+                e
+            } else {
+                cmp_err!("{e}\nCMP error: unsupported algorithm")
+            }
+        })?;
     }
     if let Some(m) = raw.str(Opt::Mac) {
         ctx.mac = MacAlg::from_name(m)?;
@@ -535,6 +540,7 @@ fn same_key_as_client_key(
 
 fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     let cmd = ctx.cmd;
+    let v30 = crate::compat::get() == crate::compat::Compat::V3_0;
     let enroll = matches!(cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur);
     if !raw.is_set(Opt::Subject)
         && !raw.is_set(Opt::Csr)
@@ -560,7 +566,8 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
                  which could provide fallback public key. Neither central key generation is requested."
             ));
         }
-        if popo == Some(-1) && !central {
+        // OpenSSL 3.0 has no central key generation: there -popo -1 just sends no POPO.
+        if popo == Some(-1) && !central && crate::compat::get() != crate::compat::Compat::V3_0 {
             crate::info!("POPO is disabled, which implies -centralkeygen");
             central = true;
         }
@@ -606,9 +613,12 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             if !raw.is_set(Opt::Ref) && !raw.is_set(Opt::Cert) {
                 ctx.subject = name_opt(raw, Opt::Subject, "subject")?;
             } else {
-                crate::warn!(
-                    "-subject {NOT_FOR_THIS_CMD} since sender is taken from -ref or -cert"
-                );
+                let why = if v30 {
+                    "since -ref or -cert is given"
+                } else {
+                    "since sender is taken from -ref or -cert"
+                };
+                crate::warn!("-subject {NOT_FOR_THIS_CMD} {why}");
             }
         }
         if raw.is_set(Opt::Issuer) && cmd != Cmd::Rr {
@@ -636,7 +646,8 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             for (opt, set) in [
                 (Opt::ImplicitConfirm, raw.flag(Opt::ImplicitConfirm)),
                 (Opt::DisableConfirm, raw.flag(Opt::DisableConfirm)),
-                (Opt::Certout, raw.is_set(Opt::Certout)),
+                // OpenSSL 3.0 says nothing about -certout.
+                (Opt::Certout, raw.is_set(Opt::Certout) && !v30),
                 (Opt::Chainout, raw.is_set(Opt::Chainout)),
             ] {
                 if set {
@@ -711,16 +722,27 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             "missing -recipient, -srvcert, -issuer, -oldcert or -cert; recipient{which} will be set to \"NULL-DN\""
         );
     }
-    if matches!(cmd, Cmd::P10cr | Cmd::Rr | Cmd::Genm) {
-        const MSG: &str = "option is ignored for 'p10cr', 'rr', and 'genm' commands";
+    if matches!(cmd, Cmd::P10cr | Cmd::Rr) || (cmd == Cmd::Genm && !v30) {
+        // OpenSSL 3.0 leaves genm out and calls -newkeypass "-newkeytype" here.
+        let (msg, newkeypass) = if v30 {
+            (
+                "option is ignored for 'p10cr' and 'rr' commands",
+                "-newkeytype",
+            )
+        } else {
+            (
+                "option is ignored for 'p10cr', 'rr', and 'genm' commands",
+                "-newkeypass",
+            )
+        };
         for (opt, set) in [
-            (Opt::Newkeypass, raw.is_set(Opt::Newkeypass)),
-            (Opt::Newkey, raw.is_set(Opt::Newkey)),
-            (Opt::Days, raw.int(Opt::Days).unwrap_or(0) != 0),
-            (Opt::Popo, raw.is_set(Opt::Popo)),
+            (newkeypass, raw.is_set(Opt::Newkeypass)),
+            ("-newkey", raw.is_set(Opt::Newkey)),
+            ("-days", raw.int(Opt::Days).unwrap_or(0) != 0),
+            ("-popo", raw.is_set(Opt::Popo)),
         ] {
             if set {
-                crate::warn!("{opt} {MSG}");
+                crate::warn!("{opt} {msg}");
             }
         }
         // 3.5 warns for p10cr too; 3.0 says nothing.
@@ -900,7 +922,10 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         None if cmd == Cmd::Genm => crate::warn!("no -infotype option given for genm"),
         None => {}
         Some(_) if cmd != Cmd::Genm => {
-            crate::warn!("-infotype option is ignored for commands other than 'genm'")
+            // Not in OpenSSL 3.0.
+            if crate::compat::get() != crate::compat::Compat::V3_0 {
+                crate::warn!("-infotype option is ignored for commands other than 'genm'")
+            }
         }
         Some(name) => {
             infotype = Some(
@@ -1158,7 +1183,7 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
             print_itavs(&outcome);
         }
         stage_outputs(raw, ctx.cmd, &outcome, certform, &mut out);
-        if ctx.popo < 0 && matches!(ctx.cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur) {
+        if ctx.central_keygen() && matches!(ctx.cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur) {
             stage_new_key(raw, &outcome, &mut out)?;
         }
         out.commit()?;

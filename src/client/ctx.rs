@@ -200,4 +200,10 @@ impl Ctx {
     pub(crate) fn refcert(&self) -> Option<&Cert> {
         self.oldcert.as_ref().or(self.cert.as_ref())
     }
+
+    /// Whether the request asks for central key generation: `-popo -1` does since OpenSSL 3.5; in
+    /// OpenSSL 3.0 (`RCMP_COMPAT=3.0`) it only leaves the proof of possession out.
+    pub fn central_keygen(&self) -> bool {
+        self.popo < 0 && crate::compat::get() != crate::compat::Compat::V3_0
+    }
 }

@@ -335,7 +335,7 @@ pub fn cert_template(ctx: &Ctx, for_kur: bool) -> Result<CertTemplate> {
         (None, Some(r)) => Some(r.issuer().clone()),
         (None, None) => None,
     };
-    let central = ctx.popo < 0;
+    let central = ctx.central_keygen();
     let public_key = match new_public_key(ctx)? {
         Some(pubkey) => {
             let mut pk = spki::SubjectPublicKeyInfoOwned::from_der(&pubkey)

@@ -493,7 +493,7 @@ impl<'a> Session<'a> {
         let kp = r.certified_key_pair.as_ref().ok_or_else(|| {
             cmp_err!("certificate not found:{st_text}; cannot extract certificate from response")
         })?;
-        let central = ctx.popo < 0;
+        let central = ctx.central_keygen();
         let new_key = match (&kp.private_key, central) {
             (None, true) => return Err(cmp_err!("missing central gen key")),
             (Some(_), false) => return Err(cmp_err!("unexpected central gen key")),
