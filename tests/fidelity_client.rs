@@ -538,3 +538,46 @@ fn compat_30_client_lines_match_openssl_30() {
     // And without the variable the same exchange prints 3.5's lines.
     same_as_35(&srv, &args);
 }
+
+/// DEVIATIONS D10: where OpenSSL's app ends a set-up failure with `cannot set up CMP context`, rcmp's
+/// line names the cause itself (and drops that summary); streams and exit status stay OpenSSL's.
+#[test]
+fn setup_failure_names_its_cause() {
+    let srv = mock35(&[]);
+    let args = with(IR_PBM, &["-server", "127.0.0.1:-10"]);
+    let (openssl, openssl_text) = run_client(&srv, Client::OpenSsl35, &args);
+    let (ours, ours_text) = run_client(&srv, Client::Rcmp, &args);
+    assert_eq!(
+        (ours.exit, &ours.error_streams),
+        (openssl.exit, &openssl.error_streams)
+    );
+    assert!(
+        openssl_text.contains("cannot set up CMP context"),
+        "{openssl_text}"
+    );
+    assert!(
+        !ours_text.contains("cannot set up CMP context"),
+        "{ours_text}"
+    );
+    let stderr = ours_text.split("--- stderr ---").nth(1).unwrap_or_default();
+    assert!(
+        stderr.contains("CMP error: cannot parse -server URL: 127.0.0.1:-10"),
+        "{ours_text}"
+    );
+}
+
+/// DEVIATIONS D11: a DN with an unknown attribute is used without it; OpenSSL then still prints
+/// `CMP error: unknown object name` at the end of a successful run, rcmp prints no error line.
+#[test]
+fn skipped_dn_attribute_leaves_no_error_line_on_success() {
+    let srv = mock35(&[]);
+    let args = with(IR_PBM, &["-recipient", "/CN=Root CA/ABC=123"]);
+    let (openssl, _) = run_client(&srv, Client::OpenSsl35, &args);
+    let (ours, ours_text) = run_client(&srv, Client::Rcmp, &args);
+    assert_eq!(
+        (ours.exit, &ours.lines, &ours.files),
+        (Some(0), &openssl.lines, &openssl.files)
+    );
+    assert_eq!(openssl.error_streams, ["stdout"]);
+    assert!(ours.error_streams.is_empty(), "{ours_text}");
+}

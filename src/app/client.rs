@@ -501,19 +501,24 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     }
     ctx.unprotected_requests = raw.flag(Opt::UnprotectedRequests);
     if let Some(d) = raw.str(Opt::Digest) {
-        // OpenSSL 3.5's library gives the reason on stdout; 3.0's app alone reports it.
-        ctx.digest = Digest::from_name(d).map_err(|e| {
-            if crate::compat::get() == crate::compat::Compat::V3_0 {
-                e
-            } else {
-                cmp_err!("{e}\nCMP error: unsupported algorithm")
-            }
-        })?;
+        ctx.digest = Digest::from_name(d).map_err(|e| digest_error(d, e))?;
     }
     if let Some(m) = raw.str(Opt::Mac) {
         ctx.mac = MacAlg::from_name(m)?;
     }
     Ok(())
+}
+
+/// A -digest name rcmp does not take. OpenSSL (3.0 and 3.5) knows the legacy digests by name but has
+/// no implementation in its default provider: for those it says "not supported", with its library's
+/// reason on stdout; other names are "not recognized", the app's line only.
+fn digest_error(name: &str, e: Error) -> Error {
+    const LEGACY: &[&str] = &["md2", "md4", "mdc2", "whirlpool"];
+    if LEGACY.iter().any(|l| l.eq_ignore_ascii_case(name)) {
+        cmp_err!("digest algorithm name not supported: '{name}'\nCMP error: unsupported algorithm")
+    } else {
+        e
+    }
 }
 
 /// The warning OpenSSL gives for an enrollment option used with another command.
@@ -536,6 +541,15 @@ fn same_key_as_client_key(
         |p: Option<&str>| p.is_none_or(|p| p.starts_with("pass:") || p.starts_with("env:"));
     let (kp, np) = (raw.str(Opt::Keypass), raw.str(Opt::Newkeypass));
     (kp == np && repeatable(kp)).then(|| key.clone())
+}
+
+/// A -reqexts/-policies section that cannot be used: OpenSSL's app line, plus the library's reason
+/// (stdout) when the section exists but its content is wrong.
+fn section_error<T>(what: &str, name: &str, section: Option<T>, e: Error) -> Error {
+    match section {
+        Some(_) => cmp_err!("cannot load {what} section '{name}'\nCMP error: {e}"),
+        None => cmp_err!("cannot load {what} section '{name}'"),
+    }
 }
 
 fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
@@ -794,15 +808,13 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             subject_public_key: None,
         };
         if let Some(s) = raw.str(Opt::Reqexts) {
-            let exts = extconf::extensions_from_section(s, &ectx).map_err(|e| {
-                cmp_err!("cannot load certificate request extension section '{s}'\nCMP error: {e}")
-            })?;
+            let exts = extconf::extensions_from_section(s, &ectx)
+                .map_err(|e| section_error("certificate request extension", s, lookup(s), e))?;
             ctx.reqexts.extend(exts);
         }
         if let Some(s) = raw.str(Opt::Policies) {
-            let exts = extconf::extensions_from_section(s, &ectx).map_err(|e| {
-                cmp_err!("cannot load policy cert request extension section '{s}'\nCMP error: {e}")
-            })?;
+            let exts = extconf::extensions_from_section(s, &ectx)
+                .map_err(|e| section_error("policy cert request extension", s, lookup(s), e))?;
             ctx.reqexts.extend(exts);
         }
     }

@@ -26,9 +26,16 @@ fn read_msg(path: &Path, what: &str) -> Result<Vec<u8>> {
     Ok(v)
 }
 
-fn write_msg(path: &Path, der_bytes: &[u8], what: &str) -> Result<()> {
-    std::fs::write(path, der_bytes)
-        .map_err(|e| cmp_err!("cannot write {what} file '{}': {e}", path.display()))
+/// Save a message. On failure, as OpenSSL: the app's line at once on stderr, the system's reason as
+/// the error (the library's, on stdout).
+pub(crate) fn write_msg(path: &Path, der_bytes: &[u8], what: &str) -> Result<()> {
+    std::fs::write(path, der_bytes).map_err(|e| {
+        crate::log::app_error(format_args!(
+            "cannot write {what} file '{}'",
+            path.display()
+        ));
+        cmp_err!("{e}")
+    })
 }
 
 /// What one exchange did.

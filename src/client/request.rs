@@ -585,6 +585,35 @@ pub fn error_body(
 
 /// An OID given by dotted number or by name (`id-it-...` InfoType names, or a name known to the OID
 /// database), as OpenSSL's `OBJ_txt2obj` takes it.
+/// Whether OpenSSL's object table names the OID (else it warns `Unknown OID in -geninfo arg`): the
+/// arcs OpenSSL names on top of the OIDs rcmp knows by name.
+fn oid_is_known(oid: &ObjectIdentifier) -> bool {
+    const ARCS: &[&str] = &[
+        "0",
+        "1",
+        "2",
+        "1.2",
+        "1.3",
+        "1.3.6",
+        "1.3.6.1",
+        "1.3.6.1.1",
+        "1.3.6.1.2",
+        "1.3.6.1.3",
+        "1.3.6.1.4",
+        "1.3.6.1.4.1",
+        "1.3.6.1.5",
+        "1.3.6.1.6",
+        "1.3.6.1.7",
+        "2.5",
+        "2.5.4",
+        "2.5.29",
+    ];
+    let text = oid.to_string();
+    ARCS.contains(&text.as_str())
+        || crate::asn1::oid::info_type_name(oid).is_some()
+        || const_oid::db::DB.by_oid(oid).is_some()
+}
+
 fn oid_by_text(text: &str) -> Option<ObjectIdentifier> {
     if text.starts_with(|c: char| c.is_ascii_digit()) {
         return ObjectIdentifier::new(text).ok();
@@ -599,11 +628,13 @@ pub fn parse_geninfo(spec: &str) -> Result<Vec<InfoTypeAndValue>> {
         let Some((oid_s, rest)) = item.split_once(':') else {
             return Err(cmp_err!("Missing ':' in -geninfo arg {item}"));
         };
-        // OpenSSL's app line, then the library's reason (on stdout). A well-formed OID that no
-        // table names is taken without a word, as OpenSSL takes it.
+        // OpenSSL's app line, then the library's reason (on stdout).
         let oid = oid_by_text(oid_s.trim()).ok_or_else(|| {
             cmp_err!("Invalid OID in -geninfo arg {oid_s}\nCMP error: unknown object name")
         })?;
+        if !oid_is_known(&oid) {
+            crate::warn!("Unknown OID in -geninfo arg: {oid_s}");
+        }
         let value = if let Some(v) = rest.strip_prefix("int:") {
             let n: i64 = v
                 .trim()

@@ -85,10 +85,7 @@ pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcom
             .inspect(|body| crate::info!("sending {}", BodyType::of(body).name()))
             .and_then(|body| request::message(ctx, &s.hdr, body, 2))
             .and_then(|(msg, _)| msg.to_der_vec())
-            .and_then(|der_bytes| {
-                std::fs::write(path, der_bytes)
-                    .map_err(|e| cmp_err!("cannot write request file '{}': {e}", path.display()))
-            });
+            .and_then(|der_bytes| files::write_msg(path, &der_bytes, "request"));
         return match r {
             Ok(()) => Ok(s.outcome),
             Err(error) => Err(Failure {
