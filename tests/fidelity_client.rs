@@ -581,3 +581,42 @@ fn skipped_dn_attribute_leaves_no_error_line_on_success() {
     assert_eq!(openssl.error_streams, ["stdout"]);
     assert!(ours.error_streams.is_empty(), "{ours_text}");
 }
+
+/// DEVIATIONS D12: when the signer search logs the certificates of the trust store, OpenSSL lists
+/// them in its store's internal order, rcmp in file order: the same lines, maybe in another order.
+#[test]
+fn signer_search_logs_the_same_candidates() {
+    let srv = mock35(&[]);
+    let args = [
+        "-server",
+        "SERVER",
+        "-cmd",
+        "ir",
+        "-cert",
+        "signer.crt",
+        "-key",
+        "signer.key",
+        "-newkey",
+        "new.key",
+        "-newkeypass",
+        "pass:",
+        "-certout",
+        "OUT/cert.pem",
+        "-trusted",
+        "signer.crt",
+        "-recipient",
+        "/CN=Root CA",
+        "-unprotected_errors",
+    ];
+    let (mut openssl, _) = run_client(&srv, Client::OpenSsl35, &args);
+    let (mut ours, ours_text) = run_client(&srv, Client::Rcmp, &args);
+    assert!(
+        ours.lines
+            .iter()
+            .any(|l| l.contains("certs in trusted store")),
+        "{ours_text}"
+    );
+    openssl.lines.sort();
+    ours.lines.sort();
+    assert_eq!(ours, openssl, "{ours_text}");
+}

@@ -151,6 +151,11 @@ impl Search<'_, '_> {
         match self.store.verify_detailed(cert, &self.untrusted) {
             Ok(Ok(_)) => true,
             Ok(Err(f)) => {
+                // OpenSSL's client reports a failed path validation against its trust store also
+                // during its first, silent search: its app's verify callback prints it on stderr.
+                if !self.logging && self.q.side == Side::Client && !self.q.no_trust_store {
+                    log::app_error(format_args!("{f}"));
+                }
                 self.log(Level::Err, format_args!("{f}"));
                 self.log(
                     Level::Warn,
