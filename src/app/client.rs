@@ -1185,7 +1185,9 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         print_status(raw, &outcome);
         let mut out = Outputs::new();
         if let Some(plan) = &genm_plan {
-            super::genm::stage(raw, &ctx, plan, &outcome, certform, crlform, &mut out)?;
+            // What the genp holds is checked by OpenSSL's library: its errors go to stdout.
+            super::genm::stage(raw, &ctx, plan, &outcome, certform, crlform, &mut out)
+                .map_err(Error::in_transaction)?;
         } else if ctx.cmd == Cmd::Genm
             && !ctx
                 .genm_itavs

@@ -211,7 +211,9 @@ impl Search<'_, '_> {
             self.log(Level::Warn, format_args!("no trusted store"));
             return None;
         }
-        let trusted = self.store.certs.clone();
+        // In the order OpenSSL's store keeps them (by subject), which its log shows.
+        let mut trusted = self.store.certs.clone();
+        trusted.sort_by_cached_key(|c| openssl_name_order(c.subject()));
         self.try_list(
             &trusted,
             "certs in trusted store",
@@ -219,6 +221,40 @@ impl Search<'_, '_> {
             false,
         )
     }
+}
+
+/// The key by which OpenSSL's `X509_NAME_cmp` orders names: the length of the canonical encoding
+/// (each RDN a SET of SEQUENCE { OID, UTF8String of the canonical value }), then its bytes.
+fn openssl_name_order(name: &Name) -> (usize, Vec<u8>) {
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut v = vec![tag];
+        let n = content.len();
+        if n < 0x80 {
+            v.push(n as u8);
+        } else {
+            let bytes: Vec<u8> = n
+                .to_be_bytes()
+                .into_iter()
+                .skip_while(|b| *b == 0)
+                .collect();
+            v.push(0x80 | bytes.len() as u8);
+            v.extend(bytes);
+        }
+        v.extend_from_slice(content);
+        v
+    }
+    let mut out = Vec::new();
+    for rdn in canon_name(name) {
+        let mut set = Vec::new();
+        for (oid, value) in rdn {
+            let oid = der::asn1::ObjectIdentifier::new(&oid).map(|o| o.as_bytes().to_vec());
+            let mut seq = tlv(0x06, &oid.unwrap_or_default());
+            seq.extend(tlv(0x0c, &value));
+            set.extend(tlv(0x30, &seq));
+        }
+        out.extend(tlv(0x31, &set));
+    }
+    (out.len(), out)
 }
 
 /// OpenSSL's `i2s_ASN1_OCTET_STRING` form: upper-case hex bytes joined by colons.
