@@ -165,10 +165,9 @@ fn set_pbm_params(msg: &mut PkiMessage, params: &rcmp::asn1::crmf::PbmParameter)
 
 struct Outcome {
     stdout: String,
-    stderr: String,
 }
 
-/// Runs an `ir` against `port` and checks the common rules; returns stderr for scenario keywords.
+/// Runs an `ir` against `port` and checks the common rules; returns stdout for scenario keywords.
 fn run_ir(port: u16, extra: &[&str]) -> Outcome {
     let dir = tempfile::tempdir().expect("temp dir");
     let certout = dir.path().join("cert.pem");
@@ -234,7 +233,6 @@ fn check_failure(cmd: &Command, out: &Output, guarded: &Path, old: &[u8]) -> Out
     );
     Outcome {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
     }
 }
 

@@ -933,11 +933,10 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     match raw.str(Opt::Infotype) {
         None if cmd == Cmd::Genm => crate::warn!("no -infotype option given for genm"),
         None => {}
+        // OpenSSL 3.0 has no note for this.
+        Some(_) if cmd != Cmd::Genm && crate::compat::get() == crate::compat::Compat::V3_0 => {}
         Some(_) if cmd != Cmd::Genm => {
-            // Not in OpenSSL 3.0.
-            if crate::compat::get() != crate::compat::Compat::V3_0 {
-                crate::warn!("-infotype option is ignored for commands other than 'genm'")
-            }
+            crate::warn!("-infotype option is ignored for commands other than 'genm'")
         }
         Some(name) => {
             infotype = Some(
