@@ -125,7 +125,7 @@ def summary(res):
 def main(argv):
     args = [a for a in argv if a != "-v"]
     if len(args) != 2:
-        print(__doc__.strip().splitlines()[-3])
+        print(next(ln for ln in __doc__.splitlines() if ln.startswith("Usage:")))
         return 2
     try:
         res = compare(args[0], args[1])
