@@ -15,11 +15,22 @@ pub enum Error {
     /// `CMP error:` line and then the usage hint.
     BadValue(String),
     /// Any other failure: printed as `CMP error: <msg>`, then `hint` (if any) as a second line telling the
-    /// user what to try.
-    Cmp { msg: String, hint: Option<String> },
+    /// user what to try. `msg` may hold several OpenSSL error lines joined by `"\nCMP error: "`: the
+    /// first says what the app was doing, the others are the underlying reasons. `lib`: the failure
+    /// happened inside the CMP transaction, where OpenSSL's library reports it (on stdout); otherwise the
+    /// first line is the app's own report (stderr) and only the reasons go to stdout, as OpenSSL
+    /// splits them.
+    Cmp {
+        msg: String,
+        hint: Option<String>,
+        lib: bool,
+    },
     /// A failure OpenSSL's shared app code reports in its own words, without the `CMP error:`
     /// prefix (e.g. `Can't load FILE into RNG`): printed line by line as it is.
     Plain(String),
+    /// A failure already reported where it happened, as OpenSSL's app reports it from a callback
+    /// (its `CMP error:` line on stderr); only what it causes is printed after it.
+    Reported,
 }
 
 impl Error {
@@ -33,14 +44,27 @@ impl Error {
         Error::Cmp {
             msg: msg.into(),
             hint: None,
+            lib: false,
+        }
+    }
+    /// Mark a failure as one of the CMP transaction (reported by OpenSSL's library, on stdout).
+    pub fn in_transaction(self) -> Self {
+        match self {
+            Error::Cmp { msg, hint, .. } => Error::Cmp {
+                msg,
+                hint,
+                lib: true,
+            },
+            other => other,
         }
     }
     /// Attach a line saying what the user could try. Only meaningful on `Cmp` errors.
     pub fn with_hint(self, hint: impl Into<String>) -> Self {
         match self {
-            Error::Cmp { msg, .. } => Error::Cmp {
+            Error::Cmp { msg, lib, .. } => Error::Cmp {
                 msg,
                 hint: Some(hint.into()),
+                lib,
             },
             other => other,
         }
@@ -48,9 +72,10 @@ impl Error {
     /// Prefix the message with what was being done, e.g. `while loading -cert`.
     pub fn context(self, what: impl fmt::Display) -> Self {
         match self {
-            Error::Cmp { msg, hint } => Error::Cmp {
+            Error::Cmp { msg, hint, lib } => Error::Cmp {
                 msg: format!("{what}: {msg}"),
                 hint,
+                lib,
             },
             other => other,
         }
@@ -62,6 +87,7 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(m) | Error::BadValue(m) | Error::Plain(m) => f.write_str(m),
             Error::Cmp { msg, .. } => f.write_str(msg),
+            Error::Reported => Ok(()),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! OpenSSL-style CMP log lines: `CMP info: ...`, `CMP warning: ...`, `CMP error: ...`, `CMP DEBUG: ...`.
 //!
-//! The client logs info/warning/debug to stdout and errors to stderr, as `openssl cmp` does; the mock
-//! server (like OpenSSL's, which uses the library's default log callback) logs everything to stderr.
+//! The client logs every level to stdout, errors included, as OpenSSL's CMP library does through the
+//! app's log callback; only the app's own error reports (set-up failures, see [`app_error`]) go to
+//! stderr. The mock server (like OpenSSL's, which uses the library's default log callback) logs
+//! everything to stderr.
 //! `-verbosity` (0..8, default 6 = INFO) gates what is printed. This module and `main.rs` are the only
 //! places that write to stdout/stderr.
 
@@ -70,7 +72,7 @@ pub fn log(side: Side, level: Level, args: std::fmt::Arguments<'_>) {
         return;
     }
     let line = format!("CMP {}: {}\n", level.label(), args);
-    let to_stderr = side == Side::Server || level <= Level::Err;
+    let to_stderr = side == Side::Server;
     // A closed stdout/stderr must not turn into a panic; losing a log line is the lesser evil.
     if to_stderr {
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
@@ -78,6 +80,22 @@ pub fn log(side: Side, level: Level, args: std::fmt::Arguments<'_>) {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(line.as_bytes());
         let _ = out.flush();
+    }
+}
+
+/// Print an error the app itself reports (OpenSSL's `CMP_err` in apps/cmp.c): `CMP error: ...` on
+/// stderr, as opposed to the library's error lines, which [`log`] puts on stdout.
+pub fn app_error(args: std::fmt::Arguments<'_>) {
+    app_line(Level::Err, args);
+}
+
+/// Print a line the app itself logs on stderr (OpenSSL's apps/cmp.c does so for its errors and for
+/// the closing PKIStatus of a transaction).
+pub fn app_line(level: Level, args: std::fmt::Arguments<'_>) {
+    if enabled(level) {
+        let _ = std::io::stderr()
+            .lock()
+            .write_all(format!("CMP {}: {args}\n", level.label()).as_bytes());
     }
 }
 

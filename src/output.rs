@@ -52,6 +52,8 @@ enum Staged {
         path: PathBuf,
         desc: String,
     },
+    /// A log line OpenSSL prints only once the files staged before it are written.
+    Log(crate::log::Level, String),
 }
 
 /// Files to be written once the transaction has succeeded, in the order they were staged.
@@ -76,15 +78,14 @@ impl Outputs {
     /// Stage certificates (DER each) for `path`, logging as OpenSSL does:
     /// `received N <desc> certificate(s), saving to file '<path>'`.
     pub fn certs(&mut self, path: &str, certs: &[&[u8]], form: Form, desc: &str) {
-        // Like OpenSSL, nothing received means an emptied file and no log line.
-        if !certs.is_empty() {
-            crate::info!(
-                "received {} {} certificate(s), saving to file '{}'",
-                certs.len(),
-                desc,
-                path
-            );
-        }
+        // Like OpenSSL (3.0 and 3.5), also when nothing was received: the line says 0 and the file
+        // is emptied.
+        crate::info!(
+            "received {} {} certificate(s), saving to file '{}'",
+            certs.len(),
+            desc,
+            path
+        );
         if certs.len() > 1 && form != Form::Pem {
             crate::warn!("saving more than one certificate in non-PEM format");
         }
@@ -127,6 +128,11 @@ impl Outputs {
         });
     }
 
+    /// Stage a log line, printed when everything staged before it has been written.
+    pub fn log_after(&mut self, level: crate::log::Level, line: String) {
+        self.staged.push(Staged::Log(level, line));
+    }
+
     fn stage(&mut self, path: &str, data: Vec<u8>, access: Access) {
         // Staging the same file twice keeps the last content, as writing it twice would.
         self.staged
@@ -143,6 +149,9 @@ impl Outputs {
         for s in self.staged {
             match s {
                 Staged::Write { path, data, access } => write_atomically(&path, &data, access)?,
+                Staged::Log(level, line) => {
+                    crate::log::log(crate::log::Side::Client, level, format_args!("{line}"))
+                }
                 Staged::Delete { path, desc } => match fs::remove_file(&path) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -167,7 +176,10 @@ impl Outputs {
 /// replaced, the link stays), and anything that is not a regular file (`/dev/null`, a FIFO, a terminal)
 /// is written in place, as OpenSSL does; renaming over a device would destroy it.
 fn write_atomically(path: &Path, data: &[u8], access: Access) -> Result<()> {
-    let fail = |what: &str, e: std::io::Error| cmp_err!("cannot {what} '{}': {e}", path.display());
+    // Two lines, as OpenSSL reports it: the app's (stderr) and the system's reason (stdout).
+    let fail = |what: &str, e: std::io::Error| {
+        cmp_err!("cannot {what} '{}'\nCMP error: {e}", path.display())
+    };
     let target = match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
             fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())

@@ -156,7 +156,10 @@ fn geninfo_and_sans_parse() {
     assert_eq!(err("1.2.3.4"), "Missing ':' in -geninfo arg 1.2.3.4");
     assert_eq!(err("1.2.3.4:int:5,1.2"), "Missing ':' in -geninfo arg 1.2");
     assert_eq!(err("1.2.3:int:x"), "Cannot parse int in -geninfo arg x");
-    assert_eq!(err("foo:int:1"), "unknown object name");
+    assert_eq!(
+        err("foo:int:1"),
+        "Invalid OID in -geninfo arg foo\nCMP error: unknown object name"
+    );
     let v = request::parse_geninfo("id-it-certProfile:str:p").unwrap();
     assert_eq!(v[0].info_type.to_string(), "1.3.6.1.5.5.7.4.21");
     assert_eq!(

@@ -165,10 +165,9 @@ fn set_pbm_params(msg: &mut PkiMessage, params: &rcmp::asn1::crmf::PbmParameter)
 
 struct Outcome {
     stdout: String,
-    stderr: String,
 }
 
-/// Runs an `ir` against `port` and checks the common rules; returns stderr for scenario keywords.
+/// Runs an `ir` against `port` and checks the common rules; returns stdout for scenario keywords.
 fn run_ir(port: u16, extra: &[&str]) -> Outcome {
     let dir = tempfile::tempdir().expect("temp dir");
     let certout = dir.path().join("cert.pem");
@@ -203,9 +202,11 @@ fn check_failure(cmd: &Command, out: &Output, guarded: &Path, old: &[u8]) -> Out
     assert_eq!(out.status.code(), Some(1), "exit code 1 expected\n{what}");
     assert!(!stderr.contains("panicked"), "panic\n{what}");
     // OpenSSL prints its error queue as one block of `CMP error:` lines, the cause first and the
-    // context (`error receiving`, `transfer error`) after it; rcmp does the same. So: one block, at the
-    // very end, no line repeated, and its first line names the cause.
-    let lines: Vec<&str> = stderr.lines().collect();
+    // context (`error receiving`, `transfer error`) after it, on stdout (the CMP library's stream);
+    // rcmp does the same. So: one block, at the very end, no line repeated, and its first line names
+    // the cause.
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = stdout.lines().collect();
     let first = lines.iter().position(|l| l.starts_with("CMP error:"));
     let first = first.unwrap_or_else(|| panic!("no CMP error line\n{what}"));
     assert!(
@@ -232,7 +233,6 @@ fn check_failure(cmd: &Command, out: &Output, guarded: &Path, old: &[u8]) -> Out
     );
     Outcome {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
     }
 }
 
@@ -248,7 +248,7 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 /// The first (cause) error line, lower-cased, must contain one of the `any` words.
 fn assert_says(o: &Outcome, any: &[&str]) {
     let line = o
-        .stderr
+        .stdout
         .lines()
         .find(|l| l.contains("CMP error:"))
         .unwrap_or_default()
@@ -256,7 +256,7 @@ fn assert_says(o: &Outcome, any: &[&str]) {
     assert!(
         any.iter().any(|w| line.contains(&w.to_lowercase())),
         "error line should say one of {any:?}:\n{}",
-        o.stderr
+        o.stdout
     );
 }
 

@@ -156,7 +156,9 @@ fn value_checks_match_openssl() {
     // Seen by the prescan: an error without usage hint.
     let expected = openssl_cmp_error(&["-verbosity", "9"]);
     match ours(&["-verbosity", "9"]) {
-        Err(Error::Cmp { msg, hint: None }) => assert_eq!(msg, expected),
+        Err(Error::Cmp {
+            msg, hint: None, ..
+        }) => assert_eq!(msg, expected),
         other => panic!("got {other:?}"),
     }
 }

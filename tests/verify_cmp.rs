@@ -43,6 +43,7 @@ fn signer_found_in_extra_certs_and_validated() {
         sender_kid: None,
         ignore_keyusage: false,
         side: Side::Client,
+        no_trust_store: false,
     };
     let mut tried = Vec::new();
     let mut sig_ok = |c: &Cert| {
@@ -67,6 +68,7 @@ fn signer_needs_matching_sender_kid_and_valid_path() {
         sender_kid: Some(&[1, 2, 3]),
         ignore_keyusage: false,
         side: Side::Client,
+        no_trust_store: false,
     };
     let err = verify::find_and_validate_signer(
         &q,
@@ -88,6 +90,7 @@ fn signer_needs_matching_sender_kid_and_valid_path() {
         sender_kid: None,
         ignore_keyusage: false,
         side: Side::Client,
+        no_trust_store: false,
     };
     let err =
         verify::find_and_validate_signer(&q, std::slice::from_ref(&leaf), &[], &store, &mut |_| {
@@ -121,6 +124,7 @@ fn signer_key_usage_must_allow_signing_unless_ignored() {
         sender_kid: None,
         ignore_keyusage: false,
         side: Side::Client,
+        no_trust_store: false,
     };
     assert!(verify::find_and_validate_signer(
         &q,
@@ -153,6 +157,7 @@ fn expired_signer_rejected_unless_no_check_time() {
         sender_kid: None,
         ignore_keyusage: false,
         side: Side::Client,
+        no_trust_store: false,
     };
     let store = TrustStore::new(fx("root.pem"), VerifyParams::default());
     assert!(verify::find_and_validate_signer(&q, &extra, &[], &store, &mut |_| true).is_err());

@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::client::{self, Cmd, Ctx, MsgFiles, Outcome, Transfer};
 use crate::creds::{self, dn::parse_dn, pass::get_passwd, Cert, Digest, MacAlg};
+use crate::error::Error;
 use crate::extconf::{self, ExtCtx};
 use crate::opts::{Opt, RawOpts};
 use crate::output::{Form, Outputs};
@@ -138,9 +139,13 @@ impl Transfer for Peer {
         match self {
             Peer::Http(c) => c.exchange(req, keep_alive, deadline),
             Peer::Mock(s) => Ok(s.handle(req)),
-            Peer::None => Err(cmp_err!(
-                "missing -server or -use_mock_srv option, or too few -rspin filename arguments"
-            )),
+            Peer::None => {
+                // OpenSSL's app says so from its transfer callback, on stderr.
+                crate::log::app_error(format_args!(
+                    "missing -server or -use_mock_srv option, or too few -rspin filename arguments"
+                ));
+                Err(Error::Reported)
+            }
         }
     }
 }
@@ -182,12 +187,7 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
         return Ok(Peer::Mock(s));
     }
     let Some(server) = raw.str(Opt::Server) else {
-        if raw.is_set(Opt::Proxy) {
-            crate::warn!("ignoring -proxy option since -server is not given");
-        }
-        if raw.is_set(Opt::NoProxy) {
-            crate::warn!("ignoring -no_proxy option since -server is not given");
-        }
+        warn_unused_proxy(raw);
         return Ok(Peer::None);
     };
     let url: ServerUrl = transfer::url::parse_server(server)?.with_path(raw.str(Opt::Path));
@@ -216,6 +216,35 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
         max_response: 0,
     };
     Ok(Peer::Http(Box::new(HttpClient::new(url, opts)?)))
+}
+
+/// The warnings for proxy options when no server is contacted.
+fn warn_unused_proxy(raw: &RawOpts) {
+    if raw.is_set(Opt::Proxy) {
+        crate::warn!("ignoring -proxy option since -server is not given");
+    }
+    if raw.is_set(Opt::NoProxy) {
+        crate::warn!("ignoring -no_proxy option since -server is not given");
+    }
+}
+
+/// The `will contact ...` line. OpenSSL 3.5 ends it with a blank and says, with `-rspin`, that the
+/// server is a fallback; 3.0 has no blank and calls the missing server "mock server".
+fn contact_line(peer: &Peer, rspin: bool) -> Option<String> {
+    let v30 = crate::compat::get() == crate::compat::Compat::V3_0;
+    let target = match peer {
+        Peer::Http(c) => c.contact_line().trim_end().to_string(),
+        Peer::Mock(_) => "will contact mock server".to_string(),
+        Peer::None if !rspin => return None,
+        Peer::None if v30 => "will contact mock server".to_string(),
+        Peer::None => "will contact no server".to_string(),
+    };
+    let fallback = if rspin {
+        " only if -rspin argument gives too few filenames"
+    } else {
+        ""
+    };
+    Some(format!("{target}{fallback}{}", if v30 { "" } else { " " }))
 }
 
 /// TLS client settings (`setup_ssl_ctx`).
@@ -284,11 +313,57 @@ fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
     Ok(cfg)
 }
 
+/// Load the certificates of a list of files (`-trusted`, `-untrusted`, ...), warning on stderr for
+/// each one as OpenSSL's app does.
+fn load_certs_warn(
+    src: &str,
+    pass: Option<&creds::Secret>,
+    desc: &str,
+    params: &verify::VerifyParams,
+) -> Result<Vec<Cert>> {
+    let files = creds::split_sources(src);
+    if files.len() <= 1 {
+        let certs = creds::load_certs(src, pass, desc)?;
+        warn_certs(src.trim(), &certs, true, params);
+        return Ok(certs);
+    }
+    let mut all = Vec::new();
+    for f in files {
+        let certs = creds::load_certs(f, pass, desc)?;
+        warn_certs(f, &certs, true, params);
+        all.extend(certs);
+    }
+    Ok(all)
+}
+
+/// OpenSSL's warnings for a loaded certificate (on stderr, without a `CMP` prefix): expired or not yet
+/// valid at the verification time (none with -no_check_time), and with `warn_ee` an X.509v3
+/// certificate that is not a CA.
+fn warn_certs(file: &str, certs: &[Cert], warn_ee: bool, params: &verify::VerifyParams) {
+    let at = params
+        .check_time()
+        .map(|t| std::time::UNIX_EPOCH + Duration::from_secs(t.max(0) as u64));
+    for c in certs {
+        let problem = match at {
+            Some(t) if c.not_after() < t => Some("has expired"),
+            Some(t) if c.not_before() > t => Some("not yet valid"),
+            _ => None,
+        };
+        let not_ca = (warn_ee && c.version() != 0 && !c.is_ca()).then_some("is not a CA cert");
+        for what in [problem, not_ca].into_iter().flatten() {
+            crate::log::raw_stderr(&format!(
+                "Warning: certificate from '{file}' with subject '{}' {what}\n",
+                c.subject_oneline()
+            ));
+        }
+    }
+}
+
 /// `setup_verification_ctx`: trust for responses and for the newly enrolled certificate.
 fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParams) -> Result<()> {
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
     if let Some(f) = raw.str(Opt::Untrusted) {
-        ctx.untrusted = creds::load_certs(f, other.as_ref(), "untrusted certificates")
+        ctx.untrusted = load_certs_warn(f, other.as_ref(), "untrusted certificates", params)
             .map_err(|e| e.context(Opt::Untrusted))?;
     }
     let mut use_trusted = raw.is_set(Opt::Trusted);
@@ -307,17 +382,18 @@ fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParam
     }
     if use_trusted {
         if let Some(f) = raw.str(Opt::Trusted) {
-            let certs = creds::load_certs(f, other.as_ref(), "certs trusted by client")
+            let certs = load_certs_warn(f, other.as_ref(), "certs trusted by client", params)
                 .map_err(|e| e.context(Opt::Trusted))?;
             ctx.trusted = Some(verify::TrustStore::new(certs, params.clone()));
         }
     }
     ctx.unprotected_errors = raw.flag(Opt::UnprotectedErrors);
     if let Some(f) = raw.str(Opt::OutTrusted) {
-        let certs = creds::load_certs(
+        let certs = load_certs_warn(
             f,
             other.as_ref(),
             "trusted certs for verifying newly enrolled cert",
+            params,
         )
         .map_err(|e| e.context(Opt::OutTrusted))?;
         // As OpenSSL's certConf callback does: new certificates are current anyway (no -attime), and
@@ -387,21 +463,23 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             "CMP client certificate (optionally with chain)",
         )
         .map_err(|e| e.context(Opt::Cert))?;
+        let params = verify_params(raw)?;
+        warn_certs(f, std::slice::from_ref(&cert), false, &params);
+        warn_certs(f, &chain, true, &params);
         if let Some(key) = &ctx.key {
-            if ctx.secret.is_none() && !key.matches_cert(&cert) {
-                return Err(cmp_err!("cert and private key do not match"));
-            }
+            ctx.cert_key_mismatch = ctx.secret.is_none() && !key.matches_cert(&cert);
         }
         ctx.untrusted.extend(chain);
         if let Some(f) = raw.str(Opt::OwnTrusted) {
             let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-            let certs = creds::load_certs(
+            let certs = load_certs_warn(
                 f,
                 other.as_ref(),
                 "trusted certs for verifying own CMP signer cert",
+                &params,
             )
             .map_err(|e| e.context(Opt::OwnTrusted))?;
-            let store = verify::TrustStore::new(certs, verify_params(raw)?);
+            let store = verify::TrustStore::new(certs, params.clone());
             crate::debug!("trying to build chain for own CMP signer cert");
             let chain = store.verify(&cert, &ctx.untrusted)?;
             crate::debug!("success building chain for own CMP signer cert");
@@ -413,17 +491,34 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     }
     if let Some(f) = raw.str(Opt::Extracerts) {
         let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-        ctx.extracerts = creds::load_certs(f, other.as_ref(), "extra certificates for CMP")
-            .map_err(|e| e.context(Opt::Extracerts))?;
+        ctx.extracerts = load_certs_warn(
+            f,
+            other.as_ref(),
+            "extra certificates for CMP",
+            &verify_params(raw)?,
+        )
+        .map_err(|e| e.context(Opt::Extracerts))?;
     }
     ctx.unprotected_requests = raw.flag(Opt::UnprotectedRequests);
     if let Some(d) = raw.str(Opt::Digest) {
-        ctx.digest = Digest::from_name(d)?;
+        ctx.digest = Digest::from_name(d).map_err(|e| digest_error(d, e))?;
     }
     if let Some(m) = raw.str(Opt::Mac) {
         ctx.mac = MacAlg::from_name(m)?;
     }
     Ok(())
+}
+
+/// A -digest name rcmp does not take. OpenSSL (3.0 and 3.5) knows the legacy digests by name but has
+/// no implementation in its default provider: for those it says "not supported", with its library's
+/// reason on stdout; other names are "not recognized", the app's line only.
+fn digest_error(name: &str, e: Error) -> Error {
+    const LEGACY: &[&str] = &["md2", "md4", "mdc2", "whirlpool"];
+    if LEGACY.iter().any(|l| l.eq_ignore_ascii_case(name)) {
+        cmp_err!("digest algorithm name not supported: '{name}'\nCMP error: unsupported algorithm")
+    } else {
+        e
+    }
 }
 
 /// The warning OpenSSL gives for an enrollment option used with another command.
@@ -448,8 +543,18 @@ fn same_key_as_client_key(
     (kp == np && repeatable(kp)).then(|| key.clone())
 }
 
+/// A -reqexts/-policies section that cannot be used: OpenSSL's app line, plus the library's reason
+/// (stdout) when the section exists but its content is wrong.
+fn section_error<T>(what: &str, name: &str, section: Option<T>, e: Error) -> Error {
+    match section {
+        Some(_) => cmp_err!("cannot load {what} section '{name}'\nCMP error: {e}"),
+        None => cmp_err!("cannot load {what} section '{name}'"),
+    }
+}
+
 fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     let cmd = ctx.cmd;
+    let v30 = crate::compat::get() == crate::compat::Compat::V3_0;
     let enroll = matches!(cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur);
     if !raw.is_set(Opt::Subject)
         && !raw.is_set(Opt::Csr)
@@ -475,7 +580,8 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
                  which could provide fallback public key. Neither central key generation is requested."
             ));
         }
-        if popo == Some(-1) && !central {
+        // OpenSSL 3.0 has no central key generation: there -popo -1 just sends no POPO.
+        if popo == Some(-1) && !central && crate::compat::get() != crate::compat::Compat::V3_0 {
             crate::info!("POPO is disabled, which implies -centralkeygen");
             central = true;
         }
@@ -521,9 +627,12 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             if !raw.is_set(Opt::Ref) && !raw.is_set(Opt::Cert) {
                 ctx.subject = name_opt(raw, Opt::Subject, "subject")?;
             } else {
-                crate::warn!(
-                    "-subject {NOT_FOR_THIS_CMD} since sender is taken from -ref or -cert"
-                );
+                let why = if v30 {
+                    "since -ref or -cert is given"
+                } else {
+                    "since sender is taken from -ref or -cert"
+                };
+                crate::warn!("-subject {NOT_FOR_THIS_CMD} {why}");
             }
         }
         if raw.is_set(Opt::Issuer) && cmd != Cmd::Rr {
@@ -551,7 +660,8 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             for (opt, set) in [
                 (Opt::ImplicitConfirm, raw.flag(Opt::ImplicitConfirm)),
                 (Opt::DisableConfirm, raw.flag(Opt::DisableConfirm)),
-                (Opt::Certout, raw.is_set(Opt::Certout)),
+                // OpenSSL 3.0 says nothing about -certout.
+                (Opt::Certout, raw.is_set(Opt::Certout) && !v30),
                 (Opt::Chainout, raw.is_set(Opt::Chainout)),
             ] {
                 if set {
@@ -600,8 +710,9 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             }
         }
         if let Some(s) = raw.str(Opt::Serial) {
-            ctx.serial =
-                Some(serial_number(s).ok_or_else(|| cmp_err!("cannot read serial number: '{s}'"))?);
+            ctx.serial = Some(serial_number(s).ok_or_else(|| {
+                cmp_err!("cannot read serial number: '{s}'\nCMP error: not a decimal or 0x-prefixed hexadecimal number")
+            })?);
         }
         ctx.revreason = raw.int(Opt::Revreason).unwrap_or(-1) as i32;
     } else if raw.is_set(Opt::Serial) {
@@ -616,23 +727,40 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         && !raw.is_set(Opt::Oldcert)
         && !raw.is_set(Opt::Cert)
     {
+        let which = if crate::compat::get() == crate::compat::Compat::V3_0 {
+            ""
+        } else {
+            " for any requests not covered by -reqin"
+        };
         crate::warn!(
-            "missing -recipient, -srvcert, -issuer, -oldcert or -cert; recipient for any requests not covered by -reqin will be set to \"NULL-DN\""
+            "missing -recipient, -srvcert, -issuer, -oldcert or -cert; recipient{which} will be set to \"NULL-DN\""
         );
     }
-    if matches!(cmd, Cmd::P10cr | Cmd::Rr | Cmd::Genm) {
-        const MSG: &str = "option is ignored for 'p10cr', 'rr', and 'genm' commands";
+    if matches!(cmd, Cmd::P10cr | Cmd::Rr) || (cmd == Cmd::Genm && !v30) {
+        // OpenSSL 3.0 leaves genm out and calls -newkeypass "-newkeytype" here.
+        let (msg, newkeypass) = if v30 {
+            (
+                "option is ignored for 'p10cr' and 'rr' commands",
+                "-newkeytype",
+            )
+        } else {
+            (
+                "option is ignored for 'p10cr', 'rr', and 'genm' commands",
+                "-newkeypass",
+            )
+        };
         for (opt, set) in [
-            (Opt::Newkeypass, raw.is_set(Opt::Newkeypass)),
-            (Opt::Newkey, raw.is_set(Opt::Newkey)),
-            (Opt::Days, raw.int(Opt::Days).unwrap_or(0) != 0),
-            (Opt::Popo, raw.is_set(Opt::Popo)),
+            (newkeypass, raw.is_set(Opt::Newkeypass)),
+            ("-newkey", raw.is_set(Opt::Newkey)),
+            ("-days", raw.int(Opt::Days).unwrap_or(0) != 0),
+            ("-popo", raw.is_set(Opt::Popo)),
         ] {
             if set {
-                crate::warn!("{opt} {MSG}");
+                crate::warn!("{opt} {msg}");
             }
         }
-        if cmd != Cmd::P10cr && raw.is_set(Opt::OutTrusted) {
+        // 3.5 warns for p10cr too; 3.0 says nothing.
+        if raw.is_set(Opt::OutTrusted) && crate::compat::get() != crate::compat::Compat::V3_0 {
             crate::warn!("-out_trusted option is ignored for 'p10cr', 'rr', and 'genm' commands");
         }
     } else if let Some(f) = raw.str(Opt::Newkey) {
@@ -680,17 +808,13 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             subject_public_key: None,
         };
         if let Some(s) = raw.str(Opt::Reqexts) {
-            let exts = extconf::extensions_from_section(s, &ectx).map_err(|e| {
-                cmp_err!("cannot load certificate request extension section '{s}'")
-                    .with_hint(e.to_string())
-            })?;
+            let exts = extconf::extensions_from_section(s, &ectx)
+                .map_err(|e| section_error("certificate request extension", s, lookup(s), e))?;
             ctx.reqexts.extend(exts);
         }
         if let Some(s) = raw.str(Opt::Policies) {
-            let exts = extconf::extensions_from_section(s, &ectx).map_err(|e| {
-                cmp_err!("cannot load policy cert request extension section '{s}'")
-                    .with_hint(e.to_string())
-            })?;
+            let exts = extconf::extensions_from_section(s, &ectx)
+                .map_err(|e| section_error("policy cert request extension", s, lookup(s), e))?;
             ctx.reqexts.extend(exts);
         }
     }
@@ -730,14 +854,6 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     if let Some(p) = popo {
         ctx.popo = p as i32;
     }
-    if cmd != Cmd::Rr {
-        if raw.int(Opt::Revreason).unwrap_or(-1) != -1 {
-            crate::warn!("-revreason option is ignored for commands other than 'rr'");
-        }
-        if cmd != Cmd::Kur && raw.is_set(Opt::Oldcert) {
-            crate::warn!("-oldcert option used only as reference cert");
-        }
-    }
     if let Some(f) = raw.str(Opt::Oldcert) {
         if cmd == Cmd::Genm {
             crate::warn!("-oldcert option is ignored for 'genm' command");
@@ -773,6 +889,14 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     } else {
         None
     };
+    if raw.is_set(Opt::Rspin) {
+        if raw.is_set(Opt::Server) {
+            crate::warn!("-server option is not used if enough filenames given for -rspin");
+        }
+        if use_mock {
+            crate::warn!("-use_mock_srv option is not used if enough filenames given for -rspin");
+        }
+    }
     let peer = if raw.is_set(Opt::ReqoutOnly) {
         for opt in [
             Opt::Server,
@@ -785,6 +909,7 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
                 crate::warn!("{opt} option is ignored since -reqout_only option is given");
             }
         }
+        warn_unused_proxy(raw);
         Peer::None
     } else {
         setup_transfer(raw, srv)?
@@ -808,6 +933,8 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     match raw.str(Opt::Infotype) {
         None if cmd == Cmd::Genm => crate::warn!("no -infotype option given for genm"),
         None => {}
+        // OpenSSL 3.0 has no note for this.
+        Some(_) if cmd != Cmd::Genm && crate::compat::get() == crate::compat::Compat::V3_0 => {}
         Some(_) if cmd != Cmd::Genm => {
             crate::warn!("-infotype option is ignored for commands other than 'genm'")
         }
@@ -849,6 +976,15 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         reqout_only: raw.str(Opt::ReqoutOnly).map(PathBuf::from),
         rspin: file_list(raw, Opt::Rspin),
         rspout: file_list(raw, Opt::Rspout),
+        rspin_fallback: match peer {
+            Peer::Http(_) => {
+                Some("too few -rspin filename arguments; resorting to contacting server")
+            }
+            Peer::Mock(_) => {
+                Some("too few -rspin filename arguments; resorting to using mock server")
+            }
+            Peer::None => None,
+        },
     };
     setup_protection(raw, &mut ctx)?;
     setup_request(raw, &mut ctx)?;
@@ -865,10 +1001,8 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     ctx.ignore_keyusage = raw.flag(Opt::IgnoreKeyusage);
     ctx.no_cache_extracerts = raw.flag(Opt::NoCacheExtracerts);
     // Printed only now, as OpenSSL does, so a set-up error is not preceded by it.
-    match &peer {
-        Peer::Http(c) => crate::info!("{}", c.contact_line()),
-        Peer::Mock(_) => crate::info!("will contact mock server "),
-        Peer::None => {}
+    if let Some(line) = contact_line(&peer, raw.is_set(Opt::Rspin)) {
+        crate::info!("{line}");
     }
     let mut genm_plan = None;
     if let (Cmd::Genm, Some(oid)) = (cmd, infotype) {
@@ -930,20 +1064,22 @@ fn stage_outputs(raw: &RawOpts, cmd: Cmd, outcome: &Outcome, certform: Form, out
         return;
     }
     let chain = ders(&outcome.new_chain);
+    let new_cert = [new_cert.der().to_vec()];
+    if crate::compat::get() == crate::compat::Compat::V3_0 {
+        // OpenSSL 3.0's order and wording (it has no certificate-and-chain file).
+        stage(out, Opt::Cacertsout, &ders(&outcome.ca_pubs), "CA");
+        stage(out, Opt::Certout, &new_cert, "enrolled");
+        stage(out, Opt::Chainout, &chain, "chain");
+        return;
+    }
     match (raw.str(Opt::Certout), raw.str(Opt::Chainout)) {
         (Some(c), Some(ch)) if c == ch => {
-            let mut all = vec![new_cert.der().to_vec()];
-            all.extend(chain);
+            let all: Vec<Vec<u8>> = new_cert.into_iter().chain(chain).collect();
             stage(out, Opt::Chainout, &all, "newly enrolled cert and chain");
         }
         _ => {
             stage(out, Opt::Chainout, &chain, "chain");
-            stage(
-                out,
-                Opt::Certout,
-                &[new_cert.der().to_vec()],
-                "newly enrolled",
-            );
+            stage(out, Opt::Certout, &new_cert, "newly enrolled");
         }
     }
     stage(out, Opt::Cacertsout, &ders(&outcome.ca_pubs), "CA");
@@ -976,6 +1112,25 @@ fn stage_ca_certs(raw: &RawOpts, outcome: &Outcome, certform: Form, out: &mut Ou
         }
         _ => crate::warn!("no CA certificates provided by server"),
     }
+}
+
+/// After a successful transaction, OpenSSL's app reports on stderr a status that is not plainly
+/// `accepted` (grantedWithMods, revocationWarning, ...), naming the server as given.
+fn print_status(raw: &RawOpts, outcome: &Outcome) {
+    let Some(si) = &outcome.status else {
+        return;
+    };
+    if si.status == client::status::ACCEPTED {
+        return;
+    }
+    let from = raw
+        .str(Opt::Server)
+        .map(|s| format!(" from {s}"))
+        .unwrap_or_default();
+    crate::log::app_line(
+        crate::log::Level::Warn,
+        format_args!("received{from} {}", si.to_text()),
+    );
 }
 
 /// Print the ITAVs of a genp as OpenSSL does.
@@ -1022,13 +1177,16 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
     } = setup(raw)?;
     let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
     for _ in 0..repeat {
-        let outcome = client::run(&ctx, &mut peer)?;
+        let outcome = client::run(&ctx, &mut peer).map_err(|f| Error::from(f).in_transaction())?;
         if ctx.files.reqout_only.is_some() && outcome.status.is_none() {
             return Ok(());
         }
+        print_status(raw, &outcome);
         let mut out = Outputs::new();
         if let Some(plan) = &genm_plan {
-            super::genm::stage(raw, &ctx, plan, &outcome, certform, crlform, &mut out)?;
+            // What the genp holds is checked by OpenSSL's library: its errors go to stdout.
+            super::genm::stage(raw, &ctx, plan, &outcome, certform, crlform, &mut out)
+                .map_err(Error::in_transaction)?;
         } else if ctx.cmd == Cmd::Genm
             && !ctx
                 .genm_itavs
@@ -1038,7 +1196,7 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
             print_itavs(&outcome);
         }
         stage_outputs(raw, ctx.cmd, &outcome, certform, &mut out);
-        if ctx.popo < 0 && matches!(ctx.cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur) {
+        if ctx.central_keygen() && matches!(ctx.cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur) {
             stage_new_key(raw, &outcome, &mut out)?;
         }
         out.commit()?;

@@ -49,11 +49,9 @@ pub fn check_options(raw: &RawOpts, is_genm: bool, infotype: Option<ObjectIdenti
             }
         }
     } else if !raw.is_set(Opt::Template) {
-        crate::log::log(
-            crate::log::Side::Client,
-            crate::log::Level::Err,
-            format_args!("missing -template option for genm with infotype certReqTemplate"),
-        );
+        crate::log::app_error(format_args!(
+            "missing -template option for genm with infotype certReqTemplate"
+        ));
     }
 }
 
@@ -62,13 +60,27 @@ fn load_cert(raw: &RawOpts, file: &str, desc: &str) -> Result<Cert> {
         .str(Opt::Otherpass)
         .map(|s| get_passwd(s, desc))
         .transpose()?;
-    creds::load_cert(file, pass.as_ref(), desc)
+    creds::load_cert(file, pass.as_ref(), desc).map_err(not_a_cmp_error)
+}
+
+/// OpenSSL loads the genm inputs after setting up the context, with its shared app code, which
+/// reports a failure as a plain line on stderr (`Could not open file or uri for loading ...`), not
+/// as a `CMP error:`; rcmp keeps its own wording, in the same place.
+fn not_a_cmp_error(e: crate::error::Error) -> crate::error::Error {
+    match e {
+        crate::error::Error::Cmp { msg, .. } => {
+            crate::error::Error::Plain(msg.replace("\nCMP error: ", ": "))
+        }
+        other => other,
+    }
 }
 
 fn load_crl(file: &str, desc: &str) -> Result<Crl> {
-    let mut crls = creds::load_crls(file, desc)?;
+    let mut crls = creds::load_crls(file, desc).map_err(not_a_cmp_error)?;
     if crls.is_empty() {
-        return Err(cmp_err!("cannot load {desc} from '{file}'"));
+        return Err(crate::error::Error::Plain(format!(
+            "cannot load {desc} from '{file}'"
+        )));
     }
     Ok(crls.swap_remove(0))
 }
@@ -226,25 +238,34 @@ pub fn stage(
                 return Ok(());
             };
             let Some(path) = raw.str(Opt::Template) else {
+                // OpenSSL tries to open no file: the system's reason goes to stdout.
                 return Err(cmp_err!(
-                    "error saving certTemplate from genp: cannot open file <NULL>"
+                    "error saving certTemplate from genp: cannot open file <NULL>\nCMP error: system lib"
                 ));
             };
+            // As OpenSSL, each line comes once the file before it is written.
+            use crate::log::Level;
             out.raw(path, tmpl.template_der.clone());
-            crate::info!("stored certTemplate from genp to file '{path}'");
-            crate::info!(
-                "{}",
-                proto::describe_key_spec(tmpl.key_spec_der.as_deref())?
+            out.log_after(
+                Level::Info,
+                format!("stored certTemplate from genp to file '{path}'"),
+            );
+            out.log_after(
+                Level::Info,
+                proto::describe_key_spec(tmpl.key_spec_der.as_deref())?,
             );
             if let Some(p) = raw.str(Opt::Keyspec) {
                 match &tmpl.key_spec_der {
                     None => {
-                        crate::warn!("no key specifications available");
+                        out.log_after(Level::Warn, "no key specifications available".into());
                         out.delete(p, "keySpec from genp");
                     }
                     Some(k) => {
                         out.raw(p, k.clone());
-                        crate::info!("stored keySpec from genp to file '{p}'");
+                        out.log_after(
+                            Level::Info,
+                            format!("stored keySpec from genp to file '{p}'"),
+                        );
                     }
                 }
             }

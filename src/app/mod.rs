@@ -62,16 +62,28 @@ fn report(e: &Error) {
     match e {
         Error::Usage(msg) => log::raw_stderr(&format!("cmp: {msg}\ncmp: Use -help for summary.\n")),
         Error::BadValue(msg) => {
-            log::log(Side::Client, Level::Err, format_args!("{msg}"));
+            log::app_error(format_args!("{msg}"));
             log::raw_stderr("cmp: Use -help for summary.\n");
         }
-        Error::Cmp { msg, hint } => {
-            log::log(Side::Client, Level::Err, format_args!("{msg}"));
+        Error::Cmp { msg, hint, lib } => {
+            // The first line is the app's report unless the failure is the transaction's; the
+            // reasons after it are the library's (stdout), as OpenSSL prints its error queue.
+            let mut lines = msg.split("\nCMP error: ");
+            let first = lines.next().unwrap_or_default();
+            if *lib {
+                log::log(Side::Client, Level::Err, format_args!("{first}"));
+            } else {
+                log::app_error(format_args!("{first}"));
+            }
+            for reason in lines {
+                log::log(Side::Client, Level::Err, format_args!("{reason}"));
+            }
             if let Some(h) = hint {
                 log::raw_stderr(&format!("hint: {h}\n"));
             }
         }
         Error::Plain(text) => log::raw_stderr(&format!("{text}\n")),
+        Error::Reported => {}
     }
 }
 

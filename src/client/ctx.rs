@@ -40,6 +40,8 @@ pub struct MsgFiles {
     pub rspin: Vec<PathBuf>,
     /// `-rspout`: where to save the responses received.
     pub rspout: Vec<PathBuf>,
+    /// The warning when `-rspin` runs out and a server takes over (None: there is none to take over).
+    pub rspin_fallback: Option<&'static str>,
 }
 
 /// Everything the client needs for one transaction. Field names follow the options.
@@ -79,6 +81,9 @@ pub struct Ctx {
     pub secret: Option<Zeroizing<Vec<u8>>>,
     /// `-cert`: the client's current certificate.
     pub cert: Option<Cert>,
+    /// `-key` does not match `-cert` (signature protection): OpenSSL notices only when protecting the
+    /// first request, so the transaction fails there.
+    pub cert_key_mismatch: bool,
     /// Chain of `-cert` (without `-cert` itself) as built by the caller, e.g. with `-own_trusted`;
     /// None: the client builds it from `-untrusted` without validation, as OpenSSL does by default.
     pub own_chain: Option<Vec<Cert>>,
@@ -159,6 +164,7 @@ impl Default for Ctx {
             reference: None,
             secret: None,
             cert: None,
+            cert_key_mismatch: false,
             own_chain: None,
             key: None,
             digest: Digest::Sha256,
@@ -193,5 +199,11 @@ impl Ctx {
     /// The reference certificate for templates: `-oldcert`, else `-cert`.
     pub(crate) fn refcert(&self) -> Option<&Cert> {
         self.oldcert.as_ref().or(self.cert.as_ref())
+    }
+
+    /// Whether the request asks for central key generation: `-popo -1` does since OpenSSL 3.5; in
+    /// OpenSSL 3.0 (`RCMP_COMPAT=3.0`) it only leaves the proof of possession out.
+    pub fn central_keygen(&self) -> bool {
+        self.popo < 0 && crate::compat::get() != crate::compat::Compat::V3_0
     }
 }

@@ -26,9 +26,16 @@ fn read_msg(path: &Path, what: &str) -> Result<Vec<u8>> {
     Ok(v)
 }
 
-fn write_msg(path: &Path, der_bytes: &[u8], what: &str) -> Result<()> {
-    std::fs::write(path, der_bytes)
-        .map_err(|e| cmp_err!("cannot write {what} file '{}': {e}", path.display()))
+/// Save a message. On failure, as OpenSSL: the app's line at once on stderr, the system's reason as
+/// the error (the library's, on stdout).
+pub(crate) fn write_msg(path: &Path, der_bytes: &[u8], what: &str) -> Result<()> {
+    std::fs::write(path, der_bytes).map_err(|e| {
+        crate::log::app_error(format_args!(
+            "cannot write {what} file '{}'",
+            path.display()
+        ));
+        cmp_err!("{e}")
+    })
 }
 
 /// What one exchange did.
@@ -57,12 +64,17 @@ pub fn exchange(
         write_msg(p, req, "request")?;
     }
     let (response, adopt_ids) = if let Some(p) = f.rspin.get(idx) {
+        crate::info!("actually using {}", p.display());
         (read_msg(p, "response")?, true)
     } else {
-        if !f.rspin.is_empty() && idx == f.rspin.len() {
-            crate::warn!("too few -rspin filename arguments; resorting to contacting server");
+        if let (Some(warning), true) = (
+            f.rspin_fallback,
+            !f.rspin.is_empty() && idx == f.rspin.len(),
+        ) {
+            crate::warn!("{warning}");
         }
         if let Some(p) = f.reqin.get(idx) {
+            crate::info!("actually sending {}", p.display());
             let r = rewrite(read_msg(p, "request")?)?;
             (transfer.exchange(&r, keep_alive, deadline)?, true)
         } else {

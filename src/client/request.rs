@@ -335,7 +335,7 @@ pub fn cert_template(ctx: &Ctx, for_kur: bool) -> Result<CertTemplate> {
         (None, Some(r)) => Some(r.issuer().clone()),
         (None, None) => None,
     };
-    let central = ctx.popo < 0;
+    let central = ctx.central_keygen();
     let public_key = match new_public_key(ctx)? {
         Some(pubkey) => {
             let mut pk = spki::SubjectPublicKeyInfoOwned::from_der(&pubkey)
@@ -585,15 +585,40 @@ pub fn error_body(
 
 /// An OID given by dotted number or by name (`id-it-...` InfoType names, or a name known to the OID
 /// database), as OpenSSL's `OBJ_txt2obj` takes it.
+/// Whether OpenSSL's object table names the OID (else it warns `Unknown OID in -geninfo arg`): the
+/// arcs OpenSSL names on top of the OIDs rcmp knows by name.
+fn oid_is_known(oid: &ObjectIdentifier) -> bool {
+    const ARCS: &[&str] = &[
+        "0",
+        "1",
+        "2",
+        "1.2",
+        "1.3",
+        "1.3.6",
+        "1.3.6.1",
+        "1.3.6.1.1",
+        "1.3.6.1.2",
+        "1.3.6.1.3",
+        "1.3.6.1.4",
+        "1.3.6.1.4.1",
+        "1.3.6.1.5",
+        "1.3.6.1.6",
+        "1.3.6.1.7",
+        "2.5",
+        "2.5.4",
+        "2.5.29",
+    ];
+    let text = oid.to_string();
+    ARCS.contains(&text.as_str())
+        || crate::asn1::oid::info_type_name(oid).is_some()
+        || const_oid::db::DB.by_oid(oid).is_some()
+}
+
 fn oid_by_text(text: &str) -> Option<ObjectIdentifier> {
     if text.starts_with(|c: char| c.is_ascii_digit()) {
         return ObjectIdentifier::new(text).ok();
     }
     crate::asn1::oid::info_type_by_name(text).or_else(|| const_oid::db::DB.by_name(text).copied())
-}
-
-fn oid_is_known(oid: &ObjectIdentifier) -> bool {
-    crate::asn1::oid::info_type_name(oid).is_some() || const_oid::db::DB.by_oid(oid).is_some()
 }
 
 /// Parse `-geninfo`: comma-separated `OID:int:number` or `OID:str:text`, with OpenSSL's messages.
@@ -603,8 +628,12 @@ pub fn parse_geninfo(spec: &str) -> Result<Vec<InfoTypeAndValue>> {
         let Some((oid_s, rest)) = item.split_once(':') else {
             return Err(cmp_err!("Missing ':' in -geninfo arg {item}"));
         };
-        let oid = oid_by_text(oid_s.trim()).ok_or_else(|| cmp_err!("unknown object name"))?;
-        if !oid_is_known(&oid) {
+        // OpenSSL's app line, then the library's reason (on stdout).
+        let oid = oid_by_text(oid_s.trim()).ok_or_else(|| {
+            cmp_err!("Invalid OID in -geninfo arg {oid_s}\nCMP error: unknown object name")
+        })?;
+        // OpenSSL 3.0 has no such warning.
+        if !oid_is_known(&oid) && crate::compat::get() != crate::compat::Compat::V3_0 {
             crate::warn!("Unknown OID in -geninfo arg: {oid_s}");
         }
         let value = if let Some(v) = rest.strip_prefix("int:") {

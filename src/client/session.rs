@@ -62,6 +62,14 @@ impl From<Failure> for Error {
 
 /// Run the transaction `ctx.cmd` over `transfer`.
 pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcome, Failure> {
+    if ctx.cert_key_mismatch {
+        return Err(Failure {
+            error: cmp_err!(
+                "key values mismatch\nCMP error: cert and key do not match\nCMP error: error protecting message"
+            ),
+            outcome: Box::default(),
+        });
+    }
     let mut s = match Session::new(ctx, transfer) {
         Ok(s) => s,
         Err(error) => {
@@ -74,12 +82,10 @@ pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcom
     if let Some(path) = &ctx.files.reqout_only {
         // -reqout_only: build and save the first request, send nothing.
         let r = request::first_body(ctx)
+            .inspect(|body| crate::info!("sending {}", BodyType::of(body).name()))
             .and_then(|body| request::message(ctx, &s.hdr, body, 2))
             .and_then(|(msg, _)| msg.to_der_vec())
-            .and_then(|der_bytes| {
-                std::fs::write(path, der_bytes)
-                    .map_err(|e| cmp_err!("cannot write request file '{}': {e}", path.display()))
-            });
+            .and_then(|der_bytes| files::write_msg(path, &der_bytes, "request"));
         return match r {
             Ok(()) => Ok(s.outcome),
             Err(error) => Err(Failure {
@@ -230,7 +236,9 @@ impl<'a> Session<'a> {
             &rewrite,
         )
         .map_err(|e| {
-            log_err(&e.to_string());
+            if !matches!(e, Error::Reported) {
+                log_err(&e.to_string());
+            }
             let what = if self.deadline.is_some_and(|d| Instant::now() >= d) {
                 "total timeout"
             } else {
@@ -482,7 +490,7 @@ impl<'a> Session<'a> {
         let kp = r.certified_key_pair.as_ref().ok_or_else(|| {
             cmp_err!("certificate not found:{st_text}; cannot extract certificate from response")
         })?;
-        let central = ctx.popo < 0;
+        let central = ctx.central_keygen();
         let new_key = match (&kp.private_key, central) {
             (None, true) => return Err(cmp_err!("missing central gen key")),
             (Some(_), false) => return Err(cmp_err!("unexpected central gen key")),
@@ -497,13 +505,6 @@ impl<'a> Session<'a> {
                 ))
             }
         };
-        if let Some(k) = &new_key {
-            if !k.matches_cert(&cert) {
-                return Err(cmp_err!(
-                    "centrally generated key does not match the public key of the newly enrolled certificate"
-                ));
-            }
-        }
         self.outcome.new_key = new_key;
         self.outcome.new_cert = Some(cert.clone());
         if let Some(ca_pubs) = &crep.ca_pubs {
@@ -517,15 +518,28 @@ impl<'a> Session<'a> {
         }
         let subj = cert.subject_oneline();
 
-        // OpenSSL 3.0 and 3.5 do not check that the certificate holds the requested key (later versions
-        // reject with incorrectData); the binaries here are the reference, so neither do we.
-        let (fail_info, verify_err) = self.check_new_cert(&cert);
-        let txt = (fail_info != 0).then_some("CMP client did not accept it");
-        if fail_info != 0 {
+        // A certificate for another key than the one being enrolled is refused in certConf, before any
+        // -out_trusted validation, as OpenSSL's client does (3.0 and 3.5 alike).
+        let (fail_info, verify_err, txt) = if self.enrollment_key_mismatch(&cert) {
             log_err(&format!(
                 "rejecting newly enrolled cert with subject: {subj}"
             ));
-        }
+            log_err("key values mismatch");
+            (
+                1 << INCORRECT_DATA,
+                None,
+                Some("public key in new certificate does not match our enrollment key"),
+            )
+        } else {
+            let (fail_info, verify_err) = self.check_new_cert(&cert);
+            if fail_info != 0 {
+                log_err(&format!(
+                    "rejecting newly enrolled cert with subject: {subj}"
+                ));
+            }
+            let txt = (fail_info != 0).then_some("CMP client did not accept it");
+            (fail_info, verify_err, txt)
+        };
         // OpenSSL prints the queued verification error just before sending certConf.
         if let Some(e) = verify_err {
             log_err(&e);
@@ -561,6 +575,21 @@ impl<'a> Session<'a> {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Whether `cert` does not hold the private key being enrolled. That key is, as OpenSSL picks it: the
+    /// centrally generated one, else `-newkey` when it is a private key (a public one cannot be checked),
+    /// else none with `-csr`, else the client's `-key`.
+    fn enrollment_key_mismatch(&self, cert: &Cert) -> bool {
+        let ctx = self.ctx;
+        let key = match (&self.outcome.new_key, &ctx.newkey) {
+            (Some(k), _) => Some(k),
+            (None, Some(creds::KeyOrPub::Private(k))) => Some(k),
+            (None, Some(creds::KeyOrPub::Public(_))) => None,
+            (None, None) if ctx.csr.is_some() => None,
+            (None, None) => ctx.key.as_ref(),
+        };
+        key.is_some_and(|k| !k.matches_cert(cert))
     }
 
     /// The certConf callback: validate the new certificate with `-out_trusted`, or build an approximate
@@ -608,7 +637,9 @@ impl<'a> Session<'a> {
             match chain {
                 Some(c) => {
                     crate::debug!("success building approximate chain for newly enrolled cert");
-                    self.outcome.new_chain = c;
+                    // Like the validated chain, it never holds the trust anchor (OpenSSL drops it).
+                    self.outcome.new_chain =
+                        c.into_iter().filter(|c| !c.is_self_issued()).collect();
                 }
                 None => {
                     crate::warn!("could not build approximate chain for newly enrolled cert, resorting to received extraCerts");

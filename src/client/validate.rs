@@ -12,7 +12,6 @@ use crate::error::{Error, Result};
 use crate::log::{self, Level, Side};
 use crate::protect::pbm;
 use crate::protect::sig;
-use crate::verify::TrustStore;
 use crate::verify::{find_and_validate_signer, SignerQuery};
 
 /// What validation keeps across the messages of one transaction.
@@ -296,19 +295,14 @@ fn validate_msg(
         .iter()
         .filter_map(|c| Cert::from_parsed(c.clone()).ok())
         .collect();
-    let mut store = match &ctx.trusted {
-        Some(t) => t.clone(),
-        None => {
-            crate::warn!("no trusted store");
-            TrustStore::default()
-        }
-    };
+    let mut store = ctx.trusted.clone().unwrap_or_default();
     store.add_certs(&st.trusted_ca_pubs);
     let q = SignerQuery {
         sender,
         sender_kid: msg.header.sender_kid.as_ref().map(|k| k.as_bytes()),
         ignore_keyusage: ctx.ignore_keyusage,
         side: Side::Client,
+        no_trust_store: ctx.trusted.is_none(),
     };
     // keyUsage is the signer search's business; here only the signature itself is checked.
     let mut sig_ok = |c: &Cert| sig::verify(c, true, alg, &rcvd.protected_part, prot).is_ok();

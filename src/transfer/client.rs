@@ -167,6 +167,9 @@ pub struct HttpClient {
     opts: HttpOptions,
     /// The proxy string as given (for logs) and where it is.
     proxy: Option<(String, String, u16)>,
+    /// A proxy that cannot be parsed, as given, and why. OpenSSL names it in its `will contact` line
+    /// and fails only when sending, so the error waits for the first exchange.
+    bad_proxy: Option<(String, String)>,
     tls: Option<Arc<ClientConfig>>,
     conn: Option<MsgReader<Conn>>,
 }
@@ -181,19 +184,19 @@ impl HttpClient {
     /// As [`HttpClient::new`], reading proxy variables through `env`.
     pub fn with_env(url: ServerUrl, opts: HttpOptions, env: &dyn Env) -> Result<Self> {
         let use_tls = opts.tls.is_some();
-        let proxy = match url::adapt_proxy(
+        let (mut proxy, mut bad_proxy) = (None, None);
+        if let Some(p) = url::adapt_proxy(
             opts.proxy.as_deref(),
             opts.no_proxy.as_deref(),
             &url.host,
             use_tls,
             env,
         ) {
-            Some(p) => {
-                let (h, port) = url::parse_proxy(&p)?;
-                Some((p, h, port))
+            match url::parse_proxy(&p) {
+                Ok((h, port)) => proxy = Some((p, h, port)),
+                Err(e) => bad_proxy = Some((p, e.to_string())),
             }
-            None => None,
-        };
+        }
         let tls = match &opts.tls {
             Some(cfg) => Some(tls::client_config(cfg, url.bare_host())?),
             None => None,
@@ -202,6 +205,7 @@ impl HttpClient {
             url,
             opts,
             proxy,
+            bad_proxy,
             tls,
             conn: None,
         })
@@ -209,7 +213,10 @@ impl HttpClient {
 
     /// The proxy in use (as given), for the `will contact ... via PROXY` line.
     pub fn proxy(&self) -> Option<&str> {
-        self.proxy.as_ref().map(|(p, _, _)| p.as_str())
+        self.proxy
+            .as_ref()
+            .map(|(p, _, _)| p.as_str())
+            .or(self.bad_proxy.as_ref().map(|(p, _)| p.as_str()))
     }
 
     pub fn url(&self) -> &ServerUrl {
@@ -243,6 +250,9 @@ impl HttpClient {
         more_follows: bool,
         deadline: Option<Instant>,
     ) -> Result<Vec<u8>> {
+        if let Some((_, why)) = &self.bad_proxy {
+            return Err(crate::error::Error::cmp(why.clone()));
+        }
         let round_trip_end = self
             .opts
             .msg_timeout

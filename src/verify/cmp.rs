@@ -26,6 +26,9 @@ pub struct SignerQuery<'a> {
     pub ignore_keyusage: bool,
     /// Where log lines go (client: stdout/stderr; mock server: stderr).
     pub side: Side,
+    /// No trust store was given at all: OpenSSL then says `no trusted store` where it would try the
+    /// store's certificates.
+    pub no_trust_store: bool,
 }
 
 struct Search<'a, 'f> {
@@ -148,6 +151,11 @@ impl Search<'_, '_> {
         match self.store.verify_detailed(cert, &self.untrusted) {
             Ok(Ok(_)) => true,
             Ok(Err(f)) => {
+                // OpenSSL's client reports a failed path validation against its trust store also
+                // during its first, silent search: its app's verify callback prints it on stderr.
+                if !self.logging && self.q.side == Side::Client && !self.q.no_trust_store {
+                    log::app_error(format_args!("{f}"));
+                }
                 self.log(Level::Err, format_args!("{f}"));
                 self.log(
                     Level::Warn,
@@ -199,7 +207,13 @@ impl Search<'_, '_> {
         if let Some(c) = self.try_list(untrusted, "untrusted certs", &[extra], false) {
             return Some(c);
         }
-        let trusted = self.store.certs.clone();
+        if self.q.no_trust_store && self.store.certs.is_empty() {
+            self.log(Level::Warn, format_args!("no trusted store"));
+            return None;
+        }
+        // In the order OpenSSL's store keeps them (by subject), which its log shows.
+        let mut trusted = self.store.certs.clone();
+        trusted.sort_by_cached_key(|c| openssl_name_order(c.subject()));
         self.try_list(
             &trusted,
             "certs in trusted store",
@@ -207,6 +221,40 @@ impl Search<'_, '_> {
             false,
         )
     }
+}
+
+/// The key by which OpenSSL's `X509_NAME_cmp` orders names: the length of the canonical encoding
+/// (each RDN a SET of SEQUENCE { OID, UTF8String of the canonical value }), then its bytes.
+fn openssl_name_order(name: &Name) -> (usize, Vec<u8>) {
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut v = vec![tag];
+        let n = content.len();
+        if n < 0x80 {
+            v.push(n as u8);
+        } else {
+            let bytes: Vec<u8> = n
+                .to_be_bytes()
+                .into_iter()
+                .skip_while(|b| *b == 0)
+                .collect();
+            v.push(0x80 | bytes.len() as u8);
+            v.extend(bytes);
+        }
+        v.extend_from_slice(content);
+        v
+    }
+    let mut out = Vec::new();
+    for rdn in canon_name(name) {
+        let mut set = Vec::new();
+        for (oid, value) in rdn {
+            let oid = der::asn1::ObjectIdentifier::new(&oid).map(|o| o.as_bytes().to_vec());
+            let mut seq = tlv(0x06, &oid.unwrap_or_default());
+            seq.extend(tlv(0x0c, &value));
+            set.extend(tlv(0x30, &seq));
+        }
+        out.extend(tlv(0x31, &set));
+    }
+    (out.len(), out)
 }
 
 /// OpenSSL's `i2s_ASN1_OCTET_STRING` form: upper-case hex bytes joined by colons.
