@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::creds::{self, pass::get_passwd};
 use crate::opts::{Opt, RawOpts};
-use crate::server::{Flavor, Server, SrvConfig};
+use crate::server::{Server, SrvConfig};
 use crate::transfer;
 use crate::Result;
 
@@ -18,28 +18,10 @@ fn ders(certs: Vec<creds::Cert>) -> Vec<Vec<u8>> {
     certs.iter().map(|c| c.der().to_vec()).collect()
 }
 
-/// Which OpenSSL release's mock to imitate: any option added in 3.2 or later makes it 3.5's, otherwise
-/// 3.0's behaviour is kept (the `30` conformance corpus expects it). See `server::Flavor`.
-fn flavor(raw: &RawOpts) -> Flavor {
-    let newer = [
-        Opt::RefCert,
-        Opt::RspCrl,
-        Opt::RspKey,
-        Opt::RspNewwithnew,
-        Opt::RspNewwithold,
-        Opt::RspOldwithnew,
-    ];
-    if newer.iter().any(|o| raw.is_set(*o)) {
-        Flavor::V3_5
-    } else {
-        Flavor::V3_0
-    }
-}
-
 /// Build the mock server's configuration, loading every file it names.
 pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     let mut cfg = SrvConfig {
-        flavor: flavor(raw),
+        compat: crate::compat::get(),
         ..SrvConfig::default()
     };
     match raw.str(Opt::SrvRef) {
@@ -148,6 +130,29 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
                 .map_err(|e| e.context(Opt::RspCapubs))?,
         );
     }
+    // The three certificates of a genm rootCaCert answer (rootCaKeyUpdate), in OpenSSL's order.
+    for (opt, slot, desc) in [
+        (
+            Opt::RspNewwithnew,
+            &mut cfg.rsp_newwithnew,
+            "NewWithNew cert the mock server returns in rootCaKeyUpdate",
+        ),
+        (
+            Opt::RspNewwithold,
+            &mut cfg.rsp_newwithold,
+            "NewWithOld cert the mock server returns in rootCaKeyUpdate",
+        ),
+        (
+            Opt::RspOldwithnew,
+            &mut cfg.rsp_oldwithnew,
+            "OldWithNew cert the mock server returns in rootCaKeyUpdate",
+        ),
+    ] {
+        if let Some(f) = raw.str(opt) {
+            let cert = creds::load_cert(f, other.as_ref(), desc).map_err(|e| e.context(opt))?;
+            *slot = Some(cert.der().to_vec());
+        }
+    }
     cfg.poll_count = clamp_u32(raw.int(Opt::PollCount).unwrap_or(0));
     cfg.check_after = clamp_u32(raw.int(Opt::CheckAfter).unwrap_or(1));
     cfg.grant_implicitconf = raw.flag(Opt::GrantImplicitconf);
@@ -197,10 +202,7 @@ pub fn run_port(raw: &RawOpts) -> Result<()> {
         cmp_err!("invalid -port argument '{port_arg}': must be a number from 0 to 65535")
     })?;
     let cfg = srv_config(raw)?;
-    let listen_flavor = match cfg.flavor {
-        Flavor::V3_0 => transfer::server::Flavor::V30,
-        Flavor::V3_5 => transfer::server::Flavor::V35,
-    };
+    let compat = cfg.compat;
     let server = Arc::new(Server::new(cfg)?);
     let handler: transfer::server::Handler = Arc::new(move |req: &[u8]| {
         server.answer(req).map(|a| transfer::server::Reply {
@@ -210,7 +212,7 @@ pub fn run_port(raw: &RawOpts) -> Result<()> {
     });
     let listen = transfer::server::ServerConfig {
         port,
-        flavor: listen_flavor,
+        compat,
         max_msgs: raw.int(Opt::MaxMsgs).unwrap_or(0).max(0) as u64,
         io_timeout: Duration::from_secs(60),
         ..transfer::server::ServerConfig::default()

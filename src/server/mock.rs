@@ -9,7 +9,8 @@ use super::process::{bad_body, children, dispatch, reason, seq, Fail, Rsp};
 use super::process::{FAIL_BAD_POP, STATUS_ACCEPTED, STATUS_REJECTION, STATUS_WAITING};
 use super::state::Txn;
 use super::tlv::{self, ctx_cons, ctx_prim, Tlv};
-use super::{Flavor, Server};
+use super::Server;
+use crate::compat::Compat;
 
 type Res = std::result::Result<Rsp, Fail>;
 
@@ -27,9 +28,10 @@ const OID_EXTENSION_REQUEST: &str = "1.2.840.113549.1.9.14";
 
 /// The certificate the mock compares kur's oldCertID and rr's target with.
 fn ref_cert(srv: &Server) -> Option<&[u8]> {
-    match srv.cfg.flavor {
-        Flavor::V3_0 => srv.cfg.rsp_cert.as_deref(),
-        Flavor::V3_5 => srv.cfg.ref_cert.as_deref(),
+    if srv.cfg.compat == Compat::V3_0 {
+        srv.cfg.rsp_cert.as_deref()
+    } else {
+        srv.cfg.ref_cert.as_deref()
     }
 }
 
@@ -51,7 +53,7 @@ fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bo
                 issuer.is_none_or(|i| ca.is_some_and(|ca| names_equal(i, ca.subject)))
             } else {
                 // 3.0 without -rsp_cert cannot check anything; 3.5 accepts anything without -ref_cert.
-                srv.cfg.flavor == Flavor::V3_5
+                srv.cfg.compat != Compat::V3_0
             }
         }
     }
@@ -402,7 +404,7 @@ fn finish_cert_request(
             if txn.curr_poll_count >= cfg.poll_count {
                 txn.curr_poll_count = 0;
             }
-            if cfg.flavor == Flavor::V3_5 && req.body_type == body::CR {
+            if cfg.compat != Compat::V3_0 && req.body_type == body::CR {
                 check_profile(req)?;
             }
             if req.body_type == body::KUR && ref_cert(srv).is_some() {
@@ -551,7 +553,7 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
-    if srv.cfg.flavor == Flavor::V3_0 {
+    if srv.cfg.compat == Compat::V3_0 {
         return Ok(Rsp::new(body::GENP, req.body.raw.to_vec()));
     }
     match itavs.as_slice() {

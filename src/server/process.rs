@@ -10,7 +10,8 @@ use super::crypto::{self, oids, Signer};
 use super::msg::{self, body, body_name, HeaderOut, Request};
 use super::state::Txn;
 use super::tlv::{self, Seq};
-use super::{mock, Answer, Flavor, Server, SrvConfig};
+use super::{mock, Answer, Server, SrvConfig};
+use crate::compat::Compat;
 use crate::error::{Error, Result};
 
 /// OpenSSL's library number for CMP errors, used to build `errorCode` values as ERR_PACK does.
@@ -307,7 +308,7 @@ fn process(
     if t == body::POLLREQ {
         return mock::poll_req(srv, req, txn);
     }
-    if srv.cfg.flavor == Flavor::V3_5
+    if srv.cfg.compat != Compat::V3_0
         && !matches!(
             t,
             body::IR | body::CR | body::P10CR | body::KUR | body::ERROR
@@ -373,9 +374,9 @@ fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::
     } else if !exception(false) {
         return Err(reason::MISSING_PROTECTION.into());
     }
-    let pvno_ok = match cfg.flavor {
-        Flavor::V3_0 => req.header.pvno == 2,
-        Flavor::V3_5 => matches!(req.header.pvno, 2 | 3),
+    let pvno_ok = match cfg.compat {
+        Compat::V3_0 => req.header.pvno == 2,
+        _ => matches!(req.header.pvno, 2 | 3),
     };
     if !pvno_ok {
         return Err(reason::UNEXPECTED_PVNO.into());
