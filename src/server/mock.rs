@@ -6,7 +6,9 @@ use super::cert::{self, names_equal, CertView};
 use super::crypto;
 use super::msg::{self, body, Request};
 use super::process::{bad_body, children, dispatch, reason, seq, Fail, Rsp};
-use super::process::{FAIL_BAD_POP, STATUS_ACCEPTED, STATUS_REJECTION, STATUS_WAITING};
+use super::process::{
+    ERR_LIB_CRMF, FAIL_BAD_POP, STATUS_ACCEPTED, STATUS_REJECTION, STATUS_WAITING,
+};
 use super::state::Txn;
 use super::tlv::{self, ctx_cons, ctx_prim, Tlv};
 use super::Server;
@@ -251,7 +253,10 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         let old_cert_id = old_cert_id(cr.opt(tlv::SEQUENCE))?;
         let central = tmpl.public_key.as_deref().is_none_or(key_is_empty);
         if central && popo.is_some() {
-            return Err(reason::POPO_INCONSISTENT_CENTRAL_KEYGEN.into());
+            return Err(Fail {
+                lib: ERR_LIB_CRMF,
+                ..reason::POPO_INCONSISTENT_CENTRAL_KEYGEN.into()
+            });
         }
         let popo_result = if central {
             Ok(())
