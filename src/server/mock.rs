@@ -142,8 +142,14 @@ fn verify_popo(
                 .as_deref()
                 .ok_or_else(|| PopoFail("popo inconsistent public key".into()))?;
             let (input, alg, sig) = match items.as_slice() {
+                // Without poposkInput the signature covers the CertRequest, whose template must
+                // then name the subject (RFC 4211 section 4.1).
+                [_, _] if tmpl.subject.is_none() => {
+                    return Err(PopoFail("popo missing subject".into()))
+                }
                 [alg, sig] => (cert_req.raw.to_vec(), *alg, *sig),
                 [inp, alg, sig] if inp.tag == ctx_cons(0) => {
+                    check_popo_input(inp, key)?;
                     (tlv::tlv(tlv::SEQUENCE, inp.value), *alg, *sig)
                 }
                 _ => return Err(PopoFail("malformed POPOSigningKey".into())),
@@ -157,6 +163,17 @@ fn verify_popo(
                 .map_err(|_| PopoFail("popo invalid signature".into()))
         }
         _ => Err(PopoFail("unsupported popo method".into())),
+    }
+}
+
+/// POPOSigningKeyInput must carry the template's public key, as OpenSSL checks.
+fn check_popo_input(inp: &Tlv<'_>, tmpl_key: &[u8]) -> Result<(), PopoFail> {
+    let items = inp.children().map_err(|e| PopoFail(e.to_string()))?;
+    // POPOSigningKeyInput ::= SEQUENCE { authInfo, publicKey SubjectPublicKeyInfo }
+    match items.get(1) {
+        None => Err(PopoFail("popo missing public key".into())),
+        Some(k) if k.raw != tmpl_key => Err(PopoFail("popo inconsistent public key".into())),
+        Some(_) => Ok(()),
     }
 }
 
@@ -251,8 +268,12 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         }
         let tmpl = parse_template(&cr.next("certTemplate").map_err(bad_body)?)?;
         let old_cert_id = old_cert_id(cr.opt(tlv::SEQUENCE))?;
-        let central = tmpl.public_key.as_deref().is_none_or(key_is_empty);
-        if central && popo.is_some() {
+        // Central key generation (3.5): no public key in the template. From 3.5 on, a POPO must be
+        // present exactly when the key is not generated centrally, else the request is an error
+        // (3.0 answers a missing POPO with a badPOP rejection instead).
+        let central =
+            srv.cfg.compat != Compat::V3_0 && tmpl.public_key.as_deref().is_none_or(key_is_empty);
+        if srv.cfg.compat != Compat::V3_0 && central == popo.is_some() {
             return Err(Fail {
                 lib: ERR_LIB_CRMF,
                 ..reason::POPO_INCONSISTENT_CENTRAL_KEYGEN.into()
