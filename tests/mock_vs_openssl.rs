@@ -520,3 +520,44 @@ fn v1_crls_are_served_and_compared() {
         s.text
     );
 }
+
+/// The mock's own log as a script watching it would compare it: OpenSSL's `func:file:line:` prefix
+/// and the port left out, up to the last answer sent (what follows it races with the client's end).
+fn mock_log(srv: &MockServer) -> Vec<String> {
+    let port = srv.port().to_string();
+    let mut lines: Vec<String> = srv
+        .logs()
+        .lines()
+        .filter(|l| !l.starts_with("ACCEPT ") && !l.starts_with("--- server"))
+        .map(|l| strip_location(l).replace(&port, "PORT"))
+        .collect();
+    let end = lines
+        .iter()
+        .rposition(|l| l.contains("sending response") || l.starts_with("CMP DEBUG: sending "))
+        .map_or(0, |i| i + 1);
+    lines.truncate(end);
+    lines
+}
+
+#[test]
+fn mock_log_lines_match_openssl() {
+    for (release, corpus) in [(Release::V35, "latest"), (Release::V30, "30")] {
+        let p = Pair::start(release, corpus, &[]);
+        let base = ["-config", "test.cnf", "-section", "Mock"];
+        for extra in [
+            &["-cmd", "ir", "-certout", "{out}/c.pem"][..],
+            &["-cmd", "genm"][..],
+            &["-cmd", "rr", "-oldcert", "trusted.crt"][..],
+        ] {
+            let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+            p.same(&args, &["c.pem"]);
+        }
+        assert_eq!(
+            mock_log(&p.theirs),
+            mock_log(&p.ours),
+            "the mocks' logs differ\n--- OpenSSL ---\n{}\n--- rcmp ---\n{}",
+            p.theirs.logs(),
+            p.ours.logs()
+        );
+    }
+}

@@ -18,6 +18,53 @@ fn ders(certs: Vec<creds::Cert>) -> Vec<Vec<u8>> {
     certs.iter().map(|c| c.der().to_vec()).collect()
 }
 
+/// Load a list of certificate files as OpenSSL 3.5's set-up does for the mock's untrusted, extra
+/// and caPubs certificates: each file on its own, with a warning on stderr for every certificate out
+/// of its validity period (unless `-no_check_time`) and every end-entity (v3, not a CA) certificate.
+/// OpenSSL 3.0 loads them silently.
+fn load_certs_warned(
+    raw: &RawOpts,
+    sources: &str,
+    pass: Option<&creds::pass::Secret>,
+    desc: &str,
+) -> Result<Vec<creds::Cert>> {
+    if crate::compat::get() == crate::compat::Compat::V3_0 {
+        return creds::load_certs(sources, pass, desc);
+    }
+    let at = raw
+        .int(Opt::Attime)
+        .and_then(|t| u64::try_from(t).ok())
+        .map(|t| std::time::UNIX_EPOCH + Duration::from_secs(t))
+        .unwrap_or_else(std::time::SystemTime::now);
+    let mut out = Vec::new();
+    for file in creds::split_sources(sources) {
+        let certs = creds::load_certs(file, pass, desc)?;
+        for c in &certs {
+            let warn = |what: &str| {
+                crate::log::raw_stderr(&format!(
+                    "Warning: certificate from '{file}' with subject '{}' {what}\n",
+                    c.subject_oneline()
+                ))
+            };
+            if !raw.flag(Opt::NoCheckTime) {
+                if at < c.not_before() {
+                    warn("not yet valid");
+                } else if at > c.not_after() {
+                    warn("has expired");
+                }
+            }
+            if c.version() != 0 && !c.is_ca() {
+                warn("is not a CA cert");
+            }
+        }
+        out.extend(certs);
+    }
+    if out.is_empty() {
+        return creds::load_certs(sources, pass, desc);
+    }
+    Ok(out)
+}
+
 /// Build the mock server's configuration, loading every file it names.
 pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     let mut cfg = SrvConfig {
@@ -76,8 +123,13 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     }
     if let Some(f) = raw.str(Opt::SrvUntrusted) {
         cfg.srv_untrusted = ders(
-            creds::load_certs(f, other.as_ref(), "untrusted certificates for mock server")
-                .map_err(|e| e.context(Opt::SrvUntrusted))?,
+            load_certs_warned(
+                raw,
+                f,
+                other.as_ref(),
+                "untrusted certificates for mock server",
+            )
+            .map_err(|e| e.context(Opt::SrvUntrusted))?,
         );
     }
     if let Some(f) = raw.str(Opt::RefCert) {
@@ -120,13 +172,18 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     }
     if let Some(f) = raw.str(Opt::RspExtracerts) {
         cfg.rsp_extracerts = ders(
-            creds::load_certs(f, other.as_ref(), "CMP extra certificates for mock server")
-                .map_err(|e| e.context(Opt::RspExtracerts))?,
+            load_certs_warned(
+                raw,
+                f,
+                other.as_ref(),
+                "CMP extra certificates for mock server",
+            )
+            .map_err(|e| e.context(Opt::RspExtracerts))?,
         );
     }
     if let Some(f) = raw.str(Opt::RspCapubs) {
         cfg.rsp_capubs = ders(
-            creds::load_certs(f, other.as_ref(), "caPubs for mock server")
+            load_certs_warned(raw, f, other.as_ref(), "caPubs for mock server")
                 .map_err(|e| e.context(Opt::RspCapubs))?,
         );
     }

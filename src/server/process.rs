@@ -453,10 +453,12 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
         };
         return match crypto::pbm_mac(secret, &alg, &part) {
             Ok(mac) if aws_lc_rs::constant_time::verify_slices_are_equal(&mac, prot).is_ok() => {
-                srv_log!(
-                    Debug,
-                    "successfully validated PBM-based CMP message protection"
-                );
+                if srv.cfg.compat != Compat::V3_0 {
+                    srv_log!(
+                        Debug,
+                        "successfully validated PBM-based CMP message protection"
+                    );
+                }
                 Ok(())
             }
             Ok(_) => {
@@ -478,10 +480,13 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
         return Err(reason::MISSING_TRUST_ANCHOR.into());
     }
     let found = find_signer(srv, req, &alg, prot, &part, txn)?;
-    srv_log!(
-        Debug,
-        "successfully validated signature-based CMP message protection using trust store"
-    );
+    // OpenSSL 3.0 validates silently.
+    if srv.cfg.compat != Compat::V3_0 {
+        srv_log!(
+            Debug,
+            "successfully validated signature-based CMP message protection using trust store"
+        );
+    }
     if let Ok(mut last) = srv.last_signer.lock() {
         *last = Some(found.clone());
     }

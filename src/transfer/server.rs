@@ -438,8 +438,23 @@ impl Listener {
 }
 
 impl EventLoop {
+    /// OpenSSL 3.5's mock announces each wait for a client: a new connection after an answer that
+    /// closed one (and at start), the next request on a kept-alive connection. 3.0's says nothing.
+    fn log_awaiting(&self, new_connection: bool) {
+        if self.cfg.compat == Compat::V3_0 || self.stop_by.is_some() || !log::enabled(Level::Info) {
+            return;
+        }
+        if new_connection {
+            let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(0);
+            prog_line(&format!("awaiting new connection on port {port} ..."));
+        } else {
+            prog_line("awaiting next request ...");
+        }
+    }
+
     fn run(&mut self) -> Result<()> {
         let mut fds: Vec<libc::pollfd> = Vec::new();
+        self.log_awaiting(true);
         loop {
             let now = Instant::now();
             self.take_back(now);
@@ -579,11 +594,13 @@ impl EventLoop {
 
     /// The response on connection i is out: close, or wait for (or take) the next request.
     fn reply_sent(&mut self, i: usize, now: Instant) {
-        let c = &mut self.conns[i];
-        if c.close_after {
+        if self.conns[i].close_after {
             self.conns.swap_remove(i).close();
+            self.log_awaiting(true);
             return;
         }
+        self.log_awaiting(false);
+        let c = &mut self.conns[i];
         c.out = Vec::new();
         c.sent = 0;
         c.idle_since = now;
