@@ -561,3 +561,47 @@ fn mock_log_lines_match_openssl() {
         );
     }
 }
+
+/// docs/DEVIATIONS.md D10: rcmp's mock keeps every transaction apart, so a certConf for a
+/// transaction it never saw is `unexpected pkibody`, also while another client's transaction waits for
+/// its certConf (OpenSSL 3.5's single-transaction mock then answers `error unexpected certconf`).
+#[test]
+fn certconf_of_an_unknown_transaction_is_an_unexpected_pkibody() {
+    let srv = MockServer::start_rcmp("latest", &[]);
+    let out = srv.out_dir();
+    let o = out.to_str().expect("utf-8 path");
+    let base = |extra: &[&str]| {
+        let mut c = openssl35();
+        c.current_dir(srv.dir())
+            .args(["cmp", "-config", "test.cnf", "-section", "Mock commands"])
+            .args([
+                "-server",
+                &srv.server_arg(),
+                "-certout",
+                &format!("{o}/c.pem"),
+            ])
+            .args(extra);
+        c
+    };
+    run_ok(&mut base(&[
+        "-cmd",
+        "ir",
+        "-rspout",
+        &format!("{o}/ip.der {o}/conf.der"),
+    ]));
+    let mut c = base(&[
+        "-cmd",
+        "ir",
+        "-rspin",
+        &format!("{o}/ip.der"),
+        "-secret",
+        "pass:test",
+    ]);
+    let r = run_fail(&mut c);
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        text.contains("StatusString: \"unexpected pkibody\""),
+        "{}",
+        describe(&c, &r)
+    );
+}
