@@ -98,6 +98,10 @@ struct Seen {
 }
 
 impl Seen {
+    /// Whether one of the reported lines contains `text`.
+    fn says(&self, text: &str) -> bool {
+        self.lines.iter().any(|l| l.contains(text))
+    }
     fn summary(&self) -> (bool, &Vec<String>, &Files) {
         (self.ok, &self.lines, &self.files)
     }
@@ -288,6 +292,11 @@ const PBM: [&str; 6] = [
     "/CN=server",
 ];
 
+/// PBM-protected client arguments followed by `more` (split at blanks).
+fn pbm(more: &'static str) -> Vec<&'static str> {
+    PBM.iter().copied().chain(more.split_whitespace()).collect()
+}
+
 /// Signature-protected ir with client.key and the given certificate.
 fn signed_ir(cert: &str) -> Vec<&str> {
     vec![
@@ -373,34 +382,14 @@ fn signer_certificates_are_checked_on_every_request() {
     // ... which does not make certificates with the same subject and key acceptable: an expired one
     // (refused with the X509 error), one from a foreign root (no suitable sender cert).
     let s = p.same(&signed_ir("expired.crt"), &["cert.pem"]);
-    assert!(
-        !s.ok
-            && s.lines
-                .iter()
-                .any(|l| l.contains("certificate has expired")),
-        "{}",
-        s.text
-    );
+    assert!(!s.ok && s.says("certificate has expired"), "{}", s.text);
     let s = p.same(&signed_ir("foreign_leaf.crt"), &["cert.pem"]);
-    assert!(
-        !s.ok
-            && s.lines
-                .iter()
-                .any(|l| l.contains("no suitable sender cert")),
-        "{}",
-        s.text
-    );
+    assert!(!s.ok && s.says("no suitable sender cert"), "{}", s.text);
     // A wrong PBM secret names its own reason.
-    let mut wrong = PBM.to_vec();
-    wrong[1] = "pass:wrong";
-    let mut args = wrong;
-    args.extend(["-cmd", "genm", "-unprotected_errors"]);
+    let mut args = pbm("-cmd genm -unprotected_errors");
+    args[1] = "pass:wrong";
     let s = p.same(&args, &[]);
-    assert!(
-        s.lines.iter().any(|l| l.contains("wrong pbm value")),
-        "{}",
-        s.text
-    );
+    assert!(s.says("wrong pbm value"), "{}", s.text);
 }
 
 #[test]
@@ -408,43 +397,15 @@ fn popo_is_checked_as_openssl_checks_it() {
     let t = temp();
     let corpus = make_corpus(t.path());
     let p = Pair::start(Release::V35, corpus.to_str().expect("utf-8"), &[]);
-    let mut args = PBM.to_vec();
-    args.extend([
-        "-cmd",
-        "ir",
-        "-newkey",
-        "new.key",
-        "-certout",
-        "{out}/cert.pem",
-    ]);
+    let args = pbm("-cmd ir -newkey new.key -certout {out}/cert.pem");
     // No subject: the signature POPO cannot cover one.
     let s = p.same(&args, &["cert.pem"]);
-    assert!(
-        s.lines.iter().any(|l| l.contains("popo missing subject")),
-        "{}",
-        s.text
-    );
+    assert!(s.says("popo missing subject"), "{}", s.text);
     // A DSA key's POPO verifies (the client then refuses the fixed -rsp_cert, which is not for its key).
-    let mut dsa = PBM.to_vec();
-    dsa.extend([
-        "-cmd",
-        "ir",
-        "-newkey",
-        "dsa.key",
-        "-subject",
-        "/CN=dsa",
-        "-certout",
-        "{out}/c.pem",
-    ]);
+    let dsa = pbm("-cmd ir -newkey dsa.key -subject /CN=dsa -certout {out}/c.pem");
     let s = p.same(&dsa, &[]);
     assert!(s.lines.iter().all(|l| !l.contains("badPOP")), "{}", s.text);
-    assert!(
-        s.lines
-            .iter()
-            .any(|l| l.contains("does not match our enrollment key")),
-        "{}",
-        s.text
-    );
+    assert!(s.says("does not match our enrollment key"), "{}", s.text);
 }
 
 #[test]
@@ -454,19 +415,7 @@ fn popo_less_ir_is_an_error_in_35_and_a_bad_pop_rejection_in_30() {
     let corpus = corpus.to_str().expect("utf-8");
     // OpenSSL 3.0's client can send an ir for a given key without POPO (3.5's would ask for central
     // key generation instead).
-    let mut args = PBM.to_vec();
-    args.extend([
-        "-cmd",
-        "ir",
-        "-newkey",
-        "new.key",
-        "-subject",
-        "/CN=x",
-        "-popo",
-        "-1",
-        "-certout",
-        "{out}/c.pem",
-    ]);
+    let mut args = pbm("-cmd ir -newkey new.key -subject /CN=x -popo -1 -certout {out}/c.pem");
     args.push("-unprotected_errors");
     let p35 = Pair::start(Release::V35, corpus, &[]);
     let mut c = openssl();
@@ -483,14 +432,12 @@ fn popo_less_ir_is_an_error_in_35_and_a_bad_pop_rejection_in_30() {
         ours.text
     );
     assert!(
-        ours.lines
-            .iter()
-            .any(|l| l.contains("popo inconsistent central keygen")),
+        ours.says("popo inconsistent central keygen"),
         "{}",
         ours.text
     );
     let s = Pair::start(Release::V30, corpus, &[]).same(&args, &[]);
-    assert!(s.lines.iter().any(|l| l.contains("badPOP")), "{}", s.text);
+    assert!(s.says("badPOP"), "{}", s.text);
 }
 
 #[test]
@@ -498,15 +445,7 @@ fn v1_crls_are_served_and_compared() {
     let t = temp();
     let corpus = make_corpus(t.path());
     let p = Pair::start(Release::V35, corpus.to_str().expect("utf-8"), &[]);
-    let mut args = PBM.to_vec();
-    args.extend([
-        "-cmd",
-        "genm",
-        "-infotype",
-        "crlStatusList",
-        "-crlcert",
-        "issued.crt",
-    ]);
+    let mut args = pbm("-cmd genm -infotype crlStatusList -crlcert issued.crt");
     let mut fresh = args.clone();
     fresh.extend(["-crlout", "{out}/crl.pem"]);
     let s = p.same(&fresh, &["crl.pem"]);
@@ -514,11 +453,7 @@ fn v1_crls_are_served_and_compared() {
     // The same v1 CRL as -oldcrl: no update.
     args.extend(["-oldcrl", "v1.crl", "-crlout", "{out}/crl2.pem"]);
     let s = p.same(&args, &["crl2.pem"]);
-    assert!(
-        s.ok && s.lines.iter().any(|l| l.contains("received GENP")),
-        "{}",
-        s.text
-    );
+    assert!(s.ok && s.says("received GENP"), "{}", s.text);
 }
 
 /// The mock's own log as a script watching it would compare it: OpenSSL's `func:file:line:` prefix

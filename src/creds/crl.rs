@@ -84,24 +84,17 @@ fn with_v1_version(der: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let rest = &super::tlv_content(outer)?[tbs.len()..];
-    let new_tbs = seq(&[&[0x02, 0x01, 0x00], tbs_body].concat());
-    Some(seq(&[new_tbs.as_slice(), rest].concat()))
+    let new_tbs = seq(&[&[0x02, 0x01, 0x00], tbs_body].concat())?;
+    seq(&[new_tbs.as_slice(), rest].concat())
 }
 
 /// A DER SEQUENCE around `content`.
-fn seq(content: &[u8]) -> Vec<u8> {
-    let n = content.len();
-    let mut out = vec![0x30];
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes = n.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
+fn seq(content: &[u8]) -> Option<Vec<u8>> {
+    use der::Encode;
+    let len = der::Length::try_from(content.len()).ok()?;
+    let mut out = der::Header::new(der::Tag::Sequence, len).to_der().ok()?;
     out.extend_from_slice(content);
-    out
+    Some(out)
 }
 
 /// CRLs in the bytes of one file (PEM `X509 CRL` blocks, other text skipped; or one DER CRL).
