@@ -454,6 +454,22 @@ fn v1_crls_are_served_and_compared() {
     args.extend(["-oldcrl", "v1.crl", "-crlout", "{out}/crl2.pem"]);
     let s = p.same(&args, &["crl2.pem"]);
     assert!(s.ok && s.says("received GENP"), "{}", s.text);
+    // rcmp's client takes the v1 CRL as -oldcrl too, and OpenSSL's mock finds it current.
+    let ours = seen(rcmp(), &p.theirs, "rcmp-client", &args, &["crl2.pem"]);
+    let theirs = seen(
+        p.client(),
+        &p.theirs,
+        "openssl-client",
+        &args,
+        &["crl2.pem"],
+    );
+    assert!(ours.ok && ours.files[0].1.is_none(), "{}", ours.text);
+    assert!(
+        ours.text.contains("no CRL update available"),
+        "{}",
+        ours.text
+    );
+    assert_eq!(theirs.ok, ours.ok, "{}\n{}", theirs.text, ours.text);
 }
 
 /// The mock's own log as a script watching it would compare it: OpenSSL's `func:file:line:` prefix
