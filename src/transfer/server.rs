@@ -682,7 +682,10 @@ impl EventLoop {
         let c = &mut self.conns[i];
         if c.buf.is_empty() {
             if eof {
+                // The client closed a connection that was waiting for its next request. (OpenSSL
+                // sometimes repeats `awaiting next request` first, depending on timing.)
                 self.conns.swap_remove(i).close();
+                self.log_awaiting(true);
             }
             return;
         }
