@@ -246,9 +246,10 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
         Ok(r) => (r, None),
         Err(f) => (error_rsp(&f, STATUS_REJECTION), Some(f)),
     };
+    let excused = txn.excused.take();
     let built = build(srv, Some(&req), &tid, &rsp, &mut txn);
     // OpenSSL prints its error queue once the answer is built (after the chain-building lines).
-    if let Some(f) = &failed {
+    for f in excused.iter().chain(failed.iter()) {
         f.log();
     }
     let out = match built {
@@ -403,6 +404,8 @@ fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::
             if !exception(true) {
                 return Err(f.then(reason::ERROR_VALIDATING_PROTECTION));
             }
+            // Accepted anyway: OpenSSL still prints the error once the answer is built.
+            txn.excused = Some(f);
         }
     } else if !exception(false) {
         return Err(reason::MISSING_PROTECTION.into());
@@ -453,12 +456,10 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
         };
         return match crypto::pbm_mac(secret, &alg, &part) {
             Ok(mac) if aws_lc_rs::constant_time::verify_slices_are_equal(&mac, prot).is_ok() => {
-                if srv.cfg.compat != Compat::V3_0 {
-                    srv_log!(
-                        Debug,
-                        "successfully validated PBM-based CMP message protection"
-                    );
-                }
+                srv_log!(
+                    Debug,
+                    "successfully validated PBM-based CMP message protection"
+                );
                 Ok(())
             }
             Ok(_) => {
@@ -480,7 +481,7 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
         return Err(reason::MISSING_TRUST_ANCHOR.into());
     }
     let found = find_signer(srv, req, &alg, prot, &part, txn)?;
-    // OpenSSL 3.0 validates silently.
+    // OpenSSL 3.0 says nothing when a signature (unlike a PBM) validates.
     if srv.cfg.compat != Compat::V3_0 {
         srv_log!(
             Debug,
