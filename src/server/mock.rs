@@ -831,11 +831,12 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
                     .ok()
                     .and_then(|c| c.first().and_then(|s| s.int().ok()));
                 if status != Some(STATUS_ACCEPTED) {
-                    srv_log!(
-                        Info,
-                        "certificate rejected by client {}",
-                        describe_status(&si)
-                    );
+                    // OpenSSL names only the status, in its long form.
+                    let text = status.and_then(|s| crate::asn1::status::PkiStatus(s).description());
+                    match text {
+                        Some(t) => srv_log!(Info, "certificate rejected by client with {t}"),
+                        None => srv_log!(Info, "certificate rejected by client without PKIStatus"),
+                    }
                 }
             }
         }
