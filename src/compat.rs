@@ -15,6 +15,13 @@ pub enum Compat {
     V4_0,
 }
 
+/// The default release: OpenSSL 3.5 (what runs without `RCMP_COMPAT`).
+impl Default for Compat {
+    fn default() -> Self {
+        Compat::V3_5
+    }
+}
+
 /// The environment variable that selects the release.
 pub const VAR: &str = "RCMP_COMPAT";
 

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use rcmp::server::{Flavor, Server, SrvConfig};
+use rcmp::compat::Compat;
+use rcmp::server::{Server, SrvConfig};
 use rcmp::transfer;
 use zeroize::Zeroizing;
 
@@ -45,7 +46,7 @@ fn certs(dir: &Path, name: &str) -> Vec<Vec<u8>> {
 /// The configuration `server.cnf` of the corpus describes.
 fn mock_config(dir: &Path) -> SrvConfig {
     SrvConfig {
-        flavor: Flavor::V3_0,
+        compat: Compat::V3_0,
         srv_cert: Some(cert(dir, "server.crt")),
         srv_key: Some(Zeroizing::new(
             pem_blocks(&dir.join("server.key")).remove(0),
@@ -353,7 +354,7 @@ fn kur_checks_old_cert_against_rsp_cert_in_3_0() {
 #[test]
 fn kur_and_rr_accept_anything_in_3_5_without_ref_cert() {
     let env = Env::new();
-    let port = start(&env, |c| c.flavor = Flavor::V3_5);
+    let port = start(&env, |c| c.compat = Compat::V3_5);
     let (ok, out) = env.client(
         port,
         &[
@@ -460,7 +461,7 @@ fn polling() {
 fn polling_3_5_delays_certconf_too() {
     let env = Env::new();
     let port = start(&env, |c| {
-        c.flavor = Flavor::V3_5;
+        c.compat = Compat::V3_5;
         c.poll_count = 1;
         c.check_after = 0;
     });

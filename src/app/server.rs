@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::creds::{self, pass::get_passwd};
 use crate::opts::{Opt, RawOpts};
-use crate::server::{Flavor, Server, SrvConfig};
+use crate::server::{Server, SrvConfig};
 use crate::transfer;
 use crate::Result;
 
@@ -18,28 +18,57 @@ fn ders(certs: Vec<creds::Cert>) -> Vec<Vec<u8>> {
     certs.iter().map(|c| c.der().to_vec()).collect()
 }
 
-/// Which OpenSSL release's mock to imitate: any option added in 3.2 or later makes it 3.5's, otherwise
-/// 3.0's behaviour is kept (the `30` conformance corpus expects it). See `server::Flavor`.
-fn flavor(raw: &RawOpts) -> Flavor {
-    let newer = [
-        Opt::RefCert,
-        Opt::RspCrl,
-        Opt::RspKey,
-        Opt::RspNewwithnew,
-        Opt::RspNewwithold,
-        Opt::RspOldwithnew,
-    ];
-    if newer.iter().any(|o| raw.is_set(*o)) {
-        Flavor::V3_5
-    } else {
-        Flavor::V3_0
+/// Load a list of certificate files as OpenSSL 3.5's set-up does for the mock's untrusted, extra
+/// and caPubs certificates: each file on its own, with a warning on stderr for every certificate out
+/// of its validity period (unless `-no_check_time`) and every end-entity (v3, not a CA) certificate.
+/// OpenSSL 3.0 loads them silently.
+fn load_certs_warned(
+    raw: &RawOpts,
+    sources: &str,
+    pass: Option<&creds::pass::Secret>,
+    desc: &str,
+) -> Result<Vec<creds::Cert>> {
+    if crate::compat::get() == crate::compat::Compat::V3_0 {
+        return creds::load_certs(sources, pass, desc);
     }
+    let at = raw
+        .int(Opt::Attime)
+        .and_then(|t| u64::try_from(t).ok())
+        .map(|t| std::time::UNIX_EPOCH + Duration::from_secs(t))
+        .unwrap_or_else(std::time::SystemTime::now);
+    let mut out = Vec::new();
+    for file in creds::split_sources(sources) {
+        let certs = creds::load_certs(file, pass, desc)?;
+        for c in &certs {
+            let warn = |what: &str| {
+                crate::log::raw_stderr(&format!(
+                    "Warning: certificate from '{file}' with subject '{}' {what}\n",
+                    c.subject_oneline()
+                ))
+            };
+            if !raw.flag(Opt::NoCheckTime) {
+                if at < c.not_before() {
+                    warn("not yet valid");
+                } else if at > c.not_after() {
+                    warn("has expired");
+                }
+            }
+            if c.version() != 0 && !c.is_ca() {
+                warn("is not a CA cert");
+            }
+        }
+        out.extend(certs);
+    }
+    if out.is_empty() {
+        return creds::load_certs(sources, pass, desc);
+    }
+    Ok(out)
 }
 
 /// Build the mock server's configuration, loading every file it names.
 pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     let mut cfg = SrvConfig {
-        flavor: flavor(raw),
+        compat: crate::compat::get(),
         ..SrvConfig::default()
     };
     match raw.str(Opt::SrvRef) {
@@ -94,8 +123,13 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     }
     if let Some(f) = raw.str(Opt::SrvUntrusted) {
         cfg.srv_untrusted = ders(
-            creds::load_certs(f, other.as_ref(), "untrusted certificates for mock server")
-                .map_err(|e| e.context(Opt::SrvUntrusted))?,
+            load_certs_warned(
+                raw,
+                f,
+                other.as_ref(),
+                "untrusted certificates for mock server",
+            )
+            .map_err(|e| e.context(Opt::SrvUntrusted))?,
         );
     }
     if let Some(f) = raw.str(Opt::RefCert) {
@@ -138,15 +172,43 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     }
     if let Some(f) = raw.str(Opt::RspExtracerts) {
         cfg.rsp_extracerts = ders(
-            creds::load_certs(f, other.as_ref(), "CMP extra certificates for mock server")
-                .map_err(|e| e.context(Opt::RspExtracerts))?,
+            load_certs_warned(
+                raw,
+                f,
+                other.as_ref(),
+                "CMP extra certificates for mock server",
+            )
+            .map_err(|e| e.context(Opt::RspExtracerts))?,
         );
     }
     if let Some(f) = raw.str(Opt::RspCapubs) {
         cfg.rsp_capubs = ders(
-            creds::load_certs(f, other.as_ref(), "caPubs for mock server")
+            load_certs_warned(raw, f, other.as_ref(), "caPubs for mock server")
                 .map_err(|e| e.context(Opt::RspCapubs))?,
         );
+    }
+    // The three certificates of a genm rootCaCert answer (rootCaKeyUpdate), in OpenSSL's order.
+    for (opt, slot, desc) in [
+        (
+            Opt::RspNewwithnew,
+            &mut cfg.rsp_newwithnew,
+            "NewWithNew cert the mock server returns in rootCaKeyUpdate",
+        ),
+        (
+            Opt::RspNewwithold,
+            &mut cfg.rsp_newwithold,
+            "NewWithOld cert the mock server returns in rootCaKeyUpdate",
+        ),
+        (
+            Opt::RspOldwithnew,
+            &mut cfg.rsp_oldwithnew,
+            "OldWithNew cert the mock server returns in rootCaKeyUpdate",
+        ),
+    ] {
+        if let Some(f) = raw.str(opt) {
+            let cert = creds::load_cert(f, other.as_ref(), desc).map_err(|e| e.context(opt))?;
+            *slot = Some(cert.der().to_vec());
+        }
     }
     cfg.poll_count = clamp_u32(raw.int(Opt::PollCount).unwrap_or(0));
     cfg.check_after = clamp_u32(raw.int(Opt::CheckAfter).unwrap_or(1));
@@ -197,10 +259,7 @@ pub fn run_port(raw: &RawOpts) -> Result<()> {
         cmp_err!("invalid -port argument '{port_arg}': must be a number from 0 to 65535")
     })?;
     let cfg = srv_config(raw)?;
-    let listen_flavor = match cfg.flavor {
-        Flavor::V3_0 => transfer::server::Flavor::V30,
-        Flavor::V3_5 => transfer::server::Flavor::V35,
-    };
+    let compat = cfg.compat;
     let server = Arc::new(Server::new(cfg)?);
     let handler: transfer::server::Handler = Arc::new(move |req: &[u8]| {
         server.answer(req).map(|a| transfer::server::Reply {
@@ -210,7 +269,7 @@ pub fn run_port(raw: &RawOpts) -> Result<()> {
     });
     let listen = transfer::server::ServerConfig {
         port,
-        flavor: listen_flavor,
+        compat,
         max_msgs: raw.int(Opt::MaxMsgs).unwrap_or(0).max(0) as u64,
         io_timeout: Duration::from_secs(60),
         ..transfer::server::ServerConfig::default()

@@ -31,8 +31,14 @@ impl std::fmt::Debug for Crl {
 
 impl Crl {
     pub fn from_der(der: &[u8]) -> Result<Crl> {
-        let crl =
-            CertificateList::from_der(der).map_err(|e| Error::cmp(format!("invalid CRL: {e}")))?;
+        let crl = match CertificateList::from_der(der) {
+            Ok(c) => c,
+            // x509-cert requires the version field, which RFC 5280 leaves out of v1 CRLs: read
+            // those with an explicit v1 put in (the original DER is kept as it is).
+            Err(e) => with_v1_version(der)
+                .and_then(|d| CertificateList::from_der(&d).ok())
+                .ok_or_else(|| Error::cmp(format!("invalid CRL: {e}")))?,
+        };
         Ok(Crl(Arc::new(Inner {
             der: der.to_vec(),
             crl,
@@ -66,6 +72,29 @@ impl Crl {
             .and_then(super::first_tlv)
             .unwrap_or(&[])
     }
+}
+
+/// A copy of a version-less (v1) CRL with `version INTEGER 0` inserted into its TBSCertList; `None`
+/// if `der` is not a CertificateList whose TBSCertList starts with something other than an INTEGER.
+fn with_v1_version(der: &[u8]) -> Option<Vec<u8>> {
+    let outer = super::first_tlv(der)?;
+    let tbs = super::first_tlv(super::tlv_content(outer)?)?;
+    let tbs_body = super::tlv_content(tbs)?;
+    if *tbs_body.first()? == 0x02 || *outer.first()? != 0x30 || *tbs.first()? != 0x30 {
+        return None;
+    }
+    let rest = &super::tlv_content(outer)?[tbs.len()..];
+    let new_tbs = seq(&[&[0x02, 0x01, 0x00], tbs_body].concat())?;
+    seq(&[new_tbs.as_slice(), rest].concat())
+}
+
+/// A DER SEQUENCE around `content`.
+fn seq(content: &[u8]) -> Option<Vec<u8>> {
+    use der::Encode;
+    let len = der::Length::try_from(content.len()).ok()?;
+    let mut out = der::Header::new(der::Tag::Sequence, len).to_der().ok()?;
+    out.extend_from_slice(content);
+    Some(out)
 }
 
 /// CRLs in the bytes of one file (PEM `X509 CRL` blocks, other text skipped; or one DER CRL).

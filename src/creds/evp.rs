@@ -401,6 +401,8 @@ unsafe fn set_pss(pctx: *mut sys::EVP_PKEY_CTX, p: Pss) -> Option<()> {
     }
 }
 
+/// AWS-LC's key type id of DSA keys (verified only: proof of possession in requests to the mock).
+pub(crate) const EVP_PKEY_DSA: c_int = sys::EVP_PKEY_DSA;
 pub(crate) const NID_P256: c_int = sys::NID_X9_62_prime256v1;
 pub(crate) const NID_P384: c_int = sys::NID_secp384r1;
 pub(crate) const NID_P521: c_int = sys::NID_secp521r1;

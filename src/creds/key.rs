@@ -590,9 +590,28 @@ fn verify_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u
     verified(check_with(key, alg, data, sig)?)
 }
 
+/// DSA signature algorithms (RFC 3279, RFC 5758) with their digests. DSA keys are only verified
+/// (a client may prove possession of one to the mock server), never used or generated.
+const DSA_SIGS: [(&str, Digest); 5] = [
+    ("1.2.840.10040.4.3", Digest::Sha1),
+    ("2.16.840.1.101.3.4.3.1", Digest::Sha224),
+    ("2.16.840.1.101.3.4.3.2", Digest::Sha256),
+    ("2.16.840.1.101.3.4.3.3", Digest::Sha384),
+    ("2.16.840.1.101.3.4.3.4", Digest::Sha512),
+];
+
 fn check_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u8]) -> Result<bool> {
-    let kt = key_type(key)?;
     let oid_s = alg.oid.to_string();
+    if let Some((_, d)) = DSA_SIGS.iter().find(|(o, _)| *o == oid_s) {
+        if key.kind() != Kind::Other(evp::EVP_PKEY_DSA) {
+            return Err(Error::cmp(format!(
+                "signature algorithm {} does not fit the public key type",
+                alg.oid
+            )));
+        }
+        return Ok(key.verify(Some(*d), None, data, sig));
+    }
+    let kt = key_type(key)?;
     let unsupported = || Error::cmp(format!("unsupported signature algorithm {}", alg.oid));
     let mismatch = || {
         Error::cmp(format!(

@@ -117,6 +117,18 @@ impl<'a> CertView<'a> {
         }
     }
 
+    /// Whether keyUsage (if present) allows digital signatures, which OpenSSL requires of a
+    /// request's signer certificate.
+    pub fn may_sign_data(&self) -> bool {
+        let Some(v) = self.extension(OID_KEY_USAGE) else {
+            return true;
+        };
+        match tlv::parse_one(v).and_then(|t| tlv::read_named_bits(&t)) {
+            Ok(mask) => mask & 1 != 0,
+            Err(_) => false,
+        }
+    }
+
     pub fn self_issued(&self) -> bool {
         self.issuer == self.subject
     }

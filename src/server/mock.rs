@@ -6,10 +6,13 @@ use super::cert::{self, names_equal, CertView};
 use super::crypto;
 use super::msg::{self, body, Request};
 use super::process::{bad_body, children, dispatch, reason, seq, Fail, Rsp};
-use super::process::{FAIL_BAD_POP, STATUS_ACCEPTED, STATUS_REJECTION, STATUS_WAITING};
+use super::process::{
+    ERR_LIB_CRMF, FAIL_BAD_POP, STATUS_ACCEPTED, STATUS_REJECTION, STATUS_WAITING,
+};
 use super::state::Txn;
 use super::tlv::{self, ctx_cons, ctx_prim, Tlv};
-use super::{Flavor, Server};
+use super::Server;
+use crate::compat::Compat;
 
 type Res = std::result::Result<Rsp, Fail>;
 
@@ -27,9 +30,10 @@ const OID_EXTENSION_REQUEST: &str = "1.2.840.113549.1.9.14";
 
 /// The certificate the mock compares kur's oldCertID and rr's target with.
 fn ref_cert(srv: &Server) -> Option<&[u8]> {
-    match srv.cfg.flavor {
-        Flavor::V3_0 => srv.cfg.rsp_cert.as_deref(),
-        Flavor::V3_5 => srv.cfg.ref_cert.as_deref(),
+    if srv.cfg.compat == Compat::V3_0 {
+        srv.cfg.rsp_cert.as_deref()
+    } else {
+        srv.cfg.ref_cert.as_deref()
     }
 }
 
@@ -51,7 +55,7 @@ fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bo
                 issuer.is_none_or(|i| ca.is_some_and(|ca| names_equal(i, ca.subject)))
             } else {
                 // 3.0 without -rsp_cert cannot check anything; 3.5 accepts anything without -ref_cert.
-                srv.cfg.flavor == Flavor::V3_5
+                srv.cfg.compat != Compat::V3_0
             }
         }
     }
@@ -138,8 +142,14 @@ fn verify_popo(
                 .as_deref()
                 .ok_or_else(|| PopoFail("popo inconsistent public key".into()))?;
             let (input, alg, sig) = match items.as_slice() {
+                // Without poposkInput the signature covers the CertRequest, whose template must
+                // then name the subject (RFC 4211 section 4.1).
+                [_, _] if tmpl.subject.is_none() => {
+                    return Err(PopoFail("popo missing subject".into()))
+                }
                 [alg, sig] => (cert_req.raw.to_vec(), *alg, *sig),
                 [inp, alg, sig] if inp.tag == ctx_cons(0) => {
+                    check_popo_input(inp, key)?;
                     (tlv::tlv(tlv::SEQUENCE, inp.value), *alg, *sig)
                 }
                 _ => return Err(PopoFail("malformed POPOSigningKey".into())),
@@ -153,6 +163,17 @@ fn verify_popo(
                 .map_err(|_| PopoFail("popo invalid signature".into()))
         }
         _ => Err(PopoFail("unsupported popo method".into())),
+    }
+}
+
+/// POPOSigningKeyInput must carry the template's public key, as OpenSSL checks.
+fn check_popo_input(inp: &Tlv<'_>, tmpl_key: &[u8]) -> Result<(), PopoFail> {
+    let items = inp.children().map_err(|e| PopoFail(e.to_string()))?;
+    // POPOSigningKeyInput ::= SEQUENCE { authInfo, publicKey SubjectPublicKeyInfo }
+    match items.get(1) {
+        None => Err(PopoFail("popo missing public key".into())),
+        Some(k) if k.raw != tmpl_key => Err(PopoFail("popo inconsistent public key".into())),
+        Some(_) => Ok(()),
     }
 }
 
@@ -247,9 +268,16 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         }
         let tmpl = parse_template(&cr.next("certTemplate").map_err(bad_body)?)?;
         let old_cert_id = old_cert_id(cr.opt(tlv::SEQUENCE))?;
-        let central = tmpl.public_key.as_deref().is_none_or(key_is_empty);
-        if central && popo.is_some() {
-            return Err(reason::POPO_INCONSISTENT_CENTRAL_KEYGEN.into());
+        // Central key generation (3.5): no public key in the template. From 3.5 on, a POPO must be
+        // present exactly when the key is not generated centrally, else the request is an error
+        // (3.0 answers a missing POPO with a badPOP rejection instead).
+        let central =
+            srv.cfg.compat != Compat::V3_0 && tmpl.public_key.as_deref().is_none_or(key_is_empty);
+        if srv.cfg.compat != Compat::V3_0 && central == popo.is_some() {
+            return Err(Fail {
+                lib: ERR_LIB_CRMF,
+                ..reason::POPO_INCONSISTENT_CENTRAL_KEYGEN.into()
+            });
         }
         let popo_result = if central {
             Ok(())
@@ -402,7 +430,7 @@ fn finish_cert_request(
             if txn.curr_poll_count >= cfg.poll_count {
                 txn.curr_poll_count = 0;
             }
-            if cfg.flavor == Flavor::V3_5 && req.body_type == body::CR {
+            if cfg.compat != Compat::V3_0 && req.body_type == body::CR {
                 check_profile(req)?;
             }
             if req.body_type == body::KUR && ref_cert(srv).is_some() {
@@ -551,7 +579,7 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
-    if srv.cfg.flavor == Flavor::V3_0 {
+    if srv.cfg.compat == Compat::V3_0 {
         return Ok(Rsp::new(body::GENP, req.body.raw.to_vec()));
     }
     match itavs.as_slice() {
@@ -803,11 +831,12 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
                     .ok()
                     .and_then(|c| c.first().and_then(|s| s.int().ok()));
                 if status != Some(STATUS_ACCEPTED) {
-                    srv_log!(
-                        Info,
-                        "certificate rejected by client {}",
-                        describe_status(&si)
-                    );
+                    // OpenSSL names only the status, in its long form.
+                    let text = status.and_then(|s| crate::asn1::status::PkiStatus(s).description());
+                    match text {
+                        Some(t) => srv_log!(Info, "certificate rejected by client with {t}"),
+                        None => srv_log!(Info, "certificate rejected by client without PKIStatus"),
+                    }
                 }
             }
         }

@@ -14,11 +14,15 @@
 //! constraints cA=TRUE, keyUsage allowing keyCertSign), the server issues a real certificate from each
 //! request's template (see `ca`).
 //!
-//! # Flavor
-//! OpenSSL 3.0's and 3.5's mock servers differ (see [`Flavor`]). The option layer should pick
-//! [`Flavor::V3_5`] when any option added in 3.2 or later is used for the server (`-ref_cert`,
-//! `-rsp_crl`, `-rsp_key`, `-rsp_newwithnew`, `-rsp_newwithold`, `-rsp_oldwithnew`), and
-//! [`Flavor::V3_0`] otherwise, which keeps OpenSSL 3.0's answers for 3.0-style configurations.
+//! # Releases
+//! OpenSSL 3.0's and 3.5's mock servers differ; [`SrvConfig::compat`] says which one to imitate. It
+//! comes from `RCMP_COMPAT` (see `crate::compat`), never from which options happen to be given:
+//! - 3.0: kur's oldCertID and rr's certificate are checked against `-rsp_cert`; only ir/cr/p10cr/kur
+//!   are delayed by polling; genm is answered by echoing its ITAVs; pvno must be 2.
+//! - 3.5 (the default, and 4.0): kur/rr are checked against `-ref_cert` (anything is accepted without
+//!   it); certConf, rr and genm are delayed by polling too (answered with `error`/waiting); genm with
+//!   one ITAV gets a typed answer (caCerts, rootCaKeyUpdate, crls, certReqTemplate); cr's certProfile
+//!   must be `profile1`; pvno 2 and 3 are accepted.
 
 mod ca;
 mod cert;
@@ -34,26 +38,15 @@ use std::sync::Mutex;
 
 use zeroize::Zeroizing;
 
+use crate::compat::Compat;
 use crate::error::Result;
-
-/// Which OpenSSL release's mock server to imitate where they differ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Flavor {
-    /// OpenSSL 3.0: kur's oldCertID and rr's certificate are checked against `-rsp_cert`; only
-    /// ir/cr/p10cr/kur are delayed by polling; genm is answered by echoing its ITAVs; pvno must be 2.
-    #[default]
-    V3_0,
-    /// OpenSSL 3.5: kur/rr are checked against `-ref_cert` (anything is accepted without it); certConf,
-    /// rr and genm are delayed by polling too (answered with `error`/waiting); genm with one ITAV gets a
-    /// typed answer (caCerts, rootCaKeyUpdate, crls, certReqTemplate); cr's certProfile must be `profile1`; pvno 2 and 3 are accepted.
-    V3_5,
-}
 
 /// Resolved configuration of the mock server: files already loaded, pass phrases already read.
 /// Certificates are DER; the private key is PKCS#8 DER. Field names follow the `openssl cmp` options.
 #[derive(Default)]
 pub struct SrvConfig {
-    pub flavor: Flavor,
+    /// The OpenSSL release whose mock to imitate where releases differ (see the module header).
+    pub compat: Compat,
     /// `-srv_ref`: senderKID for PBM-protected responses.
     pub srv_ref: Option<Vec<u8>>,
     /// `-srv_secret`: the PBM shared secret.

@@ -10,11 +10,23 @@ use super::crypto::{self, oids, Signer};
 use super::msg::{self, body, body_name, HeaderOut, Request};
 use super::state::Txn;
 use super::tlv::{self, Seq};
-use super::{mock, Answer, Flavor, Server, SrvConfig};
+use super::{mock, Answer, Server, SrvConfig};
+use crate::compat::Compat;
 use crate::error::{Error, Result};
 
-/// OpenSSL's library number for CMP errors, used to build `errorCode` values as ERR_PACK does.
-const ERR_LIB_CMP: u32 = 58;
+/// OpenSSL's library numbers (as ERR_PACK puts them into `errorCode`) and names (the first
+/// errorDetails string), for the libraries whose errors the mock reports.
+pub const ERR_LIB_X509: u32 = 11;
+pub const ERR_LIB_CRMF: u32 = 56;
+pub const ERR_LIB_CMP: u32 = 58;
+
+fn lib_name(lib: u32) -> &'static str {
+    match lib {
+        ERR_LIB_X509 => "x509 certificate routines",
+        ERR_LIB_CRMF => "CRMF routines",
+        _ => "CMP routines",
+    }
+}
 
 /// PKIStatus values.
 pub const STATUS_ACCEPTED: i64 = 0;
@@ -25,30 +37,52 @@ pub const STATUS_WAITING: i64 = 3;
 pub const FAIL_BAD_REQUEST: u32 = 1 << 2;
 pub const FAIL_BAD_POP: u32 = 1 << 9;
 
-/// Why a request cannot be answered normally; becomes an `error` message.
+/// Why a request cannot be answered normally; becomes an `error` message. Like OpenSSL's error
+/// queue, the first error names the answer (statusString, errorCode, errorDetails) and any later
+/// ones are only logged.
 #[derive(Debug)]
 pub struct Fail {
-    /// OpenSSL's CMP reason code.
+    /// OpenSSL's library number of the first error (CMP unless said otherwise).
+    pub lib: u32,
+    /// OpenSSL's reason code.
     pub code: u32,
     /// OpenSSL's reason string (goes into the statusString).
     pub reason: &'static str,
     /// Extra detail (goes into errorDetails).
     pub details: Option<String>,
+    /// Errors queued after the first one, as logged (`reason` or `reason:details`).
+    pub also: Vec<String>,
 }
 
 impl Fail {
     pub fn new(code: u32, reason: &'static str) -> Fail {
         Fail {
+            lib: ERR_LIB_CMP,
             code,
             reason,
             details: None,
+            also: Vec::new(),
         }
     }
     pub fn with(code: u32, reason: &'static str, details: impl Into<String>) -> Fail {
         Fail {
-            code,
-            reason,
             details: Some(details.into()),
+            ..Fail::new(code, reason)
+        }
+    }
+    /// The same failure with a further error queued after it.
+    pub fn then(mut self, (_, reason): (u32, &'static str)) -> Fail {
+        self.also.push(reason.to_string());
+        self
+    }
+    /// The lines OpenSSL's server prints for its error queue.
+    fn log(&self) {
+        match &self.details {
+            Some(d) => srv_log!(Err, "{}:{}", self.reason, d),
+            None => srv_log!(Err, "{}", self.reason),
+        }
+        for a in &self.also {
+            srv_log!(Err, "{a}");
         }
     }
 }
@@ -71,7 +105,11 @@ pub mod reason {
     pub const CERTHASH_UNMATCHED: (u32, &str) = (156, "certhash unmatched");
     pub const CERTREQMSG_NOT_FOUND: (u32, &str) = (157, "certreqmsg not found");
     pub const ERROR_PROCESSING_MESSAGE: (u32, &str) = (158, "error processing message");
-    pub const ERROR_CREATING_CERTREP: (u32, &str) = (115, "error creating certrep");
+    pub const ERROR_CREATING_CERTREP: (u32, &str) = (117, "error creating certrep");
+    pub const MISSING_SECRET: (u32, &str) = (178, "missing secret");
+    pub const WRONG_PBM_VALUE: (u32, &str) = (155, "wrong pbm value");
+    pub const MISSING_TRUST_ANCHOR: (u32, &str) = (179, "missing trust anchor");
+    pub const NO_SUITABLE_SENDER_CERT: (u32, &str) = (145, "no suitable sender cert");
     /// A CRMF reason (OpenSSL's CRMF library): POPO present although the key is to be generated
     /// centrally, or absent although it is not.
     pub const POPO_INCONSISTENT_CENTRAL_KEYGEN: (u32, &str) =
@@ -204,17 +242,17 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
     let mut txn = Txn::default();
     let mut verified = false;
     let result = process(srv, &req, &tid, &mut txn, &mut verified);
-    let rsp = match result {
-        Ok(r) => r,
-        Err(f) => {
-            match &f.details {
-                Some(d) => srv_log!(Err, "{}: {}", f.reason, d),
-                None => srv_log!(Err, "{}", f.reason),
-            }
-            error_rsp(&f, STATUS_REJECTION)
-        }
+    let (rsp, failed) = match result {
+        Ok(r) => (r, None),
+        Err(f) => (error_rsp(&f, STATUS_REJECTION), Some(f)),
     };
-    let out = match build(srv, Some(&req), &tid, &rsp, &mut txn) {
+    let excused = txn.excused.take();
+    let built = build(srv, Some(&req), &tid, &rsp, &mut txn);
+    // OpenSSL prints its error queue once the answer is built (after the chain-building lines).
+    for f in excused.iter().chain(failed.iter()) {
+        f.log();
+    }
+    let out = match built {
         Ok(o) => o,
         Err(e) => {
             srv_log!(Err, "cannot send proper CMP response: {e}");
@@ -292,6 +330,8 @@ fn process(
     }
     check_update(srv, req, txn)?;
     *verified = true;
+    // Like OpenSSL, only an authenticated request's extraCerts are kept as untrusted certificates
+    // for later requests.
     if !srv.cfg.no_cache_extracerts && !req.extra_certs.is_empty() {
         if let Ok(mut cache) = srv.extra_cache.lock() {
             for c in &req.extra_certs {
@@ -307,7 +347,7 @@ fn process(
     if t == body::POLLREQ {
         return mock::poll_req(srv, req, txn);
     }
-    if srv.cfg.flavor == Flavor::V3_5
+    if srv.cfg.compat != Compat::V3_0
         && !matches!(
             t,
             body::IR | body::CR | body::P10CR | body::KUR | body::ERROR
@@ -317,14 +357,7 @@ fn process(
     {
         txn.delayed_req = Some(req.raw.to_vec());
         txn.polling = true;
-        let mut rsp = error_rsp(
-            &Fail {
-                code: 0,
-                reason: "",
-                details: None,
-            },
-            STATUS_WAITING,
-        );
+        let mut rsp = error_rsp(&Fail::new(0, ""), STATUS_WAITING);
         rsp.waiting = true;
         return Ok(rsp);
     }
@@ -367,15 +400,19 @@ fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::
         false
     };
     if req.header.protection_alg.is_some() {
-        if !validate(srv, req, txn) && !exception(true) {
-            return Err(reason::ERROR_VALIDATING_PROTECTION.into());
+        if let Err(f) = validate(srv, req, txn) {
+            if !exception(true) {
+                return Err(f.then(reason::ERROR_VALIDATING_PROTECTION));
+            }
+            // Accepted anyway: OpenSSL still prints the error once the answer is built.
+            txn.excused = Some(f);
         }
     } else if !exception(false) {
         return Err(reason::MISSING_PROTECTION.into());
     }
-    let pvno_ok = match cfg.flavor {
-        Flavor::V3_0 => req.header.pvno == 2,
-        Flavor::V3_5 => matches!(req.header.pvno, 2 | 3),
+    let pvno_ok = match cfg.compat {
+        Compat::V3_0 => req.header.pvno == 2,
+        _ => matches!(req.header.pvno, 2 | 3),
     };
     if !pvno_ok {
         return Err(reason::UNEXPECTED_PVNO.into());
@@ -398,15 +435,15 @@ fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::
     Ok(())
 }
 
-/// Verify the request's protection (OSSL_CMP_validate_msg on the server side).
-fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> bool {
+/// Verify the request's protection (OSSL_CMP_validate_msg on the server side). The error is the
+/// first one OpenSSL queues, which names its `error` answer.
+fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Result<(), Fail> {
     srv_log!(Debug, "validating CMP message");
     let (Some(alg), Some(prot)) = (req.header.protection_alg, req.protection) else {
-        srv_log!(Err, "missing protection");
-        return false;
+        return Err(reason::MISSING_PROTECTION.into());
     };
     let Ok((oid, _)) = crypto::alg_id(&alg) else {
-        return false;
+        return Err(reason::ERROR_VALIDATING_PROTECTION.into());
     };
     let part = req.protected_part();
     if oid == oids::PBM {
@@ -415,71 +452,93 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> bool {
                 Info,
                 "no secret available for verifying PBM-based CMP message protection"
             );
-            return false;
+            return Err(reason::MISSING_SECRET.into());
         };
-        match crypto::pbm_mac(secret, &alg, &part) {
+        return match crypto::pbm_mac(secret, &alg, &part) {
             Ok(mac) if aws_lc_rs::constant_time::verify_slices_are_equal(&mac, prot).is_ok() => {
                 srv_log!(
                     Debug,
                     "successfully validated PBM-based CMP message protection"
                 );
-                true
+                Ok(())
             }
             Ok(_) => {
                 srv_log!(Warn, "verifying PBM-based CMP message protection failed");
-                false
+                Err(reason::WRONG_PBM_VALUE.into())
             }
             Err(e) => {
-                srv_log!(
-                    Warn,
-                    "verifying PBM-based CMP message protection failed: {e}"
-                );
-                false
+                srv_log!(Warn, "verifying PBM-based CMP message protection failed");
+                let (c, r) = reason::ERROR_VALIDATING_PROTECTION;
+                Err(Fail::with(c, r, e.to_string()))
             }
-        }
-    } else {
-        if srv.cfg.srv_trusted.is_empty() {
-            srv_log!(
-                Info,
-                "no trust store available for verifying signature-based CMP message protection"
-            );
-            return false;
-        }
-        match find_signer(srv, req, &alg, prot, &part, txn) {
-            Some(c) => {
-                srv_log!(Debug, "successfully validated signature-based CMP message protection using trust store");
-                if let Ok(mut last) = srv.last_signer.lock() {
-                    *last = Some(c.clone());
-                }
-                txn.signer_cert = Some(c);
-                true
-            }
-            None => {
-                let sender = req
-                    .header
-                    .sender_dn
-                    .map(super::cert::name_oneline)
-                    .unwrap_or_default();
-                srv_log!(
-                    Info,
-                    "trying to verify msg signature with a valid cert that.."
-                );
-                srv_log!(Info, "matches msg sender    = {sender}");
-                match req.header.sender_kid {
-                    Some(k) => srv_log!(Info, "matches msg senderKID = {}", hex_colon(k)),
-                    None => srv_log!(Info, "while msg header does not contain senderKID"),
-                }
-                srv_log!(
-                    Err,
-                    "no suitable sender cert for msg sender name = {sender}"
-                );
-                false
-            }
-        }
+        };
     }
+    if srv.cfg.srv_trusted.is_empty() && srv.cfg.srv_secret.is_some() {
+        srv_log!(
+            Info,
+            "no trust store nor pinned server cert available for verifying signature-based CMP message protection"
+        );
+        return Err(reason::MISSING_TRUST_ANCHOR.into());
+    }
+    let found = find_signer(srv, req, &alg, prot, &part, txn)?;
+    // OpenSSL 3.0 says nothing when a signature (unlike a PBM) validates.
+    if srv.cfg.compat != Compat::V3_0 {
+        srv_log!(
+            Debug,
+            "successfully validated signature-based CMP message protection using trust store"
+        );
+    }
+    if let Ok(mut last) = srv.last_signer.lock() {
+        *last = Some(found.clone());
+    }
+    txn.signer_cert = Some(found);
+    Ok(())
 }
 
-/// Find a certificate that names the sender, verifies the signature and chains to -srv_trusted.
+/// The request's signature and sender as OpenSSL's cert_acceptable() takes them.
+struct Signed<'a, 'r> {
+    req: &'a Request<'r>,
+    sender: &'a [u8],
+    alg: &'a tlv::Tlv<'a>,
+    part: &'a [u8],
+    sig: &'a [u8],
+    policy: Policy,
+}
+
+/// Why a candidate certificate was not acceptable, as far as the answer depends on it.
+enum Unacceptable {
+    /// Outside its validity period: OpenSSL's verify callback queues an X509 error for it
+    /// (`true` = expired, `false` = not yet valid).
+    Time(bool),
+    /// Any other reason (name, key identifier, key usage, signature).
+    Other,
+}
+
+/// OpenSSL's cert_acceptable(): within its validity period (unless time checks are off), naming
+/// the sender, with the senderKID as subject key identifier (a certificate without one does not
+/// match a senderKID), keyUsage allowing signatures, and verifying the signature.
+fn acceptable(cand: &[u8], s: &Signed<'_, '_>) -> std::result::Result<(), Unacceptable> {
+    let c = CertView::parse(cand).map_err(|_| Unacceptable::Other)?;
+    if s.policy.check_time && !(c.not_before <= s.policy.at && s.policy.at <= c.not_after) {
+        return Err(Unacceptable::Time(s.policy.at > c.not_after));
+    }
+    if !super::cert::names_equal(c.subject, s.sender) {
+        return Err(Unacceptable::Other);
+    }
+    if let Some(kid) = s.req.header.sender_kid {
+        if c.ski() != Some(kid) {
+            return Err(Unacceptable::Other);
+        }
+    }
+    if !c.may_sign_data() || crypto::verify(&c.spki, s.alg, s.part, s.sig).is_err() {
+        return Err(Unacceptable::Other);
+    }
+    Ok(())
+}
+
+/// Find a certificate that is acceptable (see [`acceptable`]) and chains to -srv_trusted: first
+/// the one validated last, then the request's extraCerts, the untrusted certificates and the
+/// trusted ones.
 fn find_signer(
     srv: &Server,
     req: &Request<'_>,
@@ -487,85 +546,104 @@ fn find_signer(
     sig: &[u8],
     part: &[u8],
     txn: &Txn,
-) -> Option<Vec<u8>> {
-    let sender = req.header.sender_dn?;
-    let policy = Policy {
-        check_time: !srv.cfg.no_check_time,
-        at: srv.cfg.attime.unwrap_or_else(tlv::now),
+) -> std::result::Result<Vec<u8>, Fail> {
+    let sender = req
+        .header
+        .sender_dn
+        .ok_or_else(|| Fail::from(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED))?;
+    let s = Signed {
+        req,
+        sender,
+        alg,
+        part,
+        sig,
+        policy: Policy {
+            check_time: !srv.cfg.no_check_time,
+            at: srv.cfg.attime.unwrap_or_else(tlv::now),
+        },
     };
-    // Certificates validated before (in this transaction, or the last one of any) need no chain again.
-    let last = srv.last_signer.lock().ok().and_then(|l| l.clone());
-    for c in txn.signer_cert.iter().chain(last.iter()) {
-        if signer_matches(c, sender, req, alg, part, sig, &policy) {
-            return Some(c.clone());
-        }
-    }
-    let mut pool: Vec<&[u8]> = Vec::new();
-    if let Some(c) = &txn.signer_cert {
-        pool.push(c);
-    }
-    pool.extend(req.extra_certs.iter().copied());
-    pool.extend(srv.cfg.srv_untrusted.iter().map(Vec::as_slice));
     let cached: Vec<Vec<u8>> = srv
         .extra_cache
         .lock()
-        .map(|c| c.iter().cloned().collect())
+        .map(|c| c.iter().rev().cloned().collect())
         .unwrap_or_default();
-    pool.extend(cached.iter().map(Vec::as_slice));
-    let untrusted: Vec<&[u8]> = pool.clone();
-    pool.extend(srv.cfg.srv_trusted.iter().map(Vec::as_slice));
-    for cand in pool {
-        let Ok(c) = CertView::parse(cand) else {
-            continue;
-        };
-        if !super::cert::names_equal(c.subject, sender) {
-            continue;
+    let mut untrusted: Vec<&[u8]> = req.extra_certs.to_vec();
+    untrusted.extend(cached.iter().map(Vec::as_slice));
+    untrusted.extend(srv.cfg.srv_untrusted.iter().map(Vec::as_slice));
+    let path_ok = |c: &[u8]| match chain::validate(c, &untrusted, &srv.cfg.srv_trusted, &s.policy) {
+        Ok(()) => true,
+        Err(e) => {
+            srv_log!(Debug, "candidate sender cert does not validate: {e}");
+            false
         }
-        if let (Some(kid), Some(ski)) = (req.header.sender_kid, c.ski()) {
-            if kid != ski {
-                continue;
-            }
-        }
-        if crypto::verify(&c.spki, alg, part, sig).is_err() {
-            continue;
-        }
-        match chain::validate(cand, &untrusted, &srv.cfg.srv_trusted, &policy) {
-            Ok(()) => return Some(cand.to_vec()),
-            Err(e) => srv_log!(Debug, "candidate sender cert does not validate: {e}"),
-        }
-    }
-    None
-}
-
-/// Whether an already validated certificate names the sender, is within its validity period (unless
-/// time checks are off) and verifies the signature.
-fn signer_matches(
-    cand: &[u8],
-    sender: &[u8],
-    req: &Request<'_>,
-    alg: &tlv::Tlv<'_>,
-    part: &[u8],
-    sig: &[u8],
-    policy: &Policy,
-) -> bool {
-    let Ok(c) = CertView::parse(cand) else {
-        return false;
     };
-    if !super::cert::names_equal(c.subject, sender) {
-        return false;
-    }
-    if let (Some(kid), Some(ski)) = (req.header.sender_kid, c.ski()) {
-        if kid != ski {
-            return false;
+    // The signer validated last needs no chain again (OpenSSL 3.5 accepts it without extraCerts even
+    // with -no_cache_extracerts), but must be acceptable for this very request.
+    let last = srv.last_signer();
+    for c in txn.signer_cert.iter().chain(last.iter()) {
+        if acceptable(c, &s).is_ok() {
+            return Ok(c.clone());
         }
     }
-    if policy.check_time && !(c.not_before <= policy.at && policy.at <= c.not_after) {
-        return false;
+    // The X509 error OpenSSL's verify callback queues for an out-of-date candidate is the first
+    // error of the answer, unless a later path validation printed (and so cleared) the queue.
+    let mut time_error: Option<bool> = None;
+    let mut seen: Vec<&[u8]> = Vec::new();
+    let trusted = srv.cfg.srv_trusted.iter().map(Vec::as_slice);
+    for cand in untrusted.iter().copied().chain(trusted) {
+        if seen.contains(&cand) {
+            continue;
+        }
+        seen.push(cand);
+        match acceptable(cand, &s) {
+            Ok(()) => {
+                if path_ok(cand) {
+                    return Ok(cand.to_vec());
+                }
+                time_error = None;
+            }
+            Err(Unacceptable::Time(expired)) => {
+                time_error = time_error.or(Some(expired));
+            }
+            Err(Unacceptable::Other) => {}
+        }
     }
-    crypto::verify(&c.spki, alg, part, sig).is_ok()
+    let sname = super::cert::name_oneline(sender);
+    srv_log!(
+        Info,
+        "trying to verify msg signature with a valid cert that.."
+    );
+    srv_log!(Info, "matches msg sender    = {sname}");
+    let mut details = format!("for msg sender name = {sname}");
+    match req.header.sender_kid {
+        Some(k) => {
+            srv_log!(Info, "matches msg senderKID = {}", hex_colon(k));
+            details.push_str(&format!(" and for msg senderKID = {}", hex_colon(k)));
+        }
+        None => srv_log!(Info, "while msg header does not contain senderKID"),
+    }
+    let (c, r) = reason::NO_SUITABLE_SENDER_CERT;
+    let no_cert = Fail::with(c, r, details);
+    Err(match time_error {
+        None => no_cert,
+        Some(expired) => {
+            let (n, what) = if expired {
+                (10, "certificate has expired")
+            } else {
+                (9, "certificate is not yet valid")
+            };
+            let d = format!("Certificate verification at depth = 0 error = {n} ({what})");
+            let mut f = Fail::with(139, "certificate verification failed", d);
+            f.lib = ERR_LIB_X509;
+            f.also
+                .push(format!("{r}:{}", no_cert.details.unwrap_or_default()));
+            f
+        }
+    })
 }
 
 /// An `error` body for a failure (or, with status waiting, the 3.5 delayed-delivery indication).
+/// errorDetails are OpenSSL's: the library name, the reason and any detail text.
 pub fn error_rsp(f: &Fail, status: i64) -> Rsp {
     let (fail_info, text) = if status == STATUS_WAITING {
         (0, None)
@@ -573,14 +651,16 @@ pub fn error_rsp(f: &Fail, status: i64) -> Rsp {
         (FAIL_BAD_REQUEST, Some(f.reason))
     };
     let si = msg::status_info(status, fail_info, text);
-    let code = if f.code == 0 {
-        0
+    let mut parts = vec![si];
+    if f.code != 0 {
+        parts.push(tlv::int(((f.lib << 23) | f.code) as i64));
+        let mut details = vec![tlv::utf8(lib_name(f.lib)), tlv::utf8(f.reason)];
+        if let Some(d) = &f.details {
+            details.push(tlv::utf8(d));
+        }
+        parts.push(tlv::tlv(tlv::SEQUENCE, &details.concat()));
     } else {
-        ((ERR_LIB_CMP << 23) | f.code) as i64
-    };
-    let mut parts = vec![si, tlv::int(code)];
-    if let Some(d) = &f.details {
-        parts.push(tlv::seq(&[&tlv::utf8(d)]));
+        parts.push(tlv::int(0));
     }
     let mut r = Rsp::new(body::ERROR, tlv::tlv(tlv::SEQUENCE, &parts.concat()));
     r.rejection = status == STATUS_REJECTION;

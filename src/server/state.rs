@@ -33,6 +33,9 @@ pub struct Txn {
     pub awaiting_conf: bool,
     /// The client's signer certificate validated earlier in this transaction.
     pub signer_cert: Option<Vec<u8>>,
+    /// A protection error the request was accepted in spite of (`-accept_unprotected`), to be
+    /// logged with the answer.
+    pub excused: Option<super::process::Fail>,
     last_used: Option<Instant>,
 }
 

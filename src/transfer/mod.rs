@@ -17,6 +17,6 @@ pub mod url;
 
 pub use client::{HttpClient, HttpOptions, KeepAlive};
 pub use http::MAX_RESPONSE_LEN;
-pub use server::{bind, serve, Flavor, Handler, Listener, Reply, ServerConfig};
+pub use server::{bind, serve, Handler, Listener, Reply, ServerConfig};
 pub use tls::TlsConfig;
 pub use url::{adapt_proxy, parse_server, Env, ProcessEnv, ServerUrl};

@@ -23,29 +23,21 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::http::{self, Framing, MsgReader, RequestError, RequestFramer};
+use crate::compat::Compat;
 use crate::error::Result;
 use crate::log::{self, Level};
-
-/// Which OpenSSL mock to imitate in what is visible from outside.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Flavor {
-    /// OpenSSL 3.0: listens on `[::]` (both IPv4 and IPv6), prints `ACCEPT [::]:PORT PID=N`,
-    /// logs `cmp: Received request, 1st line: ...`.
-    V30,
-    /// OpenSSL 3.5: listens on `0.0.0.0`, prints `ACCEPT 0.0.0.0:PORT PID=N`, logs
-    /// `cmp: received request, 1st line: ...` and `cmp: sending response, 1st line: ...`.
-    #[default]
-    V35,
-}
 
 /// Listener settings.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// `-port`; 0 = any free port.
     pub port: u16,
-    /// Bind to this address instead of the flavor's wildcard (tests use 127.0.0.1).
+    /// Bind to this address instead of the release's wildcard (tests use 127.0.0.1).
     pub bind_addr: Option<std::net::IpAddr>,
-    pub flavor: Flavor,
+    /// Which OpenSSL mock to imitate in what is visible from outside: 3.0 listens on `[::]` (IPv4
+    /// and IPv6), prints `ACCEPT [::]:PORT PID=N` and logs `cmp: Received request, 1st line: ...`;
+    /// 3.5 listens on `0.0.0.0` and logs `cmp: received request, ...` and `cmp: sending response, ...`.
+    pub compat: Compat,
     /// `-max_msgs`: stop after this many requests (0 = never). As in OpenSSL, every request
     /// that arrived counts, also those answered with an HTTP error.
     pub max_msgs: u64,
@@ -75,7 +67,7 @@ impl Default for ServerConfig {
         ServerConfig {
             port: 0,
             bind_addr: None,
-            flavor: Flavor::default(),
+            compat: Compat::default(),
             max_msgs: 0,
             max_connections: 1000,
             io_timeout: Duration::from_secs(60),
@@ -117,14 +109,14 @@ pub struct Listener {
 /// Bind as configured and print `ACCEPT host:port PID=n` on stdout, as OpenSSL's mock does.
 pub fn bind(cfg: ServerConfig) -> Result<Listener> {
     let port = cfg.port;
-    let (sock, shown) = match (cfg.bind_addr, cfg.flavor) {
+    let (sock, shown) = match (cfg.bind_addr, cfg.compat) {
         (Some(ip), _) => (TcpListener::bind(SocketAddr::new(ip, port)), None),
-        (None, Flavor::V30) => match TcpListener::bind(("::", port)) {
+        (None, Compat::V3_0) => match TcpListener::bind(("::", port)) {
             // Linux accepts IPv4 on an IPv6 wildcard socket unless bindv6only is set.
             Ok(s) => (Ok(s), Some("[::]")),
             Err(_) => (TcpListener::bind(("0.0.0.0", port)), Some("0.0.0.0")),
         },
-        (None, Flavor::V35) => (TcpListener::bind(("0.0.0.0", port)), Some("0.0.0.0")),
+        (None, _) => (TcpListener::bind(("0.0.0.0", port)), Some("0.0.0.0")),
     };
     let sock = sock.map_err(|e| cmp_err!("error setting accept on port {port}: {e}"))?;
     let local = sock
@@ -231,7 +223,7 @@ struct Job {
 /// What the event thread and the workers share.
 struct Pool {
     handler: Handler,
-    flavor: Flavor,
+    compat: Compat,
     jobs: Mutex<Jobs>,
     job_ready: Condvar,
     /// Connections answered by a worker, waiting for the event thread.
@@ -298,7 +290,7 @@ impl Pool {
             match reply {
                 Ok(Some(reply)) => {
                     let keep = keep_alive && !reply.close;
-                    if self.flavor == Flavor::V35 && log::enabled(Level::Info) {
+                    if self.compat != Compat::V3_0 && log::enabled(Level::Info) {
                         prog_line("sending response, 1st line: HTTP/1.0 200 OK");
                     }
                     let mut msg = http::response_head(keep, reply.body.len()).into_bytes();
@@ -396,7 +388,7 @@ impl Listener {
         wake_rx.set_nonblocking(true).map_err(setup)?;
         let pool = Arc::new(Pool {
             handler,
-            flavor: self.cfg.flavor,
+            compat: self.cfg.compat,
             jobs: Mutex::new(Jobs::default()),
             job_ready: Condvar::new(),
             done: Mutex::new(Vec::new()),
@@ -446,8 +438,23 @@ impl Listener {
 }
 
 impl EventLoop {
+    /// OpenSSL 3.5's mock announces each wait for a client: a new connection after an answer that
+    /// closed one (and at start), the next request on a kept-alive connection. 3.0's says nothing.
+    fn log_awaiting(&self, new_connection: bool) {
+        if self.cfg.compat == Compat::V3_0 || self.stop_by.is_some() || !log::enabled(Level::Info) {
+            return;
+        }
+        if new_connection {
+            let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(0);
+            prog_line(&format!("awaiting new connection on port {port} ..."));
+        } else {
+            prog_line("awaiting next request ...");
+        }
+    }
+
     fn run(&mut self) -> Result<()> {
         let mut fds: Vec<libc::pollfd> = Vec::new();
+        self.log_awaiting(true);
         loop {
             let now = Instant::now();
             self.take_back(now);
@@ -587,11 +594,13 @@ impl EventLoop {
 
     /// The response on connection i is out: close, or wait for (or take) the next request.
     fn reply_sent(&mut self, i: usize, now: Instant) {
-        let c = &mut self.conns[i];
-        if c.close_after {
+        if self.conns[i].close_after {
             self.conns.swap_remove(i).close();
+            self.log_awaiting(true);
             return;
         }
+        self.log_awaiting(false);
+        let c = &mut self.conns[i];
         c.out = Vec::new();
         c.sent = 0;
         c.idle_since = now;
@@ -673,7 +682,10 @@ impl EventLoop {
         let c = &mut self.conns[i];
         if c.buf.is_empty() {
             if eof {
+                // The client closed a connection that was waiting for its next request. (OpenSSL
+                // sometimes repeats `awaiting next request` first, depending on timing.)
                 self.conns.swap_remove(i).close();
+                self.log_awaiting(true);
             }
             return;
         }
@@ -706,8 +718,8 @@ impl EventLoop {
         if self.cfg.max_msgs > 0 && self.msgs >= self.cfg.max_msgs {
             self.stop_by = Some(now + self.cfg.io_timeout);
         }
-        let flavor = self.cfg.flavor;
-        log_first_line(flavor, &first_line);
+        let compat = self.cfg.compat;
+        log_first_line(compat, &first_line);
         let refusal = match result {
             Ok(q) if q.path.is_empty() || q.path == "pkix/" => {
                 c.buf.drain(..consumed);
@@ -731,12 +743,12 @@ impl EventLoop {
                 http::status_response(404, "Not Found")
             }
             Err(RequestError::BadRequest { log, .. }) => {
-                log_warning(flavor, &log);
+                log_warning(compat, &log);
                 http::status_response(400, "Bad Request")
             }
             Err(RequestError::TooLarge { len, .. }) => {
                 log_warning(
-                    flavor,
+                    compat,
                     &format!("request too large: length={len}, max={max}"),
                 );
                 http::status_response(413, "Payload Too Large")
@@ -829,22 +841,22 @@ fn prog_line(text: &str) {
     log::raw_stderr(&format!("cmp: {text}\n"));
 }
 
-fn log_first_line(flavor: Flavor, line: &str) {
+fn log_first_line(compat: Compat, line: &str) {
     if log::enabled(Level::Info) {
-        match flavor {
-            Flavor::V30 => prog_line(&format!("Received request, 1st line: {line}")),
-            Flavor::V35 => prog_line(&format!("received request, 1st line: {line}")),
+        match compat {
+            Compat::V3_0 => prog_line(&format!("Received request, 1st line: {line}")),
+            _ => prog_line(&format!("received request, 1st line: {line}")),
         }
     }
 }
 
-fn log_warning(flavor: Flavor, text: &str) {
+fn log_warning(compat: Compat, text: &str) {
     if !log::enabled(Level::Warn) {
         return;
     }
-    match flavor {
+    match compat {
         // 3.0 starts its server messages with a capital letter.
-        Flavor::V30 => {
+        Compat::V3_0 => {
             let mut c = text.chars();
             let t = match c.next() {
                 Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
@@ -852,6 +864,6 @@ fn log_warning(flavor: Flavor, text: &str) {
             };
             prog_line(&t);
         }
-        Flavor::V35 => prog_line(text),
+        _ => prog_line(text),
     }
 }
