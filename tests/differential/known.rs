@@ -11,9 +11,11 @@
 //! - class: a short name grouping entries with one cause (what a fix would remove);
 //! - role: `client` (rcmp's client against OpenSSL's mock), `server` (OpenSSL's client against
 //!   rcmp's mock) or `any`;
-//! - scenario: a pattern over `server: <mock options> || client: <client options>` (PKI files shown as
-//!   `PKI/name`), `*` matching any text;
-//! - difference: a pattern over one reported difference line;
+//! - scenario: patterns over `mock: <mock options> ## client: <client options>` (PKI files shown as
+//!   `PKI/name`), `*` matching any text; several joined by ` && ` must all match, and one starting
+//!   with `!` must not match;
+//! - difference: a pattern over one reported difference line; several joined by ` ;; ` are
+//!   alternatives (the lines one cause produces);
 //! - reason: why it differs and who fixes it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -76,6 +78,13 @@ pub fn load(text: &str) -> Result<Vec<Entry>, String> {
     Ok(out)
 }
 
+fn scenario_matches(patterns: &str, scenario: &str) -> bool {
+    patterns.split(" && ").all(|p| match p.strip_prefix('!') {
+        Some(neg) => !glob(neg, scenario),
+        None => glob(p, scenario),
+    })
+}
+
 /// The first entry covering `difference`, counting the hit.
 pub fn matching<'a>(
     entries: &'a [Entry],
@@ -85,8 +94,8 @@ pub fn matching<'a>(
 ) -> Option<&'a Entry> {
     let e = entries.iter().find(|e| {
         (e.role == "any" || e.role == role)
-            && glob(&e.scenario, scenario)
-            && glob(&e.difference, difference)
+            && scenario_matches(&e.scenario, scenario)
+            && e.difference.split(" ;; ").any(|d| glob(d, difference))
     })?;
     e.hits.fetch_add(1, Ordering::Relaxed);
     Some(e)
@@ -94,7 +103,7 @@ pub fn matching<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::{glob, scenario_matches};
 
     #[test]
     fn glob_matches_as_documented() {
@@ -108,5 +117,10 @@ mod tests {
             "exit code: openssl Some(1), rcmp Some(0)"
         ));
         assert!(!glob("a*b*c", "acb"));
+        assert!(scenario_matches("*-cmd ir* && !*-newkey*", "x -cmd ir y"));
+        assert!(!scenario_matches(
+            "*-cmd ir* && !*-newkey*",
+            "x -cmd ir -newkey k"
+        ));
     }
 }

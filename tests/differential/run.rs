@@ -54,6 +54,8 @@ pub struct Outcome {
     pub files: BTreeMap<String, FileSeen>,
     /// The client's working folder, masked out of its lines.
     pub workdir: PathBuf,
+    /// How long the client ran (reported for slow runs, never asserted).
+    pub elapsed: std::time::Duration,
 }
 
 /// The corpus-shaped folder `MockServer::start` copies: a `Mock/server.cnf` with an empty `[cmp]`, so
@@ -105,7 +107,9 @@ pub fn run_pair(s: &Scenario, server: Side, client: Side) -> Outcome {
     full.extend(s.client.iter().cloned());
     let mut cmd = client.command();
     cmd.args(&full).current_dir(work.path());
+    let started = std::time::Instant::now();
     let out = run(&mut cmd);
+    let elapsed = started.elapsed();
     let files = s
         .outputs
         .iter()
@@ -123,6 +127,7 @@ pub fn run_pair(s: &Scenario, server: Side, client: Side) -> Outcome {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         files,
         workdir: work.path().to_path_buf(),
+        elapsed,
     }
 }
 
