@@ -144,7 +144,22 @@ impl Search<'_, '_> {
         true
     }
 
+    /// The client passes an empty store when it has no `-trusted` (caPubs are added only to a real
+    /// one), so no certificate means no store: OpenSSL then skips path validation with `missing
+    /// trust store` and ends the search with `no trusted store`.
+    fn no_store(&self) -> bool {
+        self.store.certs.is_empty()
+    }
+
     fn path_ok(&self, cert: &Cert) -> bool {
+        if self.no_store() {
+            self.log(Level::Err, format_args!("missing trust store"));
+            self.log(
+                Level::Warn,
+                format_args!("msg signature validates but cert path validation failed"),
+            );
+            return false;
+        }
         match self.store.verify_detailed(cert, &self.untrusted) {
             Ok(Ok(_)) => true,
             Ok(Err(f)) => {
@@ -198,6 +213,10 @@ impl Search<'_, '_> {
         }
         if let Some(c) = self.try_list(untrusted, "untrusted certs", &[extra], false) {
             return Some(c);
+        }
+        if self.no_store() {
+            self.log(Level::Warn, format_args!("no trusted store"));
+            return None;
         }
         let trusted = self.store.certs.clone();
         self.try_list(

@@ -25,6 +25,7 @@ mod common;
 mod compare;
 mod known;
 mod pki;
+mod regress;
 mod run;
 mod scenario;
 
