@@ -3,7 +3,7 @@
 //!
 //! `RCMP_DIFF_PKI=DIR` puts it in DIR instead of a temporary folder and keeps it there for reruns by
 //! hand; when DIR already holds every file of [`FILES`], those are used as they are, so a PKI made
-//! elsewhere (same file names and roles) can be tried.
+//! elsewhere (same file names and roles) can be tried. A DIR holding only some of them is refused.
 
 use crate::common::{openssl35, run_ok};
 use std::path::{Path, PathBuf};
@@ -65,8 +65,20 @@ impl Pki {
         let dir = dir
             .canonicalize()
             .unwrap_or_else(|e| panic!("PKI folder {}: {e}", dir.display()));
-        if !FILES.iter().all(|f| dir.join(f).is_file()) {
+        let missing: Vec<&str> = FILES
+            .iter()
+            .copied()
+            .filter(|f| !dir.join(f).is_file())
+            .collect();
+        if missing.len() == FILES.len() {
             generate(&dir);
+        } else if !missing.is_empty() {
+            // Never overwrite part of a PKI someone put there.
+            panic!(
+                "RCMP_DIFF_PKI={}: incomplete PKI, missing {} (use an empty folder to have one made)",
+                dir.display(),
+                missing.join(", ")
+            );
         }
         Pki { dir, _tmp: tmp }
     }
@@ -215,4 +227,10 @@ fn generate(dir: &Path) {
     issue(dir, "new.csr", "inter", "ee", days, "new.crt");
     ec_key(dir, "other.key");
     csr(dir, "other.key", "/CN=Diff Other", "other.csr");
+    ec_key(dir, "newroot.key");
+    self_signed(dir, "newroot.key", "/CN=Diff Root CA", "newroot.crt");
+    csr(dir, "newroot.key", "/CN=Diff Root CA", "newroot.csr");
+    issue(dir, "newroot.csr", "root", "ca", days, "newwithold.crt");
+    csr(dir, "root.key", "/CN=Diff Root CA", "root.csr");
+    issue(dir, "root.csr", "newroot", "ca", days, "oldwithnew.crt");
 }

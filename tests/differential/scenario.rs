@@ -92,12 +92,45 @@ pub fn draw(seed: u64, index: u64, pki: &Path) -> Scenario {
     };
     draw_server(&mut d);
     let server = std::mem::take(&mut d.args);
-    let outputs = draw_client(&mut d);
+    let mut outputs = draw_client(&mut d);
+    let mut client = std::mem::take(&mut d.args);
+    // Drawn last so that adding them left the earlier draws of every scenario as they were.
+    let server = draw_late(&mut d, server, &mut client, &mut outputs);
     Scenario {
         server,
-        client: d.args,
+        client,
         outputs,
     }
+}
+
+/// The mock's root CA key update (3.2+) and the client's optional rootCaCert outputs.
+fn draw_late(
+    d: &mut Draw,
+    mut server: Vec<String>,
+    client: &mut Vec<String>,
+    outputs: &mut Vec<String>,
+) -> Vec<String> {
+    if d.rng.chance(30) {
+        d.file("-rsp_newwithnew", "newroot.crt");
+        d.file("-rsp_newwithold", "newwithold.crt");
+        if d.rng.chance(70) {
+            d.file("-rsp_oldwithnew", "oldwithnew.crt");
+        }
+        server.append(&mut d.args);
+    }
+    if client.iter().any(|a| a == "rootCaCert") {
+        for (opt, file) in [
+            ("-newwithold", "newwithold.pem"),
+            ("-oldwithnew", "oldwithnew.pem"),
+        ] {
+            if d.rng.chance(40) {
+                client.push(opt.into());
+                client.push(file.into());
+                outputs.push(file.into());
+            }
+        }
+    }
+    server
 }
 
 fn draw_server(d: &mut Draw) {
