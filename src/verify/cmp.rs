@@ -199,10 +199,13 @@ impl Search<'_, '_> {
             }
         }
         if in_extra && n_acceptable == 0 {
-            self.log(
-                Level::Warn,
-                format_args!("no acceptable cert in extraCerts"),
-            );
+            // OpenSSL reworded this warning after 3.0.
+            let text = if crate::compat::get() == crate::compat::Compat::V3_0 {
+                "no acceptable cert in extraCerts"
+            } else {
+                "no acceptable extraCerts"
+            };
+            self.log(Level::Warn, format_args!("{text}"));
         }
         None
     }

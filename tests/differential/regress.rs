@@ -97,3 +97,54 @@ fn signer_search_without_trust_store_ends_as_openssl_does() {
         );
     }
 }
+
+/// When no certificate in a response's extraCerts is acceptable (here: all expired at `-attime`),
+/// OpenSSL 3.5 warns `no acceptable extraCerts`, 3.0 `no acceptable cert in extraCerts`; rcmp follows
+/// `RCMP_COMPAT`.
+#[test]
+fn no_acceptable_extracerts_warning_follows_the_release() {
+    let pki = Pki::get();
+    let s = scenario(
+        pki.dir(),
+        &[
+            "-srv_cert",
+            "PKI/server.crt",
+            "-srv_key",
+            "PKI/server.key",
+            "-rsp_cert",
+            "PKI/new.crt",
+            "-accept_unprotected",
+        ],
+        &[
+            "-cmd",
+            "genm",
+            "-cert",
+            "PKI/client.crt",
+            "-key",
+            "PKI/client.key",
+            "-untrusted",
+            "PKI/inter.crt",
+            "-trusted",
+            "PKI/root.crt",
+            "-recipient",
+            "/CN=Diff Mock Server",
+            "-attime",
+            "4102444800",
+        ],
+    );
+    let new = "CMP warning: no acceptable extraCerts";
+    let old = "CMP warning: no acceptable cert in extraCerts";
+    for (client, want, not) in [
+        (Side::OpenSsl, new, old),
+        (Side::Rcmp, new, old),
+        (Side::OpenSsl30, old, new),
+        (Side::Rcmp30, old, new),
+    ] {
+        let o = run_pair(&s, Side::OpenSsl, client);
+        let what = format!("{}\n{}{}", o.client_cmd, o.stdout, o.stderr);
+        assert_eq!(o.code, Some(1), "{what}");
+        let w = warnings(&o);
+        assert!(w.iter().any(|l| l.ends_with(want)), "{what}");
+        assert!(!w.iter().any(|l| l.ends_with(not)), "{what}");
+    }
+}

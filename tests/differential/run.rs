@@ -1,7 +1,7 @@
 //! Runs one client against one fresh mock server and records what a script would see: exit code,
 //! stdout, stderr and the output files.
 
-use crate::common::{openssl35, rcmp, run, MockServer};
+use crate::common::{openssl, openssl35, rcmp, run, MockServer};
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +12,9 @@ use std::sync::OnceLock;
 pub enum Side {
     OpenSsl,
     Rcmp,
+    /// The machine's OpenSSL 3.0 and rcmp imitating it, for checks of 3.0-vs-3.5 differences.
+    OpenSsl30,
+    Rcmp30,
 }
 
 impl Side {
@@ -23,6 +26,16 @@ impl Side {
                 c
             }
             Side::Rcmp => rcmp(),
+            Side::OpenSsl30 => {
+                let mut c = openssl();
+                c.arg("cmp");
+                c
+            }
+            Side::Rcmp30 => {
+                let mut c = rcmp();
+                c.env("RCMP_COMPAT", "3.0");
+                c
+            }
         }
     }
 
@@ -31,6 +44,8 @@ impl Side {
         match self {
             Side::OpenSsl => "openssl-version trixie cmp",
             Side::Rcmp => "rcmp",
+            Side::OpenSsl30 => "openssl cmp",
+            Side::Rcmp30 => "RCMP_COMPAT=3.0 rcmp",
         }
     }
 }

@@ -118,6 +118,7 @@ fn draw_late(
         }
         server.append(&mut d.args);
     }
+    draw_late_client(d, client);
     if client.iter().any(|a| a == "rootCaCert") {
         for (opt, file) in [
             ("-newwithold", "newwithold.pem"),
@@ -317,5 +318,47 @@ fn draw_genm(d: &mut Draw, outputs: &mut Vec<String>) {
             d.push(&["-infotype", "certReqTemplate", "-template", "template.der"]);
             outputs.push("template.der".into());
         }
+    }
+}
+
+/// Protection algorithms, transfer, verification time and header options: each rare, so most
+/// scenarios keep the plain form.
+fn draw_late_client(d: &mut Draw, client: &mut Vec<String>) {
+    let cmd = client.get(1).cloned().unwrap_or_default();
+    let mut add = |args: &[&str]| client.extend(args.iter().map(|a| a.to_string()));
+    if d.rng.chance(8) {
+        add(&["-digest", d.rng.pick(&["sha384", "sha512", "sha1"])]);
+    }
+    if d.rng.chance(8) {
+        add(&[
+            "-mac",
+            d.rng.pick(&["hmac-sha256", "hmacWithSHA512", "hmac-sha1"]),
+        ]);
+    }
+    if d.rng.chance(6) {
+        add(&["-path", d.rng.pick(&["pkix/", "/pkix/", "cmp/wrong"])]);
+    }
+    if d.rng.chance(6) {
+        add(&["-keep_alive", d.rng.pick(&["0", "2"])]);
+    }
+    if d.rng.chance(5) {
+        add(&["-unprotected_requests"]);
+    }
+    if d.rng.chance(6) {
+        add(&["-attime", d.rng.pick(&["1609459200", "4102444800"])]);
+    }
+    if d.rng.chance(5) {
+        add(&["-profile", "diff-profile"]);
+    }
+    if d.rng.chance(5) {
+        add(&["-geninfo", "1.2.3.4:int:56789,id-kp:str:diff"]);
+    }
+    if d.rng.chance(8) {
+        let f = d.pki.join("inter.crt").display().to_string();
+        add(&["-extracerts", &f]);
+    }
+    if (cmd == "ir" || cmd == "cr") && d.rng.chance(10) {
+        let f = d.pki.join("client.crt").display().to_string();
+        add(&["-oldcert", &f]);
     }
 }
