@@ -7,6 +7,7 @@
 
 use crate::common::{openssl35, run_ok};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// The files the scenarios use, by role. Keys are unencrypted PEM.
 pub const FILES: &[&str] = &[
@@ -65,6 +66,10 @@ impl Pki {
         let dir = dir
             .canonicalize()
             .unwrap_or_else(|e| panic!("PKI folder {}: {e}", dir.display()));
+        // Tests of this binary run in parallel and may share RCMP_DIFF_PKI: one makes it, the
+        // others wait and then find it complete.
+        static MAKING: Mutex<()> = Mutex::new(());
+        let _guard = MAKING.lock().unwrap_or_else(|e| e.into_inner());
         let missing: Vec<&str> = FILES
             .iter()
             .copied()
