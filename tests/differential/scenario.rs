@@ -118,6 +118,9 @@ fn draw_late(
         }
         server.append(&mut d.args);
     }
+    if d.rng.chance(8) {
+        server.push(d.rng.pick(&["-no_check_time", "-partial_chain"]).into());
+    }
     draw_late_client(d, client);
     if client.iter().any(|a| a == "rootCaCert") {
         for (opt, file) in [
@@ -356,6 +359,11 @@ fn draw_late_client(d: &mut Draw, client: &mut Vec<String>) {
     if d.rng.chance(8) {
         let f = d.pki.join("inter.crt").display().to_string();
         add(&["-extracerts", &f]);
+    }
+    if d.rng.chance(6) {
+        add(&[d
+            .rng
+            .pick(&["-no_check_time", "-partial_chain", "-x509_strict"])]);
     }
     if (cmd == "ir" || cmd == "cr") && d.rng.chance(10) {
         let f = d.pki.join("client.crt").display().to_string();
