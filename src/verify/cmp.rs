@@ -147,7 +147,22 @@ impl Search<'_, '_> {
         true
     }
 
+    /// The client passes an empty store when it has no `-trusted` (caPubs are added only to a real
+    /// one), so no certificate means no store: OpenSSL then skips path validation with `missing
+    /// trust store` and ends the search with `no trusted store`.
+    fn no_store(&self) -> bool {
+        self.store.certs.is_empty()
+    }
+
     fn path_ok(&self, cert: &Cert) -> bool {
+        if self.no_store() {
+            self.log(Level::Err, format_args!("missing trust store"));
+            self.log(
+                Level::Warn,
+                format_args!("msg signature validates but cert path validation failed"),
+            );
+            return false;
+        }
         match self.store.verify_detailed(cert, &self.untrusted) {
             Ok(Ok(_)) => true,
             Ok(Err(f)) => {
@@ -192,10 +207,13 @@ impl Search<'_, '_> {
             }
         }
         if in_extra && n_acceptable == 0 {
-            self.log(
-                Level::Warn,
-                format_args!("no acceptable cert in extraCerts"),
-            );
+            // OpenSSL reworded this warning after 3.0.
+            let text = if crate::compat::get() == crate::compat::Compat::V3_0 {
+                "no acceptable cert in extraCerts"
+            } else {
+                "no acceptable extraCerts"
+            };
+            self.log(Level::Warn, format_args!("{text}"));
         }
         None
     }
@@ -207,7 +225,7 @@ impl Search<'_, '_> {
         if let Some(c) = self.try_list(untrusted, "untrusted certs", &[extra], false) {
             return Some(c);
         }
-        if self.q.no_trust_store && self.store.certs.is_empty() {
+        if self.no_store() {
             self.log(Level::Warn, format_args!("no trusted store"));
             return None;
         }
