@@ -22,6 +22,7 @@ pub use cert::{load_cert, load_cert_with_chain, load_certs, Cert};
 pub use crl::{load_crls, Crl};
 pub use csr::{load_csr, Csr};
 pub use dn::{names_equal, oneline, parse_dn};
+pub(crate) use evp::sha256_rounds;
 pub use key::{
     generate_key, load_key, load_key_or_pubkey, load_pubkey, pss_hash, signature_verifies,
     verify_signature, KeyOrPub, KeySpec, KeyType, PrivateKey, PublicKey,
