@@ -162,7 +162,7 @@ impl Parser {
         };
         let file = std::fs::File::open(path).map_err(|e| open_err(&e))?;
         let room = MAX_TOTAL_BYTES.saturating_sub(self.total);
-        let mut data = Vec::new();
+        let mut data = Vec::with_capacity(crate::creds::read_capacity(&file, room as u64));
         file.take(room as u64 + 1)
             .read_to_end(&mut data)
             .map_err(|e| open_err(&e))?;

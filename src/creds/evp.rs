@@ -408,7 +408,77 @@ pub(crate) const NID_P384: c_int = sys::NID_secp384r1;
 pub(crate) const NID_P521: c_int = sys::NID_secp521r1;
 
 /// Fill `buf` from the system's secure random source.
+///
+/// On Linux straight from the kernel (`getrandom`, which blocks only until the kernel's generator is
+/// seeded at boot): the 16-byte nonces, IDs and salts of a CMP message are all a PBM-protected run
+/// needs, and setting up AWS-LC's own generator for them (fork and VM-clone detection, DRBG seeding)
+/// cost about 4 % of such a run. Runs that sign still set it up, for RSA blinding.
 pub(crate) fn random_fill(buf: &mut [u8]) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            let rest = &mut buf[done..];
+            // SAFETY: writes at most `rest.len()` bytes into `rest`, which is valid for writing.
+            let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
+            match usize::try_from(n) {
+                Ok(n) => done += n,
+                Err(_)
+                    if std::io::Error::last_os_error().kind()
+                        == std::io::ErrorKind::Interrupted => {}
+                // e.g. a kernel without getrandom (ENOSYS): AWS-LC knows the older ways
+                Err(_) => break,
+            }
+        }
+        if done == buf.len() {
+            return true;
+        }
+    }
     use aws_lc_rs::rand::SecureRandom;
     aws_lc_rs::rand::SystemRandom::new().fill(buf).is_ok()
+}
+
+/// SHA-256 applied `rounds` more times to a 32-byte value: x, SHA-256(x), SHA-256(SHA-256(x)), ...
+/// (the iterations of a PBM key derivation). Each round hashes exactly one 64-byte block, whose
+/// padding is always the same, so the block is built once and only the compression function runs:
+/// about half the cost of a full hash call per round, which is most of a PBM derivation.
+pub(crate) fn sha256_rounds(value: &mut [u8; 32], rounds: u32) {
+    const IV: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    let mut block = Zeroizing::new([0u8; 64]);
+    block[..32].copy_from_slice(value);
+    block[32] = 0x80;
+    // message length in bits (256), big-endian, in the last 8 bytes
+    block[62] = 0x01;
+    let mut state = Zeroizing::new([0u32; 8]);
+    for _ in 0..rounds {
+        *state = IV;
+        // SAFETY: `state` is 8 words and `block` one 64-byte block, as the function requires.
+        unsafe { sys::SHA256_TransformBlocks(state.as_mut_ptr(), block.as_ptr(), 1) };
+        for (out, word) in block[..32].chunks_exact_mut(4).zip(state.iter()) {
+            out.copy_from_slice(&word.to_be_bytes());
+        }
+    }
+    value.copy_from_slice(&block[..32]);
+}
+
+#[cfg(test)]
+mod sha256_rounds_tests {
+    use aws_lc_rs::digest;
+
+    #[test]
+    fn same_as_hashing_again_and_again() {
+        for rounds in [0u32, 1, 2, 7, 500] {
+            let mut want = *b"0123456789abcdef0123456789abcdef";
+            let mut got = want;
+            for _ in 0..rounds {
+                let d = digest::digest(&digest::SHA256, &want);
+                want.copy_from_slice(d.as_ref());
+            }
+            super::sha256_rounds(&mut got, rounds);
+            assert_eq!(got, want, "{rounds} rounds");
+        }
+    }
 }

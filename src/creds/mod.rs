@@ -22,6 +22,7 @@ pub use cert::{load_cert, load_cert_with_chain, load_certs, Cert};
 pub use crl::{load_crls, Crl};
 pub use csr::{load_csr, Csr};
 pub use dn::{names_equal, oneline, parse_dn};
+pub(crate) use evp::sha256_rounds;
 pub use key::{
     generate_key, load_key, load_key_or_pubkey, load_pubkey, pss_hash, signature_verifies,
     verify_signature, KeyOrPub, KeySpec, KeyType, PrivateKey, PublicKey,
@@ -43,7 +44,7 @@ pub(crate) fn read_file(file: &str, desc: &str) -> Result<Vec<u8>> {
             io_reason(&e)
         ))
     })?;
-    let mut data = Vec::new();
+    let mut data = Vec::with_capacity(read_capacity(&f, MAX_FILE_SIZE));
     f.take(MAX_FILE_SIZE + 1)
         .read_to_end(&mut data)
         .map_err(|e| {
@@ -58,6 +59,14 @@ pub(crate) fn read_file(file: &str, desc: &str) -> Result<Vec<u8>> {
         )));
     }
     Ok(data)
+}
+
+/// A buffer size for reading all of `f` (at most `limit` bytes) in one `read`: reading through `take`
+/// hides the file size from `read_to_end`, which then starts with 32 bytes and doubles, about ten
+/// system calls for a certificate file. One byte more than the size lets the last read see the end.
+pub(crate) fn read_capacity(f: &std::fs::File, limit: u64) -> usize {
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    usize::try_from(size.min(limit)).map_or(0, |n| n + 1)
 }
 
 /// The OS's text for an I/O error without Rust's "(os error N)" suffix, as OpenSSL prints it.

@@ -151,37 +151,59 @@ pub fn base64_encode(data: &[u8]) -> String {
     s
 }
 
+/// Value of each base64 character; `SKIP` for whitespace, `PAD` for '=', `BAD` for anything else.
+const SKIP: u8 = 0x40;
+const PAD: u8 = 0x41;
+const BAD: u8 = 0xff;
+static B64: [u8; 256] = {
+    let mut t = [BAD; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t[b'=' as usize] = PAD;
+    // the characters `u8::is_ascii_whitespace` accepts
+    t[b' ' as usize] = SKIP;
+    t[b'\t' as usize] = SKIP;
+    t[b'\n' as usize] = SKIP;
+    t[0x0c] = SKIP;
+    t[b'\r' as usize] = SKIP;
+    t
+};
+
 /// Decode base64, ignoring whitespace; `None` on any other stray character or bad padding.
+/// Table-driven: every certificate and key file goes through here at each start.
 pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    let mut out = Vec::with_capacity(s.len() / 4 * 3 + 3);
     let mut acc: u32 = 0;
     let mut nbits = 0;
     let mut pad = 0;
-    for ch in s.bytes() {
-        if ch.is_ascii_whitespace() {
-            continue;
-        }
-        if ch == b'=' {
+    for &ch in s.as_bytes() {
+        let v = B64[usize::from(ch)];
+        if v < SKIP {
+            if pad > 0 {
+                return None;
+            }
+            acc = (acc << 6) | u32::from(v);
+            nbits += 6;
+            if nbits >= 8 {
+                nbits -= 8;
+                out.push((acc >> nbits) as u8);
+                acc &= (1 << nbits) - 1;
+            }
+        } else if v == PAD {
             pad += 1;
-            continue;
-        }
-        if pad > 0 {
+        } else if v == BAD {
             return None;
-        }
-        let v = match ch {
-            b'A'..=b'Z' => ch - b'A',
-            b'a'..=b'z' => ch - b'a' + 26,
-            b'0'..=b'9' => ch - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        nbits += 6;
-        if nbits >= 8 {
-            nbits -= 8;
-            out.push((acc >> nbits) as u8);
-            acc &= (1 << nbits) - 1;
         }
     }
     if pad > 2 || nbits >= 6 {
@@ -205,6 +227,23 @@ mod tests {
         }
         assert_eq!(base64_encode(b"foob"), "Zm9vYg==");
         assert!(base64_decode("Zm9v!").is_none());
+    }
+
+    #[test]
+    fn base64_whitespace_padding_and_strays() {
+        // the five ASCII whitespace characters are skipped anywhere, nothing else is
+        assert_eq!(
+            base64_decode(" Zm\t9v\nYg\x0c=\r= ").as_deref(),
+            Some(&b"foob"[..])
+        );
+        for bad in ["Zm9v\x0bYg==", "Zm9v\0", "Zm9v\u{e9}", "Zm-v", "Zm_v"] {
+            assert!(base64_decode(bad).is_none(), "{bad:?}");
+        }
+        // data after padding, too much padding, a dangling 6 bits
+        assert!(base64_decode("Zg==Zg==").is_none());
+        assert!(base64_decode("Zg===").is_none());
+        assert!(base64_decode("Zm9vY").is_none());
+        assert_eq!(base64_decode("").as_deref(), Some(&b""[..]));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! OpenSSL 3.x (`OSSL_CRMF_pbm_new`): iterationCount from 100 to 100000; anything outside is refused
 //! rather than letting a peer make us hash without bound.
 
-use aws_lc_rs::{digest, hmac, rand};
+use aws_lc_rs::{digest, hmac};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Any, Decode, Encode, Tag, Tagged};
 use spki::AlgorithmIdentifierOwned;
@@ -174,8 +174,8 @@ pub fn params_with_salt(salt: &[u8], owf: Owf, iterations: i64, mac: Mac) -> Res
 /// PBMParameter as OpenSSL builds it: a fresh random salt of [`DEFAULT_SALT_LEN`] bytes and
 /// [`DEFAULT_ITERATIONS`] iterations.
 pub fn default_params(owf: Owf, mac: Mac) -> Result<PbmParameter> {
-    let mut salt = [0u8; DEFAULT_SALT_LEN];
-    rand::fill(&mut salt).map_err(|_| cmp_err!("cannot generate random PBM salt"))?;
+    let salt = crate::creds::random_bytes(DEFAULT_SALT_LEN)
+        .map_err(|_| cmp_err!("cannot generate random PBM salt"))?;
     params_with_salt(&salt, owf, DEFAULT_ITERATIONS, mac)
 }
 
@@ -243,6 +243,12 @@ fn derive_key(secret: &[u8], salt: &[u8], owf: Owf, iterations: u32) -> Zeroizin
     ctx.update(secret);
     ctx.update(salt);
     let mut key = Zeroizing::new(ctx.finish().as_ref().to_vec());
+    if let Ok(k) = <&mut [u8; 32]>::try_from(key.as_mut_slice()) {
+        if owf == Owf::Sha256 {
+            crate::creds::sha256_rounds(k, iterations.saturating_sub(1));
+            return key;
+        }
+    }
     for _ in 1..iterations {
         let next = digest::digest(owf.algorithm(), &key);
         key.copy_from_slice(next.as_ref());

@@ -60,6 +60,9 @@ pub struct HttpOptions {
 struct Conn {
     inner: Inner,
     deadline: Option<Instant>,
+    /// The socket's timeouts are known to be off, so that without a deadline each read and write
+    /// does not cost two more system calls to switch them off again.
+    untimed: bool,
 }
 
 enum Inner {
@@ -75,8 +78,13 @@ impl Conn {
         }
     }
 
-    fn arm(&self) -> io::Result<()> {
-        arm_socket(self.tcp(), self.deadline)
+    fn arm(&mut self) -> io::Result<()> {
+        if self.deadline.is_none() && self.untimed {
+            return Ok(());
+        }
+        arm_socket(self.tcp(), self.deadline)?;
+        self.untimed = self.deadline.is_none();
+        Ok(())
     }
 }
 
@@ -335,6 +343,7 @@ impl HttpClient {
             return Ok(Conn {
                 inner: Inner::Plain(tcp),
                 deadline,
+                untimed: false,
             });
         };
         if self.proxy.is_some() {
@@ -365,6 +374,7 @@ impl HttpClient {
         Ok(Conn {
             inner: Inner::Tls(Box::new(StreamOwned::new(tls_conn, tcp))),
             deadline,
+            untimed: false,
         })
     }
 
