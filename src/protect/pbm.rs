@@ -174,9 +174,28 @@ pub fn params_with_salt(salt: &[u8], owf: Owf, iterations: i64, mac: Mac) -> Res
 /// PBMParameter as OpenSSL builds it: a fresh random salt of [`DEFAULT_SALT_LEN`] bytes and
 /// [`DEFAULT_ITERATIONS`] iterations.
 pub fn default_params(owf: Owf, mac: Mac) -> Result<PbmParameter> {
-    let mut salt = [0u8; DEFAULT_SALT_LEN];
+    fresh_params(owf, mac, DEFAULT_ITERATIONS, DEFAULT_SALT_LEN)
+}
+
+/// PBMParameter with a fresh random salt of `salt_len` bytes (`-pbm_iterations`, `-pbm_saltlen`).
+pub fn fresh_params(owf: Owf, mac: Mac, iterations: i64, salt_len: usize) -> Result<PbmParameter> {
+    if salt_len > MAX_SALT_LEN {
+        return Err(cmp_err!("PBM salt longer than {MAX_SALT_LEN} bytes"));
+    }
+    let mut salt = vec![0u8; salt_len];
     rand::fill(&mut salt).map_err(|_| cmp_err!("cannot generate random PBM salt"))?;
-    params_with_salt(&salt, owf, DEFAULT_ITERATIONS, mac)
+    params_with_salt(&salt, owf, iterations, mac)
+}
+
+/// The same choices as `p` (OWF, MAC, iterationCount, salt length) with a fresh salt: how the mock
+/// server answers a PBM-protected request.
+pub fn renewed(p: &PbmParameter) -> Result<PbmParameter> {
+    let mut salt = vec![0u8; p.salt.as_bytes().len().min(MAX_SALT_LEN)];
+    rand::fill(&mut salt).map_err(|_| cmp_err!("cannot generate random PBM salt"))?;
+    Ok(PbmParameter {
+        salt: OctetString::new(salt).map_err(|e| cmp_err!("cannot encode PBM salt: {e}"))?,
+        ..p.clone()
+    })
 }
 
 /// The protectionAlg for these parameters: id-PasswordBasedMac with the PBMParameter as parameters.
