@@ -451,6 +451,13 @@ options! {
          "for -pbmac1 (1000..1000000, default 10000)"];
     PbmSaltlen "pbm_saltlen" PosInt Extensions Rcmp false
         ["Salt length in bytes for PBM and PBMAC1 (8..1024). Default 16"];
+    SrvTlsCert "srv_tls_cert" Val Extensions Rcmp false
+        ["Mock server: serve -port over TLS with this certificate (and its chain)"];
+    SrvTlsKey "srv_tls_key" Val Extensions Rcmp false ["Mock server: private key of -srv_tls_cert"];
+    SrvTlsKeypass "srv_tls_keypass" Val Extensions Rcmp true
+        ["Mock server: pass phrase source for -srv_tls_key (and -srv_tls_cert)"];
+    SrvTlsTrusted "srv_tls_trusted" Val Extensions Rcmp false
+        ["Mock server: require TLS client certificates that chain to these trust anchors"];
 }
 
 impl Opt {
@@ -535,7 +542,8 @@ mod tests {
                 "tls_keypass",
                 "srv_secret",
                 "srv_keypass",
-                "rsp_keypass"
+                "rsp_keypass",
+                "srv_tls_keypass"
             ]
         );
     }
