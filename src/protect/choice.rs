@@ -35,8 +35,15 @@ const SALT_MIN: usize = pbmac1::MIN_SALT_LEN;
 
 impl MacOptions {
     /// Reads and checks the options. `secret_given`: whether `-secret` is set; without it the options
-    /// have no effect, which is said in a warning (as OpenSSL warns of options it ignores).
-    pub fn from_opts(raw: &RawOpts, secret_given: bool) -> Result<MacOptions> {
+    /// have no effect, which is said in a warning (as OpenSSL warns of options it ignores). With
+    /// `-pbmac1`, `digest` and `mac` (from `-digest`, `-mac`) are checked here too: PBMAC1 is our own
+    /// option, so its mistakes are reported before anything is sent.
+    pub fn from_opts(
+        raw: &RawOpts,
+        secret_given: bool,
+        digest: Digest,
+        mac: MacAlg,
+    ) -> Result<MacOptions> {
         let o = MacOptions {
             pbmac1: raw.flag(Opt::Pbmac1),
             iterations: raw
@@ -78,6 +85,8 @@ impl MacOptions {
                     crate::warn!("{opt} option is ignored without -secret");
                 }
             }
+        } else if o.pbmac1 {
+            o.fresh(digest, mac)?;
         }
         Ok(o)
     }
