@@ -613,9 +613,10 @@ fn build(
     let use_sig = !unprotected && !use_pbm && srv.signer.is_some();
 
     let prot_alg = if use_pbm {
-        Some(match &req_mac_alg {
-            Some(a) => crypto::answer_mac_alg_id(a)?,
-            None => crypto::pbm_alg_id()?,
+        // Parameters the mock refused (the answer is then an error) get OpenSSL's defaults.
+        Some(match req_mac_alg.map(|a| crypto::answer_mac_alg_id(&a)) {
+            Some(Ok(alg)) => alg,
+            _ => crypto::pbm_alg_id()?,
         })
     } else if use_sig {
         srv.signer.as_ref().map(Signer::alg_id)
