@@ -53,46 +53,42 @@ impl Pki {
         run_ok(&mut c);
     }
 
-    fn ca(&self, name: &str) {
-        self.openssl(&[
+    /// `openssl req` making a new P-256 key `<name>.key` and, with `what`, a CA certificate or a CSR.
+    fn new_key(&self, name: &str, what: &[&str]) {
+        let (key, subj) = (format!("{name}.key"), format!("/CN={name}"));
+        let mut args = vec![
             "req",
-            "-x509",
             "-newkey",
             "ec",
             "-pkeyopt",
             "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.crt"),
-            "-subj",
-            &format!("/CN={name}"),
-            "-days",
-            "30",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ]);
+        ];
+        args.extend_from_slice(&["-nodes", "-keyout", &key, "-subj", &subj]);
+        args.extend_from_slice(what);
+        self.openssl(&args);
+    }
+
+    fn ca(&self, name: &str) {
+        let crt = format!("{name}.crt");
+        self.new_key(
+            name,
+            &[
+                "-x509",
+                "-out",
+                &crt,
+                "-days",
+                "30",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        );
     }
 
     fn leaf(&self, name: &str, ca: &str, ext: &str) {
         std::fs::write(self.dir.path().join(format!("{name}.ext")), ext).unwrap();
-        self.openssl(&[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.csr"),
-            "-subj",
-            &format!("/CN={name}"),
-        ]);
+        self.new_key(name, &["-out", &format!("{name}.csr")]);
         self.openssl(&[
             "x509",
             "-req",
@@ -124,27 +120,12 @@ impl Pki {
 
 /// `cmd` (a CMP client ready for options) enrolls with PBM against `srv`; returns the outcome and
 /// where the certificate was to go.
-fn enroll(srv: &MockServer, mut cmd: Command, extra: &[&str]) -> (std::process::Output, PathBuf) {
+fn enroll(srv: &MockServer, cmd: Command, extra: &[&str]) -> (std::process::Output, PathBuf) {
     let cert = srv.out_dir().join("cert.pem");
     let _ = std::fs::remove_file(&cert);
-    cmd.current_dir(srv.dir())
-        .args([
-            "-config",
-            "",
-            "-cmd",
-            "ir",
-            "-ref",
-            "1234",
-            "-secret",
-            "pass:test",
-            "-newkey",
-            "new.key",
-            "-subject",
-            "/CN=tls",
-            "-msg_timeout",
-            "20",
-            "-certout",
-        ])
+    // `extra` names the server again (https:// or not): as in OpenSSL, the last -server wins.
+    let mut cmd = common::pbm_ir(srv, cmd, "/CN=tls");
+    cmd.args(["-msg_timeout", "20", "-certout"])
         .arg(&cert)
         .args(extra);
     let out = run(&mut cmd);

@@ -29,29 +29,12 @@ fn asn1parse(p: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// An `ir` with PBM against `srv`, run in its folder, with `extra` options; the certificate goes to
-/// `cert.pem` in the server's scratch folder.
+/// An `ir` with PBM against `srv` with `extra` options; the certificate goes to `cert.pem` in the
+/// server's scratch folder.
 fn enroll(srv: &MockServer, client: std::process::Command, extra: &[&str]) -> std::process::Output {
     let cert = srv.out_dir().join("cert.pem");
-    let mut c = client;
-    c.arg("-certout").arg(&cert);
-    c.current_dir(srv.dir()).args([
-        "-config",
-        "",
-        "-server",
-        &srv.server_arg(),
-        "-cmd",
-        "ir",
-        "-ref",
-        "1234",
-        "-secret",
-        "pass:test",
-        "-newkey",
-        "new.key",
-        "-subject",
-        "/CN=params",
-    ]);
-    c.args(extra);
+    let mut c = common::pbm_ir(srv, client, "/CN=params");
+    c.arg("-certout").arg(&cert).args(extra);
     run_ok(&mut c)
 }
 
@@ -229,24 +212,8 @@ fn pbmac1_wire_format() {
 #[test]
 fn openssl_mock_refuses_pbmac1() {
     let srv = MockServer::start_openssl35("latest", &[]);
-    let mut c = rcmp();
-    c.current_dir(srv.dir()).args([
-        "-config",
-        "",
-        "-server",
-        &srv.server_arg(),
-        "-cmd",
-        "ir",
-        "-ref",
-        "1234",
-        "-secret",
-        "pass:test",
-        "-pbmac1",
-        "-newkey",
-        "new.key",
-        "-subject",
-        "/CN=x",
-    ]);
+    let mut c = common::pbm_ir(&srv, rcmp(), "/CN=x");
+    c.arg("-pbmac1");
     run_fail(&mut c);
 }
 

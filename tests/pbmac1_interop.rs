@@ -83,25 +83,11 @@ fn bc_verifies_rcmp(mac: Option<&str>, mac_oid: &str) {
     let srv = MockServer::start_rcmp("latest", &[]);
     let out = srv.out_dir();
     let f = |n: &str| out.join(n).display().to_string();
-    let mut c = common::rcmp();
-    c.current_dir(srv.dir()).args([
-        "-config",
-        "",
-        "-server",
-        &srv.server_arg(),
-        "-cmd",
-        "ir",
-        "-ref",
-        "1234",
-        "-secret",
-        "pass:test",
+    let mut c = common::pbm_ir(&srv, common::rcmp(), "/CN=pbmac1");
+    c.args([
         "-pbmac1",
         "-pbm_iterations",
         "2000",
-        "-newkey",
-        "new.key",
-        "-subject",
-        "/CN=pbmac1",
         "-certout",
         &f("cert.pem"),
         "-reqout",
@@ -143,24 +129,8 @@ fn rcmp_verifies_bouncy_castle_pbmac1() {
     let srv = MockServer::start_rcmp("latest", &[]);
     let out = srv.out_dir();
     let f = |n: &str| out.join(n).display().to_string();
-    run_ok(common::rcmp().current_dir(srv.dir()).args([
-        "-config",
-        "",
-        "-server",
-        &srv.server_arg(),
-        "-cmd",
-        "ir",
-        "-ref",
-        "1234",
-        "-secret",
-        "pass:test",
-        "-newkey",
-        "new.key",
-        "-subject",
-        "/CN=bc",
-        "-reqout_only",
-        &f("template.der"),
-    ]));
+    let mut c = common::pbm_ir(&srv, common::rcmp(), "/CN=bc");
+    run_ok(c.args(["-reqout_only", &f("template.der")]));
     let (ok, text) = peer(&[
         "protect",
         &f("template.der"),
