@@ -331,3 +331,29 @@ fn options_without_secret_warn() {
         Some(oid::PBMAC1)
     );
 }
+
+/// The extensions work from a config section like any option (`pbmac1 = 1`), and the command line
+/// overrides them.
+#[test]
+fn extensions_from_config_file() {
+    let srv = MockServer::start_rcmp("latest", &[]);
+    let out = srv.out_dir();
+    let cnf = out.join("ext.cnf");
+    std::fs::write(
+        &cnf,
+        "[ext]\npbmac1 = 1\npbm_iterations = 3000\npbm_saltlen = 12\n",
+    )
+    .unwrap();
+    let ir = out.join("ir.der");
+    let mut c = common::pbm_ir(&srv, rcmp(), "/CN=cnf");
+    c.arg("-config")
+        .arg(&cnf)
+        .args(["-section", "ext", "-pbm_iterations", "2500", "-certout"])
+        .arg(out.join("cert.pem"))
+        .arg("-reqout")
+        .arg(&ir);
+    run_ok(&mut c);
+    let m = read_msg(&ir);
+    let p = pbmac1::params_from_alg(m.header.protection_alg.as_ref().unwrap()).unwrap();
+    assert_eq!((p.iterations, p.salt.len()), (2500, 12));
+}
