@@ -310,3 +310,30 @@ fn bad_tls_options_are_refused() {
         assert!(!stdout.contains("ACCEPT"), "{}", describe(&c, &out));
     }
 }
+
+/// `-max_msgs` counts TLS requests as plain ones: after ir and certConf the HTTPS mock stops by itself,
+/// and the client has its certificate.
+#[test]
+fn max_msgs_ends_the_https_mock() {
+    let pki = Pki::new();
+    let srv = pki.mock(&["-max_msgs", "2"]);
+    let ca = pki.path("ca.crt");
+    let args = [
+        "-server",
+        &srv.server_arg(),
+        "-tls_used",
+        "-tls_trusted",
+        &ca,
+    ];
+    let (out, cert) = enroll(&srv, openssl_cmp(true), &args);
+    assert_enrolled(&out, &cert, &srv);
+    let end = std::time::Instant::now() + common::default_timeout();
+    while srv.is_running() && std::time::Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        !srv.is_running(),
+        "still serving after -max_msgs 2\n{}",
+        srv.logs()
+    );
+}

@@ -564,6 +564,10 @@ impl Listener {
         };
         let result = ev.run();
         pool.close();
+        // Connections still open end cleanly (close_notify over TLS) rather than by being dropped.
+        for c in ev.conns.drain(..) {
+            c.close();
+        }
         // Idle workers leave at once; one still busy past the deadline is left to finish alone.
         if ev.busy == 0 {
             for w in workers {
