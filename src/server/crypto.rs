@@ -280,6 +280,41 @@ mod tests {
         assert_eq!(hash_from_oid("2.16.840.1.101.3.4.2.8"), None);
     }
 
+    /// A PBMAC1 protectionAlg is verified with the shared limits, and answered with the same
+    /// parameters and a fresh salt.
+    #[test]
+    fn pbmac1_requests_and_answers() {
+        use crate::protect::pbmac1::{self, Params, Sha2};
+        for (n, ok) in [(1000, true), (1_000_000, true), (1_000_001, false)] {
+            let p = Params {
+                salt: vec![7; 16],
+                iterations: n,
+                key_len: 48,
+                prf: Sha2::Sha512,
+                mac: Sha2::Sha384,
+            };
+            let alg = pbmac1::algorithm_identifier(&p).unwrap().to_der().unwrap();
+            let t = tlv::parse_one(&alg).unwrap();
+            let (oid, _) = alg_id(&t).unwrap();
+            assert!(is_mac(&oid));
+            if !ok {
+                assert!(pbm_mac(b"x", &t, b"d").is_err(), "{n}");
+                continue;
+            }
+            let want = pbmac1::protect(b"x", &p, b"d").unwrap();
+            assert_eq!(pbm_mac(b"x", &t, b"d").unwrap(), want);
+            let answer = answer_mac_alg_id(&t).unwrap();
+            let q = pbmac1::params_from_alg(&AlgorithmIdentifierOwned::from_der(&answer).unwrap())
+                .unwrap();
+            assert_eq!(
+                (q.iterations, q.key_len, q.prf, q.mac),
+                (n, 48, Sha2::Sha512, Sha2::Sha384)
+            );
+            assert_eq!(q.salt.len(), 16);
+            assert_ne!(q.salt, p.salt);
+        }
+    }
+
     #[test]
     fn pbm_iteration_bounds_are_the_mocks() {
         for (n, ok) in [
