@@ -337,3 +337,34 @@ fn max_msgs_ends_the_https_mock() {
         srv.logs()
     );
 }
+
+/// Clients stalled inside the TLS handshake (a partial ClientHello), or sending garbage, hold up
+/// nobody: an OpenSSL client enrolls while they wait, and the garbage is logged as a TLS failure.
+#[test]
+fn stalled_handshakes_block_nobody() {
+    use std::io::Write;
+    let pki = Pki::new();
+    let srv = pki.mock(&[]);
+    let addr = srv.server_arg();
+    let mut stalled = Vec::new();
+    for _ in 0..50 {
+        let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+        // A TLS record header announcing a handshake message that never comes.
+        s.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01]).unwrap();
+        stalled.push(s);
+    }
+    let mut junk = std::net::TcpStream::connect(&addr).expect("connect");
+    junk.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    let ca = pki.path("ca.crt");
+    let args = ["-server", &addr, "-tls_used", "-tls_trusted", &ca];
+    let (out, cert) = enroll(&srv, openssl_cmp(true), &args);
+    assert_enrolled(&out, &cert, &srv);
+    drop(stalled);
+    // The junk was sent first, but nothing orders its handling before the enrollment: wait (bounded).
+    let want = "CMP warning: TLS connection with client failed: ";
+    let end = std::time::Instant::now() + common::default_timeout();
+    while !srv.logs().contains(want) && std::time::Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(srv.logs().contains(want), "{}", srv.logs());
+}
