@@ -107,7 +107,9 @@ impl MacOptions {
         })?;
         let mac = pbm::Mac::from_oid(&mac.oid())
             .ok_or_else(|| cmp_err!("MAC algorithm {} is not supported for PBM", mac.name()))?;
-        let n = self.iterations.map_or(pbm::DEFAULT_ITERATIONS, i64::from);
+        let n = self
+            .iterations
+            .map_or_else(pbm::default_iterations, i64::from);
         pbm::fresh_params(owf, mac, n, salt_len).map(MacParams::Pbm)
     }
 

@@ -174,7 +174,13 @@ pub fn params_with_salt(salt: &[u8], owf: Owf, iterations: i64, mac: Mac) -> Res
 /// PBMParameter as OpenSSL builds it: a fresh random salt of [`DEFAULT_SALT_LEN`] bytes and
 /// [`DEFAULT_ITERATIONS`] iterations.
 pub fn default_params(owf: Owf, mac: Mac) -> Result<PbmParameter> {
-    fresh_params(owf, mac, DEFAULT_ITERATIONS, DEFAULT_SALT_LEN)
+    fresh_params(owf, mac, default_iterations(), DEFAULT_SALT_LEN)
+}
+
+/// The iteration count sent when none is chosen: the one place to change for another release's
+/// default (client and mock both take it from here).
+pub fn default_iterations() -> i64 {
+    DEFAULT_ITERATIONS
 }
 
 /// PBMParameter with a fresh random salt of `salt_len` bytes (`-pbm_iterations`, `-pbm_saltlen`).
