@@ -506,6 +506,8 @@ fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     if let Some(m) = raw.str(Opt::Mac) {
         ctx.mac = MacAlg::from_name(m)?;
     }
+    ctx.mac_options =
+        crate::protect::MacOptions::from_opts(raw, ctx.secret.is_some(), ctx.digest, ctx.mac)?;
     Ok(())
 }
 

@@ -65,8 +65,60 @@ fn load_certs_warned(
     Ok(out)
 }
 
+/// The TLS options of the mock server (rcmp extensions).
+const SRV_TLS_OPTS: [Opt; 4] = [
+    Opt::SrvTlsCert,
+    Opt::SrvTlsKey,
+    Opt::SrvTlsKeypass,
+    Opt::SrvTlsTrusted,
+];
+
+/// `-srv_tls_cert`, `-srv_tls_key`, `-srv_tls_keypass`, `-srv_tls_trusted`: the HTTPS set-up of `-port`,
+/// or None when none of them is given.
+fn srv_tls(raw: &RawOpts) -> Result<Option<Arc<rustls::ServerConfig>>> {
+    let (Some(cert_file), Some(key_file)) = (raw.str(Opt::SrvTlsCert), raw.str(Opt::SrvTlsKey))
+    else {
+        if raw.is_set(Opt::SrvTlsCert) || raw.is_set(Opt::SrvTlsKey) {
+            return Err(cmp_err!(
+                "must give both {} and {} options or neither",
+                Opt::SrvTlsCert,
+                Opt::SrvTlsKey
+            ));
+        }
+        if let Some(o) = SRV_TLS_OPTS.iter().find(|o| raw.is_set(**o)) {
+            return Err(cmp_err!("{o} option requires {}", Opt::SrvTlsCert));
+        }
+        return Ok(None);
+    };
+    let pass = pass_of(raw, Opt::SrvTlsKeypass, "mock server TLS key (and cert)")?;
+    let certs = creds::load_certs(cert_file, pass.as_ref(), "mock server TLS certificate")
+        .map_err(|e| e.context(Opt::SrvTlsCert))?;
+    let key = creds::load_key(key_file, pass.as_ref(), "mock server TLS key")
+        .map_err(|e| e.context(Opt::SrvTlsKey))?;
+    let der = |c: &creds::Cert| rustls::pki_types::CertificateDer::from(c.der().to_vec());
+    let mut client_trusted = Vec::new();
+    if let Some(f) = raw.str(Opt::SrvTlsTrusted) {
+        let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+        let certs = creds::load_certs(f, other.as_ref(), "trust anchors for TLS clients")
+            .map_err(|e| e.context(Opt::SrvTlsTrusted))?;
+        client_trusted = certs.iter().map(der).collect();
+    }
+    let tls = transfer::tls::ServerTls {
+        cert_chain: certs.iter().map(der).collect(),
+        key: rustls::pki_types::PrivateKeyDer::Pkcs8(key.to_pkcs8_der()?.to_vec().into()),
+        client_trusted,
+    };
+    transfer::tls::server_config(&tls).map(Some)
+}
+
 /// Build the mock server's configuration, loading every file it names.
 pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
+    if !raw.is_set(Opt::Port) {
+        // Without -port (i.e. with -use_mock_srv) there is no connection to put TLS on.
+        if let Some(o) = SRV_TLS_OPTS.iter().find(|o| raw.is_set(**o)) {
+            return Err(cmp_err!("{o} option requires {}", Opt::Port));
+        }
+    }
     let mut cfg = SrvConfig {
         compat: crate::compat::get(),
         ..SrvConfig::default()
@@ -252,7 +304,7 @@ fn clamp_u32(n: i64) -> u32 {
     n.clamp(0, i64::from(u32::MAX)) as u32
 }
 
-/// `-port`: run the HTTP mock server until `-max_msgs` requests were served (forever by default).
+/// `-port`: run the HTTP (or, with `-srv_tls_cert`, HTTPS) mock server until `-max_msgs` requests were served (forever by default).
 pub fn run_port(raw: &RawOpts) -> Result<()> {
     let port_arg = raw.str(Opt::Port).unwrap_or("");
     let port: u16 = port_arg.parse().map_err(|_| {
@@ -260,6 +312,7 @@ pub fn run_port(raw: &RawOpts) -> Result<()> {
     })?;
     let cfg = srv_config(raw)?;
     let compat = cfg.compat;
+    let tls = srv_tls(raw)?;
     let server = Arc::new(Server::new(cfg)?);
     let handler: transfer::server::Handler = Arc::new(move |req: &[u8]| {
         server.answer(req).map(|a| transfer::server::Reply {
@@ -272,6 +325,7 @@ pub fn run_port(raw: &RawOpts) -> Result<()> {
         compat,
         max_msgs: raw.int(Opt::MaxMsgs).unwrap_or(0).max(0) as u64,
         io_timeout: Duration::from_secs(60),
+        tls,
         ..transfer::server::ServerConfig::default()
     };
     transfer::server::serve(listen, handler)

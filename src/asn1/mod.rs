@@ -13,6 +13,7 @@ pub mod header;
 pub mod itav;
 pub mod message;
 pub mod oid;
+pub mod pbmac1;
 pub mod poll;
 pub mod rev;
 pub mod status;
@@ -34,6 +35,7 @@ pub use message::{
     protected_part_der, protected_part_der_raw, PkiMessage, PkiMessages, ProtectedPart,
     MAX_MESSAGE_SIZE, MAX_NESTING,
 };
+pub use pbmac1::{Pbkdf2Params, Pbmac1Params};
 pub use poll::{PollRep, PollRepContent, PollReq, PollReqContent};
 pub use rev::{RevDetails, RevRepContent, RevReqContent};
 pub use status::{

@@ -10,6 +10,14 @@ pub const DH_BASED_MAC: Oid = Oid::new_unwrap("1.2.840.113533.7.66.30");
 /// `id-KemBasedMac` (RFC 9810 section 5.1.3.4).
 pub const KEM_BASED_MAC: Oid = Oid::new_unwrap("1.2.840.113533.7.66.16");
 
+/// `id-PBMAC1` (RFC 8018 section 7.1; RFC 9481 section 6.1.2): PBKDF2 plus an HMAC.
+pub const PBMAC1: Oid = Oid::new_unwrap("1.2.840.113549.1.5.14");
+/// `id-PBKDF2` (RFC 8018 appendix A.2), the key derivation function of PBMAC1.
+pub const PBKDF2: Oid = Oid::new_unwrap("1.2.840.113549.1.5.12");
+/// `id-PBES2` (RFC 8018 appendix A.4). Not a key derivation function, but Bouncy Castle up to at least
+/// 1.80 (and so EJBCA) writes it where PBMAC1 names PBKDF2; see `protect::pbmac1`.
+pub const PBES2: Oid = Oid::new_unwrap("1.2.840.113549.1.5.13");
+
 // One-way functions (hashes) usable as the PBM OWF.
 pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
 pub const SHA224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.4");

@@ -93,6 +93,8 @@ pub struct Ctx {
     pub digest: Digest,
     /// `-mac` (default hmac-sha1).
     pub mac: MacAlg,
+    /// `-pbmac1`, `-pbm_iterations`, `-pbm_saltlen` (rcmp extensions for protection with `-secret`).
+    pub mac_options: crate::protect::MacOptions,
     /// `-extracerts`.
     pub extracerts: Vec<Cert>,
     /// `-unprotected_requests`.
@@ -169,6 +171,7 @@ impl Default for Ctx {
             key: None,
             digest: Digest::Sha256,
             mac: MacAlg::Hmac(Digest::Sha1),
+            mac_options: crate::protect::MacOptions::default(),
             extracerts: Vec::new(),
             unprotected_requests: false,
             implicit_confirm: false,

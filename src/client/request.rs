@@ -16,7 +16,7 @@ use super::ctx::{Cmd, Ctx};
 use super::wire::*;
 use crate::creds::{self, Cert, PrivateKey};
 use crate::error::Result;
-use crate::protect::{pbm, sig};
+use crate::protect::sig;
 
 /// The certReqId the client uses for its single request (OpenSSL's `OSSL_CMP_CERTREQID`).
 pub const CERTREQID: i64 = 0;
@@ -154,7 +154,8 @@ pub fn own_chain(ctx: &Ctx, cert: &Cert) -> Vec<Cert> {
 }
 
 /// Add protection (and the extraCerts that go with it) to a message, as OpenSSL's
-/// `ossl_cmp_msg_protect` does: nothing with `-unprotected_requests`; PBM when a secret is given;
+/// `ossl_cmp_msg_protect` does: nothing with `-unprotected_requests`; PBM (or PBMAC1 with `-pbmac1`)
+/// when a secret is given;
 /// else a signature with `-key` (and `-cert` plus its chain in extraCerts).
 pub fn protect(ctx: &Ctx, st: &HeaderState, msg: &mut PkiMessage) -> Result<()> {
     msg.protection = None;
@@ -163,18 +164,10 @@ pub fn protect(ctx: &Ctx, st: &HeaderState, msg: &mut PkiMessage) -> Result<()> 
     if ctx.unprotected_requests {
         // Nothing to add; extraCerts still go out below.
     } else if let Some(secret) = &ctx.secret {
-        let owf = pbm::Owf::from_oid(&ctx.digest.oid()).ok_or_else(|| {
-            cmp_err!(
-                "digest {} is not supported as PBM one-way function",
-                ctx.digest.name()
-            )
-        })?;
-        let mac = pbm::Mac::from_oid(&ctx.mac.oid())
-            .ok_or_else(|| cmp_err!("MAC algorithm {} is not supported for PBM", ctx.mac.name()))?;
-        let params = pbm::default_params(owf, mac)?;
-        msg.header.protection_alg = Some(pbm::algorithm_identifier(&params)?);
+        let params = ctx.mac_options.fresh(ctx.digest, ctx.mac)?;
+        msg.header.protection_alg = Some(params.algorithm_identifier()?);
         msg.header.sender_kid = ctx.reference.as_deref().map(octets).transpose()?;
-        let value = pbm::protect(secret, &params, &msg.protected_part_der()?)?;
+        let value = params.protect(secret, &msg.protected_part_der()?)?;
         msg.protection = Some(
             BitString::from_bytes(&value)
                 .map_err(|e| cmp_err!("cannot encode PBM protection: {e}"))?,

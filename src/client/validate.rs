@@ -10,7 +10,6 @@ use super::wire::{extra_certs, oids, BodyType, PkiBody, PkiMessage, Received};
 use crate::creds::{self, Cert};
 use crate::error::{Error, Result};
 use crate::log::{self, Level, Side};
-use crate::protect::pbm;
 use crate::protect::sig;
 use crate::verify::{find_and_validate_signer, SignerQuery};
 
@@ -197,7 +196,7 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
         && hdr
             .protection_alg
             .as_ref()
-            .is_some_and(|a| a.oid == oids::PASSWORD_BASED_MAC)
+            .is_some_and(|a| crate::protect::is_mac_oid(&a.oid))
     {
         if let Some(ca_pubs) = msg.body.cert_rep_message().and_then(|c| c.ca_pubs.as_ref()) {
             for c in ca_pubs.iter().take(super::wire::MAX_CERTS) {
@@ -239,14 +238,14 @@ fn validate_msg(
     let (Some(alg), Some(prot)) = (&msg.header.protection_alg, &msg.protection) else {
         return Err(cmp_err!("missing protection"));
     };
-    if alg.oid == oids::PASSWORD_BASED_MAC {
+    if crate::protect::is_mac_oid(&alg.oid) {
         let Some(secret) = &ctx.secret else {
             crate::info!("no secret available for verifying PBM-based CMP message protection");
             return Err(cmp_err!("missing secret"));
         };
-        let checked = pbm::params_from_alg(alg).and_then(|params| {
+        let checked = crate::protect::MacParams::from_alg(alg).and_then(|params| {
             let value = prot.as_bytes().ok_or_else(|| cmp_err!("wrong pbm value"))?;
-            pbm::verify(secret, &params, &rcvd.protected_part, value)
+            params.verify(secret, &rcvd.protected_part, value)
         });
         return match checked {
             Ok(()) => {

@@ -1,5 +1,5 @@
 //! The option table of `rcmp`: every option of `openssl cmp` (OpenSSL 3.5, 157 options) in the order and
-//! help groups of `openssl cmp -help`.
+//! help groups of `openssl cmp -help`, then rcmp's own extensions (`Since::Rcmp`) in a last group.
 //!
 //! This file is the only place in the tree where an option name is spelled. Everything else names an
 //! option as `Opt::X` and prints it with `Opt::X.name()` or `Display` (`-keep_alive`). One macro invocation
@@ -66,6 +66,8 @@ pub enum Group {
     ClientDebug,
     MockServer,
     Validation,
+    /// Options `openssl cmp` does not have; printed last, so the OpenSSL part of `-help` stays as it is.
+    Extensions,
 }
 
 impl Group {
@@ -86,6 +88,7 @@ impl Group {
             Group::ClientDebug => "Client-side debugging options:",
             Group::MockServer => "Mock server options:",
             Group::Validation => "Validation options:",
+            Group::Extensions => "rcmp extensions (not in openssl cmp):",
         })
     }
 }
@@ -98,6 +101,8 @@ pub enum Since {
     V3_3,
     V3_4,
     V3_5,
+    /// An rcmp extension: no OpenSSL release has the option.
+    Rcmp,
 }
 
 impl fmt::Display for Since {
@@ -108,6 +113,7 @@ impl fmt::Display for Since {
             Since::V3_3 => "3.3",
             Since::V3_4 => "3.4",
             Since::V3_5 => "3.5",
+            Since::Rcmp => "rcmp",
         })
     }
 }
@@ -436,6 +442,22 @@ options! {
     NoAltChains "no_alt_chains" Flag Validation V3_0 false ["(deprecated)"];
     NoCheckTime "no_check_time" Flag Validation V3_0 false ["do not check validity periods"];
     AllowProxyCerts "allow_proxy_certs" Flag Validation V3_0 false ["accept proxy certificates"];
+
+    Pbmac1 "pbmac1" Flag Extensions Rcmp false
+        ["With -secret, protect requests with PBMAC1 (RFC 9481: PBKDF2 and HMAC-SHA2)",
+         "instead of PBM; -digest picks the PBKDF2 PRF hash, -mac the HMAC"];
+    PbmIterations "pbm_iterations" PosInt Extensions Rcmp false
+        ["Iteration count of PBM (100..100000, default 500) or of PBKDF2",
+         "for -pbmac1 (1000..1000000, default 10000)"];
+    PbmSaltlen "pbm_saltlen" PosInt Extensions Rcmp false
+        ["Salt length in bytes for PBM and PBMAC1 (8..1024). Default 16"];
+    SrvTlsCert "srv_tls_cert" Val Extensions Rcmp false
+        ["Mock server: serve -port over TLS with this certificate (and its chain)"];
+    SrvTlsKey "srv_tls_key" Val Extensions Rcmp false ["Mock server: private key of -srv_tls_cert"];
+    SrvTlsKeypass "srv_tls_keypass" Val Extensions Rcmp true
+        ["Mock server: pass phrase source for -srv_tls_key (and -srv_tls_cert)"];
+    SrvTlsTrusted "srv_tls_trusted" Val Extensions Rcmp false
+        ["Mock server: require TLS client certificates that chain to these trust anchors"];
 }
 
 impl Opt {
@@ -549,7 +571,15 @@ mod tests {
 
     #[test]
     fn table_matches_enum() {
-        assert_eq!(OPTIONS.len(), 157);
+        // OpenSSL 3.5's 157 options, then rcmp's own.
+        assert_eq!(
+            OPTIONS.iter().filter(|o| o.since != Since::Rcmp).count(),
+            157
+        );
+        assert!(OPTIONS
+            .iter()
+            .skip(157)
+            .all(|o| o.since == Since::Rcmp && o.group == Group::Extensions));
         for (i, o) in OPTIONS.iter().enumerate() {
             assert_eq!(o.opt as usize, i, "{}", o.name);
         }
@@ -578,7 +608,8 @@ mod tests {
                 "tls_keypass",
                 "srv_secret",
                 "srv_keypass",
-                "rsp_keypass"
+                "rsp_keypass",
+                "srv_tls_keypass"
             ]
         );
     }

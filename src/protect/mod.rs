@@ -1,35 +1,94 @@
-//! Message protection (RFC 9810 section 5.1.3): what is protected (ProtectedPart) and the MAC-based
-//! protection with a shared secret (PBM, [`pbm`]). Signature protection lives beside it once written.
-//! This module only computes and checks protection values; deciding which protection to use or accept
-//! is the client's and the server's business.
+//! Message protection (RFC 9810 section 5.1.3): what is protected (ProtectedPart), the MAC-based
+//! protection with a shared secret (PBM, [`pbm`], as OpenSSL; PBMAC1, [`pbmac1`], an rcmp extension)
+//! and signatures ([`sig`]). This module only computes and checks protection values; deciding which
+//! protection to use or accept is the client's and the server's business ([`choice`] turns the client's
+//! options into parameters).
 
+pub mod choice;
 pub mod pbm;
+pub mod pbmac1;
 pub mod sig;
+
+pub use choice::MacOptions;
 
 pub use crate::asn1::{protected_part_der, protected_part_der_raw};
 
-use crate::asn1::{oid, PkiMessage};
+use crate::asn1::{oid, PbmParameter, PkiMessage};
 use crate::error::Result;
-use der::asn1::BitString;
+use der::asn1::{BitString, ObjectIdentifier};
+use spki::AlgorithmIdentifierOwned;
 
-/// Whether the message's protectionAlg is id-PasswordBasedMac.
+/// Whether a protectionAlg OID is one of the shared-secret MACs (PBM or PBMAC1).
+pub fn is_mac_oid(o: &ObjectIdentifier) -> bool {
+    *o == oid::PASSWORD_BASED_MAC || *o == oid::PBMAC1
+}
+
+/// The parameters of a shared-secret protection of either kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MacParams {
+    Pbm(PbmParameter),
+    Pbmac1(pbmac1::Params),
+}
+
+impl MacParams {
+    /// The checked parameters of a PBM or PBMAC1 protectionAlg.
+    pub fn from_alg(alg: &AlgorithmIdentifierOwned) -> Result<MacParams> {
+        if alg.oid == oid::PBMAC1 {
+            pbmac1::params_from_alg(alg).map(MacParams::Pbmac1)
+        } else {
+            pbm::params_from_alg(alg).map(MacParams::Pbm)
+        }
+    }
+
+    pub fn algorithm_identifier(&self) -> Result<AlgorithmIdentifierOwned> {
+        match self {
+            MacParams::Pbm(p) => pbm::algorithm_identifier(p),
+            MacParams::Pbmac1(p) => pbmac1::algorithm_identifier(p),
+        }
+    }
+
+    /// The same kind and choices with a fresh salt of the same length.
+    pub fn renewed(&self) -> Result<MacParams> {
+        Ok(match self {
+            MacParams::Pbm(p) => MacParams::Pbm(pbm::renewed(p)?),
+            MacParams::Pbmac1(p) => MacParams::Pbmac1(p.renewed()?),
+        })
+    }
+
+    pub fn protect(&self, secret: &[u8], data: &[u8]) -> Result<Vec<u8>> {
+        match self {
+            MacParams::Pbm(p) => pbm::protect(secret, p, data),
+            MacParams::Pbmac1(p) => pbmac1::protect(secret, p, data),
+        }
+    }
+
+    /// Checks a received value in constant time (`wrong pbm value` on mismatch, for either kind).
+    pub fn verify(&self, secret: &[u8], data: &[u8], value: &[u8]) -> Result<()> {
+        match self {
+            MacParams::Pbm(p) => pbm::verify(secret, p, data, value),
+            MacParams::Pbmac1(p) => pbmac1::verify(secret, p, data, value),
+        }
+    }
+}
+
+/// Whether the message's protectionAlg is a shared-secret MAC (id-PasswordBasedMac or id-PBMAC1).
 pub fn is_pbm_protected(msg: &PkiMessage) -> bool {
     msg.header
         .protection_alg
         .as_ref()
-        .is_some_and(|a| a.oid == oid::PASSWORD_BASED_MAC)
+        .is_some_and(|a| is_mac_oid(&a.oid))
 }
 
-/// Fills `msg.protection` with the PBM value for `secret`, using the PBMParameter already placed in
-/// `msg.header.protection_alg` (see [`pbm::algorithm_identifier`]).
+/// Fills `msg.protection` with the PBM or PBMAC1 value for `secret`, using the parameters already
+/// placed in `msg.header.protection_alg` (see [`MacParams::algorithm_identifier`]).
 pub fn pbm_protect_message(msg: &mut PkiMessage, secret: &[u8]) -> Result<()> {
     let alg = msg
         .header
         .protection_alg
         .as_ref()
         .ok_or_else(|| cmp_err!("cannot protect message: no protectionAlg in its header"))?;
-    let params = pbm::params_from_alg(alg)?;
-    let value = pbm::protect(secret, &params, &msg.protected_part_der()?)?;
+    let params = MacParams::from_alg(alg)?;
+    let value = params.protect(secret, &msg.protected_part_der()?)?;
     msg.protection = Some(
         BitString::from_bytes(&value).map_err(|e| cmp_err!("cannot encode PBM protection: {e}"))?,
     );
@@ -40,28 +99,23 @@ pub fn pbm_protect_message(msg: &mut PkiMessage, secret: &[u8]) -> Result<()> {
 /// (`message_der`, from which `msg` was decoded; see [`protected_part_der_raw`] for why).
 pub fn pbm_verify_received(message_der: &[u8], msg: &PkiMessage, secret: &[u8]) -> Result<()> {
     let (params, value) = pbm_params_and_value(msg)?;
-    pbm::verify(
-        secret,
-        &params,
-        &protected_part_der_raw(message_der)?,
-        value,
-    )
+    params.verify(secret, &protected_part_der_raw(message_der)?, value)
 }
 
 /// Checks the PBM protection of a message by re-encoding its header and body; for messages built
 /// locally. Received messages should use [`pbm_verify_received`].
 pub fn pbm_verify_message(msg: &PkiMessage, secret: &[u8]) -> Result<()> {
     let (params, value) = pbm_params_and_value(msg)?;
-    pbm::verify(secret, &params, &msg.protected_part_der()?, value)
+    params.verify(secret, &msg.protected_part_der()?, value)
 }
 
-fn pbm_params_and_value(msg: &PkiMessage) -> Result<(crate::asn1::PbmParameter, &[u8])> {
+fn pbm_params_and_value(msg: &PkiMessage) -> Result<(MacParams, &[u8])> {
     let alg = msg
         .header
         .protection_alg
         .as_ref()
         .ok_or_else(|| cmp_err!("missing protection algorithm in message header"))?;
-    let params = pbm::params_from_alg(alg)?;
+    let params = MacParams::from_alg(alg)?;
     let prot = msg
         .protection
         .as_ref()

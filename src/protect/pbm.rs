@@ -174,9 +174,34 @@ pub fn params_with_salt(salt: &[u8], owf: Owf, iterations: i64, mac: Mac) -> Res
 /// PBMParameter as OpenSSL builds it: a fresh random salt of [`DEFAULT_SALT_LEN`] bytes and
 /// [`DEFAULT_ITERATIONS`] iterations.
 pub fn default_params(owf: Owf, mac: Mac) -> Result<PbmParameter> {
-    let salt = crate::creds::random_bytes(DEFAULT_SALT_LEN)
+    fresh_params(owf, mac, default_iterations(), DEFAULT_SALT_LEN)
+}
+
+/// The iteration count sent when none is chosen: the one place to change for another release's
+/// default (client and mock both take it from here).
+pub fn default_iterations() -> i64 {
+    DEFAULT_ITERATIONS
+}
+
+/// PBMParameter with a fresh random salt of `salt_len` bytes (`-pbm_iterations`, `-pbm_saltlen`).
+pub fn fresh_params(owf: Owf, mac: Mac, iterations: i64, salt_len: usize) -> Result<PbmParameter> {
+    if salt_len > MAX_SALT_LEN {
+        return Err(cmp_err!("PBM salt longer than {MAX_SALT_LEN} bytes"));
+    }
+    let salt = crate::creds::random_bytes(salt_len)
         .map_err(|_| cmp_err!("cannot generate random PBM salt"))?;
-    params_with_salt(&salt, owf, DEFAULT_ITERATIONS, mac)
+    params_with_salt(&salt, owf, iterations, mac)
+}
+
+/// The same choices as `p` (OWF, MAC, iterationCount, salt length) with a fresh salt: how the mock
+/// server answers a PBM-protected request.
+pub fn renewed(p: &PbmParameter) -> Result<PbmParameter> {
+    let salt = crate::creds::random_bytes(p.salt.as_bytes().len().min(MAX_SALT_LEN))
+        .map_err(|_| cmp_err!("cannot generate random PBM salt"))?;
+    Ok(PbmParameter {
+        salt: OctetString::new(salt).map_err(|e| cmp_err!("cannot encode PBM salt: {e}"))?,
+        ..p.clone()
+    })
 }
 
 /// The protectionAlg for these parameters: id-PasswordBasedMac with the PBMParameter as parameters.

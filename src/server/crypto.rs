@@ -1,6 +1,6 @@
 //! The mock server's bridge to the shared cryptography: its DER walker (`tlv`) hands over raw
 //! AlgorithmIdentifiers and keys, and digests, random bytes and signatures come from `creds`, PBM
-//! (RFC 4211 section 4.4) from `protect::pbm`.
+//! (RFC 4211 section 4.4) from `protect::pbm`, PBMAC1 (an rcmp extension) from `protect::pbmac1`.
 //!
 //! What stays here is the mock's own policy: which digest a certHash is checked with, which digest the
 //! server key signs with, and the PBM limits and error texts the mock has always applied.
@@ -12,7 +12,7 @@ use super::tlv::{self, Seq, Tlv};
 use crate::creds::key::Curve;
 use crate::creds::{self, KeyType, PrivateKey};
 use crate::error::{Error, Result};
-use crate::protect::pbm;
+use crate::protect::{pbm, MacParams};
 
 pub use crate::creds::Digest as Hash;
 
@@ -21,6 +21,7 @@ pub mod oids {
     pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
     pub const ED25519: &str = "1.3.101.112";
     pub const PBM: &str = "1.2.840.113533.7.66.13";
+    pub const PBMAC1: &str = "1.2.840.113549.1.5.14";
 }
 
 /// Fresh random bytes (transactionIDs, nonces, salts, serial numbers).
@@ -109,10 +110,36 @@ fn pbm_params(alg: &Tlv<'_>) -> Result<crate::asn1::PbmParameter> {
     Ok(p)
 }
 
-/// The PBM value over `data` for the PBM AlgorithmIdentifier `alg`.
+/// The parameters of a PBM or PBMAC1 AlgorithmIdentifier; PBM with the mock's own checks and texts.
+fn mac_params(alg: &Tlv<'_>) -> Result<MacParams> {
+    let owned = alg_owned(alg)?;
+    if owned.oid == crate::asn1::oid::PBMAC1 {
+        MacParams::from_alg(&owned)
+    } else {
+        pbm_params(alg).map(MacParams::Pbm)
+    }
+}
+
+/// Whether an AlgorithmIdentifier OID (as text) is PBM or PBMAC1.
+pub fn is_mac(oid: &str) -> bool {
+    oid == oids::PBM || oid == oids::PBMAC1
+}
+
+/// The PBM or PBMAC1 value over `data` for the AlgorithmIdentifier `alg`.
 pub fn pbm_mac(secret: &[u8], alg: &Tlv<'_>, data: &[u8]) -> Result<Vec<u8>> {
-    let params = pbm_params(alg)?;
-    pbm::protect(secret, &params, data)
+    mac_params(alg)?.protect(secret, data)
+}
+
+/// The protectionAlg (DER) the mock answers a MAC-protected request with: the request's kind and
+/// parameters (PBM: OWF, MAC, iterationCount, salt length; PBMAC1: PRF, MAC, iterationCount,
+/// keyLength, salt length) with a fresh salt. So a client that chose stronger or other parameters
+/// gets them back, and one using OpenSSL's defaults gets OpenSSL's defaults.
+pub fn answer_mac_alg_id(req_alg: &Tlv<'_>) -> Result<Vec<u8>> {
+    mac_params(req_alg)?
+        .renewed()?
+        .algorithm_identifier()?
+        .to_der()
+        .map_err(|e| crate::cmp_err!("cannot encode MAC parameters: {e}"))
 }
 
 /// A PBM AlgorithmIdentifier (DER) with OpenSSL's defaults: 16-byte salt, SHA-256 OWF, 500
@@ -251,6 +278,41 @@ mod tests {
         }
         assert_eq!(hash_from_oid("2.16.840.1.101.3.4.2.1"), Some(Hash::Sha256));
         assert_eq!(hash_from_oid("2.16.840.1.101.3.4.2.8"), None);
+    }
+
+    /// A PBMAC1 protectionAlg is verified with the shared limits, and answered with the same
+    /// parameters and a fresh salt.
+    #[test]
+    fn pbmac1_requests_and_answers() {
+        use crate::protect::pbmac1::{self, Params, Sha2};
+        for (n, ok) in [(1000, true), (1_000_000, true), (1_000_001, false)] {
+            let p = Params {
+                salt: vec![7; 16],
+                iterations: n,
+                key_len: 48,
+                prf: Sha2::Sha512,
+                mac: Sha2::Sha384,
+            };
+            let alg = pbmac1::algorithm_identifier(&p).unwrap().to_der().unwrap();
+            let t = tlv::parse_one(&alg).unwrap();
+            let (oid, _) = alg_id(&t).unwrap();
+            assert!(is_mac(&oid));
+            if !ok {
+                assert!(pbm_mac(b"x", &t, b"d").is_err(), "{n}");
+                continue;
+            }
+            let want = pbmac1::protect(b"x", &p, b"d").unwrap();
+            assert_eq!(pbm_mac(b"x", &t, b"d").unwrap(), want);
+            let answer = answer_mac_alg_id(&t).unwrap();
+            let q = pbmac1::params_from_alg(&AlgorithmIdentifierOwned::from_der(&answer).unwrap())
+                .unwrap();
+            assert_eq!(
+                (q.iterations, q.key_len, q.prf, q.mac),
+                (n, 48, Sha2::Sha512, Sha2::Sha384)
+            );
+            assert_eq!(q.salt.len(), 16);
+            assert_ne!(q.salt, p.salt);
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::cert::CertView;
 use super::chain::{self, Policy};
-use super::crypto::{self, oids, Signer};
+use super::crypto::{self, Signer};
 use super::msg::{self, body, body_name, HeaderOut, Request};
 use super::state::Txn;
 use super::tlv::{self, Seq};
@@ -446,7 +446,7 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
         return Err(reason::ERROR_VALIDATING_PROTECTION.into());
     };
     let part = req.protected_part();
-    if oid == oids::PBM {
+    if crypto::is_mac(&oid) {
         let Some(secret) = &srv.cfg.srv_secret else {
             srv_log!(
                 Info,
@@ -681,10 +681,11 @@ fn build(
     let sender_dn = sender_cert.as_ref().map_or(NULL_DN, |c| c.subject);
     let recipient = req.and_then(|r| r.header.sender_dn).unwrap_or(NULL_DN);
     let nonce = crypto::random(16)?;
-    let req_is_pbm = req
+    // A MAC-protected request is answered with the same kind of MAC and the same parameters.
+    let req_mac_alg = req
         .and_then(|r| r.header.protection_alg)
-        .and_then(|a| crypto::alg_id(&a).ok())
-        .is_some_and(|(o, _)| o == oids::PBM);
+        .filter(|a| crypto::alg_id(a).is_ok_and(|(o, _)| crypto::is_mac(&o)));
+    let req_is_pbm = req_mac_alg.is_some();
     let unprotected = cfg.send_unprotected
         || (cfg.send_unprot_err && (rsp.rejection || rsp.body_type == body::ERROR));
     // OpenSSL answers with a signature when it has a key and the request was not PBM-protected.
@@ -692,7 +693,11 @@ fn build(
     let use_sig = !unprotected && !use_pbm && srv.signer.is_some();
 
     let prot_alg = if use_pbm {
-        Some(crypto::pbm_alg_id()?)
+        // Parameters the mock refused (the answer is then an error) get OpenSSL's defaults.
+        Some(match req_mac_alg.map(|a| crypto::answer_mac_alg_id(&a)) {
+            Some(Ok(alg)) => alg,
+            _ => crypto::pbm_alg_id()?,
+        })
     } else if use_sig {
         srv.signer.as_ref().map(Signer::alg_id)
     } else {

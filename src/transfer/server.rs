@@ -13,6 +13,10 @@
 //! What goes on the wire and into the log follows OpenSSL's mock: only `POST` on `/` or `/pkix/`,
 //! `404 Not Found` for other paths, `400 Bad Request` for malformed requests, `Connection:
 //! keep-alive` granted when asked for.
+//!
+//! With `ServerConfig::tls` (`-srv_tls_cert`, an rcmp extension) every connection speaks TLS: the
+//! same non-blocking loop feeds the socket's bytes to a rustls `ServerConnection` and works on the
+//! plaintext it yields, so framing, limits and timeouts are those of plain HTTP.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -60,6 +64,8 @@ pub struct ServerConfig {
     /// request would go beyond this budget, the connection holding the most buffered bytes is closed
     /// (it is the one costing most, and a CMP request of that size is rare).
     pub max_buffered: usize,
+    /// Serve HTTPS with this configuration (`-srv_tls_cert` ...); None: plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Default for ServerConfig {
@@ -75,6 +81,7 @@ impl Default for ServerConfig {
             workers: 0,
             max_request: 1024 * 1024,
             max_buffered: 64 * 1024 * 1024,
+            tls: None,
         }
     }
 }
@@ -156,6 +163,8 @@ const IDLE_BUF: usize = 16 * 1024;
 /// both, so the requests of one connection are answered in order.
 struct Conn {
     stream: TcpStream,
+    /// The TLS session when serving HTTPS: `buf` and `out` then hold plaintext.
+    tls: Option<Box<rustls::ServerConnection>>,
     /// Bytes received and not yet parsed: the current request, maybe pipelined ones after it.
     buf: Vec<u8>,
     framer: RequestFramer,
@@ -176,9 +185,15 @@ struct Conn {
 }
 
 impl Conn {
-    fn new(stream: TcpStream, now: Instant, seq: u64) -> Self {
+    fn new(
+        stream: TcpStream,
+        tls: Option<Box<rustls::ServerConnection>>,
+        now: Instant,
+        seq: u64,
+    ) -> Self {
         Conn {
             stream,
+            tls,
             buf: Vec::new(),
             framer: RequestFramer::default(),
             started: None,
@@ -191,12 +206,24 @@ impl Conn {
         }
     }
 
+    /// Whether output is pending: the rest of an answer, or TLS records (handshake, alerts).
     fn writing(&self) -> bool {
-        self.sent < self.out.len()
+        self.sent < self.out.len() || self.tls.as_ref().is_some_and(|t| t.wants_write())
     }
 
     /// Write what the socket takes without blocking; false if the connection broke.
     fn flush(&mut self) -> bool {
+        if let Some(tls) = &mut self.tls {
+            // rustls takes the whole answer at once and keeps the encrypted records until the
+            // socket has room for them.
+            if self.sent < self.out.len() {
+                if tls.writer().write_all(&self.out[self.sent..]).is_err() {
+                    return false;
+                }
+                self.sent = self.out.len();
+            }
+            return flush_tls(tls, &mut self.stream);
+        }
         while self.writing() {
             match self.stream.write(&self.out[self.sent..]) {
                 Ok(0) => return false,
@@ -208,8 +235,110 @@ impl Conn {
         true
     }
 
-    fn close(self) {
+    /// Read what has arrived into `buf` (plaintext), at most about `scratch.len()` bytes.
+    fn receive(&mut self, scratch: &mut [u8]) -> Received {
+        if let Some(tls) = &mut self.tls {
+            return receive_tls(tls, &mut self.stream, &mut self.buf, scratch);
+        }
+        match self.stream.read(scratch) {
+            Ok(0) => Received::Eof,
+            Ok(n) => {
+                self.buf.extend_from_slice(&scratch[..n]);
+                Received::Bytes
+            }
+            Err(e)
+                if e.kind() == io::ErrorKind::WouldBlock
+                    || e.kind() == io::ErrorKind::Interrupted =>
+            {
+                Received::Nothing
+            }
+            Err(_) => Received::Broken,
+        }
+    }
+
+    fn close(mut self) {
+        if let Some(tls) = &mut self.tls {
+            // A clean TLS end, so clients do not report a truncated answer.
+            tls.send_close_notify();
+            let _ = flush_tls(tls, &mut self.stream);
+        }
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// What one read from a connection gave.
+enum Received {
+    /// Request bytes were added to the buffer.
+    Bytes,
+    /// The client will send nothing more.
+    Eof,
+    /// Nothing yet (or only TLS handshake records).
+    Nothing,
+    /// The connection failed (reset, or a TLS error, which has been logged).
+    Broken,
+}
+
+/// Write pending TLS records without blocking; false if the connection broke.
+fn flush_tls(tls: &mut rustls::ServerConnection, stream: &mut TcpStream) -> bool {
+    while tls.wants_write() {
+        match tls.write_tls(stream) {
+            Ok(0) => return false,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return e.kind() == io::ErrorKind::WouldBlock,
+        }
+    }
+    true
+}
+
+/// One read of TLS records from the socket; the plaintext they carry goes into `buf`. Handshake
+/// answers are written at once (what the socket does not take is left for `flush`).
+fn receive_tls(
+    tls: &mut rustls::ServerConnection,
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    scratch: &mut [u8],
+) -> Received {
+    let mut eof = false;
+    match tls.read_tls(stream) {
+        Ok(0) => eof = true,
+        Ok(_) => {}
+        Err(e)
+            if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted => {}
+        Err(_) => return Received::Broken,
+    }
+    if let Err(e) = tls.process_new_packets() {
+        srv_log!(Warn, "TLS connection with client failed: {e}");
+        // Tell the client why (the alert rustls queued), then give up the connection.
+        let _ = flush_tls(tls, stream);
+        return Received::Broken;
+    }
+    let before = buf.len();
+    loop {
+        match tls.reader().read(scratch) {
+            // close_notify: the client is done.
+            Ok(0) => {
+                eof = true;
+                break;
+            }
+            Ok(n) => buf.extend_from_slice(&scratch[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            // The TCP stream ended without close_notify.
+            Err(_) => {
+                eof = true;
+                break;
+            }
+        }
+    }
+    if !flush_tls(tls, stream) {
+        return Received::Broken;
+    }
+    if buf.len() > before {
+        Received::Bytes
+    } else if eof {
+        Received::Eof
+    } else {
+        Received::Nothing
     }
 }
 
@@ -427,6 +556,10 @@ impl Listener {
         };
         let result = ev.run();
         pool.close();
+        // Connections still open end cleanly (close_notify over TLS) rather than by being dropped.
+        for c in ev.conns.drain(..) {
+            c.close();
+        }
         // Idle workers leave at once; one still busy past the deadline is left to finish alone.
         if ev.busy == 0 {
             for w in workers {
@@ -613,13 +746,12 @@ impl EventLoop {
         let room = limit.saturating_sub(c.buf.len()).min(self.scratch.len());
         let mut eof = false;
         if room > 0 {
-            match c.stream.read(&mut self.scratch[..room]) {
-                Ok(0) => eof = true,
-                Ok(n) => {
+            match c.receive(&mut self.scratch[..room]) {
+                Received::Eof => eof = true,
+                Received::Bytes => {
                     if c.started.is_none() {
                         c.started = Some(now);
                     }
-                    c.buf.extend_from_slice(&self.scratch[..n]);
                     // Small requests (nearly all CMP messages) never look at the budget, so the
                     // sum over all connections is only taken while some request grows large.
                     if c.buf.len() >= IDLE_BUF {
@@ -629,14 +761,15 @@ impl EventLoop {
                         }
                     }
                 }
-                Err(e)
-                    if e.kind() == io::ErrorKind::WouldBlock
-                        || e.kind() == io::ErrorKind::Interrupted =>
-                {
-                    return
+                Received::Nothing => {
+                    // Handshake records the socket did not take wait for room (see `writing`).
+                    if c.writing() {
+                        c.write_since = now;
+                    }
+                    return;
                 }
                 // A reset mid-request gets no answer, as a failed read had none before.
-                Err(_) => {
+                Received::Broken => {
                     self.conns.swap_remove(i).close();
                     return;
                 }
@@ -778,8 +911,18 @@ impl EventLoop {
                         continue;
                     }
                     let _ = stream.set_nodelay(true);
+                    let tls = match &self.cfg.tls {
+                        None => None,
+                        Some(cfg) => match rustls::ServerConnection::new(cfg.clone()) {
+                            Ok(t) => Some(Box::new(t)),
+                            Err(e) => {
+                                srv_log!(Warn, "cannot start TLS with client: {e}");
+                                continue;
+                            }
+                        },
+                    };
                     self.accepted += 1;
-                    self.conns.push(Conn::new(stream, now, self.accepted));
+                    self.conns.push(Conn::new(stream, tls, now, self.accepted));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 // Connection loss before accept() is routine.

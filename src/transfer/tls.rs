@@ -1,5 +1,6 @@
 //! TLS for CMP over HTTPS (`-tls_used`, `-tls_cert`, `-tls_key`, `-tls_extra`, `-tls_trusted`,
-//! `-tls_host`), with rustls and the aws-lc-rs provider.
+//! `-tls_host`), with rustls and the aws-lc-rs provider; and the mock server's side of it
+//! (`-srv_tls_cert`, `-srv_tls_key`, `-srv_tls_trusted`, rcmp extensions: [`server_config`]).
 //!
 //! OpenSSL's cmp app verifies the server only when `-tls_trusted` is given, and then also checks
 //! the host name (`-tls_host`, else the `-server` host). Without trust anchors it accepts any
@@ -12,7 +13,8 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
 
 use crate::error::Result;
 
@@ -64,6 +66,54 @@ pub fn client_config(cfg: &TlsConfig, server_host: &str) -> Result<Arc<ClientCon
         (Some(_), true) => return Err(cmp_err!("missing -tls_cert option")),
         (None, true) => builder.with_no_client_auth(),
     };
+    Ok(Arc::new(config))
+}
+
+/// TLS settings of the mock server, all as DER.
+#[derive(Debug)]
+pub struct ServerTls {
+    /// `-srv_tls_cert`: the server certificate, then any chain certificates from the same file.
+    pub cert_chain: Vec<CertificateDer<'static>>,
+    /// `-srv_tls_key`.
+    pub key: PrivateKeyDer<'static>,
+    /// `-srv_tls_trusted`: when not empty, clients must present a certificate chaining to one of
+    /// these (checked by webpki: validity, clientAuth extended key usage if the certificate has the
+    /// extension); when empty, no client certificate is asked for.
+    pub client_trusted: Vec<CertificateDer<'static>>,
+}
+
+/// Build the rustls server configuration for the mock server. A key that does not belong to the
+/// certificate is refused here, before the server starts listening.
+pub fn server_config(tls: &ServerTls) -> Result<Arc<ServerConfig>> {
+    let provider = provider();
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| cmp_err!("cannot set up TLS: {e}"))?;
+    let builder = if tls.client_trusted.is_empty() {
+        builder.with_no_client_auth()
+    } else {
+        let mut roots = RootCertStore::empty();
+        for (i, c) in tls.client_trusted.iter().enumerate() {
+            roots.add(c.clone()).map_err(|e| {
+                cmp_err!(
+                    "cannot use certificate #{} of -srv_tls_trusted as trust anchor: {e}",
+                    i + 1
+                )
+            })?;
+        }
+        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(|e| cmp_err!("cannot set up TLS client verification: {e}"))?;
+        builder.with_client_cert_verifier(verifier)
+    };
+    let config = builder
+        .with_single_cert(tls.cert_chain.clone(), tls.key.clone_key())
+        .map_err(|e| match e {
+            rustls::Error::InconsistentKeys(_) => {
+                cmp_err!("-srv_tls_key does not match the certificate of -srv_tls_cert")
+            }
+            e => cmp_err!("cannot use -srv_tls_cert and -srv_tls_key: {e}"),
+        })?;
     Ok(Arc::new(config))
 }
 

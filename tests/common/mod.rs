@@ -440,3 +440,26 @@ pub fn parse_accept(line: &str) -> Option<(String, u16, Option<u32>)> {
     let port: u16 = port.parse().ok()?;
     (port != 0).then(|| (host.to_string(), port, pid))
 }
+
+/// `cmd` (a CMP client ready for options: `rcmp()`, or `openssl cmp`) set up for an `ir` with PBM
+/// (`-ref 1234 -secret pass:test`, the corpus mock's secret) against `srv`, run in the server's folder
+/// with its `new.key`; add the options of the case, then run it.
+pub fn pbm_ir(srv: &MockServer, mut cmd: Command, subject: &str) -> Command {
+    cmd.current_dir(srv.dir()).args([
+        "-config",
+        "",
+        "-server",
+        &srv.server_arg(),
+        "-cmd",
+        "ir",
+        "-ref",
+        "1234",
+        "-secret",
+        "pass:test",
+        "-newkey",
+        "new.key",
+        "-subject",
+        subject,
+    ]);
+    cmd
+}
