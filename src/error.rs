@@ -20,6 +20,9 @@ pub enum Error {
     /// A failure OpenSSL's shared app code reports in its own words, without the `CMP error:`
     /// prefix (e.g. `Can't load FILE into RNG`): printed line by line as it is.
     Plain(String),
+    /// An error of another kind followed by a `hint:` line on stderr, after everything OpenSSL
+    /// itself prints for that error (so scripts that read OpenSSL's lines keep working).
+    Hinted(Box<Error>, String),
 }
 
 impl Error {
@@ -35,14 +38,31 @@ impl Error {
             hint: None,
         }
     }
-    /// Attach a line saying what the user could try. Only meaningful on `Cmp` errors.
+    /// Attach a line saying what the user could try; it replaces any earlier hint, so an error
+    /// carries at most one. Hints must never contain a secret.
     pub fn with_hint(self, hint: impl Into<String>) -> Self {
         match self {
             Error::Cmp { msg, .. } => Error::Cmp {
                 msg,
                 hint: Some(hint.into()),
             },
-            other => other,
+            Error::Hinted(inner, _) => Error::Hinted(inner, hint.into()),
+            other => Error::Hinted(Box::new(other), hint.into()),
+        }
+    }
+    /// [`Error::with_hint`] when there is a hint, else the error unchanged.
+    pub fn with_hint_opt(self, hint: Option<String>) -> Self {
+        match hint {
+            Some(h) => self.with_hint(h),
+            None => self,
+        }
+    }
+    /// The hint line's text, if any.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Cmp { hint, .. } => hint.as_deref(),
+            Error::Hinted(_, h) => Some(h),
+            _ => None,
         }
     }
     /// Prefix the message with what was being done, e.g. `while loading -cert`.
@@ -52,6 +72,7 @@ impl Error {
                 msg: format!("{what}: {msg}"),
                 hint,
             },
+            Error::Hinted(inner, hint) => Error::Hinted(Box::new(inner.context(what)), hint),
             other => other,
         }
     }
@@ -62,6 +83,7 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(m) | Error::BadValue(m) | Error::Plain(m) => f.write_str(m),
             Error::Cmp { msg, .. } => f.write_str(msg),
+            Error::Hinted(inner, _) => inner.fmt(f),
         }
     }
 }

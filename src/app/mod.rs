@@ -60,6 +60,10 @@ fn report(e: &Error) {
             }
         }
         Error::Plain(text) => log::raw_stderr(&format!("{text}\n")),
+        Error::Hinted(inner, hint) => {
+            report(inner);
+            log::raw_stderr(&format!("hint: {hint}\n"));
+        }
     }
 }
 
@@ -150,6 +154,7 @@ fn refuse_unsupported(raw: &RawOpts) -> Result<()> {
         Opt::ProviderPath,
         Opt::Provparam,
         Opt::Propquery,
+        Opt::TaInIpExtracerts,
     ];
     for o in NOT_YET {
         if raw.is_set(*o) {
