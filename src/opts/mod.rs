@@ -14,11 +14,12 @@
 mod config;
 mod help;
 mod parse;
+pub mod suggest;
 mod table;
 
 pub use config::DEFAULT_CONFIG_FILE;
 pub use help::{help_text, help_text_for};
-pub use table::{Group, Kind, Opt, OptInfo, Since, OPTIONS};
+pub use table::{Group, Kind, OldName, Opt, OptInfo, Since, OLD_NAMES, OPTIONS};
 
 use crate::nconf::Conf;
 use crate::Result;
@@ -71,7 +72,7 @@ pub fn secret_value_positions(args: &[OsString]) -> Vec<(usize, usize)> {
             Some((n, _)) => (n, Some(a.len() - body.len() + n.len() + 1)),
             None => (body, None),
         };
-        let Some(opt) = Opt::from_name(name) else {
+        let Some((opt, _)) = Opt::lookup(name) else {
             i += 1;
             continue;
         };
@@ -299,5 +300,8 @@ mod tests {
         assert_eq!(pos(&["-batch", "-secret", "s", "-nope", "x"]), vec![(2, 0)]);
         assert_eq!(pos(&["-ref", "-secret"]), Vec::<(usize, usize)>::new());
         assert_eq!(pos(&["-secret"]), Vec::<(usize, usize)>::new());
+        // CMP for OpenSSL's old names of secret options too.
+        assert_eq!(pos(&["-user", "u", "-pass", "pw"]), vec![(3, 0)]);
+        assert_eq!(pos(&["--tls-keypass=pw"]), vec![(0, 14)]);
     }
 }
