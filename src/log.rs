@@ -69,7 +69,13 @@ pub fn log(side: Side, level: Level, args: std::fmt::Arguments<'_>) {
     if !enabled(level) {
         return;
     }
-    let line = format!("CMP {}: {}\n", level.label(), args);
+    let msg = args.to_string();
+    // The one place where the imitated release's wording is applied (RCMP_COMPAT=4.0).
+    let line = format!(
+        "CMP {}: {}\n",
+        level.label(),
+        crate::wording::for_release(&msg)
+    );
     let to_stderr = side == Side::Server || level <= Level::Err;
     // A closed stdout/stderr must not turn into a panic; losing a log line is the lesser evil.
     if to_stderr {
