@@ -313,6 +313,10 @@ fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParam
         }
     }
     ctx.unprotected_errors = raw.flag(Opt::UnprotectedErrors);
+    if raw.flag(Opt::TaInIpExtracerts) {
+        ctx.ta_in_ip_extracerts = true;
+        crate::warn!("permitting non-authenticated trust anchors in IP extracerts according to 3GPP TS 33.310");
+    }
     if let Some(f) = raw.str(Opt::OutTrusted) {
         let certs = creds::load_certs(
             f,

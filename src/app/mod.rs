@@ -154,7 +154,6 @@ fn refuse_unsupported(raw: &RawOpts) -> Result<()> {
         Opt::ProviderPath,
         Opt::Provparam,
         Opt::Propquery,
-        Opt::TaInIpExtracerts,
     ];
     for o in NOT_YET {
         if raw.is_set(*o) {

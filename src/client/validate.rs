@@ -13,7 +13,7 @@ use crate::log::{self, Level, Side};
 use crate::protect::pbm;
 use crate::protect::sig;
 use crate::verify::TrustStore;
-use crate::verify::{find_and_validate_signer, SignerQuery};
+use crate::verify::{find_and_validate_signer, SignerQuery, TaInIp};
 
 /// What validation keeps across the messages of one transaction.
 #[derive(Default)]
@@ -304,11 +304,19 @@ fn validate_msg(
         }
     };
     store.add_certs(&st.trusted_ca_pubs);
+    // OpenSSL's 3GPP mode applies to the ip only; later messages of the transaction are checked
+    // with the signer that validated it (tried first above).
+    let is_ip = matches!(msg.body, PkiBody::Ip(_));
+    let new_cert = ip_new_cert(msg);
     let q = SignerQuery {
         sender,
         sender_kid: msg.header.sender_kid.as_ref().map(|k| k.as_bytes()),
         ignore_keyusage: ctx.ignore_keyusage,
         side: Side::Client,
+        ta_in_ip: (ctx.ta_in_ip_extracerts && is_ip).then_some(TaInIp {
+            new_cert: new_cert.as_ref(),
+        }),
+        previous: st.validated_srv_cert.as_ref(),
     };
     // keyUsage is the signer search's business; here only the signature itself is checked.
     let mut sig_ok = |c: &Cert| sig::verify(c, true, alg, &rcvd.protected_part, prot).is_ok();
@@ -318,4 +326,13 @@ fn validate_msg(
     );
     st.validated_srv_cert = Some(signer.clone());
     Ok(Some(signer))
+}
+
+/// The newly enrolled certificate of an ip's response with certReqId 0, if sent in the clear.
+fn ip_new_cert(msg: &PkiMessage) -> Option<Cert> {
+    let PkiBody::Ip(rep) = &msg.body else {
+        return None;
+    };
+    let cert = rep.response_for(0)?.certificate()?;
+    Cert::from_parsed(cert.clone()).ok()
 }
