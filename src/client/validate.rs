@@ -74,6 +74,28 @@ fn negative_kind(msg: &PkiMessage) -> Option<&'static str> {
     }
 }
 
+/// The status a negative response claims (status, failure bits, texts), for the hint when its
+/// protection is refused: the user sees what the server said without trusting it. Control characters
+/// are shown as `?` and the text is cut, so a hostile server cannot forge or flood lines.
+fn unauthenticated_status(msg: &PkiMessage) -> Option<String> {
+    const MAX: usize = 300;
+    let text = match &msg.body {
+        PkiBody::Error(e) => e.to_text(),
+        PkiBody::Rp(rp) => rp.status.first()?.to_text(),
+        PkiBody::Ip(c) | PkiBody::Cp(c) | PkiBody::Kup(c) => c.response.first()?.status.to_text(),
+        _ => return None,
+    };
+    let mut shown: String = text
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .take(MAX)
+        .collect();
+    if text.chars().count() > MAX {
+        shown.push_str("...");
+    }
+    Some(shown)
+}
+
 /// Whether `-unprotected_errors` lets this message through without (valid) protection; logs the warning
 /// OpenSSL logs when it does.
 fn unprotected_exception(ctx: &Ctx, msg: &PkiMessage, invalid: bool) -> bool {
@@ -163,9 +185,14 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
         });
         return Err(match negative_kind(msg) {
             // Say what the server sent and how to look at it anyway.
-            Some(kind) if !ctx.unprotected_errors => err.with_hint(format!(
-                "the server's {kind} is not (validly) protected; -unprotected_errors accepts it"
-            )),
+            Some(kind) if !ctx.unprotected_errors => err.with_hint(match unauthenticated_status(msg) {
+                Some(said) => format!(
+                    "the server's {kind} is not (validly) protected; unauthenticated, it says: {said}; -unprotected_errors accepts it"
+                ),
+                None => format!(
+                    "the server's {kind} is not (validly) protected; -unprotected_errors accepts it"
+                ),
+            }),
             _ => err,
         });
     }
