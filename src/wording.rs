@@ -91,6 +91,7 @@ const CAPITALISED_IN_4_0: &[&str] = &[
     "stored certTemplate from genp to file '*'",
     "stored keySpec from genp to file '*'",
     "success building cert chain for own TLS cert",
+    "too few -rspin filename arguments; resorting to contacting server",
     "trying to build cert chain for own TLS cert",
     "unable to use TLS client private key '*'",
     "unable to use client TLS certificate file '*'",
@@ -104,7 +105,8 @@ const CAPITALISED_IN_4_0: &[&str] = &[
     "will contact *",
 ];
 
-/// Messages OpenSSL 4.0 words differently, beyond the capital letter: (3.5's start, 4.0's start).
+/// Messages OpenSSL 4.0 words differently, beyond the capital letter: (3.5's words, 4.0's words),
+/// replaced wherever they occur in a message.
 const REWORDED_IN_4_0: &[(&str, &str)] = &[
     (
         "-out_trusted option is ignored for 'p10cr', 'rr', and 'genm' commands",
@@ -113,6 +115,14 @@ const REWORDED_IN_4_0: &[(&str, &str)] = &[
     (
         "-tls_used given without any other TLS options",
         "-tls_used is active without any other TLS options",
+    ),
+    (
+        " only if -rspin argument gives too few filenames",
+        " only if -rspin argument does not give enough filenames",
+    ),
+    (
+        "-server option is not used if enough filenames given for -rspin",
+        "-server option etc. are not used if enough filenames given for -rspin",
     ),
 ];
 
@@ -139,18 +149,24 @@ pub fn for_release(msg: &str) -> Cow<'_, str> {
     if compat::get() != Compat::V4_0 {
         return Cow::Borrowed(msg);
     }
+    let mut msg = Cow::Borrowed(msg);
     for (old, new) in REWORDED_IN_4_0 {
-        if let Some(rest) = msg.strip_prefix(old) {
-            return Cow::Owned(format!("{new}{rest}"));
+        if msg.contains(old) {
+            msg = Cow::Owned(msg.replacen(old, new, 1));
         }
     }
-    if CAPITALISED_IN_4_0.iter().any(|p| glob_prefix(p, msg)) {
+    capitalise(msg)
+}
+
+/// The message with a capital first letter if OpenSSL 4.0 capitalises it.
+fn capitalise(msg: Cow<'_, str>) -> Cow<'_, str> {
+    if capitalised_in_4_0(&msg) {
         let mut chars = msg.chars();
         if let Some(c) = chars.next() {
             return Cow::Owned(c.to_uppercase().chain(chars).collect());
         }
     }
-    Cow::Borrowed(msg)
+    msg
 }
 
 /// Whether OpenSSL 4.0 capitalises this message (independent of `RCMP_COMPAT`, for tests).
@@ -177,6 +193,9 @@ mod tests {
             "using section(s) 'cmp' of OpenSSL configuration file 'f'"
         ));
         assert!(capitalised_in_4_0("unknown cmp command 'x'"));
+        assert!(capitalised_in_4_0(
+            "will contact http://h/ only if -rspin argument does not give enough filenames"
+        ));
         // The library's lines and some of the app's stay as they were.
         for m in [
             "sending IR",
