@@ -41,6 +41,8 @@ fn signer_found_in_extra_certs_and_validated() {
         sender_kid: None,
         ignore_keyusage: false,
         side: Side::Client,
+        ta_in_ip: None,
+        previous: None,
     };
     let mut tried = Vec::new();
     let mut sig_ok = |c: &Cert| {
@@ -65,6 +67,8 @@ fn signer_needs_matching_sender_kid_and_valid_path() {
         sender_kid: Some(&[1, 2, 3]),
         ignore_keyusage: false,
         side: Side::Client,
+        ta_in_ip: None,
+        previous: None,
     };
     let err = verify::find_and_validate_signer(
         &q,
@@ -86,6 +90,8 @@ fn signer_needs_matching_sender_kid_and_valid_path() {
         sender_kid: None,
         ignore_keyusage: false,
         side: Side::Client,
+        ta_in_ip: None,
+        previous: None,
     };
     let err =
         verify::find_and_validate_signer(&q, std::slice::from_ref(&leaf), &[], &store, &mut |_| {
@@ -119,6 +125,8 @@ fn signer_key_usage_must_allow_signing_unless_ignored() {
         sender_kid: None,
         ignore_keyusage: false,
         side: Side::Client,
+        ta_in_ip: None,
+        previous: None,
     };
     assert!(verify::find_and_validate_signer(
         &q,
@@ -151,6 +159,8 @@ fn expired_signer_rejected_unless_no_check_time() {
         sender_kid: None,
         ignore_keyusage: false,
         side: Side::Client,
+        ta_in_ip: None,
+        previous: None,
     };
     let store = TrustStore::new(fx("root.pem"), VerifyParams::default());
     assert!(verify::find_and_validate_signer(&q, &extra, &[], &store, &mut |_| true).is_err());
