@@ -205,7 +205,11 @@ fn check_failure(cmd: &Command, out: &Output, guarded: &Path, old: &[u8]) -> Out
     // OpenSSL prints its error queue as one block of `CMP error:` lines, the cause first and the
     // context (`error receiving`, `transfer error`) after it; rcmp does the same. So: one block, at the
     // very end, no line repeated, and its first line names the cause.
-    let lines: Vec<&str> = stderr.lines().collect();
+    let mut lines: Vec<&str> = stderr.lines().collect();
+    // rcmp may add one `hint:` line after OpenSSL's lines (docs/HINTS.md); it is not an error line.
+    if lines.last().is_some_and(|l| l.starts_with("hint: ")) {
+        lines.pop();
+    }
     let first = lines.iter().position(|l| l.starts_with("CMP error:"));
     let first = first.unwrap_or_else(|| panic!("no CMP error line\n{what}"));
     assert!(

@@ -398,7 +398,7 @@ impl HttpClient {
                 ))
             }
             _ if self.tls.is_some() => None,
-            HttpError::Read(_) | HttpError::Timeout => Some(
+            HttpError::NoAnswer(_) => Some(
                 "the server sent no HTTP answer; if it expects TLS, use https:// in -server or -tls_used".to_string(),
             ),
             HttpError::Protocol(l) if l.first().is_some_and(|f| f.starts_with("header parse error")) => Some(
@@ -425,8 +425,10 @@ impl HttpClient {
     fn wrap_lines(&self, e: HttpError, what: &str) -> Error {
         let mut lines = match e {
             HttpError::Timeout => return cmp_err!("transfer timeout"),
-            HttpError::Read(m) if m == "failed reading data" => vec![m],
-            HttpError::Read(m) => vec![format!("failed reading data: {m}")],
+            HttpError::Read(m) | HttpError::NoAnswer(m) if m == "failed reading data" => vec![m],
+            HttpError::Read(m) | HttpError::NoAnswer(m) => {
+                vec![format!("failed reading data: {m}")]
+            }
             HttpError::Write(m) => vec![format!("failed writing data: {m}")],
             HttpError::Protocol(l) => l,
         };
