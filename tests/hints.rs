@@ -145,6 +145,30 @@ fn missing_section() {
     assert_eq!(hint, "the file has [insta] [kur] [rr]");
 }
 
+/// An ir with the corpus' `Mock enrollment` settings against `mock`, run in its folder.
+fn ir_against(mock: &MockServer, extra: &[&str]) -> Command {
+    let mut c = common::rcmp();
+    let certout = mock.out_dir().join("c.pem").display().to_string();
+    c.args(["-config", "test.cnf", "-section", "Mock enrollment"])
+        .args(["-server", &mock.server_arg()])
+        .args(extra)
+        .args(["-cmd", "ir", "-newkey", "new.key", "-newkeypass", "pass:"])
+        .args(["-certout", &certout])
+        .current_dir(mock.dir());
+    c
+}
+
+/// [`fails_with_hint`], returning stdout and the stderr lines before the hint as one text, and the hint.
+fn all_and_hint(c: &mut Command) -> (String, String) {
+    let (before, hint, out) = fails_with_hint(c);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        before.join("\n")
+    );
+    (all, hint)
+}
+
 /// OpenSSL's mock (here rcmp's) sending an unprotected error: the hint shows what it said.
 #[test]
 fn refused_unprotected_error_response() {
@@ -157,27 +181,8 @@ fn refused_unprotected_error_response() {
             "alias not configured",
         ],
     );
-    let mut c = common::rcmp();
-    c.args([
-        "-config",
-        "test.cnf",
-        "-section",
-        "Mock enrollment",
-        "-server",
-        &mock.server_arg(),
-    ])
-    .args(["-cmd", "ir", "-newkey", "new.key", "-newkeypass", "pass:"])
-    .args([
-        "-certout",
-        &mock.out_dir().join("c.pem").display().to_string(),
-    ])
-    .current_dir(mock.dir());
-    let (before, hint, out) = fails_with_hint(&mut c);
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        before.join("\n")
-    );
+    let mut c = ir_against(&mock, &[]);
+    let (all, hint) = all_and_hint(&mut c);
     assert!(all.contains("CMP error: missing protection"), "{all}");
     assert!(
         hint.starts_with("the server's error response is not (validly) protected; unauthenticated, it says: PKIStatus: rejection; PKIFailureInfo: "),
@@ -198,28 +203,8 @@ fn refused_unprotected_error_response() {
 #[test]
 fn http_404_names_the_path() {
     let mock = MockServer::start_rcmp("latest", &[]);
-    let mut c = common::rcmp();
-    c.args([
-        "-config",
-        "test.cnf",
-        "-section",
-        "Mock enrollment",
-        "-server",
-        &mock.server_arg(),
-    ])
-    .args(["-path", "ejbca/publicweb/cmp/alias1"])
-    .args(["-cmd", "ir", "-newkey", "new.key", "-newkeypass", "pass:"])
-    .args([
-        "-certout",
-        &mock.out_dir().join("c.pem").display().to_string(),
-    ])
-    .current_dir(mock.dir());
-    let (before, hint, out) = fails_with_hint(&mut c);
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        before.join("\n")
-    );
+    let mut c = ir_against(&mock, &["-path", "ejbca/publicweb/cmp/alias1"]);
+    let (all, hint) = all_and_hint(&mut c);
     assert!(
         all.contains("status code unsupported:code=404, reason=Not Found"),
         "{all}"
