@@ -493,3 +493,27 @@ fn hints_carry_no_secret() {
         assert!(!all.contains("TopSecret"), "{}", describe(&c, &out));
     }
 }
+
+/// OpenSSL's "missing option" errors say what is missing; the hint says what to give.
+#[test]
+fn missing_options() {
+    let base = ["-server", "127.0.0.1:1", "-ref", "r", "-secret", "pass:s"];
+    let cases: [(&[&str], &str, &str); 6] = [
+        (&["-server", "127.0.0.1:1"], "no cmp command to execute", "give -cmd with one of ir, cr, kur, p10cr, rr, genm"),
+        (&["-cmd", "ir"], "missing -server or -use_mock_srv or -rspin option", "give -server HOST[:PORT][/PATH] of the CMP server (or -use_mock_srv for the built-in mock)"),
+        (&["-cmd", "ir", "-server", "127.0.0.1:1"], "must give -key or -secret unless -unprotected_requests is used", "authenticate with -ref and -secret (shared secret) or with -cert and -key (signature)"),
+        (&[&base[..], &["-cmd", "rr"]].concat(), "missing -oldcert or -issuer and -serial", "give -oldcert with the certificate to revoke (or -issuer and -serial)"),
+        (&[&base[..], &["-cmd", "p10cr", "-certout", "x.pem"]].concat(), "missing PKCS#10 CSR for p10cr", "give -csr with the PKCS#10 request to send"),
+        (&[&base[..], &["-cmd", "ir", "-certform", "XX"]].concat(), "unknown option given for certificate storing format", "-certform and -crlform take PEM or DER; -keyform takes PEM, DER or P12"),
+    ];
+    for (args, error, want) in cases {
+        let (before, hint, _) = fails_with_hint(&mut rcmp(args));
+        assert!(
+            before
+                .iter()
+                .any(|l| l.starts_with(&format!("CMP error: {error}"))),
+            "{args:?}: {before:?}"
+        );
+        assert_eq!(hint, want, "{args:?}");
+    }
+}
