@@ -117,6 +117,10 @@ const REWORDED_IN_4_0: &[(&str, &str)] = &[
         "-tls_used is active without any other TLS options",
     ),
     (
+        "ignoring TLS options(s) since -tls_used is not given",
+        "Ignoring TLS options(s) since -tls_used is not active",
+    ),
+    (
         " only if -rspin argument gives too few filenames",
         " only if -rspin argument does not give enough filenames",
     ),

@@ -236,7 +236,12 @@ fn https_to_plain_http_server() {
         "root.crt",
     ])
     .current_dir(mock.dir());
-    let (_, hint, _) = fails_with_hint(&mut c);
+    let (before, hint, _) = fails_with_hint(&mut c);
+    // OpenSSL's own line for it comes first, then OpenSSL's errors, then the hint.
+    assert_eq!(
+        before.first().map(String::as_str),
+        Some("The server does not support (a suitable version of) TLS")
+    );
     assert_eq!(
         hint,
         format!(
@@ -259,6 +264,19 @@ impl Drop for KillOnDrop {
 /// A real TLS server (`openssl s_server`) given plain HTTP.
 #[test]
 fn plain_http_to_tls_server() {
+    let (_server, port) = s_server(1);
+    let mut c = rcmp(&["-server", &format!("127.0.0.1:{port}"), "-cmd", "genm"]);
+    c.args(["-ref", "r", "-secret", "pass:s", "-msg_timeout", "5"]);
+    let hint = fails_with_hint(&mut c).1;
+    assert!(
+        hint.contains("if it expects TLS, use https:// in -server or -tls_used"),
+        "{hint}"
+    );
+}
+
+/// `openssl s_server` with the corpus' server.crt for `n` connections, killed when the guard drops;
+/// returns the guard and the port it bound.
+fn s_server(n: u32) -> (KillOnDrop, u16) {
     let dir = common::corpus_mock_dir("latest");
     let mut server: Child = common::openssl()
         .args([
@@ -266,11 +284,9 @@ fn plain_http_to_tls_server() {
             "-accept",
             "127.0.0.1:0",
             "-naccept",
-            "1",
-            "-cert",
-            "server.crt",
+            &n.to_string(),
         ])
-        .args(["-key", "server.key"])
+        .args(["-cert", "server.crt", "-key", "server.key"])
         .current_dir(&dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -278,24 +294,17 @@ fn plain_http_to_tls_server() {
         .spawn()
         .expect("HARNESS: openssl s_server");
     let mut reader = BufReader::new(server.stdout.take().expect("stdout"));
-    let mut port = None;
+    let guard = KillOnDrop(server);
     let mut line = String::new();
     while reader.read_line(&mut line).unwrap_or(0) > 0 {
         if let Some(p) = line.trim().strip_prefix("ACCEPT 127.0.0.1:") {
-            port = p.parse::<u16>().ok();
-            break;
+            if let Ok(port) = p.parse::<u16>() {
+                return (guard, port);
+            }
         }
         line.clear();
     }
-    let port = port.expect("HARNESS: no ACCEPT line from openssl s_server");
-    let mut c = rcmp(&["-server", &format!("127.0.0.1:{port}"), "-cmd", "genm"]);
-    c.args(["-ref", "r", "-secret", "pass:s", "-msg_timeout", "5"]);
-    let _guard = KillOnDrop(server);
-    let hint = fails_with_hint(&mut c).1;
-    assert!(
-        hint.contains("if it expects TLS, use https:// in -server or -tls_used"),
-        "{hint}"
-    );
+    panic!("HARNESS: no ACCEPT line from openssl s_server");
 }
 
 #[test]

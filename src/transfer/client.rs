@@ -376,6 +376,10 @@ impl HttpClient {
             format!("TLS handshake failed: {e}"),
             format!("error sending:{}", self.server_data()),
         ]));
+        if let Some(line) = openssl_tls_line(e) {
+            // OpenSSL's apps print this when they shut the failed TLS connection down.
+            crate::log::raw_stderr(&format!("{line}\n"));
+        }
         // rustls's words for a peer whose first bytes are no TLS record, e.g. `HTTP/1.0 400`.
         let text = e.to_string();
         if text.contains("InvalidContentType") || text.contains("corrupt message") {
@@ -434,6 +438,18 @@ impl HttpClient {
         };
         lines.push(format!("{what}:{}", self.server_data()));
         Error::cmp(join_lines(&lines))
+    }
+}
+
+/// The line OpenSSL's apps print on stderr for some TLS failures (`tls_error_hint` in apps/lib), for
+/// the same failure as rustls reports it. Only the peer-speaks-no-TLS case is mapped so far: OpenSSL's
+/// lines for an untrusted server certificate and for refused client certificates are not (yet).
+fn openssl_tls_line(e: &io::Error) -> Option<&'static str> {
+    match e.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::InvalidMessage(_) => {
+            Some("The server does not support (a suitable version of) TLS")
+        }
+        _ => None,
     }
 }
 
