@@ -31,6 +31,9 @@ pub enum Error {
     /// A failure already reported where it happened, as OpenSSL's app reports it from a callback
     /// (its `CMP error:` line on stderr); only what it causes is printed after it.
     Reported,
+    /// An error of another kind followed by a `hint:` line on stderr, after everything OpenSSL
+    /// itself prints for that error (so scripts that read OpenSSL's lines keep working).
+    Hinted(Box<Error>, String),
 }
 
 impl Error {
@@ -58,7 +61,8 @@ impl Error {
             other => other,
         }
     }
-    /// Attach a line saying what the user could try. Only meaningful on `Cmp` errors.
+    /// Attach a line saying what the user could try; it replaces any earlier hint, so an error
+    /// carries at most one. Hints must never contain a secret.
     pub fn with_hint(self, hint: impl Into<String>) -> Self {
         match self {
             Error::Cmp { msg, lib, .. } => Error::Cmp {
@@ -66,7 +70,23 @@ impl Error {
                 hint: Some(hint.into()),
                 lib,
             },
-            other => other,
+            Error::Hinted(inner, _) => Error::Hinted(inner, hint.into()),
+            other => Error::Hinted(Box::new(other), hint.into()),
+        }
+    }
+    /// [`Error::with_hint`] when there is a hint, else the error unchanged.
+    pub fn with_hint_opt(self, hint: Option<String>) -> Self {
+        match hint {
+            Some(h) => self.with_hint(h),
+            None => self,
+        }
+    }
+    /// The hint line's text, if any.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Cmp { hint, .. } => hint.as_deref(),
+            Error::Hinted(_, h) => Some(h),
+            _ => None,
         }
     }
     /// Prefix the message with what was being done, e.g. `while loading -cert`.
@@ -77,6 +97,7 @@ impl Error {
                 hint,
                 lib,
             },
+            Error::Hinted(inner, hint) => Error::Hinted(Box::new(inner.context(what)), hint),
             other => other,
         }
     }
@@ -88,6 +109,7 @@ impl fmt::Display for Error {
             Error::Usage(m) | Error::BadValue(m) | Error::Plain(m) => f.write_str(m),
             Error::Cmp { msg, .. } => f.write_str(msg),
             Error::Reported => Ok(()),
+            Error::Hinted(inner, _) => inner.fmt(f),
         }
     }
 }

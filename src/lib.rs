@@ -24,5 +24,6 @@ pub mod protect;
 pub mod server;
 pub mod transfer;
 pub mod verify;
+pub mod wording;
 
 pub use error::{Error, Result};

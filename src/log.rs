@@ -71,7 +71,7 @@ pub fn log(side: Side, level: Level, args: std::fmt::Arguments<'_>) {
     if !enabled(level) {
         return;
     }
-    let line = format!("CMP {}: {}\n", level.label(), args);
+    let line = render(level, args);
     let to_stderr = side == Side::Server;
     // A closed stdout/stderr must not turn into a panic; losing a log line is the lesser evil.
     if to_stderr {
@@ -95,7 +95,7 @@ pub fn app_line(level: Level, args: std::fmt::Arguments<'_>) {
     if enabled(level) {
         let _ = std::io::stderr()
             .lock()
-            .write_all(format!("CMP {}: {args}\n", level.label()).as_bytes());
+            .write_all(render(level, args).as_bytes());
     }
 }
 
@@ -105,6 +105,17 @@ pub fn raw_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
+}
+
+/// One log line as printed, with the imitated release's wording (RCMP_COMPAT=4.0) applied here, the
+/// one place that knows about it.
+fn render(level: Level, args: std::fmt::Arguments<'_>) -> String {
+    let msg = args.to_string();
+    format!(
+        "CMP {}: {}\n",
+        level.label(),
+        crate::wording::for_release(&msg)
+    )
 }
 
 /// Print a raw line to stderr (usage errors, help text).

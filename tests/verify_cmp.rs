@@ -44,6 +44,8 @@ fn signer_found_in_extra_certs_and_validated() {
         ignore_keyusage: false,
         side: Side::Client,
         no_trust_store: false,
+        ta_in_ip: None,
+        previous: None,
     };
     let mut tried = Vec::new();
     let mut sig_ok = |c: &Cert| {
@@ -69,6 +71,8 @@ fn signer_needs_matching_sender_kid_and_valid_path() {
         ignore_keyusage: false,
         side: Side::Client,
         no_trust_store: false,
+        ta_in_ip: None,
+        previous: None,
     };
     let err = verify::find_and_validate_signer(
         &q,
@@ -91,6 +95,8 @@ fn signer_needs_matching_sender_kid_and_valid_path() {
         ignore_keyusage: false,
         side: Side::Client,
         no_trust_store: false,
+        ta_in_ip: None,
+        previous: None,
     };
     let err =
         verify::find_and_validate_signer(&q, std::slice::from_ref(&leaf), &[], &store, &mut |_| {
@@ -125,6 +131,8 @@ fn signer_key_usage_must_allow_signing_unless_ignored() {
         ignore_keyusage: false,
         side: Side::Client,
         no_trust_store: false,
+        ta_in_ip: None,
+        previous: None,
     };
     assert!(verify::find_and_validate_signer(
         &q,
@@ -158,6 +166,8 @@ fn expired_signer_rejected_unless_no_check_time() {
         ignore_keyusage: false,
         side: Side::Client,
         no_trust_store: false,
+        ta_in_ip: None,
+        previous: None,
     };
     let store = TrustStore::new(fx("root.pem"), VerifyParams::default());
     assert!(verify::find_and_validate_signer(&q, &extra, &[], &store, &mut |_| true).is_err());

@@ -160,8 +160,28 @@ fn command(raw: &RawOpts) -> Result<Cmd> {
         Some("p10cr") => Cmd::P10cr,
         Some("rr") => Cmd::Rr,
         Some("genm") => Cmd::Genm,
-        Some(other) => return Err(cmp_err!("unknown cmp command '{other}'")),
+        Some(other) => {
+            let known = ["ir", "cr", "kur", "p10cr", "rr", "genm"];
+            let hint = crate::opts::suggest::did_you_mean(other, known, |c| format!("-cmd {c}"))
+                .unwrap_or_else(|| format!("-cmd takes one of {}", known.join(", ")));
+            return Err(cmp_err!("unknown cmp command '{other}'").with_hint(hint));
+        }
     })
+}
+
+/// The InfoType names nearest to a misspelt `-infotype`, else all of them.
+fn infotype_hint(name: &str) -> String {
+    let names = crate::asn1::oid::INFO_TYPES
+        .iter()
+        .filter_map(|(_, n)| n.strip_prefix("id-it-"));
+    let typed = name.strip_prefix("id-it-").unwrap_or(name);
+    crate::opts::suggest::did_you_mean(typed, names.clone(), |n| format!("-infotype {n}"))
+        .unwrap_or_else(|| {
+            format!(
+                "-infotype takes an InfoType name: {}",
+                names.collect::<Vec<_>>().join(", ")
+            )
+        })
 }
 
 fn form(raw: &RawOpts, opt: Opt, default: Form, what: &str) -> Result<Form> {
@@ -388,6 +408,10 @@ fn setup_verification(raw: &RawOpts, ctx: &mut Ctx, params: &verify::VerifyParam
         }
     }
     ctx.unprotected_errors = raw.flag(Opt::UnprotectedErrors);
+    if raw.flag(Opt::TaInIpExtracerts) {
+        ctx.ta_in_ip_extracerts = true;
+        crate::warn!("permitting non-authenticated trust anchors in IP extracerts according to 3GPP TS 33.310");
+    }
     if let Some(f) = raw.str(Opt::OutTrusted) {
         let certs = load_certs_warn(
             f,
@@ -944,7 +968,10 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
             infotype = Some(
                 crate::asn1::oid::info_type_by_name(name)
                     .filter(|_| !name.contains('.'))
-                    .ok_or_else(|| cmp_err!("unknown OID name in -infotype option"))?,
+                    .ok_or_else(|| {
+                        cmp_err!("unknown OID name in -infotype option")
+                            .with_hint(infotype_hint(name))
+                    })?,
             );
         }
     }

@@ -78,13 +78,59 @@ fn report(e: &Error) {
             for reason in lines {
                 log::log(Side::Client, Level::Err, format_args!("{reason}"));
             }
-            if let Some(h) = hint {
+            if let Some(h) = hint.as_deref().or_else(|| missing_option_hint(msg)) {
                 log::raw_stderr(&format!("hint: {h}\n"));
             }
         }
         Error::Plain(text) => log::raw_stderr(&format!("{text}\n")),
         Error::Reported => {}
+        Error::Hinted(inner, hint) => {
+            report(inner);
+            log::raw_stderr(&format!("hint: {hint}\n"));
+        }
     }
+}
+
+/// What to give for OpenSSL's "missing option" errors, keyed by the start of their (3.5) text. One
+/// table here rather than a hint at each place that raises them.
+const MISSING_OPTION_HINTS: &[(&str, &str)] = &[
+    ("no cmp command to execute", "give -cmd with one of ir, cr, kur, p10cr, rr, genm"),
+    (
+        "missing -server or -use_mock_srv",
+        "give -server HOST[:PORT][/PATH] of the CMP server (or -use_mock_srv for the built-in mock)",
+    ),
+    (
+        "must give -key or -secret unless -unprotected_requests is used",
+        "authenticate with -ref and -secret (shared secret) or with -cert and -key (signature)",
+    ),
+    (
+        "missing -newkey (or -key) to be certified",
+        "give -newkey with the key to certify (or -key, or -centralkeygen to have the server make one)",
+    ),
+    (
+        "-certout not given, nowhere to save newly enrolled certificate",
+        "give -certout FILE to save the new certificate",
+    ),
+    (
+        "missing -oldcert or -issuer and -serial for certificate to be revoked",
+        "give -oldcert with the certificate to revoke (or -issuer and -serial)",
+    ),
+    (
+        "missing -oldcert for certificate to be updated",
+        "give -oldcert with the certificate to update (default: -cert)",
+    ),
+    ("missing PKCS#10 CSR for p10cr", "give -csr with the PKCS#10 request to send"),
+    (
+        "unknown option given for",
+        "-certform and -crlform take PEM or DER; -keyform takes PEM, DER or P12",
+    ),
+];
+
+fn missing_option_hint(msg: &str) -> Option<&'static str> {
+    MISSING_OPTION_HINTS
+        .iter()
+        .find(|(start, _)| msg.starts_with(start))
+        .map(|(_, hint)| *hint)
 }
 
 /// The pass phrase given by `opt`, if any (read from its source: `pass:`, `env:`, `file:`, ...).

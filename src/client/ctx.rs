@@ -71,6 +71,8 @@ pub struct Ctx {
     pub ignore_keyusage: bool,
     /// `-unprotected_errors`.
     pub unprotected_errors: bool,
+    /// `-ta_in_ip_extracerts` (OpenSSL 4.0): self-issued extraCerts of an ip may serve as trust anchors.
+    pub ta_in_ip_extracerts: bool,
     /// `-no_cache_extracerts`.
     pub no_cache_extracerts: bool,
 
@@ -162,6 +164,7 @@ impl Default for Ctx {
             untrusted: Vec::new(),
             ignore_keyusage: false,
             unprotected_errors: false,
+            ta_in_ip_extracerts: false,
             no_cache_extracerts: false,
             reference: None,
             secret: None,

@@ -249,6 +249,7 @@ impl<'a> Session<'a> {
                 req_type.name(),
                 expected.name()
             )
+            .with_hint_opt(e.hint().map(str::to_string))
         })?;
         let rcvd = Received::decode(&ex.response, "the CMP server")?;
         if ex.adopt_ids {

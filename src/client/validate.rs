@@ -11,7 +11,7 @@ use crate::creds::{self, Cert};
 use crate::error::{Error, Result};
 use crate::log::{self, Level, Side};
 use crate::protect::sig;
-use crate::verify::{find_and_validate_signer, SignerQuery};
+use crate::verify::{find_and_validate_signer, SignerQuery, TaInIp};
 
 /// What validation keeps across the messages of one transaction.
 #[derive(Default)]
@@ -70,6 +70,28 @@ fn negative_kind(msg: &PkiMessage) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// The status a negative response claims (status, failure bits, texts), for the hint when its
+/// protection is refused: the user sees what the server said without trusting it. Control characters
+/// are shown as `?` and the text is cut, so a hostile server cannot forge or flood lines.
+fn unauthenticated_status(msg: &PkiMessage) -> Option<String> {
+    const MAX: usize = 300;
+    let text = match &msg.body {
+        PkiBody::Error(e) => e.to_text(),
+        PkiBody::Rp(rp) => rp.status.first()?.to_text(),
+        PkiBody::Ip(c) | PkiBody::Cp(c) | PkiBody::Kup(c) => c.response.first()?.status.to_text(),
+        _ => return None,
+    };
+    let mut shown: String = text
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .take(MAX)
+        .collect();
+    if text.chars().count() > MAX {
+        shown.push_str("...");
+    }
+    Some(shown)
 }
 
 /// Whether `-unprotected_errors` lets this message through without (valid) protection; logs the warning
@@ -161,9 +183,14 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
         });
         return Err(match negative_kind(msg) {
             // Say what the server sent and how to look at it anyway.
-            Some(kind) if !ctx.unprotected_errors => err.with_hint(format!(
-                "the server's {kind} is not (validly) protected; -unprotected_errors accepts it"
-            )),
+            Some(kind) if !ctx.unprotected_errors => err.with_hint(match unauthenticated_status(msg) {
+                Some(said) => format!(
+                    "the server's {kind} is not (validly) protected; unauthenticated, it says: {said}; -unprotected_errors accepts it"
+                ),
+                None => format!(
+                    "the server's {kind} is not (validly) protected; -unprotected_errors accepts it"
+                ),
+            }),
             _ => err,
         });
     }
@@ -296,12 +323,20 @@ fn validate_msg(
         .collect();
     let mut store = ctx.trusted.clone().unwrap_or_default();
     store.add_certs(&st.trusted_ca_pubs);
+    // OpenSSL's 3GPP mode applies to the ip only; later messages of the transaction are checked
+    // with the signer that validated it (tried first above).
+    let is_ip = matches!(msg.body, PkiBody::Ip(_));
+    let new_cert = ip_new_cert(msg);
     let q = SignerQuery {
         sender,
         sender_kid: msg.header.sender_kid.as_ref().map(|k| k.as_bytes()),
         ignore_keyusage: ctx.ignore_keyusage,
         side: Side::Client,
         no_trust_store: ctx.trusted.is_none(),
+        ta_in_ip: (ctx.ta_in_ip_extracerts && is_ip).then_some(TaInIp {
+            new_cert: new_cert.as_ref(),
+        }),
+        previous: st.validated_srv_cert.as_ref(),
     };
     // keyUsage is the signer search's business; here only the signature itself is checked.
     let mut sig_ok = |c: &Cert| sig::verify(c, true, alg, &rcvd.protected_part, prot).is_ok();
@@ -311,4 +346,13 @@ fn validate_msg(
     );
     st.validated_srv_cert = Some(signer.clone());
     Ok(Some(signer))
+}
+
+/// The newly enrolled certificate of an ip's response with certReqId 0, if sent in the clear.
+fn ip_new_cert(msg: &PkiMessage) -> Option<Cert> {
+    let PkiBody::Ip(rep) = &msg.body else {
+        return None;
+    };
+    let cert = rep.response_for(0)?.certificate()?;
+    Cert::from_parsed(cert.clone()).ok()
 }

@@ -125,6 +125,33 @@ impl Cert {
             .not_before
             .to_system_time()
     }
+    /// The line OpenSSL's apps print to stderr when a certificate loaded for the client's own use
+    /// (`-cert`) is outside its validity period at `at` (unix seconds; `None` = times not checked):
+    /// `Warning: certificate from 'FILE' with subject '/CN=x' has expired`, in the wording of the
+    /// imitated release (4.0 uses the verifier's error texts).
+    pub fn validity_warning(&self, file: &str, at: Option<i64>) -> Option<String> {
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(at?.max(0) as u64);
+        let v40 = crate::compat::get() == crate::compat::Compat::V4_0;
+        let what = if at < self.not_before() {
+            if v40 {
+                "certificate is not yet valid or the system clock is incorrect"
+            } else {
+                "not yet valid"
+            }
+        } else if at > self.not_after() {
+            if v40 {
+                "certificate has expired"
+            } else {
+                "has expired"
+            }
+        } else {
+            return None;
+        };
+        Some(format!(
+            "Warning: certificate from '{file}' with subject '{}' {what}",
+            self.subject_oneline()
+        ))
+    }
     pub fn not_after(&self) -> SystemTime {
         self.0
             .cert
@@ -231,7 +258,12 @@ pub fn certs_from_bytes(
             }
         }
         if out.is_empty() {
-            return Err(fail("no certificate found in PEM file"));
+            return Err(super::wrong_kind(
+                fail("no certificate found in PEM file"),
+                file,
+                data,
+                "a certificate",
+            ));
         }
         return Ok(out);
     }

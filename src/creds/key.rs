@@ -769,7 +769,12 @@ pub fn key_from_bytes(
             return PrivateKey::new(pkey)
                 .map_err(|e| e.context(format!("cannot load {desc} from '{file}'")));
         }
-        return Err(fail("no private key found in PEM file"));
+        return Err(super::wrong_kind(
+            fail("no private key found in PEM file"),
+            file,
+            data,
+            "a private key",
+        ));
     }
     if pkcs12::is_pkcs12(data) {
         let c = pkcs12::parse(data, pass, file, desc)?;
@@ -855,13 +860,22 @@ pub fn load_key_or_pubkey(file: &str, pass: Option<&Secret>, desc: &str) -> Resu
             if has_private || pkcs12::is_pkcs12(&data) {
                 return Err(key_err);
             }
+            // OpenSSL takes a private or a public key here, not a certificate's key.
+            let no_key = || {
+                let e = Error::cmp(format!(
+                    "cannot load {desc} from '{file}': no private or public key found"
+                ));
+                super::wrong_kind(e, file, &data, "a key")
+            };
+            if super::holds(&data) != Some("a public key") && pem::looks_like_pem(&data) {
+                return Err(no_key());
+            }
+            if !pem::looks_like_pem(&data) && cert::Cert::from_der(&data).is_ok() {
+                return Err(no_key());
+            }
             pubkey_from_bytes(&data, file, desc)
                 .map(KeyOrPub::Public)
-                .map_err(|_| {
-                    Error::cmp(format!(
-                        "cannot load {desc} from '{file}': no private or public key found"
-                    ))
-                })
+                .map_err(|_| no_key())
         }
     }
 }

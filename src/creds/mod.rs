@@ -87,6 +87,49 @@ pub fn split_sources(sources: &str) -> Vec<&str> {
         .collect()
 }
 
+/// What a credentials file holds, in words, judged from its PEM labels (or, for DER, from what it
+/// parses as): for hints when a file is given to the wrong option. `None` when it is none of these.
+pub(crate) fn holds(data: &[u8]) -> Option<&'static str> {
+    if pem::looks_like_pem(data) {
+        let labels: Vec<String> = pem::parse(data).flatten().map(|b| b.label).collect();
+        let has = |f: &dyn Fn(&str) -> bool| labels.iter().any(|l| f(l));
+        return if has(&|l| l.ends_with("PRIVATE KEY")) {
+            Some("a private key")
+        } else if has(&|l| l.ends_with("CERTIFICATE")) {
+            Some("a certificate")
+        } else if has(&|l| l.ends_with("CERTIFICATE REQUEST")) {
+            Some("a certificate request (CSR)")
+        } else if has(&|l| l == "X509 CRL") {
+            Some("a CRL")
+        } else if has(&|l| l == "PUBLIC KEY") {
+            Some("a public key")
+        } else {
+            None
+        };
+    }
+    if pkcs12::is_pkcs12(data) {
+        Some("a PKCS#12 file")
+    } else if cert::Cert::from_der(data).is_ok() {
+        Some("a certificate")
+    } else if csr::Csr::from_der(data).is_ok() {
+        Some("a certificate request (CSR)")
+    } else if crl::Crl::from_der(data).is_ok() {
+        Some("a CRL")
+    } else {
+        None
+    }
+}
+
+/// `err` with a hint naming the file and what it holds instead of `wanted` (e.g. "a private key").
+pub(crate) fn wrong_kind(err: crate::Error, file: &str, data: &[u8], wanted: &str) -> crate::Error {
+    match holds(data) {
+        Some(what) if what != wanted => err.with_hint(format!(
+            "'{file}' holds {what}, not {wanted}: check which file goes to which option"
+        )),
+        _ => err,
+    }
+}
+
 /// The DER of the first TLV in `data` (used to take the exact signed bytes out of a signed structure).
 pub(crate) fn first_tlv(data: &[u8]) -> Option<&[u8]> {
     let (hdr, len) = tlv_header(data)?;

@@ -42,9 +42,10 @@ pub(super) fn apply(opts: &mut RawOpts, explicit: Option<&str>, section_arg: &st
     } else {
         for s in sections.iter().rev() {
             if !conf.has_section(s) {
-                return Err(Error::cmp(format!(
-                    "no [{s}] section found in config file '{file}'"
-                )));
+                return Err(
+                    Error::cmp(format!("no [{s}] section found in config file '{file}'"))
+                        .with_hint(section_hint(&conf, s)),
+                );
             }
         }
     }
@@ -57,6 +58,31 @@ pub(super) fn apply(opts: &mut RawOpts, explicit: Option<&str>, section_arg: &st
     opts.conf = Some(conf);
     opts.config_file = Some(file);
     Ok(())
+}
+
+/// The sections nearest to a misspelt `-section` name, and those the file has (section names are the
+/// user's own, no values).
+fn section_hint(conf: &Conf, missing: &str) -> String {
+    const MAX_LISTED: usize = 12;
+    let names: Vec<&str> = conf.section_names().filter(|n| *n != "default").collect();
+    let near = super::suggest::did_you_mean(missing, names.iter().copied(), |n| format!("[{n}]"));
+    let mut listed: Vec<String> = names
+        .iter()
+        .take(MAX_LISTED)
+        .map(|n| format!("[{n}]"))
+        .collect();
+    if names.len() > MAX_LISTED {
+        listed.push("...".to_string());
+    }
+    let have = if listed.is_empty() {
+        "the file has no named sections".to_string()
+    } else {
+        format!("the file has {}", listed.join(" "))
+    };
+    match near {
+        Some(n) => format!("{n} ({have})"),
+        None => have,
+    }
 }
 
 /// Split a `-section` argument at commas and whitespace, dropping empty items, as OpenSSL does.

@@ -17,7 +17,8 @@ pub fn help_text() -> String {
 pub fn help_text_for(prog: &str) -> String {
     // Width of the widest "-name placeholder", counting the leading space and dash, as OpenSSL does.
     let mut width = 5;
-    for o in OPTIONS {
+    let shown = || OPTIONS.iter().filter(|o| o.opt.in_help());
+    for o in shown() {
         let w = 2 + o.name.len() + o.kind.placeholder().map_or(0, |p| 1 + p.len());
         if w < MAX_OPT_HELP_WIDTH && w > width {
             width = w;
@@ -25,7 +26,7 @@ pub fn help_text_for(prog: &str) -> String {
     }
     let mut out = format!("Usage: {prog} [options]\nValid options are:\n");
     let mut group = Group::General;
-    for o in OPTIONS {
+    for o in shown() {
         if o.group != group {
             group = o.group;
             if let Some(h) = group.header() {

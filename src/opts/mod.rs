@@ -16,11 +16,14 @@ mod config;
 mod help;
 pub mod man;
 mod parse;
+pub mod suggest;
 mod table;
 
 pub use config::DEFAULT_CONFIG_FILE;
 pub use help::{help_text, help_text_for, is_version_request, version_text};
-pub use table::{Group, Kind, Opt, OptInfo, Since, ValueHint, CMD_VALUES, OPTIONS};
+pub use table::{
+    Group, Kind, OldName, Opt, OptInfo, Since, ValueHint, CMD_VALUES, OLD_NAMES, OPTIONS,
+};
 
 use crate::nconf::Conf;
 use crate::Result;
@@ -73,7 +76,7 @@ pub fn secret_value_positions(args: &[OsString]) -> Vec<(usize, usize)> {
             Some((n, _)) => (n, Some(a.len() - body.len() + n.len() + 1)),
             None => (body, None),
         };
-        let Some(opt) = Opt::from_name(name) else {
+        let Some((opt, _)) = Opt::lookup(name) else {
             i += 1;
             continue;
         };
@@ -301,5 +304,8 @@ mod tests {
         assert_eq!(pos(&["-batch", "-secret", "s", "-nope", "x"]), vec![(2, 0)]);
         assert_eq!(pos(&["-ref", "-secret"]), Vec::<(usize, usize)>::new());
         assert_eq!(pos(&["-secret"]), Vec::<(usize, usize)>::new());
+        // CMP for OpenSSL's old names of secret options too.
+        assert_eq!(pos(&["-user", "u", "-pass", "pw"]), vec![(3, 0)]);
+        assert_eq!(pos(&["--tls-keypass=pw"]), vec![(0, 14)]);
     }
 }

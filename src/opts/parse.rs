@@ -5,7 +5,7 @@
 
 use super::config;
 use super::help::help_text_for;
-use super::table::{Group, Kind, Opt};
+use super::table::{Group, Kind, Opt, OPTIONS};
 use super::{Parsed, RawOpts, Source, Value};
 use crate::error::Error;
 use crate::log;
@@ -147,14 +147,17 @@ fn parse_argv(argv: &[String], opts: &mut RawOpts) -> Result<Flow> {
             Some(eq) => (&p[..eq], Some(&p[eq + 1..])),
             None => (p, None),
         };
-        let opt = if typed == "h" {
-            Some(Opt::Help)
+        let found = if typed == "h" {
+            Some((Opt::Help, None))
         } else {
-            Opt::from_name(typed)
+            Opt::lookup(typed)
         };
-        let Some(opt) = opt else {
-            return Err(Error::usage(format!("Unknown option: -{typed}")));
+        let Some((opt, old)) = found else {
+            return Err(unknown_option(typed));
         };
+        if let Some(old) = old {
+            crate::warn!("-{} is an old name of {opt}; use {opt}", old.name);
+        }
         if opt.kind() == Kind::Flag {
             if inline_val.is_some() {
                 return Err(Error::usage(format!(
@@ -177,6 +180,10 @@ fn parse_argv(argv: &[String], opts: &mut RawOpts) -> Result<Flow> {
                 v.clone()
             }
         };
+        let val = match old {
+            Some(o) if o.literal_secret && !val.is_empty() => format!("pass:{val}"),
+            _ => val,
+        };
         take_value(opts, opt, val)?;
     }
     // OpenSSL accepts an empty first leftover argument (and then ignores the rest).
@@ -184,6 +191,20 @@ fn parse_argv(argv: &[String], opts: &mut RawOpts) -> Result<Flow> {
         Some(rest) if !rest.is_empty() => Err(Error::usage(format!("Extra option: \"{rest}\""))),
         _ => Ok(Flow::Done),
     }
+}
+
+/// OpenSSL's usage error for a name that is no option, with a hint naming the nearest options.
+fn unknown_option(typed: &str) -> Error {
+    let e = Error::usage(format!("Unknown option: -{typed}"));
+    if typed == Opt::Engine.name() && !Opt::Engine.available() {
+        return e.with_hint(
+            "OpenSSL 4.0 has no -engine (RCMP_COMPAT=4.0); keys are used without engines",
+        );
+    }
+    let names = OPTIONS.iter().filter(|o| o.opt.available()).map(|o| o.name);
+    e.with_hint_opt(super::suggest::did_you_mean(typed, names, |n| {
+        format!("-{n}")
+    }))
 }
 
 /// Options whose value OpenSSL hands to a shared handler instead of the cmp app's own string reader,

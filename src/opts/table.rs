@@ -101,6 +101,7 @@ pub enum Since {
     V3_3,
     V3_4,
     V3_5,
+    V4_0,
     /// An rcmp extension: no OpenSSL release has the option.
     Rcmp,
 }
@@ -113,6 +114,7 @@ impl fmt::Display for Since {
             Since::V3_3 => "3.3",
             Since::V3_4 => "3.4",
             Since::V3_5 => "3.5",
+            Since::V4_0 => "4.0",
             Since::Rcmp => "rcmp",
         })
     }
@@ -261,6 +263,10 @@ options! {
     UnprotectedErrors "unprotected_errors" Flag ServerAuth V3_0 false
         ["Accept error messages and negative certificate responses (ip/cp/kup),",
          "revocation responses (rp) and PKIConf without valid protection",
+         "WARNING: this allows behavior that does not conform to RFC 9810"];
+    TaInIpExtracerts "ta_in_ip_extracerts" Flag ServerAuth V4_0 false
+        ["Let the self-issued certificates in the extraCerts of an ip serve as trust",
+         "anchors for its signer and the new certificate (3GPP TS 33.310)",
          "WARNING: this allows behavior that does not conform to RFC 9810"];
     NoCacheExtracerts "no_cache_extracerts" Flag ServerAuth V3_3 false
         ["Do not keep the certificates of the extraCerts field of received messages"];
@@ -482,9 +488,38 @@ impl Opt {
     pub fn is_secret(self) -> bool {
         self.info().secret
     }
-    /// Look an option up by its name without dash; `h` is not an alias here (see the parser).
+    /// Look an option up by its current name without dash; `h` is not an alias here (see the parser).
+    /// An option the imitated release does not have (`-engine` for OpenSSL 4.0) is not found.
     pub fn from_name(name: &str) -> Option<Opt> {
-        OPTIONS.iter().find(|o| o.name == name).map(|o| o.opt)
+        OPTIONS
+            .iter()
+            .find(|o| o.name == name)
+            .map(|o| o.opt)
+            .filter(|o| o.available())
+    }
+    /// [`Opt::from_name`], also finding the old names of [`OLD_NAMES`] (then returned as well).
+    pub fn lookup(name: &str) -> Option<(Opt, Option<&'static OldName>)> {
+        Opt::from_name(name).map(|o| (o, None)).or_else(|| {
+            OLD_NAMES
+                .iter()
+                .find(|a| a.name == name)
+                .map(|a| (a.opt, Some(a)))
+        })
+    }
+    /// Whether the release rcmp imitates (`RCMP_COMPAT`) has this option. OpenSSL 4.0 dropped
+    /// `-engine`; options added by later releases are accepted under every setting (they only add
+    /// behaviour) but listed by `-help` only for the release that has them.
+    pub fn available(self) -> bool {
+        !(self == Opt::Engine && crate::compat::get() >= crate::compat::Compat::V4_0)
+    }
+    /// Whether `-help` lists the option: the options of the imitated release's own `-help`, then
+    /// rcmp's extensions in their own last group.
+    pub fn in_help(self) -> bool {
+        let newest = match crate::compat::get() {
+            crate::compat::Compat::V4_0 => Since::V4_0,
+            _ => Since::V3_5,
+        };
+        self.available() && (self.since() <= newest || self.since() == Since::Rcmp)
     }
     /// All options in table order.
     pub fn all() -> impl Iterator<Item = Opt> {
@@ -558,6 +593,48 @@ impl Opt {
     }
 }
 
+/// A name the option had in CMP for OpenSSL, the project `openssl cmp` grew out of (its `apps/cmp.c`
+/// option table, as used in the EJBCA guide of 2014). Scripts written for it still run: the old name
+/// is accepted with a warning naming the current one. Old names are not listed by `-help` (see
+/// docs/COMPATIBILITY.md) and are not read from config files, whose keys were never renamed for us.
+#[derive(Debug)]
+pub struct OldName {
+    /// The old name without the leading dash.
+    pub name: &'static str,
+    /// The option it is now.
+    pub opt: Opt,
+    /// The old option took the password itself, where the current one takes a pass phrase source
+    /// (`pass:...`, `env:...`, `file:...`): the value is used as `pass:<value>`.
+    pub literal_secret: bool,
+}
+
+macro_rules! old_names {
+    ($( $name:literal $opt:ident $literal:literal ; )*) => {
+        /// The renamed options of CMP for OpenSSL, and what they are called now.
+        pub static OLD_NAMES: &[OldName] = &[ $( OldName {
+            name: $name,
+            opt: Opt::$opt,
+            literal_secret: $literal,
+        }, )* ];
+    };
+}
+
+old_names! {
+    "user" Ref false;
+    "pass" Secret true;
+    "keyfmt" Keyform false;
+    "certfmt" Certform false;
+    "extcerts" Extracerts false;
+    "implicitconfirm" ImplicitConfirm false;
+    "disableconfirm" DisableConfirm false;
+    "unprotectederrors" UnprotectedErrors false;
+    "use-tls" TlsUsed false;
+    "tls-cert" TlsCert false;
+    "tls-key" TlsKey false;
+    "tls-keypass" TlsKeypass true;
+    "tls-trusted" TlsTrusted false;
+}
+
 /// Prints the option as typed on the command line: `-keep_alive`.
 impl fmt::Display for Opt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -571,20 +648,41 @@ mod tests {
 
     #[test]
     fn table_matches_enum() {
-        // OpenSSL 3.5's 157 options, then rcmp's own.
+        // OpenSSL 3.5's 157 options, 4.0's additions, then rcmp's own (listed last, in their group).
         assert_eq!(
-            OPTIONS.iter().filter(|o| o.since != Since::Rcmp).count(),
+            OPTIONS.iter().filter(|o| o.since <= Since::V3_5).count(),
             157
         );
+        assert_eq!(OPTIONS.iter().filter(|o| o.since == Since::V4_0).count(), 1);
         assert!(OPTIONS
             .iter()
-            .skip(157)
-            .all(|o| o.since == Since::Rcmp && o.group == Group::Extensions));
+            .filter(|o| o.since == Since::Rcmp)
+            .all(|o| o.group == Group::Extensions));
         for (i, o) in OPTIONS.iter().enumerate() {
             assert_eq!(o.opt as usize, i, "{}", o.name);
         }
         assert_eq!(Opt::KeepAlive.to_string(), "-keep_alive");
         assert_eq!(Opt::from_name("provider-path"), Some(Opt::ProviderPath));
+    }
+
+    #[test]
+    fn old_names_point_to_current_options() {
+        for a in OLD_NAMES {
+            assert!(
+                Opt::from_name(a.name).is_none(),
+                "{} is a current name",
+                a.name
+            );
+            assert_eq!(a.literal_secret, a.opt.is_secret(), "{}", a.name);
+            assert_eq!(
+                OLD_NAMES.iter().filter(|b| b.name == a.name).count(),
+                1,
+                "{}",
+                a.name
+            );
+        }
+        assert_eq!(Opt::lookup("user").map(|(o, _)| o), Some(Opt::Ref));
+        assert!(Opt::lookup("ref").is_some_and(|(o, a)| o == Opt::Ref && a.is_none()));
     }
 
     #[test]

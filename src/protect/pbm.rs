@@ -14,8 +14,18 @@ use zeroize::Zeroizing;
 use crate::asn1::{oid, PbmParameter};
 use crate::error::Result;
 
-/// OpenSSL's default iteration count.
+/// OpenSSL's default iteration count (up to 3.6; see [`default_iterations`]).
 pub const DEFAULT_ITERATIONS: i64 = 500;
+/// OpenSSL 4.0's default iteration count.
+pub const DEFAULT_ITERATIONS_4_0: i64 = 1024;
+
+/// The iteration count the imitated release (`RCMP_COMPAT`) uses when none is chosen.
+pub fn default_iterations() -> i64 {
+    match crate::compat::get() {
+        crate::compat::Compat::V4_0 => DEFAULT_ITERATIONS_4_0,
+        _ => DEFAULT_ITERATIONS,
+    }
+}
 /// OpenSSL's default salt length in bytes.
 pub const DEFAULT_SALT_LEN: usize = 16;
 /// Smallest iterationCount accepted (RFC 4211 section 4.4's recommended minimum, enforced by OpenSSL).
@@ -172,15 +182,9 @@ pub fn params_with_salt(salt: &[u8], owf: Owf, iterations: i64, mac: Mac) -> Res
 }
 
 /// PBMParameter as OpenSSL builds it: a fresh random salt of [`DEFAULT_SALT_LEN`] bytes and
-/// [`DEFAULT_ITERATIONS`] iterations.
+/// [`default_iterations`] iterations.
 pub fn default_params(owf: Owf, mac: Mac) -> Result<PbmParameter> {
     fresh_params(owf, mac, default_iterations(), DEFAULT_SALT_LEN)
-}
-
-/// The iteration count sent when none is chosen: the one place to change for another release's
-/// default (client and mock both take it from here).
-pub fn default_iterations() -> i64 {
-    DEFAULT_ITERATIONS
 }
 
 /// PBMParameter with a fresh random salt of `salt_len` bytes (`-pbm_iterations`, `-pbm_saltlen`).

@@ -392,10 +392,44 @@ impl HttpClient {
     }
 
     fn tls_error(&self, e: &io::Error) -> Error {
-        Error::cmp(join_lines(&[
+        let err = Error::cmp(join_lines(&[
             format!("TLS handshake failed: {e}"),
             format!("error sending:{}", self.server_data()),
-        ]))
+        ]));
+        if let Some(line) = openssl_tls_line(e) {
+            // OpenSSL's apps print this when they shut the failed TLS connection down.
+            crate::log::raw_stderr(&format!("{line}\n"));
+        }
+        // rustls's words for a peer whose first bytes are no TLS record, e.g. `HTTP/1.0 400`.
+        let text = e.to_string();
+        if text.contains("InvalidContentType") || text.contains("corrupt message") {
+            return err.with_hint(format!(
+                "{}:{} answers, but not with TLS: it seems to be a plain HTTP server; use http:// in -server and no -tls_used",
+                self.url.host, self.url.port_str
+            ));
+        }
+        err
+    }
+
+    /// What to try when a transfer failed: a 404 names the path; a plain-HTTP request that got no
+    /// HTTP answer may have reached a TLS server.
+    fn hint_for(&self, e: &HttpError) -> Option<String> {
+        match e {
+            HttpError::Protocol(l) if l.first().is_some_and(|f| f.contains("code=404,")) => {
+                Some(format!(
+                    "the server has nothing at path '/{}' (HTTP 404): check -path or the CMP alias in -server (OpenSSL's mock serves only / and /pkix/)",
+                    self.url.path.trim_start_matches('/')
+                ))
+            }
+            _ if self.tls.is_some() => None,
+            HttpError::NoAnswer(_) => Some(
+                "the server sent no HTTP answer; if it expects TLS, use https:// in -server or -tls_used".to_string(),
+            ),
+            HttpError::Protocol(l) if l.first().is_some_and(|f| f.starts_with("header parse error")) => Some(
+                "the server's answer is not HTTP; if it expects TLS, use https:// in -server or -tls_used".to_string(),
+            ),
+            _ => None,
+        }
     }
 
     fn send_error(&self, e: HttpError) -> Error {
@@ -408,15 +442,34 @@ impl HttpClient {
 
     /// OpenSSL's lines: the reason(s), then `error receiving:server=...` (none for timeouts).
     fn wrap(&self, e: HttpError, what: &str) -> Error {
+        let hint = self.hint_for(&e);
+        self.wrap_lines(e, what).with_hint_opt(hint)
+    }
+
+    fn wrap_lines(&self, e: HttpError, what: &str) -> Error {
         let mut lines = match e {
             HttpError::Timeout => return cmp_err!("transfer timeout"),
-            HttpError::Read(m) if m == "failed reading data" => vec![m],
-            HttpError::Read(m) => vec![format!("failed reading data: {m}")],
+            HttpError::Read(m) | HttpError::NoAnswer(m) if m == "failed reading data" => vec![m],
+            HttpError::Read(m) | HttpError::NoAnswer(m) => {
+                vec![format!("failed reading data: {m}")]
+            }
             HttpError::Write(m) => vec![format!("failed writing data: {m}")],
             HttpError::Protocol(l) => l,
         };
         lines.push(format!("{what}:{}", self.server_data()));
         Error::cmp(join_lines(&lines))
+    }
+}
+
+/// The line OpenSSL's apps print on stderr for some TLS failures (`tls_error_hint` in apps/lib), for
+/// the same failure as rustls reports it. Only the peer-speaks-no-TLS case is mapped so far: OpenSSL's
+/// lines for an untrusted server certificate and for refused client certificates are not (yet).
+fn openssl_tls_line(e: &io::Error) -> Option<&'static str> {
+    match e.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::InvalidMessage(_) => {
+            Some("The server does not support (a suitable version of) TLS")
+        }
+        _ => None,
     }
 }
 
@@ -463,9 +516,14 @@ fn connect_tcp(host: &str, port: u16, deadline: Option<Instant>) -> Result<TcpSt
                     | io::ErrorKind::WouldBlock
             );
         if !retry {
-            return Err(cmp_err!(
-                "connect error: cannot connect to {host}:{port}: {e}"
-            ));
+            let err = cmp_err!("connect error: cannot connect to {host}:{port}: {e}");
+            return Err(if e.kind() == io::ErrorKind::ConnectionRefused {
+                err.with_hint(format!(
+                    "nothing listens on {host}:{port}: check the host and port in -server (and -proxy)"
+                ))
+            } else {
+                err
+            });
         }
         if let Some(d) = deadline {
             let left = d.saturating_duration_since(Instant::now());

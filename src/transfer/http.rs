@@ -25,6 +25,9 @@ pub enum HttpError {
     Timeout,
     /// An I/O error or an early end of the stream; OpenSSL says `failed reading data`.
     Read(String),
+    /// The same before the first byte of a response's status line: the peer gave no HTTP answer
+    /// at all (printed as `Read`; only the hint differs).
+    NoAnswer(String),
     /// Writing failed.
     Write(String),
     /// The peer's data violates the protocol; the lines are OpenSSL's reason texts.
@@ -248,7 +251,10 @@ pub struct Response {
 /// length agrees with any Content-Length. Chunked bodies are accepted (OpenSSL does not, but
 /// nothing is lost by being lenient here).
 pub fn read_response<R: Read>(r: &mut MsgReader<R>, max_len: usize) -> Result<Response, HttpError> {
-    let first = read_head_line(r)?;
+    let first = read_head_line(r).map_err(|e| match e {
+        HttpError::Read(m) => HttpError::NoAnswer(m),
+        other => other,
+    })?;
     let (status, reason, mut keep_alive) = parse_status_line(&first)?;
     let mut content_type: Option<String> = None;
     let mut content_length: Option<usize> = None;
@@ -915,7 +921,12 @@ mod tests {
             Err(HttpError::Read(m)) => assert_eq!(m, "failed reading data"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(resp(b""), Err(HttpError::Read(_))));
+        // Nothing (or no complete status line) at all: no HTTP answer, as the hint says.
+        assert!(matches!(resp(b""), Err(HttpError::NoAnswer(_))));
+        assert!(matches!(
+            resp(b"\x15\x03\x03\x00\x02\x02\x46"),
+            Err(HttpError::NoAnswer(_))
+        ));
     }
 
     #[test]

@@ -29,11 +29,27 @@ pub struct SignerQuery<'a> {
     /// No trust store was given at all: OpenSSL then says `no trusted store` where it would try the
     /// store's certificates.
     pub no_trust_store: bool,
+    /// `-ta_in_ip_extracerts` on an ip: when no signer validates normally, try again with the
+    /// self-issued extraCerts as the only trust anchors (3GPP TS 33.310), as OpenSSL 4.0 does.
+    pub ta_in_ip: Option<TaInIp<'a>>,
+    /// The signer that validated an earlier message of this transaction. As in OpenSSL, it is tried
+    /// first and, if acceptable and its signature verifies, taken without validating its path again
+    /// (which matters when it was validated in 3GPP mode, against the ip's extraCerts).
+    pub previous: Option<&'a Cert>,
+}
+
+/// What the 3GPP mode needs besides the message: the newly enrolled certificate of the ip (certReqId
+/// 0), which must validate against the same self-issued anchors as the signer, else the mode fails.
+pub struct TaInIp<'a> {
+    pub new_cert: Option<&'a Cert>,
 }
 
 struct Search<'a, 'f> {
     q: &'a SignerQuery<'a>,
+    /// The trust store of the option (-trusted); its certificates are candidates in both modes.
     store: &'a TrustStore,
+    /// In 3GPP mode: the self-issued extraCerts, the anchors for path validation.
+    anchors_3gpp: Option<TrustStore>,
     /// extraCerts first, then the untrusted certificates: the intermediates for path validation.
     untrusted: Vec<Cert>,
     sig_ok: &'f mut dyn FnMut(&Cert) -> bool,
@@ -155,6 +171,9 @@ impl Search<'_, '_> {
     }
 
     fn path_ok(&self, cert: &Cert) -> bool {
+        if let Some(anchors) = &self.anchors_3gpp {
+            return self.path_ok_3gpp(anchors, cert);
+        }
         if self.no_store() {
             self.log(Level::Err, format_args!("missing trust store"));
             self.log(
@@ -183,6 +202,20 @@ impl Search<'_, '_> {
                 false
             }
         }
+    }
+
+    /// The signer must chain to a self-issued extraCert, and so must the newly enrolled certificate.
+    fn path_ok_3gpp(&self, anchors: &TrustStore, cert: &Cert) -> bool {
+        let valid = |c: &Cert| matches!(anchors.verify_detailed(c, &self.untrusted), Ok(Ok(_)));
+        if !valid(cert) {
+            self.log(
+                Level::Warn,
+                format_args!("also exceptional 3GPP mode cert path validation failed"),
+            );
+            return false;
+        }
+        let new_cert = self.q.ta_in_ip.as_ref().and_then(|t| t.new_cert);
+        new_cert.is_some_and(valid)
     }
 
     fn try_list(
@@ -219,6 +252,36 @@ impl Search<'_, '_> {
     }
 
     fn run(&mut self, extra: &[Cert], untrusted: &[Cert]) -> Option<Cert> {
+        if self.q.ta_in_ip.is_some() {
+            self.log(
+                Level::Info,
+                format_args!("trying first normal mode using trust store"),
+            );
+        }
+        self.anchors_3gpp = None;
+        self.run_mode(extra, untrusted, "certs in trusted store")
+            .or_else(|| self.run_3gpp(extra, untrusted))
+    }
+
+    /// OpenSSL's 3GPP mode: the same candidates, validated against the self-issued extraCerts.
+    fn run_3gpp(&mut self, extra: &[Cert], untrusted: &[Cert]) -> Option<Cert> {
+        self.q.ta_in_ip.as_ref()?;
+        self.log(
+            Level::Info,
+            format_args!("normal mode failed; trying now 3GPP mode trusting extraCerts"),
+        );
+        let self_issued: Vec<Cert> = extra
+            .iter()
+            .filter(|c| Node::new(c).is_ok_and(|n| n.info.self_issued))
+            .cloned()
+            .collect();
+        self.anchors_3gpp = Some(TrustStore::new(self_issued, self.store.params.clone()));
+        let found = self.run_mode(extra, untrusted, "self-issued extraCerts");
+        self.anchors_3gpp = None;
+        found
+    }
+
+    fn run_mode(&mut self, extra: &[Cert], untrusted: &[Cert], trusted_desc: &str) -> Option<Cert> {
         if let Some(c) = self.try_list(extra, "extraCerts", &[], true) {
             return Some(c);
         }
@@ -232,12 +295,7 @@ impl Search<'_, '_> {
         // In the order OpenSSL's store keeps them (by subject), which its log shows.
         let mut trusted = self.store.certs.clone();
         trusted.sort_by_cached_key(|c| openssl_name_order(c.subject()));
-        self.try_list(
-            &trusted,
-            "certs in trusted store",
-            &[extra, untrusted],
-            false,
-        )
+        self.try_list(&trusted, trusted_desc, &[extra, untrusted], false)
     }
 }
 
@@ -297,10 +355,16 @@ pub fn find_and_validate_signer(
     let mut s = Search {
         q,
         store,
+        anchors_3gpp: None,
         untrusted: all_untrusted,
         sig_ok,
         logging: false,
     };
+    if let Some(prev) = q.previous {
+        if s.acceptable("previously validated", prev, &[]) {
+            return Ok(prev.clone());
+        }
+    }
     if let Some(c) = s.run(extra_certs, untrusted) {
         return Ok(c);
     }

@@ -18,7 +18,7 @@ mod store;
 mod tlv;
 
 pub use crate::creds::{Cert, Crl};
-pub use cmp::{find_and_validate_signer, SignerQuery};
+pub use cmp::{find_and_validate_signer, SignerQuery, TaInIp};
 pub use names::{names_equal, oneline};
 pub use params::{Purpose, VerifyParams, DEFAULT_DEPTH};
 pub use store::TrustStore;
