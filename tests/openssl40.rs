@@ -282,7 +282,15 @@ fn help_lists_the_40_options() {
     let mut ours = rcmp40();
     ours.args(["-config", "", "-help"]);
     let (t, o) = (run(&mut theirs), run(&mut ours));
-    assert_eq!(help_column(&o), help_column(&t));
+    // rcmp's own extensions come last, under their own header, after OpenSSL's part.
+    let mut ours_col = help_column(&o);
+    if let Some(i) = ours_col
+        .iter()
+        .position(|l| l.starts_with("rcmp extensions"))
+    {
+        ours_col.truncate(i.saturating_sub(1));
+    }
+    assert_eq!(ours_col, help_column(&t));
     assert!(help_column(&o).contains(&"-ta_in_ip_extracerts".to_string()));
     // The 3.5 help does not list it.
     let mut ours35 = common::rcmp();

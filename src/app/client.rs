@@ -363,19 +363,11 @@ fn warn_certs(file: &str, certs: &[Cert], warn_ee: bool, params: &verify::Verify
     let at = params
         .check_time()
         .map(|t| std::time::UNIX_EPOCH + Duration::from_secs(t.max(0) as u64));
-    for c in certs {
-        let problem = match at {
-            Some(t) if c.not_after() < t => Some("has expired"),
-            Some(t) if c.not_before() > t => Some("not yet valid"),
-            _ => None,
-        };
-        let not_ca = (warn_ee && c.version() != 0 && !c.is_ca()).then_some("is not a CA cert");
-        for what in [problem, not_ca].into_iter().flatten() {
-            crate::log::raw_stderr(&format!(
-                "Warning: certificate from '{file}' with subject '{}' {what}\n",
-                c.subject_oneline()
-            ));
-        }
+    for line in certs
+        .iter()
+        .flat_map(|c| c.load_warnings(file, at, warn_ee))
+    {
+        crate::log::raw_stderr(&format!("{line}\n"));
     }
 }
 

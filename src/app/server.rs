@@ -31,31 +31,17 @@ fn load_certs_warned(
     if crate::compat::get() == crate::compat::Compat::V3_0 {
         return creds::load_certs(sources, pass, desc);
     }
-    let at = raw
-        .int(Opt::Attime)
-        .and_then(|t| u64::try_from(t).ok())
-        .map(|t| std::time::UNIX_EPOCH + Duration::from_secs(t))
-        .unwrap_or_else(std::time::SystemTime::now);
+    let at = (!raw.flag(Opt::NoCheckTime)).then(|| {
+        raw.int(Opt::Attime)
+            .and_then(|t| u64::try_from(t).ok())
+            .map(|t| std::time::UNIX_EPOCH + Duration::from_secs(t))
+            .unwrap_or_else(std::time::SystemTime::now)
+    });
     let mut out = Vec::new();
     for file in creds::split_sources(sources) {
         let certs = creds::load_certs(file, pass, desc)?;
-        for c in &certs {
-            let warn = |what: &str| {
-                crate::log::raw_stderr(&format!(
-                    "Warning: certificate from '{file}' with subject '{}' {what}\n",
-                    c.subject_oneline()
-                ))
-            };
-            if !raw.flag(Opt::NoCheckTime) {
-                if at < c.not_before() {
-                    warn("not yet valid");
-                } else if at > c.not_after() {
-                    warn("has expired");
-                }
-            }
-            if c.version() != 0 && !c.is_ca() {
-                warn("is not a CA cert");
-            }
+        for line in certs.iter().flat_map(|c| c.load_warnings(file, at, true)) {
+            crate::log::raw_stderr(&format!("{line}\n"));
         }
         out.extend(certs);
     }

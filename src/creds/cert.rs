@@ -125,32 +125,42 @@ impl Cert {
             .not_before
             .to_system_time()
     }
-    /// The line OpenSSL's apps print to stderr when a certificate loaded for the client's own use
-    /// (`-cert`) is outside its validity period at `at` (unix seconds; `None` = times not checked):
-    /// `Warning: certificate from 'FILE' with subject '/CN=x' has expired`, in the wording of the
-    /// imitated release (4.0 uses the verifier's error texts).
-    pub fn validity_warning(&self, file: &str, at: Option<i64>) -> Option<String> {
-        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(at?.max(0) as u64);
+
+    /// The warnings OpenSSL's apps print on stderr when loading this certificate from `file`: out of
+    /// its validity period at `at` (None: time checks off, as with `-no_check_time`), and, where
+    /// `warn_ee` (files of CA certificates), an end-entity (v3, not a CA) certificate. OpenSSL 4.0
+    /// words the validity problems as its verifier does.
+    pub fn load_warnings(&self, file: &str, at: Option<SystemTime>, warn_ee: bool) -> Vec<String> {
         let v40 = crate::compat::get() == crate::compat::Compat::V4_0;
-        let what = if at < self.not_before() {
-            if v40 {
-                "certificate is not yet valid or the system clock is incorrect"
+        let validity = at.and_then(|at| {
+            if at < self.not_before() {
+                Some(if v40 {
+                    "certificate is not yet valid or the system clock is incorrect"
+                } else {
+                    "not yet valid"
+                })
+            } else if at > self.not_after() {
+                Some(if v40 {
+                    "certificate has expired"
+                } else {
+                    "has expired"
+                })
             } else {
-                "not yet valid"
+                None
             }
-        } else if at > self.not_after() {
-            if v40 {
-                "certificate has expired"
-            } else {
-                "has expired"
-            }
-        } else {
-            return None;
-        };
-        Some(format!(
-            "Warning: certificate from '{file}' with subject '{}' {what}",
-            self.subject_oneline()
-        ))
+        });
+        let not_ca =
+            (warn_ee && self.version() != 0 && !self.is_ca()).then_some("is not a CA cert");
+        [validity, not_ca]
+            .into_iter()
+            .flatten()
+            .map(|what| {
+                format!(
+                    "Warning: certificate from '{file}' with subject '{}' {what}",
+                    self.subject_oneline()
+                )
+            })
+            .collect()
     }
     pub fn not_after(&self) -> SystemTime {
         self.0
