@@ -539,7 +539,7 @@ fn compat_30_client_lines_match_openssl_30() {
     same_as_35(&srv, &args);
 }
 
-/// DEVIATIONS D10: where OpenSSL's app ends a set-up failure with `cannot set up CMP context`, rcmp's
+/// DEVIATIONS D11: where OpenSSL's app ends a set-up failure with `cannot set up CMP context`, rcmp's
 /// line names the cause itself (and drops that summary); streams and exit status stay OpenSSL's.
 #[test]
 fn setup_failure_names_its_cause() {
@@ -566,7 +566,7 @@ fn setup_failure_names_its_cause() {
     );
 }
 
-/// DEVIATIONS D11: a DN with an unknown attribute is used without it; OpenSSL then still prints
+/// DEVIATIONS D12: a DN with an unknown attribute is used without it; OpenSSL then still prints
 /// `CMP error: unknown object name` at the end of a successful run, rcmp prints no error line.
 #[test]
 fn skipped_dn_attribute_leaves_no_error_line_on_success() {
@@ -582,7 +582,7 @@ fn skipped_dn_attribute_leaves_no_error_line_on_success() {
     assert!(ours.error_streams.is_empty(), "{ours_text}");
 }
 
-/// DEVIATIONS D12: when the signer search logs the certificates of the trust store, OpenSSL lists
+/// DEVIATIONS D13: when the signer search logs the certificates of the trust store, OpenSSL lists
 /// them in its store's internal order, rcmp in file order: the same lines, maybe in another order.
 #[test]
 fn signer_search_logs_the_same_candidates() {

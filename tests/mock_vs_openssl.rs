@@ -513,7 +513,7 @@ fn mock_log_lines_match_openssl() {
     }
 }
 
-/// docs/DEVIATIONS.md D10: rcmp's mock keeps every transaction apart, so a certConf for a
+/// docs/DEVIATIONS.md D15: rcmp's mock keeps every transaction apart, so a certConf for a
 /// transaction it never saw is `unexpected pkibody`, also while another client's transaction waits for
 /// its certConf (OpenSSL 3.5's single-transaction mock then answers `error unexpected certconf`).
 #[test]
