@@ -1223,6 +1223,13 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
             if generic_genm {
                 genm_failed_line();
             }
+            // A failed transaction still reports a warning-type status it received (e.g. an rp
+            // with keyUpdateWarning); rejection and waiting are told by the error lines.
+            if f.outcome.status.as_ref().is_some_and(|si| {
+                si.status != client::status::REJECTION && si.status != client::status::WAITING
+            }) {
+                print_status(raw, &f.outcome);
+            }
             Error::from(f).in_transaction()
         })?;
         if ctx.files.reqout_only.is_some() && outcome.status.is_none() {
