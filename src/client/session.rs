@@ -584,18 +584,14 @@ impl<'a> Session<'a> {
     /// `-cert`, else the client's `-key`.
     fn enrollment_key_mismatch(&self, cert: &Cert) -> bool {
         let ctx = self.ctx;
-        let spki = if let Some(k) = &self.outcome.new_key {
-            k.public_key_der()
-        } else if let Some(k) = &ctx.newkey {
-            k.public_key_der()
-        } else if let Some(csr) = &ctx.csr {
-            csr.public_key_der()
-        } else if let Some(c) = ctx.oldcert.as_ref().or(ctx.cert.as_ref()) {
-            c.spki_der()
-        } else if let Some(k) = &ctx.key {
-            k.public_key_der()
-        } else {
-            return false;
+        let spki = match &self.outcome.new_key {
+            Some(k) => k.public_key_der().map(Some),
+            None => request::new_public_key(ctx),
+        };
+        let spki = match spki {
+            Ok(Some(d)) => Ok(d),
+            Ok(None) => return false,
+            Err(e) => Err(e),
         };
         // A key that cannot even be encoded does not match.
         spki.map_or(true, |d| !creds::key::spki_matches_cert(&d, cert))
