@@ -148,6 +148,17 @@ fn glob_prefix(pat: &str, text: &str) -> bool {
     true
 }
 
+/// The info line before `missing trust anchor` when a signature-protected message arrives and there is
+/// neither a trust store nor a pinned certificate: OpenSSL 3.0 names the missing certificate the
+/// server's, later releases the sender's (checked with both roles of 3.0.19, 3.5.9 and 4.0).
+pub fn no_trust_store_nor_pinned(release: Compat) -> &'static str {
+    if release == Compat::V3_0 {
+        "no trust store nor pinned server cert available for verifying signature-based CMP message protection"
+    } else {
+        "no trust store nor pinned sender cert available for verifying signature-based CMP message protection"
+    }
+}
+
 /// The message as the imitated release words it.
 pub fn for_release(msg: &str) -> Cow<'_, str> {
     if compat::get() != Compat::V4_0 {

@@ -620,3 +620,86 @@ fn signer_search_logs_the_same_candidates() {
     ours.lines.sort();
     assert_eq!(ours, openssl, "{ours_text}");
 }
+
+#[test]
+fn certconf_checks_the_key_openssl_picks() {
+    // The mock answers with signer_only.crt, issued for new.key, whatever is asked for.
+    let srv = mock35(&[]);
+    let kur_pbm = |oldcert: &'static str| -> Vec<&'static str> {
+        vec![
+            "-server",
+            "SERVER",
+            "-cmd",
+            "kur",
+            "-secret",
+            "pass:test",
+            "-ref",
+            "x",
+            "-oldcert",
+            oldcert,
+            "-key",
+            "new.key",
+            "-keypass",
+            "pass:",
+            "-certout",
+            "OUT/cert.pem",
+        ]
+    };
+    // Without -newkey and -csr, OpenSSL compares the key of -oldcert, not -key: a certificate for
+    // -key's key is refused when -oldcert holds another key ...
+    let seen = same_as_35(&srv, &kur_pbm("server.crt"));
+    assert_eq!(seen.exit, Some(1));
+    assert!(!seen.files.iter().any(|f| f.starts_with("cert.pem")));
+    // ... and accepted when -oldcert holds that key.
+    let seen = same_as_35(&srv, &kur_pbm("signer_only.crt"));
+    assert_eq!(seen.exit, Some(0));
+    // -csr: the CSR's public key is compared.
+    let srv = mock35(&["-rsp_cert", "server.crt"]);
+    let seen = same_as_35(
+        &srv,
+        &[
+            "-server",
+            "SERVER",
+            "-cmd",
+            "p10cr",
+            "-secret",
+            "pass:test",
+            "-ref",
+            "x",
+            "-csr",
+            "csr.pem",
+            "-certout",
+            "OUT/cert.pem",
+        ],
+    );
+    assert_eq!(seen.exit, Some(1));
+    assert!(!seen.files.iter().any(|f| f.starts_with("cert.pem")));
+}
+
+#[test]
+fn failed_genm_reports_on_stderr_too() {
+    let srv = mock35(&[]);
+    let genm = [
+        "-server",
+        "SERVER",
+        "-cmd",
+        "genm",
+        "-secret",
+        "pass:wrong",
+        "-ref",
+        "x",
+    ];
+    // The generic genm: the library's lines on stdout, the app's on stderr.
+    let seen = same_as_35(&srv, &genm);
+    assert_eq!(seen.exit, Some(1));
+    assert_eq!(seen.error_streams, ["stdout", "stderr"]);
+    // An info type with its own handling (caCerts) has no such app line.
+    let seen = same_as_35(
+        &srv,
+        &with(
+            &genm,
+            &["-infotype", "caCerts", "-cacertsout", "OUT/ca.pem"],
+        ),
+    );
+    assert_eq!(seen.error_streams, ["stdout"]);
+}

@@ -1186,6 +1186,26 @@ fn stage_new_key(raw: &RawOpts, outcome: &Outcome, out: &mut Outputs) -> Result<
     Ok(())
 }
 
+/// A genm that OpenSSL's `do_genm` handles in its generic branch: no -infotype, or one without
+/// specific support (caCerts, rootCaCert, crlStatusList and certReqTemplate have their own).
+fn is_generic_genm(ctx: &Ctx, has_plan: bool) -> bool {
+    ctx.cmd == Cmd::Genm
+        && !has_plan
+        && !ctx
+            .genm_itavs
+            .iter()
+            .any(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS)
+}
+
+/// The app's own line (stderr) when the generic genm got no usable genp; OpenSSL 3.0 has none.
+fn genm_failed_line() {
+    if crate::compat::get() != crate::compat::Compat::V3_0 {
+        crate::log::app_error(format_args!(
+            "Did not receive response on genm or genp is not valid"
+        ));
+    }
+}
+
 /// Act as CMP client (possibly with the in-process mock server): set up, run `-repeat` transactions,
 /// and write the results of each.
 pub fn run_client(raw: &RawOpts) -> Result<()> {
@@ -1197,9 +1217,26 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         genm_plan,
     } = setup(raw)?;
     let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
+    let generic_genm = is_generic_genm(&ctx, genm_plan.is_some());
     for _ in 0..repeat {
-        let outcome = client::run(&ctx, &mut peer).map_err(|f| Error::from(f).in_transaction())?;
+        let outcome = client::run(&ctx, &mut peer).map_err(|f| {
+            if generic_genm {
+                genm_failed_line();
+            }
+            // A failed transaction still reports a warning-type status it received (e.g. an rp
+            // with keyUpdateWarning); rejection and waiting are told by the error lines.
+            if f.outcome.status.as_ref().is_some_and(|si| {
+                si.status != client::status::REJECTION && si.status != client::status::WAITING
+            }) {
+                print_status(raw, &f.outcome);
+            }
+            Error::from(f).in_transaction()
+        })?;
         if ctx.files.reqout_only.is_some() && outcome.status.is_none() {
+            // 3.3+ reports even this as a genm without (valid) genp, though the run succeeds.
+            if generic_genm {
+                genm_failed_line();
+            }
             return Ok(());
         }
         print_status(raw, &outcome);
@@ -1208,12 +1245,7 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
             // What the genp holds is checked by OpenSSL's library: its errors go to stdout.
             super::genm::stage(raw, &ctx, plan, &outcome, certform, crlform, &mut out)
                 .map_err(Error::in_transaction)?;
-        } else if ctx.cmd == Cmd::Genm
-            && !ctx
-                .genm_itavs
-                .iter()
-                .any(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS)
-        {
+        } else if generic_genm {
             print_itavs(&outcome);
         }
         stage_outputs(raw, ctx.cmd, &outcome, certform, &mut out);

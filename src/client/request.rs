@@ -274,13 +274,17 @@ fn ext<T: Encode>(oid: ObjectIdentifier, critical: bool, value: &T) -> Result<Ex
     })
 }
 
-/// The public key to be certified: `-newkey`, else the CSR's, else `-key`'s.
-fn new_public_key(ctx: &Ctx) -> Result<Option<Vec<u8>>> {
+/// The public key to be certified, as OpenSSL's library picks it (also for the certConf key check):
+/// `-newkey`, else the CSR's, else that of `-oldcert`, else of `-cert`, else `-key`'s.
+pub(crate) fn new_public_key(ctx: &Ctx) -> Result<Option<Vec<u8>>> {
     if let Some(k) = &ctx.newkey {
         return k.public_key_der().map(Some);
     }
     if let Some(c) = &ctx.csr {
         return c.public_key_der().map(Some);
+    }
+    if let Some(c) = ctx.refcert() {
+        return c.spki_der().map(Some);
     }
     if let Some(k) = &ctx.key {
         return k.public_key_der().map(Some);
@@ -443,6 +447,13 @@ pub fn cert_req_msg(ctx: &Ctx, for_kur: bool) -> Result<CertReqMsg> {
         0 => Some(ProofOfPossession::RaVerified(Null)),
         1 => {
             let key = popo_key(ctx).ok_or_else(|| cmp_err!("missing private key for popo"))?;
+            // The key signing the POPO must be the one to be certified (e.g. -key against the
+            // key of -oldcert for kur without -newkey), as OpenSSL checks.
+            if let Some(pk) = new_public_key(ctx)? {
+                if !key.matches_public_key(&pk) {
+                    return Err(cmp_err!("key values mismatch"));
+                }
+            }
             let data = cert_req
                 .to_der()
                 .map_err(|e| cmp_err!("cannot encode CertRequest: {e}"))?;

@@ -578,19 +578,23 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Whether `cert` does not hold the private key being enrolled. That key is, as OpenSSL picks it: the
-    /// centrally generated one, else `-newkey` when it is a private key (a public one cannot be checked),
-    /// else none with `-csr`, else the client's `-key`.
+    /// Whether `cert` does not hold the key being enrolled. That key is, in the order OpenSSL's library
+    /// picks it (3.0 and 3.5 alike, checked side by side): the centrally generated key, else `-newkey`
+    /// (private or public alike), else the public key of `-csr`, else that of `-oldcert`, else that of
+    /// `-cert`, else the client's `-key`.
     fn enrollment_key_mismatch(&self, cert: &Cert) -> bool {
         let ctx = self.ctx;
-        let key = match (&self.outcome.new_key, &ctx.newkey) {
-            (Some(k), _) => Some(k),
-            (None, Some(creds::KeyOrPub::Private(k))) => Some(k),
-            (None, Some(creds::KeyOrPub::Public(_))) => None,
-            (None, None) if ctx.csr.is_some() => None,
-            (None, None) => ctx.key.as_ref(),
+        let spki = match &self.outcome.new_key {
+            Some(k) => k.public_key_der().map(Some),
+            None => request::new_public_key(ctx),
         };
-        key.is_some_and(|k| !k.matches_cert(cert))
+        let spki = match spki {
+            Ok(Some(d)) => Ok(d),
+            Ok(None) => return false,
+            Err(e) => Err(e),
+        };
+        // A key that cannot even be encoded does not match.
+        spki.map_or(true, |d| !creds::key::spki_matches_cert(&d, cert))
     }
 
     /// The certConf callback: validate the new certificate with `-out_trusted`, or build an approximate
@@ -720,6 +724,13 @@ impl<'a> Session<'a> {
     fn genm(&mut self) -> Result<()> {
         let body = request::first_body(self.ctx)?;
         let rep = self.send_receive_also_delayed(body, 2, BodyType::Genp)?;
+        // A genp ends the exchange as accepted, also after a `waiting` error was polled through:
+        // OpenSSL reports no closing status for a genm.
+        self.outcome.status = Some(PkiStatusInfo {
+            status: ACCEPTED,
+            status_string: None,
+            fail_info: None,
+        });
         if let PkiBody::Genp(itavs) = &rep.msg.body {
             self.outcome.genp_itavs = itavs.clone();
         }

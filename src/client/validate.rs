@@ -305,7 +305,10 @@ fn validate_msg(
         };
     }
     if ctx.trusted.is_none() && ctx.secret.is_some() {
-        crate::info!("no trust store nor pinned server cert available for verifying signature-based CMP message protection");
+        crate::info!(
+            "{}",
+            crate::wording::no_trust_store_nor_pinned(crate::compat::get())
+        );
         return Err(cmp_err!("missing trust anchor"));
     }
     let sender =

@@ -161,6 +161,18 @@ pub enum KeyOrPub {
     Public(PublicKey),
 }
 
+/// Whether `cert` holds the public key of the SubjectPublicKeyInfo `spki_der`, compared as keys (not as
+/// bytes), as OpenSSL's X509_check_private_key does also for a public key.
+pub fn spki_matches_cert(spki_der: &[u8], cert: &cert::Cert) -> bool {
+    let Some(ours) = Pkey::parse_spki(spki_der) else {
+        return false;
+    };
+    cert.spki_der()
+        .ok()
+        .and_then(|d| Pkey::parse_spki(&d))
+        .is_some_and(|theirs| ours.public_eq(&theirs))
+}
+
 impl KeyOrPub {
     pub fn public_key_der(&self) -> Result<Vec<u8>> {
         match self {

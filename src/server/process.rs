@@ -476,7 +476,8 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
     if srv.cfg.srv_trusted.is_empty() && srv.cfg.srv_secret.is_some() {
         srv_log!(
             Info,
-            "no trust store nor pinned server cert available for verifying signature-based CMP message protection"
+            "{}",
+            crate::wording::no_trust_store_nor_pinned(srv.cfg.compat)
         );
         return Err(reason::MISSING_TRUST_ANCHOR.into());
     }

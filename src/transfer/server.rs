@@ -422,7 +422,11 @@ impl Pool {
                     if self.compat != Compat::V3_0 && log::enabled(Level::Info) {
                         prog_line("sending response, 1st line: HTTP/1.0 200 OK");
                     }
-                    let mut msg = http::response_head(keep, reply.body.len()).into_bytes();
+                    // As OpenSSL's server loop: the answer grants the keep-alive the client asked
+                    // for, and only then is the connection closed if the transaction has ended (a
+                    // client requiring keep-alive, -keep_alive 2, reads an error answer before
+                    // seeing the close).
+                    let mut msg = http::response_head(keep_alive, reply.body.len()).into_bytes();
                     msg.extend_from_slice(&reply.body);
                     conn.out = msg;
                     conn.close_after = !keep;
