@@ -2,6 +2,7 @@
 //! for the empty name) and the two ways OpenSSL prints them: the one-line `/C=AU/O=.../CN=leaf` form used
 //! in cmp's log lines, and the `C = AU, O = ...` form of `openssl x509 -subject`.
 
+use super::tlv;
 use const_oid::ObjectIdentifier;
 use der::{Decode, Tag, Tagged};
 use x509_cert::attr::AttributeTypeAndValue;
@@ -98,22 +99,6 @@ fn short_name(oid: &ObjectIdentifier) -> String {
 
 /// At most this many attributes in one name.
 const MAX_AVAS: usize = 256;
-
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut v = vec![tag];
-    let n = content.len();
-    if n < 0x80 {
-        v.push(n as u8);
-    } else if n < 0x100 {
-        v.extend_from_slice(&[0x81, n as u8]);
-    } else if n < 0x10000 {
-        v.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]);
-    } else {
-        v.extend_from_slice(&[0x83, (n >> 16) as u8, (n >> 8) as u8, n as u8]);
-    }
-    v.extend_from_slice(content);
-    v
-}
 
 fn is_printable(s: &str) -> bool {
     s.chars()

@@ -2,6 +2,7 @@
 //! PKCS#12, SubjectPublicKeyInfo, certificates), generation, signing with the AlgorithmIdentifier X.509
 //! and CMP expect, and signature verification.
 
+use super::tlv;
 use const_oid::ObjectIdentifier;
 use der::asn1::AnyRef;
 use der::{Decode, Tagged};
@@ -450,20 +451,6 @@ fn ecdsa_alg(d: Digest) -> Result<AlgorithmIdentifierOwned> {
         oid: oid_of(e)?,
         parameters: None,
     })
-}
-
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut v = vec![tag];
-    let n = content.len();
-    if n < 0x80 {
-        v.push(n as u8);
-    } else if n < 0x100 {
-        v.extend_from_slice(&[0x81, n as u8]);
-    } else {
-        v.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]);
-    }
-    v.extend_from_slice(content);
-    v
 }
 
 fn hash_alg_der(d: Digest) -> Vec<u8> {

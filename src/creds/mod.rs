@@ -142,6 +142,26 @@ pub(crate) fn tlv_content(data: &[u8]) -> Option<&[u8]> {
     data.get(hdr..hdr.checked_add(len)?)
 }
 
+/// A DER TLV with a low tag number and `content` (definite length, shortest form): the one encoder
+/// for the few structures built by hand rather than through `der`'s types.
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let n = content.len();
+    let mut v = vec![tag];
+    if n < 0x80 {
+        v.push(n as u8);
+    } else {
+        let len: Vec<u8> = n
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        v.push(0x80 | len.len() as u8);
+        v.extend(len);
+    }
+    v.extend_from_slice(content);
+    v
+}
+
 /// (header length, content length) of a DER TLV with a low tag number.
 fn tlv_header(data: &[u8]) -> Option<(usize, usize)> {
     if *data.first()? & 0x1f == 0x1f {
@@ -192,5 +212,10 @@ mod tests {
         assert_eq!(first_tlv(&d), Some(&d[..5]));
         assert_eq!(tlv_content(&d), Some(&d[2..5]));
         assert_eq!(first_tlv(&[0x30, 0x05, 0x00]), None);
+        // The writer uses the shortest length form, which the reader takes back.
+        assert_eq!(tlv(0x04, &[7]), [0x04, 0x01, 7]);
+        let long = tlv(0x04, &[0; 300]);
+        assert_eq!(&long[..4], &[0x04, 0x82, 0x01, 0x2c]);
+        assert_eq!(tlv_content(&long).map(<[u8]>::len), Some(300));
     }
 }

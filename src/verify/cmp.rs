@@ -302,23 +302,7 @@ impl Search<'_, '_> {
 /// The key by which OpenSSL's `X509_NAME_cmp` orders names: the length of the canonical encoding
 /// (each RDN a SET of SEQUENCE { OID, UTF8String of the canonical value }), then its bytes.
 fn openssl_name_order(name: &Name) -> (usize, Vec<u8>) {
-    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut v = vec![tag];
-        let n = content.len();
-        if n < 0x80 {
-            v.push(n as u8);
-        } else {
-            let bytes: Vec<u8> = n
-                .to_be_bytes()
-                .into_iter()
-                .skip_while(|b| *b == 0)
-                .collect();
-            v.push(0x80 | bytes.len() as u8);
-            v.extend(bytes);
-        }
-        v.extend_from_slice(content);
-        v
-    }
+    use crate::creds::tlv;
     let mut out = Vec::new();
     for rdn in canon_name(name) {
         let mut set = Vec::new();
