@@ -18,12 +18,19 @@ pub const PBKDF2: Oid = Oid::new_unwrap("1.2.840.113549.1.5.12");
 /// 1.80 (and so EJBCA) writes it where PBMAC1 names PBKDF2; see `protect::pbmac1`.
 pub const PBES2: Oid = Oid::new_unwrap("1.2.840.113549.1.5.13");
 
-// One-way functions (hashes) usable as the PBM OWF.
+// Digests (NIST CSOR arc 2.16.840.1.101.3.4.2; RFC 1321 and FIPS 180-1 for MD5 and SHA-1).
+pub const MD5: Oid = Oid::new_unwrap("1.2.840.113549.2.5");
 pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
 pub const SHA224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.4");
 pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
 pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+pub const SHA512_224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.5");
+pub const SHA512_256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.6");
+pub const SHA3_224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.7");
+pub const SHA3_256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.8");
+pub const SHA3_384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.9");
+pub const SHA3_512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.10");
 
 // HMACs: RFC 4210's default is the IPsec-arc hmac-sha1 (1.3.6.1.5.5.8.1.2); the SHA-2 HMACs exist only in
 // the RSADSI arc (1.2.840.113549.2.x), which is what OpenSSL's -mac hmacWithSHA256 etc. send.
@@ -36,6 +43,172 @@ pub const HMAC_SHA224: Oid = Oid::new_unwrap("1.2.840.113549.2.8");
 pub const HMAC_SHA256: Oid = Oid::new_unwrap("1.2.840.113549.2.9");
 pub const HMAC_SHA384: Oid = Oid::new_unwrap("1.2.840.113549.2.10");
 pub const HMAC_SHA512: Oid = Oid::new_unwrap("1.2.840.113549.2.11");
+pub const HMAC_SHA512_224: Oid = Oid::new_unwrap("1.2.840.113549.2.12");
+pub const HMAC_SHA512_256: Oid = Oid::new_unwrap("1.2.840.113549.2.13");
+pub const HMAC_SHA3_256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.14");
+
+// Public key algorithms (RFC 3279, RFC 4055, RFC 5480, RFC 8410, FIPS 204) and named curves.
+/// The PKCS #1 arc (RFC 8017 appendix C): rsaEncryption, RSASSA-PSS and the v1.5 signatures.
+pub const PKCS1: Oid = Oid::new_unwrap("1.2.840.113549.1.1");
+pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+/// `id-RSASSA-PSS` (RFC 4055): both a key type (PSS-restricted RSA keys) and a signature algorithm.
+pub const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
+/// `id-mgf1`, the mask generation function inside RSASSA-PSS parameters.
+pub const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
+pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+pub const DSA: Oid = Oid::new_unwrap("1.2.840.10040.4.1");
+pub const DH_X942: Oid = Oid::new_unwrap("1.2.840.10046.2.1");
+pub const X25519: Oid = Oid::new_unwrap("1.3.101.110");
+pub const X448: Oid = Oid::new_unwrap("1.3.101.111");
+pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
+pub const ED448: Oid = Oid::new_unwrap("1.3.101.113");
+pub const ML_DSA_44: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.17");
+pub const ML_DSA_65: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.18");
+pub const ML_DSA_87: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.19");
+pub const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+pub const P384: Oid = Oid::new_unwrap("1.3.132.0.34");
+pub const P521: Oid = Oid::new_unwrap("1.3.132.0.35");
+
+// Signature algorithms: RSA PKCS#1 v1.5 (RFC 8017), ECDSA (RFC 5758), DSA (RFC 3279, RFC 5758) and the
+// SHA-3 ones from the NIST arc. `creds::alg::SIGNATURES` pairs each with its key kind and digest.
+pub const MD5_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.4");
+pub const SHA1_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.5");
+pub const SHA224_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.14");
+pub const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+pub const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+pub const SHA512_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
+pub const SHA512_224_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.15");
+pub const SHA512_256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.16");
+pub const SHA3_224_WITH_RSA: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.13");
+pub const SHA3_256_WITH_RSA: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.14");
+pub const SHA3_384_WITH_RSA: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.15");
+pub const SHA3_512_WITH_RSA: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.16");
+pub const ECDSA_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.10045.4.1");
+pub const ECDSA_WITH_SHA224: Oid = Oid::new_unwrap("1.2.840.10045.4.3.1");
+pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+pub const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
+pub const ECDSA_WITH_SHA3_224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.9");
+pub const ECDSA_WITH_SHA3_256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.10");
+pub const ECDSA_WITH_SHA3_384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.11");
+pub const ECDSA_WITH_SHA3_512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.12");
+pub const DSA_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.10040.4.3");
+pub const DSA_WITH_SHA224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.1");
+pub const DSA_WITH_SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.2");
+pub const DSA_WITH_SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.3");
+pub const DSA_WITH_SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.4");
+
+// Certificate and CRL extensions (RFC 5280 section 4.2 and 5.2, RFC 3779, RFC 3820, Netscape).
+pub const CE_SUBJECT_KEY_ID: Oid = Oid::new_unwrap("2.5.29.14");
+pub const CE_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+pub const CE_SUBJECT_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.17");
+pub const CE_ISSUER_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.18");
+pub const CE_BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
+pub const CE_CRL_NUMBER: Oid = Oid::new_unwrap("2.5.29.20");
+pub const CE_CRL_REASONS: Oid = Oid::new_unwrap("2.5.29.21");
+pub const CE_DELTA_CRL_INDICATOR: Oid = Oid::new_unwrap("2.5.29.27");
+pub const CE_ISSUING_DISTRIBUTION_POINT: Oid = Oid::new_unwrap("2.5.29.28");
+pub const CE_NAME_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.30");
+pub const CE_CRL_DISTRIBUTION_POINTS: Oid = Oid::new_unwrap("2.5.29.31");
+pub const CE_CERTIFICATE_POLICIES: Oid = Oid::new_unwrap("2.5.29.32");
+pub const CE_POLICY_MAPPINGS: Oid = Oid::new_unwrap("2.5.29.33");
+pub const CE_AUTHORITY_KEY_ID: Oid = Oid::new_unwrap("2.5.29.35");
+pub const CE_POLICY_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.36");
+pub const CE_EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
+pub const CE_FRESHEST_CRL: Oid = Oid::new_unwrap("2.5.29.46");
+pub const CE_INHIBIT_ANY_POLICY: Oid = Oid::new_unwrap("2.5.29.54");
+pub const PE_AUTHORITY_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
+pub const PE_IP_ADDR_BLOCKS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.7");
+pub const PE_AUTONOMOUS_SYS_IDS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.8");
+pub const PE_PROXY_CERT_INFO: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.14");
+pub const NS_CERT_TYPE: Oid = Oid::new_unwrap("2.16.840.1.113730.1.1");
+
+// Policy qualifiers and access methods (RFC 5280 section 4.2.1.4 and 4.2.2.1, RFC 3029, RFC 3161).
+pub const QT_CPS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.2.1");
+pub const QT_UNOTICE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.2.2");
+pub const AD_OCSP: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1");
+pub const AD_CA_ISSUERS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.2");
+pub const AD_TIMESTAMPING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.3");
+pub const AD_DVCS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.4");
+pub const AD_CA_REPOSITORY: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.5");
+
+// Extended key usages (RFC 5280 section 4.2.1.12, RFC 6402, RFC 9480, Microsoft, Netscape).
+pub const KP_SERVER_AUTH: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.1");
+pub const KP_CLIENT_AUTH: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.2");
+pub const KP_CODE_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.3");
+pub const KP_EMAIL_PROTECTION: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.4");
+pub const KP_TIME_STAMPING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.8");
+pub const KP_OCSP_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.9");
+pub const KP_IPSEC_IKE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.17");
+pub const KP_CMC_CA: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.27");
+pub const KP_CMC_RA: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.28");
+/// `id-kp-cmKGA` (RFC 9480 section 4.3): the key generation authority of central key generation.
+pub const KP_CM_KGA: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.32");
+pub const KP_MS_CODE_IND: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.2.1.21");
+pub const KP_MS_CODE_COM: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.2.1.22");
+pub const KP_MS_CTL_SIGN: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.1");
+pub const KP_MS_SGC: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.3");
+pub const KP_MS_EFS: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.10.3.4");
+pub const KP_NS_SGC: Oid = Oid::new_unwrap("2.16.840.1.113730.4.1");
+pub const KP_ANY: Oid = Oid::new_unwrap("2.5.29.37.0");
+
+/// Extended key usage names as x509v3_config(5) takes them in `extendedKeyUsage`, plus the
+/// CMP-related ones.
+pub const EXT_KEY_USAGE_NAMES: &[(&str, Oid)] = &[
+    ("serverAuth", KP_SERVER_AUTH),
+    ("clientAuth", KP_CLIENT_AUTH),
+    ("codeSigning", KP_CODE_SIGNING),
+    ("emailProtection", KP_EMAIL_PROTECTION),
+    ("timeStamping", KP_TIME_STAMPING),
+    ("OCSPSigning", KP_OCSP_SIGNING),
+    ("ipsecIKE", KP_IPSEC_IKE),
+    ("cmcCA", KP_CMC_CA),
+    ("cmcRA", KP_CMC_RA),
+    ("cmKGA", KP_CM_KGA),
+    ("msCodeInd", KP_MS_CODE_IND),
+    ("msCodeCom", KP_MS_CODE_COM),
+    ("msCTLSign", KP_MS_CTL_SIGN),
+    ("msEFS", KP_MS_EFS),
+    ("anyExtendedKeyUsage", KP_ANY),
+];
+
+// Distinguished name attribute types (X.520 via RFC 4519, RFC 4524, PKCS #9).
+pub const AT_COMMON_NAME: Oid = Oid::new_unwrap("2.5.4.3");
+pub const AT_SURNAME: Oid = Oid::new_unwrap("2.5.4.4");
+pub const AT_SERIAL_NUMBER: Oid = Oid::new_unwrap("2.5.4.5");
+pub const AT_COUNTRY: Oid = Oid::new_unwrap("2.5.4.6");
+pub const AT_LOCALITY: Oid = Oid::new_unwrap("2.5.4.7");
+pub const AT_STATE: Oid = Oid::new_unwrap("2.5.4.8");
+pub const AT_STREET: Oid = Oid::new_unwrap("2.5.4.9");
+pub const AT_ORGANIZATION: Oid = Oid::new_unwrap("2.5.4.10");
+pub const AT_ORGANIZATIONAL_UNIT: Oid = Oid::new_unwrap("2.5.4.11");
+pub const AT_TITLE: Oid = Oid::new_unwrap("2.5.4.12");
+pub const AT_DESCRIPTION: Oid = Oid::new_unwrap("2.5.4.13");
+pub const AT_BUSINESS_CATEGORY: Oid = Oid::new_unwrap("2.5.4.15");
+pub const AT_POSTAL_CODE: Oid = Oid::new_unwrap("2.5.4.17");
+pub const AT_NAME: Oid = Oid::new_unwrap("2.5.4.41");
+pub const AT_GIVEN_NAME: Oid = Oid::new_unwrap("2.5.4.42");
+pub const AT_INITIALS: Oid = Oid::new_unwrap("2.5.4.43");
+pub const AT_GENERATION_QUALIFIER: Oid = Oid::new_unwrap("2.5.4.44");
+pub const AT_DN_QUALIFIER: Oid = Oid::new_unwrap("2.5.4.46");
+pub const AT_PSEUDONYM: Oid = Oid::new_unwrap("2.5.4.65");
+pub const AT_ROLE: Oid = Oid::new_unwrap("2.5.4.72");
+pub const AT_ORGANIZATION_ID: Oid = Oid::new_unwrap("2.5.4.97");
+pub const AT_USER_ID: Oid = Oid::new_unwrap("0.9.2342.19200300.100.1.1");
+pub const AT_DOMAIN_COMPONENT: Oid = Oid::new_unwrap("0.9.2342.19200300.100.1.25");
+pub const AT_EMAIL_ADDRESS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.1");
+pub const AT_UNSTRUCTURED_NAME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.2");
+
+// CMS content types and attributes (RFC 5652), PKCS #9 extensionRequest, AES-CBC (RFC 3565).
+pub const CT_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
+pub const CT_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
+pub const AA_CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
+pub const AA_MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
+pub const AA_SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
+pub const EXTENSION_REQUEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.14");
+pub const AES128_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.2");
+pub const AES192_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.22");
+pub const AES256_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.42");
 
 // CRMF registration controls and info (RFC 4211 section 6, RFC 9480).
 pub const REG_CTRL_REG_TOKEN: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.1.1");

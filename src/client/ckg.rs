@@ -30,17 +30,11 @@ use crate::creds::{Cert, Digest, PrivateKey};
 use crate::error::{Error, Result};
 use crate::verify::TrustStore;
 
-const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
-const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const AES128_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.2");
-const AES192_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.22");
-const AES256_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.42");
-const CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-const MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-const SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
-const KP_CM_KGA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.32");
-const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+use crate::asn1::oid::{
+    AA_CONTENT_TYPE as CONTENT_TYPE, AA_MESSAGE_DIGEST as MESSAGE_DIGEST,
+    AA_SIGNING_TIME as SIGNING_TIME, AES128_CBC, AES192_CBC, AES256_CBC, CT_DATA as ID_DATA,
+    CT_SIGNED_DATA as ID_SIGNED_DATA, KP_CM_KGA, PKCS1, RSASSA_PSS, RSA_ENCRYPTION,
+};
 
 /// Ciphertexts and keys larger than this are not key packages.
 const MAX_CONTENT: usize = 1 << 20;
@@ -204,16 +198,16 @@ fn effective_sig_alg(si: &SignerInfo) -> Result<AlgorithmIdentifierOwned> {
         return Ok(si.signature_algorithm.clone());
     }
     let d = Digest::from_oid(&si.digest_alg.oid).ok_or_else(|| bad("unsupported digest"))?;
-    let oid = match d {
-        Digest::Sha1 => "1.2.840.113549.1.1.5",
-        Digest::Sha224 => "1.2.840.113549.1.1.14",
-        Digest::Sha256 => "1.2.840.113549.1.1.11",
-        Digest::Sha384 => "1.2.840.113549.1.1.12",
-        Digest::Sha512 => "1.2.840.113549.1.1.13",
-        _ => return Err(bad("unsupported digest for RSA signature")),
-    };
+    let sha = matches!(
+        d,
+        Digest::Sha1 | Digest::Sha224 | Digest::Sha256 | Digest::Sha384 | Digest::Sha512
+    );
+    let oid = crate::creds::sig_alg_for(crate::creds::KeyKind::Rsa, d)
+        .filter(|_| sha)
+        .ok_or_else(|| bad("unsupported digest for RSA signature"))?
+        .oid;
     Ok(AlgorithmIdentifierOwned {
-        oid: ObjectIdentifier::new(oid).map_err(|_| bad("digest"))?,
+        oid,
         parameters: Some(Any::null()),
     })
 }
@@ -366,10 +360,7 @@ fn sign_content(content: &[u8], cert: &Cert, key: &PrivateKey, chain: &[Cert]) -
     let to_sign = attrs.to_der().map_err(fail)?;
     let sig = key.sign(d, &to_sign)?;
     let mut sig_alg = key.signature_algorithm(d)?;
-    if sig_alg.oid != ECDSA_WITH_SHA256
-        && sig_alg.oid.to_string().starts_with("1.2.840.113549.1.1.")
-        && sig_alg.oid.to_string() != "1.2.840.113549.1.1.10"
-    {
+    if sig_alg.oid.parent() == Some(PKCS1) && sig_alg.oid != RSASSA_PSS {
         // CMS names PKCS#1 v1.5 signatures by the key algorithm, as OpenSSL writes them.
         sig_alg = AlgorithmIdentifierOwned {
             oid: RSA_ENCRYPTION,

@@ -176,7 +176,7 @@ pub fn protect(ctx: &Ctx, st: &HeaderState, msg: &mut PkiMessage) -> Result<()> 
         // OpenSSL puts the signature algorithm's OID alone into the header (no NULL parameters for
         // RSA, unlike in certificates and POPO signatures), and so do we.
         let mut alg = key.signature_algorithm(ctx.digest)?;
-        if alg.oid.to_string() != "1.2.840.113549.1.1.10" {
+        if alg.oid != crate::asn1::oid::RSASSA_PSS {
             alg.parameters = None;
         }
         msg.header.protection_alg = Some(alg);

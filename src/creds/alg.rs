@@ -4,9 +4,11 @@
 //! `openssl cmp` looks these names up with OpenSSL's long-name table, so the match is case-sensitive
 //! (`sha256` works, `SHA256` does not; `hmac-sha1` works, `HMAC-SHA1` does not). We keep that.
 
+use aws_lc_sys as sys;
 use const_oid::ObjectIdentifier;
 
 use super::evp;
+use crate::asn1::oid;
 use crate::error::{Error, Result};
 
 /// A hash function usable for signatures, PBM's one-way function and certConf hashes.
@@ -26,76 +28,302 @@ pub enum Digest {
     Sha3_512,
 }
 
-const DIGESTS: [(Digest, &str, ObjectIdentifier); 12] = [
-    (
-        Digest::Md5,
-        "md5",
-        ObjectIdentifier::new_unwrap("1.2.840.113549.2.5"),
-    ),
-    (
-        Digest::Sha1,
-        "sha1",
-        ObjectIdentifier::new_unwrap("1.3.14.3.2.26"),
-    ),
-    (
-        Digest::Sha224,
-        "sha224",
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.4"),
-    ),
-    (
-        Digest::Sha256,
-        "sha256",
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1"),
-    ),
-    (
-        Digest::Sha384,
-        "sha384",
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2"),
-    ),
-    (
-        Digest::Sha512,
-        "sha512",
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3"),
-    ),
-    (
+/// One row of the digest registry: the enum value, OpenSSL's name, the OID, and aws-lc's `EVP_MD`.
+pub(crate) struct DigestInfo {
+    pub(crate) digest: Digest,
+    pub(crate) name: &'static str,
+    pub(crate) oid: ObjectIdentifier,
+    pub(crate) md: unsafe extern "C" fn() -> *const sys::EVP_MD,
+}
+
+const fn dig(
+    digest: Digest,
+    name: &'static str,
+    oid: ObjectIdentifier,
+    md: unsafe extern "C" fn() -> *const sys::EVP_MD,
+) -> DigestInfo {
+    DigestInfo {
+        digest,
+        name,
+        oid,
+        md,
+    }
+}
+
+/// The digest registry, in the order `-digest` help lists the names.
+pub(crate) const DIGESTS: [DigestInfo; 12] = [
+    dig(Digest::Md5, "md5", oid::MD5, sys::EVP_md5),
+    dig(Digest::Sha1, "sha1", oid::SHA1, sys::EVP_sha1),
+    dig(Digest::Sha224, "sha224", oid::SHA224, sys::EVP_sha224),
+    dig(Digest::Sha256, "sha256", oid::SHA256, sys::EVP_sha256),
+    dig(Digest::Sha384, "sha384", oid::SHA384, sys::EVP_sha384),
+    dig(Digest::Sha512, "sha512", oid::SHA512, sys::EVP_sha512),
+    dig(
         Digest::Sha512_224,
         "sha512-224",
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.5"),
+        oid::SHA512_224,
+        sys::EVP_sha512_224,
     ),
-    (
+    dig(
         Digest::Sha512_256,
         "sha512-256",
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.6"),
+        oid::SHA512_256,
+        sys::EVP_sha512_256,
     ),
-    (
+    dig(
         Digest::Sha3_224,
         "sha3-224",
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.7"),
+        oid::SHA3_224,
+        sys::EVP_sha3_224,
     ),
-    (
+    dig(
         Digest::Sha3_256,
         "sha3-256",
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.8"),
+        oid::SHA3_256,
+        sys::EVP_sha3_256,
     ),
-    (
+    dig(
         Digest::Sha3_384,
         "sha3-384",
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.9"),
+        oid::SHA3_384,
+        sys::EVP_sha3_384,
     ),
-    (
+    dig(
         Digest::Sha3_512,
         "sha3-512",
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.10"),
+        oid::SHA3_512,
+        sys::EVP_sha3_512,
     ),
 ];
+
+fn digest_info(d: Digest) -> &'static DigestInfo {
+    // The table is indexed by the enum's order; `digest_table_follows_the_enum` checks that.
+    &DIGESTS[d as usize]
+}
+
+/// The kind of key a signature algorithm needs, or a public key is: the one key-kind enum of the
+/// registry (`KeyType` in `creds::key` adds sizes and curves for keys rcmp holds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyKind {
+    Rsa,
+    /// RSASSA-PSS: a signature any RSA key can make, and a key restricted to it.
+    RsaPss,
+    Ec,
+    Dsa,
+    Ed25519,
+    Ed448,
+    MlDsa,
+    Other,
+}
+
+/// A signature algorithm of the registry: its OID, the key kind it needs, the digest it fixes (`None`
+/// for RSASSA-PSS, whose parameters name it, and for algorithms that hash internally) and the long
+/// name OpenSSL prints for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SigAlg {
+    pub oid: ObjectIdentifier,
+    pub key: KeyKind,
+    pub digest: Option<Digest>,
+    pub name: &'static str,
+}
+
+const fn sig(
+    oid: ObjectIdentifier,
+    key: KeyKind,
+    digest: Option<Digest>,
+    name: &'static str,
+) -> SigAlg {
+    SigAlg {
+        oid,
+        key,
+        digest,
+        name,
+    }
+}
+
+use Digest as D;
+use KeyKind as K;
+
+/// Every signature algorithm rcmp signs or verifies with.
+pub const SIGNATURES: &[SigAlg] = &[
+    sig(
+        oid::MD5_WITH_RSA,
+        K::Rsa,
+        Some(D::Md5),
+        "md5WithRSAEncryption",
+    ),
+    sig(
+        oid::SHA1_WITH_RSA,
+        K::Rsa,
+        Some(D::Sha1),
+        "sha1WithRSAEncryption",
+    ),
+    sig(
+        oid::SHA224_WITH_RSA,
+        K::Rsa,
+        Some(D::Sha224),
+        "sha224WithRSAEncryption",
+    ),
+    sig(
+        oid::SHA256_WITH_RSA,
+        K::Rsa,
+        Some(D::Sha256),
+        "sha256WithRSAEncryption",
+    ),
+    sig(
+        oid::SHA384_WITH_RSA,
+        K::Rsa,
+        Some(D::Sha384),
+        "sha384WithRSAEncryption",
+    ),
+    sig(
+        oid::SHA512_WITH_RSA,
+        K::Rsa,
+        Some(D::Sha512),
+        "sha512WithRSAEncryption",
+    ),
+    sig(
+        oid::SHA512_224_WITH_RSA,
+        K::Rsa,
+        Some(D::Sha512_224),
+        "sha512-224WithRSAEncryption",
+    ),
+    sig(
+        oid::SHA512_256_WITH_RSA,
+        K::Rsa,
+        Some(D::Sha512_256),
+        "sha512-256WithRSAEncryption",
+    ),
+    sig(
+        oid::SHA3_224_WITH_RSA,
+        K::Rsa,
+        Some(D::Sha3_224),
+        "RSA-SHA3-224",
+    ),
+    sig(
+        oid::SHA3_256_WITH_RSA,
+        K::Rsa,
+        Some(D::Sha3_256),
+        "RSA-SHA3-256",
+    ),
+    sig(
+        oid::SHA3_384_WITH_RSA,
+        K::Rsa,
+        Some(D::Sha3_384),
+        "RSA-SHA3-384",
+    ),
+    sig(
+        oid::SHA3_512_WITH_RSA,
+        K::Rsa,
+        Some(D::Sha3_512),
+        "RSA-SHA3-512",
+    ),
+    sig(oid::RSASSA_PSS, K::RsaPss, None, "rsassaPss"),
+    sig(
+        oid::ECDSA_WITH_SHA1,
+        K::Ec,
+        Some(D::Sha1),
+        "ecdsa-with-SHA1",
+    ),
+    sig(
+        oid::ECDSA_WITH_SHA224,
+        K::Ec,
+        Some(D::Sha224),
+        "ecdsa-with-SHA224",
+    ),
+    sig(
+        oid::ECDSA_WITH_SHA256,
+        K::Ec,
+        Some(D::Sha256),
+        "ecdsa-with-SHA256",
+    ),
+    sig(
+        oid::ECDSA_WITH_SHA384,
+        K::Ec,
+        Some(D::Sha384),
+        "ecdsa-with-SHA384",
+    ),
+    sig(
+        oid::ECDSA_WITH_SHA512,
+        K::Ec,
+        Some(D::Sha512),
+        "ecdsa-with-SHA512",
+    ),
+    sig(
+        oid::ECDSA_WITH_SHA3_224,
+        K::Ec,
+        Some(D::Sha3_224),
+        "ecdsa_with_SHA3-224",
+    ),
+    sig(
+        oid::ECDSA_WITH_SHA3_256,
+        K::Ec,
+        Some(D::Sha3_256),
+        "ecdsa_with_SHA3-256",
+    ),
+    sig(
+        oid::ECDSA_WITH_SHA3_384,
+        K::Ec,
+        Some(D::Sha3_384),
+        "ecdsa_with_SHA3-384",
+    ),
+    sig(
+        oid::ECDSA_WITH_SHA3_512,
+        K::Ec,
+        Some(D::Sha3_512),
+        "ecdsa_with_SHA3-512",
+    ),
+    sig(oid::DSA_WITH_SHA1, K::Dsa, Some(D::Sha1), "dsaWithSHA1"),
+    sig(
+        oid::DSA_WITH_SHA224,
+        K::Dsa,
+        Some(D::Sha224),
+        "dsa_with_SHA224",
+    ),
+    sig(
+        oid::DSA_WITH_SHA256,
+        K::Dsa,
+        Some(D::Sha256),
+        "dsa_with_SHA256",
+    ),
+    sig(
+        oid::DSA_WITH_SHA384,
+        K::Dsa,
+        Some(D::Sha384),
+        "dsa_with_SHA384",
+    ),
+    sig(
+        oid::DSA_WITH_SHA512,
+        K::Dsa,
+        Some(D::Sha512),
+        "dsa_with_SHA512",
+    ),
+    sig(oid::ED25519, K::Ed25519, None, "ED25519"),
+    sig(oid::ED448, K::Ed448, None, "ED448"),
+    sig(oid::ML_DSA_44, K::MlDsa, None, "ML-DSA-44"),
+    sig(oid::ML_DSA_65, K::MlDsa, None, "ML-DSA-65"),
+    sig(oid::ML_DSA_87, K::MlDsa, None, "ML-DSA-87"),
+];
+
+/// The registry's entry for a signature algorithm OID.
+pub fn sig_alg(oid: &ObjectIdentifier) -> Option<&'static SigAlg> {
+    SIGNATURES.iter().find(|a| a.oid == *oid)
+}
+
+/// The signature algorithm a key of kind `key` makes with digest `d` (PKCS#1 v1.5 for RSA), if any.
+pub fn sig_alg_for(key: KeyKind, d: Digest) -> Option<&'static SigAlg> {
+    SIGNATURES
+        .iter()
+        .find(|a| a.key == key && a.digest == Some(d))
+}
 
 impl Digest {
     /// Look up a `-digest` value. Error text as `openssl cmp` logs it, with a hint listing the names.
     pub fn from_name(name: &str) -> Result<Digest> {
         DIGESTS
             .iter()
-            .find(|(_, n, _)| *n == name)
-            .map(|(d, _, _)| *d)
+            .find(|i| i.name == name)
+            .map(|i| i.digest)
             .ok_or_else(|| {
                 Error::cmp(format!("digest algorithm name not recognized: '{name}'")).with_hint(
                     format!("supported digest names: {}", Self::names().join(", ")),
@@ -105,30 +333,36 @@ impl Digest {
 
     /// All names accepted by [`Digest::from_name`].
     pub fn names() -> Vec<&'static str> {
-        DIGESTS.iter().map(|(_, n, _)| *n).collect()
+        DIGESTS.iter().map(|i| i.name).collect()
     }
 
     /// OpenSSL's long name (what `from_name` accepts).
     pub fn name(self) -> &'static str {
-        DIGESTS
-            .iter()
-            .find(|(d, _, _)| *d == self)
-            .map_or("?", |(_, n, _)| n)
+        digest_info(self).name
     }
 
     pub fn oid(self) -> ObjectIdentifier {
-        // Every variant is in the table; the fallback is never taken.
-        DIGESTS
-            .iter()
-            .find(|(d, _, _)| *d == self)
-            .map_or(DIGESTS[3].2, |(_, _, o)| *o)
+        digest_info(self).oid
     }
 
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Digest> {
-        DIGESTS
-            .iter()
-            .find(|(d, _, _)| d.oid() == *oid)
-            .map(|(d, _, _)| *d)
+        DIGESTS.iter().find(|i| i.oid == *oid).map(|i| i.digest)
+    }
+
+    /// aws-lc's `EVP_MD` for this digest.
+    pub(crate) fn md(self) -> *const sys::EVP_MD {
+        // SAFETY: the EVP_* digest getters take no arguments and return pointers to static tables.
+        unsafe { (digest_info(self).md)() }
+    }
+
+    /// Collision resistance in security bits, as OpenSSL's security levels rate a signature's digest
+    /// (MD5 and SHA-1 get the figures of the published attacks).
+    pub fn security_bits(self) -> u32 {
+        match self {
+            Digest::Md5 => 39,
+            Digest::Sha1 => 63,
+            _ => 4 * self.output_len() as u32,
+        }
     }
 
     /// Output length in bytes.
@@ -156,57 +390,30 @@ pub enum MacAlg {
     Hmac(Digest),
 }
 
-/// Names as OpenSSL's object table has them (long names; some short names coincide), with OIDs.
+/// The MAC registry: names as OpenSSL's object table has them (long names; some short names
+/// coincide), with OIDs. The HMAC itself goes through the digest's `EVP_MD`.
 const MACS: [(Digest, &str, ObjectIdentifier); 9] = [
-    (
-        Digest::Md5,
-        "hmac-md5",
-        ObjectIdentifier::new_unwrap("1.3.6.1.5.5.8.1.1"),
-    ),
-    (
-        Digest::Sha1,
-        "hmac-sha1",
-        ObjectIdentifier::new_unwrap("1.3.6.1.5.5.8.1.2"),
-    ),
-    (
-        Digest::Sha224,
-        "hmacWithSHA224",
-        ObjectIdentifier::new_unwrap("1.2.840.113549.2.8"),
-    ),
-    (
-        Digest::Sha256,
-        "hmacWithSHA256",
-        ObjectIdentifier::new_unwrap("1.2.840.113549.2.9"),
-    ),
-    (
-        Digest::Sha384,
-        "hmacWithSHA384",
-        ObjectIdentifier::new_unwrap("1.2.840.113549.2.10"),
-    ),
-    (
-        Digest::Sha512,
-        "hmacWithSHA512",
-        ObjectIdentifier::new_unwrap("1.2.840.113549.2.11"),
-    ),
+    (Digest::Md5, "hmac-md5", oid::HMAC_MD5_IPSEC),
+    (Digest::Sha1, "hmac-sha1", oid::HMAC_SHA1_IPSEC),
+    (Digest::Sha224, "hmacWithSHA224", oid::HMAC_SHA224),
+    (Digest::Sha256, "hmacWithSHA256", oid::HMAC_SHA256),
+    (Digest::Sha384, "hmacWithSHA384", oid::HMAC_SHA384),
+    (Digest::Sha512, "hmacWithSHA512", oid::HMAC_SHA512),
     (
         Digest::Sha512_224,
         "hmacWithSHA512-224",
-        ObjectIdentifier::new_unwrap("1.2.840.113549.2.12"),
+        oid::HMAC_SHA512_224,
     ),
     (
         Digest::Sha512_256,
         "hmacWithSHA512-256",
-        ObjectIdentifier::new_unwrap("1.2.840.113549.2.13"),
+        oid::HMAC_SHA512_256,
     ),
-    (
-        Digest::Sha3_256,
-        "hmac-sha3-256",
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.14"),
-    ),
+    (Digest::Sha3_256, "hmac-sha3-256", oid::HMAC_SHA3_256),
 ];
 
 /// hmacWithSHA1 (RFC 8018) is accepted on input as a synonym of hmac-sha1.
-const HMAC_WITH_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.2.7");
+const HMAC_WITH_SHA1: ObjectIdentifier = oid::HMAC_SHA1;
 
 impl MacAlg {
     /// Look up a `-mac` value. Error text as `openssl cmp` logs it, with a hint listing the names.
@@ -302,14 +509,32 @@ mod tests {
             assert_eq!(Digest::from_oid(&d.oid()), Some(d));
             assert_eq!(d.hash(b"abc").map(|h| h.len()).ok(), Some(d.output_len()));
         }
-        assert_eq!(
-            MacAlg::Hmac(Digest::Sha1).oid().to_string(),
-            "1.3.6.1.5.5.8.1.2"
-        );
-        assert_eq!(
-            MacAlg::Hmac(Digest::Sha256).oid().to_string(),
-            "1.2.840.113549.2.9"
-        );
+        // RFC 4210's default MAC is the IPsec-arc hmac-sha1, the SHA-2 HMACs are RSADSI's.
+        assert_eq!(MacAlg::Hmac(Digest::Sha1).oid(), oid::HMAC_SHA1_IPSEC);
+        assert_eq!(MacAlg::Hmac(Digest::Sha256).oid(), oid::HMAC_SHA256);
+    }
+
+    #[test]
+    fn digest_table_follows_the_enum() {
+        for (i, info) in DIGESTS.iter().enumerate() {
+            assert_eq!(info.digest as usize, i);
+            assert!(!info.digest.md().is_null());
+        }
+        assert_eq!(Digest::Sha256.security_bits(), 128);
+        assert_eq!(Digest::Sha1.security_bits(), 63);
+    }
+
+    #[test]
+    fn signature_registry_is_consistent() {
+        for a in SIGNATURES {
+            assert_eq!(sig_alg(&a.oid), Some(a));
+            if let Some(d) = a.digest {
+                assert_eq!(sig_alg_for(a.key, d), Some(a));
+            }
+        }
+        let rsa = sig_alg_for(KeyKind::Rsa, Digest::Sha256).map(|a| a.name);
+        assert_eq!(rsa, Some("sha256WithRSAEncryption"));
+        assert_eq!(sig_alg_for(KeyKind::Ec, Digest::Md5), None);
     }
 
     #[test]

@@ -97,23 +97,7 @@ fn with_cbb(f: impl FnOnce(*mut sys::CBB) -> c_int) -> Option<Vec<u8>> {
 }
 
 pub(crate) fn md(d: Digest) -> *const sys::EVP_MD {
-    // SAFETY: these return pointers to static tables.
-    unsafe {
-        match d {
-            Digest::Md5 => sys::EVP_md5(),
-            Digest::Sha1 => sys::EVP_sha1(),
-            Digest::Sha224 => sys::EVP_sha224(),
-            Digest::Sha256 => sys::EVP_sha256(),
-            Digest::Sha384 => sys::EVP_sha384(),
-            Digest::Sha512 => sys::EVP_sha512(),
-            Digest::Sha512_224 => sys::EVP_sha512_224(),
-            Digest::Sha512_256 => sys::EVP_sha512_256(),
-            Digest::Sha3_224 => sys::EVP_sha3_224(),
-            Digest::Sha3_256 => sys::EVP_sha3_256(),
-            Digest::Sha3_384 => sys::EVP_sha3_384(),
-            Digest::Sha3_512 => sys::EVP_sha3_512(),
-        }
-    }
+    d.md()
 }
 
 /// One-shot hash.

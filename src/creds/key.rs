@@ -9,7 +9,7 @@ use der::{Decode, Tagged};
 use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
-use super::alg::Digest;
+use super::alg::{Digest, KeyKind};
 use super::evp::{self, Kind, Pkey, Pss};
 use super::pass::Secret;
 use super::{cert, pem, pkcs12, read_file};
@@ -357,98 +357,38 @@ impl PublicKey {
     }
 }
 
-const ML_DSA_44: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.17");
-const ML_DSA_65: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18");
-const ML_DSA_87: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19");
-const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-const RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
-const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
+use crate::asn1::oid::{ED25519, MGF1, ML_DSA_44, ML_DSA_65, ML_DSA_87, RSASSA_PSS as RSA_PSS};
 
-/// (digest, sha*WithRSAEncryption OID, ecdsa-with-* OID)
-const SIG_OIDS: [(Digest, &str, &str); 11] = [
-    (Digest::Md5, "1.2.840.113549.1.1.4", ""),
-    (Digest::Sha1, "1.2.840.113549.1.1.5", "1.2.840.10045.4.1"),
-    (
-        Digest::Sha224,
-        "1.2.840.113549.1.1.14",
-        "1.2.840.10045.4.3.1",
-    ),
-    (
-        Digest::Sha256,
-        "1.2.840.113549.1.1.11",
-        "1.2.840.10045.4.3.2",
-    ),
-    (
-        Digest::Sha384,
-        "1.2.840.113549.1.1.12",
-        "1.2.840.10045.4.3.3",
-    ),
-    (
-        Digest::Sha512,
-        "1.2.840.113549.1.1.13",
-        "1.2.840.10045.4.3.4",
-    ),
-    (Digest::Sha512_224, "1.2.840.113549.1.1.15", ""),
-    (Digest::Sha512_256, "1.2.840.113549.1.1.16", ""),
-    (
-        Digest::Sha3_224,
-        "2.16.840.1.101.3.4.3.13",
-        "2.16.840.1.101.3.4.3.9",
-    ),
-    (
-        Digest::Sha3_256,
-        "2.16.840.1.101.3.4.3.14",
-        "2.16.840.1.101.3.4.3.10",
-    ),
-    (
-        Digest::Sha3_384,
-        "2.16.840.1.101.3.4.3.15",
-        "2.16.840.1.101.3.4.3.11",
-    ),
-];
-const SHA3_512_SIG: (&str, &str) = ("2.16.840.1.101.3.4.3.16", "2.16.840.1.101.3.4.3.12");
-
-fn sig_oids(d: Digest) -> (&'static str, &'static str) {
-    if d == Digest::Sha3_512 {
-        return SHA3_512_SIG;
-    }
-    SIG_OIDS
-        .iter()
-        .find(|(x, _, _)| *x == d)
-        .map_or(("", ""), |(_, r, e)| (r, e))
-}
-
-fn oid_of(s: &str) -> Result<ObjectIdentifier> {
-    ObjectIdentifier::new(s).map_err(|e| Error::cmp(format!("bad OID {s}: {e}")))
+/// The registry's signature algorithm for a key of kind `kind` with digest `d`.
+fn sig_alg_of(kind: KeyKind, d: Digest) -> Option<ObjectIdentifier> {
+    super::alg::sig_alg_for(kind, d).map(|a| a.oid)
 }
 
 const DER_NULL: [u8; 2] = [0x05, 0x00];
 
 fn rsa_pkcs1_alg(d: Digest) -> Result<AlgorithmIdentifierOwned> {
-    let (r, _) = sig_oids(d);
-    if r.is_empty() {
+    let Some(oid) = sig_alg_of(KeyKind::Rsa, d) else {
         return Err(Error::cmp(format!(
             "RSA signature with digest {} not supported",
             d.name()
         )));
-    }
+    };
     let null = der::Any::from_der(&DER_NULL).map_err(|e| Error::cmp(e.to_string()))?;
     Ok(AlgorithmIdentifierOwned {
-        oid: oid_of(r)?,
+        oid,
         parameters: Some(null),
     })
 }
 
 fn ecdsa_alg(d: Digest) -> Result<AlgorithmIdentifierOwned> {
-    let (_, e) = sig_oids(d);
-    if e.is_empty() {
+    let Some(oid) = sig_alg_of(KeyKind::Ec, d) else {
         return Err(Error::cmp(format!(
             "ECDSA signature with digest {} not supported",
             d.name()
         )));
-    }
+    };
     Ok(AlgorithmIdentifierOwned {
-        oid: oid_of(e)?,
+        oid,
         parameters: None,
     })
 }
@@ -589,73 +529,42 @@ fn verify_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u
     verified(check_with(key, alg, data, sig)?)
 }
 
-/// DSA signature algorithms (RFC 3279, RFC 5758) with their digests. DSA keys are only verified
-/// (a client may prove possession of one to the mock server), never used or generated.
-const DSA_SIGS: [(&str, Digest); 5] = [
-    ("1.2.840.10040.4.3", Digest::Sha1),
-    ("2.16.840.1.101.3.4.3.1", Digest::Sha224),
-    ("2.16.840.1.101.3.4.3.2", Digest::Sha256),
-    ("2.16.840.1.101.3.4.3.3", Digest::Sha384),
-    ("2.16.840.1.101.3.4.3.4", Digest::Sha512),
-];
-
 fn check_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u8]) -> Result<bool> {
-    let oid_s = alg.oid.to_string();
-    if let Some((_, d)) = DSA_SIGS.iter().find(|(o, _)| *o == oid_s) {
-        if key.kind() != Kind::Other(evp::EVP_PKEY_DSA) {
-            return Err(Error::cmp(format!(
-                "signature algorithm {} does not fit the public key type",
-                alg.oid
-            )));
-        }
-        return Ok(key.verify(Some(*d), None, data, sig));
-    }
-    let kt = key_type(key)?;
-    let unsupported = || Error::cmp(format!("unsupported signature algorithm {}", alg.oid));
     let mismatch = || {
         Error::cmp(format!(
             "signature algorithm {} does not fit the public key type",
             alg.oid
         ))
     };
-    let ok = if alg.oid == ED25519 {
-        if kt != KeyType::Ed25519 {
+    let entry = super::alg::sig_alg(&alg.oid);
+    if let Some(a) = entry.filter(|a| a.key == KeyKind::Dsa) {
+        // DSA keys are only verified (a client may prove possession of one to the mock server), never
+        // used or generated, so `key_type` does not know them.
+        if key.kind() != Kind::Other(evp::EVP_PKEY_DSA) {
             return Err(mismatch());
         }
-        key.verify(None, None, data, sig)
-    } else if let Some(m) = MlDsa::ALL.iter().find(|m| m.oid() == alg.oid) {
-        if kt != KeyType::MlDsa(*m) {
-            return Err(mismatch());
-        }
-        key.verify(None, None, data, sig)
-    } else if alg.oid == RSA_PSS {
-        if !matches!(kt, KeyType::Rsa { .. } | KeyType::RsaPss { .. }) {
-            return Err(mismatch());
-        }
-        let p = parse_pss(alg.parameters.as_ref())?;
-        key.verify(Some(p.hash), Some(p), data, sig)
-    } else if let Some(d) = all_digests().find(|d| sig_oids(*d).0 == oid_s) {
-        if !matches!(kt, KeyType::Rsa { .. }) {
-            return Err(mismatch());
-        }
-        key.verify(Some(d), None, data, sig)
-    } else if let Some(d) =
-        all_digests().find(|d| !sig_oids(*d).1.is_empty() && sig_oids(*d).1 == oid_s)
-    {
-        if !matches!(kt, KeyType::Ec(_)) {
-            return Err(mismatch());
-        }
-        key.verify(Some(d), None, data, sig)
-    } else {
-        return Err(unsupported());
+        return Ok(key.verify(a.digest, None, data, sig));
+    }
+    let kt = key_type(key)?;
+    let unsupported = || Error::cmp(format!("unsupported signature algorithm {}", alg.oid));
+    let entry = entry.ok_or_else(unsupported)?;
+    let fits = match entry.key {
+        KeyKind::Rsa => matches!(kt, KeyType::Rsa { .. }),
+        // OpenSSL lets plain RSA keys make RSASSA-PSS signatures.
+        KeyKind::RsaPss => matches!(kt, KeyType::Rsa { .. } | KeyType::RsaPss { .. }),
+        KeyKind::Ec => matches!(kt, KeyType::Ec(_)),
+        KeyKind::Ed25519 => kt == KeyType::Ed25519,
+        KeyKind::MlDsa => matches!(kt, KeyType::MlDsa(m) if m.oid() == alg.oid),
+        _ => return Err(unsupported()),
     };
-    Ok(ok)
-}
-
-fn all_digests() -> impl Iterator<Item = Digest> {
-    Digest::names()
-        .into_iter()
-        .filter_map(|n| Digest::from_name(n).ok())
+    if !fits {
+        return Err(mismatch());
+    }
+    if entry.key == KeyKind::RsaPss {
+        let p = parse_pss(alg.parameters.as_ref())?;
+        return Ok(key.verify(Some(p.hash), Some(p), data, sig));
+    }
+    Ok(key.verify(entry.digest, None, data, sig))
 }
 
 /// Generate a new key pair.

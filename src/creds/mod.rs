@@ -17,7 +17,7 @@ pub mod pass;
 pub mod pem;
 mod pkcs12;
 
-pub use alg::{random_bytes, Digest, MacAlg};
+pub use alg::{random_bytes, sig_alg, sig_alg_for, Digest, KeyKind, MacAlg, SigAlg};
 pub use cert::{load_cert, load_cert_with_chain, load_certs, Cert};
 pub use crl::{load_crls, Crl};
 pub use csr::{load_csr, Csr};

@@ -7,6 +7,7 @@
 use der::asn1::{BitString, ObjectIdentifier};
 use spki::AlgorithmIdentifierOwned;
 
+use crate::asn1::oid;
 use crate::creds::{self, Cert, Digest, PrivateKey};
 use crate::error::Result;
 
@@ -62,22 +63,9 @@ pub fn verify(
 /// means the algorithm names no digest (Ed25519, ML-DSA), where OpenSSL 3.5 falls back to SHA-512 with
 /// an explicit hashAlg (and pvno 3); see [`cert_hash`].
 pub fn sig_alg_digest(alg: &ObjectIdentifier) -> Option<Digest> {
-    let s = alg.to_string();
-    Some(match s.as_str() {
-        "1.2.840.113549.1.1.4" => Digest::Md5,
-        "1.2.840.113549.1.1.5" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3" => Digest::Sha1,
-        "1.2.840.113549.1.1.14" | "1.2.840.10045.4.3.1" => Digest::Sha224,
-        "1.2.840.113549.1.1.11" | "1.2.840.10045.4.3.2" => Digest::Sha256,
-        "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => Digest::Sha384,
-        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => Digest::Sha512,
-        "2.16.840.1.101.3.4.3.13" | "2.16.840.1.101.3.4.3.9" => Digest::Sha3_224,
-        "2.16.840.1.101.3.4.3.14" | "2.16.840.1.101.3.4.3.10" => Digest::Sha3_256,
-        "2.16.840.1.101.3.4.3.15" | "2.16.840.1.101.3.4.3.11" => Digest::Sha3_384,
-        "2.16.840.1.101.3.4.3.16" | "2.16.840.1.101.3.4.3.12" => Digest::Sha3_512,
-        // RSASSA-PSS (1.2.840.113549.1.1.10) names its hash in the parameters, which `cert_hash`
-        // reads from the whole AlgorithmIdentifier.
-        _ => return None,
-    })
+    // RSASSA-PSS names its hash in the parameters, which `cert_hash` reads from the whole
+    // AlgorithmIdentifier; the registry gives it no digest.
+    crate::creds::sig_alg(alg).and_then(|a| a.digest)
 }
 
 /// certHash for certConf: `(hash, Some(hashAlg))` when the hash had to fall back to a default digest
@@ -87,13 +75,13 @@ pub fn cert_hash(cert: &Cert) -> Result<(Vec<u8>, Option<Digest>)> {
     if let Some(d) = sig_alg_digest(&alg.oid) {
         return Ok((d.hash(cert.der())?, None));
     }
-    if alg.oid.to_string() == "1.2.840.113549.1.1.10" {
+    if alg.oid == oid::RSASSA_PSS {
         // The hashAlgorithm of RSASSA-PSS-params (SHA-1 when absent or unreadable).
         let d = crate::creds::pss_hash(alg.parameters.as_ref()).unwrap_or(Digest::Sha1);
         return Ok((d.hash(cert.der())?, None));
     }
     // RFC 8419 makes SHA-512 the companion of Ed25519; other digest-less algorithms get SHA-256.
-    let d = if alg.oid.to_string() == "1.3.101.112" {
+    let d = if alg.oid == oid::ED25519 {
         Digest::Sha512
     } else {
         Digest::Sha256

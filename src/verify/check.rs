@@ -317,8 +317,8 @@ pub(crate) fn check_auth_level(chain: &[Node], params: &VerifyParams) -> Check {
             return fail(code::CA_KEY_TOO_SMALL, i, node);
         }
         if i + 1 < num {
-            let h = sig::sig_hash(&node.info.sig_oid, node.info.sig_params.as_deref());
-            if h.bits() < need {
+            let h = sig::sig_hash_bits(&node.info.sig_oid, node.info.sig_params.as_deref());
+            if h < need {
                 return fail(code::CA_MD_TOO_WEAK, i, node);
             }
         }

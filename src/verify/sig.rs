@@ -7,76 +7,31 @@ use const_oid::ObjectIdentifier;
 use der::Decode;
 use spki::SubjectPublicKeyInfoRef;
 
-const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const RSASSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
-const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-const ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
-const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
-const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+use crate::asn1::oid::{
+    EC_PUBLIC_KEY, ED25519, ED448, P256, P384, P521, RSASSA_PSS, RSA_ENCRYPTION,
+};
+use crate::creds::Digest;
+pub(crate) use crate::creds::KeyKind;
 
-/// The kind of key a signature algorithm needs, or a public key is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KeyKind {
-    Rsa,
-    RsaPss,
-    Ec,
-    Ed25519,
-    Ed448,
-    Other,
-}
+/// Security bits OpenSSL's security levels give the Ed25519/Ed448 signatures, which hash internally.
+const INTRINSIC_HASH_BITS: u32 = 128;
 
-/// Which digest a signature algorithm uses (for the security-level check).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Hash {
-    Md5,
-    Sha1,
-    Sha224,
-    Sha256,
-    Sha384,
-    Sha512,
-    /// Ed25519/Ed448 and anything not known: no separate digest.
-    Intrinsic,
-    Unknown,
-}
-
-impl Hash {
-    /// Security bits of the digest as OpenSSL's security levels count them (collision resistance).
-    pub(crate) fn bits(self) -> u32 {
-        match self {
-            Hash::Md5 => 39,
-            Hash::Sha1 => 63,
-            Hash::Sha224 => 112,
-            Hash::Sha256 => 128,
-            Hash::Sha384 => 192,
-            Hash::Sha512 => 256,
-            Hash::Intrinsic => 128,
-            Hash::Unknown => 0,
-        }
-    }
-}
-
-/// What a signature algorithm identifier (OID) stands for: key kind and digest.
-pub(crate) fn sig_alg_info(oid: &ObjectIdentifier) -> Option<(KeyKind, Hash)> {
-    let s = oid.to_string();
-    Some(match s.as_str() {
-        "1.2.840.113549.1.1.4" => (KeyKind::Rsa, Hash::Md5),
-        "1.2.840.113549.1.1.5" => (KeyKind::Rsa, Hash::Sha1),
-        "1.2.840.113549.1.1.14" => (KeyKind::Rsa, Hash::Sha224),
-        "1.2.840.113549.1.1.11" => (KeyKind::Rsa, Hash::Sha256),
-        "1.2.840.113549.1.1.12" => (KeyKind::Rsa, Hash::Sha384),
-        "1.2.840.113549.1.1.13" => (KeyKind::Rsa, Hash::Sha512),
-        "1.2.840.113549.1.1.10" => (KeyKind::RsaPss, Hash::Unknown),
-        "1.2.840.10045.4.1" => (KeyKind::Ec, Hash::Sha1),
-        "1.2.840.10045.4.3.1" => (KeyKind::Ec, Hash::Sha224),
-        "1.2.840.10045.4.3.2" => (KeyKind::Ec, Hash::Sha256),
-        "1.2.840.10045.4.3.3" => (KeyKind::Ec, Hash::Sha384),
-        "1.2.840.10045.4.3.4" => (KeyKind::Ec, Hash::Sha512),
-        "1.3.101.112" => (KeyKind::Ed25519, Hash::Intrinsic),
-        "1.3.101.113" => (KeyKind::Ed448, Hash::Intrinsic),
-        _ => return None,
-    })
+/// What a signature algorithm identifier (OID) stands for, from the registry (`creds::alg`): key
+/// kind and digest. Only the algorithms this verifier has always known: RSA, RSASSA-PSS and ECDSA
+/// with MD5, SHA-1 or SHA-2 (not SHA-512/t), Ed25519 and Ed448; anything else is not a signature
+/// algorithm to it (so a certificate signed with it is not "likely issued" by anyone).
+pub(crate) fn sig_alg_info(oid: &ObjectIdentifier) -> Option<(KeyKind, Option<Digest>)> {
+    use Digest as D;
+    let a = crate::creds::sig_alg(oid)?;
+    let known_key = matches!(
+        a.key,
+        KeyKind::Rsa | KeyKind::RsaPss | KeyKind::Ec | KeyKind::Ed25519 | KeyKind::Ed448
+    );
+    let known_digest = matches!(
+        a.digest,
+        None | Some(D::Md5 | D::Sha1 | D::Sha224 | D::Sha256 | D::Sha384 | D::Sha512)
+    );
+    (known_key && known_digest).then_some((a.key, a.digest))
 }
 
 /// The key kind of a SubjectPublicKeyInfo, and for EC keys the curve.
@@ -135,7 +90,7 @@ pub(crate) fn key_security_bits(spki_der: &[u8]) -> Option<u32> {
         }
         KeyKind::Ed25519 => Some(128),
         KeyKind::Ed448 => Some(224),
-        KeyKind::Other => None,
+        KeyKind::Dsa | KeyKind::MlDsa | KeyKind::Other => None,
     }
 }
 
@@ -208,24 +163,25 @@ pub(crate) fn verify(
 /// the set the verifier has accepted since it was written; MD5, SHA-224 and Ed448 signatures fail.
 fn accepted(
     sig: KeyKind,
-    hash: Hash,
+    hash: Option<Digest>,
     curve: Option<ObjectIdentifier>,
     rsa_bits: Option<u32>,
 ) -> bool {
-    let sha2 = matches!(hash, Hash::Sha256 | Hash::Sha384 | Hash::Sha512);
+    let sha2 = matches!(hash, Some(Digest::Sha256 | Digest::Sha384 | Digest::Sha512));
+    let sha1 = hash == Some(Digest::Sha1);
     match sig {
         KeyKind::Rsa | KeyKind::RsaPss => {
-            let min = if sig == KeyKind::RsaPss || hash == Hash::Sha384 {
+            let min = if sig == KeyKind::RsaPss || hash == Some(Digest::Sha384) {
                 2048
             } else {
                 1024
             };
             let size_ok = rsa_bits.is_some_and(|b| (min..=8192).contains(&b));
-            let hash_ok = sha2 || (sig == KeyKind::Rsa && hash == Hash::Sha1);
+            let hash_ok = sha2 || (sig == KeyKind::Rsa && sha1);
             size_ok && hash_ok
         }
         KeyKind::Ec => match curve {
-            Some(c) if c == P256 || c == P521 => sha2 || hash == Hash::Sha1,
+            Some(c) if c == P256 || c == P521 => sha2 || sha1,
             Some(c) if c == P384 => sha2,
             _ => false,
         },
@@ -235,22 +191,28 @@ fn accepted(
 }
 
 /// The digest named in RSASSA-PSS parameters, if it is one of SHA-256/384/512.
-fn pss_hash(params: Option<&[u8]>) -> Option<Hash> {
+fn pss_hash(params: Option<&[u8]>) -> Option<Digest> {
     let any = der::Any::from_der(params?).ok()?;
-    match crate::creds::pss_hash(Some(&any)).ok()? {
-        crate::creds::Digest::Sha256 => Some(Hash::Sha256),
-        crate::creds::Digest::Sha384 => Some(Hash::Sha384),
-        crate::creds::Digest::Sha512 => Some(Hash::Sha512),
-        _ => None,
+    let d = crate::creds::pss_hash(Some(&any)).ok()?;
+    matches!(d, Digest::Sha256 | Digest::Sha384 | Digest::Sha512).then_some(d)
+}
+
+/// The digest of a signature algorithm, RSASSA-PSS's from its parameters; `None` when the algorithm is
+/// unknown, hashes internally, or names a digest this verifier does not take.
+fn sig_hash(alg_oid: &ObjectIdentifier, alg_params: Option<&[u8]>) -> Option<Digest> {
+    match sig_alg_info(alg_oid)? {
+        (KeyKind::RsaPss, _) => pss_hash(alg_params),
+        (_, h) => h,
     }
 }
 
-/// The digest of an RSASSA-PSS signature algorithm (for the security level).
-pub(crate) fn sig_hash(alg_oid: &ObjectIdentifier, alg_params: Option<&[u8]>) -> Hash {
-    match sig_alg_info(alg_oid) {
-        Some((KeyKind::RsaPss, _)) => pss_hash(alg_params).unwrap_or(Hash::Unknown),
-        Some((_, h)) => h,
-        None => Hash::Unknown,
+/// The security bits of a signature algorithm's digest (for the security level): 128 for the
+/// algorithms that hash internally, 0 for unknown ones.
+pub(crate) fn sig_hash_bits(alg_oid: &ObjectIdentifier, alg_params: Option<&[u8]>) -> u32 {
+    match (sig_alg_info(alg_oid), sig_hash(alg_oid, alg_params)) {
+        (_, Some(d)) => d.security_bits(),
+        (Some((KeyKind::Ed25519 | KeyKind::Ed448, None)), None) => INTRINSIC_HASH_BITS,
+        _ => 0,
     }
 }
 
