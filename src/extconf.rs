@@ -53,45 +53,18 @@ pub struct ExtCtx<'a> {
 }
 
 mod oids {
-    use der::asn1::ObjectIdentifier as O;
-    pub const BASIC_CONSTRAINTS: O = O::new_unwrap("2.5.29.19");
-    pub const KEY_USAGE: O = O::new_unwrap("2.5.29.15");
-    pub const EXT_KEY_USAGE: O = O::new_unwrap("2.5.29.37");
-    pub const SUBJECT_ALT_NAME: O = O::new_unwrap("2.5.29.17");
-    pub const ISSUER_ALT_NAME: O = O::new_unwrap("2.5.29.18");
-    pub const SUBJECT_KEY_ID: O = O::new_unwrap("2.5.29.14");
-    pub const CERT_POLICIES: O = O::new_unwrap("2.5.29.32");
-    pub const POLICY_CONSTRAINTS: O = O::new_unwrap("2.5.29.36");
-    pub const INHIBIT_ANY_POLICY: O = O::new_unwrap("2.5.29.54");
-    pub const CRL_DP: O = O::new_unwrap("2.5.29.31");
-    pub const AIA: O = O::new_unwrap("1.3.6.1.5.5.7.1.1");
-    pub const QT_CPS: O = O::new_unwrap("1.3.6.1.5.5.7.2.1");
-    pub const QT_UNOTICE: O = O::new_unwrap("1.3.6.1.5.5.7.2.2");
-    pub const AD_OCSP: O = O::new_unwrap("1.3.6.1.5.5.7.48.1");
-    pub const AD_CA_ISSUERS: O = O::new_unwrap("1.3.6.1.5.5.7.48.2");
-    pub const AD_TIMESTAMPING: O = O::new_unwrap("1.3.6.1.5.5.7.48.3");
-    pub const AD_DVCS: O = O::new_unwrap("1.3.6.1.5.5.7.48.4");
-    pub const AD_CA_REPOSITORY: O = O::new_unwrap("1.3.6.1.5.5.7.48.5");
+    pub use crate::asn1::oid::{
+        AD_CA_ISSUERS, AD_CA_REPOSITORY, AD_DVCS, AD_OCSP, AD_TIMESTAMPING,
+        CE_BASIC_CONSTRAINTS as BASIC_CONSTRAINTS, CE_CERTIFICATE_POLICIES as CERT_POLICIES,
+        CE_CRL_DISTRIBUTION_POINTS as CRL_DP, CE_EXT_KEY_USAGE as EXT_KEY_USAGE,
+        CE_INHIBIT_ANY_POLICY as INHIBIT_ANY_POLICY, CE_ISSUER_ALT_NAME as ISSUER_ALT_NAME,
+        CE_KEY_USAGE as KEY_USAGE, CE_POLICY_CONSTRAINTS as POLICY_CONSTRAINTS,
+        CE_SUBJECT_ALT_NAME as SUBJECT_ALT_NAME, CE_SUBJECT_KEY_ID as SUBJECT_KEY_ID,
+        PE_AUTHORITY_INFO_ACCESS as AIA, QT_CPS, QT_UNOTICE,
+    };
 }
 
-/// Extended key usage short names OpenSSL knows (x509v3_config(5)), plus the CMP-related ones.
-const EKU_NAMES: &[(&str, &str)] = &[
-    ("serverAuth", "1.3.6.1.5.5.7.3.1"),
-    ("clientAuth", "1.3.6.1.5.5.7.3.2"),
-    ("codeSigning", "1.3.6.1.5.5.7.3.3"),
-    ("emailProtection", "1.3.6.1.5.5.7.3.4"),
-    ("timeStamping", "1.3.6.1.5.5.7.3.8"),
-    ("OCSPSigning", "1.3.6.1.5.5.7.3.9"),
-    ("ipsecIKE", "1.3.6.1.5.5.7.3.17"),
-    ("cmcCA", "1.3.6.1.5.5.7.3.27"),
-    ("cmcRA", "1.3.6.1.5.5.7.3.28"),
-    ("cmKGA", "1.3.6.1.5.5.7.3.32"),
-    ("msCodeInd", "1.3.6.1.4.1.311.2.1.21"),
-    ("msCodeCom", "1.3.6.1.4.1.311.2.1.22"),
-    ("msCTLSign", "1.3.6.1.4.1.311.10.3.1"),
-    ("msEFS", "1.3.6.1.4.1.311.10.3.4"),
-    ("anyExtendedKeyUsage", "2.5.29.37.0"),
-];
+use crate::asn1::oid::EXT_KEY_USAGE_NAMES as EKU_NAMES;
 
 const KEY_USAGE_NAMES: &[(&str, KeyUsages)] = &[
     ("digitalSignature", KeyUsages::DigitalSignature),
@@ -253,14 +226,11 @@ fn key_usage(value: &str, ctx: &ExtCtx<'_>) -> Result<Vec<u8>> {
 }
 
 /// An OID given as a known short name (from `names`) or in dotted form.
-fn oid_by_name(name: &str, names: &[(&str, &str)]) -> Result<ObjectIdentifier> {
-    let dotted = names
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, o)| *o)
-        .unwrap_or(name);
-    ObjectIdentifier::new(dotted)
-        .map_err(|_| cmp_err!("unknown object name or invalid OID '{name}'"))
+fn oid_by_name(name: &str, names: &[(&str, ObjectIdentifier)]) -> Result<ObjectIdentifier> {
+    if let Some((_, o)) = names.iter().find(|(n, _)| *n == name) {
+        return Ok(*o);
+    }
+    ObjectIdentifier::new(name).map_err(|_| cmp_err!("unknown object name or invalid OID '{name}'"))
 }
 
 fn ext_key_usage(value: &str, ctx: &ExtCtx<'_>) -> Result<Vec<u8>> {
@@ -658,8 +628,14 @@ mod tests {
     #[test]
     fn conformance_reqexts_section_builds_four_extensions() {
         let exts = extensions_from_section("reqexts", &ctx()).unwrap();
-        let ids: Vec<String> = exts.iter().map(|e| e.extn_id.to_string()).collect();
-        assert_eq!(ids, ["2.5.29.19", "2.5.29.15", "2.5.29.37", "2.5.29.17"]);
+        let ids: Vec<_> = exts.iter().map(|e| e.extn_id).collect();
+        let want = [
+            oids::BASIC_CONSTRAINTS,
+            oids::KEY_USAGE,
+            oids::EXT_KEY_USAGE,
+            oids::SUBJECT_ALT_NAME,
+        ];
+        assert_eq!(ids, want);
         assert!(!exts[0].critical && exts[1].critical && exts[2].critical);
         // keyUsage digitalSignature only: BIT STRING with one unused-bits byte 7 and value 0x80.
         assert_eq!(exts[1].extn_value.as_bytes(), &[0x03, 0x02, 0x07, 0x80]);

@@ -69,6 +69,27 @@ pub const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
 pub const P384: Oid = Oid::new_unwrap("1.3.132.0.34");
 pub const P521: Oid = Oid::new_unwrap("1.3.132.0.35");
 
+/// OpenSSL's long names of public key algorithms (as `i2a_ASN1_OBJECT` prints them).
+pub const PUBLIC_KEY_ALGORITHMS: &[(Oid, &str)] = &[
+    (RSA_ENCRYPTION, "rsaEncryption"),
+    (RSASSA_PSS, "rsassaPss"),
+    (EC_PUBLIC_KEY, "id-ecPublicKey"),
+    (DSA, "dsaEncryption"),
+    (DH_X942, "X9.42 DH"),
+    (X25519, "X25519"),
+    (X448, "X448"),
+    (ED25519, "ED25519"),
+    (ED448, "ED448"),
+];
+
+/// The name OpenSSL prints for a public key algorithm, `None` for one not in the list.
+pub fn public_key_algorithm_name(oid: &Oid) -> Option<&'static str> {
+    PUBLIC_KEY_ALGORITHMS
+        .iter()
+        .find(|(o, _)| o == oid)
+        .map(|(_, n)| *n)
+}
+
 // Signature algorithms: RSA PKCS#1 v1.5 (RFC 8017), ECDSA (RFC 5758), DSA (RFC 3279, RFC 5758) and the
 // SHA-3 ones from the NIST arc. `creds::alg::SIGNATURES` pairs each with its key kind and digest.
 pub const MD5_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.4");
@@ -304,6 +325,29 @@ pub fn info_type_by_name(name: &str) -> Option<Oid> {
             }
         })
 }
+
+/// Arcs OpenSSL's object table names (the roots, `internet` and its sub-arcs, `X500`, `X509`, `id-ce`),
+/// in dotted form: OpenSSL knows them by name although no `const_oid` table lists them.
+pub const OPENSSL_NAMED_ARCS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "1.2",
+    "1.3",
+    "1.3.6",
+    "1.3.6.1",
+    "1.3.6.1.1",
+    "1.3.6.1.2",
+    "1.3.6.1.3",
+    "1.3.6.1.4",
+    "1.3.6.1.4.1",
+    "1.3.6.1.5",
+    "1.3.6.1.6",
+    "1.3.6.1.7",
+    "2.5",
+    "2.5.4",
+    "2.5.29",
+];
 
 /// OpenSSL's long names of the algorithms PBM uses, for log lines and errors.
 pub fn algorithm_name(oid: &Oid) -> Option<&'static str> {

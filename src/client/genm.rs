@@ -30,9 +30,10 @@ pub fn cert_req_template_request() -> InfoTypeAndValue {
     InfoTypeAndValue::new(oid::IT_CERT_REQ_TEMPLATE, None)
 }
 
-const ID_CE_CRL_DISTRIBUTION_POINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
-const ID_CE_ISSUING_DISTRIBUTION_POINT: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("2.5.29.28");
+use crate::asn1::oid::{
+    CE_CRL_DISTRIBUTION_POINTS as ID_CE_CRL_DISTRIBUTION_POINTS,
+    CE_ISSUING_DISTRIBUTION_POINT as ID_CE_ISSUING_DISTRIBUTION_POINT,
+};
 
 /// Just the distributionPoint field of an IssuingDistributionPoint (the rest is not needed here).
 #[derive(Sequence)]
@@ -321,22 +322,7 @@ pub fn cert_req_template(itavs: &[InfoTypeAndValue]) -> Result<Option<CertReqTem
 
 /// OpenSSL's long name of a key algorithm, or the dotted OID as `i2a_ASN1_OBJECT` prints unknown ones.
 fn key_alg_name(o: &ObjectIdentifier) -> String {
-    const NAMES: &[(&str, &str)] = &[
-        ("1.2.840.113549.1.1.1", "rsaEncryption"),
-        ("1.2.840.113549.1.1.10", "rsassaPss"),
-        ("1.2.840.10045.2.1", "id-ecPublicKey"),
-        ("1.2.840.10040.4.1", "dsaEncryption"),
-        ("1.2.840.10046.2.1", "X9.42 DH"),
-        ("1.3.101.110", "X25519"),
-        ("1.3.101.111", "X448"),
-        ("1.3.101.112", "ED25519"),
-        ("1.3.101.113", "ED448"),
-    ];
-    let dotted = o.to_string();
-    NAMES
-        .iter()
-        .find(|(d, _)| *d == dotted)
-        .map_or(dotted.clone(), |(_, n)| n.to_string())
+    oid::public_key_algorithm_name(o).map_or_else(|| o.to_string(), str::to_string)
 }
 
 /// The keySpec as OpenSSL's `print_keyspec` lists it (one info line with embedded line breaks).

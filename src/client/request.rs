@@ -592,28 +592,8 @@ pub fn error_body(
 /// Whether OpenSSL's object table names the OID (else it warns `Unknown OID in -geninfo arg`): the
 /// arcs OpenSSL names on top of the OIDs rcmp knows by name.
 fn oid_is_known(oid: &ObjectIdentifier) -> bool {
-    const ARCS: &[&str] = &[
-        "0",
-        "1",
-        "2",
-        "1.2",
-        "1.3",
-        "1.3.6",
-        "1.3.6.1",
-        "1.3.6.1.1",
-        "1.3.6.1.2",
-        "1.3.6.1.3",
-        "1.3.6.1.4",
-        "1.3.6.1.4.1",
-        "1.3.6.1.5",
-        "1.3.6.1.6",
-        "1.3.6.1.7",
-        "2.5",
-        "2.5.4",
-        "2.5.29",
-    ];
     let text = oid.to_string();
-    ARCS.contains(&text.as_str())
+    crate::asn1::oid::OPENSSL_NAMED_ARCS.contains(&text.as_str())
         || crate::asn1::oid::info_type_name(oid).is_some()
         || const_oid::db::DB.by_oid(oid).is_some()
 }

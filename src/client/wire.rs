@@ -120,12 +120,9 @@ impl BodyType {
 
 pub mod oids {
     pub use crate::asn1::oid::{
-        DH_BASED_MAC, IT_IMPLICIT_CONFIRM, PASSWORD_BASED_MAC, REG_CTRL_OLD_CERT_ID,
+        CE_CERTIFICATE_POLICIES, CE_CRL_REASONS, CE_SUBJECT_ALT_NAME, DH_BASED_MAC,
+        IT_IMPLICIT_CONFIRM, PASSWORD_BASED_MAC, REG_CTRL_OLD_CERT_ID,
     };
-    use der::asn1::ObjectIdentifier as Oid;
-    pub const CE_SUBJECT_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.17");
-    pub const CE_CERTIFICATE_POLICIES: Oid = Oid::new_unwrap("2.5.29.32");
-    pub const CE_CRL_REASONS: Oid = Oid::new_unwrap("2.5.29.21");
 }
 
 /// The extraCerts of a message (empty when absent).

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
 use x509_cert::ext::Extension;
 use x509_cert::name::Name;
@@ -12,8 +11,7 @@ use x509_cert::request::CertReq;
 use super::{pem, read_file};
 use crate::error::{Error, Result};
 
-/// PKCS#9 extensionRequest.
-const EXTENSION_REQUEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.14");
+use crate::asn1::oid::EXTENSION_REQUEST;
 
 struct Inner {
     der: Vec<u8>,

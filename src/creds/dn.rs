@@ -8,6 +8,7 @@ use der::{Decode, Tag, Tagged};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::Name;
 
+use crate::asn1::oid;
 use crate::error::{Error, Result};
 
 /// How OpenSSL encodes a value of an attribute typed on the command line.
@@ -19,65 +20,85 @@ enum StrType {
 }
 
 /// (short name, long name, OID, string type), as OpenSSL's object table and string table have them.
-const ATTRS: &[(&str, &str, &str, StrType)] = &[
-    ("C", "countryName", "2.5.4.6", StrType::Printable),
-    ("ST", "stateOrProvinceName", "2.5.4.8", StrType::Utf8),
-    ("L", "localityName", "2.5.4.7", StrType::Utf8),
-    ("O", "organizationName", "2.5.4.10", StrType::Utf8),
-    ("OU", "organizationalUnitName", "2.5.4.11", StrType::Utf8),
-    ("CN", "commonName", "2.5.4.3", StrType::Utf8),
+const ATTRS: &[(&str, &str, ObjectIdentifier, StrType)] = &[
+    ("C", "countryName", oid::AT_COUNTRY, StrType::Printable),
+    ("ST", "stateOrProvinceName", oid::AT_STATE, StrType::Utf8),
+    ("L", "localityName", oid::AT_LOCALITY, StrType::Utf8),
+    ("O", "organizationName", oid::AT_ORGANIZATION, StrType::Utf8),
+    (
+        "OU",
+        "organizationalUnitName",
+        oid::AT_ORGANIZATIONAL_UNIT,
+        StrType::Utf8,
+    ),
+    ("CN", "commonName", oid::AT_COMMON_NAME, StrType::Utf8),
     (
         "emailAddress",
         "emailAddress",
-        "1.2.840.113549.1.9.1",
+        oid::AT_EMAIL_ADDRESS,
         StrType::Ia5,
     ),
     (
         "serialNumber",
         "serialNumber",
-        "2.5.4.5",
+        oid::AT_SERIAL_NUMBER,
         StrType::Printable,
     ),
-    ("UID", "userId", "0.9.2342.19200300.100.1.1", StrType::Utf8),
+    ("UID", "userId", oid::AT_USER_ID, StrType::Utf8),
     (
         "DC",
         "domainComponent",
-        "0.9.2342.19200300.100.1.25",
+        oid::AT_DOMAIN_COMPONENT,
         StrType::Ia5,
     ),
-    ("street", "streetAddress", "2.5.4.9", StrType::Utf8),
-    ("title", "title", "2.5.4.12", StrType::Utf8),
-    ("GN", "givenName", "2.5.4.42", StrType::Utf8),
-    ("SN", "surname", "2.5.4.4", StrType::Utf8),
-    ("initials", "initials", "2.5.4.43", StrType::Utf8),
-    ("pseudonym", "pseudonym", "2.5.4.65", StrType::Utf8),
+    ("street", "streetAddress", oid::AT_STREET, StrType::Utf8),
+    ("title", "title", oid::AT_TITLE, StrType::Utf8),
+    ("GN", "givenName", oid::AT_GIVEN_NAME, StrType::Utf8),
+    ("SN", "surname", oid::AT_SURNAME, StrType::Utf8),
+    ("initials", "initials", oid::AT_INITIALS, StrType::Utf8),
+    ("pseudonym", "pseudonym", oid::AT_PSEUDONYM, StrType::Utf8),
     (
         "generationQualifier",
         "generationQualifier",
-        "2.5.4.44",
+        oid::AT_GENERATION_QUALIFIER,
         StrType::Utf8,
     ),
-    ("dnQualifier", "dnQualifier", "2.5.4.46", StrType::Printable),
-    ("name", "name", "2.5.4.41", StrType::Utf8),
-    ("postalCode", "postalCode", "2.5.4.17", StrType::Utf8),
+    (
+        "dnQualifier",
+        "dnQualifier",
+        oid::AT_DN_QUALIFIER,
+        StrType::Printable,
+    ),
+    ("name", "name", oid::AT_NAME, StrType::Utf8),
+    (
+        "postalCode",
+        "postalCode",
+        oid::AT_POSTAL_CODE,
+        StrType::Utf8,
+    ),
     (
         "businessCategory",
         "businessCategory",
-        "2.5.4.15",
+        oid::AT_BUSINESS_CATEGORY,
         StrType::Utf8,
     ),
-    ("description", "description", "2.5.4.13", StrType::Utf8),
-    ("role", "role", "2.5.4.72", StrType::Utf8),
+    (
+        "description",
+        "description",
+        oid::AT_DESCRIPTION,
+        StrType::Utf8,
+    ),
+    ("role", "role", oid::AT_ROLE, StrType::Utf8),
     (
         "organizationIdentifier",
         "organizationIdentifier",
-        "2.5.4.97",
+        oid::AT_ORGANIZATION_ID,
         StrType::Utf8,
     ),
     (
         "unstructuredName",
         "unstructuredName",
-        "1.2.840.113549.1.9.2",
+        oid::AT_UNSTRUCTURED_NAME,
         StrType::Ia5,
     ),
 ];
@@ -85,16 +106,15 @@ const ATTRS: &[(&str, &str, &str, StrType)] = &[
 fn lookup(name: &str) -> Option<(&'static str, ObjectIdentifier, StrType)> {
     let a = ATTRS
         .iter()
-        .find(|(s, l, o, _)| *s == name || *l == name || *o == name)?;
-    Some((a.0, ObjectIdentifier::new(a.2).ok()?, a.3))
+        .find(|(s, l, o, _)| *s == name || *l == name || o.to_string() == name)?;
+    Some((a.0, a.2, a.3))
 }
 
 fn short_name(oid: &ObjectIdentifier) -> String {
-    let s = oid.to_string();
     ATTRS
         .iter()
-        .find(|a| a.2 == s)
-        .map_or(s, |a| a.0.to_string())
+        .find(|a| a.2 == *oid)
+        .map_or_else(|| oid.to_string(), |a| a.0.to_string())
 }
 
 /// At most this many attributes in one name.
@@ -307,22 +327,28 @@ pub fn to_text(name: &Name, spaced: bool) -> String {
     parts.join(", ")
 }
 
-fn canonical(name: &Name) -> Vec<Vec<(String, String)>> {
+/// A name in canonical form: per RDN, the sorted list of (attribute OID, canonical value bytes).
+pub(crate) type CanonName = Vec<Vec<(String, Vec<u8>)>>;
+
+/// The one name comparison of rcmp, with OpenSSL's `X509_NAME_cmp` semantics (its canonical
+/// encoding): string values (UTF8String, PrintableString, IA5String, TeletexString, VisibleString,
+/// BMPString) compare as text whatever their string type, with leading, trailing and repeated inner
+/// white space removed and ASCII letters case-folded; other values compare by their DER. That is
+/// RFC 5280 section 7.1's case-insensitive, white-space-folded matching restricted to ASCII case
+/// folding, because OpenSSL folds no other case: RFC 4518's full Unicode preparation would make names
+/// equal that OpenSSL keeps apart, and so chain to or accept another certificate than `openssl cmp`.
+pub(crate) fn canon_name(name: &Name) -> CanonName {
     name.iter_rdn()
         .map(|rdn| {
-            let mut v: Vec<(String, String)> = rdn
+            let mut v: Vec<(String, Vec<u8>)> = rdn
                 .iter()
-                .map(|ava| {
-                    let (t, is_text) = value_text(ava);
-                    let t = if is_text {
-                        t.split_whitespace()
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                            .to_lowercase()
-                    } else {
-                        t
+                .map(|atv| {
+                    let val = &atv.value;
+                    let canon = match string_value(val.tag(), val.value()) {
+                        Some(s) => canon_string(&s).into_bytes(),
+                        None => der::Encode::to_der(val).unwrap_or_default(),
                     };
-                    (ava.oid.to_string(), t)
+                    (atv.oid.to_string(), canon)
                 })
                 .collect();
             v.sort();
@@ -331,10 +357,43 @@ fn canonical(name: &Name) -> Vec<Vec<(String, String)>> {
         .collect()
 }
 
-/// Name equality as OpenSSL's `X509_NAME_cmp` sees it: string values compared case-insensitively with
-/// whitespace collapsed, regardless of the string type used.
+/// The text of a string-typed attribute value, or None for non-string types.
+pub(crate) fn string_value(tag: Tag, bytes: &[u8]) -> Option<String> {
+    match tag {
+        Tag::Utf8String
+        | Tag::PrintableString
+        | Tag::Ia5String
+        | Tag::TeletexString
+        | Tag::VisibleString => Some(String::from_utf8_lossy(bytes).into_owned()),
+        Tag::BmpString => {
+            let units: Vec<u16> = bytes
+                .chunks(2)
+                .map(|c| u16::from(c[0]) << 8 | u16::from(*c.get(1).unwrap_or(&0)))
+                .collect();
+            Some(String::from_utf16_lossy(&units))
+        }
+        _ => None,
+    }
+}
+
+/// OpenSSL's canonical text: ASCII white space trimmed and collapsed to one space, ASCII lower case.
+fn canon_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s
+        .split(|c: char| c.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&word.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Whether two names are equal as OpenSSL's `X509_NAME_cmp` sees them (see [`canon_name`]).
 pub fn names_equal(a: &Name, b: &Name) -> bool {
-    der::Encode::to_der(a).ok() == der::Encode::to_der(b).ok() || canonical(a) == canonical(b)
+    canon_name(a) == canon_name(b)
 }
 
 #[cfg(test)]
@@ -391,5 +450,7 @@ mod tests {
             &p("/CN=leaf cert/O=X")
         ));
         assert!(!names_equal(&p("/CN=a"), &p("/CN=b")));
+        // Only ASCII letters fold, as in OpenSSL's canonical encoding.
+        assert!(!names_equal(&p("/CN=\u{c4}"), &p("/CN=\u{e4}")));
     }
 }

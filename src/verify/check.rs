@@ -119,14 +119,11 @@ fn strict_checks(x: &Info, i: usize, num: usize, node: &Node) -> Check {
     Ok(())
 }
 
-const EKU_SERVER: &str = "1.3.6.1.5.5.7.3.1";
-const EKU_CLIENT: &str = "1.3.6.1.5.5.7.3.2";
-const EKU_CODE_SIGN: &str = "1.3.6.1.5.5.7.3.3";
-const EKU_EMAIL: &str = "1.3.6.1.5.5.7.3.4";
-const EKU_TIMESTAMP: &str = "1.3.6.1.5.5.7.3.8";
-const EKU_ANY: &str = "2.5.29.37.0";
-const EKU_NS_SGC: &str = "2.16.840.1.113730.4.1";
-const EKU_MS_SGC: &str = "1.3.6.1.4.1.311.10.3.3";
+use crate::asn1::oid::{
+    KP_ANY as EKU_ANY, KP_CLIENT_AUTH as EKU_CLIENT, KP_CODE_SIGNING as EKU_CODE_SIGN,
+    KP_EMAIL_PROTECTION as EKU_EMAIL, KP_MS_SGC as EKU_MS_SGC, KP_NS_SGC as EKU_NS_SGC,
+    KP_SERVER_AUTH as EKU_SERVER, KP_TIME_STAMPING as EKU_TIMESTAMP,
+};
 
 /// OpenSSL's X509_check_purpose for one certificate: 1 = fits, 0 = does not, other = fits only when not
 /// strict (the CA tolerance cases of check_ca).
@@ -241,13 +238,7 @@ fn purpose_result(x: &Info, p: Purpose, ca: bool) -> u8 {
                 }
             }
             match &x.eku {
-                Some(list)
-                    if list.len() == 1
-                        && list[0].to_string() == EKU_TIMESTAMP
-                        && x.eku_critical =>
-                {
-                    1
-                }
+                Some(list) if list.len() == 1 && list[0] == EKU_TIMESTAMP && x.eku_critical => 1,
                 _ => 0,
             }
         }
@@ -264,7 +255,7 @@ fn purpose_result(x: &Info, p: Purpose, ca: bool) -> u8 {
             }
             match &x.eku {
                 Some(list) => {
-                    let has = |o: &str| list.iter().any(|e| e.to_string() == o);
+                    let has = |o: const_oid::ObjectIdentifier| list.contains(&o);
                     if has(EKU_CODE_SIGN) && !has(EKU_ANY) && !has(EKU_SERVER) {
                         1
                     } else {

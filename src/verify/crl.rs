@@ -10,14 +10,15 @@ use super::build::Node;
 use super::info::{Info, KU_CRL_SIGN};
 use super::names::canon_name;
 use super::{code, sig, Crl, VerifyFailure};
+use crate::asn1::oid;
 
 /// CRL extensions OpenSSL handles; a critical one not listed makes the CRL unusable.
-const HANDLED_CRL_EXTENSIONS: &[&str] = &[
-    "2.5.29.20", // cRLNumber
-    "2.5.29.35", // authorityKeyIdentifier
-    "2.5.29.28", // issuingDistributionPoint
-    "2.5.29.27", // deltaCRLIndicator
-    "2.5.29.46", // freshestCRL
+const HANDLED_CRL_EXTENSIONS: &[const_oid::ObjectIdentifier] = &[
+    oid::CE_CRL_NUMBER,
+    oid::CE_AUTHORITY_KEY_ID,
+    oid::CE_ISSUING_DISTRIBUTION_POINT,
+    oid::CE_DELTA_CRL_INDICATOR,
+    oid::CE_FRESHEST_CRL,
 ];
 
 struct CrlInfo<'c> {
@@ -87,7 +88,7 @@ pub(crate) fn check_cert(
         return fail(err);
     }
     for ext in c.tbs_cert_list.crl_extensions.iter().flatten() {
-        if ext.critical && !HANDLED_CRL_EXTENSIONS.contains(&ext.extn_id.to_string().as_str()) {
+        if ext.critical && !HANDLED_CRL_EXTENSIONS.contains(&ext.extn_id) {
             return fail(code::UNHANDLED_CRITICAL_CRL_EXTENSION);
         }
     }
@@ -96,12 +97,12 @@ pub(crate) fn check_cert(
         if rc.serial_number.as_bytes() == x.info.serial.as_slice() {
             for ext in rc.crl_entry_extensions.iter().flatten() {
                 // removeFromCRL (8) in a reasonCode means "no longer revoked" (delta CRLs only).
-                if ext.extn_id.to_string() == "2.5.29.21"
+                if ext.extn_id == oid::CE_CRL_REASONS
                     && ext.extn_value.as_bytes() == [0x0a, 0x01, 0x08]
                 {
                     return Ok(());
                 }
-                if ext.critical && ext.extn_id.to_string() != "2.5.29.21" {
+                if ext.critical && ext.extn_id != oid::CE_CRL_REASONS {
                     return fail(code::UNHANDLED_CRITICAL_CRL_EXTENSION);
                 }
             }

@@ -32,33 +32,32 @@ pub(crate) const NS_SSL_CA: u8 = 0x04;
 pub(crate) const NS_SMIME_CA: u8 = 0x02;
 pub(crate) const NS_ANY_CA: u8 = 0x07;
 
-pub(crate) const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
-const OID_KEY_USAGE: &str = "2.5.29.15";
-const OID_EXT_KEY_USAGE: &str = "2.5.29.37";
-const OID_SKI: &str = "2.5.29.14";
-const OID_AKI: &str = "2.5.29.35";
-const OID_SAN: &str = "2.5.29.17";
-const OID_NS_CERT_TYPE: &str = "2.16.840.1.113730.1.1";
-const OID_NAME_CONSTRAINTS: &str = "2.5.29.30";
-const OID_PROXY_CERT_INFO: &str = "1.3.6.1.5.5.7.1.14";
+pub(crate) use crate::asn1::oid::CE_BASIC_CONSTRAINTS as OID_BASIC_CONSTRAINTS;
+use crate::asn1::oid::{
+    CE_AUTHORITY_KEY_ID as OID_AKI, CE_CERTIFICATE_POLICIES, CE_CRL_DISTRIBUTION_POINTS,
+    CE_EXT_KEY_USAGE as OID_EXT_KEY_USAGE, CE_INHIBIT_ANY_POLICY, CE_KEY_USAGE as OID_KEY_USAGE,
+    CE_NAME_CONSTRAINTS as OID_NAME_CONSTRAINTS, CE_POLICY_CONSTRAINTS, CE_POLICY_MAPPINGS,
+    CE_SUBJECT_ALT_NAME as OID_SAN, CE_SUBJECT_KEY_ID as OID_SKI, NS_CERT_TYPE as OID_NS_CERT_TYPE,
+    PE_AUTONOMOUS_SYS_IDS, PE_IP_ADDR_BLOCKS, PE_PROXY_CERT_INFO as OID_PROXY_CERT_INFO,
+};
 
 /// Extensions OpenSSL's verifier handles; a critical extension not in this list makes a certificate fail
 /// with "unhandled critical extension" (unless -ignore_critical).
-const HANDLED_EXTENSIONS: &[&str] = &[
+const HANDLED_EXTENSIONS: &[ObjectIdentifier] = &[
     OID_NS_CERT_TYPE,
     OID_KEY_USAGE,
     OID_SAN,
     OID_BASIC_CONSTRAINTS,
-    "2.5.29.32", // certificatePolicies
-    "2.5.29.31", // cRLDistributionPoints
+    CE_CERTIFICATE_POLICIES,
+    CE_CRL_DISTRIBUTION_POINTS,
     OID_EXT_KEY_USAGE,
-    "1.3.6.1.5.5.7.1.7", // sbgp-ipAddrBlock
-    "1.3.6.1.5.5.7.1.8", // sbgp-autonomousSysNum
-    "2.5.29.36",         // policyConstraints
+    PE_IP_ADDR_BLOCKS,
+    PE_AUTONOMOUS_SYS_IDS,
+    CE_POLICY_CONSTRAINTS,
     OID_PROXY_CERT_INFO,
     OID_NAME_CONSTRAINTS,
-    "2.5.29.33", // policyMappings
-    "2.5.29.54", // inhibitAnyPolicy
+    CE_POLICY_MAPPINGS,
+    CE_INHIBIT_ANY_POLICY,
 ];
 
 /// The decoded view of one certificate.
@@ -184,12 +183,12 @@ impl Info {
                 info.duplicate_ext = true;
             }
             seen.push(ext.extn_id);
-            let id = ext.extn_id.to_string();
+            let id = ext.extn_id;
             let v = ext.extn_value.as_bytes();
-            if ext.critical && !HANDLED_EXTENSIONS.contains(&id.as_str()) {
+            if ext.critical && !HANDLED_EXTENSIONS.contains(&id) {
                 info.unhandled_critical = true;
             }
-            match id.as_str() {
+            match id {
                 OID_BASIC_CONSTRAINTS => match BasicConstraints::from_der(v) {
                     Ok(bc) => {
                         info.bc = Some((bc.ca, bc.path_len_constraint));
@@ -265,10 +264,10 @@ impl Info {
     }
 
     /// extendedKeyUsage present and lacking all of `oids`.
-    pub(crate) fn eku_reject(&self, oids: &[&str]) -> bool {
+    pub(crate) fn eku_reject(&self, oids: &[ObjectIdentifier]) -> bool {
         match &self.eku {
             None => false,
-            Some(list) => !list.iter().any(|o| oids.contains(&o.to_string().as_str())),
+            Some(list) => !list.iter().any(|o| oids.contains(o)),
         }
     }
 

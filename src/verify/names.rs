@@ -1,70 +1,23 @@
 //! Distinguished names as the verifier compares and prints them, and the host name, e-mail address and
 //! IP address checks of -verify_hostname, -verify_email and -verify_ip.
 //!
-//! OpenSSL compares names by a canonical encoding: string values are case-folded (ASCII) with leading,
-//! trailing and repeated inner white space removed; other values compare byte for byte.
+//! Names compare with `creds::dn`'s one comparison (OpenSSL's canonical encoding, see there).
 
-use der::{Encode, Tag, Tagged};
+use const_oid::ObjectIdentifier;
+use der::Tagged;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
 
 use super::info::Info;
+use crate::asn1::oid::{
+    AT_COMMON_NAME, AT_COUNTRY, AT_DOMAIN_COMPONENT, AT_EMAIL_ADDRESS, AT_GIVEN_NAME, AT_LOCALITY,
+    AT_ORGANIZATION, AT_ORGANIZATIONAL_UNIT, AT_SERIAL_NUMBER, AT_STATE, AT_STREET, AT_SURNAME,
+    AT_TITLE, AT_USER_ID,
+};
 
-/// A name in canonical form: per RDN, the sorted list of (attribute OID, canonical value bytes).
-pub(crate) type CanonName = Vec<Vec<(String, Vec<u8>)>>;
-
-pub(crate) fn canon_name(name: &Name) -> CanonName {
-    name.iter_rdn()
-        .map(|rdn| {
-            let mut v: Vec<(String, Vec<u8>)> = rdn
-                .iter()
-                .map(|atv| {
-                    let val = &atv.value;
-                    let canon = match string_value(val.tag(), val.value()) {
-                        Some(s) => canon_string(&s).into_bytes(),
-                        None => val.to_der().unwrap_or_default(),
-                    };
-                    (atv.oid.to_string(), canon)
-                })
-                .collect();
-            v.sort();
-            v
-        })
-        .collect()
-}
-
-/// The text of a string-typed attribute value, or None for non-string types.
-fn string_value(tag: Tag, bytes: &[u8]) -> Option<String> {
-    match tag {
-        Tag::Utf8String
-        | Tag::PrintableString
-        | Tag::Ia5String
-        | Tag::TeletexString
-        | Tag::VisibleString => Some(String::from_utf8_lossy(bytes).into_owned()),
-        Tag::BmpString => {
-            let units: Vec<u16> = bytes
-                .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
-                .collect();
-            Some(String::from_utf16_lossy(&units))
-        }
-        _ => None,
-    }
-}
-
-fn canon_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s
-        .split(|c: char| c.is_ascii_whitespace())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&word.to_ascii_lowercase());
-    }
-    out
-}
+pub use crate::creds::dn::names_equal;
+use crate::creds::dn::string_value;
+pub(crate) use crate::creds::dn::{canon_name, CanonName};
 
 /// A name in OpenSSL's one-line form `/C=DE/O=Org/CN=Name` (X509_NAME_oneline), used in log lines.
 pub fn oneline(name: &Name) -> String {
@@ -72,7 +25,7 @@ pub fn oneline(name: &Name) -> String {
     for rdn in name.iter_rdn() {
         for (i, atv) in rdn.iter().enumerate() {
             out.push(if i == 0 { '/' } else { '+' });
-            out.push_str(&short_name(&atv.oid.to_string()));
+            out.push_str(&short_name(&atv.oid));
             out.push('=');
             match string_value(atv.value.tag(), atv.value.value()) {
                 Some(s) => out.push_str(&s),
@@ -87,30 +40,26 @@ pub fn oneline(name: &Name) -> String {
     out
 }
 
-fn short_name(oid: &str) -> String {
-    match oid {
-        "2.5.4.3" => "CN",
-        "2.5.4.6" => "C",
-        "2.5.4.7" => "L",
-        "2.5.4.8" => "ST",
-        "2.5.4.10" => "O",
-        "2.5.4.11" => "OU",
-        "2.5.4.5" => "serialNumber",
-        "2.5.4.9" => "street",
-        "2.5.4.12" => "title",
-        "2.5.4.42" => "GN",
-        "2.5.4.4" => "SN",
-        "0.9.2342.19200300.100.1.25" => "DC",
-        "0.9.2342.19200300.100.1.1" => "UID",
-        "1.2.840.113549.1.9.1" => "emailAddress",
-        other => return other.to_string(),
-    }
-    .to_string()
-}
-
-/// Whether two names are equal as OpenSSL's X509_NAME_cmp sees them.
-pub fn names_equal(a: &Name, b: &Name) -> bool {
-    canon_name(a) == canon_name(b)
+/// The short names the verifier's log lines have always used; other attributes print dotted.
+fn short_name(oid: &ObjectIdentifier) -> String {
+    let name = match *oid {
+        AT_COMMON_NAME => "CN",
+        AT_COUNTRY => "C",
+        AT_LOCALITY => "L",
+        AT_STATE => "ST",
+        AT_ORGANIZATION => "O",
+        AT_ORGANIZATIONAL_UNIT => "OU",
+        AT_SERIAL_NUMBER => "serialNumber",
+        AT_STREET => "street",
+        AT_TITLE => "title",
+        AT_GIVEN_NAME => "GN",
+        AT_SURNAME => "SN",
+        AT_DOMAIN_COMPONENT => "DC",
+        AT_USER_ID => "UID",
+        AT_EMAIL_ADDRESS => "emailAddress",
+        _ => return oid.to_string(),
+    };
+    name.to_string()
 }
 
 /// -verify_hostname: a DNS name in subjectAltName matches (with a leftmost `*` wildcard label), or, when
@@ -129,7 +78,7 @@ pub(crate) fn host_matches(cert: &Info, host: &str) -> bool {
     if had_dns {
         return false;
     }
-    attr_values(cert.x509(), "2.5.4.3")
+    attr_values(cert.x509(), AT_COMMON_NAME)
         .iter()
         .any(|cn| dns_match(cn, &host))
 }
@@ -166,7 +115,7 @@ pub(crate) fn email_matches(cert: &Info, email: &str) -> bool {
     if had {
         return false;
     }
-    attr_values(cert.x509(), "1.2.840.113549.1.9.1")
+    attr_values(cert.x509(), AT_EMAIL_ADDRESS)
         .iter()
         .any(|e| email_eq(e, email))
 }
@@ -190,10 +139,10 @@ pub(crate) fn ip_matches(cert: &Info, ip: &std::net::IpAddr) -> bool {
         .any(|gn| matches!(gn, GeneralName::IpAddress(o) if o.as_bytes() == want.as_slice()))
 }
 
-fn attr_values(cert: &x509_cert::Certificate, oid: &str) -> Vec<String> {
+fn attr_values(cert: &x509_cert::Certificate, oid: ObjectIdentifier) -> Vec<String> {
     let mut out = Vec::new();
     for atv in cert.tbs_certificate().subject().iter() {
-        if atv.oid.to_string() == oid {
+        if atv.oid == oid {
             if let Some(s) = string_value(atv.value.tag(), atv.value.value()) {
                 out.push(s);
             }
