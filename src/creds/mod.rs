@@ -143,7 +143,8 @@ pub(crate) fn tlv_content(data: &[u8]) -> Option<&[u8]> {
 }
 
 /// A DER TLV with a low tag number and `content` (definite length, shortest form): the one encoder
-/// for the few structures built by hand rather than through `der`'s types.
+/// for the few structures built by hand rather than through `der`'s types (see docs/DESIGN.md for why
+/// `der` does not do these).
 pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let n = content.len();
     let mut v = vec![tag];
@@ -162,24 +163,14 @@ pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     v
 }
 
-/// (header length, content length) of a DER TLV with a low tag number.
+/// (header length, content length) of the DER TLV at the start of `data`, read by `der`'s reader
+/// (which refuses indefinite and non-minimal lengths, as DER does).
 fn tlv_header(data: &[u8]) -> Option<(usize, usize)> {
-    if *data.first()? & 0x1f == 0x1f {
-        return None;
-    }
-    let l0 = *data.get(1)?;
-    if l0 < 0x80 {
-        return Some((2, usize::from(l0)));
-    }
-    let n = usize::from(l0 & 0x7f);
-    if n == 0 || n > 4 {
-        return None;
-    }
-    let mut len = 0usize;
-    for i in 0..n {
-        len = (len << 8) | usize::from(*data.get(2 + i)?);
-    }
-    Some((2 + n, len))
+    use der::{Decode, Reader};
+    let mut reader = der::SliceReader::new(data).ok()?;
+    let header = der::Header::decode(&mut reader).ok()?;
+    let hdr = usize::try_from(reader.position()).ok()?;
+    Some((hdr, usize::try_from(header.length()).ok()?))
 }
 
 #[cfg(test)]

@@ -430,27 +430,21 @@ fn peek_der_len<R: Read>(r: &mut MsgReader<R>) -> Result<usize, HttpError> {
 /// Total size of the DER SEQUENCE starting `head` (tag + length + content), from at most the
 /// first 6 bytes. Fails as OpenSSL does for non-SEQUENCE data, indefinite or over-long lengths.
 pub fn der_total_len(head: &[u8]) -> Result<usize, HttpError> {
+    use der::{Decode, Reader};
     if head.first() != Some(&0x30) {
         return Err(HttpError::proto("missing asn1 encoding"));
     }
-    let Some(&l0) = head.get(1) else {
-        return Err(HttpError::Read("failed reading data".into()));
-    };
-    if l0 & 0x80 == 0 {
-        return Ok(usize::from(l0) + 2);
-    }
-    let n = usize::from(l0 & 0x7f);
-    if n == 0 || n > 4 {
-        return Err(HttpError::proto("error parsing asn1 length"));
-    }
-    if head.len() < 2 + n {
-        return Err(HttpError::Read("failed reading data".into()));
-    }
-    let mut len: usize = 0;
-    for &b in &head[2..2 + n] {
-        len = (len << 8) | usize::from(b);
-    }
-    Ok(len + 2 + n)
+    let bad_length = || HttpError::proto("error parsing asn1 length");
+    let mut reader = der::SliceReader::new(head).map_err(|_| bad_length())?;
+    let header = der::Header::decode(&mut reader).map_err(|e| match e.kind() {
+        // The head ends before the length does: the peer sent less than a DER header.
+        der::ErrorKind::Incomplete { .. } => HttpError::Read("failed reading data".into()),
+        // Indefinite, over-long (more than 4 length bytes) or non-minimal lengths.
+        _ => bad_length(),
+    })?;
+    let hdr_len = usize::try_from(reader.position()).map_err(|_| bad_length())?;
+    let content_len = usize::try_from(header.length()).map_err(|_| bad_length())?;
+    hdr_len.checked_add(content_len).ok_or_else(bad_length)
 }
 
 fn check_der_length(body: &[u8], _cl: Option<usize>, max_len: usize) -> Result<(), HttpError> {

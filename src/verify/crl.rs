@@ -52,7 +52,8 @@ pub(crate) fn check_cert(
         if canon_name(&c.tbs_cert_list.issuer) != x.info.issuer {
             continue;
         }
-        let Some(tbs) = super::tlv::first_inner_tlv(crl.der()) else {
+        let Some(tbs) = crate::creds::tlv_content(crl.der()).and_then(crate::creds::first_tlv)
+        else {
             continue;
         };
         cands.push(CrlInfo {

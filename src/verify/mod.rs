@@ -15,7 +15,6 @@ mod names;
 mod params;
 mod sig;
 mod store;
-mod tlv;
 
 pub use crate::creds::{Cert, Crl};
 pub use cmp::{find_and_validate_signer, SignerQuery, TaInIp};
