@@ -349,24 +349,10 @@ pub const OPENSSL_NAMED_ARCS: &[&str] = &[
     "2.5.29",
 ];
 
-/// OpenSSL's long names of the algorithms PBM uses, for log lines and errors.
+/// OpenSSL's long name of a digest, MAC, signature or PBM algorithm, for log lines and errors (a thin
+/// wrapper over the algorithm registry, `creds::alg::algorithm_name`).
 pub fn algorithm_name(oid: &Oid) -> Option<&'static str> {
-    const NAMES: &[(Oid, &str)] = &[
-        (PASSWORD_BASED_MAC, "password based MAC"),
-        (SHA1, "sha1"),
-        (SHA224, "sha224"),
-        (SHA256, "sha256"),
-        (SHA384, "sha384"),
-        (SHA512, "sha512"),
-        (HMAC_MD5_IPSEC, "hmac-md5"),
-        (HMAC_SHA1_IPSEC, "hmac-sha1"),
-        (HMAC_SHA1, "hmacWithSHA1"),
-        (HMAC_SHA224, "hmacWithSHA224"),
-        (HMAC_SHA256, "hmacWithSHA256"),
-        (HMAC_SHA384, "hmacWithSHA384"),
-        (HMAC_SHA512, "hmacWithSHA512"),
-    ];
-    NAMES.iter().find(|(o, _)| o == oid).map(|(_, n)| *n)
+    crate::creds::alg::algorithm_name(oid)
 }
 
 #[cfg(test)]

@@ -466,6 +466,19 @@ impl MacAlg {
     }
 }
 
+/// OpenSSL's long name of a digest, MAC or signature algorithm of the registry, or of PBM itself.
+pub fn algorithm_name(o: &ObjectIdentifier) -> Option<&'static str> {
+    if *o == oid::PASSWORD_BASED_MAC {
+        return Some("password based MAC");
+    }
+    if *o == HMAC_WITH_SHA1 {
+        return Some("hmacWithSHA1");
+    }
+    let digest = DIGESTS.iter().find(|i| i.oid == *o).map(|i| i.name);
+    let mac = || MACS.iter().find(|(_, _, m)| m == o).map(|(_, n, _)| *n);
+    digest.or_else(mac).or_else(|| sig_alg(o).map(|a| a.name))
+}
+
 /// `n` bytes from the system's secure random source (transactionIDs, nonces, salts).
 pub fn random_bytes(n: usize) -> Result<Vec<u8>> {
     let mut v = vec![0u8; n];

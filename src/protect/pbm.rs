@@ -5,13 +5,13 @@
 //! OpenSSL 3.x (`OSSL_CRMF_pbm_new`): iterationCount from 100 to 100000; anything outside is refused
 //! rather than letting a peer make us hash without bound.
 
-use aws_lc_rs::{digest, hmac};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Any, Decode, Encode, Tag, Tagged};
 use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 use crate::asn1::{oid, PbmParameter};
+use crate::creds::{Digest, MacAlg};
 use crate::error::Result;
 
 /// OpenSSL's default iteration count (up to 3.6; see [`default_iterations`]).
@@ -35,26 +35,30 @@ pub const MAX_ITERATIONS: i64 = 100_000;
 /// Longest salt accepted; OpenSSL sends 16 bytes, so this only stops abuse.
 pub const MAX_SALT_LEN: usize = 1024;
 
-/// One-way functions a PBMParameter may name.
+/// A one-way function a PBMParameter may name: one of the registry's digests (`creds::Digest`),
+/// restricted to SHA-1 and SHA-2 as OpenSSL's PBM is.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
-pub enum Owf {
-    Sha1,
-    Sha224,
-    Sha256,
-    Sha384,
-    Sha512,
-}
+pub struct Owf(Digest);
 
+#[allow(non_upper_case_globals)]
 impl Owf {
+    pub const Sha1: Owf = Owf(Digest::Sha1);
+    pub const Sha224: Owf = Owf(Digest::Sha224);
+    pub const Sha256: Owf = Owf(Digest::Sha256);
+    pub const Sha384: Owf = Owf(Digest::Sha384);
+    pub const Sha512: Owf = Owf(Digest::Sha512);
+
+    /// The OWF for a digest, if PBM takes it.
+    pub fn from_digest(d: Digest) -> Option<Self> {
+        let sha = matches!(
+            d,
+            Digest::Sha1 | Digest::Sha224 | Digest::Sha256 | Digest::Sha384 | Digest::Sha512
+        );
+        sha.then_some(Owf(d))
+    }
+
     pub fn from_oid(o: &ObjectIdentifier) -> Option<Self> {
-        Some(match *o {
-            oid::SHA1 => Owf::Sha1,
-            oid::SHA224 => Owf::Sha224,
-            oid::SHA256 => Owf::Sha256,
-            oid::SHA384 => Owf::Sha384,
-            oid::SHA512 => Owf::Sha512,
-            _ => return None,
-        })
+        Digest::from_oid(o).and_then(Owf::from_digest)
     }
 
     /// By `-digest` name (`sha256`, `SHA256`, `sha2-256`, `sha-256`) or dotted OID.
@@ -63,103 +67,77 @@ impl Owf {
             .to_ascii_lowercase()
             .replace("sha2-", "sha")
             .replace("sha-", "sha");
-        Some(match n.as_str() {
-            "sha1" => Owf::Sha1,
-            "sha224" => Owf::Sha224,
-            "sha256" => Owf::Sha256,
-            "sha384" => Owf::Sha384,
-            "sha512" => Owf::Sha512,
-            _ => {
-                return ObjectIdentifier::new(name)
-                    .ok()
-                    .and_then(|o| Owf::from_oid(&o))
-            }
-        })
+        match Digest::from_name(&n).ok().and_then(Owf::from_digest) {
+            Some(owf) => Some(owf),
+            None => ObjectIdentifier::new(name)
+                .ok()
+                .and_then(|o| Owf::from_oid(&o)),
+        }
     }
 
     pub fn oid(self) -> ObjectIdentifier {
-        match self {
-            Owf::Sha1 => oid::SHA1,
-            Owf::Sha224 => oid::SHA224,
-            Owf::Sha256 => oid::SHA256,
-            Owf::Sha384 => oid::SHA384,
-            Owf::Sha512 => oid::SHA512,
-        }
+        self.0.oid()
     }
 
-    fn algorithm(self) -> &'static digest::Algorithm {
-        match self {
-            Owf::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
-            Owf::Sha224 => &digest::SHA224,
-            Owf::Sha256 => &digest::SHA256,
-            Owf::Sha384 => &digest::SHA384,
-            Owf::Sha512 => &digest::SHA512,
-        }
+    pub fn digest(self) -> Digest {
+        self.0
     }
 }
 
-/// MAC algorithms a PBMParameter may name: HMAC with a SHA hash.
+/// A MAC algorithm a PBMParameter may name: HMAC with SHA-1 or SHA-2 from the registry
+/// (`creds::MacAlg`), keeping the OID it was named by (hmac-sha1 and hmacWithSHA1 are the same
+/// function under two OIDs).
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
-pub enum Mac {
-    /// `hmac-sha1` (1.3.6.1.5.5.8.1.2), RFC 4210's and OpenSSL's default.
-    HmacSha1,
-    /// `hmacWithSHA1` (1.2.840.113549.2.7): the same function under the RSADSI OID.
-    HmacWithSha1,
-    HmacSha224,
-    HmacSha256,
-    HmacSha384,
-    HmacSha512,
+pub struct Mac {
+    oid: ObjectIdentifier,
+    alg: MacAlg,
 }
 
+#[allow(non_upper_case_globals)]
 impl Mac {
+    /// `hmac-sha1` (IPsec arc), RFC 4210's and OpenSSL's default.
+    pub const HmacSha1: Mac = Mac::of(oid::HMAC_SHA1_IPSEC, Digest::Sha1);
+    /// `hmacWithSHA1` (RSADSI arc): the same function under another OID.
+    pub const HmacWithSha1: Mac = Mac::of(oid::HMAC_SHA1, Digest::Sha1);
+    pub const HmacSha224: Mac = Mac::of(oid::HMAC_SHA224, Digest::Sha224);
+    pub const HmacSha256: Mac = Mac::of(oid::HMAC_SHA256, Digest::Sha256);
+    pub const HmacSha384: Mac = Mac::of(oid::HMAC_SHA384, Digest::Sha384);
+    pub const HmacSha512: Mac = Mac::of(oid::HMAC_SHA512, Digest::Sha512);
+
+    const fn of(oid: ObjectIdentifier, d: Digest) -> Mac {
+        Mac {
+            oid,
+            alg: MacAlg::Hmac(d),
+        }
+    }
+
     pub fn from_oid(o: &ObjectIdentifier) -> Option<Self> {
-        Some(match *o {
-            oid::HMAC_SHA1_IPSEC => Mac::HmacSha1,
-            oid::HMAC_SHA1 => Mac::HmacWithSha1,
-            oid::HMAC_SHA224 => Mac::HmacSha224,
-            oid::HMAC_SHA256 => Mac::HmacSha256,
-            oid::HMAC_SHA384 => Mac::HmacSha384,
-            oid::HMAC_SHA512 => Mac::HmacSha512,
-            _ => return None,
-        })
+        let alg = MacAlg::from_oid(o)?;
+        Owf::from_digest(alg.digest()).map(|_| Mac { oid: *o, alg })
     }
 
     /// By `-mac` name as OpenSSL spells it (`hmac-sha1`, `hmacWithSHA256`, case-insensitive) or dotted OID.
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name.to_ascii_lowercase().as_str() {
-            "hmac-sha1" => Mac::HmacSha1,
-            "hmacwithsha1" => Mac::HmacWithSha1,
-            "hmacwithsha224" => Mac::HmacSha224,
-            "hmacwithsha256" => Mac::HmacSha256,
-            "hmacwithsha384" => Mac::HmacSha384,
-            "hmacwithsha512" => Mac::HmacSha512,
-            _ => {
-                return ObjectIdentifier::new(name)
-                    .ok()
-                    .and_then(|o| Mac::from_oid(&o))
-            }
+        let lower = name.to_ascii_lowercase();
+        let by_name = [
+            Mac::HmacSha1,
+            Mac::HmacWithSha1,
+            Mac::HmacSha224,
+            Mac::HmacSha256,
+            Mac::HmacSha384,
+            Mac::HmacSha512,
+        ]
+        .into_iter()
+        .find(|m| oid::algorithm_name(&m.oid).is_some_and(|n| n.eq_ignore_ascii_case(&lower)));
+        by_name.or_else(|| {
+            ObjectIdentifier::new(name)
+                .ok()
+                .and_then(|o| Mac::from_oid(&o))
         })
     }
 
     pub fn oid(self) -> ObjectIdentifier {
-        match self {
-            Mac::HmacSha1 => oid::HMAC_SHA1_IPSEC,
-            Mac::HmacWithSha1 => oid::HMAC_SHA1,
-            Mac::HmacSha224 => oid::HMAC_SHA224,
-            Mac::HmacSha256 => oid::HMAC_SHA256,
-            Mac::HmacSha384 => oid::HMAC_SHA384,
-            Mac::HmacSha512 => oid::HMAC_SHA512,
-        }
-    }
-
-    fn algorithm(self) -> hmac::Algorithm {
-        match self {
-            Mac::HmacSha1 | Mac::HmacWithSha1 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
-            Mac::HmacSha224 => hmac::HMAC_SHA224,
-            Mac::HmacSha256 => hmac::HMAC_SHA256,
-            Mac::HmacSha384 => hmac::HMAC_SHA384,
-            Mac::HmacSha512 => hmac::HMAC_SHA512,
-        }
+        self.oid
     }
 }
 
@@ -267,34 +245,33 @@ fn check(params: &PbmParameter) -> Result<(Owf, Mac, u32)> {
 }
 
 /// K = OWF^iterationCount(secret || salt).
-fn derive_key(secret: &[u8], salt: &[u8], owf: Owf, iterations: u32) -> Zeroizing<Vec<u8>> {
-    let mut ctx = digest::Context::new(owf.algorithm());
-    ctx.update(secret);
-    ctx.update(salt);
-    let mut key = Zeroizing::new(ctx.finish().as_ref().to_vec());
+fn derive_key(secret: &[u8], salt: &[u8], owf: Owf, iterations: u32) -> Result<Zeroizing<Vec<u8>>> {
+    let d = owf.digest();
+    let input = Zeroizing::new([secret, salt].concat());
+    let mut key = Zeroizing::new(d.hash(&input)?);
     if let Ok(k) = <&mut [u8; 32]>::try_from(key.as_mut_slice()) {
         if owf == Owf::Sha256 {
             crate::creds::sha256_rounds(k, iterations.saturating_sub(1));
-            return key;
+            return Ok(key);
         }
     }
     for _ in 1..iterations {
-        let next = digest::digest(owf.algorithm(), &key);
-        key.copy_from_slice(next.as_ref());
+        let next = Zeroizing::new(d.hash(&key)?);
+        key.copy_from_slice(&next);
     }
-    key
+    Ok(key)
 }
 
-fn mac_key(secret: &[u8], params: &PbmParameter) -> Result<hmac::Key> {
+/// The MAC of `protected_part_der` under the key the parameters derive from `secret`.
+fn mac_value(secret: &[u8], params: &PbmParameter, protected_part_der: &[u8]) -> Result<Vec<u8>> {
     let (owf, mac, iterations) = check(params)?;
-    let k = derive_key(secret, params.salt.as_bytes(), owf, iterations);
-    Ok(hmac::Key::new(mac.algorithm(), &k))
+    let k = derive_key(secret, params.salt.as_bytes(), owf, iterations)?;
+    mac.alg.mac(&k, protected_part_der)
 }
 
 /// The PBM value (the bytes of PKIMessage.protection) of `protected_part_der` under `secret`.
 pub fn protect(secret: &[u8], params: &PbmParameter, protected_part_der: &[u8]) -> Result<Vec<u8>> {
-    let key = mac_key(secret, params)?;
-    Ok(hmac::sign(&key, protected_part_der).as_ref().to_vec())
+    mac_value(secret, params, protected_part_der)
 }
 
 /// Checks a received PBM value in constant time. A mismatch reads `wrong pbm value`, as OpenSSL's
@@ -305,13 +282,15 @@ pub fn verify(
     protected_part_der: &[u8],
     value: &[u8],
 ) -> Result<()> {
-    let key = mac_key(secret, params)?;
-    hmac::verify(&key, protected_part_der, value).map_err(|_| cmp_err!("wrong pbm value"))
+    let mac = mac_value(secret, params, protected_part_der)?;
+    aws_lc_rs::constant_time::verify_slices_are_equal(&mac, value)
+        .map_err(|_| cmp_err!("wrong pbm value"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_lc_rs::{digest, hmac};
 
     fn reference_pbm(
         secret: &[u8],

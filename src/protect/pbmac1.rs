@@ -23,7 +23,7 @@ use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
 use crate::asn1::{oid, Pbkdf2Params, Pbmac1Params};
-use crate::creds::Digest;
+use crate::creds::{Digest, MacAlg};
 use crate::error::Result;
 
 /// Iteration count used when `-pbm_iterations` is not given (no OpenSSL default exists to follow).
@@ -39,32 +39,25 @@ pub const MAX_SALT_LEN: usize = super::pbm::MAX_SALT_LEN;
 /// Shortest derived key accepted when a peer states keyLength.
 pub const MIN_KEY_LEN: usize = 16;
 
-/// The SHA-2 hashes PBMAC1 may use, as PRF (HMAC-SHA2 inside PBKDF2) or as MAC.
+/// A SHA-2 hash PBMAC1 may use, as PRF (HMAC-SHA2 inside PBKDF2) or as MAC: one of the registry's
+/// digests (`creds::Digest`), restricted to SHA-256/384/512.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
-pub enum Sha2 {
-    Sha256,
-    Sha384,
-    Sha512,
-}
+pub struct Sha2(Digest);
 
+#[allow(non_upper_case_globals)]
 impl Sha2 {
+    pub const Sha256: Sha2 = Sha2(Digest::Sha256);
+    pub const Sha384: Sha2 = Sha2(Digest::Sha384);
+    pub const Sha512: Sha2 = Sha2(Digest::Sha512);
+
     /// The hash of a `-digest` (for the PRF) or `-mac` (for the MAC) choice, if PBMAC1 takes it.
     pub fn from_digest(d: Digest) -> Option<Sha2> {
-        match d {
-            Digest::Sha256 => Some(Sha2::Sha256),
-            Digest::Sha384 => Some(Sha2::Sha384),
-            Digest::Sha512 => Some(Sha2::Sha512),
-            _ => None,
-        }
+        matches!(d, Digest::Sha256 | Digest::Sha384 | Digest::Sha512).then_some(Sha2(d))
     }
 
     /// `hmacWithSHA256` etc. (RFC 8018 appendix B.1.2), the OID of both the PRF and the MAC.
     pub fn hmac_oid(self) -> ObjectIdentifier {
-        match self {
-            Sha2::Sha256 => oid::HMAC_SHA256,
-            Sha2::Sha384 => oid::HMAC_SHA384,
-            Sha2::Sha512 => oid::HMAC_SHA512,
-        }
+        MacAlg::Hmac(self.0).oid()
     }
 
     fn from_hmac_oid(o: &ObjectIdentifier) -> Option<Sha2> {
@@ -75,34 +68,33 @@ impl Sha2 {
 
     /// The HMAC's output length, which is also the key length we send.
     pub fn out_len(self) -> usize {
-        match self {
-            Sha2::Sha256 => 32,
-            Sha2::Sha384 => 48,
-            Sha2::Sha512 => 64,
-        }
+        self.0.output_len()
     }
 
+    /// aws-lc-rs's PBKDF2 with this HMAC (the registry's `EVP_MD` handles do not reach PBKDF2; the
+    /// three cases are all PBMAC1 takes).
     fn prf(self) -> pbkdf2::Algorithm {
-        match self {
-            Sha2::Sha256 => pbkdf2::PBKDF2_HMAC_SHA256,
-            Sha2::Sha384 => pbkdf2::PBKDF2_HMAC_SHA384,
-            Sha2::Sha512 => pbkdf2::PBKDF2_HMAC_SHA512,
+        match self.0 {
+            Digest::Sha384 => pbkdf2::PBKDF2_HMAC_SHA384,
+            Digest::Sha512 => pbkdf2::PBKDF2_HMAC_SHA512,
+            _ => pbkdf2::PBKDF2_HMAC_SHA256,
         }
     }
 
     fn hmac(self) -> hmac::Algorithm {
-        match self {
-            Sha2::Sha256 => hmac::HMAC_SHA256,
-            Sha2::Sha384 => hmac::HMAC_SHA384,
-            Sha2::Sha512 => hmac::HMAC_SHA512,
+        match self.0 {
+            Digest::Sha384 => hmac::HMAC_SHA384,
+            Digest::Sha512 => hmac::HMAC_SHA512,
+            _ => hmac::HMAC_SHA256,
         }
     }
 
+    /// The name OpenSSL's PBMAC1 messages use (`SHA256`).
     pub fn name(self) -> &'static str {
-        match self {
-            Sha2::Sha256 => "SHA256",
-            Sha2::Sha384 => "SHA384",
-            Sha2::Sha512 => "SHA512",
+        match self.0 {
+            Digest::Sha384 => "SHA384",
+            Digest::Sha512 => "SHA512",
+            _ => "SHA256",
         }
     }
 }
