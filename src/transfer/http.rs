@@ -834,6 +834,26 @@ pub fn write_all<W: Write>(w: &mut W, data: &[u8]) -> Result<(), HttpError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn der_lengths_as_openssl_reads_them() {
+        let text = |head: &[u8]| match super::der_total_len(head) {
+            Ok(n) => format!("ok {n}"),
+            Err(super::HttpError::Protocol(m)) => m.join("|"),
+            Err(super::HttpError::Read(m)) => format!("read: {m}"),
+            Err(e) => format!("{e:?}"),
+        };
+        assert_eq!(text(&[0x30, 0x05]), "ok 7");
+        assert_eq!(text(&[0x30, 0x82, 0x01, 0x00]), "ok 260");
+        assert_eq!(text(&[0x04, 0x01]), "missing asn1 encoding");
+        assert_eq!(text(&[]), "missing asn1 encoding");
+        assert_eq!(text(&[0x30]), "read: failed reading data");
+        assert_eq!(text(&[0x30, 0x82, 0x01]), "read: failed reading data");
+        // Indefinite, longer than 4 length octets, and (DER) not in the shortest form.
+        assert_eq!(text(&[0x30, 0x80]), "error parsing asn1 length");
+        assert_eq!(text(&[0x30, 0x85, 1, 0, 0, 0]), "error parsing asn1 length");
+        assert_eq!(text(&[0x30, 0x81, 0x05]), "error parsing asn1 length");
+    }
+
     use super::*;
 
     fn resp(bytes: &[u8]) -> Result<Response, HttpError> {
