@@ -23,6 +23,7 @@ use x509_cert::ext::pkix::{
 };
 use x509_cert::ext::Extension;
 
+use crate::asn1::oid::EXT_KEY_USAGE_NAMES as EKU_NAMES;
 use crate::error::Result;
 
 /// RFC 5280 4.2.1.4 `UserNotice ::= SEQUENCE { noticeRef NoticeReference OPTIONAL, explicitText
@@ -63,8 +64,6 @@ mod oids {
         PE_AUTHORITY_INFO_ACCESS as AIA, QT_CPS, QT_UNOTICE,
     };
 }
-
-use crate::asn1::oid::EXT_KEY_USAGE_NAMES as EKU_NAMES;
 
 const KEY_USAGE_NAMES: &[(&str, KeyUsages)] = &[
     ("digitalSignature", KeyUsages::DigitalSignature),

@@ -25,16 +25,15 @@ use x509_cert::attr::Attribute;
 use zeroize::Zeroizing;
 
 use crate::asn1::crmf::EncryptedKey;
-use crate::creds::key::key_from_bytes;
-use crate::creds::{Cert, Digest, PrivateKey};
-use crate::error::{Error, Result};
-use crate::verify::TrustStore;
-
 use crate::asn1::oid::{
     AA_CONTENT_TYPE as CONTENT_TYPE, AA_MESSAGE_DIGEST as MESSAGE_DIGEST,
     AA_SIGNING_TIME as SIGNING_TIME, AES128_CBC, AES192_CBC, AES256_CBC, CT_DATA as ID_DATA,
     CT_SIGNED_DATA as ID_SIGNED_DATA, KP_CM_KGA, PKCS1, RSASSA_PSS, RSA_ENCRYPTION,
 };
+use crate::creds::key::key_from_bytes;
+use crate::creds::{Cert, Digest, PrivateKey};
+use crate::error::{Error, Result};
+use crate::verify::TrustStore;
 
 /// Ciphertexts and keys larger than this are not key packages.
 const MAX_CONTENT: usize = 1 << 20;

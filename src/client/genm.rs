@@ -11,6 +11,10 @@ use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use super::wire::InfoTypeAndValue;
 use crate::asn1::itav::{CrlSource, CrlStatus, RootCaKeyUpdateContent};
 use crate::asn1::oid;
+use crate::asn1::oid::{
+    CE_CRL_DISTRIBUTION_POINTS as ID_CE_CRL_DISTRIBUTION_POINTS,
+    CE_ISSUING_DISTRIBUTION_POINT as ID_CE_ISSUING_DISTRIBUTION_POINT,
+};
 use crate::creds::{names_equal, Cert, Crl};
 use crate::error::Result;
 use crate::verify::{TrustStore, VerifyParams};
@@ -29,11 +33,6 @@ pub fn root_ca_cert_request(old_with_old: Option<&Cert>) -> Result<InfoTypeAndVa
 pub fn cert_req_template_request() -> InfoTypeAndValue {
     InfoTypeAndValue::new(oid::IT_CERT_REQ_TEMPLATE, None)
 }
-
-use crate::asn1::oid::{
-    CE_CRL_DISTRIBUTION_POINTS as ID_CE_CRL_DISTRIBUTION_POINTS,
-    CE_ISSUING_DISTRIBUTION_POINT as ID_CE_ISSUING_DISTRIBUTION_POINT,
-};
 
 /// Just the distributionPoint field of an IssuingDistributionPoint (the rest is not needed here).
 #[derive(Sequence)]

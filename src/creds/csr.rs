@@ -9,9 +9,8 @@ use x509_cert::name::Name;
 use x509_cert::request::CertReq;
 
 use super::{pem, read_file};
-use crate::error::{Error, Result};
-
 use crate::asn1::oid::EXTENSION_REQUEST;
+use crate::error::{Error, Result};
 
 struct Inner {
     der: Vec<u8>,

@@ -13,6 +13,7 @@ use super::alg::{Digest, KeyKind};
 use super::evp::{self, Kind, Pkey, Pss};
 use super::pass::Secret;
 use super::{cert, pem, pkcs12, read_file};
+use crate::asn1::oid::{ED25519, MGF1, ML_DSA_44, ML_DSA_65, ML_DSA_87, RSASSA_PSS as RSA_PSS};
 use crate::error::{Error, Result};
 
 /// Upper bound for PBKDF2 iterations in encrypted keys (OpenSSL writes 2048; this keeps a hostile file
@@ -356,8 +357,6 @@ impl PublicKey {
         verify_with(&self.pkey, alg, data, sig)
     }
 }
-
-use crate::asn1::oid::{ED25519, MGF1, ML_DSA_44, ML_DSA_65, ML_DSA_87, RSASSA_PSS as RSA_PSS};
 
 /// The registry's signature algorithm for a key of kind `kind` with digest `d`.
 fn sig_alg_of(kind: KeyKind, d: Digest) -> Option<ObjectIdentifier> {

@@ -6,6 +6,11 @@ use super::build::{time_ok, Node};
 use super::info::*;
 use super::params::{Purpose, VerifyParams};
 use super::{code, names, sig, VerifyFailure};
+use crate::asn1::oid::{
+    KP_ANY as EKU_ANY, KP_CLIENT_AUTH as EKU_CLIENT, KP_CODE_SIGNING as EKU_CODE_SIGN,
+    KP_EMAIL_PROTECTION as EKU_EMAIL, KP_MS_SGC as EKU_MS_SGC, KP_NS_SGC as EKU_NS_SGC,
+    KP_SERVER_AUTH as EKU_SERVER, KP_TIME_STAMPING as EKU_TIMESTAMP,
+};
 
 type Check = Result<(), VerifyFailure>;
 
@@ -118,12 +123,6 @@ fn strict_checks(x: &Info, i: usize, num: usize, node: &Node) -> Check {
     }
     Ok(())
 }
-
-use crate::asn1::oid::{
-    KP_ANY as EKU_ANY, KP_CLIENT_AUTH as EKU_CLIENT, KP_CODE_SIGNING as EKU_CODE_SIGN,
-    KP_EMAIL_PROTECTION as EKU_EMAIL, KP_MS_SGC as EKU_MS_SGC, KP_NS_SGC as EKU_NS_SGC,
-    KP_SERVER_AUTH as EKU_SERVER, KP_TIME_STAMPING as EKU_TIMESTAMP,
-};
 
 /// OpenSSL's X509_check_purpose for one certificate: 1 = fits, 0 = does not, other = fits only when not
 /// strict (the CA tolerance cases of check_ca).

@@ -11,6 +11,14 @@ use x509_cert::ext::pkix::{
 };
 use x509_cert::Certificate;
 
+pub(crate) use crate::asn1::oid::CE_BASIC_CONSTRAINTS as OID_BASIC_CONSTRAINTS;
+use crate::asn1::oid::{
+    CE_AUTHORITY_KEY_ID as OID_AKI, CE_CERTIFICATE_POLICIES, CE_CRL_DISTRIBUTION_POINTS,
+    CE_EXT_KEY_USAGE as OID_EXT_KEY_USAGE, CE_INHIBIT_ANY_POLICY, CE_KEY_USAGE as OID_KEY_USAGE,
+    CE_NAME_CONSTRAINTS as OID_NAME_CONSTRAINTS, CE_POLICY_CONSTRAINTS, CE_POLICY_MAPPINGS,
+    CE_SUBJECT_ALT_NAME as OID_SAN, CE_SUBJECT_KEY_ID as OID_SKI, NS_CERT_TYPE as OID_NS_CERT_TYPE,
+    PE_AUTONOMOUS_SYS_IDS, PE_IP_ADDR_BLOCKS, PE_PROXY_CERT_INFO as OID_PROXY_CERT_INFO,
+};
 use crate::creds::Cert;
 
 use super::names::{canon_name, CanonName};
@@ -31,15 +39,6 @@ pub(crate) const NS_SMIME: u8 = 0x20;
 pub(crate) const NS_SSL_CA: u8 = 0x04;
 pub(crate) const NS_SMIME_CA: u8 = 0x02;
 pub(crate) const NS_ANY_CA: u8 = 0x07;
-
-pub(crate) use crate::asn1::oid::CE_BASIC_CONSTRAINTS as OID_BASIC_CONSTRAINTS;
-use crate::asn1::oid::{
-    CE_AUTHORITY_KEY_ID as OID_AKI, CE_CERTIFICATE_POLICIES, CE_CRL_DISTRIBUTION_POINTS,
-    CE_EXT_KEY_USAGE as OID_EXT_KEY_USAGE, CE_INHIBIT_ANY_POLICY, CE_KEY_USAGE as OID_KEY_USAGE,
-    CE_NAME_CONSTRAINTS as OID_NAME_CONSTRAINTS, CE_POLICY_CONSTRAINTS, CE_POLICY_MAPPINGS,
-    CE_SUBJECT_ALT_NAME as OID_SAN, CE_SUBJECT_KEY_ID as OID_SKI, NS_CERT_TYPE as OID_NS_CERT_TYPE,
-    PE_AUTONOMOUS_SYS_IDS, PE_IP_ADDR_BLOCKS, PE_PROXY_CERT_INFO as OID_PROXY_CERT_INFO,
-};
 
 /// Extensions OpenSSL's verifier handles; a critical extension not in this list makes a certificate fail
 /// with "unhandled critical extension" (unless -ignore_critical).
