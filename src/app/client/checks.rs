@@ -719,3 +719,155 @@ pub(super) fn protection(raw: &RawOpts) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::opts::Parsed;
+
+    /// The options of a command line (no config file is read).
+    fn raw(args: &str) -> RawOpts {
+        let mut all: Vec<std::ffi::OsString> = vec!["-config".into(), "".into()];
+        all.extend(args.split_whitespace().map(Into::into));
+        match crate::opts::parse(&all) {
+            Ok(Parsed::Run(raw)) => raw,
+            other => panic!("{args}: {other:?}"),
+        }
+    }
+
+    /// The notes and the error (as text) of the request checks for a command line.
+    fn request_notes(args: &str) -> (Vec<String>, Option<String>) {
+        let raw = raw(args);
+        let cmd = command(&raw).expect("a -cmd");
+        let mut ctx = Ctx {
+            cmd,
+            ..Ctx::default()
+        };
+        let mut notes = Notes::default();
+        let err = request(&raw, &mut ctx, &mut notes).err();
+        let lines = notes.0.into_iter().map(|(_, l)| l).collect();
+        (lines, err.map(|e| e.to_string()))
+    }
+
+    #[test]
+    fn template_options_are_ignored_for_rr_in_openssl_order() {
+        let (notes, err) = request_notes(
+            "-cmd rr -oldcert c.pem -popo 1 -sans a.example -reqexts x -days 0 -newkey k.pem \
+             -implicit_confirm -certout o.pem -centralkeygen -serial 5",
+        );
+        assert_eq!(
+            err.as_deref(),
+            Some("must give both -issuer and -serial options or neither")
+        );
+        let other = "option is ignored for commands other than 'ir', 'cr', and 'kur'";
+        assert_eq!(
+            notes,
+            [
+                format!("-reqexts {other}"),
+                format!("-sans {other}"),
+                format!("-popo {other}"),
+                format!("-popo -1 or -centralkeygen {other}"),
+                format!("-implicit_confirm {other}, and 'p10cr'"),
+                format!("-certout {other}, and 'p10cr'"),
+            ]
+        );
+    }
+
+    #[test]
+    fn new_key_options_are_ignored_for_p10cr() {
+        let (notes, err) = request_notes(
+            "-cmd p10cr -csr r.pem -newkey k.pem -days 30 -out_trusted t.pem -serial 1 -ref r",
+        );
+        assert_eq!(err, None);
+        let tail = "option is ignored for 'p10cr', 'rr', and 'genm' commands";
+        assert_eq!(
+            notes,
+            [
+                "Ignoring -serial for command other than 'rr'".to_string(),
+                "missing -recipient, -srvcert, -issuer, -oldcert or -cert; recipient for any \
+                 requests not covered by -reqin will be set to \"NULL-DN\""
+                    .to_string(),
+                format!("-newkey {tail}"),
+                format!("-days {tail}"),
+                format!("-out_trusted {tail}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn enrollment_needs_a_key_and_somewhere_to_put_the_certificate() {
+        let (_, err) = request_notes("-cmd ir");
+        assert!(err.is_some_and(|e| e.starts_with(
+            "missing -newkey (or -key) to be certified and no -csr, -oldcert, -cert, or -reqin \
+             option given, which could provide fallback public key."
+        )));
+        let (_, err) = request_notes("-cmd cr -key k.pem");
+        assert_eq!(
+            err.as_deref(),
+            Some("-certout not given, nowhere to save newly enrolled certificate")
+        );
+        let (notes, err) = request_notes("-cmd ir -popo -1 -key k.pem -certout c.pem");
+        assert_eq!(
+            err.as_deref(),
+            Some("-newkeyout not given, nowhere to save centrally generated key")
+        );
+        assert_eq!(notes, ["POPO is disabled, which implies -centralkeygen"]);
+        let (_, err) = request_notes("-cmd kur -key k.pem -certout c.pem");
+        assert_eq!(
+            err.as_deref(),
+            Some("missing -oldcert for certificate to be updated and no -csr given")
+        );
+    }
+
+    #[test]
+    fn serial_numbers_read_like_openssl() {
+        assert_eq!(serial_number("0"), Some(vec![0]));
+        assert_eq!(serial_number("255"), Some(vec![0, 0xff]));
+        assert_eq!(serial_number("0x1234"), Some(vec![0x12, 0x34]));
+        assert_eq!(serial_number("-1"), Some(vec![0xff]));
+        assert_eq!(serial_number("-128"), Some(vec![0x80]));
+        assert_eq!(serial_number("-129"), Some(vec![0xff, 0x7f]));
+        assert_eq!(
+            serial_number("12345678901234567890"),
+            Some(vec![0, 0xab, 0x54, 0xa9, 0x8c, 0xeb, 0x1f, 0x0a, 0xd2])
+        );
+        assert_eq!(serial_number("12a"), None);
+        assert_eq!(serial_number(""), None);
+    }
+
+    #[test]
+    fn infotype_outside_genm_and_peer_options() {
+        let mut notes = Notes::default();
+        let raw =
+            raw("-cmd ir -infotype caCerts -rspin a.der -server h -reqout_only r.der -proxy p");
+        assert_eq!(infotype(&raw, Cmd::Ir, &mut notes).ok(), Some(None));
+        peer_warnings(&raw, &mut notes);
+        let lines: Vec<_> = notes.0.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(
+            lines,
+            [
+                "-infotype option is ignored for commands other than 'genm'",
+                "-server option is not used if enough filenames given for -rspin",
+                "-server option is ignored since -reqout_only option is given",
+                "-rspin option is ignored since -reqout_only option is given",
+                "ignoring -proxy option since -server is not given",
+            ]
+        );
+        let err = protection(&self::raw("-cmd ir"))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("must give -key or -secret unless -unprotected_requests is used")
+        );
+    }
+
+    #[test]
+    fn validation_options_reach_the_parameters() {
+        let params = verify_params(&raw("-cmd ir -attime 1000 -partial_chain -verify_depth 3"))
+            .expect("valid parameters");
+        assert_eq!(params.attime, Some(1000));
+        assert!(params.partial_chain);
+        assert_eq!(params.verify_depth, Some(3));
+    }
+}

@@ -21,10 +21,10 @@ use super::checks;
 pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
     if raw.is_set(Opt::TlsCert) || raw.is_set(Opt::TlsKey) || raw.is_set(Opt::TlsKeypass) {
         if !raw.is_set(Opt::TlsKey) {
-            return Err(cmp_err!("missing -tls_key option"));
+            return Err(cmp_err!("missing {} option", Opt::TlsKey));
         }
         if !raw.is_set(Opt::TlsCert) {
-            return Err(cmp_err!("missing -tls_cert option"));
+            return Err(cmp_err!("missing {} option", Opt::TlsCert));
         }
     }
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
@@ -41,7 +41,9 @@ pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
                 .collect()
         }
         None => crate::warn!(
-            "-tls_used given without -tls_trusted; will not authenticate the TLS server"
+            "{} given without {}; will not authenticate the TLS server",
+            Opt::TlsUsed,
+            Opt::TlsTrusted
         ),
     }
     match (raw.str(Opt::TlsCert), raw.str(Opt::TlsKey)) {
@@ -76,7 +78,11 @@ pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
             )));
         }
         _ => {
-            crate::warn!("-tls_used given without -tls_key; cannot authenticate to the TLS server")
+            crate::warn!(
+                "{} given without {}; cannot authenticate to the TLS server",
+                Opt::TlsUsed,
+                Opt::TlsKey
+            )
         }
     }
     Ok(cfg)
@@ -120,6 +126,14 @@ pub(super) fn warn_certs(file: &str, certs: &[Cert], warn_ee: bool, params: &ver
     }
 }
 
+/// With `-srvcert`, the server certificate is pinned: trust anchors and recipient are not used.
+fn ignored_since_srvcert(opt: Opt) {
+    crate::warn!(
+        "{opt} option is ignored since {} option is present",
+        Opt::Srvcert
+    );
+}
+
 /// `setup_verification_ctx`: trust for responses and for the newly enrolled certificate.
 pub(super) fn setup_verification(
     raw: &RawOpts,
@@ -134,11 +148,11 @@ pub(super) fn setup_verification(
     let mut use_trusted = raw.is_set(Opt::Trusted);
     if let Some(f) = raw.str(Opt::Srvcert) {
         if use_trusted {
-            crate::warn!("-trusted option is ignored since -srvcert option is present");
+            ignored_since_srvcert(Opt::Trusted);
             use_trusted = false;
         }
         if raw.is_set(Opt::Recipient) {
-            crate::warn!("-recipient option is ignored since -srvcert option is present");
+            ignored_since_srvcert(Opt::Recipient);
         }
         ctx.srvcert = Some(
             creds::load_cert(f, other.as_ref(), "directly trusted CMP server certificate")
@@ -195,7 +209,12 @@ pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         let s = get_passwd(src, "PBMAC")?;
         ctx.secret = Some(Zeroizing::new(s.as_bytes().to_vec()));
         if raw.is_set(Opt::Cert) || raw.is_set(Opt::Key) {
-            crate::warn!("-cert and -key not used for protection since -secret is given");
+            crate::warn!(
+                "{} and {} not used for protection since {} is given",
+                Opt::Cert,
+                Opt::Key,
+                Opt::Secret
+            );
         }
     }
     if let Some(r) = raw.str(Opt::Ref) {
@@ -213,7 +232,12 @@ pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         );
     }
     if !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Srvcert) && !raw.is_set(Opt::Trusted) {
-        crate::warn!("will not authenticate server due to missing -secret, -trusted, or -srvcert");
+        crate::warn!(
+            "will not authenticate server due to missing {}, {}, or {}",
+            Opt::Secret,
+            Opt::Trusted,
+            Opt::Srvcert
+        );
     }
     if let Some(f) = raw.str(Opt::Cert) {
         let (cert, chain) = creds::load_cert_with_chain(
@@ -246,7 +270,11 @@ pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         }
         ctx.cert = Some(cert);
     } else if raw.is_set(Opt::OwnTrusted) {
-        crate::warn!("-own_trusted option is ignored without -cert");
+        crate::warn!(
+            "{} option is ignored without {}",
+            Opt::OwnTrusted,
+            Opt::Cert
+        );
     }
     if let Some(f) = raw.str(Opt::Extracerts) {
         let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
