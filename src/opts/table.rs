@@ -151,7 +151,6 @@ impl Cmds {
     pub const ENROLL_RR: Cmds = Cmds(0x17);
     pub const NOT_GENM: Cmds = Cmds(0x1f);
     pub const P10CR_RR: Cmds = Cmds(0x18);
-    pub const NONE: Cmds = Cmds(0);
 
     /// The one-command set of a `-cmd` value, e.g. `kur`.
     pub fn of(cmd: &str) -> Option<Cmds> {
@@ -900,6 +899,54 @@ mod tests {
         }
         assert_eq!(Opt::lookup("user").map(|(o, _)| o), Some(Opt::Ref));
         assert!(Opt::lookup("ref").is_some_and(|(o, a)| o == Opt::Ref && a.is_none()));
+    }
+
+    #[test]
+    fn ignored_warnings_agree_with_the_commands_column() {
+        for r in IGNORED {
+            // A warning is given only for commands the option is not for, and names the option.
+            assert_eq!(
+                r.warn_for.and_not(r.opt.info().cmds),
+                r.warn_for,
+                "{}",
+                r.opt
+            );
+            assert!(r.releases.0 <= r.releases.1, "{}", r.opt);
+            assert!(r.line().contains(r.label.unwrap_or(&r.opt.to_string())));
+        }
+        // Each option's rules of a stage cover disjoint release ranges, so one line at most.
+        for (i, a) in IGNORED.iter().enumerate() {
+            for b in &IGNORED[i + 1..] {
+                if a.opt == b.opt && a.stage == b.stage {
+                    assert!(a.releases.1 < b.releases.0, "{}", a.opt);
+                }
+            }
+        }
+        assert_eq!(
+            Cmds::ENROLL.names().collect::<Vec<_>>(),
+            ["ir", "cr", "kur"]
+        );
+        assert_eq!(Cmds::of("rr"), Some(Cmds::RR));
+        assert_eq!(Cmds::ALL.and_not(Cmds::ENROLL), Cmds::NOT_ENROLL);
+        assert_eq!(Cmds::ALL.and_not(Cmds::CERT_REQ), Cmds::NOT_CERT_REQ);
+        assert_eq!(Cmds::ALL.and_not(Cmds::ENROLL_RR), Cmds::NOT_ENROLL_RR);
+        assert_eq!(Cmds::ALL.and_not(Cmds::GENM), Cmds::NOT_GENM);
+        assert_eq!(Cmds::ALL.and_not(Cmds::RR), Cmds::NOT_RR);
+        assert_eq!(Cmds::IR.0 | Cmds::CR.0 | Cmds::KUR.0, Cmds::ENROLL.0);
+        assert_eq!(Cmds::P10CR.0 | Cmds::RR.0, Cmds::P10CR_RR.0);
+    }
+
+    #[test]
+    fn ignored_lines_follow_the_imitated_release() {
+        // The default (and the tests') release is 3.5.
+        let lines = ignored_lines(Stage::NewKey, "genm", |o| o == Opt::Newkeypass);
+        assert_eq!(
+            lines,
+            ["-newkeypass option is ignored for 'p10cr', 'rr', and 'genm' commands"]
+        );
+        assert!(ignored_lines(Stage::NewKey, "ir", |_| true).is_empty());
+        assert!(is_ignored(Opt::Csr, "genm") && !is_ignored(Opt::Csr, "p10cr"));
+        assert!(Opt::Engine.available());
     }
 
     #[test]

@@ -811,7 +811,13 @@ mod tests {
             err.as_deref(),
             Some("-newkeyout not given, nowhere to save centrally generated key")
         );
-        assert_eq!(notes, ["POPO is disabled, which implies -centralkeygen"]);
+        assert_eq!(
+            notes,
+            [
+                "no -subject given; no -csr or -oldcert or -cert available for fallback",
+                "POPO is disabled, which implies -centralkeygen"
+            ]
+        );
         let (_, err) = request_notes("-cmd kur -key k.pem -certout c.pem");
         assert_eq!(
             err.as_deref(),
