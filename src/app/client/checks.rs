@@ -83,6 +83,7 @@ pub(super) fn is_ignored(opt: Opt, cmd: Cmd) -> bool {
     opts::is_ignored(opt, cmd_name(cmd))
 }
 
+/// The DN given by `opt`, if any, parsed as OpenSSL's `parse_name` does.
 pub(super) fn name_opt(
     raw: &RawOpts,
     opt: Opt,
@@ -570,8 +571,8 @@ fn config_extensions(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
 
 /// Which of `-server`, `-use_mock_srv` and `-rspin` (or `-reqout_only`) is there to answer.
 pub(super) fn peer_given(raw: &RawOpts) -> Result<()> {
-    let answering = [Opt::UseMockSrv, Opt::Rspin, Opt::Server, Opt::ReqoutOnly];
-    if !raw.flag(Opt::UseMockSrv) && answering[1..].iter().all(|o| !raw.is_set(*o)) {
+    let others = [Opt::Rspin, Opt::Server, Opt::ReqoutOnly];
+    if !raw.flag(Opt::UseMockSrv) && others.iter().all(|o| !raw.is_set(*o)) {
         return Err(cmp_err!(
             "missing {} or {} or {} option",
             Opt::Server,
