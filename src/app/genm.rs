@@ -28,7 +28,6 @@ pub enum Plan {
 pub fn check_options(raw: &RawOpts, is_genm: bool, infotype: Option<ObjectIdentifier>) {
     let is = |t: ObjectIdentifier| is_genm && infotype == Some(t);
     if !is(oid::IT_ROOT_CA_CERT) {
-        const MSG: &str = "option is ignored unless -cmd 'genm' and -infotype rootCaCert is given";
         for opt in [
             Opt::Oldwithold,
             Opt::Newwithnew,
@@ -36,21 +35,28 @@ pub fn check_options(raw: &RawOpts, is_genm: bool, infotype: Option<ObjectIdenti
             Opt::Oldwithnew,
         ] {
             if raw.is_set(opt) {
-                crate::warn!("{opt} {MSG}");
+                crate::warn!(
+                    "{opt} option is ignored unless {} 'genm' and {} rootCaCert is given",
+                    Opt::Cmd,
+                    Opt::Infotype
+                );
             }
         }
     }
     if !is(oid::IT_CERT_REQ_TEMPLATE) {
-        const MSG: &str =
-            "option is ignored unless -cmd 'genm' and -infotype 'certReqTemplate' is given";
         for opt in [Opt::Template, Opt::Keyspec] {
             if raw.is_set(opt) {
-                crate::warn!("{opt} {MSG}");
+                crate::warn!(
+                    "{opt} option is ignored unless {} 'genm' and {} 'certReqTemplate' is given",
+                    Opt::Cmd,
+                    Opt::Infotype
+                );
             }
         }
     } else if !raw.is_set(Opt::Template) {
         crate::log::app_error(format_args!(
-            "missing -template option for genm with infotype certReqTemplate"
+            "missing {} option for genm with infotype certReqTemplate",
+            Opt::Template
         ));
     }
 }
@@ -85,24 +91,35 @@ fn load_crl(file: &str, desc: &str) -> Result<Crl> {
     Ok(crls.swap_remove(0))
 }
 
+/// How the crlStatusList inputs are described when loading them.
+fn crl_status_desc(what: &str) -> String {
+    format!("{what} for genm with {} crlStatusList", Opt::Infotype)
+}
+
 /// For an info type with specific support: check its options, load its inputs and put the request
 /// ITAV into `ctx` (as OpenSSL's `do_genm` does before sending). None for other info types.
 pub fn prepare(raw: &RawOpts, ctx: &mut Ctx, infotype: ObjectIdentifier) -> Result<Option<Plan>> {
     if infotype == oid::IT_ROOT_CA_CERT {
         if !raw.is_set(Opt::Newwithnew) {
             return Err(cmp_err!(
-                "Missing -newwithnew option for -infotype rootCaCert"
+                "Missing {} option for {} rootCaCert",
+                Opt::Newwithnew,
+                Opt::Infotype
             ));
         }
         let old_with_old = match raw.str(Opt::Oldwithold) {
             None => {
-                crate::warn!("No -oldwithold given, will use all certs given with -trusted as trust anchors for verifying the newWithNew cert");
+                crate::warn!(
+                    "No {} given, will use all certs given with {} as trust anchors for verifying the newWithNew cert",
+                    Opt::Oldwithold,
+                    Opt::Trusted
+                );
                 None
             }
             Some(f) => Some(load_cert(
                 raw,
                 f,
-                "OldWithOld cert for genm with -infotype rootCaCert",
+                &format!("OldWithOld cert for genm with {} rootCaCert", Opt::Infotype),
             )?),
         };
         ctx.genm_itavs
@@ -112,23 +129,30 @@ pub fn prepare(raw: &RawOpts, ctx: &mut Ctx, infotype: ObjectIdentifier) -> Resu
     if infotype == oid::IT_CRL_STATUS_LIST {
         if !raw.is_set(Opt::Oldcrl) && !raw.is_set(Opt::Crlcert) {
             return Err(cmp_err!(
-                "Missing -oldcrl and no -crlcert given for -infotype crlStatusList"
+                "Missing {} and no {} given for {} crlStatusList",
+                Opt::Oldcrl,
+                Opt::Crlcert,
+                Opt::Infotype
             ));
         }
         if !raw.is_set(Opt::Crlout) {
-            return Err(cmp_err!("Missing -crlout for -infotype crlStatusList"));
+            return Err(cmp_err!(
+                "Missing {} for {} crlStatusList",
+                Opt::Crlout,
+                Opt::Infotype
+            ));
         }
         let crlcert = raw
             .str(Opt::Crlcert)
-            .map(|f| load_cert(raw, f, "Cert for genm with -infotype crlStatusList"))
+            .map(|f| load_cert(raw, f, &crl_status_desc("Cert")))
             .transpose()?;
         let oldcrl = raw
             .str(Opt::Oldcrl)
-            .map(|f| load_crl(f, "CRL for genm with -infotype crlStatusList"))
+            .map(|f| load_crl(f, &crl_status_desc("CRL")))
             .transpose()?;
         if let (Some(c), Some(l)) = (&crlcert, &oldcrl) {
             if proto::crl_issuers_differ(c, l) {
-                crate::warn!("-oldcrl and -crlcert have different issuer");
+                crate::warn!("{} and {} have different issuer", Opt::Oldcrl, Opt::Crlcert);
             }
         }
         ctx.genm_itavs.push(proto::crl_status_list_request(

@@ -60,10 +60,10 @@ pub fn run(args: Vec<OsString>) -> u8 {
 /// Print an error the way OpenSSL prints its kind of error.
 fn report(e: &Error) {
     match e {
-        Error::Usage(msg) => log::raw_stderr(&format!("cmp: {msg}\ncmp: Use -help for summary.\n")),
+        Error::Usage(msg) => log::raw_stderr(&format!("cmp: {msg}\n{}", use_help())),
         Error::BadValue(msg) => {
             log::app_error(format_args!("{msg}"));
-            log::raw_stderr("cmp: Use -help for summary.\n");
+            log::raw_stderr(&use_help());
         }
         Error::Cmp { msg, hint, lib } => {
             // The first line is the app's report unless the failure is the transaction's; the
@@ -78,7 +78,7 @@ fn report(e: &Error) {
             for reason in lines {
                 log::log(Side::Client, Level::Err, format_args!("{reason}"));
             }
-            if let Some(h) = hint.as_deref().or_else(|| missing_option_hint(msg)) {
+            if let Some(h) = hint.clone().or_else(|| missing_option_hint(msg)) {
                 log::raw_stderr(&format!("hint: {h}\n"));
             }
         }
@@ -91,46 +91,69 @@ fn report(e: &Error) {
     }
 }
 
+/// OpenSSL's last line after a usage error.
+fn use_help() -> String {
+    format!("cmp: Use {} for summary.\n", Opt::Help)
+}
+
 /// What to give for OpenSSL's "missing option" errors, keyed by the start of their (3.5) text. One
 /// table here rather than a hint at each place that raises them.
-const MISSING_OPTION_HINTS: &[(&str, &str)] = &[
-    ("no cmp command to execute", "give -cmd with one of ir, cr, kur, p10cr, rr, genm"),
-    (
-        "missing -server or -use_mock_srv",
-        "give -server HOST[:PORT][/PATH] of the CMP server (or -use_mock_srv for the built-in mock)",
-    ),
-    (
-        "must give -key or -secret unless -unprotected_requests is used",
-        "authenticate with -ref and -secret (shared secret) or with -cert and -key (signature)",
-    ),
-    (
-        "missing -newkey (or -key) to be certified",
-        "give -newkey with the key to certify (or -key, or -centralkeygen to have the server make one)",
-    ),
-    (
-        "-certout not given, nowhere to save newly enrolled certificate",
-        "give -certout FILE to save the new certificate",
-    ),
-    (
-        "missing -oldcert or -issuer and -serial for certificate to be revoked",
-        "give -oldcert with the certificate to revoke (or -issuer and -serial)",
-    ),
-    (
-        "missing -oldcert for certificate to be updated",
-        "give -oldcert with the certificate to update (default: -cert)",
-    ),
-    ("missing PKCS#10 CSR for p10cr", "give -csr with the PKCS#10 request to send"),
-    (
-        "unknown option given for",
-        "-certform and -crlform take PEM or DER; -keyform takes PEM, DER or P12",
-    ),
-];
+fn missing_option_hints() -> [(String, String); 9] {
+    use Opt::{
+        Centralkeygen, Cert, Certform, Certout, Cmd, Crlform, Csr, Issuer, Key, Keyform, Newkey,
+        Oldcert, Ref, Secret, Serial, Server, UnprotectedRequests, UseMockSrv,
+    };
+    [
+        (
+            "no cmp command to execute".to_string(),
+            format!("give {Cmd} with one of {}", opts::CMD_VALUES.join(", ")),
+        ),
+        (
+            format!("missing {Server} or {UseMockSrv}"),
+            format!(
+                "give {Server} HOST[:PORT][/PATH] of the CMP server (or {UseMockSrv} for the built-in mock)"
+            ),
+        ),
+        (
+            format!("must give {Key} or {Secret} unless {UnprotectedRequests} is used"),
+            format!(
+                "authenticate with {Ref} and {Secret} (shared secret) or with {Cert} and {Key} (signature)"
+            ),
+        ),
+        (
+            format!("missing {Newkey} (or {Key}) to be certified"),
+            format!(
+                "give {Newkey} with the key to certify (or {Key}, or {Centralkeygen} to have the server make one)"
+            ),
+        ),
+        (
+            format!("{Certout} not given, nowhere to save newly enrolled certificate"),
+            format!("give {Certout} FILE to save the new certificate"),
+        ),
+        (
+            format!("missing {Oldcert} or {Issuer} and {Serial} for certificate to be revoked"),
+            format!("give {Oldcert} with the certificate to revoke (or {Issuer} and {Serial})"),
+        ),
+        (
+            format!("missing {Oldcert} for certificate to be updated"),
+            format!("give {Oldcert} with the certificate to update (default: {Cert})"),
+        ),
+        (
+            "missing PKCS#10 CSR for p10cr".to_string(),
+            format!("give {Csr} with the PKCS#10 request to send"),
+        ),
+        (
+            "unknown option given for".to_string(),
+            format!("{Certform} and {Crlform} take PEM or DER; {Keyform} takes PEM, DER or P12"),
+        ),
+    ]
+}
 
-fn missing_option_hint(msg: &str) -> Option<&'static str> {
-    MISSING_OPTION_HINTS
-        .iter()
-        .find(|(start, _)| msg.starts_with(start))
-        .map(|(_, hint)| *hint)
+fn missing_option_hint(msg: &str) -> Option<String> {
+    missing_option_hints()
+        .into_iter()
+        .find(|(start, _)| msg.starts_with(start.as_str()))
+        .map(|(_, hint)| hint)
 }
 
 /// The pass phrase given by `opt`, if any (read from its source: `pass:`, `env:`, `file:`, ...).
@@ -158,38 +181,48 @@ fn any_tls_option(raw: &RawOpts) -> bool {
 fn check_roles(raw: &RawOpts) -> Result<()> {
     if !any_tls_option(raw) {
         if raw.flag(Opt::TlsUsed) {
-            crate::warn!("-tls_used given without any other TLS options");
+            crate::warn!("{} given without any other TLS options", Opt::TlsUsed);
         }
     } else if !raw.flag(Opt::TlsUsed)
         && !raw
             .str(Opt::Server)
             .is_some_and(|s| s.starts_with("https:"))
     {
-        crate::warn!("ignoring TLS options(s) since -tls_used is not given");
+        crate::warn!(
+            "ignoring TLS options(s) since {} is not given",
+            Opt::TlsUsed
+        );
     }
     if raw.is_set(Opt::Port) {
         if raw.flag(Opt::TlsUsed) {
-            return Err(cmp_err!("-tls_used option not supported with -port option"));
+            return Err(cmp_err!(
+                "{} option not supported with {} option",
+                Opt::TlsUsed,
+                Opt::Port
+            ));
         }
         if raw.is_set(Opt::Server) || raw.flag(Opt::UseMockSrv) {
             return Err(cmp_err!(
-                "The -port option excludes -server and -use_mock_srv"
+                "The {} option excludes {} and {}",
+                Opt::Port,
+                Opt::Server,
+                Opt::UseMockSrv
             ));
         }
-        if raw.is_set(Opt::Reqin) || raw.is_set(Opt::Reqout) {
-            return Err(cmp_err!(
-                "The -port option does not support -reqin and -reqout"
-            ));
-        }
-        if raw.is_set(Opt::Rspin) || raw.is_set(Opt::Rspout) {
-            return Err(cmp_err!(
-                "The -port option does not support -rspin and -rspout"
-            ));
+        for (a, b) in [(Opt::Reqin, Opt::Reqout), (Opt::Rspin, Opt::Rspout)] {
+            if raw.is_set(a) || raw.is_set(b) {
+                return Err(cmp_err!(
+                    "The {} option does not support {a} and {b}",
+                    Opt::Port
+                ));
+            }
         }
     }
     if raw.is_set(Opt::Server) && raw.flag(Opt::UseMockSrv) {
         return Err(cmp_err!(
-            "cannot use both -server and -use_mock_srv options"
+            "cannot use both {} and {} options",
+            Opt::Server,
+            Opt::UseMockSrv
         ));
     }
     Ok(())
@@ -203,7 +236,9 @@ fn execute(raw: &RawOpts) -> Result<()> {
     if raw.is_set(Opt::Port) {
         if raw.is_set(Opt::ReqoutOnly) {
             return Err(cmp_err!(
-                "the -reqout_only client option does not combine with -port implying server behavior"
+                "the {} client option does not combine with {} implying server behavior",
+                Opt::ReqoutOnly,
+                Opt::Port
             ));
         }
         return server::run_port(raw);

@@ -31,7 +31,8 @@ pub fn load(raw: &RawOpts) -> Result<()> {
                 ))
             })?;
             crate::debug!(
-                "-rand: read {n} bytes from '{file}' (the generator is seeded from the OS)"
+                "{}: read {n} bytes from '{file}' (the generator is seeded from the OS)",
+                Opt::Rand
             );
         }
     }

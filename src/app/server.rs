@@ -109,11 +109,23 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
         compat: crate::compat::get(),
         ..SrvConfig::default()
     };
+    srv_credentials(raw, &mut cfg)?;
+    let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+    srv_trust(raw, &mut cfg, other.as_ref())?;
+    rsp_certs(raw, &mut cfg, other.as_ref())?;
+    rsp_status(raw, &mut cfg)?;
+    Ok(cfg)
+}
+
+/// The mock server's own credentials: `-srv_ref`, `-srv_secret`, `-srv_cert`, `-srv_key`.
+fn srv_credentials(raw: &RawOpts, cfg: &mut SrvConfig) -> Result<()> {
     match raw.str(Opt::SrvRef) {
         Some(r) => cfg.srv_ref = Some(r.as_bytes().to_vec()),
         None if !raw.is_set(Opt::SrvCert) => {
             return Err(cmp_err!(
-                "must give -srv_ref for mock server if no -srv_cert given"
+                "must give {} for mock server if no {} given",
+                Opt::SrvRef,
+                Opt::SrvCert
             ))
         }
         None => {}
@@ -123,14 +135,23 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
         cfg.srv_secret = Some(Zeroizing::new(s.as_bytes().to_vec()));
     } else if !raw.is_set(Opt::SrvCert) {
         return Err(cmp_err!(
-            "server credentials (-srv_secret or -srv_cert) must be given if -use_mock_srv or -port is used"
+            "server credentials ({} or {}) must be given if {} or {} is used",
+            Opt::SrvSecret,
+            Opt::SrvCert,
+            Opt::UseMockSrv,
+            Opt::Port
         ));
     } else {
-        crate::warn!("server will not be able to handle PBM-protected requests since -srv_secret is not given");
+        crate::warn!(
+            "server will not be able to handle PBM-protected requests since {} is not given",
+            Opt::SrvSecret
+        );
     }
     if !raw.is_set(Opt::SrvSecret) && raw.is_set(Opt::SrvCert) != raw.is_set(Opt::SrvKey) {
         return Err(cmp_err!(
-            "must give both -srv_cert and -srv_key options or neither"
+            "must give both {} and {} options or neither",
+            Opt::SrvCert,
+            Opt::SrvKey
         ));
     }
     let srv_pass = pass_of(raw, Opt::SrvKeypass, "server private key (and cert)")?;
@@ -151,37 +172,39 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
             .map_err(|e| e.context(Opt::SrvKey))?;
         cfg.srv_key = Some(Zeroizing::new(key.to_pkcs8_der()?.to_vec()));
     }
-    let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+    Ok(())
+}
+
+/// What the mock server trusts: `-srv_trusted`, `-srv_untrusted`, `-ref_cert`.
+fn srv_trust(raw: &RawOpts, cfg: &mut SrvConfig, other: Option<&creds::Secret>) -> Result<()> {
     match raw.str(Opt::SrvTrusted) {
-        Some(f) => cfg.srv_trusted = ders(creds::load_certs(f, other.as_ref(), "certs trusted by mock server")
+        Some(f) => cfg.srv_trusted = ders(creds::load_certs(f, other, "certs trusted by mock server")
 .map_err(|e| e.context(Opt::SrvTrusted))?),
         None => crate::warn!(
-            "mock server will not be able to handle signature-protected requests since -srv_trusted is not given"
+            "mock server will not be able to handle signature-protected requests since {} is not given",
+            Opt::SrvTrusted
         ),
     }
     if let Some(f) = raw.str(Opt::SrvUntrusted) {
         cfg.srv_untrusted = ders(
-            load_certs_warned(
-                raw,
-                f,
-                other.as_ref(),
-                "untrusted certificates for mock server",
-            )
-            .map_err(|e| e.context(Opt::SrvUntrusted))?,
+            load_certs_warned(raw, f, other, "untrusted certificates for mock server")
+                .map_err(|e| e.context(Opt::SrvUntrusted))?,
         );
     }
     if let Some(f) = raw.str(Opt::RefCert) {
         cfg.ref_cert = Some(
-            creds::load_cert(
-                f,
-                other.as_ref(),
-                "reference cert to be expected by the mock server",
-            )
-            .map_err(|e| e.context(Opt::RefCert))?
-            .der()
-            .to_vec(),
+            creds::load_cert(f, other, "reference cert to be expected by the mock server")
+                .map_err(|e| e.context(Opt::RefCert))?
+                .der()
+                .to_vec(),
         );
     }
+    Ok(())
+}
+
+/// What the mock server hands out: `-rsp_cert`, `-rsp_key`, `-rsp_crl`, and the extra, caPubs and
+/// rootCaKeyUpdate certificates.
+fn rsp_certs(raw: &RawOpts, cfg: &mut SrvConfig, other: Option<&creds::Secret>) -> Result<()> {
     let rsp_pass = pass_of(raw, Opt::RspKeypass, "response private key (and cert)")?;
     match raw.str(Opt::RspCert) {
         Some(f) => {
@@ -196,7 +219,7 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
                 .to_vec(),
             )
         }
-        None => crate::warn!("no -rsp_cert given for mock server"),
+        None => crate::warn!("no {} given for mock server", Opt::RspCert),
     }
     if let Some(f) = raw.str(Opt::RspKey) {
         let key = creds::load_key(f, rsp_pass.as_ref(), "private key for enrollment cert")
@@ -210,18 +233,13 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     }
     if let Some(f) = raw.str(Opt::RspExtracerts) {
         cfg.rsp_extracerts = ders(
-            load_certs_warned(
-                raw,
-                f,
-                other.as_ref(),
-                "CMP extra certificates for mock server",
-            )
-            .map_err(|e| e.context(Opt::RspExtracerts))?,
+            load_certs_warned(raw, f, other, "CMP extra certificates for mock server")
+                .map_err(|e| e.context(Opt::RspExtracerts))?,
         );
     }
     if let Some(f) = raw.str(Opt::RspCapubs) {
         cfg.rsp_capubs = ders(
-            load_certs_warned(raw, f, other.as_ref(), "caPubs for mock server")
+            load_certs_warned(raw, f, other, "caPubs for mock server")
                 .map_err(|e| e.context(Opt::RspCapubs))?,
         );
     }
@@ -244,10 +262,15 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
         ),
     ] {
         if let Some(f) = raw.str(opt) {
-            let cert = creds::load_cert(f, other.as_ref(), desc).map_err(|e| e.context(opt))?;
+            let cert = creds::load_cert(f, other, desc).map_err(|e| e.context(opt))?;
             *slot = Some(cert.der().to_vec());
         }
     }
+    Ok(())
+}
+
+/// How the mock server answers: polling, status and failure info, protection, and checking.
+fn rsp_status(raw: &RawOpts, cfg: &mut SrvConfig) -> Result<()> {
     cfg.poll_count = clamp_u32(raw.int(Opt::PollCount).unwrap_or(0));
     cfg.check_after = clamp_u32(raw.int(Opt::CheckAfter).unwrap_or(1));
     cfg.grant_implicitconf = raw.flag(Opt::GrantImplicitconf);
@@ -255,22 +278,28 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     let mut failurebits = raw.int(Opt::Failurebits).unwrap_or(0);
     if let Some(f) = raw.int(Opt::Failure) {
         if !(0..=26).contains(&f) {
-            return Err(cmp_err!("-failure out of range, should be >= 0 and <= 26"));
+            return Err(cmp_err!(
+                "{} out of range, should be >= 0 and <= 26",
+                Opt::Failure
+            ));
         }
         if failurebits != 0 {
-            crate::warn!("-failurebits overrides -failure");
+            crate::warn!("{} overrides {}", Opt::Failurebits, Opt::Failure);
         } else {
             failurebits = 1 << f;
         }
         cfg.failure = Some(f as u8);
     }
     if !(0..(1 << 27)).contains(&failurebits) {
-        return Err(cmp_err!("-failurebits out of range"));
+        return Err(cmp_err!("{} out of range", Opt::Failurebits));
     }
     cfg.failurebits = failurebits as u32;
     let status = raw.int(Opt::Pkistatus).unwrap_or(0);
     if !(0..=6).contains(&status) {
-        return Err(cmp_err!("-pkistatus out of range, should be >= 0 and <= 6"));
+        return Err(cmp_err!(
+            "{} out of range, should be >= 0 and <= 6",
+            Opt::Pkistatus
+        ));
     }
     cfg.pkistatus = status as u8;
     cfg.statusstring = raw.str(Opt::Statusstring).map(str::to_string);
@@ -283,7 +312,7 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     cfg.no_cache_extracerts = raw.flag(Opt::NoCacheExtracerts);
     cfg.no_check_time = raw.flag(Opt::NoCheckTime);
     cfg.attime = raw.int(Opt::Attime);
-    Ok(cfg)
+    Ok(())
 }
 
 fn clamp_u32(n: i64) -> u32 {
@@ -294,7 +323,10 @@ fn clamp_u32(n: i64) -> u32 {
 pub fn run_port(raw: &RawOpts) -> Result<()> {
     let port_arg = raw.str(Opt::Port).unwrap_or("");
     let port: u16 = port_arg.parse().map_err(|_| {
-        cmp_err!("invalid -port argument '{port_arg}': must be a number from 0 to 65535")
+        cmp_err!(
+            "invalid {} argument '{port_arg}': must be a number from 0 to 65535",
+            Opt::Port
+        )
     })?;
     let cfg = srv_config(raw)?;
     let compat = cfg.compat;

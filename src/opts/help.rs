@@ -65,11 +65,7 @@ pub fn is_version_request<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> bool {
 
 /// What `rcmp --version` prints (to stdout): rcmp's version and the OpenSSL release it imitates.
 pub fn version_text() -> String {
-    let release = match crate::compat::get() {
-        crate::compat::Compat::V3_0 => "3.0",
-        crate::compat::Compat::V3_5 => "3.5",
-        crate::compat::Compat::V4_0 => "4.0",
-    };
+    let release = super::Since::imitated();
     format!(
         "rcmp {} (openssl cmp of OpenSSL {release})\n",
         env!("CARGO_PKG_VERSION")

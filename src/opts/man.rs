@@ -70,6 +70,14 @@ fn options(out: &mut String) {
             text.push(' ');
             text.push_str(&extra);
         }
+        if o.cmds != super::Cmds::ALL {
+            let cmds: Vec<_> = o.cmds.names().collect();
+            text.push_str(&format!(
+                " For {} {} only.",
+                super::Opt::Cmd,
+                cmds.join(", ")
+            ));
+        }
         if o.since > super::Since::V3_0 {
             text.push_str(&format!(" (Since OpenSSL {}.)", o.since));
         }

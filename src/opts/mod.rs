@@ -22,7 +22,8 @@ mod table;
 pub use config::DEFAULT_CONFIG_FILE;
 pub use help::{help_text, help_text_for, is_version_request, version_text};
 pub use table::{
-    Group, Kind, OldName, Opt, OptInfo, Since, ValueHint, CMD_VALUES, OLD_NAMES, OPTIONS,
+    ignored_lines, is_ignored, Cmds, Group, Ignored, Kind, OldName, Opt, OptInfo, Since, Stage,
+    ValueHint, CMD_VALUES, IGNORED, OLD_NAMES, OPTIONS, REMOVED,
 };
 
 use crate::nconf::Conf;

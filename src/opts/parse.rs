@@ -197,9 +197,10 @@ fn parse_argv(argv: &[String], opts: &mut RawOpts) -> Result<Flow> {
 fn unknown_option(typed: &str) -> Error {
     let e = Error::usage(format!("Unknown option: -{typed}"));
     if typed == Opt::Engine.name() && !Opt::Engine.available() {
-        return e.with_hint(
-            "OpenSSL 4.0 has no -engine (RCMP_COMPAT=4.0); keys are used without engines",
-        );
+        return e.with_hint(format!(
+            "OpenSSL 4.0 has no {} (RCMP_COMPAT=4.0); keys are used without engines",
+            Opt::Engine
+        ));
     }
     let names = OPTIONS.iter().filter(|o| o.opt.available()).map(|o| o.name);
     e.with_hint_opt(super::suggest::did_you_mean(typed, names, |n| {
@@ -248,10 +249,12 @@ fn take_value(opts: &mut RawOpts, opt: Opt, val: String) -> Result<()> {
 /// from the config file).
 fn check_cli_range(opt: Opt, n: i64) -> Result<()> {
     let bad = match opt {
-        Opt::KeepAlive if n > 2 => "-keep_alive argument must be 0, 1, or 2",
-        Opt::Popo if !(-1..=2).contains(&n) => "invalid popo spec. Valid values are -1 .. 2",
+        Opt::KeepAlive if n > 2 => format!("{opt} argument must be 0, 1, or 2"),
+        Opt::Popo if !(-1..=2).contains(&n) => {
+            "invalid popo spec. Valid values are -1 .. 2".to_string()
+        }
         Opt::Revreason if !(-1..=10).contains(&n) || n == 7 => {
-            "invalid revreason. Valid values are -1 .. 6, 8 .. 10"
+            "invalid revreason. Valid values are -1 .. 6, 8 .. 10".to_string()
         }
         _ => return Ok(()),
     };

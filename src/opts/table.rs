@@ -120,6 +120,61 @@ impl fmt::Display for Since {
     }
 }
 
+impl Since {
+    /// The release `RCMP_COMPAT` makes rcmp imitate.
+    pub fn imitated() -> Since {
+        match crate::compat::get() {
+            crate::compat::Compat::V3_0 => Since::V3_0,
+            crate::compat::Compat::V3_5 => Since::V3_5,
+            crate::compat::Compat::V4_0 => Since::V4_0,
+        }
+    }
+}
+
+/// A set of commands (`-cmd` values), one bit each in the order of [`CMD_VALUES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cmds(u8);
+
+impl Cmds {
+    pub const IR: Cmds = Cmds(1);
+    pub const CR: Cmds = Cmds(1 << 1);
+    pub const KUR: Cmds = Cmds(1 << 2);
+    pub const P10CR: Cmds = Cmds(1 << 3);
+    pub const RR: Cmds = Cmds(1 << 4);
+    pub const GENM: Cmds = Cmds(1 << 5);
+    pub const ALL: Cmds = Cmds(0x3f);
+    /// The commands that build a certificate template (and may generate or name a new key).
+    pub const ENROLL: Cmds = Cmds(0x07);
+    /// The commands that ask for a certificate: the template ones and p10cr.
+    pub const CERT_REQ: Cmds = Cmds(0x0f);
+    /// The template commands and rr, which names the certificate to revoke by issuer and serial.
+    pub const ENROLL_RR: Cmds = Cmds(0x17);
+    pub const NOT_GENM: Cmds = Cmds(0x1f);
+    pub const P10CR_RR: Cmds = Cmds(0x18);
+
+    /// The one-command set of a `-cmd` value, e.g. `kur`.
+    pub fn of(cmd: &str) -> Option<Cmds> {
+        CMD_VALUES
+            .iter()
+            .position(|c| *c == cmd)
+            .map(|i| Cmds(1 << i))
+    }
+    pub fn contains(self, other: Cmds) -> bool {
+        self.0 & other.0 == other.0
+    }
+    pub fn and_not(self, other: Cmds) -> Cmds {
+        Cmds(self.0 & !other.0)
+    }
+    /// The commands in the set, as `-cmd` spells them.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        CMD_VALUES
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, c)| *c)
+    }
+}
+
 /// Everything known about one option.
 #[derive(Debug)]
 pub struct OptInfo {
@@ -134,11 +189,24 @@ pub struct OptInfo {
     /// The value may carry a secret: always for `-secret`/`-srv_secret`, and for the pass phrase options
     /// when given as `pass:...`. Whoever logs or echoes a value must check this first.
     pub secret: bool,
+    /// The commands (`-cmd`) the option is for; with another command it is ignored, and OpenSSL
+    /// says so where [`IGNORED`] has a line for it.
+    pub cmds: Cmds,
+}
+
+/// The `cmds` column of the table: `Cmds::ALL` unless the line says `for SET`.
+macro_rules! cmds_or_all {
+    () => {
+        Cmds::ALL
+    };
+    ($cmds:ident) => {
+        Cmds::$cmds
+    };
 }
 
 macro_rules! options {
     ($( $variant:ident $name:literal $kind:ident $group:ident $since:ident $secret:literal
-        [ $($help:literal),+ $(,)? ] ; )*) => {
+        $( for $cmds:ident )? [ $($help:literal),+ $(,)? ] ; )*) => {
         /// One variant per option of `openssl cmp`, in `-help` order.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Opt { $( $variant, )* }
@@ -152,6 +220,7 @@ macro_rules! options {
             help: &[ $($help),+ ],
             since: Since::$since,
             secret: $secret,
+            cmds: cmds_or_all!($($cmds)?),
         }, )* ];
     };
 }
@@ -166,7 +235,7 @@ options! {
         ["How much to log: 3=ERR, 4=WARN, 6=INFO, 7=DEBUG, 8=TRACE. Default 6 = INFO"];
 
     Cmd "cmd" Val GenericMessage V3_0 false ["Kind of CMP request to send: ir/cr/kur/p10cr/rr/genm"];
-    Infotype "infotype" Val GenericMessage V3_0 false
+    Infotype "infotype" Val GenericMessage V3_0 false for GENM
         ["Name of the InfoType to ask for in a genm, with dedicated handling",
          "of 'caCerts' and 'rootCaCert'"];
     Profile "profile" Val GenericMessage V3_3 false
@@ -179,54 +248,54 @@ options! {
     Keyspec "keyspec" Val GenericMessage V3_4 false
         ["Where to store any key specification received in a genp of type certReqTemplate"];
 
-    Newkey "newkey" Val Enrollment V3_0 false
+    Newkey "newkey" Val Enrollment V3_0 false for ENROLL
         ["Private or public key to certify. Default: the key of the CSR or of the client"];
-    Newkeypass "newkeypass" Val Enrollment V3_0 true ["Pass phrase source for the -newkey key"];
-    Centralkeygen "centralkeygen" Flag Enrollment V3_5 false
+    Newkeypass "newkeypass" Val Enrollment V3_0 true for ENROLL ["Pass phrase source for the -newkey key"];
+    Centralkeygen "centralkeygen" Flag Enrollment V3_5 false for ENROLL
         ["Have the server generate the new key pair instead of generating it locally"];
-    Newkeyout "newkeyout" Val Enrollment V3_5 false ["Where to store a centrally generated key, as PEM"];
+    Newkeyout "newkeyout" Val Enrollment V3_5 false for ENROLL ["Where to store a centrally generated key, as PEM"];
     Subject "subject" Val Enrollment V3_0 false
         ["Subject DN to put into the certificate template of the request",
          "For kur, the default is the subject of the -csr or of the reference cert (-oldcert);",
          "for ir and cr this default applies only when no Subject Alt Names are given"];
-    Days "days" Nonneg Enrollment V3_0 false ["Validity period to ask for the new certificate, in days"];
-    Reqexts "reqexts" Val Enrollment V3_0 false
+    Days "days" Nonneg Enrollment V3_0 false for ENROLL ["Validity period to ask for the new certificate, in days"];
+    Reqexts "reqexts" Val Enrollment V3_0 false for ENROLL
         ["Config file section with the extensions to ask for in the request.",
          "They add to or replace the extensions of a CSR given with -csr"];
-    Sans "sans" Val Enrollment V3_0 false
+    Sans "sans" Val Enrollment V3_0 false for ENROLL
         ["Subject Alt Names (IPADDR/DNS/URI) to ask for as (critical) request extension"];
-    SanNodefault "san_nodefault" Flag Enrollment V3_0 false
+    SanNodefault "san_nodefault" Flag Enrollment V3_0 false for ENROLL
         ["Do not copy the SANs of the reference certificate (see -oldcert)"];
-    Policies "policies" Val Enrollment V3_0 false
+    Policies "policies" Val Enrollment V3_0 false for ENROLL
         ["Config file section with the certificate policies extension to ask for"];
-    PolicyOids "policy_oids" Val Enrollment V3_0 false
+    PolicyOids "policy_oids" Val Enrollment V3_0 false for ENROLL
         ["Policy OID(s) to ask for in a certificate policies request extension"];
-    PolicyOidsCritical "policy_oids_critical" Flag Enrollment V3_0 false
+    PolicyOidsCritical "policy_oids_critical" Flag Enrollment V3_0 false for ENROLL
         ["Mark the policies extension built from -policy_oids as critical"];
-    Popo "popo" Int Enrollment V3_0 false
+    Popo "popo" Int Enrollment V3_0 false for ENROLL
         ["Proof-of-Possession method for ir/cr/kur, one of",
          "-1 = NONE, 0 = RAVERIFIED, 1 = SIGNATURE (default), 2 = KEYENC"];
-    Csr "csr" Val Enrollment V3_0 false ["PKCS#10 CSR (PEM or DER) to send in p10cr or to take values from"];
-    OutTrusted "out_trusted" Val Enrollment V3_0 false
+    Csr "csr" Val Enrollment V3_0 false for NOT_GENM ["PKCS#10 CSR (PEM or DER) to send in p10cr or to take values from"];
+    OutTrusted "out_trusted" Val Enrollment V3_0 false for ENROLL
         ["Trust anchors for checking newly enrolled certificates"];
-    ImplicitConfirm "implicit_confirm" Flag Enrollment V3_0 false
+    ImplicitConfirm "implicit_confirm" Flag Enrollment V3_0 false for CERT_REQ
         ["Ask the server to confirm newly enrolled certificates implicitly"];
-    DisableConfirm "disable_confirm" Flag Enrollment V3_0 false
+    DisableConfirm "disable_confirm" Flag Enrollment V3_0 false for CERT_REQ
         ["Skip confirming newly enrolled certificates even without implicit",
          "confirmation. WARNING: this does not conform to RFC 9810"];
-    Certout "certout" Val Enrollment V3_0 false ["Where to store the newly enrolled certificate"];
-    Chainout "chainout" Val Enrollment V3_0 false ["Where to store the chain of the newly enrolled certificate"];
+    Certout "certout" Val Enrollment V3_0 false for CERT_REQ ["Where to store the newly enrolled certificate"];
+    Chainout "chainout" Val Enrollment V3_0 false for CERT_REQ ["Where to store the chain of the newly enrolled certificate"];
 
-    Oldcert "oldcert" Val EnrollmentRevocation V3_0 false
+    Oldcert "oldcert" Val EnrollmentRevocation V3_0 false for NOT_GENM
         ["Certificate to update in kur or to revoke in rr (default: -cert);",
          "also the reference for subject DN and SANs (default: -cert).",
          "Its issuer is the recipient unless -recipient, -srvcert or -issuer is given"];
-    Issuer "issuer" Val EnrollmentRevocation V3_0 false
+    Issuer "issuer" Val EnrollmentRevocation V3_0 false for ENROLL_RR
         ["Issuer DN to put into the certificate template of ir/cr/kur/rr;",
          "also the recipient when neither -recipient nor -srvcert is given"];
-    Serial "serial" Val EnrollmentRevocation V3_2 false
+    Serial "serial" Val EnrollmentRevocation V3_2 false for RR
         ["Serial number of the certificate to revoke in a revocation request (rr)"];
-    Revreason "revreason" Int EnrollmentRevocation V3_0 false
+    Revreason "revreason" Int EnrollmentRevocation V3_0 false for RR
         ["Reason code to put into a revocation request (rr), one of",
          "0..6, 8..10 (RFC5280, 5.3.1) or -1. Default -1 = no reason code"];
 
@@ -510,15 +579,15 @@ impl Opt {
     /// `-engine`; options added by later releases are accepted under every setting (they only add
     /// behaviour) but listed by `-help` only for the release that has them.
     pub fn available(self) -> bool {
-        !(self == Opt::Engine && crate::compat::get() >= crate::compat::Compat::V4_0)
+        REMOVED
+            .iter()
+            .all(|(opt, release)| *opt != self || Since::imitated() < *release)
     }
     /// Whether `-help` lists the option: the options of the imitated release's own `-help`, then
     /// rcmp's extensions in their own last group.
     pub fn in_help(self) -> bool {
-        let newest = match crate::compat::get() {
-            crate::compat::Compat::V4_0 => Since::V4_0,
-            _ => Since::V3_5,
-        };
+        // Under RCMP_COMPAT=3.0 the list is still 3.5's: the 3.0 settings change behaviour, not names.
+        let newest = Since::imitated().max(Since::V3_5);
         self.available() && (self.since() <= newest || self.since() == Since::Rcmp)
     }
     /// All options in table order.
@@ -526,6 +595,10 @@ impl Opt {
         OPTIONS.iter().map(|o| o.opt)
     }
 }
+
+/// Options a later OpenSSL release dropped, and that release: under its `RCMP_COMPAT` setting (and
+/// later ones) they are unknown options, as there.
+pub const REMOVED: &[(Opt, Since)] = &[(Opt::Engine, Since::V4_0)];
 
 /// What the value of an option names, beyond its parser [`Kind`]: what the man page and the shell
 /// completions offer for it.
@@ -635,6 +708,149 @@ old_names! {
     "tls-trusted" TlsTrusted false;
 }
 
+/// Where in its client set-up OpenSSL checks an option against the command; each place has its
+/// own wording, and the warnings must come in OpenSSL's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Options that shape the certificate template, checked for the other commands.
+    Template,
+    /// Options about confirming and storing a new certificate.
+    NewCert,
+    /// `-serial` outside rr.
+    Revocation,
+    /// Options about the new key, checked for p10cr, rr and genm.
+    NewKey,
+    /// `-csr` with genm.
+    Csr,
+    /// `-oldcert` with genm.
+    Oldcert,
+    /// `-infotype` outside genm.
+    Infotype,
+}
+
+/// One "option is ignored" warning of OpenSSL's client set-up.
+#[derive(Debug)]
+pub struct Ignored {
+    pub opt: Opt,
+    pub stage: Stage,
+    /// The commands for which the warning is given: the ones the option is not for (see
+    /// [`OptInfo::cmds`]), or fewer where OpenSSL does not check them all.
+    pub warn_for: Cmds,
+    /// The first and last release that gives this warning (with this wording).
+    pub releases: (Since, Since),
+    /// The warning; `{}` stands for how the option is named in it.
+    pub text: &'static str,
+    /// How the warning names the option when not as `-name`.
+    pub label: Option<&'static str>,
+}
+
+const OTHER_THAN_ENROLL: &str =
+    "{} option is ignored for commands other than 'ir', 'cr', and 'kur'";
+const NOT_IN_P10CR_RR_GENM: &str = "{} option is ignored for 'p10cr', 'rr', and 'genm' commands";
+const NOT_IN_P10CR_RR: &str = "{} option is ignored for 'p10cr' and 'rr' commands";
+const NOT_IN_GENM: &str = "{} option is ignored for 'genm' command";
+
+macro_rules! ignored {
+    ($( $opt:ident $stage:ident $cmds:ident $from:ident $to:ident $text:expr $(, $label:literal)? ; )*) => {
+        /// OpenSSL's "option is ignored" warnings of the client set-up, in its order within each stage.
+        pub static IGNORED: &[Ignored] = &[ $( Ignored {
+            opt: Opt::$opt,
+            stage: Stage::$stage,
+            warn_for: Cmds::$cmds,
+            releases: (Since::$from, Since::$to),
+            text: $text,
+            label: label_or_none!($($label)?),
+        }, )* ];
+    };
+}
+
+macro_rules! label_or_none {
+    () => {
+        None
+    };
+    ($label:literal) => {
+        Some($label)
+    };
+}
+
+// The `warn_for` sets: NOT_ENROLL = p10cr, rr, genm; NOT_ENROLL_RR = p10cr, genm;
+// NOT_CERT_REQ = rr, genm; see `Cmds` for the others.
+impl Cmds {
+    pub const NOT_ENROLL: Cmds = Cmds(0x38);
+    pub const NOT_ENROLL_RR: Cmds = Cmds(0x28);
+    pub const NOT_CERT_REQ: Cmds = Cmds(0x30);
+    pub const NOT_RR: Cmds = Cmds(0x2f);
+}
+
+ignored! {
+    Issuer Template NOT_ENROLL_RR V3_0 V4_0
+        "{} option is ignored for commands other than 'ir', 'cr', and 'kur' and 'rr'";
+    Reqexts Template NOT_ENROLL V3_0 V4_0 OTHER_THAN_ENROLL;
+    SanNodefault Template NOT_ENROLL V3_0 V4_0 OTHER_THAN_ENROLL;
+    Sans Template NOT_ENROLL V3_0 V4_0 OTHER_THAN_ENROLL;
+    Policies Template NOT_ENROLL V3_0 V4_0 OTHER_THAN_ENROLL;
+    PolicyOids Template NOT_ENROLL V3_0 V4_0 OTHER_THAN_ENROLL;
+    Popo Template NOT_ENROLL V3_0 V4_0 OTHER_THAN_ENROLL;
+    Centralkeygen Template NOT_ENROLL V3_0 V4_0 OTHER_THAN_ENROLL, "-popo -1 or -centralkeygen";
+    Newkeyout Template NOT_ENROLL V3_0 V4_0 OTHER_THAN_ENROLL;
+    ImplicitConfirm NewCert NOT_CERT_REQ V3_0 V4_0
+        "{} option is ignored for commands other than 'ir', 'cr', and 'kur', and 'p10cr'";
+    DisableConfirm NewCert NOT_CERT_REQ V3_0 V4_0
+        "{} option is ignored for commands other than 'ir', 'cr', and 'kur', and 'p10cr'";
+    Certout NewCert NOT_CERT_REQ V3_5 V4_0
+        "{} option is ignored for commands other than 'ir', 'cr', and 'kur', and 'p10cr'";
+    Chainout NewCert NOT_CERT_REQ V3_0 V4_0
+        "{} option is ignored for commands other than 'ir', 'cr', and 'kur', and 'p10cr'";
+    Serial Revocation NOT_RR V3_0 V4_0 "Ignoring {} for command other than 'rr'";
+    Newkeypass NewKey P10CR_RR V3_0 V3_0 NOT_IN_P10CR_RR, "-newkeytype";
+    Newkeypass NewKey NOT_ENROLL V3_5 V4_0 NOT_IN_P10CR_RR_GENM;
+    Newkey NewKey P10CR_RR V3_0 V3_0 NOT_IN_P10CR_RR;
+    Newkey NewKey NOT_ENROLL V3_5 V4_0 NOT_IN_P10CR_RR_GENM;
+    Days NewKey P10CR_RR V3_0 V3_0 NOT_IN_P10CR_RR;
+    Days NewKey NOT_ENROLL V3_5 V4_0 NOT_IN_P10CR_RR_GENM;
+    Popo NewKey P10CR_RR V3_0 V3_0 NOT_IN_P10CR_RR;
+    Popo NewKey NOT_ENROLL V3_5 V4_0 NOT_IN_P10CR_RR_GENM;
+    OutTrusted NewKey NOT_ENROLL V3_5 V4_0 NOT_IN_P10CR_RR_GENM;
+    Csr Csr GENM V3_0 V4_0 NOT_IN_GENM;
+    Oldcert Oldcert GENM V3_0 V4_0 NOT_IN_GENM;
+    Infotype Infotype NOT_GENM V3_5 V4_0 "{} option is ignored for commands other than 'genm'";
+}
+
+impl Ignored {
+    /// The warning line for this rule.
+    pub fn line(&self) -> String {
+        let label = match self.label {
+            Some(l) => l.to_string(),
+            None => self.opt.to_string(),
+        };
+        self.text.replacen("{}", &label, 1)
+    }
+
+    /// Whether the release rcmp imitates gives this warning for `cmds`.
+    pub fn applies(&self, cmds: Cmds) -> bool {
+        let now = Since::imitated();
+        self.warn_for.contains(cmds) && self.releases.0 <= now && now <= self.releases.1
+    }
+}
+
+/// The "option is ignored" lines of one stage for command `cmd`, in OpenSSL's order; `given` says
+/// whether an option counts as given (it is the caller's: a zero `-days` does not).
+pub fn ignored_lines(stage: Stage, cmd: &str, given: impl Fn(Opt) -> bool) -> Vec<String> {
+    let Some(cmds) = Cmds::of(cmd) else {
+        return Vec::new();
+    };
+    IGNORED
+        .iter()
+        .filter(|r| r.stage == stage && r.applies(cmds) && given(r.opt))
+        .map(Ignored::line)
+        .collect()
+}
+
+/// Whether the release rcmp imitates ignores `opt` (with a warning of [`IGNORED`]) for command `cmd`.
+pub fn is_ignored(opt: Opt, cmd: &str) -> bool {
+    Cmds::of(cmd).is_some_and(|cmds| IGNORED.iter().any(|r| r.opt == opt && r.applies(cmds)))
+}
+
 /// Prints the option as typed on the command line: `-keep_alive`.
 impl fmt::Display for Opt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -683,6 +899,54 @@ mod tests {
         }
         assert_eq!(Opt::lookup("user").map(|(o, _)| o), Some(Opt::Ref));
         assert!(Opt::lookup("ref").is_some_and(|(o, a)| o == Opt::Ref && a.is_none()));
+    }
+
+    #[test]
+    fn ignored_warnings_agree_with_the_commands_column() {
+        for r in IGNORED {
+            // A warning is given only for commands the option is not for, and names the option.
+            assert_eq!(
+                r.warn_for.and_not(r.opt.info().cmds),
+                r.warn_for,
+                "{}",
+                r.opt
+            );
+            assert!(r.releases.0 <= r.releases.1, "{}", r.opt);
+            assert!(r.line().contains(r.label.unwrap_or(&r.opt.to_string())));
+        }
+        // Each option's rules of a stage cover disjoint release ranges, so one line at most.
+        for (i, a) in IGNORED.iter().enumerate() {
+            for b in &IGNORED[i + 1..] {
+                if a.opt == b.opt && a.stage == b.stage {
+                    assert!(a.releases.1 < b.releases.0, "{}", a.opt);
+                }
+            }
+        }
+        assert_eq!(
+            Cmds::ENROLL.names().collect::<Vec<_>>(),
+            ["ir", "cr", "kur"]
+        );
+        assert_eq!(Cmds::of("rr"), Some(Cmds::RR));
+        assert_eq!(Cmds::ALL.and_not(Cmds::ENROLL), Cmds::NOT_ENROLL);
+        assert_eq!(Cmds::ALL.and_not(Cmds::CERT_REQ), Cmds::NOT_CERT_REQ);
+        assert_eq!(Cmds::ALL.and_not(Cmds::ENROLL_RR), Cmds::NOT_ENROLL_RR);
+        assert_eq!(Cmds::ALL.and_not(Cmds::GENM), Cmds::NOT_GENM);
+        assert_eq!(Cmds::ALL.and_not(Cmds::RR), Cmds::NOT_RR);
+        assert_eq!(Cmds::IR.0 | Cmds::CR.0 | Cmds::KUR.0, Cmds::ENROLL.0);
+        assert_eq!(Cmds::P10CR.0 | Cmds::RR.0, Cmds::P10CR_RR.0);
+    }
+
+    #[test]
+    fn ignored_lines_follow_the_imitated_release() {
+        // The default (and the tests') release is 3.5.
+        let lines = ignored_lines(Stage::NewKey, "genm", |o| o == Opt::Newkeypass);
+        assert_eq!(
+            lines,
+            ["-newkeypass option is ignored for 'p10cr', 'rr', and 'genm' commands"]
+        );
+        assert!(ignored_lines(Stage::NewKey, "ir", |_| true).is_empty());
+        assert!(is_ignored(Opt::Csr, "genm") && !is_ignored(Opt::Csr, "p10cr"));
+        assert!(Opt::Engine.available());
     }
 
     #[test]

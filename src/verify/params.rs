@@ -2,6 +2,14 @@
 //! of their command-line / config-file forms.
 
 use crate::error::{Error, Result};
+use crate::opts::{Group, Opt};
+
+/// The numeric value of `opt`, or OpenSSL's complaint naming the option and `why`.
+fn number<T: std::str::FromStr>(opt: Opt, v: &str, why: &str) -> Result<T> {
+    v.trim()
+        .parse()
+        .map_err(|_| Error::bad_value(format!("Invalid {opt} value '{v}': {why}")))
+}
 
 /// The intended use of the target certificate (-purpose).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,99 +91,103 @@ pub struct VerifyParams {
 }
 
 impl VerifyParams {
-    /// Apply one verification option as given on the command line (name without the leading dash) or in
-    /// a config file. Returns Ok(false) when `name` is not a verification option, so callers can try
-    /// their own options next.
+    /// Apply one verification option as given on the command line or in a config file (name without
+    /// the leading dash). Returns Ok(false) when `name` is not a verification option, so callers can
+    /// try their own options next.
     pub fn set_option(&mut self, name: &str, value: Option<&str>) -> Result<bool> {
-        let need = |v: Option<&str>| -> Result<String> {
-            v.map(str::to_string)
-                .ok_or_else(|| Error::usage(format!("Option -{name} needs a value")))
+        match Opt::from_name(name).filter(|o| o.group() == Group::Validation) {
+            Some(opt) => self.set(opt, value).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    /// Apply one verification option (of the table's validation group; others are ignored). `value`
+    /// is the option's argument, `None` for a flag.
+    pub fn set(&mut self, opt: Opt, value: Option<&str>) -> Result<()> {
+        let need = || -> Result<String> {
+            value
+                .map(str::to_string)
+                .ok_or_else(|| Error::usage(format!("Option {opt} needs a value")))
         };
-        match name {
-            "attime" => {
-                let v = need(value)?;
-                let t: i64 = v.trim().parse().map_err(|_| {
-                    Error::bad_value(format!(
-                        "Invalid -attime value '{v}': not a number of seconds"
-                    ))
-                })?;
-                self.attime = Some(t);
-            }
-            "no_check_time" => self.no_check_time = true,
-            "partial_chain" => self.partial_chain = true,
-            "verify_depth" => {
-                let v = need(value)?;
-                let d: i64 = v.trim().parse().map_err(|_| {
-                    Error::bad_value(format!("Invalid -verify_depth value '{v}': not an integer"))
-                })?;
+        match opt {
+            Opt::Attime => self.attime = Some(number(opt, &need()?, "not a number of seconds")?),
+            Opt::VerifyDepth => {
+                let d: i64 = number(opt, &need()?, "not an integer")?;
                 self.verify_depth = Some(d.clamp(0, i32::MAX as i64 / 2) as u32);
             }
-            "x509_strict" => self.x509_strict = true,
-            "check_ss_sig" => self.check_ss_sig = true,
-            "ignore_critical" => self.ignore_critical = true,
-            "issuer_checks" | "trusted_first" | "no_alt_chains" => {}
-            "purpose" => {
-                let v = need(value)?;
+            Opt::AuthLevel => self.auth_level = Some(number(opt, &need()?, "not an integer")?),
+            Opt::Purpose => {
+                let v = need()?;
                 self.purpose = Some(
                     Purpose::from_name(&v)
                         .ok_or_else(|| Error::bad_value(format!("Invalid purpose {v}")))?,
                 );
             }
-            "crl_check" => self.crl_check = true,
-            "crl_check_all" => self.crl_check_all = true,
-            "policy" => {
-                self.policies.push(need(value)?);
+            Opt::Policy => {
+                self.policies.push(need()?);
                 self.policy_check = true;
             }
-            "policy_check" => self.policy_check = true,
-            "explicit_policy" => {
-                self.explicit_policy = true;
-                self.policy_check = true;
-            }
-            "inhibit_any" => {
-                self.inhibit_any = true;
-                self.policy_check = true;
-            }
-            "inhibit_map" => {
-                self.inhibit_map = true;
-                self.policy_check = true;
-            }
-            "policy_print" => {}
-            "auth_level" => {
-                let v = need(value)?;
-                let l: i32 = v.trim().parse().map_err(|_| {
-                    Error::bad_value(format!("Invalid -auth_level value '{v}': not an integer"))
-                })?;
-                self.auth_level = Some(l);
-            }
-            "verify_hostname" => self.verify_hostname = Some(need(value)?),
-            "verify_email" => self.verify_email = Some(need(value)?),
-            "verify_ip" => {
-                let v = need(value)?;
+            Opt::VerifyHostname => self.verify_hostname = Some(need()?),
+            Opt::VerifyEmail => self.verify_email = Some(need()?),
+            Opt::VerifyIp => {
+                let v = need()?;
                 self.verify_ip = Some(
                     v.trim()
                         .parse()
                         .map_err(|_| Error::bad_value(format!("Invalid IP address {v}")))?,
                 );
             }
-            "allow_proxy_certs" => self.allow_proxy_certs = true,
-            "verify_name" => {
-                let v = need(value)?;
-                match v.as_str() {
-                    "default" => {}
-                    "ssl_client" => self.purpose = Some(Purpose::SslClient),
-                    "ssl_server" => self.purpose = Some(Purpose::SslServer),
-                    "smime_sign" | "pkcs7" => self.purpose = Some(Purpose::SmimeSign),
-                    "code_sign" => self.purpose = Some(Purpose::CodeSign),
-                    _ => return Err(Error::bad_value(format!("Invalid verify name {v}"))),
-                }
-            }
-            "use_deltas" | "extended_crl" | "suiteB_128_only" | "suiteB_128" | "suiteB_192" => {
-                self.unsupported.push(format!("-{name}"));
-            }
-            _ => return Ok(false),
+            Opt::VerifyName => self.set_verify_name(&need()?)?,
+            _ => self.set_flag(opt),
         }
-        Ok(true)
+        Ok(())
+    }
+
+    /// The validation options without a value.
+    fn set_flag(&mut self, opt: Opt) {
+        match opt {
+            Opt::NoCheckTime => self.no_check_time = true,
+            Opt::PartialChain => self.partial_chain = true,
+            Opt::X509Strict => self.x509_strict = true,
+            Opt::CheckSsSig => self.check_ss_sig = true,
+            Opt::IgnoreCritical => self.ignore_critical = true,
+            Opt::CrlCheck => self.crl_check = true,
+            Opt::CrlCheckAll => self.crl_check_all = true,
+            Opt::PolicyCheck => self.policy_check = true,
+            Opt::ExplicitPolicy => {
+                self.explicit_policy = true;
+                self.policy_check = true;
+            }
+            Opt::InhibitAny => {
+                self.inhibit_any = true;
+                self.policy_check = true;
+            }
+            Opt::InhibitMap => {
+                self.inhibit_map = true;
+                self.policy_check = true;
+            }
+            Opt::AllowProxyCerts => self.allow_proxy_certs = true,
+            Opt::UseDeltas
+            | Opt::ExtendedCrl
+            | Opt::SuiteB128Only
+            | Opt::SuiteB128
+            | Opt::SuiteB192 => self.unsupported.push(opt.to_string()),
+            // What OpenSSL does by default anyway, or only prints diagnostics.
+            _ => {}
+        }
+    }
+
+    /// `-verify_name`: the named parameter sets OpenSSL has, as far as they differ in the purpose.
+    fn set_verify_name(&mut self, v: &str) -> Result<()> {
+        match v {
+            "default" => {}
+            "ssl_client" => self.purpose = Some(Purpose::SslClient),
+            "ssl_server" => self.purpose = Some(Purpose::SslServer),
+            "smime_sign" | "pkcs7" => self.purpose = Some(Purpose::SmimeSign),
+            "code_sign" => self.purpose = Some(Purpose::CodeSign),
+            _ => return Err(Error::bad_value(format!("Invalid verify name {v}"))),
+        }
+        Ok(())
     }
 
     /// The verification time, or None when times are not checked.
@@ -200,18 +212,18 @@ impl VerifyParams {
     pub(crate) fn check_supported(&self) -> Result<()> {
         let mut names = self.unsupported.clone();
         if self.policy_check || !self.policies.is_empty() {
-            for (set, n) in [
-                (!self.policies.is_empty(), "-policy"),
-                (self.explicit_policy, "-explicit_policy"),
-                (self.inhibit_any, "-inhibit_any"),
-                (self.inhibit_map, "-inhibit_map"),
+            for (set, opt) in [
+                (!self.policies.is_empty(), Opt::Policy),
+                (self.explicit_policy, Opt::ExplicitPolicy),
+                (self.inhibit_any, Opt::InhibitAny),
+                (self.inhibit_map, Opt::InhibitMap),
             ] {
                 if set {
-                    names.push(n.to_string());
+                    names.push(opt.to_string());
                 }
             }
             if names.is_empty() {
-                names.push("-policy_check".to_string());
+                names.push(Opt::PolicyCheck.to_string());
             }
         }
         if names.is_empty() {

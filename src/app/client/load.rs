@@ -1,0 +1,357 @@
+//! The client set-up steps that read files: TLS credentials, trust stores, the client's own key and
+//! certificate, and the new key, CSR and reference certificate of the request. Each step keeps
+//! OpenSSL's order of checks and loads, so the same mistakes give the same first error.
+
+use std::time::Duration;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use zeroize::Zeroizing;
+
+use crate::client::{Cmd, Ctx};
+use crate::creds::{self, pass::get_passwd, Cert, Digest, MacAlg};
+use crate::opts::{Opt, RawOpts};
+use crate::transfer::TlsConfig;
+use crate::verify;
+use crate::Result;
+
+use super::super::pass_of;
+use super::checks;
+
+/// TLS client settings (`setup_ssl_ctx`).
+pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
+    if raw.is_set(Opt::TlsCert) || raw.is_set(Opt::TlsKey) || raw.is_set(Opt::TlsKeypass) {
+        if !raw.is_set(Opt::TlsKey) {
+            return Err(cmp_err!("missing {} option", Opt::TlsKey));
+        }
+        if !raw.is_set(Opt::TlsCert) {
+            return Err(cmp_err!("missing {} option", Opt::TlsCert));
+        }
+    }
+    let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+    let mut cfg = TlsConfig {
+        host: raw.str(Opt::TlsHost).map(str::to_string),
+        ..TlsConfig::default()
+    };
+    match raw.str(Opt::TlsTrusted) {
+        Some(f) => {
+            cfg.trusted = creds::load_certs(f, other.as_ref(), "trusted TLS certs")
+                .map_err(|e| e.context(Opt::TlsTrusted))?
+                .iter()
+                .map(|c| CertificateDer::from(c.der().to_vec()))
+                .collect()
+        }
+        None => crate::warn!(
+            "{} given without {}; will not authenticate the TLS server",
+            Opt::TlsUsed,
+            Opt::TlsTrusted
+        ),
+    }
+    match (raw.str(Opt::TlsCert), raw.str(Opt::TlsKey)) {
+        (Some(cert_file), Some(key_file)) => {
+            let pass = pass_of(raw, Opt::TlsKeypass, "TLS client private key")?;
+            let (cert, chain) = creds::load_cert_with_chain(
+                cert_file,
+                pass.as_ref(),
+                "TLS client certificate (optionally with chain)",
+            )
+            .map_err(|e| e.context(Opt::TlsCert))?;
+            let key = creds::load_key(key_file, pass.as_ref(), "TLS client private key")
+                .map_err(|e| e.context(Opt::TlsKey))?;
+            if !key.matches_cert(&cert) {
+                return Err(cmp_err!(
+                    "TLS private key '{key_file}' does not match the TLS certificate '{cert_file}'"
+                ));
+            }
+            cfg.cert_chain
+                .push(CertificateDer::from(cert.der().to_vec()));
+            cfg.cert_chain
+                .extend(chain.iter().map(|c| CertificateDer::from(c.der().to_vec())));
+            if let Some(f) = raw.str(Opt::TlsExtra) {
+                let extra = creds::load_certs(f, other.as_ref(), "extra certificates for TLS")
+                    .map_err(|e| e.context(Opt::TlsExtra))?;
+                cfg.cert_chain
+                    .extend(extra.iter().map(|c| CertificateDer::from(c.der().to_vec())));
+            }
+            let pkcs8 = key.to_pkcs8_der()?;
+            cfg.key = Some(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+                pkcs8.to_vec(),
+            )));
+        }
+        _ => {
+            crate::warn!(
+                "{} given without {}; cannot authenticate to the TLS server",
+                Opt::TlsUsed,
+                Opt::TlsKey
+            )
+        }
+    }
+    Ok(cfg)
+}
+
+/// Load the certificates of a list of files (`-trusted`, `-untrusted`, ...), warning on stderr for
+/// each one as OpenSSL's app does.
+pub(super) fn load_certs_warn(
+    src: &str,
+    pass: Option<&creds::Secret>,
+    desc: &str,
+    params: &verify::VerifyParams,
+) -> Result<Vec<Cert>> {
+    let files = creds::split_sources(src);
+    if files.len() <= 1 {
+        let certs = creds::load_certs(src, pass, desc)?;
+        warn_certs(src.trim(), &certs, true, params);
+        return Ok(certs);
+    }
+    let mut all = Vec::new();
+    for f in files {
+        let certs = creds::load_certs(f, pass, desc)?;
+        warn_certs(f, &certs, true, params);
+        all.extend(certs);
+    }
+    Ok(all)
+}
+
+/// OpenSSL's warnings for a loaded certificate (on stderr, without a `CMP` prefix): expired or not yet
+/// valid at the verification time (none with -no_check_time), and with `warn_ee` an X.509v3
+/// certificate that is not a CA.
+pub(super) fn warn_certs(file: &str, certs: &[Cert], warn_ee: bool, params: &verify::VerifyParams) {
+    let at = params
+        .check_time()
+        .map(|t| std::time::UNIX_EPOCH + Duration::from_secs(t.max(0) as u64));
+    for line in certs
+        .iter()
+        .flat_map(|c| c.load_warnings(file, at, warn_ee))
+    {
+        crate::log::raw_stderr(&format!("{line}\n"));
+    }
+}
+
+/// With `-srvcert`, the server certificate is pinned: trust anchors and recipient are not used.
+fn ignored_since_srvcert(opt: Opt) {
+    crate::warn!(
+        "{opt} option is ignored since {} option is present",
+        Opt::Srvcert
+    );
+}
+
+/// `setup_verification_ctx`: trust for responses and for the newly enrolled certificate.
+pub(super) fn setup_verification(
+    raw: &RawOpts,
+    ctx: &mut Ctx,
+    params: &verify::VerifyParams,
+) -> Result<()> {
+    let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+    if let Some(f) = raw.str(Opt::Untrusted) {
+        ctx.untrusted = load_certs_warn(f, other.as_ref(), "untrusted certificates", params)
+            .map_err(|e| e.context(Opt::Untrusted))?;
+    }
+    let mut use_trusted = raw.is_set(Opt::Trusted);
+    if let Some(f) = raw.str(Opt::Srvcert) {
+        if use_trusted {
+            ignored_since_srvcert(Opt::Trusted);
+            use_trusted = false;
+        }
+        if raw.is_set(Opt::Recipient) {
+            ignored_since_srvcert(Opt::Recipient);
+        }
+        ctx.srvcert = Some(
+            creds::load_cert(f, other.as_ref(), "directly trusted CMP server certificate")
+                .map_err(|e| e.context(Opt::Srvcert))?,
+        );
+    }
+    if use_trusted {
+        if let Some(f) = raw.str(Opt::Trusted) {
+            let certs = load_certs_warn(f, other.as_ref(), "certs trusted by client", params)
+                .map_err(|e| e.context(Opt::Trusted))?;
+            ctx.trusted = Some(verify::TrustStore::new(certs, params.clone()));
+        }
+    }
+    ctx.unprotected_errors = raw.flag(Opt::UnprotectedErrors);
+    if raw.flag(Opt::TaInIpExtracerts) {
+        ctx.ta_in_ip_extracerts = true;
+        crate::warn!("permitting non-authenticated trust anchors in IP extracerts according to 3GPP TS 33.310");
+    }
+    if let Some(f) = raw.str(Opt::OutTrusted) {
+        let certs = load_certs_warn(
+            f,
+            other.as_ref(),
+            "trusted certs for verifying newly enrolled cert",
+            params,
+        )
+        .map_err(|e| e.context(Opt::OutTrusted))?;
+        // As OpenSSL's certConf callback does: new certificates are current anyway (no -attime), and
+        // status/revocation and the other flag-like checks are switched off; only the time, partial
+        // chain and policy flags survive. Depth, purpose, level and names still apply.
+        let out_params = verify::VerifyParams {
+            attime: None,
+            crl_check: false,
+            crl_check_all: false,
+            x509_strict: false,
+            check_ss_sig: false,
+            ignore_critical: false,
+            allow_proxy_certs: false,
+            explicit_policy: false,
+            inhibit_any: false,
+            inhibit_map: false,
+            ..params.clone()
+        };
+        ctx.out_trusted = Some(verify::TrustStore::new(certs, out_params));
+    }
+    ctx.disable_confirm = raw.flag(Opt::DisableConfirm);
+    ctx.implicit_confirm = raw.flag(Opt::ImplicitConfirm);
+    Ok(())
+}
+
+/// `setup_protection_ctx`: how requests are protected.
+pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+    checks::protection(raw)?;
+    if let Some(src) = raw.str(Opt::Secret) {
+        let s = get_passwd(src, "PBMAC")?;
+        ctx.secret = Some(Zeroizing::new(s.as_bytes().to_vec()));
+        if raw.is_set(Opt::Cert) || raw.is_set(Opt::Key) {
+            crate::warn!(
+                "{} and {} not used for protection since {} is given",
+                Opt::Cert,
+                Opt::Key,
+                Opt::Secret
+            );
+        }
+    }
+    if let Some(r) = raw.str(Opt::Ref) {
+        ctx.reference = Some(r.as_bytes().to_vec());
+    }
+    let keypass = pass_of(raw, Opt::Keypass, "private key for CMP client certificate")?;
+    if let Some(f) = raw.str(Opt::Key) {
+        ctx.key = Some(
+            creds::load_key(
+                f,
+                keypass.as_ref(),
+                "private key for CMP client certificate",
+            )
+            .map_err(|e| e.context(Opt::Key))?,
+        );
+    }
+    if !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Srvcert) && !raw.is_set(Opt::Trusted) {
+        crate::warn!(
+            "will not authenticate server due to missing {}, {}, or {}",
+            Opt::Secret,
+            Opt::Trusted,
+            Opt::Srvcert
+        );
+    }
+    if let Some(f) = raw.str(Opt::Cert) {
+        let (cert, chain) = creds::load_cert_with_chain(
+            f,
+            keypass.as_ref(),
+            "CMP client certificate (optionally with chain)",
+        )
+        .map_err(|e| e.context(Opt::Cert))?;
+        let params = checks::verify_params(raw)?;
+        warn_certs(f, std::slice::from_ref(&cert), false, &params);
+        warn_certs(f, &chain, true, &params);
+        if let Some(key) = &ctx.key {
+            ctx.cert_key_mismatch = ctx.secret.is_none() && !key.matches_cert(&cert);
+        }
+        ctx.untrusted.extend(chain);
+        if let Some(f) = raw.str(Opt::OwnTrusted) {
+            let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+            let certs = load_certs_warn(
+                f,
+                other.as_ref(),
+                "trusted certs for verifying own CMP signer cert",
+                &params,
+            )
+            .map_err(|e| e.context(Opt::OwnTrusted))?;
+            let store = verify::TrustStore::new(certs, params.clone());
+            crate::debug!("trying to build chain for own CMP signer cert");
+            let chain = store.verify(&cert, &ctx.untrusted)?;
+            crate::debug!("success building chain for own CMP signer cert");
+            ctx.own_chain = Some(chain.into_iter().skip(1).collect());
+        }
+        ctx.cert = Some(cert);
+    } else if raw.is_set(Opt::OwnTrusted) {
+        crate::warn!(
+            "{} option is ignored without {}",
+            Opt::OwnTrusted,
+            Opt::Cert
+        );
+    }
+    if let Some(f) = raw.str(Opt::Extracerts) {
+        let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+        ctx.extracerts = load_certs_warn(
+            f,
+            other.as_ref(),
+            "extra certificates for CMP",
+            &checks::verify_params(raw)?,
+        )
+        .map_err(|e| e.context(Opt::Extracerts))?;
+    }
+    ctx.unprotected_requests = raw.flag(Opt::UnprotectedRequests);
+    if let Some(d) = raw.str(Opt::Digest) {
+        ctx.digest = Digest::from_name(d).map_err(|e| checks::digest_error(d, e))?;
+    }
+    if let Some(m) = raw.str(Opt::Mac) {
+        ctx.mac = MacAlg::from_name(m)?;
+    }
+    ctx.mac_options =
+        crate::protect::MacOptions::from_opts(raw, ctx.secret.is_some(), ctx.digest, ctx.mac)?;
+    Ok(())
+}
+
+/// The client key already loaded for `-key`, when `-newkey` names the same file with the same pass
+/// phrase source (a common set-up: renewing with the same key pair). Parsing an RSA key includes a
+/// consistency check that costs about as much as a signature, so it is done once. Sources that could
+/// yield something else when read again (`stdin`, `fd:`) are not taken as the same.
+fn same_key_as_client_key(
+    raw: &RawOpts,
+    key: Option<&creds::PrivateKey>,
+) -> Option<creds::PrivateKey> {
+    let key = key?;
+    if raw.str(Opt::Key)? != raw.str(Opt::Newkey)? {
+        return None;
+    }
+    let repeatable =
+        |p: Option<&str>| p.is_none_or(|p| p.starts_with("pass:") || p.starts_with("env:"));
+    let (kp, np) = (raw.str(Opt::Keypass), raw.str(Opt::Newkeypass));
+    (kp == np && repeatable(kp)).then(|| key.clone())
+}
+
+/// `-newkey`: the key to certify (a public key will do without POPO), unless it is the client key.
+pub(super) fn newkey(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+    let Some(f) = raw.str(Opt::Newkey) else {
+        return Ok(());
+    };
+    ctx.newkey = Some(match same_key_as_client_key(raw, ctx.key.as_ref()) {
+        Some(key) => creds::KeyOrPub::Private(key),
+        None => {
+            let desc = "new private key for cert to be enrolled";
+            let pass = pass_of(raw, Opt::Newkeypass, desc)?;
+            creds::load_key_or_pubkey(f, pass.as_ref(), desc).map_err(|e| e.context(Opt::Newkey))?
+        }
+    });
+    Ok(())
+}
+
+/// `-csr`: the PKCS#10 request to send (p10cr) or to take values from.
+pub(super) fn csr(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+    if let Some(f) = raw.str(Opt::Csr) {
+        ctx.csr = Some(creds::load_csr(f, "PKCS#10 CSR").map_err(|e| e.context(Opt::Csr))?);
+    }
+    Ok(())
+}
+
+/// `-oldcert`: the certificate to update (kur) or revoke (rr), or the reference for the others.
+pub(super) fn oldcert(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+    let Some(f) = raw.str(Opt::Oldcert) else {
+        return Ok(());
+    };
+    let desc = match ctx.cmd {
+        Cmd::Kur => "certificate to be updated",
+        Cmd::Rr => "certificate to be revoked",
+        _ => "reference certificate (oldcert)",
+    };
+    let keypass = pass_of(raw, Opt::Keypass, desc)?;
+    ctx.oldcert =
+        Some(creds::load_cert(f, keypass.as_ref(), desc).map_err(|e| e.context(Opt::Oldcert))?);
+    Ok(())
+}

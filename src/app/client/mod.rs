@@ -1,0 +1,359 @@
+//! Client set-up from the options, in the order and with the checks of `openssl cmp`'s own set-up
+//! (`setup_client_ctx` and the functions it calls), so that the same mistakes give the same first error;
+//! then the transaction(s) and the result files.
+//!
+//! [`checks`] holds the cross-option checks (pure, testable without files), [`load`] what reads
+//! credentials from files, [`outputs`] what is written and printed after a transaction. The calls
+//! into the client library (`crate::client`) are made here and in [`outputs`].
+
+mod checks;
+mod load;
+mod outputs;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::client::{self, Cmd, Ctx, MsgFiles, Transfer};
+use crate::creds;
+use crate::error::Error;
+use crate::opts::{Opt, RawOpts, Stage};
+use crate::output::{Form, Outputs};
+use crate::server::Server;
+use crate::transfer::{self, url::ServerUrl, HttpClient, HttpOptions, KeepAlive};
+use crate::Result;
+
+use checks::noted;
+
+/// A list of file names separated by commas and/or whitespace (-reqin, -rspout, ...).
+fn file_list(raw: &RawOpts, opt: Opt) -> Vec<PathBuf> {
+    raw.str(opt)
+        .map(|s| {
+            creds::split_sources(s)
+                .into_iter()
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Where requests go: HTTP(S), the in-process mock server, or nowhere (`-rspin` only).
+enum Peer {
+    Http(Box<HttpClient>),
+    Mock(Arc<Server>),
+    None,
+}
+
+impl Transfer for Peer {
+    fn exchange(
+        &mut self,
+        req: &[u8],
+        keep_alive: bool,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<u8>> {
+        match self {
+            Peer::Http(c) => c.exchange(req, keep_alive, deadline),
+            Peer::Mock(s) => Ok(s.handle(req)),
+            Peer::None => {
+                // OpenSSL's app says so from its transfer callback, on stderr.
+                crate::log::app_error(format_args!(
+                    "missing {} or {} option, or too few {} filename arguments",
+                    Opt::Server,
+                    Opt::UseMockSrv,
+                    Opt::Rspin
+                ));
+                Err(Error::Reported)
+            }
+        }
+    }
+}
+
+/// Everything set up for the client: the context, the transfer, and what to do with the results.
+struct Setup {
+    ctx: Ctx,
+    peer: Peer,
+    certform: Form,
+    crlform: Form,
+    /// genm with an info type that has specific support.
+    genm_plan: Option<super::genm::Plan>,
+}
+
+/// The transfer options (`-server`, `-path`, proxies, timeouts, TLS) and the "will contact" line.
+fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
+    if let Some(s) = srv {
+        return Ok(Peer::Mock(s));
+    }
+    let Some(server) = raw.str(Opt::Server) else {
+        noted(|n| {
+            checks::unused_proxy(raw, n);
+            Ok(())
+        })?;
+        return Ok(Peer::None);
+    };
+    let url: ServerUrl = transfer::url::parse_server(server)?.with_path(raw.str(Opt::Path));
+    let mut tls_used = raw.flag(Opt::TlsUsed);
+    if url.tls && !tls_used {
+        crate::warn!(
+            "assuming {} since {} URL indicates HTTPS",
+            Opt::TlsUsed,
+            Opt::Server
+        );
+        tls_used = true;
+    }
+    let keep_alive = KeepAlive::from_level(raw.int(Opt::KeepAlive).unwrap_or(1))
+        .ok_or_else(|| cmp_err!("{} argument must be 0, 1, or 2", Opt::KeepAlive))?;
+    let msg_timeout = raw
+        .int(Opt::MsgTimeout)
+        .filter(|n| *n > 0)
+        .map(|n| Duration::from_secs(n as u64));
+    let tls = if tls_used {
+        Some(load::tls_config(raw)?)
+    } else {
+        None
+    };
+    let opts = HttpOptions {
+        proxy: raw.str(Opt::Proxy).map(str::to_string),
+        no_proxy: raw.str(Opt::NoProxy).map(str::to_string),
+        keep_alive,
+        msg_timeout,
+        tls,
+        max_response: 0,
+    };
+    Ok(Peer::Http(Box::new(HttpClient::new(url, opts)?)))
+}
+
+/// The `will contact ...` line. OpenSSL 3.5 ends it with a blank and says, with `-rspin`, that the
+/// server is a fallback; 3.0 has no blank and calls the missing server "mock server".
+fn contact_line(peer: &Peer, rspin: bool) -> Option<String> {
+    let v30 = crate::compat::get() == crate::compat::Compat::V3_0;
+    let target = match peer {
+        Peer::Http(c) => c.contact_line().trim_end().to_string(),
+        Peer::Mock(_) => "will contact mock server".to_string(),
+        Peer::None if !rspin => return None,
+        Peer::None if v30 => "will contact mock server".to_string(),
+        Peer::None => "will contact no server".to_string(),
+    };
+    let fallback = if rspin {
+        format!(" only if {} argument gives too few filenames", Opt::Rspin)
+    } else {
+        String::new()
+    };
+    Some(format!("{target}{fallback}{}", if v30 { "" } else { " " }))
+}
+
+/// `setup_client_ctx`.
+fn setup(raw: &RawOpts) -> Result<Setup> {
+    checks::peer_given(raw)?;
+    let srv = if raw.flag(Opt::UseMockSrv) {
+        Some(Arc::new(Server::new(super::server::srv_config(raw)?)?))
+    } else {
+        None
+    };
+    noted(|n| {
+        checks::peer_warnings(raw, n);
+        Ok(())
+    })?;
+    let peer = if raw.is_set(Opt::ReqoutOnly) {
+        Peer::None
+    } else {
+        setup_transfer(raw, srv)?
+    };
+    let cmd = checks::command(raw)?;
+    let certform = checks::form(raw, Opt::Certform, Form::Pem, "certificate storing")?;
+    let crlform = checks::form(raw, Opt::Crlform, Form::Der, "CRL storing")?;
+    checks::keyform(raw)?;
+    let mut ctx = Ctx {
+        cmd,
+        ..Ctx::default()
+    };
+    let infotype = noted(|n| checks::infotype(raw, cmd, n))?;
+    super::genm::check_options(raw, cmd == Cmd::Genm, infotype);
+    let params = checks::verify_params(raw)?;
+    load::setup_verification(raw, &mut ctx, &params)?;
+    checks::timeouts(raw, &mut ctx)?;
+    noted(|n| {
+        checks::reqin_warnings(raw, n);
+        Ok(())
+    })?;
+    ctx.files = msg_files(raw, &peer);
+    load::setup_protection(raw, &mut ctx)?;
+    setup_request(raw, &mut ctx)?;
+    setup_header(raw, &mut ctx)?;
+    // Printed only now, as OpenSSL does, so a set-up error is not preceded by it.
+    if let Some(line) = contact_line(&peer, raw.is_set(Opt::Rspin)) {
+        crate::info!("{line}");
+    }
+    let genm_plan = match (cmd, infotype) {
+        (Cmd::Genm, Some(oid)) => genm_request(raw, &mut ctx, oid)?,
+        _ => None,
+    };
+    Ok(Setup {
+        ctx,
+        peer,
+        certform,
+        crlform,
+        genm_plan,
+    })
+}
+
+/// The message files (`-reqin`, `-reqout`, `-rspin`, ...) and what to say when `-rspin` runs out.
+fn msg_files(raw: &RawOpts, peer: &Peer) -> MsgFiles {
+    MsgFiles {
+        reqin: if raw.is_set(Opt::Rspin) {
+            Vec::new()
+        } else {
+            file_list(raw, Opt::Reqin)
+        },
+        reqin_new_tid: raw.flag(Opt::ReqinNewTid),
+        reqout: file_list(raw, Opt::Reqout),
+        reqout_only: raw.str(Opt::ReqoutOnly).map(PathBuf::from),
+        rspin: file_list(raw, Opt::Rspin),
+        rspout: file_list(raw, Opt::Rspout),
+        rspin_fallback: match peer {
+            Peer::Http(_) => {
+                Some("too few -rspin filename arguments; resorting to contacting server")
+            }
+            Peer::Mock(_) => {
+                Some("too few -rspin filename arguments; resorting to using mock server")
+            }
+            Peer::None => None,
+        },
+    }
+}
+
+/// `setup_request_ctx`: what goes into the request, checks and loads in OpenSSL's order.
+fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+    let cmd = ctx.cmd;
+    noted(|n| checks::request(raw, ctx, n))?;
+    if !checks::is_ignored(Opt::Newkey, cmd) {
+        load::newkey(raw, ctx)?;
+    }
+    checks::policies_conflict(raw)?;
+    noted(|n| {
+        checks::ignored(raw, Stage::Csr, cmd, n);
+        Ok(())
+    })?;
+    if !checks::is_ignored(Opt::Csr, cmd) {
+        load::csr(raw, ctx)?;
+    }
+    noted(|n| checks::extensions(raw, ctx, n))?;
+    noted(|n| {
+        checks::ignored(raw, Stage::Oldcert, cmd, n);
+        Ok(())
+    })?;
+    if !checks::is_ignored(Opt::Oldcert, cmd) {
+        load::oldcert(raw, ctx)?;
+    }
+    Ok(())
+}
+
+/// The header fields (recipient, expected sender, generalInfo) and how responses are checked.
+fn setup_header(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+    if !raw.is_set(Opt::Srvcert) {
+        ctx.recipient = checks::name_opt(raw, Opt::Recipient, "recipient")?;
+    }
+    ctx.expect_sender = checks::name_opt(raw, Opt::ExpectSender, "expected sender")?;
+    if let Some(g) = raw.str(Opt::Geninfo) {
+        ctx.geninfo = client::request::parse_geninfo(g)?;
+    }
+    if let Some(p) = raw.str(Opt::Profile) {
+        ctx.geninfo.push(checks::profile_itav(p)?);
+    }
+    ctx.ignore_keyusage = raw.flag(Opt::IgnoreKeyusage);
+    ctx.no_cache_extracerts = raw.flag(Opt::NoCacheExtracerts);
+    Ok(())
+}
+
+/// genm with `-infotype`: as OpenSSL's `do_genm`, these checks and loads come after the rest of
+/// the set-up. Returns the plan for an info type with specific support.
+fn genm_request(
+    raw: &RawOpts,
+    ctx: &mut Ctx,
+    oid: der::asn1::ObjectIdentifier,
+) -> Result<Option<super::genm::Plan>> {
+    let plan = super::genm::prepare(raw, ctx, oid)?;
+    if plan.is_some() {
+        return Ok(plan);
+    }
+    if oid == crate::asn1::oid::IT_CA_CERTS && !raw.is_set(Opt::Cacertsout) {
+        return Err(cmp_err!(
+            "Missing {} option for {} caCerts",
+            Opt::Cacertsout,
+            Opt::Infotype
+        ));
+    }
+    if oid != crate::asn1::oid::IT_CA_CERTS {
+        crate::warn!(
+            "No specific support for {} {} available",
+            Opt::Infotype,
+            raw.str(Opt::Infotype).unwrap_or_default()
+        );
+    }
+    ctx.genm_itavs.push(crate::asn1::InfoTypeAndValue {
+        info_type: oid,
+        info_value: None,
+    });
+    Ok(None)
+}
+
+/// A genm that OpenSSL's `do_genm` handles in its generic branch: no -infotype, or one without
+/// specific support (caCerts, rootCaCert, crlStatusList and certReqTemplate have their own).
+fn is_generic_genm(ctx: &Ctx, has_plan: bool) -> bool {
+    ctx.cmd == Cmd::Genm
+        && !has_plan
+        && !ctx
+            .genm_itavs
+            .iter()
+            .any(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS)
+}
+
+/// Act as CMP client (possibly with the in-process mock server): set up, run `-repeat` transactions,
+/// and write the results of each.
+pub fn run_client(raw: &RawOpts) -> Result<()> {
+    let Setup {
+        ctx,
+        mut peer,
+        certform,
+        crlform,
+        genm_plan,
+    } = setup(raw)?;
+    let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
+    let generic_genm = is_generic_genm(&ctx, genm_plan.is_some());
+    for _ in 0..repeat {
+        let outcome = client::run(&ctx, &mut peer).map_err(|f| {
+            if generic_genm {
+                outputs::genm_failed_line();
+            }
+            // A failed transaction still reports a warning-type status it received (e.g. an rp
+            // with keyUpdateWarning); rejection and waiting are told by the error lines.
+            if f.outcome.status.as_ref().is_some_and(|si| {
+                si.status != client::status::REJECTION && si.status != client::status::WAITING
+            }) {
+                outputs::print_status(raw, &f.outcome);
+            }
+            Error::from(f).in_transaction()
+        })?;
+        if ctx.files.reqout_only.is_some() && outcome.status.is_none() {
+            // 3.3+ reports even this as a genm without (valid) genp, though the run succeeds.
+            if generic_genm {
+                outputs::genm_failed_line();
+            }
+            return Ok(());
+        }
+        outputs::print_status(raw, &outcome);
+        let mut out = Outputs::new();
+        if let Some(plan) = &genm_plan {
+            // What the genp holds is checked by OpenSSL's library: its errors go to stdout.
+            super::genm::stage(raw, &ctx, plan, &outcome, certform, crlform, &mut out)
+                .map_err(Error::in_transaction)?;
+        } else if generic_genm {
+            outputs::print_itavs(&outcome);
+        }
+        outputs::stage_outputs(raw, ctx.cmd, &outcome, certform, &mut out);
+        if ctx.central_keygen() && matches!(ctx.cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur) {
+            outputs::stage_new_key(raw, &outcome, &mut out)?;
+        }
+        out.commit()?;
+    }
+    Ok(())
+}

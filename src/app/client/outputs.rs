@@ -1,0 +1,157 @@
+//! What a successful transaction leaves: the files it writes (staged, then committed together) and
+//! the lines OpenSSL's app prints about the response.
+
+use crate::client::{self, Cmd, Outcome};
+use crate::creds::Cert;
+use crate::opts::{Opt, RawOpts};
+use crate::output::{Form, Outputs};
+use crate::Result;
+
+use super::super::pass_of;
+
+/// Stage the files a successful transaction writes, in OpenSSL's order.
+pub(super) fn stage_outputs(
+    raw: &RawOpts,
+    cmd: Cmd,
+    outcome: &Outcome,
+    certform: Form,
+    out: &mut Outputs,
+) {
+    let ders = |certs: &[Cert]| certs.iter().map(|c| c.der().to_vec()).collect::<Vec<_>>();
+    let stage = |out: &mut Outputs, opt: Opt, certs: &[Vec<u8>], desc: &str| {
+        if let Some(path) = raw.str(opt) {
+            let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
+            out.certs(path, &refs, certform, desc);
+        }
+    };
+    if let Some(path) = raw.str(Opt::Srvcertout) {
+        match &outcome.srv_cert {
+            Some(c) => out.certs(path, &[c.der()], certform, "validated server"),
+            None => out.delete(path, "validated server certificate"),
+        }
+    }
+    stage(
+        out,
+        Opt::Extracertsout,
+        &ders(&outcome.extra_certs_in),
+        "extra",
+    );
+    if cmd == Cmd::Genm {
+        stage_ca_certs(raw, outcome, certform, out);
+    }
+    let Some(new_cert) = &outcome.new_cert else {
+        return;
+    };
+    if !matches!(cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur | Cmd::P10cr) {
+        return;
+    }
+    let chain = ders(&outcome.new_chain);
+    let new_cert = [new_cert.der().to_vec()];
+    if crate::compat::get() == crate::compat::Compat::V3_0 {
+        // OpenSSL 3.0's order and wording (it has no certificate-and-chain file).
+        stage(out, Opt::Cacertsout, &ders(&outcome.ca_pubs), "CA");
+        stage(out, Opt::Certout, &new_cert, "enrolled");
+        stage(out, Opt::Chainout, &chain, "chain");
+        return;
+    }
+    match (raw.str(Opt::Certout), raw.str(Opt::Chainout)) {
+        (Some(c), Some(ch)) if c == ch => {
+            let all: Vec<Vec<u8>> = new_cert.into_iter().chain(chain).collect();
+            stage(out, Opt::Chainout, &all, "newly enrolled cert and chain");
+        }
+        _ => {
+            stage(out, Opt::Chainout, &chain, "chain");
+            stage(out, Opt::Certout, &new_cert, "newly enrolled");
+        }
+    }
+    stage(out, Opt::Cacertsout, &ders(&outcome.ca_pubs), "CA");
+}
+
+/// genm caCerts: save the CA certificates of the genp (`-cacertsout`).
+fn stage_ca_certs(raw: &RawOpts, outcome: &Outcome, certform: Form, out: &mut Outputs) {
+    let wanted = raw
+        .str(Opt::Infotype)
+        .and_then(crate::asn1::oid::info_type_by_name);
+    if wanted != Some(crate::asn1::oid::IT_CA_CERTS) {
+        return;
+    }
+    let certs: Vec<Vec<u8>> = outcome
+        .genp_itavs
+        .iter()
+        .filter(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS)
+        .filter_map(|i| {
+            i.value_as::<crate::asn1::itav::CaCertsValue>()
+                .ok()
+                .flatten()
+        })
+        .flatten()
+        .filter_map(|c| der::Encode::to_der(&c).ok())
+        .collect();
+    match raw.str(Opt::Cacertsout) {
+        Some(path) if !certs.is_empty() => {
+            let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
+            out.certs(path, &refs, certform, "CA");
+        }
+        _ => crate::warn!("no CA certificates provided by server"),
+    }
+}
+
+/// After a successful transaction, OpenSSL's app reports on stderr a status that is not plainly
+/// `accepted` (grantedWithMods, revocationWarning, ...), naming the server as given.
+pub(super) fn print_status(raw: &RawOpts, outcome: &Outcome) {
+    let Some(si) = &outcome.status else {
+        return;
+    };
+    if si.status == client::status::ACCEPTED {
+        return;
+    }
+    let from = raw
+        .str(Opt::Server)
+        .map(|s| format!(" from {s}"))
+        .unwrap_or_default();
+    crate::log::app_line(
+        crate::log::Level::Warn,
+        format_args!("received{from} {}", si.to_text()),
+    );
+}
+
+/// Print the ITAVs of a genp as OpenSSL does.
+pub(super) fn print_itavs(outcome: &Outcome) {
+    if outcome.genp_itavs.is_empty() {
+        crate::info!("genp does not contain any ITAV");
+    }
+    for (i, itav) in outcome.genp_itavs.iter().enumerate() {
+        let name = crate::asn1::oid::info_type_name(&itav.info_type)
+            .map(str::to_string)
+            .unwrap_or_else(|| itav.info_type.to_string());
+        crate::info!("ITAV #{} from genp infoType={}", i + 1, name);
+    }
+}
+
+/// Central key generation: save the received private key to `-newkeyout` (PEM PKCS#8, encrypted with
+/// `-newkeypass` if given), owner-only.
+pub(super) fn stage_new_key(raw: &RawOpts, outcome: &Outcome, out: &mut Outputs) -> Result<()> {
+    let Some(path) = raw.str(Opt::Newkeyout) else {
+        return Ok(());
+    };
+    crate::info!("saving centrally generated key to file '{path}'");
+    let key = outcome.new_key.as_ref().ok_or_else(|| {
+        cmp_err!("cannot write centrally generated key to file '{path}': no key received")
+    })?;
+    let pass = pass_of(raw, Opt::Newkeypass, "centrally generated private key")?;
+    let pem = match &pass {
+        Some(p) => key.to_encrypted_pkcs8_pem(p)?.into_bytes(),
+        None => key.to_pkcs8_pem()?.as_bytes().to_vec(),
+    };
+    out.private_key(path, pem);
+    Ok(())
+}
+
+/// The app's own line (stderr) when the generic genm got no usable genp; OpenSSL 3.0 has none.
+pub(super) fn genm_failed_line() {
+    if crate::compat::get() != crate::compat::Compat::V3_0 {
+        crate::log::app_error(format_args!(
+            "Did not receive response on genm or genp is not valid"
+        ));
+    }
+}
