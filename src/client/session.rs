@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 
 use super::ctx::{Cmd, Ctx};
 use super::files;
-use super::request::{self, HeaderState, CERTREQID, CERTREQID_NONE};
+use super::request::{self, CERTREQID, CERTREQID_NONE};
 use super::status::*;
-use super::validate::{self, log_err, ValidationState};
+use super::txn::TxnState;
+use super::validate::{self, log_err};
 use super::wire::*;
 use crate::creds::{self, Cert};
 use crate::error::{Error, Result};
@@ -83,7 +84,7 @@ pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcom
         // -reqout_only: build and save the first request, send nothing.
         let r = request::first_body(ctx)
             .inspect(|body| crate::info!("sending {}", BodyType::of(body).name()))
-            .and_then(|body| request::message(ctx, &s.hdr, body, 2))
+            .and_then(|body| request::message(ctx, &s.st, body, 2))
             .and_then(|(msg, _)| msg.to_der_vec())
             .and_then(|der_bytes| files::write_msg(path, &der_bytes, "request"));
         return match r {
@@ -111,8 +112,8 @@ pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcom
 struct Session<'a> {
     ctx: &'a Ctx,
     transfer: &'a mut dyn Transfer,
-    hdr: HeaderState,
-    val: ValidationState,
+    /// IDs, nonces and learnt certificates: the one state of the transaction.
+    st: TxnState,
     outcome: Outcome,
     deadline: Option<Instant>,
     msg_index: usize,
@@ -167,11 +168,7 @@ impl<'a> Session<'a> {
         Ok(Session {
             ctx,
             transfer,
-            hdr: HeaderState::new(ctx, tid.clone()),
-            val: ValidationState {
-                transaction_id: tid,
-                ..ValidationState::default()
-            },
+            st: TxnState::new(ctx, tid),
             outcome: Outcome::default(),
             deadline: None,
             msg_index: 0,
@@ -195,8 +192,8 @@ impl<'a> Session<'a> {
             }
         }
         let req_type = BodyType::of(&body);
-        let (msg, nonce) = request::message(self.ctx, &self.hdr, body, pvno)?;
-        self.val.sender_nonce = Some(nonce);
+        let (msg, nonce) = request::message(self.ctx, &self.st, body, pvno)?;
+        self.st.sender_nonce = Some(nonce);
         let der_bytes = msg.to_der_vec()?;
         crate::info!("sending {}", req_type.name());
         // OpenSSL asks to keep the connection only while an enrollment may continue.
@@ -206,7 +203,7 @@ impl<'a> Session<'a> {
         );
         let idx = self.msg_index;
         self.msg_index += 1;
-        let (ctx, hdr) = (self.ctx, &self.hdr);
+        let (ctx, hdr) = (self.ctx, &self.st);
         let rewrite = move |der_bytes: Vec<u8>| -> Result<Vec<u8>> {
             let mut m = PkiMessage::from_der_bounded(&der_bytes, "-reqin file")?;
             if ctx.files.reqin_new_tid {
@@ -254,11 +251,10 @@ impl<'a> Session<'a> {
         let rcvd = Received::decode(&ex.response, "the CMP server")?;
         if ex.adopt_ids {
             let h = &rcvd.msg.header;
-            if let Some(t) = &h.transaction_id {
-                self.val.transaction_id = t.as_bytes().to_vec();
-                self.hdr.transaction_id = t.as_bytes().to_vec();
-            }
-            self.val.sender_nonce = h.recip_nonce.as_ref().map(|n| n.as_bytes().to_vec());
+            self.st.adopt_ids(
+                h.transaction_id.as_ref().map(|t| t.as_bytes()),
+                h.recip_nonce.as_ref().map(|n| n.as_bytes()),
+            );
         }
         let bt = BodyType::of(&rcvd.msg.body);
         crate::info!(
@@ -276,10 +272,10 @@ impl<'a> Session<'a> {
                 .map(|c| Cert::from_parsed(c.clone()))
                 .collect::<Result<_>>()?;
         }
-        if let Some(c) = validate::check_update(self.ctx, &mut self.val, &rcvd)? {
+        if let Some(c) = validate::check_update(self.ctx, &mut self.st, &rcvd)? {
             self.outcome.srv_cert = Some(c);
         }
-        self.hdr.recip_nonce = rcvd
+        self.st.recip_nonce = rcvd
             .msg
             .header
             .sender_nonce
@@ -319,7 +315,7 @@ impl<'a> Session<'a> {
     ) -> Result<Received> {
         let mut rep = self.send_receive_check(body, pvno, expected)?;
         if is_error_with_waiting(&rep.msg) {
-            self.val.first_sender_nonce = self.val.sender_nonce.clone();
+            self.st.first_sender_nonce = self.st.sender_nonce.clone();
             if expected != BodyType::PkiConf {
                 if let PkiBody::Error(e) = &rep.msg.body {
                     self.outcome.status = Some(e.pki_status_info.clone());
@@ -386,7 +382,7 @@ impl<'a> Session<'a> {
                 return Err(cmp_err!("unexpected pkistatus"));
             } else {
                 crate::info!("received final response after polling");
-                self.val.first_sender_nonce = None;
+                self.st.first_sender_nonce = None;
                 return Ok(prep);
             }
         }
@@ -406,7 +402,7 @@ impl<'a> Session<'a> {
         let body = request::first_body(self.ctx)?;
         let mut rep = self.send_receive_check(body, 2, expected)?;
         if is_crep_with_waiting(&rep.msg, rid) || is_error_with_waiting(&rep.msg) {
-            self.val.first_sender_nonce = self.val.sender_nonce.clone();
+            self.st.first_sender_nonce = self.st.sender_nonce.clone();
         }
         loop {
             let bt = BodyType::of(&rep.msg.body);
@@ -604,7 +600,7 @@ impl<'a> Session<'a> {
         let enc = crate::asn1::crmf::EncryptedKey::from_any(any)
             .map_err(|e| cmp_err!("failed extracting central gen key: {e}"))?;
         let mut untrusted = ctx.untrusted.clone();
-        untrusted.extend(self.val.cached_certs.iter().cloned());
+        untrusted.extend(self.st.cached_certs.iter().cloned());
         untrusted.extend(self.outcome.extra_certs_in.iter().cloned());
         super::ckg::unwrap_key(
             &enc,
@@ -619,7 +615,7 @@ impl<'a> Session<'a> {
 
     fn check_new_cert(&mut self, cert: &Cert) -> (u32, Option<String>) {
         let untrusted =
-            crate::creds::cert::distinct(self.val.cached_certs.iter().chain(&self.ctx.untrusted));
+            crate::creds::cert::distinct(self.st.cached_certs.iter().chain(&self.ctx.untrusted));
         if let Some(store) = &self.ctx.out_trusted {
             crate::debug!("validating newly enrolled cert");
             match store.verify(cert, &untrusted) {
