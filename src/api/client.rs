@@ -147,7 +147,12 @@ impl ClientBuilder {
 
     /// Protect requests with a signature by `key`, sending `cert` (and its chain, built from
     /// `chain` and [`ClientBuilder::untrusted`]) in extraCerts.
-    pub fn signature(mut self, cert: Certificate, key: PrivateKey, chain: Vec<Certificate>) -> Self {
+    pub fn signature(
+        mut self,
+        cert: Certificate,
+        key: PrivateKey,
+        chain: Vec<Certificate>,
+    ) -> Self {
         self.protection = Protection::Signature { cert, key, chain };
         self
     }
@@ -228,7 +233,8 @@ impl ClientBuilder {
         ctx.srvcert = self.srvcert.map(|c| c.0);
         ctx.trusted = self.trusted.map(store);
         ctx.out_trusted = self.out_trusted.map(store);
-        ctx.untrusted.extend(self.untrusted.into_iter().map(|c| c.0));
+        ctx.untrusted
+            .extend(self.untrusted.into_iter().map(|c| c.0));
         ctx.total_timeout = self.total_timeout;
         ctx.implicit_confirm = self.implicit_confirm;
         ctx.disable_confirm = self.disable_confirm;
@@ -251,7 +257,10 @@ impl ClientBuilder {
 }
 
 fn store(certs: Vec<Certificate>) -> TrustStore {
-    TrustStore::new(certs.into_iter().map(|c| c.0).collect(), VerifyParams::default())
+    TrustStore::new(
+        certs.into_iter().map(|c| c.0).collect(),
+        VerifyParams::default(),
+    )
 }
 
 fn apply_protection(ctx: &mut Ctx, p: &Protection) -> Result<()> {
@@ -431,7 +440,9 @@ impl Client {
     pub fn exec_certreq(&mut self, kind: RequestKind, req: &CertRequest) -> Result<Enrollment> {
         self.prepare_certreq(kind, req)?;
         let mut s = session::begin(&self.ctx, &mut self.transfer).map_err(Error::config)?;
-        match s.enroll() {
+        let r = s.enroll();
+        s.finish();
+        match r {
             Ok(()) => enrollment(s.take_outcome()),
             Err(e) => Err(Error::from_internal(e, s.outcome().status.as_ref())),
         }
@@ -458,7 +469,9 @@ impl Client {
         self.ctx.oldcert = Some(cert.0.clone());
         self.ctx.revreason = reason.map_or(-1, i32::from);
         let mut s = session::begin(&self.ctx, &mut self.transfer).map_err(Error::config)?;
-        match s.revoke() {
+        let r = s.revoke();
+        s.finish();
+        match r {
             Ok(()) => Ok(Revocation {
                 status: status_of(&s.take_outcome()),
             }),
@@ -472,7 +485,9 @@ impl Client {
         self.reset(Cmd::Genm);
         self.ctx.genm_itavs = items.iter().map(to_itav).collect::<Result<_>>()?;
         let mut s = session::begin(&self.ctx, &mut self.transfer).map_err(Error::config)?;
-        match s.genm() {
+        let r = s.genm();
+        s.finish();
+        match r {
             Ok(()) => s.take_outcome().genp_itavs.iter().map(from_itav).collect(),
             Err(e) => Err(Error::from_internal(e, s.outcome().status.as_ref())),
         }
@@ -535,7 +550,10 @@ impl Client {
             ));
         }
         if kind == RequestKind::P10cr && c.csr.is_none() {
-            return Err(Error::new(ErrorKind::Config, "p10cr needs CertRequest::csr"));
+            return Err(Error::new(
+                ErrorKind::Config,
+                "p10cr needs CertRequest::csr",
+            ));
         }
         Ok(())
     }
@@ -557,7 +575,11 @@ impl CertReqTransaction<'_> {
         if self.over {
             return Err(Error::new(ErrorKind::Config, "the transaction is over"));
         }
-        match self.session.try_certreq() {
+        let r = self.session.try_certreq();
+        if !matches!(r, Ok(Step::Pending(_))) {
+            self.session.finish();
+        }
+        match r {
             Ok(Step::Pending(d)) => Ok(Progress::Pending(d)),
             Ok(Step::Done) => {
                 self.over = true;
@@ -580,9 +602,9 @@ impl CertReqTransaction<'_> {
             return Ok(());
         }
         self.over = true;
-        self.session
-            .abort()
-            .map_err(|e| Error::from_internal(e, None).with_kind(ErrorKind::Protocol))
+        let r = self.session.abort();
+        self.session.finish();
+        r.map_err(|e| Error::from_internal(e, self.session.outcome().status.as_ref()))
     }
 }
 

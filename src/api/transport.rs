@@ -27,6 +27,10 @@ pub struct Exchange {
 pub trait Transport: Send {
     /// Send `request` and return the response. Report failures with [`ErrorKind::Transport`].
     fn exchange(&mut self, request: &[u8], exchange: &Exchange) -> Result<Vec<u8>>;
+
+    /// Called when a transaction is over, whatever its result: a connection kept open for it can
+    /// be closed here. The default does nothing.
+    fn finish(&mut self) {}
 }
 
 impl<F> Transport for F
@@ -58,6 +62,10 @@ impl crate::client::Transfer for Adapter {
                 },
             )
             .map_err(Error::into_internal)
+    }
+
+    fn finish(&mut self) {
+        self.0.finish();
     }
 }
 
@@ -109,5 +117,10 @@ impl Transport for Http {
         self.0
             .exchange(request, exchange.keep_alive, exchange.deadline)
             .map_err(|e| Error::from_internal(e, None).with_kind(ErrorKind::Transport))
+    }
+
+    /// Servers close the connection when a transaction ends; a new one starts afresh.
+    fn finish(&mut self) {
+        self.0.close();
     }
 }

@@ -24,6 +24,10 @@ pub trait Transfer {
         keep_alive: bool,
         deadline: Option<Instant>,
     ) -> Result<Vec<u8>>;
+
+    /// The transaction is over: a connection kept open for it may be closed (the server may have
+    /// closed its end already). Callers running several transactions over one transfer call it.
+    fn finish(&mut self) {}
 }
 
 /// What a transaction produced, for the caller to write or print.
@@ -194,6 +198,11 @@ impl<'a> Session<'a> {
     /// What the transaction has produced so far.
     pub(crate) fn outcome(&self) -> &Outcome {
         &self.outcome
+    }
+
+    /// Tell the transfer that the transaction is over.
+    pub(crate) fn finish(&mut self) {
+        self.transfer.finish();
     }
 
     /// Take what the transaction produced.
