@@ -19,14 +19,23 @@ use std::sync::{Arc, RwLock};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Level {
+    /// The system is unusable.
     Emerg = 0,
+    /// Action must be taken at once.
     Alert = 1,
+    /// Critical conditions.
     Crit = 2,
+    /// Errors (`CMP error:`).
     Err = 3,
+    /// Warnings (`CMP warning:`).
     Warn = 4,
+    /// Normal but significant conditions.
     Notice = 5,
+    /// What a transaction does (`CMP info:`); the default level.
     Info = 6,
+    /// Details for debugging (`CMP DEBUG:`).
     Debug = 7,
+    /// Even more details.
     Trace = 8,
 }
 
@@ -57,7 +66,9 @@ pub enum Side {
 /// The standard stream a console prints a line on, as `openssl cmp` would.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stream {
+    /// Standard output.
     Stdout,
+    /// Standard error.
     Stderr,
 }
 

@@ -29,6 +29,7 @@
 //! assert_eq!(new.cert.subject(), "/CN=alice");
 //! # Ok(()) }
 //! ```
+#![deny(missing_docs)]
 
 mod cert;
 mod client;
@@ -66,3 +67,8 @@ pub fn log_to_console() {
 pub fn set_log_level(level: Level) {
     crate::log::set_verbosity(level as u8);
 }
+
+/// The README's Rust code, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
