@@ -99,7 +99,11 @@ impl Status {
 /// The reasons form a stack, outermost first: what failed (e.g. `transfer error`), then why, as
 /// `openssl cmp` prints them one `CMP error:` line each.
 #[derive(Clone, Debug)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+/// The error's content, boxed so that results stay small.
+#[derive(Clone, Debug)]
+struct Inner {
     kind: ErrorKind,
     reasons: Vec<String>,
     hint: Option<String>,
@@ -109,33 +113,33 @@ pub struct Error {
 impl Error {
     /// An error of `kind` with one reason; for [`crate::api::Transport`] implementations.
     pub fn new(kind: ErrorKind, reason: impl Into<String>) -> Error {
-        Error {
+        Error(Box::new(Inner {
             kind,
             reasons: vec![reason.into()],
             hint: None,
             status: None,
-        }
+        }))
     }
 
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The reasons, outermost first.
     pub fn reasons(&self) -> &[String] {
-        &self.reasons
+        &self.0.reasons
     }
 
     /// A suggestion what to try, if there is one.
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.0.hint.as_deref()
     }
 
     /// The last PKIStatusInfo the server sent in this transaction, if any: for a rejection, the
     /// server's status, failure bits and texts.
     pub fn status(&self) -> Option<&Status> {
-        self.status.as_ref()
+        self.0.status.as_ref()
     }
 
     /// An internal error, classified: a configuration error unless a message was exchanged.
@@ -157,30 +161,31 @@ impl Error {
         } else {
             ErrorKind::Config
         };
-        Error {
+        Error(Box::new(Inner {
             kind,
             reasons,
             hint,
             status,
-        }
+        }))
     }
 
     /// The same error as another kind.
     pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Error {
-        self.kind = kind;
+        self.0.kind = kind;
         self
     }
 
     /// An error of the configuration (nothing sent).
     pub(crate) fn config(e: crate::Error) -> Error {
         let mut e = Error::from_internal(e, None);
-        e.kind = ErrorKind::Config;
+        e.0.kind = ErrorKind::Config;
         e
     }
 
     /// The internal error that carries this one through the transaction (for transports).
     pub(crate) fn into_internal(self) -> crate::Error {
-        crate::Error::cmp(self.reasons.join("\nCMP error: ")).with_hint_opt(self.hint)
+        let Inner { reasons, hint, .. } = *self.0;
+        crate::Error::cmp(reasons.join("\nCMP error: ")).with_hint_opt(hint)
     }
 }
 
@@ -213,9 +218,9 @@ fn is_protocol_reason(r: &str) -> bool {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.reasons.join(": "))?;
-        if let Some(s) = &self.status {
-            if !self.reasons.iter().any(|r| r.contains(&s.summary)) {
+        f.write_str(&self.0.reasons.join(": "))?;
+        if let Some(s) = &self.0.status {
+            if !self.0.reasons.iter().any(|r| r.contains(&s.summary)) {
                 write!(f, " ({})", s.summary)?;
             }
         }

@@ -142,7 +142,7 @@ enum Polled {
     /// Ask again after this long.
     Wait(Duration),
     /// The final response.
-    Final(Received),
+    Final(Box<Received>),
 }
 
 /// Where a caller-driven certificate request stands after a step.
@@ -391,7 +391,7 @@ impl<'a> Session<'a> {
         for _ in 0..MAX_POLLS {
             match self.poll_once(rid)? {
                 Polled::Wait(wait) => std::thread::sleep(wait),
-                Polled::Final(rep) => return Ok(rep),
+                Polled::Final(rep) => return Ok(*rep),
             }
         }
         Err(cmp_err!("polling failed: too many polling rounds"))
@@ -441,7 +441,7 @@ impl<'a> Session<'a> {
         } else {
             crate::info!("received final response after polling");
             self.st.first_sender_nonce = None;
-            Ok(Polled::Final(prep))
+            Ok(Polled::Final(Box::new(prep)))
         }
     }
 
