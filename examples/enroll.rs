@@ -20,7 +20,7 @@ fn main() -> Result<()> {
         .dns_names(vec!["demo.example".into()]);
     let new = client.ir(&req)?;
 
-    println!("ir: {:?}", new.status.summary);
+    println!("ir: {}", new.status.summary);
     println!(
         "new certificate: subject {}, issuer {}",
         new.cert.subject(),

@@ -1,6 +1,8 @@
 //! Drive a certificate request step by step while the server delays its answer (polling, RFC 9810
-//! section 5.3.22): the library never sleeps, the caller decides how to wait. The mock CA makes the
-//! client poll twice, asking to check again after one second. Run with `cargo run --example poll`.
+//! section 5.3.22): the library hands back the server's checkAfter, the caller decides how to
+//! wait. The mock CA makes the client poll, asking to check again after one second, and then
+//! delays its answer to certConf too (that last wait happens inside the final step, as in
+//! OpenSSL). Run with `cargo run --example poll`.
 
 mod common;
 

@@ -98,8 +98,10 @@ fn rejection_carries_status_fail_info_and_text() {
 }
 
 #[test]
-fn caller_drives_polling_without_sleeping() {
-    let mock = mock().poll_count(2).check_after(7).start().unwrap();
+fn caller_drives_polling_of_the_certificate_response() {
+    // The 3.5 mock delays the certConf answer too; that one is polled within the last step, so
+    // checkAfter stays short here.
+    let mock = mock().poll_count(2).check_after(1).start().unwrap();
     let mut c = client(&mock);
     let (_, req) = request("api-poll");
     let mut txn = c.start_certreq(RequestKind::Ir, &req).unwrap();
@@ -111,7 +113,7 @@ fn caller_drives_polling_without_sleeping() {
             Progress::Done(e) => break e,
         }
     };
-    assert_eq!(pending, vec![Duration::from_secs(7)]);
+    assert_eq!(pending, vec![Duration::from_secs(1)]);
     assert_eq!(e.cert.subject(), "/CN=api-poll");
     assert!(
         txn.step().is_err(),

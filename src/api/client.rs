@@ -449,7 +449,11 @@ impl Client {
     }
 
     /// Start a certificate request that the caller drives (as OpenSSL's `OSSL_CMP_try_certreq`):
-    /// nothing is sent until the first [`CertReqTransaction::step`], and no step ever sleeps.
+    /// nothing is sent until the first [`CertReqTransaction::step`]. While the server delays the
+    /// certificate response, each step polls once and hands the server's checkAfter back instead
+    /// of sleeping. As in OpenSSL, a server that then also delays its answer to certConf is polled
+    /// within that last step, sleeping its checkAfter (bounded by
+    /// [`ClientBuilder::total_timeout`]).
     pub fn start_certreq(
         &mut self,
         kind: RequestKind,

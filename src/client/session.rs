@@ -516,7 +516,8 @@ impl<'a> Session<'a> {
     }
 
     /// One step of a certificate request driven by the caller (OpenSSL's `OSSL_CMP_try_certreq`):
-    /// the first call sends the request, later calls poll once each. Never sleeps.
+    /// the first call sends the request, later calls poll once each, returning checkAfter instead
+    /// of sleeping. Only a delayed answer to certConf is still waited for here, as OpenSSL does.
     pub(crate) fn try_certreq(&mut self) -> Result<Step> {
         let rep = if !self.polling {
             let rep = self.send_cert_request()?;
