@@ -55,3 +55,27 @@ impl TxnState {
         self.sender_nonce = recip_nonce.map(<[u8]>::to_vec);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TxnState;
+
+    #[test]
+    fn adopting_ids_changes_the_one_transaction_id_and_expected_nonce() {
+        let mut st = TxnState {
+            transaction_id: vec![1; 16],
+            sender_nonce: Some(vec![2; 16]),
+            recip_nonce: Some(vec![3; 16]),
+            ..TxnState::default()
+        };
+        st.adopt_ids(Some(&[9; 16]), Some(&[8; 16]));
+        assert_eq!(st.transaction_id, vec![9; 16]);
+        assert_eq!(st.sender_nonce, Some(vec![8; 16]));
+        // The peer's nonce we echo is not touched by adopting.
+        assert_eq!(st.recip_nonce, Some(vec![3; 16]));
+        // A response without transactionID keeps ours; one without recipNonce clears the expected one.
+        st.adopt_ids(None, None);
+        assert_eq!(st.transaction_id, vec![9; 16]);
+        assert_eq!(st.sender_nonce, None);
+    }
+}
