@@ -11,6 +11,7 @@ pub mod error;
 #[macro_use]
 pub mod log;
 
+pub mod api;
 pub mod app;
 pub mod asn1;
 pub mod client;

@@ -4,24 +4,38 @@
 //! app's log callback; only the app's own error reports (set-up failures, see [`app_error`]) go to
 //! stderr. The mock server (like OpenSSL's, which uses the library's default log callback) logs
 //! everything to stderr.
-//! `-verbosity` (0..8, default 6 = INFO) gates what is printed. This module and `main.rs` are the only
-//! places that write to stdout/stderr.
+//! `-verbosity` (0..8, default 6 = INFO) gates what is printed.
+//!
+//! Every line goes to the installed [`Sink`]; without one, nothing is printed (a library must not
+//! write to its host's terminal). The `rcmp` command installs [`console_sink`] at start-up, which
+//! prints each line on the stream named above; this module and `main.rs` are the only places that
+//! write to stdout/stderr.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, RwLock};
 
 /// Severity levels, numbered as syslog and OpenSSL's `OSSL_CMP_LOG_*` are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Level {
+    /// The system is unusable.
     Emerg = 0,
+    /// Action must be taken at once.
     Alert = 1,
+    /// Critical conditions.
     Crit = 2,
+    /// Errors (`CMP error:`).
     Err = 3,
+    /// Warnings (`CMP warning:`).
     Warn = 4,
+    /// Normal but significant conditions.
     Notice = 5,
+    /// What a transaction does (`CMP info:`); the default level.
     Info = 6,
+    /// Details for debugging (`CMP DEBUG:`).
     Debug = 7,
+    /// Even more details.
     Trace = 8,
 }
 
@@ -49,6 +63,74 @@ pub enum Side {
     Server,
 }
 
+/// The standard stream a console prints a line on, as `openssl cmp` would.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// One line reported by the library.
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    /// The severity of a `CMP <level>: ...` line; None for other output (help text, the mock
+    /// server's `ACCEPT` line, genp contents).
+    pub level: Option<Level>,
+    /// The stream a console prints it on.
+    pub stream: Stream,
+    /// The message alone (for a log line: without `CMP <level>: ` and without the newline).
+    pub message: &'a str,
+    /// The line exactly as a console prints it, newline included.
+    pub line: &'a str,
+}
+
+/// Receives every line the library reports (see the module header).
+pub type Sink = Arc<dyn Fn(&Record<'_>) + Send + Sync>;
+
+static SINK: RwLock<Option<Sink>> = RwLock::new(None);
+
+/// Install where lines go (None: nowhere). Process-wide, as the verbosity is.
+pub fn set_sink(sink: Option<Sink>) {
+    if let Ok(mut s) = SINK.write() {
+        *s = sink;
+    }
+}
+
+/// The sink that prints as the `rcmp` command does: each line on its stream, stdout flushed at once
+/// so that scripts waiting for a line see it. A closed stream must not turn into a panic; losing a
+/// line is the lesser evil.
+pub fn console_sink() -> Sink {
+    Arc::new(|r: &Record<'_>| match r.stream {
+        Stream::Stdout => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(r.line.as_bytes());
+            let _ = out.flush();
+        }
+        Stream::Stderr => {
+            let _ = std::io::stderr().lock().write_all(r.line.as_bytes());
+        }
+    })
+}
+
+/// Hand one line to the sink, if there is one. Lines are passed whole, so concurrent server threads
+/// never interleave within a line.
+fn emit(level: Option<Level>, stream: Stream, message: &str, line: &str) {
+    let sink = match SINK.read() {
+        Ok(s) => s.clone(),
+        Err(_) => return,
+    };
+    if let Some(sink) = sink {
+        sink(&Record {
+            level,
+            stream,
+            message,
+            line,
+        });
+    }
+}
+
 static VERBOSITY: AtomicU8 = AtomicU8::new(Level::Info as u8);
 
 /// Set the level up to which lines are printed (`-verbosity`). Values above 8 are clamped.
@@ -65,22 +147,21 @@ pub fn enabled(level: Level) -> bool {
     level as u8 <= verbosity()
 }
 
-/// Print one log line if `level` is enabled. Lines are written whole, so concurrent server threads never
-/// interleave within a line.
+/// Report one log line if `level` is enabled.
 pub fn log(side: Side, level: Level, args: std::fmt::Arguments<'_>) {
     if !enabled(level) {
         return;
     }
-    let line = render(level, args);
-    let to_stderr = side == Side::Server;
-    // A closed stdout/stderr must not turn into a panic; losing a log line is the lesser evil.
-    if to_stderr {
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
-    } else {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(line.as_bytes());
-        let _ = out.flush();
-    }
+    let stream = match side {
+        Side::Server => Stream::Stderr,
+        Side::Client => Stream::Stdout,
+    };
+    log_to(stream, level, args);
+}
+
+fn log_to(stream: Stream, level: Level, args: std::fmt::Arguments<'_>) {
+    let (message, line) = render(level, args);
+    emit(Some(level), stream, &message, &line);
 }
 
 /// Print an error the app itself reports (OpenSSL's `CMP_err` in apps/cmp.c): `CMP error: ...` on
@@ -93,34 +174,28 @@ pub fn app_error(args: std::fmt::Arguments<'_>) {
 /// the closing PKIStatus of a transaction).
 pub fn app_line(level: Level, args: std::fmt::Arguments<'_>) {
     if enabled(level) {
-        let _ = std::io::stderr()
-            .lock()
-            .write_all(render(level, args).as_bytes());
+        log_to(Stream::Stderr, level, args);
     }
 }
 
 /// Print a line that is not a CMP log line (e.g. the mock server's `ACCEPT host:port PID=n`, or genp
 /// contents), to stdout, flushed at once so scripts waiting for it see it.
 pub fn raw_stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    emit(None, Stream::Stdout, text.trim_end_matches('\n'), text);
 }
 
 /// One log line as printed, with the imitated release's wording (RCMP_COMPAT=4.0) applied here, the
 /// one place that knows about it.
-fn render(level: Level, args: std::fmt::Arguments<'_>) -> String {
+fn render(level: Level, args: std::fmt::Arguments<'_>) -> (String, String) {
     let msg = args.to_string();
-    format!(
-        "CMP {}: {}\n",
-        level.label(),
-        crate::wording::for_release(&msg)
-    )
+    let msg = crate::wording::for_release(&msg).into_owned();
+    let line = format!("CMP {}: {}\n", level.label(), msg);
+    (msg, line)
 }
 
 /// Print a raw line to stderr (usage errors, help text).
 pub fn raw_stderr(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    emit(None, Stream::Stderr, text.trim_end_matches('\n'), text);
 }
 
 #[macro_export]

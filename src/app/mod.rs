@@ -19,6 +19,8 @@ mod server;
 /// Run one `rcmp` invocation (`args` includes the program name) and return the process exit status
 /// (0 success, 1 failure).
 pub fn run(args: Vec<OsString>) -> u8 {
+    // The command prints what the library reports, as `openssl cmp` would.
+    log::set_sink(Some(log::console_sink()));
     let args: Vec<OsString> = args.into_iter().skip(1).collect();
     if opts::is_version_request(&args) {
         return match crate::compat::check() {

@@ -152,7 +152,7 @@ pub struct CertId {
 ///     keyEncipherment   [2] POPOPrivKey,
 ///     keyAgreement      [3] POPOPrivKey }
 /// ```
-/// RFC 4211 section 4. POPOPrivKey is a CHOICE, so [2] and [3] are EXPLICIT.
+/// RFC 4211 section 4. POPOPrivKey is a CHOICE, so `[2]` and `[3]` are EXPLICIT.
 #[derive(Clone, Debug, Eq, PartialEq, Choice)]
 #[allow(clippy::large_enum_variant)]
 pub enum ProofOfPossession {
@@ -293,7 +293,7 @@ impl EncodeValue for RawConstructed {
 ///     encryptedValue        EncryptedValue,   -- Deprecated
 ///     envelopedData     [0] EnvelopedData }
 /// ```
-/// RFC 4211 section 2.1 as updated by RFC 9045 (CRMF module, so [0] is IMPLICIT: it replaces the
+/// RFC 4211 section 2.1 as updated by RFC 9045 (CRMF module, so `[0]` is IMPLICIT: it replaces the
 /// EnvelopedData SEQUENCE tag, as OpenSSL encodes it). Used by CertifiedKeyPair privateKey, CertOrEncCert
 /// encryptedCert and revPassphrase, which keep it as raw `ANY`; this splits it. Both alternatives are
 /// given as the DER of their SEQUENCE, ready for an EncryptedValue or CMS EnvelopedData decoder.

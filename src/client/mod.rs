@@ -12,6 +12,7 @@ pub mod request;
 pub mod session;
 pub mod status;
 pub mod transfer;
+pub mod txn;
 pub mod validate;
 pub mod wire;
 

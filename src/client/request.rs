@@ -23,32 +23,9 @@ pub const CERTREQID: i64 = 0;
 /// "No specific request" (p10cr, and polling for non-certificate responses).
 pub const CERTREQID_NONE: i64 = -1;
 
-/// Per-transaction values that go into every header.
-#[derive(Clone, Debug)]
-pub struct HeaderState {
-    pub transaction_id: Vec<u8>,
-    /// The peer's last senderNonce, echoed as our recipNonce.
-    pub recip_nonce: Option<Vec<u8>>,
-    /// The chain of `-cert` sent in extraCerts with signature protection (see [`own_chain`]); built
-    /// once per transaction.
-    pub own_chain: Vec<Cert>,
-}
-
-impl HeaderState {
-    /// State for a new transaction: the chain of `-cert` is built now when requests will be signed.
-    pub fn new(ctx: &Ctx, transaction_id: Vec<u8>) -> HeaderState {
-        let signing = !ctx.unprotected_requests && ctx.secret.is_none() && ctx.key.is_some();
-        let own_chain = match (&ctx.cert, signing) {
-            (Some(c), true) => own_chain(ctx, c),
-            _ => Vec::new(),
-        };
-        HeaderState {
-            transaction_id,
-            recip_nonce: None,
-            own_chain,
-        }
-    }
-}
+/// The per-transaction values that go into every header: the one transaction state (kept under
+/// this name for the callers that build single requests).
+pub type HeaderState = super::txn::TxnState;
 
 fn octets(v: &[u8]) -> Result<OctetString> {
     OctetString::new(v.to_vec()).map_err(|e| cmp_err!("OCTET STRING: {e}"))

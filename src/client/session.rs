@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 
 use super::ctx::{Cmd, Ctx};
 use super::files;
-use super::request::{self, HeaderState, CERTREQID, CERTREQID_NONE};
+use super::request::{self, CERTREQID, CERTREQID_NONE};
 use super::status::*;
-use super::validate::{self, log_err, ValidationState};
+use super::txn::TxnState;
+use super::validate::{self, log_err};
 use super::wire::*;
 use crate::creds::{self, Cert};
 use crate::error::{Error, Result};
@@ -23,6 +24,10 @@ pub trait Transfer {
         keep_alive: bool,
         deadline: Option<Instant>,
     ) -> Result<Vec<u8>>;
+
+    /// The transaction is over: a connection kept open for it may be closed (the server may have
+    /// closed its end already). Callers running several transactions over one transfer call it.
+    fn finish(&mut self) {}
 }
 
 /// What a transaction produced, for the caller to write or print.
@@ -60,17 +65,19 @@ impl From<Failure> for Error {
     }
 }
 
+/// Start a transaction over `transfer`: a fresh transactionID, nothing sent yet.
+pub(crate) fn begin<'a>(ctx: &'a Ctx, transfer: &'a mut dyn Transfer) -> Result<Session<'a>> {
+    if ctx.cert_key_mismatch {
+        return Err(cmp_err!(
+            "key values mismatch\nCMP error: cert and key do not match\nCMP error: error protecting message"
+        ));
+    }
+    Session::new(ctx, transfer)
+}
+
 /// Run the transaction `ctx.cmd` over `transfer`.
 pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcome, Failure> {
-    if ctx.cert_key_mismatch {
-        return Err(Failure {
-            error: cmp_err!(
-                "key values mismatch\nCMP error: cert and key do not match\nCMP error: error protecting message"
-            ),
-            outcome: Box::default(),
-        });
-    }
-    let mut s = match Session::new(ctx, transfer) {
+    let mut s = match begin(ctx, transfer) {
         Ok(s) => s,
         Err(error) => {
             return Err(Failure {
@@ -83,7 +90,7 @@ pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcom
         // -reqout_only: build and save the first request, send nothing.
         let r = request::first_body(ctx)
             .inspect(|body| crate::info!("sending {}", BodyType::of(body).name()))
-            .and_then(|body| request::message(ctx, &s.hdr, body, 2))
+            .and_then(|body| request::message(ctx, &s.st, body, 2))
             .and_then(|(msg, _)| msg.to_der_vec())
             .and_then(|der_bytes| files::write_msg(path, &der_bytes, "request"));
         return match r {
@@ -108,20 +115,50 @@ pub fn run(ctx: &Ctx, transfer: &mut dyn Transfer) -> std::result::Result<Outcom
     }
 }
 
-struct Session<'a> {
+/// One transaction in progress: what it is about (`ctx`), how messages travel, and its state.
+pub(crate) struct Session<'a> {
     ctx: &'a Ctx,
     transfer: &'a mut dyn Transfer,
-    hdr: HeaderState,
-    val: ValidationState,
+    /// IDs, nonces and learnt certificates: the one state of the transaction.
+    st: TxnState,
     outcome: Outcome,
     deadline: Option<Instant>,
     msg_index: usize,
+    /// The certReqId of the certificate request (CERTREQID_NONE until known for p10cr).
+    rid: i64,
+    /// A caller-driven certificate request is polling (see [`Session::try_certreq`]).
+    polling: bool,
+    /// Polling rounds of a caller-driven request so far.
+    polled: usize,
 }
 
 /// Time OpenSSL reserves for the last response when shortening a checkAfter (`OSSL_CMP_EXPECTED_RESP_TIME`).
 const EXPECTED_RESP_TIME: Duration = Duration::from_secs(2);
 /// Most polling rounds; bounds a server that keeps answering `waiting` without a timeout set.
 const MAX_POLLS: usize = 1000;
+
+/// One polling round's result.
+enum Polled {
+    /// Ask again after this long.
+    Wait(Duration),
+    /// The final response.
+    Final(Box<Received>),
+}
+
+/// Where a caller-driven certificate request stands after a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// The server is not done: step again after this long.
+    Pending(Duration),
+    /// The transaction is over (the outcome holds the certificate).
+    Done,
+}
+
+/// A polling error: its reason logged, `polling failed` reported, as OpenSSL does.
+fn polling_failed(e: Error) -> Error {
+    log_err(&e.to_string());
+    cmp_err!("polling failed")
+}
 
 fn crep_of(msg: &PkiMessage) -> Option<&CertRepMessage> {
     match &msg.body {
@@ -158,6 +195,21 @@ fn is_crep_with_waiting(msg: &PkiMessage, rid: i64) -> bool {
 }
 
 impl<'a> Session<'a> {
+    /// What the transaction has produced so far.
+    pub(crate) fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+
+    /// Tell the transfer that the transaction is over.
+    pub(crate) fn finish(&mut self) {
+        self.transfer.finish();
+    }
+
+    /// Take what the transaction produced.
+    pub(crate) fn take_outcome(&mut self) -> Outcome {
+        std::mem::take(&mut self.outcome)
+    }
+
     fn new(ctx: &'a Ctx, transfer: &'a mut dyn Transfer) -> Result<Session<'a>> {
         let tid = creds::random_bytes(16)?;
         crate::debug!(
@@ -167,14 +219,13 @@ impl<'a> Session<'a> {
         Ok(Session {
             ctx,
             transfer,
-            hdr: HeaderState::new(ctx, tid.clone()),
-            val: ValidationState {
-                transaction_id: tid,
-                ..ValidationState::default()
-            },
+            st: TxnState::new(ctx, tid),
             outcome: Outcome::default(),
             deadline: None,
             msg_index: 0,
+            rid: CERTREQID,
+            polling: false,
+            polled: 0,
         })
     }
 
@@ -195,8 +246,8 @@ impl<'a> Session<'a> {
             }
         }
         let req_type = BodyType::of(&body);
-        let (msg, nonce) = request::message(self.ctx, &self.hdr, body, pvno)?;
-        self.val.sender_nonce = Some(nonce);
+        let (msg, nonce) = request::message(self.ctx, &self.st, body, pvno)?;
+        self.st.sender_nonce = Some(nonce);
         let der_bytes = msg.to_der_vec()?;
         crate::info!("sending {}", req_type.name());
         // OpenSSL asks to keep the connection only while an enrollment may continue.
@@ -206,7 +257,7 @@ impl<'a> Session<'a> {
         );
         let idx = self.msg_index;
         self.msg_index += 1;
-        let (ctx, hdr) = (self.ctx, &self.hdr);
+        let (ctx, hdr) = (self.ctx, &self.st);
         let rewrite = move |der_bytes: Vec<u8>| -> Result<Vec<u8>> {
             let mut m = PkiMessage::from_der_bounded(&der_bytes, "-reqin file")?;
             if ctx.files.reqin_new_tid {
@@ -254,11 +305,10 @@ impl<'a> Session<'a> {
         let rcvd = Received::decode(&ex.response, "the CMP server")?;
         if ex.adopt_ids {
             let h = &rcvd.msg.header;
-            if let Some(t) = &h.transaction_id {
-                self.val.transaction_id = t.as_bytes().to_vec();
-                self.hdr.transaction_id = t.as_bytes().to_vec();
-            }
-            self.val.sender_nonce = h.recip_nonce.as_ref().map(|n| n.as_bytes().to_vec());
+            self.st.adopt_ids(
+                h.transaction_id.as_ref().map(|t| t.as_bytes()),
+                h.recip_nonce.as_ref().map(|n| n.as_bytes()),
+            );
         }
         let bt = BodyType::of(&rcvd.msg.body);
         crate::info!(
@@ -276,10 +326,10 @@ impl<'a> Session<'a> {
                 .map(|c| Cert::from_parsed(c.clone()))
                 .collect::<Result<_>>()?;
         }
-        if let Some(c) = validate::check_update(self.ctx, &mut self.val, &rcvd)? {
+        if let Some(c) = validate::check_update(self.ctx, &mut self.st, &rcvd)? {
             self.outcome.srv_cert = Some(c);
         }
-        self.hdr.recip_nonce = rcvd
+        self.st.recip_nonce = rcvd
             .msg
             .header
             .sender_nonce
@@ -319,16 +369,15 @@ impl<'a> Session<'a> {
     ) -> Result<Received> {
         let mut rep = self.send_receive_check(body, pvno, expected)?;
         if is_error_with_waiting(&rep.msg) {
-            self.val.first_sender_nonce = self.val.sender_nonce.clone();
+            self.st.first_sender_nonce = self.st.sender_nonce.clone();
             if expected != BodyType::PkiConf {
                 if let PkiBody::Error(e) = &rep.msg.body {
                     self.outcome.status = Some(e.pki_status_info.clone());
                 }
             }
-            rep = self.poll_for_response(CERTREQID_NONE).map_err(|e| {
-                log_err(&e.to_string());
-                cmp_err!("polling failed")
-            })?;
+            rep = self
+                .poll_for_response(CERTREQID_NONE)
+                .map_err(polling_failed)?;
         }
         if BodyType::of(&rep.msg.body) != expected {
             return Err(cmp_err!("unexpected pkibody"));
@@ -340,109 +389,178 @@ impl<'a> Session<'a> {
     fn poll_for_response(&mut self, rid: i64) -> Result<Received> {
         crate::info!("received 'waiting' PKIStatus, starting to poll for response");
         for _ in 0..MAX_POLLS {
-            let prep = self.send_receive_check(request::poll_req(rid), 2, BodyType::PollRep)?;
-            if let PkiBody::PollRep(reps) = &prep.msg.body {
-                if reps.len() > 1 {
-                    return Err(cmp_err!("multiple responses not supported"));
-                }
-                let pr = reps
-                    .iter()
-                    .find(|p| rid == CERTREQID_NONE || Some(p.cert_req_id) == Some(rid))
-                    .ok_or_else(|| cmp_err!("certresponse not found:expected certReqId = {rid}"))?;
-                let check_after =
-                    Some(pr.check_after).ok_or_else(|| cmp_err!("bad checkafter in pollrep"))?;
-                if !(0..=i64::from(i32::MAX)).contains(&check_after) {
-                    return Err(cmp_err!("checkafter out of range:value = {check_after}"));
-                }
-                let reason = match pr.reason.as_ref() {
-                    Some(r) => format!(" with reason = '{}'", r.join(", ")),
-                    None => String::new(),
-                };
-                crate::info!(
-                    "received polling response{reason}; checkAfter = {check_after} seconds"
-                );
-                let mut wait = Duration::from_secs(check_after as u64);
-                if let Some(d) = self.deadline {
-                    // Whole seconds, as OpenSSL counts them, minus the time kept for the last answer.
-                    let left = d
-                        .saturating_duration_since(Instant::now())
-                        .as_millis()
-                        .div_ceil(1000) as u64;
-                    let left = left.saturating_sub(EXPECTED_RESP_TIME.as_secs());
-                    if left == 0 {
-                        return Err(cmp_err!("total timeout"));
-                    }
-                    wait = wait.min(Duration::from_secs(left));
-                }
-                std::thread::sleep(wait);
-            } else if is_crep_with_waiting(&prep.msg, rid) || is_error_with_waiting(&prep.msg) {
-                let body = request::error_body(
-                    REJECTION,
-                    1 << BAD_REQUEST,
-                    "polling already started",
-                    None,
-                )?;
-                let _ = self.send_receive_also_delayed(body, 2, BodyType::PkiConf);
-                return Err(cmp_err!("unexpected pkistatus"));
-            } else {
-                crate::info!("received final response after polling");
-                self.val.first_sender_nonce = None;
-                return Ok(prep);
+            match self.poll_once(rid)? {
+                Polled::Wait(wait) => std::thread::sleep(wait),
+                Polled::Final(rep) => return Ok(*rep),
             }
         }
         Err(cmp_err!("polling failed: too many polling rounds"))
     }
 
+    /// One polling round: send pollReq, and either return how long to wait before the next round
+    /// (shortened to what `-total_timeout` leaves) or the final response.
+    fn poll_once(&mut self, rid: i64) -> Result<Polled> {
+        let prep = self.send_receive_check(request::poll_req(rid), 2, BodyType::PollRep)?;
+        if let PkiBody::PollRep(reps) = &prep.msg.body {
+            if reps.len() > 1 {
+                return Err(cmp_err!("multiple responses not supported"));
+            }
+            let pr = reps
+                .iter()
+                .find(|p| rid == CERTREQID_NONE || Some(p.cert_req_id) == Some(rid))
+                .ok_or_else(|| cmp_err!("certresponse not found:expected certReqId = {rid}"))?;
+            let check_after =
+                Some(pr.check_after).ok_or_else(|| cmp_err!("bad checkafter in pollrep"))?;
+            if !(0..=i64::from(i32::MAX)).contains(&check_after) {
+                return Err(cmp_err!("checkafter out of range:value = {check_after}"));
+            }
+            let reason = match pr.reason.as_ref() {
+                Some(r) => format!(" with reason = '{}'", r.join(", ")),
+                None => String::new(),
+            };
+            crate::info!("received polling response{reason}; checkAfter = {check_after} seconds");
+            let mut wait = Duration::from_secs(check_after as u64);
+            if let Some(d) = self.deadline {
+                // Whole seconds, as OpenSSL counts them, minus the time kept for the last answer.
+                let left = d
+                    .saturating_duration_since(Instant::now())
+                    .as_millis()
+                    .div_ceil(1000) as u64;
+                let left = left.saturating_sub(EXPECTED_RESP_TIME.as_secs());
+                if left == 0 {
+                    return Err(cmp_err!("total timeout"));
+                }
+                wait = wait.min(Duration::from_secs(left));
+            }
+            Ok(Polled::Wait(wait))
+        } else if is_crep_with_waiting(&prep.msg, rid) || is_error_with_waiting(&prep.msg) {
+            let body =
+                request::error_body(REJECTION, 1 << BAD_REQUEST, "polling already started", None)?;
+            let _ = self.send_receive_also_delayed(body, 2, BodyType::PkiConf);
+            Err(cmp_err!("unexpected pkistatus"))
+        } else {
+            crate::info!("received final response after polling");
+            self.st.first_sender_nonce = None;
+            Ok(Polled::Final(Box::new(prep)))
+        }
+    }
+
     // ------------------------------------------------------------ ir/cr/kur/p10cr
 
-    fn enroll(&mut self) -> Result<()> {
-        let (expected, is_p10) = match self.ctx.cmd {
+    /// The body type answering the certificate request, and whether it is a p10cr.
+    fn expected_crep(&self) -> (BodyType, bool) {
+        match self.ctx.cmd {
             Cmd::Ir => (BodyType::Ip, false),
             Cmd::Cr => (BodyType::Cp, false),
             Cmd::Kur => (BodyType::Kup, false),
             _ => (BodyType::Cp, true),
-        };
-        let mut rid = if is_p10 { CERTREQID_NONE } else { CERTREQID };
-        let body = request::first_body(self.ctx)?;
-        let mut rep = self.send_receive_check(body, 2, expected)?;
-        if is_crep_with_waiting(&rep.msg, rid) || is_error_with_waiting(&rep.msg) {
-            self.val.first_sender_nonce = self.val.sender_nonce.clone();
         }
+    }
+
+    pub(crate) fn enroll(&mut self) -> Result<()> {
+        let mut rep = self.send_cert_request()?;
         loop {
-            let bt = BodyType::of(&rep.msg.body);
-            let si = if let Some(c) = crep_of(&rep.msg) {
-                if c.response.len() > 1 {
-                    return Err(cmp_err!("multiple responses not supported"));
+            match self.crep_status(&rep)? {
+                Some(()) => return self.cert_response(&rep, self.rid),
+                None => {
+                    rep = self.poll_for_response(self.rid).map_err(polling_failed)?;
                 }
-                let r = find_response(c, rid)?;
-                if rid == CERTREQID_NONE {
-                    rid = Some(r.cert_req_id)
-                        .filter(|i| *i >= CERTREQID_NONE)
-                        .ok_or_else(|| cmp_err!("bad request id"))?;
-                }
-                r.status.clone()
-            } else if let PkiBody::Error(e) = &rep.msg.body {
-                e.pki_status_info.clone()
-            } else {
-                return Err(cmp_err!("unexpected pkibody"));
-            };
-            self.outcome.status = Some(si.clone());
-            if si.status == WAITING {
-                rep = self.poll_for_response(rid).map_err(|e| {
-                    log_err(&e.to_string());
-                    cmp_err!("polling failed")
-                })?;
-                continue;
             }
-            if bt == BodyType::Error {
-                return Err(cmp_err!("received error"));
-            }
-            if bt != expected {
-                return Err(cmp_err!("unexpected pkibody"));
-            }
-            break;
         }
-        self.cert_response(&rep, rid)
+    }
+
+    /// Send the certificate request (ir/cr/kur/p10cr) and return its first response.
+    fn send_cert_request(&mut self) -> Result<Received> {
+        let (expected, is_p10) = self.expected_crep();
+        self.rid = if is_p10 { CERTREQID_NONE } else { CERTREQID };
+        let body = request::first_body(self.ctx)?;
+        let rep = self.send_receive_check(body, 2, expected)?;
+        if is_crep_with_waiting(&rep.msg, self.rid) || is_error_with_waiting(&rep.msg) {
+            self.st.first_sender_nonce = self.st.sender_nonce.clone();
+        }
+        Ok(rep)
+    }
+
+    /// Look at a response to the certificate request: `Some` when it is the final one, to be taken
+    /// apart by [`Session::cert_response`]; `None` when the server said `waiting`.
+    fn crep_status(&mut self, rep: &Received) -> Result<Option<()>> {
+        let (expected, _) = self.expected_crep();
+        let bt = BodyType::of(&rep.msg.body);
+        let si = if let Some(c) = crep_of(&rep.msg) {
+            if c.response.len() > 1 {
+                return Err(cmp_err!("multiple responses not supported"));
+            }
+            let r = find_response(c, self.rid)?;
+            if self.rid == CERTREQID_NONE {
+                self.rid = Some(r.cert_req_id)
+                    .filter(|i| *i >= CERTREQID_NONE)
+                    .ok_or_else(|| cmp_err!("bad request id"))?;
+            }
+            r.status.clone()
+        } else if let PkiBody::Error(e) = &rep.msg.body {
+            e.pki_status_info.clone()
+        } else {
+            return Err(cmp_err!("unexpected pkibody"));
+        };
+        self.outcome.status = Some(si.clone());
+        if si.status == WAITING {
+            return Ok(None);
+        }
+        if bt == BodyType::Error {
+            return Err(cmp_err!("received error"));
+        }
+        if bt != expected {
+            return Err(cmp_err!("unexpected pkibody"));
+        }
+        Ok(Some(()))
+    }
+
+    /// One step of a certificate request driven by the caller (OpenSSL's `OSSL_CMP_try_certreq`):
+    /// the first call sends the request, later calls poll once each, returning checkAfter instead
+    /// of sleeping. Only a delayed answer to certConf is still waited for here, as OpenSSL does.
+    pub(crate) fn try_certreq(&mut self) -> Result<Step> {
+        let rep = if !self.polling {
+            let rep = self.send_cert_request()?;
+            if self.crep_status(&rep)?.is_some() {
+                self.cert_response(&rep, self.rid)?;
+                return Ok(Step::Done);
+            }
+            crate::info!("received 'waiting' PKIStatus, starting to poll for response");
+            self.polling = true;
+            self.poll_step()?
+        } else {
+            self.poll_step()?
+        };
+        match rep {
+            Polled::Wait(d) => Ok(Step::Pending(d)),
+            Polled::Final(rep) => {
+                self.polling = false;
+                if self.crep_status(&rep)?.is_none() {
+                    return Err(polling_failed(cmp_err!("unexpected pkistatus")));
+                }
+                self.cert_response(&rep, self.rid)?;
+                Ok(Step::Done)
+            }
+        }
+    }
+
+    fn poll_step(&mut self) -> Result<Polled> {
+        if self.polled >= MAX_POLLS {
+            return Err(polling_failed(cmp_err!(
+                "polling failed: too many polling rounds"
+            )));
+        }
+        self.polled += 1;
+        self.poll_once(self.rid).map_err(polling_failed)
+    }
+
+    /// Give up a transaction the caller no longer wants to wait for: tell the server with an error
+    /// message (rejection, "polling aborted"), as OpenSSL's `OSSL_CMP_try_certreq` does when asked
+    /// to abort, and expect its pkiConf.
+    pub(crate) fn abort(&mut self) -> Result<()> {
+        let body = request::error_body(REJECTION, 0, "polling aborted", Some("by application"))?;
+        self.send_receive_also_delayed(body, 2, BodyType::PkiConf)
+            .map(|_| ())
     }
 
     fn cert_response(&mut self, rep: &Received, rid: i64) -> Result<()> {
@@ -604,7 +722,7 @@ impl<'a> Session<'a> {
         let enc = crate::asn1::crmf::EncryptedKey::from_any(any)
             .map_err(|e| cmp_err!("failed extracting central gen key: {e}"))?;
         let mut untrusted = ctx.untrusted.clone();
-        untrusted.extend(self.val.cached_certs.iter().cloned());
+        untrusted.extend(self.st.cached_certs.iter().cloned());
         untrusted.extend(self.outcome.extra_certs_in.iter().cloned());
         super::ckg::unwrap_key(
             &enc,
@@ -619,7 +737,7 @@ impl<'a> Session<'a> {
 
     fn check_new_cert(&mut self, cert: &Cert) -> (u32, Option<String>) {
         let untrusted =
-            crate::creds::cert::distinct(self.val.cached_certs.iter().chain(&self.ctx.untrusted));
+            crate::creds::cert::distinct(self.st.cached_certs.iter().chain(&self.ctx.untrusted));
         if let Some(store) = &self.ctx.out_trusted {
             crate::debug!("validating newly enrolled cert");
             match store.verify(cert, &untrusted) {
@@ -657,7 +775,7 @@ impl<'a> Session<'a> {
 
     // ------------------------------------------------------------ rr
 
-    fn revoke(&mut self) -> Result<()> {
+    pub(crate) fn revoke(&mut self) -> Result<()> {
         let ctx = self.ctx;
         let body = request::first_body(ctx)?;
         let sent = match &body {
@@ -721,7 +839,7 @@ impl<'a> Session<'a> {
 
     // ------------------------------------------------------------ genm
 
-    fn genm(&mut self) -> Result<()> {
+    pub(crate) fn genm(&mut self) -> Result<()> {
         let body = request::first_body(self.ctx)?;
         let rep = self.send_receive_also_delayed(body, 2, BodyType::Genp)?;
         // A genp ends the exchange as accepted, also after a `waiting` error was polled through:

@@ -13,23 +13,8 @@ use crate::log::{self, Level, Side};
 use crate::protect::sig;
 use crate::verify::{find_and_validate_signer, SignerQuery, TaInIp};
 
-/// What validation keeps across the messages of one transaction.
-#[derive(Default)]
-pub struct ValidationState {
-    /// Our transactionID.
-    pub transaction_id: Vec<u8>,
-    /// The senderNonce of our last request.
-    pub sender_nonce: Option<Vec<u8>>,
-    /// The senderNonce of the request that started polling (the final response answers that one).
-    pub first_sender_nonce: Option<Vec<u8>>,
-    /// Received extraCerts (most recent first), unless `-no_cache_extracerts`.
-    pub cached_certs: Vec<Cert>,
-    /// The server certificate that validated an earlier message of this transaction.
-    pub validated_srv_cert: Option<Cert>,
-    /// caPubs of PBM-protected certificate responses: RFC 9810 section 5.3.2 lets the client trust them
-    /// directly, and OpenSSL adds them to the trust store (when there is one).
-    pub trusted_ca_pubs: Vec<Cert>,
-}
+/// What validation keeps across the messages of one transaction: the one transaction state.
+pub type ValidationState = super::txn::TxnState;
 
 pub(crate) fn log_err(msg: &str) {
     log::log(Side::Client, Level::Err, format_args!("{msg}"));

@@ -66,6 +66,9 @@ pub struct ServerConfig {
     pub max_buffered: usize,
     /// Serve HTTPS with this configuration (`-srv_tls_cert` ...); None: plain HTTP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Stop serving once this is set (checked whenever the listener wakes up; an in-process owner
+    /// sets it and then connects once to wake it). None: run until `max_msgs`.
+    pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for ServerConfig {
@@ -82,6 +85,7 @@ impl Default for ServerConfig {
             max_request: 1024 * 1024,
             max_buffered: 64 * 1024 * 1024,
             tls: None,
+            stop: None,
         }
     }
 }
@@ -596,6 +600,14 @@ impl EventLoop {
             let now = Instant::now();
             self.take_back(now);
             self.expire(now);
+            if self
+                .cfg
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+            {
+                return Ok(());
+            }
             if let Some(by) = self.stop_by {
                 let answered = self.busy == 0 && !self.conns.iter().any(Conn::writing);
                 if answered || now >= by {

@@ -1,0 +1,663 @@
+//! The CMP client of the library API: a context built with [`ClientBuilder`], and the transactions
+//! of RFC 9810 section 5.3 run on it.
+
+use std::time::Duration;
+
+use der::asn1::{Ia5String, ObjectIdentifier};
+use x509_cert::ext::pkix::name::GeneralName;
+use zeroize::Zeroizing;
+
+use super::cert::{Certificate, PrivateKey};
+use super::error::{Error, ErrorKind, Result, Status};
+use super::transport::{Adapter, Http, HttpSettings, Transport};
+use crate::client::session::{self, Step};
+use crate::client::{Cmd, Ctx, Outcome};
+use crate::verify::{TrustStore, VerifyParams};
+
+/// How requests are protected (RFC 9810 section 5.1.3).
+#[derive(Clone, Default)]
+enum Protection {
+    #[default]
+    Missing,
+    Unprotected,
+    Mac {
+        reference: Vec<u8>,
+        secret: Zeroizing<Vec<u8>>,
+        pbmac1: bool,
+    },
+    Signature {
+        cert: Certificate,
+        key: PrivateKey,
+        chain: Vec<Certificate>,
+    },
+}
+
+/// Builds a [`Client`]: where the server is, how to protect requests, whom to trust.
+///
+/// ```no_run
+/// # fn main() -> rcmp::api::Result<()> {
+/// use rcmp::api::Client;
+/// let client = Client::builder()
+///     .server("ca.example.com:8080")
+///     .path("pkix/")
+///     .pbm(b"my-reference", b"my-secret")
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Default)]
+pub struct ClientBuilder {
+    http: HttpSettings,
+    transport: Option<Box<dyn Transport>>,
+    protection: Protection,
+    trusted: Option<Vec<Certificate>>,
+    srvcert: Option<Certificate>,
+    untrusted: Vec<Certificate>,
+    recipient: Option<String>,
+    expect_sender: Option<String>,
+    out_trusted: Option<Vec<Certificate>>,
+    total_timeout: Option<Duration>,
+    implicit_confirm: bool,
+    disable_confirm: bool,
+    unprotected_errors: bool,
+}
+
+impl ClientBuilder {
+    /// The server as `host[:port][/path]` or an `http://` / `https://` URL (HTTPS implies TLS).
+    /// Uses the built-in HTTP transport; [`ClientBuilder::transport`] replaces it.
+    pub fn server(mut self, server: impl Into<String>) -> Self {
+        self.http.server = Some(server.into());
+        self
+    }
+
+    /// The HTTP path on the server (default: from the server URL, else `/`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.http.path = Some(path.into());
+        self
+    }
+
+    /// An HTTP(S) proxy as `[http://]host[:port]`. Without it, the environment's
+    /// `http_proxy`/`https_proxy` apply (`no_proxy` too), as for `openssl cmp`.
+    pub fn proxy(mut self, proxy: impl Into<String>) -> Self {
+        self.http.proxy = Some(proxy.into());
+        self
+    }
+
+    /// Hosts to reach without the proxy (comma-separated).
+    pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+        self.http.no_proxy = Some(hosts.into());
+        self
+    }
+
+    /// Use TLS also for a server given without `https://`.
+    pub fn tls(mut self, on: bool) -> Self {
+        self.http.tls = on;
+        self
+    }
+
+    /// Trust anchors for the TLS server certificate. Without any, the TLS server is not
+    /// authenticated (as with `openssl cmp -tls_used` without `-tls_trusted`): give them.
+    pub fn tls_trusted(mut self, certs: Vec<Certificate>) -> Self {
+        self.http.tls_trusted = certs.iter().map(|c| c.der().to_vec()).collect();
+        self
+    }
+
+    /// The name the TLS server certificate must hold (default: the server's host).
+    pub fn tls_host(mut self, host: impl Into<String>) -> Self {
+        self.http.tls_host = Some(host.into());
+        self
+    }
+
+    /// Time limit of each HTTP round trip.
+    pub fn msg_timeout(mut self, t: Duration) -> Self {
+        self.http.msg_timeout = Some(t);
+        self
+    }
+
+    /// Time limit of a whole transaction, polling included.
+    pub fn total_timeout(mut self, t: Duration) -> Self {
+        self.total_timeout = Some(t);
+        self
+    }
+
+    /// Send messages with this transport instead of HTTP.
+    pub fn transport(mut self, t: impl Transport + 'static) -> Self {
+        self.transport = Some(Box::new(t));
+        self
+    }
+
+    /// Protect requests with a password-based MAC (PBM, RFC 4211 section 4.4) under a shared secret;
+    /// `reference` is the senderKID that tells the server which secret.
+    pub fn pbm(self, reference: &[u8], secret: &[u8]) -> Self {
+        self.mac(reference, secret, false)
+    }
+
+    /// Like [`ClientBuilder::pbm`] with PBMAC1 (RFC 9481 section 6.1.2, PBKDF2 with HMAC) instead.
+    pub fn pbmac1(self, reference: &[u8], secret: &[u8]) -> Self {
+        self.mac(reference, secret, true)
+    }
+
+    fn mac(mut self, reference: &[u8], secret: &[u8], pbmac1: bool) -> Self {
+        self.protection = Protection::Mac {
+            reference: reference.to_vec(),
+            secret: Zeroizing::new(secret.to_vec()),
+            pbmac1,
+        };
+        self
+    }
+
+    /// Protect requests with a signature by `key`, sending `cert` (and its chain, built from
+    /// `chain` and [`ClientBuilder::untrusted`]) in extraCerts.
+    pub fn signature(
+        mut self,
+        cert: Certificate,
+        key: PrivateKey,
+        chain: Vec<Certificate>,
+    ) -> Self {
+        self.protection = Protection::Signature { cert, key, chain };
+        self
+    }
+
+    /// Send requests without protection (only for servers that accept that).
+    pub fn unprotected(mut self) -> Self {
+        self.protection = Protection::Unprotected;
+        self
+    }
+
+    /// Trust anchors for the server's signing certificate.
+    pub fn trusted(mut self, certs: Vec<Certificate>) -> Self {
+        self.trusted = Some(certs);
+        self
+    }
+
+    /// The server's certificate, trusted directly for signed responses (pinning).
+    pub fn srvcert(mut self, cert: Certificate) -> Self {
+        self.srvcert = Some(cert);
+        self
+    }
+
+    /// Intermediate certificates for building chains (own and the server's).
+    pub fn untrusted(mut self, certs: Vec<Certificate>) -> Self {
+        self.untrusted = certs;
+        self
+    }
+
+    /// The recipient name of requests, e.g. `/CN=My CA` (default: derived from the certificates).
+    pub fn recipient(mut self, name: impl Into<String>) -> Self {
+        self.recipient = Some(name.into());
+        self
+    }
+
+    /// The sender name responses must carry.
+    pub fn expect_sender(mut self, name: impl Into<String>) -> Self {
+        self.expect_sender = Some(name.into());
+        self
+    }
+
+    /// Validate newly enrolled certificates against these anchors, refusing (in certConf) a
+    /// certificate that does not validate.
+    pub fn out_trusted(mut self, certs: Vec<Certificate>) -> Self {
+        self.out_trusted = Some(certs);
+        self
+    }
+
+    /// Ask for implicit confirmation: the server may skip certConf/pkiConf.
+    pub fn implicit_confirm(mut self, on: bool) -> Self {
+        self.implicit_confirm = on;
+        self
+    }
+
+    /// Do not confirm new certificates at all (against RFC 9810; some servers want it).
+    pub fn disable_confirm(mut self, on: bool) -> Self {
+        self.disable_confirm = on;
+        self
+    }
+
+    /// Accept negative responses (errors, rejections) without or with invalid protection.
+    pub fn unprotected_errors(mut self, on: bool) -> Self {
+        self.unprotected_errors = on;
+        self
+    }
+
+    /// Check the settings and make the client.
+    pub fn build(self) -> Result<Client> {
+        let mut ctx = Ctx::default();
+        apply_protection(&mut ctx, &self.protection)?;
+        let name = |s: &Option<String>, desc: &str| {
+            s.as_deref()
+                .map(|s| crate::creds::parse_dn(s, desc))
+                .transpose()
+                .map_err(Error::config)
+        };
+        ctx.recipient = name(&self.recipient, "recipient")?;
+        ctx.expect_sender = name(&self.expect_sender, "expected sender")?;
+        ctx.srvcert = self.srvcert.map(|c| c.0);
+        ctx.trusted = self.trusted.map(store);
+        ctx.out_trusted = self.out_trusted.map(store);
+        ctx.untrusted
+            .extend(self.untrusted.into_iter().map(|c| c.0));
+        ctx.total_timeout = self.total_timeout;
+        ctx.implicit_confirm = self.implicit_confirm;
+        ctx.disable_confirm = self.disable_confirm;
+        ctx.unprotected_errors = self.unprotected_errors;
+        let transport: Box<dyn Transport> = match (self.transport, &self.http.server) {
+            (Some(t), _) => t,
+            (None, Some(server)) => Box::new(Http::new(&self.http, server)?),
+            (None, None) => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    "no server and no transport given",
+                ))
+            }
+        };
+        Ok(Client {
+            ctx,
+            transfer: Adapter(transport),
+        })
+    }
+}
+
+fn store(certs: Vec<Certificate>) -> TrustStore {
+    TrustStore::new(
+        certs.into_iter().map(|c| c.0).collect(),
+        VerifyParams::default(),
+    )
+}
+
+fn apply_protection(ctx: &mut Ctx, p: &Protection) -> Result<()> {
+    match p {
+        Protection::Missing => {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "no protection given: use pbm, pbmac1, signature or unprotected",
+            ))
+        }
+        Protection::Unprotected => ctx.unprotected_requests = true,
+        Protection::Mac {
+            reference,
+            secret,
+            pbmac1,
+        } => {
+            ctx.reference = Some(reference.clone());
+            ctx.secret = Some(secret.clone());
+            ctx.mac_options.pbmac1 = *pbmac1;
+        }
+        Protection::Signature { cert, key, chain } => {
+            ctx.cert_key_mismatch = !key.matches(cert);
+            ctx.cert = Some(cert.0.clone());
+            ctx.key = Some(key.0.clone());
+            ctx.untrusted.extend(chain.iter().map(|c| c.0.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// Which certificate request to send (RFC 9810 section 5.3.1 - 5.3.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    /// Initialization request (ir): a first certificate from a new PKI.
+    Ir,
+    /// Certification request (cr): a further certificate.
+    Cr,
+    /// Key update request (kur): renew a certificate, normally with a new key.
+    Kur,
+    /// A PKCS#10 request wrapped in CMP (p10cr).
+    P10cr,
+}
+
+/// What to ask for in a certificate request. Unset fields are taken from the client's certificate
+/// (or, for kur, from the certificate being updated), as `openssl cmp` does.
+#[derive(Clone, Debug, Default)]
+pub struct CertRequest {
+    subject: Option<String>,
+    key: Option<PrivateKey>,
+    old_cert: Option<Certificate>,
+    days: u32,
+    dns_names: Vec<String>,
+    csr: Option<Vec<u8>>,
+}
+
+impl CertRequest {
+    /// An empty request.
+    pub fn new() -> CertRequest {
+        CertRequest::default()
+    }
+
+    /// The subject to ask for, e.g. `/O=Example/CN=alice`.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// The key to certify (default: the signature key of the client). Its proof of possession is a
+    /// signature with it.
+    pub fn key(mut self, key: PrivateKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// The certificate to update (kur; default: the client's own) or to take defaults from.
+    pub fn old_cert(mut self, cert: Certificate) -> Self {
+        self.old_cert = Some(cert);
+        self
+    }
+
+    /// The validity to ask for, in days.
+    pub fn days(mut self, days: u32) -> Self {
+        self.days = days;
+        self
+    }
+
+    /// DNS names for the subjectAltName extension.
+    pub fn dns_names(mut self, names: Vec<String>) -> Self {
+        self.dns_names = names;
+        self
+    }
+
+    /// The PKCS#10 request (DER) to send with [`RequestKind::P10cr`].
+    pub fn csr(mut self, der: Vec<u8>) -> Self {
+        self.csr = Some(der);
+        self
+    }
+}
+
+/// A newly enrolled certificate and what came with it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Enrollment {
+    /// The new certificate.
+    pub cert: Certificate,
+    /// Its chain (without itself and the trust anchor), validated with
+    /// [`ClientBuilder::out_trusted`] or else built from the certificates received.
+    pub chain: Vec<Certificate>,
+    /// The CA certificates the server sent in caPubs.
+    pub ca_pubs: Vec<Certificate>,
+    /// The extraCerts of the last response.
+    pub extra_certs: Vec<Certificate>,
+    /// The server's status for the request (accepted, grantedWithMods, ...).
+    pub status: Status,
+}
+
+/// The result of a revocation request.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Revocation {
+    /// The server's status (accepted, or a revocation warning/notification).
+    pub status: Status,
+}
+
+/// One InfoTypeAndValue of a general message (RFC 9810 section 5.3.19).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InfoItem {
+    /// The infoType OID in dotted form, e.g. `1.3.6.1.5.5.7.4.17` (id-it-caCerts).
+    pub info_type: String,
+    /// The DER of infoValue, if present.
+    pub value: Option<Vec<u8>>,
+}
+
+/// Where a certificate request driven with [`CertReqTransaction::step`] stands.
+#[derive(Clone, Debug)]
+pub enum Progress {
+    /// The server is not done yet: call [`CertReqTransaction::step`] again after this long.
+    Pending(Duration),
+    /// The transaction is over.
+    Done(Box<Enrollment>),
+}
+
+/// A CMP client: one context (server, credentials, trust) on which transactions run one at a time.
+pub struct Client {
+    ctx: Ctx,
+    transfer: Adapter,
+}
+
+impl Client {
+    /// Start configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Initialization request (ir): waits (sleeping) while the server asks to poll.
+    pub fn ir(&mut self, req: &CertRequest) -> Result<Enrollment> {
+        self.exec_certreq(RequestKind::Ir, req)
+    }
+
+    /// Certification request (cr).
+    pub fn cr(&mut self, req: &CertRequest) -> Result<Enrollment> {
+        self.exec_certreq(RequestKind::Cr, req)
+    }
+
+    /// Key update request (kur).
+    pub fn kur(&mut self, req: &CertRequest) -> Result<Enrollment> {
+        self.exec_certreq(RequestKind::Kur, req)
+    }
+
+    /// PKCS#10 certification request (p10cr) with the CSR set by [`CertRequest::csr`].
+    pub fn p10cr(&mut self, req: &CertRequest) -> Result<Enrollment> {
+        self.exec_certreq(RequestKind::P10cr, req)
+    }
+
+    /// Any certificate request, run to its end (as OpenSSL's `OSSL_CMP_exec_certreq`); polling
+    /// sleeps the server's checkAfter between rounds.
+    pub fn exec_certreq(&mut self, kind: RequestKind, req: &CertRequest) -> Result<Enrollment> {
+        self.prepare_certreq(kind, req)?;
+        let mut s = session::begin(&self.ctx, &mut self.transfer).map_err(Error::config)?;
+        let r = s.enroll();
+        s.finish();
+        match r {
+            Ok(()) => enrollment(s.take_outcome()),
+            Err(e) => Err(Error::from_internal(e, s.outcome().status.as_ref())),
+        }
+    }
+
+    /// Start a certificate request that the caller drives (as OpenSSL's `OSSL_CMP_try_certreq`):
+    /// nothing is sent until the first [`CertReqTransaction::step`]. While the server delays the
+    /// certificate response, each step polls once and hands the server's checkAfter back instead
+    /// of sleeping. As in OpenSSL, a server that then also delays its answer to certConf is polled
+    /// within that last step, sleeping its checkAfter (bounded by
+    /// [`ClientBuilder::total_timeout`]).
+    pub fn start_certreq(
+        &mut self,
+        kind: RequestKind,
+        req: &CertRequest,
+    ) -> Result<CertReqTransaction<'_>> {
+        self.prepare_certreq(kind, req)?;
+        let session = session::begin(&self.ctx, &mut self.transfer).map_err(Error::config)?;
+        Ok(CertReqTransaction {
+            session,
+            over: false,
+        })
+    }
+
+    /// Revocation request (rr) for `cert`, with a CRL reason code (RFC 5280 section 5.3.1) if given.
+    pub fn rr(&mut self, cert: &Certificate, reason: Option<u8>) -> Result<Revocation> {
+        self.reset(Cmd::Rr);
+        self.ctx.oldcert = Some(cert.0.clone());
+        self.ctx.revreason = reason.map_or(-1, i32::from);
+        let mut s = session::begin(&self.ctx, &mut self.transfer).map_err(Error::config)?;
+        let r = s.revoke();
+        s.finish();
+        match r {
+            Ok(()) => Ok(Revocation {
+                status: status_of(&s.take_outcome()),
+            }),
+            Err(e) => Err(Error::from_internal(e, s.outcome().status.as_ref())),
+        }
+    }
+
+    /// General message (genm) with these items (none: an empty genm); returns the items of the
+    /// genp.
+    pub fn genm(&mut self, items: &[InfoItem]) -> Result<Vec<InfoItem>> {
+        self.reset(Cmd::Genm);
+        self.ctx.genm_itavs = items.iter().map(to_itav).collect::<Result<_>>()?;
+        let mut s = session::begin(&self.ctx, &mut self.transfer).map_err(Error::config)?;
+        let r = s.genm();
+        s.finish();
+        match r {
+            Ok(()) => s.take_outcome().genp_itavs.iter().map(from_itav).collect(),
+            Err(e) => Err(Error::from_internal(e, s.outcome().status.as_ref())),
+        }
+    }
+
+    /// Clear what the previous transaction asked for.
+    fn reset(&mut self, cmd: Cmd) {
+        let c = &mut self.ctx;
+        c.cmd = cmd;
+        c.newkey = None;
+        c.subject = None;
+        c.oldcert = None;
+        c.days = 0;
+        c.sans = Vec::new();
+        c.csr = None;
+        c.revreason = -1;
+        c.genm_itavs = Vec::new();
+    }
+
+    fn prepare_certreq(&mut self, kind: RequestKind, req: &CertRequest) -> Result<()> {
+        self.reset(match kind {
+            RequestKind::Ir => Cmd::Ir,
+            RequestKind::Cr => Cmd::Cr,
+            RequestKind::Kur => Cmd::Kur,
+            RequestKind::P10cr => Cmd::P10cr,
+        });
+        let c = &mut self.ctx;
+        c.subject = req
+            .subject
+            .as_deref()
+            .map(|s| crate::creds::parse_dn(s, "subject"))
+            .transpose()
+            .map_err(Error::config)?;
+        c.newkey = req
+            .key
+            .as_ref()
+            .map(|k| crate::creds::KeyOrPub::Private(k.0.clone()));
+        c.oldcert = req.old_cert.as_ref().map(|o| o.0.clone());
+        c.days = req.days;
+        c.sans = req
+            .dns_names
+            .iter()
+            .map(|n| {
+                Ia5String::new(n)
+                    .map(GeneralName::DnsName)
+                    .map_err(|e| Error::new(ErrorKind::Config, format!("bad DNS name '{n}': {e}")))
+            })
+            .collect::<Result<_>>()?;
+        c.csr = req
+            .csr
+            .as_deref()
+            .map(crate::creds::Csr::from_der)
+            .transpose()
+            .map_err(Error::config)?;
+        let has_key = c.newkey.is_some() || c.key.is_some() || c.csr.is_some();
+        if kind != RequestKind::P10cr && !has_key {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "no key to certify: give CertRequest::key (or sign requests with a key)",
+            ));
+        }
+        if kind == RequestKind::P10cr && c.csr.is_none() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "p10cr needs CertRequest::csr",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A certificate request in progress, driven by the caller; see [`Client::start_certreq`].
+///
+/// Dropping it without [`CertReqTransaction::abort`] leaves the server waiting for a poll that
+/// never comes (it will time the transaction out).
+pub struct CertReqTransaction<'c> {
+    session: session::Session<'c>,
+    over: bool,
+}
+
+impl CertReqTransaction<'_> {
+    /// Do the next exchange: the first step sends the request, later steps poll once. Returns when
+    /// to step again, or the result.
+    pub fn step(&mut self) -> Result<Progress> {
+        if self.over {
+            return Err(Error::new(ErrorKind::Config, "the transaction is over"));
+        }
+        let r = self.session.try_certreq();
+        if !matches!(r, Ok(Step::Pending(_))) {
+            self.session.finish();
+        }
+        match r {
+            Ok(Step::Pending(d)) => Ok(Progress::Pending(d)),
+            Ok(Step::Done) => {
+                self.over = true;
+                enrollment(self.session.take_outcome()).map(|e| Progress::Done(Box::new(e)))
+            }
+            Err(e) => {
+                self.over = true;
+                Err(Error::from_internal(
+                    e,
+                    self.session.outcome().status.as_ref(),
+                ))
+            }
+        }
+    }
+
+    /// Give up: tell the server with an error message (status rejection, "polling aborted") and
+    /// wait for its pkiConf, as OpenSSL's client does when aborted.
+    pub fn abort(mut self) -> Result<()> {
+        if self.over {
+            return Ok(());
+        }
+        self.over = true;
+        let r = self.session.abort();
+        self.session.finish();
+        r.map_err(|e| Error::from_internal(e, self.session.outcome().status.as_ref()))
+    }
+}
+
+fn status_of(o: &Outcome) -> Status {
+    let accepted = crate::asn1::PkiStatusInfo::accepted();
+    Status::from_wire(o.status.as_ref().unwrap_or(&accepted))
+}
+
+fn enrollment(o: Outcome) -> Result<Enrollment> {
+    let status = status_of(&o);
+    let wrap = |v: Vec<crate::creds::Cert>| v.into_iter().map(Certificate).collect();
+    let cert = o
+        .new_cert
+        .map(Certificate)
+        .ok_or_else(|| Error::new(ErrorKind::Protocol, "no certificate received"))?;
+    Ok(Enrollment {
+        cert,
+        chain: wrap(o.new_chain),
+        ca_pubs: wrap(o.ca_pubs),
+        extra_certs: wrap(o.extra_certs_in),
+        status,
+    })
+}
+
+fn to_itav(i: &InfoItem) -> Result<crate::asn1::InfoTypeAndValue> {
+    let bad = |e: String| Error::new(ErrorKind::Config, e);
+    let info_type = ObjectIdentifier::new(&i.info_type)
+        .map_err(|e| bad(format!("bad infoType '{}': {e}", i.info_type)))?;
+    let info_value = i
+        .value
+        .as_deref()
+        .map(der::Decode::from_der)
+        .transpose()
+        .map_err(|e| bad(format!("bad infoValue of {}: {e}", i.info_type)))?;
+    Ok(crate::asn1::InfoTypeAndValue {
+        info_type,
+        info_value,
+    })
+}
+
+fn from_itav(i: &crate::asn1::InfoTypeAndValue) -> Result<InfoItem> {
+    let value = i
+        .info_value
+        .as_ref()
+        .map(der::Encode::to_der)
+        .transpose()
+        .map_err(|e| Error::new(ErrorKind::Protocol, format!("bad infoValue in genp: {e}")))?;
+    Ok(InfoItem {
+        info_type: i.info_type.to_string(),
+        value,
+    })
+}

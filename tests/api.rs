@@ -1,0 +1,221 @@
+//! The library API (`rcmp::api`) against the in-process mock CA.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rcmp::api::{
+    CertRequest, Certificate, Client, ErrorKind, Exchange, KeyAlgorithm, MockServer,
+    MockServerBuilder, PkiStatus, PrivateKey, Progress, RequestKind, Transport,
+};
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/verify/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A mock issuing with the fixtures' intermediate CA, accepting PBM under ref/secret.
+fn mock() -> MockServerBuilder {
+    let cert = Certificate::load(fixture("int.pem")).unwrap().remove(0);
+    let key = PrivateKey::load(fixture("int.key.pem"), None).unwrap();
+    MockServer::builder()
+        .srv_cert(&cert, &key)
+        .unwrap()
+        .srv_secret(b"ref", b"secret")
+}
+
+fn client(mock: &MockServer) -> Client {
+    Client::builder()
+        .server(mock.address())
+        .pbm(b"ref", b"secret")
+        .build()
+        .unwrap()
+}
+
+fn request(cn: &str) -> (PrivateKey, CertRequest) {
+    let key = PrivateKey::generate(KeyAlgorithm::EcP256).unwrap();
+    let req = CertRequest::new()
+        .subject(format!("/CN={cn}"))
+        .key(key.clone());
+    (key, req)
+}
+
+#[test]
+fn ir_kur_rr_over_http() {
+    let mock = mock().start().unwrap();
+    let mut c = client(&mock);
+    let (key, req) = request("api-ir");
+    let e = c.ir(&req).unwrap();
+    assert_eq!(e.cert.subject(), "/CN=api-ir");
+    assert_eq!(e.cert.issuer(), "/CN=int");
+    assert_eq!(e.status.status, PkiStatus::Accepted);
+    assert!(key.matches(&e.cert));
+
+    let new_key = PrivateKey::generate(KeyAlgorithm::EcP256).unwrap();
+    let k = c
+        .kur(
+            &CertRequest::new()
+                .old_cert(e.cert.clone())
+                .key(new_key.clone()),
+        )
+        .unwrap();
+    assert_eq!(k.cert.subject(), "/CN=api-ir");
+    assert!(new_key.matches(&k.cert));
+    assert_ne!(k.cert.serial(), e.cert.serial());
+
+    let r = c.rr(&k.cert, Some(1)).unwrap();
+    assert_eq!(r.status.status, PkiStatus::Accepted);
+}
+
+#[test]
+fn pbmac1_and_genm() {
+    let mock = mock().start().unwrap();
+    let mut c = Client::builder()
+        .server(format!("http://{}/pkix/", mock.address()))
+        .pbmac1(b"ref", b"secret")
+        .build()
+        .unwrap();
+    let (_, req) = request("api-pbmac1");
+    assert_eq!(c.cr(&req).unwrap().cert.subject(), "/CN=api-pbmac1");
+    // An empty genm is answered with a genp.
+    assert!(c.genm(&[]).is_ok());
+}
+
+#[test]
+fn rejection_carries_status_fail_info_and_text() {
+    let mock = mock()
+        .pkistatus(PkiStatus::Rejection)
+        .failure_bits(1 << 2) // badRequest
+        .status_string("not today")
+        .start()
+        .unwrap();
+    let (_, req) = request("api-rejected");
+    let err = client(&mock).ir(&req).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Rejected);
+    let st = err.status().expect("status");
+    assert_eq!(st.status, PkiStatus::Rejection);
+    assert!(st.has_failure(2));
+    assert_eq!(st.texts, vec!["not today".to_string()]);
+    assert!(err.to_string().contains("not today"), "{err}");
+}
+
+#[test]
+fn caller_drives_polling_of_the_certificate_response() {
+    // The 3.5 mock delays the certConf answer too; that one is polled within the last step, so
+    // checkAfter stays short here.
+    let mock = mock().poll_count(2).check_after(1).start().unwrap();
+    let mut c = client(&mock);
+    let (_, req) = request("api-poll");
+    let mut txn = c.start_certreq(RequestKind::Ir, &req).unwrap();
+    let mut pending = Vec::new();
+    let e = loop {
+        match txn.step().unwrap() {
+            // The server's checkAfter is handed back instead of being slept.
+            Progress::Pending(d) => pending.push(d),
+            Progress::Done(e) => break e,
+        }
+    };
+    assert_eq!(pending, vec![Duration::from_secs(1)]);
+    assert_eq!(e.cert.subject(), "/CN=api-poll");
+    assert!(
+        txn.step().is_err(),
+        "a finished transaction takes no more steps"
+    );
+}
+
+/// A transport that records the requests it forwards.
+struct Recorder<T> {
+    inner: T,
+    sent: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl<T: Transport> Transport for Recorder<T> {
+    fn exchange(&mut self, req: &[u8], ex: &Exchange) -> rcmp::api::Result<Vec<u8>> {
+        self.sent.lock().unwrap().push(req.to_vec());
+        self.inner.exchange(req, ex)
+    }
+}
+
+#[test]
+fn abort_tells_the_server() {
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let mock = mock().poll_count(3).check_after(5).start().unwrap();
+    let mut c = Client::builder()
+        .transport(Recorder {
+            inner: mock.transport(),
+            sent: sent.clone(),
+        })
+        .pbm(b"ref", b"secret")
+        .build()
+        .unwrap();
+    let (_, req) = request("api-abort");
+    let mut txn = c.start_certreq(RequestKind::Cr, &req).unwrap();
+    assert!(matches!(txn.step().unwrap(), Progress::Pending(_)));
+    let _ = txn.abort(); // the mock may answer with an error of its own
+    let sent = sent.lock().unwrap();
+    // cr, pollReq, then the error message telling the server.
+    assert_eq!(sent.len(), 3);
+    assert!(contains(&sent[2], b"polling aborted"));
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn transport_errors_are_typed_and_mock_stops_on_drop() {
+    let mock = mock().start().unwrap();
+    let addr = mock.address();
+    drop(mock);
+    assert!(
+        std::net::TcpStream::connect(&addr).is_err(),
+        "still listening"
+    );
+    let mut c = Client::builder()
+        .server(addr)
+        .pbm(b"ref", b"secret")
+        .build()
+        .unwrap();
+    let (_, req) = request("api-nobody");
+    let err = c.ir(&req).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err:?}");
+    assert!(err.status().is_none());
+}
+
+#[test]
+fn configuration_errors_send_nothing() {
+    let err = Client::builder()
+        .server("127.0.0.1:1")
+        .build()
+        .err()
+        .unwrap();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    let err = Client::builder().pbm(b"r", b"s").build().err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    let mut c = Client::builder()
+        .transport(|_: &[u8]| -> rcmp::api::Result<Vec<u8>> { panic!("nothing may be sent") })
+        .pbm(b"r", b"s")
+        .build()
+        .unwrap();
+    let err = c.ir(&CertRequest::new().subject("/CN=x")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    let err = c.ir(&CertRequest::new().subject("no-slash")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+}
+
+#[test]
+fn log_lines_go_to_the_sink() {
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let l = lines.clone();
+    rcmp::api::set_log_sink(move |r| l.lock().unwrap().push(r.message.to_string()));
+    let mock = mock().start().unwrap();
+    let mut c = Client::builder()
+        .transport(mock.transport())
+        .pbm(b"ref", b"secret")
+        .build()
+        .unwrap();
+    let (_, req) = request("api-log");
+    c.ir(&req).unwrap();
+    rcmp::api::clear_log_sink();
+    let lines = lines.lock().unwrap();
+    assert!(lines.iter().any(|l| l == "sending IR"), "{lines:?}");
+    assert!(lines.iter().any(|l| l == "received IP"), "{lines:?}");
+}
