@@ -3,7 +3,7 @@
 //! capitalised log lines, the PBM iteration count 1024, the `-help` listing. rcmp runs with
 //! `RCMP_COMPAT=4.0`; without it, it stays OpenSSL 3.5.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! conformance corpus starts on port 0, a client enrolls a certificate from it, children are bounded
 //! and killed. If these fail, every interop test built on the harness is suspect.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::time::Duration;

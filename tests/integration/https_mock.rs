@@ -3,7 +3,7 @@
 //! certificates are made with the `openssl` command line for each run. Needs `openssl` and OpenSSL
 //! 3.5 (shared tools); fails loudly without them.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

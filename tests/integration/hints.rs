@@ -2,7 +2,7 @@
 //! after the lines OpenSSL prints for it (so scripts that read those keep working). One test per hint
 //! of docs/HINTS.md, each made the way a new user would make the mistake.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};

@@ -1,7 +1,7 @@
 //! Secret option values are wiped from the process's visible arguments (/proc/PID/cmdline, `ps`), as
 //! OpenSSL does, while the process goes on using them.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -4,7 +4,7 @@
 //! the conformance corpus's `server.cnf`; the real OpenSSL client enrolls against it with the corpus's
 //! `test.cnf`. These tests need `openssl` on PATH and fail loudly without it.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

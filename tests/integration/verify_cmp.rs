@@ -1,7 +1,7 @@
 //! The CMP-facing helpers: signer search (as cmp_vfy.c does it), the approximate chain for -chainout /
 //! extraCerts, and the CMP test PKI scenarios the conformance tables rely on.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! `func:file:line:` prefix dropped), which stream carries `CMP error:` lines, the certificate
 //! warnings on stderr, and the output files (which exist, how many certificates each holds).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

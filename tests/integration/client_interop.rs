@@ -1,7 +1,7 @@
 //! Interop: rcmp's client against the real `openssl cmp` mock server (OpenSSL's own test PKI from the
 //! `30` conformance data). Each test starts its own server on 127.0.0.1 port 0 and kills it by PID.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

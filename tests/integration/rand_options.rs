@@ -2,7 +2,7 @@
 //! same exit status, same first line of a failure, same file written (1024 bytes, owner-only), in the
 //! same cases (also after a failure, and with `-help`).
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::os::unix::fs::PermissionsExt;

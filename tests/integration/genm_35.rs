@@ -2,7 +2,7 @@
 //! certReqTemplate), run against OpenSSL 3.5's own mock server: exit codes, and result files
 //! byte-identical to what OpenSSL 3.5's client writes for the same server.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

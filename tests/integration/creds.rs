@@ -1,7 +1,7 @@
 //! Credentials layer against OpenSSL's own test PKI and against files and signatures made by the real
 //! `openssl` command (fixtures/creds/make.sh and at test time).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Golden tests: CMP messages captured from real OpenSSL runs (see fixtures/golden/capture.sh for the
 //! exact commands) decode into our types with the expected contents and re-encode byte for byte.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

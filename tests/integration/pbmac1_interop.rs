@@ -10,7 +10,7 @@
 //! (bc-java pull request 2070, fixed after 1.80), so it is asked to verify SHA-256-PRF messages only.
 //! Java, javac and the Debian archive must be reachable: without them these tests fail, never skip.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! stdout or stderr of the client or of the mock server, at the highest verbosity, whether the run
 //! succeeds or fails (wrong secret, wrong pass phrase, a key file that does not decode).
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::process::{Command, Output};

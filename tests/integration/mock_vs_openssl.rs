@@ -5,7 +5,7 @@
 //! machine's `openssl`) with rcmp under `RCMP_COMPAT=3.0`. Both OpenSSL releases must be present:
 //! these tests fail, never skip, without them.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

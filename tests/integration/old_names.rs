@@ -8,7 +8,7 @@
 //! routing: `.../cmp` and `.../alias2` (HMAC authentication) go to a mock with the shared secret,
 //! `.../alias1` (certificate authentication) to one without, both on `/`.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -4,7 +4,7 @@
 //! started here on port 0 instead of 8080, and its port replaces 8080 in the other lines; `kill %1`
 //! becomes killing that server on drop. Everything else runs unchanged, under `sh -e`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::io::{BufRead, BufReader};

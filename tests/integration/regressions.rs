@@ -1,9 +1,9 @@
 //! Regression tests for bug classes that do not need a hostile CMP server (those live in
-//! tests/hostile_server.rs): config files that never end, and rcmp's mock server answering a
+//! tests/integration/hostile_server.rs): config files that never end, and rcmp's mock server answering a
 //! revocation request built from a CSR (no serialNumber, no issuer in its CertTemplate), compared
 //! with OpenSSL 3.5's mock. docs/ROBUSTNESS.md lists which OpenSSL fix each test stands for.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::time::Duration;

@@ -7,7 +7,7 @@
 //! Every scenario must end in bounded time with exit 1, one final block of `CMP error:` lines (as
 //! OpenSSL prints its error queue) whose first line names what went wrong, no panic, no new output file, and a pre-existing `-certout` file left as it was.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::io::{Read, Write};

@@ -3,7 +3,7 @@
 //! for. After (or during) each, a well-behaved client must still get a certificate enrolled, and the
 //! server must not have panicked.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::io::{Read, Write};

@@ -3,9 +3,9 @@
 //! completes option names and values, the man page has every option. `--version` is checked here too
 //! (docs/DEVIATIONS.md D10).
 //!
-//! After changing the table, regenerate with `RCMP_REGENERATE=1 cargo test --test generated`.
+//! After changing the table, regenerate with `RCMP_REGENERATE=1 cargo test --test integration generated::`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use rcmp::opts::{self, completion, man, Kind, Opt, OPTIONS};
@@ -27,7 +27,7 @@ fn check_current(rel: &str, text: &str) {
     assert!(
         committed == text,
         "{rel} is stale: it does not match what src/opts generates from the option table; \
-         run `RCMP_REGENERATE=1 cargo test --test generated` and commit the result"
+         run `RCMP_REGENERATE=1 cargo test --test integration generated::` and commit the result"
     );
 }
 

@@ -3,7 +3,7 @@
 //! These tests need `openssl` (3.0) and, for 3.5-only behaviour, OpenSSL 3.5 from `scripts/fetch-deps`;
 //! they fail loudly when those are missing.
 
-mod common;
+use crate::common;
 
 use rcmp::opts::{self, Opt, Parsed, RawOpts, Source};
 use rcmp::Error;

@@ -2,7 +2,7 @@
 //! CRLs and options; the verdict, OpenSSL's error code, depth and reason string, and for accepted chains
 //! the chain itself (from `-show_chain`) must agree.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,6 +1,6 @@
 //! Decode-level checks of the requests the client builds (no server needed).
 
-mod common;
+use crate::common;
 
 use der::Encode;
 use rcmp::client::request::{self, HeaderState};

@@ -3,7 +3,7 @@
 //! with OpenSSL 3.5's mock and client, the mock's answer rule, and refused values. Needs `openssl`
 //! and OpenSSL 3.5 (shared tools); fails loudly without them.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! OpenSSL 3.5: our client with OpenSSL's mock server, OpenSSL's client with our mock server, and the
 //! option checks OpenSSL makes before sending anything.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

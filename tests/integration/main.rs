@@ -1,0 +1,44 @@
+//! rcmp's integration tests, built as one test binary (as ripgrep does): each former
+//! `tests/<name>.rs` is a module here, so a test is named `<module>::<test>`, e.g.
+//! `cargo test --test integration opts_cli::` runs what used to be `--test opts_cli`.
+//!
+//! One binary links the library and the dependencies once instead of once per file, and every
+//! module uses the one harness in `tests/common` (peers, mock servers, commands with a time limit).
+//! The differential tester (`tests/differential`) and the fuzzing property tests (`tests/fuzz_props.rs`,
+//! which install a counting global allocator) stay separate binaries. A new test file goes here as a
+//! module; `layout` fails when a file is neither declared here nor a known target.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod argv_secrets;
+mod asn1_golden;
+mod ckg;
+mod client_interop;
+mod client_request;
+mod creds;
+mod fidelity_client;
+mod generated;
+mod genm_35;
+mod harness_selftest;
+mod hints;
+mod hostile_client;
+mod hostile_server;
+mod https_mock;
+mod layout;
+mod mock_vs_openssl;
+mod nconf;
+mod old_names;
+mod openssl40;
+mod opts_cli;
+mod pbm;
+mod pbm_params;
+mod pbmac1_interop;
+mod rand_options;
+mod readme_tour;
+mod regressions;
+mod secrets_in_logs;
+mod server_interop;
+mod transfer;
+mod verify_cmp;
+mod verify_openssl;
