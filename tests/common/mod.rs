@@ -244,6 +244,13 @@ fn copy_dir(src: &Path, dst: &Path) {
     }
 }
 
+fn mock_tmp() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("rcmp-mock-")
+        .tempdir()
+        .expect("HARNESS: create temp dir")
+}
+
 /// A mock CMP server (OpenSSL's or ours) serving a private copy of a conformance corpus' `Mock/`
 /// folder on 127.0.0.1 with a port chosen by the system. Killed (whole process group) on drop.
 pub struct MockServer {
@@ -282,16 +289,29 @@ impl MockServer {
     /// `-config server.cnf -port 0 <args>` and wait (bounded) for its `ACCEPT host:port PID=n` line.
     pub fn start(mut program: Command, corpus: &str, args: &[&str]) -> MockServer {
         let src = corpus_mock_dir(corpus);
-        let tmp = tempfile::Builder::new()
-            .prefix("rcmp-mock-")
-            .tempdir()
-            .expect("HARNESS: create temp dir");
+        let tmp = mock_tmp();
         let dir = tmp.path().join("Mock");
         copy_dir(&src, &dir);
+        program.args(["-config", "server.cnf"]);
+        Self::launch(program, tmp, dir, args)
+    }
+
+    /// Start `program` (e.g. `openssl cmp`) as mock server with `-port 0 <args>` and nothing else: no
+    /// corpus, the working folder `dir()` starts empty. For servers wholly set up by options, such as
+    /// a PBM-only mock (`-config "" -srv_secret ... -srv_ref ...`).
+    pub fn start_plain(program: Command, args: &[&str]) -> MockServer {
+        let tmp = mock_tmp();
+        let dir = tmp.path().join("Mock");
+        std::fs::create_dir_all(&dir).expect("HARNESS: create mock dir");
+        Self::launch(program, tmp, dir, args)
+    }
+
+    /// Run `program -port 0 <args>` in `dir` and wait (bounded) for its `ACCEPT` line.
+    fn launch(mut program: Command, tmp: tempfile::TempDir, dir: PathBuf, args: &[&str]) -> Self {
         let stderr_path = tmp.path().join("server.stderr");
         let stderr = std::fs::File::create(&stderr_path).expect("HARNESS: create server.stderr");
         program
-            .args(["-config", "server.cnf", "-port", "0"])
+            .args(["-port", "0"])
             .args(args)
             .current_dir(&dir)
             .stdin(Stdio::null())
@@ -462,4 +482,41 @@ pub fn pbm_ir(srv: &MockServer, mut cmd: Command, subject: &str) -> Command {
         subject,
     ]);
     cmd
+}
+
+/// One HTTP message (request or response: the head, then a body of its `Content-Length`) read
+/// from a raw stream, head and body as received. The head is read byte by byte so that nothing of
+/// a pipelined next message is consumed; `None` when the peer closes first, a read fails (e.g. on
+/// its timeout) or the head grows beyond 64 KiB. For scripted peers that speak HTTP by hand.
+pub fn read_http_message(s: &mut impl Read) -> Option<Vec<u8>> {
+    let mut msg = Vec::new();
+    let mut byte = [0u8; 1];
+    while !msg.ends_with(b"\r\n\r\n") {
+        match s.read(&mut byte) {
+            Ok(1) => msg.push(byte[0]),
+            _ => return None,
+        }
+        if msg.len() > 64 * 1024 {
+            return None;
+        }
+    }
+    let len = String::from_utf8_lossy(&msg)
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let head_len = msg.len();
+    msg.resize(head_len + len, 0);
+    s.read_exact(&mut msg[head_len..]).ok()?;
+    Some(msg)
+}
+
+/// The body of an HTTP message read by [`read_http_message`]: what follows the blank line.
+pub fn http_body(msg: &[u8]) -> &[u8] {
+    msg.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(&[][..], |end| &msg[end + 4..])
 }

@@ -2,11 +2,11 @@
 //! `30` conformance data). Each test starts its own server on 127.0.0.1 port 0 and kills it by PID.
 
 use crate::common;
+use common::MockServer;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rcmp::client::{self, Cmd, Ctx, Transfer};
@@ -15,25 +15,8 @@ use rcmp::verify::{TrustStore, VerifyParams};
 use rcmp::Result;
 use zeroize::Zeroizing;
 
-/// OpenSSL's CMP test PKI (corpus 30).
-fn mock_dir() -> std::path::PathBuf {
-    common::corpus_mock_dir("30")
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(extra: &[&str]) -> Server {
+/// OpenSSL's mock server on OpenSSL's CMP test PKI (corpus 30), started by the harness.
+fn start_server(extra: &[&str]) -> MockServer {
     // To compare log lines with OpenSSL's by eye: RCMP_TEST_VERBOSITY=7 cargo test ... -- --test-threads=1
     if let Some(v) = std::env::var("RCMP_TEST_VERBOSITY")
         .ok()
@@ -41,37 +24,7 @@ fn start_server(extra: &[&str]) -> Server {
     {
         rcmp::log::set_verbosity(v);
     }
-    let dir = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(mock_dir()).expect("OpenSSL test PKI missing") {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
-    }
-    let mut child = Command::new("openssl")
-        .args(["cmp", "-config", "server.cnf"])
-        .args(extra)
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cannot run openssl: it must be installed for the interop tests");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut port = 0;
-    let mut line = String::new();
-    while out.read_line(&mut line).unwrap() > 0 {
-        if let Some(rest) = line.split("ACCEPT ").nth(1) {
-            let addr = rest.split_whitespace().next().unwrap();
-            port = addr.rsplit(':').next().unwrap().parse().unwrap();
-            break;
-        }
-        line.clear();
-    }
-    assert!(port != 0, "mock server did not report its port");
-    // Keep draining its stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut sink = Vec::new();
-        let _ = out.read_to_end(&mut sink);
-    });
-    Server { child, port, dir }
+    MockServer::start_openssl("30", extra)
 }
 
 /// Minimal HTTP/1.0 transfer, enough for the mock server.
@@ -157,16 +110,13 @@ fn expected_cert(dir: &Path) -> Cert {
 #[test]
 fn ir_with_pbm() {
     let srv = start_server(&[]);
-    let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let ctx = pbm_ctx(srv.dir(), Cmd::Ir);
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
-    assert_eq!(
-        out.new_cert.unwrap().der(),
-        expected_cert(srv.dir.path()).der()
-    );
+    assert_eq!(out.new_cert.unwrap().der(), expected_cert(srv.dir()).der());
     assert_eq!(t.sent.len(), 2, "ir and certConf");
     assert_eq!(out.ca_pubs.len(), 1);
     // No -out_trusted: the approximate chain from the extraCerts received.
@@ -178,26 +128,23 @@ fn ir_with_pbm() {
     );
     assert_eq!(
         out.ca_pubs[0].der(),
-        cert(srv.dir.path(), "signer_root.crt").der()
+        cert(srv.dir(), "signer_root.crt").der()
     );
 }
 
 #[test]
 fn ir_with_pbm_through_the_transfer_areas_http_client() {
     let srv = start_server(&[]);
-    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut ctx = pbm_ctx(srv.dir(), Cmd::Ir);
     ctx.out_trusted = Some(TrustStore::new(
-        vec![cert(srv.dir.path(), "signer_root.crt")],
+        vec![cert(srv.dir(), "signer_root.crt")],
         VerifyParams::default(),
     ));
-    let url = rcmp::transfer::parse_server(&format!("127.0.0.1:{}", srv.port)).unwrap();
+    let url = rcmp::transfer::parse_server(&format!("127.0.0.1:{}", srv.port())).unwrap();
     let mut http =
         rcmp::transfer::HttpClient::new(url, rcmp::transfer::HttpOptions::default()).unwrap();
     let out = client::run(&ctx, &mut http).unwrap_or_else(|f| panic!("{}", f.error));
-    assert_eq!(
-        out.new_cert.unwrap().der(),
-        expected_cert(srv.dir.path()).der()
-    );
+    assert_eq!(out.new_cert.unwrap().der(), expected_cert(srv.dir()).der());
     assert_eq!(
         out.new_chain.len(),
         2,
@@ -208,49 +155,43 @@ fn ir_with_pbm_through_the_transfer_areas_http_client() {
 #[test]
 fn cr_with_signature() {
     let srv = start_server(&[]);
-    let ctx = sig_ctx(srv.dir.path(), Cmd::Cr);
+    let ctx = sig_ctx(srv.dir(), Cmd::Cr);
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
-    assert_eq!(
-        out.new_cert.unwrap().der(),
-        expected_cert(srv.dir.path()).der()
-    );
+    assert_eq!(out.new_cert.unwrap().der(), expected_cert(srv.dir()).der());
     assert_eq!(
         out.srv_cert.unwrap().der(),
-        cert(srv.dir.path(), "server.crt").der()
+        cert(srv.dir(), "server.crt").der()
     );
 }
 
 #[test]
 fn kur_with_signature_and_pinned_srvcert() {
     let srv = start_server(&[]);
-    let mut ctx = sig_ctx(srv.dir.path(), Cmd::Kur);
-    ctx.srvcert = Some(cert(srv.dir.path(), "server.crt"));
+    let mut ctx = sig_ctx(srv.dir(), Cmd::Kur);
+    ctx.srvcert = Some(cert(srv.dir(), "server.crt"));
     ctx.trusted = None;
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
-    assert_eq!(
-        out.new_cert.unwrap().der(),
-        expected_cert(srv.dir.path()).der()
-    );
+    assert_eq!(out.new_cert.unwrap().der(), expected_cert(srv.dir()).der());
 }
 
 #[test]
 fn p10cr_with_csr() {
     let srv = start_server(&[]);
-    let dir = srv.dir.path();
+    let dir = srv.dir();
     let mut ctx = pbm_ctx(dir, Cmd::P10cr);
     ctx.newkey = None;
     ctx.subject = None;
     ctx.csr = Some(creds::load_csr(&p(dir, "csr.pem"), "csr").unwrap());
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     // The mock returns signer_only.crt whatever the CSR asks for; OpenSSL 3.0 and 3.5 accept it.
@@ -270,14 +211,14 @@ fn p10cr_with_csr() {
 #[test]
 fn out_trusted_rejection_sends_negative_certconf() {
     let srv = start_server(&[]);
-    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut ctx = pbm_ctx(srv.dir(), Cmd::Ir);
     // The enrolled cert chains to signer_root.crt, not to the server's root in trusted.crt.
     ctx.out_trusted = Some(TrustStore::new(
-        vec![cert(srv.dir.path(), "trusted.crt")],
+        vec![cert(srv.dir(), "trusted.crt")],
         VerifyParams::default(),
     ));
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let f = client::run(&ctx, &mut t).unwrap_err();
@@ -301,12 +242,12 @@ fn out_trusted_rejection_sends_negative_certconf() {
 #[test]
 fn rr_and_genm() {
     let srv = start_server(&[]);
-    let dir = srv.dir.path();
+    let dir = srv.dir();
     let mut ctx = sig_ctx(dir, Cmd::Rr);
     ctx.oldcert = Some(cert(dir, "signer_only.crt"));
     ctx.revreason = 1;
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
@@ -318,10 +259,10 @@ fn rr_and_genm() {
 #[test]
 fn implicit_confirm_granted() {
     let srv = start_server(&["-grant_implicitconf"]);
-    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut ctx = pbm_ctx(srv.dir(), Cmd::Ir);
     ctx.implicit_confirm = true;
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
@@ -336,25 +277,22 @@ fn implicit_confirm_granted() {
 #[test]
 fn polling() {
     let srv = start_server(&["-poll_count", "2", "-check_after", "1"]);
-    let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let ctx = pbm_ctx(srv.dir(), Cmd::Ir);
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
-    assert_eq!(
-        out.new_cert.unwrap().der(),
-        expected_cert(srv.dir.path()).der()
-    );
+    assert_eq!(out.new_cert.unwrap().der(), expected_cert(srv.dir()).der());
     assert_eq!(t.sent.len(), 4, "ir, two pollReqs, certConf");
 }
 
 #[test]
 fn rejection_text() {
     let srv = start_server(&["-pkistatus", "2", "-failure", "20", "-statusstring", "xyz"]);
-    let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let ctx = pbm_ctx(srv.dir(), Cmd::Ir);
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let f = client::run(&ctx, &mut t).unwrap_err();
@@ -367,9 +305,9 @@ fn rejection_text() {
 #[test]
 fn send_error() {
     let srv = start_server(&["-send_error"]);
-    let ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let ctx = pbm_ctx(srv.dir(), Cmd::Ir);
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let f = client::run(&ctx, &mut t).unwrap_err();
@@ -385,10 +323,10 @@ fn send_error() {
 #[test]
 fn wrong_secret_fails_validation() {
     let srv = start_server(&[]);
-    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut ctx = pbm_ctx(srv.dir(), Cmd::Ir);
     ctx.secret = Some(Zeroizing::new(b"wrong".to_vec()));
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     // The server rejects our MAC with an error message that is itself protected with its secret.
@@ -407,13 +345,13 @@ impl Transfer for NoServer {
 #[test]
 fn reqout_rspout_then_rspin_and_reqin_new_tid() {
     let srv = start_server(&[]);
-    let dir = srv.dir.path();
+    let dir = srv.dir();
     let f = |n: &str| dir.join(n);
     let mut ctx = pbm_ctx(dir, Cmd::Ir);
     ctx.files.reqout = vec![f("q0.der"), f("q1.der")];
     ctx.files.rspout = vec![f("s0.der"), f("s1.der")];
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let out = client::run(&ctx, &mut t).unwrap_or_else(|e| panic!("{}", e.error));
@@ -436,7 +374,7 @@ fn reqout_rspout_then_rspin_and_reqin_new_tid() {
     ctx4.files.reqin = vec![f("q0.der")];
     ctx4.files.reqin_new_tid = true;
     let mut t4 = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let out4 = client::run(&ctx4, &mut t4).unwrap_or_else(|e| panic!("{}", e.error));
@@ -451,7 +389,7 @@ fn reqout_rspout_then_rspin_and_reqin_new_tid() {
 #[test]
 fn reqout_only_writes_the_first_request_and_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mock = &mock_dir();
+    let mock = &common::corpus_mock_dir("30");
     let mut ctx = pbm_ctx(mock, Cmd::Ir);
     ctx.files.reqout_only = Some(dir.path().join("ir.der"));
     client::run(&ctx, &mut NoServer).unwrap_or_else(|f| panic!("{}", f.error));
@@ -469,9 +407,9 @@ fn reqout_only_writes_the_first_request_and_sends_nothing() {
 #[test]
 fn unprotected_errors_accepted_only_when_asked() {
     let srv = start_server(&["-send_unprot_err", "-send_error"]);
-    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut ctx = pbm_ctx(srv.dir(), Cmd::Ir);
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let f = client::run(&ctx, &mut t).unwrap_err();
@@ -500,10 +438,10 @@ fn unprotected_errors_accepted_only_when_asked() {
 #[test]
 fn total_timeout_ends_polling() {
     let srv = start_server(&["-poll_count", "3", "-check_after", "5"]);
-    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Ir);
+    let mut ctx = pbm_ctx(srv.dir(), Cmd::Ir);
     ctx.total_timeout = Some(Duration::from_secs(3));
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     let f = client::run(&ctx, &mut t).unwrap_err();
@@ -513,10 +451,10 @@ fn total_timeout_ends_polling() {
 #[test]
 fn expect_sender_is_checked() {
     let srv = start_server(&[]);
-    let mut ctx = pbm_ctx(srv.dir.path(), Cmd::Genm);
+    let mut ctx = pbm_ctx(srv.dir(), Cmd::Genm);
     ctx.expect_sender = Some(creds::parse_dn("/CN=server.example", "expect_sender").unwrap());
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
@@ -537,11 +475,11 @@ impl Transfer for Replay {
 #[test]
 fn response_of_another_transaction_is_refused() {
     let srv = start_server(&[]);
-    let dir = srv.dir.path();
+    let dir = srv.dir();
     let mut ctx = pbm_ctx(dir, Cmd::Genm);
     ctx.files.rspout = vec![dir.join("genp.der")];
     let mut t = Http {
-        port: srv.port,
+        port: srv.port(),
         sent: Vec::new(),
     };
     client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));

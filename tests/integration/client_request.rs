@@ -239,7 +239,7 @@ fn certconf_hash_follows_the_signature_algorithm() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("ed.key");
     let crt = dir.path().join("ed.crt");
-    let ok = std::process::Command::new("openssl")
+    let ok = common::openssl()
         .args([
             "req", "-x509", "-newkey", "ed25519", "-nodes", "-subj", "/CN=ed", "-keyout",
         ])

@@ -2,6 +2,7 @@
 //! `openssl` command (fixtures/creds/make.sh and at test time).
 
 use crate::common;
+use common::openssl;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,28 +24,9 @@ fn pass12345() -> Secret {
     Secret::new("12345")
 }
 
-fn openssl() -> Command {
-    let ok = Command::new("openssl")
-        .arg("version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "the real `openssl` command is needed for this test but is missing"
-    );
-    Command::new("openssl")
-}
-
+/// What a successful command printed: the harness runs it with its time limit and checks the status.
 fn run_ok(cmd: &mut Command) -> Vec<u8> {
-    let out = cmd.output().expect("run openssl");
-    assert!(
-        out.status.success(),
-        "{:?} failed: {}",
-        cmd,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::run_ok(cmd).stdout
 }
 
 #[test]

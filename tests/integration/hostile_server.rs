@@ -34,29 +34,10 @@ struct Request {
 
 /// Reads one HTTP request (head and Content-Length body); None if the peer closed first.
 fn read_request(s: &mut TcpStream) -> Option<Request> {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") {
-        match s.read(&mut byte) {
-            Ok(1) => buf.push(byte[0]),
-            _ => return None,
-        }
-        if buf.len() > 64 * 1024 {
-            return None;
-        }
-    }
-    let head = String::from_utf8_lossy(&buf).into_owned();
-    let len = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    let mut body = vec![0u8; len];
-    s.read_exact(&mut body).ok()?;
-    Some(Request { body })
+    let msg = read_http_message(s)?;
+    Some(Request {
+        body: http_body(&msg).to_vec(),
+    })
 }
 
 /// Posts `body` to the real mock server and returns its response body.

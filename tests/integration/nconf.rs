@@ -2,10 +2,11 @@
 //! read, `openssl asn1parse -genconf` is given a wrapper config that includes the file and expands
 //! `${section::name}` into a UTF8String, whose bytes are the value OpenSSL stored. Needs `openssl`.
 
+use crate::common;
+
 use rcmp::nconf::Conf;
 use rcmp::Error;
 use std::path::Path;
-use std::process::Command;
 
 const ENV_NAME: &str = "RCMP_NCONF_TEST";
 const ENV_VALUE: &str = "from the environment";
@@ -29,7 +30,7 @@ fn openssl_value(file: &str, section: &str, name: &str) -> Result<String, String
     )
     .expect("write wrapper");
     let der = dir.path().join("o.der");
-    let out = Command::new("openssl")
+    let out = common::openssl()
         .args(["asn1parse", "-noout", "-genconf"])
         .arg(&wrapper)
         .arg("-out")
@@ -160,7 +161,7 @@ fn assert_error_like_openssl(file: &str, what: &str) {
         Err(Error::Cmp { msg, .. }) => msg,
         other => panic!("{file}: expected an error, got {other:?}"),
     };
-    let real = Command::new("openssl")
+    let real = common::openssl()
         .args(["cmp", "-config", file])
         .output()
         .expect("cannot run openssl");

@@ -17,31 +17,7 @@ use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
-use common::{describe, run, MockServer};
-
-/// Reads one HTTP request (head and Content-Length body).
-fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + len {
-                return Some(buf);
-            }
-        }
-        let n = s.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
+use common::{describe, read_http_message, run, MockServer};
 
 /// The EJBCA alias front: listens on 127.0.0.1 port 0, maps each request's alias path to `/` of the
 /// matching mock, one request per connection (the client reconnects). Returns the port.
@@ -52,7 +28,7 @@ fn alias_front(hmac_port: u16, cert_port: u16) -> u16 {
         for conn in listener.incoming() {
             let Ok(mut client) = conn else { continue };
             let _ = client.set_read_timeout(Some(Duration::from_secs(20)));
-            let Some(req) = read_request(&mut client) else {
+            let Some(req) = read_http_message(&mut client) else {
                 continue;
             };
             let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n") else {

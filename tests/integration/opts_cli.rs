@@ -9,7 +9,6 @@ use rcmp::opts::{self, Opt, Parsed, RawOpts, Source};
 use rcmp::Error;
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::Command;
 
 fn os(args: &[&str]) -> Vec<OsString> {
     args.iter().map(OsString::from).collect()
@@ -22,7 +21,7 @@ fn openssl_stderr(v35: bool, args: &[&str], cwd: Option<&Path>) -> String {
         c.arg("cmp");
         c
     } else {
-        let mut c = Command::new("openssl");
+        let mut c = common::openssl();
         c.arg("cmp");
         c
     };

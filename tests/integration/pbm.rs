@@ -2,11 +2,12 @@
 //! (captured fixtures and a live run), and OpenSSL's mock server must accept messages we protect.
 //! The live tests need the real `openssl` (3.x) and fail loudly without it.
 
-use std::io::{BufRead, BufReader};
+use crate::common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
+
+use common::{openssl, rcmp, run, MockServer};
 
 use der::asn1::OctetString;
 use rcmp::asn1::{oid, PkiBody, PkiMessage};
@@ -85,89 +86,28 @@ fn captured_pbm_with_other_owf_and_mac_matches_openssl() {
     }
 }
 
-fn openssl() -> String {
-    let bin = std::env::var("OPENSSL").unwrap_or_else(|_| "openssl".into());
-    let ok = Command::new(&bin)
-        .arg("version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "these tests need the real `{bin}` binary (set OPENSSL to its path)"
-    );
-    bin
+/// A PBM-only mock server (`cmp -config "" -srv_secret pass:test -srv_ref 1234`) of `program`
+/// (`openssl` or `rcmp`), started on port 0 by the harness and killed on drop.
+fn pbm_mock(mut program: Command) -> MockServer {
+    program.arg("cmp");
+    MockServer::start_plain(
+        program,
+        &[
+            "-config",
+            "",
+            "-srv_secret",
+            "pass:test",
+            "-srv_ref",
+            "1234",
+            "-verbosity",
+            "7",
+        ],
+    )
 }
 
-/// The OpenSSL mock CMP server (`openssl cmp -port 0`), PBM only, killed by PID on drop.
-struct Mock {
-    child: Child,
-    port: u16,
-}
-
-impl Mock {
-    fn start(dir: &Path) -> Mock {
-        Self::start_with(Command::new(openssl()), dir)
-    }
-
-    /// rcmp's own mock server, started the same way.
-    fn start_rcmp(dir: &Path) -> Mock {
-        Self::start_with(Command::new(env!("CARGO_BIN_EXE_rcmp")), dir)
-    }
-
-    fn start_with(mut program: Command, dir: &Path) -> Mock {
-        let mut child = program
-            .args([
-                "cmp",
-                "-config",
-                "",
-                "-port",
-                "0",
-                "-srv_secret",
-                "pass:test",
-                "-srv_ref",
-                "1234",
-            ])
-            .args(["-verbosity", "7"])
-            .current_dir(dir)
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.join("srv.err")).unwrap())
-            .spawn()
-            .expect("cannot start openssl cmp mock server");
-        let out = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(|l| l.ok()) {
-                // "ACCEPT [::]:PORT PID=N" (OpenSSL's mock binds all addresses; it cannot be told otherwise)
-                if let Some(rest) = line.strip_prefix("ACCEPT ") {
-                    let port = rest
-                        .split(' ')
-                        .next()
-                        .and_then(|a| a.rsplit(':').next())
-                        .map(str::parse::<u16>);
-                    let _ = tx.send(port.and_then(Result::ok));
-                    return;
-                }
-            }
-            let _ = tx.send(None);
-        });
-        let port = rx.recv_timeout(Duration::from_secs(30)).ok().flatten();
-        let mut mock = Mock { child, port: 0 };
-        mock.port = port.expect("mock server did not report its port");
-        mock
-    }
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn client(mock: &Mock, dir: &Path, args: &[&str]) -> std::process::Output {
-    let server = format!("127.0.0.1:{}/pkix/", mock.port);
-    Command::new(openssl())
+fn client(mock: &MockServer, dir: &Path, args: &[&str]) -> std::process::Output {
+    let server = format!("127.0.0.1:{}/pkix/", mock.port());
+    run(openssl()
         .args([
             "cmp",
             "-config",
@@ -188,15 +128,13 @@ fn client(mock: &Mock, dir: &Path, args: &[&str]) -> std::process::Output {
             "20",
         ])
         .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("cannot run openssl cmp client")
+        .current_dir(dir))
 }
 
 #[test]
 fn live_openssl_pbm_verifies_with_our_code() {
     let dir = tempfile::tempdir().unwrap();
-    let mock = Mock::start(dir.path());
+    let mock = pbm_mock(openssl());
     let out = client(
         &mock,
         dir.path(),
@@ -246,7 +184,7 @@ fn our_genm(owf: pbm::Owf, mac: pbm::Mac, secret: &[u8]) -> Vec<u8> {
 #[test]
 fn openssl_mock_accepts_our_pbm_and_rejects_a_wrong_one() {
     let dir = tempfile::tempdir().unwrap();
-    let mock = Mock::start(dir.path());
+    let mock = pbm_mock(openssl());
     for (i, (owf, mac)) in [
         (pbm::Owf::Sha256, pbm::Mac::HmacSha1),
         (pbm::Owf::Sha512, pbm::Mac::HmacSha256),
@@ -348,16 +286,16 @@ fn iteration_limits_are_openssls() {
     let dir = tempfile::tempdir().unwrap();
     for ours in [false, true] {
         let mock = if ours {
-            Mock::start_rcmp(dir.path())
+            pbm_mock(rcmp())
         } else {
-            Mock::start(dir.path())
+            pbm_mock(openssl())
         };
         iteration_limits_against(&mock, dir.path());
     }
 }
 
 /// OpenSSL's limits (100..=100000) hold for the client check and for the mock server at `mock`.
-fn iteration_limits_against(mock: &Mock, dir: &Path) {
+fn iteration_limits_against(mock: &MockServer, dir: &Path) {
     for n in [1i64, 99, 100, 100_000, 100_001] {
         let mut msg = golden("pbm384_genm.der");
         let params =

@@ -7,7 +7,6 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use rcmp::compat::Compat;
@@ -102,7 +101,7 @@ impl Env {
     /// Run `openssl cmp` with the corpus's client config against `port`; returns (success, output).
     fn client(&self, port: u16, args: &[&str]) -> (bool, String) {
         let server = format!("127.0.0.1:{port}");
-        let mut cmd = Command::new("openssl");
+        let mut cmd = common::openssl();
         cmd.current_dir(self.dir.path()).args([
             "cmp",
             "-config",
@@ -532,7 +531,7 @@ fn unprotected_request_rejected_unless_accepted() {
 fn make_ca(env: &Env) {
     let ext = env.path("ca.ext");
     std::fs::write(&ext, "[v3]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier=hash\n").expect("write");
-    let st = Command::new("openssl")
+    let st = common::openssl()
         .current_dir(env.dir.path())
         .args([
             "req",
@@ -606,7 +605,7 @@ fn real_ca_issues_from_template() {
     let (ok, out) = env.client(port, &args);
     assert!(ok, "second ir failed:\n{out}");
 
-    let verify = Command::new("openssl")
+    let verify = common::openssl()
         .current_dir(&dir)
         .args(["verify", "-CAfile", "ca.crt", "a.crt", "b.crt"])
         .output()
@@ -617,7 +616,7 @@ fn real_ca_issues_from_template() {
         String::from_utf8_lossy(&verify.stdout)
     );
     let show = |f: &str, what: &[&str]| {
-        let o = Command::new("openssl")
+        let o = common::openssl()
             .current_dir(&dir)
             .args(["x509", "-in", f, "-noout"])
             .args(what)
@@ -635,7 +634,7 @@ fn real_ca_issues_from_template() {
         "{text}"
     );
     assert!(text.contains("TLS Web Client Authentication"), "{text}");
-    let key_pub = Command::new("openssl")
+    let key_pub = common::openssl()
         .current_dir(&dir)
         .args(["pkey", "-in", "new.key", "-pubout"])
         .output()

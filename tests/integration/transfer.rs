@@ -5,6 +5,8 @@
 //! Servers bind 127.0.0.1 on port 0 (or a port found free that way, for `openssl s_server`), and
 //! child processes are killed by PID when a test ends.
 
+use crate::common;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -14,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use common::{openssl, read_http_message, run_ok, MockServer};
 use rcmp::transfer::{
     parse_server, HttpClient, HttpOptions, KeepAlive, Reply, ServerConfig, TlsConfig,
 };
@@ -42,30 +45,6 @@ fn ok_response(body: &[u8], keep_alive: bool) -> Vec<u8> {
     .into_bytes();
     r.extend_from_slice(body);
     r
-}
-
-/// Read one HTTP request (head + Content-Length body) from a raw stream.
-fn read_raw_request(s: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        if let Some(end) = find(&data, b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&data[..end]).to_string();
-            let len = head
-                .lines()
-                .find_map(|l| l.strip_prefix("Content-Length: "))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if data.len() >= end + 4 + len {
-                return Some(data);
-            }
-        }
-        let n = s.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        data.extend_from_slice(&buf[..n]);
-    }
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -135,7 +114,7 @@ fn request_bytes_match_openssl_capture() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s2 = seen.clone();
     let (port, h) = raw_server(2, move |_, mut s| {
-        let req = read_raw_request(&mut s).unwrap();
+        let req = read_http_message(&mut s).unwrap();
         s2.lock().unwrap().push(req);
         s.write_all(&ok_response(DER, false)).unwrap();
     });
@@ -152,7 +131,7 @@ fn request_bytes_match_openssl_capture() {
 fn keep_alive_reuses_one_connection() {
     // One connection serving three requests, granting keep-alive to those that ask for it.
     let (port, h) = raw_server(1, |_, mut s| {
-        while let Some(req) = read_raw_request(&mut s) {
+        while let Some(req) = read_http_message(&mut s) {
             let asked = find(&req, b"Connection: keep-alive").is_some();
             s.write_all(&ok_response(DER, asked)).unwrap();
             if !asked {
@@ -173,7 +152,7 @@ fn keep_alive_reuses_one_connection() {
 fn keep_alive_off_and_required() {
     // -keep_alive 0: never asks, so a new connection per message.
     let (port, h) = raw_server(2, |_, mut s| {
-        let req = read_raw_request(&mut s).unwrap();
+        let req = read_http_message(&mut s).unwrap();
         assert!(find(&req, b"Connection:").is_none());
         s.write_all(&ok_response(DER, false)).unwrap();
     });
@@ -188,7 +167,7 @@ fn keep_alive_off_and_required() {
 
     // -keep_alive 2: a server that does not grant it is an error.
     let (port, h) = raw_server(1, |_, mut s| {
-        read_raw_request(&mut s).unwrap();
+        read_http_message(&mut s).unwrap();
         s.write_all(&ok_response(DER, false)).unwrap();
     });
     let opts = HttpOptions {
@@ -205,7 +184,7 @@ fn keep_alive_off_and_required() {
 
 fn one_shot(response: &'static [u8]) -> (u16, JoinHandle<usize>) {
     raw_server(1, move |_, mut s| {
-        read_raw_request(&mut s);
+        read_http_message(&mut s);
         let _ = s.write_all(response);
     })
 }
@@ -283,7 +262,7 @@ fn response_errors_are_reported_as_openssl_does() {
 #[test]
 fn silent_and_trickling_servers_hit_the_timeout() {
     let (port, _h) = raw_server(1, |_, mut s| {
-        read_raw_request(&mut s);
+        read_http_message(&mut s);
         thread::sleep(Duration::from_secs(4));
     });
     let e = client(&format!("127.0.0.1:{port}"), opts_timeout(1))
@@ -294,7 +273,7 @@ fn silent_and_trickling_servers_hit_the_timeout() {
     // One byte every 100 ms, never finishing: each read succeeds, but the round trip may not
     // exceed -msg_timeout.
     let (port, _h) = raw_server(1, |_, mut s| {
-        read_raw_request(&mut s);
+        read_http_message(&mut s);
         for b in b"HTTP/1.0 200 OK\r\nContent-Type: application/pkixcmp\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".iter() {
             if s.write_all(&[*b]).is_err() {
                 return;
@@ -309,7 +288,7 @@ fn silent_and_trickling_servers_hit_the_timeout() {
 
     // The overall deadline (-total_timeout) applies without -msg_timeout.
     let (port, _h) = raw_server(1, |_, mut s| {
-        read_raw_request(&mut s);
+        read_http_message(&mut s);
         thread::sleep(Duration::from_secs(4));
     });
     let deadline = Instant::now() + Duration::from_secs(1);
@@ -342,7 +321,7 @@ fn plain_http_through_proxy_uses_absolute_form() {
     let seen = Arc::new(Mutex::new(String::new()));
     let s2 = seen.clone();
     let (pport, h) = raw_server(2, move |_, mut s| {
-        let req = read_raw_request(&mut s).unwrap();
+        let req = read_http_message(&mut s).unwrap();
         let line = String::from_utf8_lossy(&req)
             .lines()
             .next()
@@ -466,21 +445,15 @@ fn relay(a: TcpStream, b: TcpStream) {
 // ------------------------------------------------------------------------------------------
 // TLS against a real `openssl s_server`
 
-fn openssl() -> Command {
-    Command::new("openssl")
+/// `openssl cmp`, ready for the mock server's options.
+fn openssl_cmp() -> Command {
+    let mut c = openssl();
+    c.arg("cmp");
+    c
 }
 
 fn run_openssl(dir: &Path, args: &[&str]) {
-    let out = openssl()
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl binary is needed for these tests");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(openssl().args(args).current_dir(dir));
 }
 
 /// A small test PKI made with openssl: a CA, a server cert for localhost/127.0.0.1, a client
@@ -1304,49 +1277,26 @@ fn openssl_client_talks_to_our_listener() {
 #[test]
 fn our_client_talks_to_openssl_mock_server() {
     let pki = Pki::new();
-    let mut child = openssl()
-        .args([
-            "cmp",
+    let srv_crt = pki.path("srv.crt").to_string_lossy().into_owned();
+    let mock = MockServer::start_plain(
+        openssl_cmp(),
+        &[
             "-config",
             "",
-            "-port",
-            "0",
             "-srv_secret",
             "pass:test",
             "-srv_ref",
             "1234",
             "-max_msgs",
             "1",
-        ])
-        .arg("-rsp_cert")
-        .arg(pki.path("srv.crt"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the openssl binary is needed for these tests");
-    // OpenSSL 3.0 prints warnings on stdout before the ACCEPT line.
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    for _ in 0..20 {
-        line.clear();
-        if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap_or(0) == 0
-            || line.starts_with("ACCEPT")
-        {
-            break;
-        }
-    }
-    let port: u16 = line
-        .rsplit_once(':')
-        .and_then(|(_, r)| r.split(' ').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| {
-            let _ = child.kill();
-            panic!("no ACCEPT line from the OpenSSL mock server: {line:?}")
-        });
+            "-rsp_cert",
+            &srv_crt,
+        ],
+    );
+    let port = mock.port();
     let mut c = client(&format!("127.0.0.1:{port}/pkix/"), opts_timeout(10));
     let r = c.exchange(&fixture("ir.der"), true, None);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(mock);
     let body = r.unwrap();
     assert_eq!(body[0], 0x30, "a DER PKIMessage comes back");
 }
@@ -1378,44 +1328,21 @@ fn openssl_enrollment_through_our_listener_and_client() {
             "30",
         ],
     );
-    let mut mock = openssl()
-        .args([
-            "cmp",
+    let new_crt = d.join("new.crt").to_string_lossy().into_owned();
+    let mock = MockServer::start_plain(
+        openssl_cmp(),
+        &[
             "-config",
             "",
-            "-port",
-            "0",
             "-srv_secret",
             "pass:test",
             "-srv_ref",
             "1234",
             "-rsp_cert",
-            "new.crt",
-        ])
-        .current_dir(d)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the openssl binary is needed for these tests");
-    let mut stdout = std::io::BufReader::new(mock.stdout.take().unwrap());
-    let mut line = String::new();
-    for _ in 0..20 {
-        line.clear();
-        if std::io::BufRead::read_line(&mut stdout, &mut line).unwrap_or(0) == 0
-            || line.starts_with("ACCEPT")
-        {
-            break;
-        }
-    }
-    let mock_port: u16 = line
-        .rsplit_once(':')
-        .and_then(|(_, r)| r.split(' ').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    assert_ne!(
-        mock_port, 0,
-        "no ACCEPT line from the OpenSSL mock server: {line:?}"
+            &new_crt,
+        ],
     );
+    let mock_port = mock.port();
 
     let upstream = Mutex::new(client(
         &format!("127.0.0.1:{mock_port}/pkix/"),
@@ -1454,8 +1381,7 @@ fn openssl_enrollment_through_our_listener_and_client() {
         .current_dir(d)
         .output()
         .expect("the openssl binary is needed for these tests");
-    let _ = mock.kill();
-    let _ = mock.wait();
+    drop(mock);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
