@@ -1,9 +1,11 @@
-//! Shared harness for rcmp's integration tests: where the peers are (`openssl`, OpenSSL 3.5 and 4.0,
-//! our own binary, the conformance corpora: the last three through `deps`, i.e. `scripts/fetch-deps`), mock servers started on port 0 and killed by PID on drop, and
-//! running commands with a time limit so a hung child fails the test instead of hanging it.
+//! Shared harness for rcmp's tests: where the peers are (`openssl`, OpenSSL 3.5 and 4.0, our own
+//! binary, the conformance corpora: the last three through `deps`, i.e. `scripts/fetch-deps`), mock
+//! servers started on port 0 and killed by PID on drop, and running commands with a time limit so a
+//! hung child fails the test instead of hanging it.
 //!
-//! Use it from a test file with `mod common;` and `use common::*;`. Interop tests must not skip when
-//! a peer is missing: every lookup here panics with a message saying what is missing and how to get it.
+//! `tests/integration/main.rs` includes it as `common`, and its modules `use crate::common;`; the
+//! library includes it for its unit tests as `crate::testutil`. Interop tests must not skip when a
+//! peer is missing: every lookup here panics with a message saying what is missing and how to get it.
 
 #![allow(dead_code)] // each test file uses a different part of the harness
 
@@ -64,9 +66,26 @@ pub fn openssl40() -> Command {
     Command::new(openssl_release("4.0"))
 }
 
-/// Our binary, as built by cargo for this test run.
+/// Our binary, as built by cargo for this test run. Cargo names it to integration tests only; the
+/// library's unit tests (which include this harness too) look beside their own executable's folder,
+/// where `cargo test` builds it (`cargo test --lib` alone does not: then this fails, saying so).
 pub fn rcmp_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_rcmp"))
+    if let Some(p) = option_env!("CARGO_BIN_EXE_rcmp") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("HARNESS: path of the test executable");
+    // target/<profile>/deps/<test>-<hash> -> target/<profile>/rcmp
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("rcmp"))
+        .unwrap_or_default();
+    assert!(
+        bin.is_file(),
+        "HARNESS: no rcmp binary at {}; build it first (`cargo build`, or run plain `cargo test`)",
+        bin.display()
+    );
+    bin
 }
 
 /// `rcmp` as a command, ready for arguments (drop-in: `rcmp -cmd ir ...` as `openssl cmp -cmd ir ...`).

@@ -40,5 +40,3 @@ mod regressions;
 mod secrets_in_logs;
 mod server_interop;
 mod transfer;
-mod verify_cmp;
-mod verify_openssl;

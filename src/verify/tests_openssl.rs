@@ -2,13 +2,13 @@
 //! CRLs and options; the verdict, OpenSSL's error code, depth and reason string, and for accepted chains
 //! the chain itself (from `-show_chain`) must agree.
 
-use crate::common;
+use crate::testutil as common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::verify::{self, Cert, Crl, VerifyParams};
 use der::Encode;
-use rcmp::verify::{self, Cert, Crl, VerifyParams};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

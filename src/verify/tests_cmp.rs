@@ -1,13 +1,13 @@
 //! The CMP-facing helpers: signer search (as cmp_vfy.c does it), the approximate chain for -chainout /
 //! extraCerts, and the CMP test PKI scenarios the conformance tables rely on.
 
-use crate::common;
+use crate::testutil as common;
 
 use std::path::Path;
 
+use crate::log::Side;
+use crate::verify::{self, Cert, SignerQuery, TrustStore, VerifyParams};
 use der::Encode;
-use rcmp::log::Side;
-use rcmp::verify::{self, Cert, SignerQuery, TrustStore, VerifyParams};
 
 fn load(path: &Path) -> Vec<Cert> {
     let data =
