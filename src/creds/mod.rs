@@ -16,6 +16,8 @@ pub mod key;
 pub mod pass;
 pub mod pem;
 mod pkcs12;
+#[cfg(test)]
+mod tests_openssl;
 
 pub use alg::{random_bytes, Digest, MacAlg};
 pub use cert::{load_cert, load_cert_with_chain, load_certs, Cert};

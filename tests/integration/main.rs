@@ -1,6 +1,8 @@
 //! rcmp's integration tests, built as one test binary (as ripgrep does): each former
 //! `tests/<name>.rs` is a module here, so a test is named `<module>::<test>`, e.g.
-//! `cargo test --test integration opts_cli::` runs what used to be `--test opts_cli`.
+//! `cargo test --test integration hints::` runs what used to be `--test hints`. They drive the
+//! `rcmp` binary and the OpenSSL peers from outside; tests of the library's internals against
+//! OpenSSL are unit tests in the crate (`src/*/tests_*.rs`), which include the same harness.
 //!
 //! One binary links the library and the dependencies once instead of once per file, and every
 //! module uses the one harness in `tests/common` (peers, mock servers, commands with a time limit).
@@ -12,11 +14,7 @@
 mod common;
 
 mod argv_secrets;
-mod asn1_golden;
 mod ckg;
-mod client_interop;
-mod client_request;
-mod creds;
 mod fidelity_client;
 mod generated;
 mod genm_35;
@@ -27,10 +25,8 @@ mod hostile_server;
 mod https_mock;
 mod layout;
 mod mock_vs_openssl;
-mod nconf;
 mod old_names;
 mod openssl40;
-mod opts_cli;
 mod pbm;
 mod pbm_params;
 mod pbmac1_interop;
@@ -38,5 +34,3 @@ mod rand_options;
 mod readme_tour;
 mod regressions;
 mod secrets_in_logs;
-mod server_interop;
-mod transfer;

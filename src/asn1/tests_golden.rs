@@ -1,12 +1,12 @@
 //! Golden tests: CMP messages captured from real OpenSSL runs (see fixtures/golden/capture.sh for the
 //! exact commands) decode into our types with the expected contents and re-encode byte for byte.
 
-use crate::common;
+use crate::testutil as common;
 
 use std::path::PathBuf;
 
+use crate::asn1::*;
 use der::{Decode, DecodePem, Tagged};
-use rcmp::asn1::*;
 
 fn golden(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -602,7 +602,7 @@ mod fuzz {
 fn openssl_client_on_ip(dir: &std::path::Path, ip: &PkiMessage) -> String {
     let bin = std::env::var("OPENSSL").unwrap_or_else(|_| "openssl".into());
     let mut ip = ip.clone();
-    rcmp::protect::pbm_protect_message(&mut ip, b"test").unwrap();
+    crate::protect::pbm_protect_message(&mut ip, b"test").unwrap();
     std::fs::write(dir.join("ip.der"), ip.to_der_vec().unwrap()).unwrap();
     if !dir.join("k.pem").exists() {
         let ok = std::process::Command::new(&bin)

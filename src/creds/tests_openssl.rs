@@ -1,13 +1,13 @@
 //! Credentials layer against OpenSSL's own test PKI and against files and signatures made by the real
 //! `openssl` command (fixtures/creds/make.sh and at test time).
 
-use crate::common;
+use crate::testutil as common;
 use common::openssl;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rcmp::creds::{self, Digest, KeyOrPub, KeySpec, KeyType, Secret};
+use crate::creds::{self, Digest, KeyOrPub, KeySpec, KeyType, Secret};
 
 fn mock_dirs() -> Vec<PathBuf> {
     ["30", "latest"]

@@ -4,14 +4,14 @@
 //! the conformance corpus's `server.cnf`; the real OpenSSL client enrolls against it with the corpus's
 //! `test.cnf`. These tests need `openssl` on PATH and fail loudly without it.
 
-use crate::common;
+use crate::testutil as common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rcmp::compat::Compat;
-use rcmp::server::{Server, SrvConfig};
-use rcmp::transfer;
+use crate::compat::Compat;
+use crate::server::{Server, SrvConfig};
+use crate::transfer;
 use zeroize::Zeroizing;
 
 fn pem_blocks(path: &Path) -> Vec<Vec<u8>> {

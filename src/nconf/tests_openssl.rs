@@ -2,10 +2,10 @@
 //! read, `openssl asn1parse -genconf` is given a wrapper config that includes the file and expands
 //! `${section::name}` into a UTF8String, whose bytes are the value OpenSSL stored. Needs `openssl`.
 
-use crate::common;
+use crate::testutil as common;
 
-use rcmp::nconf::Conf;
-use rcmp::Error;
+use crate::nconf::Conf;
+use crate::Error;
 use std::path::Path;
 
 const ENV_NAME: &str = "RCMP_NCONF_TEST";

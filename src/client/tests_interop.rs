@@ -1,7 +1,7 @@
 //! Interop: rcmp's client against the real `openssl cmp` mock server (OpenSSL's own test PKI from the
 //! `30` conformance data). Each test starts its own server on 127.0.0.1 port 0 and kills it by PID.
 
-use crate::common;
+use crate::testutil as common;
 use common::MockServer;
 
 use std::io::{Read, Write};
@@ -9,10 +9,10 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rcmp::client::{self, Cmd, Ctx, Transfer};
-use rcmp::creds::{self, Cert, KeyOrPub};
-use rcmp::verify::{TrustStore, VerifyParams};
-use rcmp::Result;
+use crate::client::{self, Cmd, Ctx, Transfer};
+use crate::creds::{self, Cert, KeyOrPub};
+use crate::verify::{TrustStore, VerifyParams};
+use crate::Result;
 use zeroize::Zeroizing;
 
 /// OpenSSL's mock server on OpenSSL's CMP test PKI (corpus 30), started by the harness.
@@ -22,7 +22,7 @@ fn start_server(extra: &[&str]) -> MockServer {
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        rcmp::log::set_verbosity(v);
+        crate::log::set_verbosity(v);
     }
     MockServer::start_openssl("30", extra)
 }
@@ -42,7 +42,7 @@ impl Transfer for Http {
     ) -> Result<Vec<u8>> {
         self.sent.push(req.to_vec());
         let mut s = TcpStream::connect(("127.0.0.1", self.port))
-            .map_err(|e| rcmp::Error::cmp(e.to_string()))?;
+            .map_err(|e| crate::Error::cmp(e.to_string()))?;
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let head = format!(
             "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nPragma: no-cache\r\nContent-Type: application/pkixcmp\r\nContent-Length: {}\r\n\r\n",
@@ -140,9 +140,9 @@ fn ir_with_pbm_through_the_transfer_areas_http_client() {
         vec![cert(srv.dir(), "signer_root.crt")],
         VerifyParams::default(),
     ));
-    let url = rcmp::transfer::parse_server(&format!("127.0.0.1:{}", srv.port())).unwrap();
+    let url = crate::transfer::parse_server(&format!("127.0.0.1:{}", srv.port())).unwrap();
     let mut http =
-        rcmp::transfer::HttpClient::new(url, rcmp::transfer::HttpOptions::default()).unwrap();
+        crate::transfer::HttpClient::new(url, crate::transfer::HttpOptions::default()).unwrap();
     let out = client::run(&ctx, &mut http).unwrap_or_else(|f| panic!("{}", f.error));
     assert_eq!(out.new_cert.unwrap().der(), expected_cert(srv.dir()).der());
     assert_eq!(
@@ -198,8 +198,8 @@ fn p10cr_with_csr() {
     let out = client::run(&ctx, &mut t).unwrap_or_else(|f| panic!("{}", f.error));
     assert_eq!(out.new_cert.unwrap().der(), expected_cert(dir).der());
     assert_eq!(t.sent.len(), 2, "p10cr and certConf");
-    let cc = rcmp::client::wire::Received::decode(&t.sent[1], "test").unwrap();
-    let rcmp::client::wire::PkiBody::CertConf(cs) = &cc.msg.body else {
+    let cc = crate::client::wire::Received::decode(&t.sent[1], "test").unwrap();
+    let crate::client::wire::PkiBody::CertConf(cs) = &cc.msg.body else {
         panic!("not a certConf")
     };
     assert_eq!(
@@ -226,12 +226,12 @@ fn out_trusted_rejection_sends_negative_certconf() {
         f.error.to_string(),
         "certificate not accepted:rejecting newly enrolled cert with subject: /C=AU/ST=Some-State/O=Internet Widgits Pty Ltd/CN=leaf; CMP client did not accept it"
     );
-    let cc = rcmp::client::wire::Received::decode(&t.sent[1], "test").unwrap();
-    let rcmp::client::wire::PkiBody::CertConf(cs) = &cc.msg.body else {
+    let cc = crate::client::wire::Received::decode(&t.sent[1], "test").unwrap();
+    let crate::client::wire::PkiBody::CertConf(cs) = &cc.msg.body else {
         panic!("not a certConf")
     };
     let si = cs[0].status_info.as_ref().unwrap();
-    assert_eq!(si.status, rcmp::client::wire::PkiStatus::REJECTION);
+    assert_eq!(si.status, crate::client::wire::PkiStatus::REJECTION);
     assert_eq!(si.fail_bits(), 1 << 7, "incorrectData");
     assert_eq!(
         si.status_string.as_deref(),
@@ -338,7 +338,7 @@ struct NoServer;
 
 impl Transfer for NoServer {
     fn exchange(&mut self, _req: &[u8], _k: bool, _d: Option<Instant>) -> Result<Vec<u8>> {
-        Err(rcmp::Error::cmp("no server in this test"))
+        Err(crate::Error::cmp("no server in this test"))
     }
 }
 
@@ -393,14 +393,14 @@ fn reqout_only_writes_the_first_request_and_sends_nothing() {
     let mut ctx = pbm_ctx(mock, Cmd::Ir);
     ctx.files.reqout_only = Some(dir.path().join("ir.der"));
     client::run(&ctx, &mut NoServer).unwrap_or_else(|f| panic!("{}", f.error));
-    let r = rcmp::client::wire::Received::decode(
+    let r = crate::client::wire::Received::decode(
         &std::fs::read(dir.path().join("ir.der")).unwrap(),
         "test",
     )
     .unwrap();
     assert_eq!(
-        rcmp::client::wire::BodyType::of(&r.msg.body),
-        rcmp::client::wire::BodyType::Ir
+        crate::client::wire::BodyType::of(&r.msg.body),
+        crate::client::wire::BodyType::Ir
     );
 }
 
@@ -416,7 +416,7 @@ fn unprotected_errors_accepted_only_when_asked() {
     assert_eq!(f.error.to_string(), "missing protection");
     // The refusal says what to try.
     match &f.error {
-        rcmp::Error::Cmp { hint: Some(h), .. } => {
+        crate::Error::Cmp { hint: Some(h), .. } => {
             assert!(
                 h.contains("error response") && h.contains("-unprotected_errors"),
                 "{h}"

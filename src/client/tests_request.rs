@@ -1,13 +1,13 @@
 //! Decode-level checks of the requests the client builds (no server needed).
 
-use crate::common;
+use crate::testutil as common;
 
+use crate::client::request::{self, HeaderState};
+use crate::client::wire::{oids, BodyType, PkiBody, ProofOfPossession, Received};
+use crate::client::{Cmd, Ctx};
+use crate::creds::{self, KeyOrPub};
+use crate::protect::pbm;
 use der::Encode;
-use rcmp::client::request::{self, HeaderState};
-use rcmp::client::wire::{oids, BodyType, PkiBody, ProofOfPossession, Received};
-use rcmp::client::{Cmd, Ctx};
-use rcmp::creds::{self, KeyOrPub};
-use rcmp::protect::pbm;
 use x509_cert::ext::pkix::name::GeneralName;
 use zeroize::Zeroizing;
 
@@ -174,7 +174,7 @@ fn geninfo_and_sans_parse() {
         "unknown OID name in -infotype option"
     );
     let (crit, names) =
-        rcmp::extconf::sans_option("example.com 10.0.0.1, a@b.c critical http://x/").unwrap();
+        crate::extconf::sans_option("example.com 10.0.0.1, a@b.c critical http://x/").unwrap();
     assert!(crit);
     assert_eq!(names.len(), 4);
     assert!(matches!(names[0], GeneralName::DnsName(_)));
@@ -324,8 +324,8 @@ fn kur_matches_openssl_golden_capture() {
     assert_eq!(gs.algorithm_identifier, os.algorithm_identifier);
     // RSA PKCS#1 v1.5 is deterministic: same key, same CertRequest, same signature.
     assert_eq!(gs.signature, os.signature);
-    let subjects = |m: &rcmp::client::wire::PkiMessage| -> Vec<Vec<u8>> {
-        rcmp::client::wire::extra_certs(m)
+    let subjects = |m: &crate::client::wire::PkiMessage| -> Vec<Vec<u8>> {
+        crate::client::wire::extra_certs(m)
             .iter()
             .map(|c| c.tbs_certificate().subject().to_der().unwrap())
             .collect()
@@ -337,7 +337,7 @@ fn kur_matches_openssl_golden_capture() {
     );
 }
 
-fn golden(name: &str) -> rcmp::client::wire::PkiMessage {
+fn golden(name: &str) -> crate::client::wire::PkiMessage {
     let der_bytes = std::fs::read(format!(
         "{}/fixtures/golden/{name}",
         env!("CARGO_MANIFEST_DIR")
@@ -370,7 +370,7 @@ fn pbm_golden_ctx(cmd: Cmd) -> Ctx {
 }
 
 /// Compare what does not depend on time, randomness or signatures with randomness.
-fn assert_same_request(g: &rcmp::client::wire::PkiMessage, c: &Ctx) {
+fn assert_same_request(g: &crate::client::wire::PkiMessage, c: &Ctx) {
     let st = HeaderState::new(c, vec![1; 16]);
     let (o, _) = request::message(c, &st, request::first_body(c).unwrap(), 2).unwrap();
     let (gh, oh) = (&g.header, &o.header);
@@ -422,8 +422,8 @@ fn assert_same_request(g: &rcmp::client::wire::PkiMessage, c: &Ctx) {
         }
         (gb, ob) => assert_eq!(gb.to_der().unwrap(), ob.to_der().unwrap(), "body"),
     }
-    let subjects = |m: &rcmp::client::wire::PkiMessage| -> Vec<Vec<u8>> {
-        rcmp::client::wire::extra_certs(m)
+    let subjects = |m: &crate::client::wire::PkiMessage| -> Vec<Vec<u8>> {
+        crate::client::wire::extra_certs(m)
             .iter()
             .map(|c| c.tbs_certificate().subject().to_der().unwrap())
             .collect()

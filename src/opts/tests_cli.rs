@@ -1,12 +1,12 @@
-//! Command-line and config-file behaviour of `rcmp::opts`, checked against the real `openssl cmp`
+//! Command-line and config-file behaviour of `crate::opts`, checked against the real `openssl cmp`
 //! wherever its output shows the behaviour (usage errors, value checks, which config value wins).
 //! These tests need `openssl` (3.0) and, for 3.5-only behaviour, OpenSSL 3.5 from `scripts/fetch-deps`;
 //! they fail loudly when those are missing.
 
-use crate::common;
+use crate::testutil as common;
 
-use rcmp::opts::{self, Opt, Parsed, RawOpts, Source};
-use rcmp::Error;
+use crate::opts::{self, Opt, Parsed, RawOpts, Source};
+use crate::Error;
 use std::ffi::OsString;
 use std::path::Path;
 

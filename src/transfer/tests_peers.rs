@@ -5,7 +5,7 @@
 //! Servers bind 127.0.0.1 on port 0 (or a port found free that way, for `openssl s_server`), and
 //! child processes are killed by PID when a test ends.
 
-use crate::common;
+use crate::testutil as common;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -16,10 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use common::{openssl, read_http_message, run_ok, MockServer};
-use rcmp::transfer::{
+use crate::transfer::{
     parse_server, HttpClient, HttpOptions, KeepAlive, Reply, ServerConfig, TlsConfig,
 };
+use common::{openssl, read_http_message, run_ok, MockServer};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// A tiny DER SEQUENCE standing in for a CMP message.
@@ -77,14 +77,14 @@ fn client(server: &str, opts: HttpOptions) -> HttpClient {
 }
 
 struct NoEnv;
-impl rcmp::transfer::url::Env for NoEnv {
+impl crate::transfer::url::Env for NoEnv {
     fn get(&self, _: &str) -> Option<String> {
         None
     }
 }
 
 struct FakeEnv(Vec<(&'static str, String)>);
-impl rcmp::transfer::url::Env for FakeEnv {
+impl crate::transfer::url::Env for FakeEnv {
     fn get(&self, name: &str) -> Option<String> {
         self.0
             .iter()
@@ -633,7 +633,7 @@ fn tls_exchange(
     extra: &[&str],
     server: &str,
     tls: TlsConfig,
-) -> (rcmp::Result<Vec<u8>>, String) {
+) -> (crate::Result<Vec<u8>>, String) {
     let port = free_port();
     let s = SServer::start(pki, port, extra, &ok_response(DER, false));
     let opts = HttpOptions {
@@ -807,8 +807,8 @@ fn tls_client_certificate_when_server_requires_one() {
 
 fn test_server(
     max_msgs: u64,
-    handler: rcmp::transfer::Handler,
-) -> (u16, JoinHandle<rcmp::Result<()>>) {
+    handler: crate::transfer::Handler,
+) -> (u16, JoinHandle<crate::Result<()>>) {
     test_server_with(
         ServerConfig {
             max_msgs,
@@ -822,20 +822,20 @@ fn test_server(
 /// A listener on 127.0.0.1 with 64 KiB requests and otherwise `cfg`'s settings.
 fn test_server_with(
     cfg: ServerConfig,
-    handler: rcmp::transfer::Handler,
-) -> (u16, JoinHandle<rcmp::Result<()>>) {
+    handler: crate::transfer::Handler,
+) -> (u16, JoinHandle<crate::Result<()>>) {
     let cfg = ServerConfig {
         bind_addr: Some("127.0.0.1".parse().unwrap()),
         max_request: 64 * 1024,
         ..cfg
     };
-    let l = rcmp::transfer::bind(cfg).unwrap();
+    let l = crate::transfer::bind(cfg).unwrap();
     let port = l.port();
     (port, thread::spawn(move || l.serve(handler)))
 }
 
 /// A handler that answers each request with its own body, counting calls.
-fn echo(count: Arc<AtomicUsize>) -> rcmp::transfer::Handler {
+fn echo(count: Arc<AtomicUsize>) -> crate::transfer::Handler {
     Arc::new(move |req: &[u8]| {
         count.fetch_add(1, Ordering::SeqCst);
         Some(Reply::from(req.to_vec()))
@@ -945,7 +945,7 @@ fn listener_counts_every_request_towards_max_msgs() {
 fn handler_none_gives_400_and_reply_close_ends_keep_alive() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c2 = calls.clone();
-    let handler: rcmp::transfer::Handler = Arc::new(move |req: &[u8]| {
+    let handler: crate::transfer::Handler = Arc::new(move |req: &[u8]| {
         let n = c2.fetch_add(1, Ordering::SeqCst);
         match n {
             0 => Some(Reply {
@@ -1215,7 +1215,7 @@ fn listener_enforces_idle_and_request_deadlines() {
 #[test]
 fn openssl_client_talks_to_our_listener() {
     let ip = fixture("ip.der");
-    let handler: rcmp::transfer::Handler =
+    let handler: crate::transfer::Handler =
         Arc::new(move |_req: &[u8]| Some(Reply::from(ip.clone())));
     let (port, server) = test_server(1, handler);
     let dir = tempfile::tempdir().unwrap();
@@ -1348,7 +1348,7 @@ fn openssl_enrollment_through_our_listener_and_client() {
         &format!("127.0.0.1:{mock_port}/pkix/"),
         opts_timeout(10),
     ));
-    let handler: rcmp::transfer::Handler = Arc::new(move |req: &[u8]| {
+    let handler: crate::transfer::Handler = Arc::new(move |req: &[u8]| {
         upstream
             .lock()
             .ok()?
