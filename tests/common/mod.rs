@@ -539,3 +539,38 @@ pub fn http_body(msg: &[u8]) -> &[u8] {
         .position(|w| w == b"\r\n\r\n")
         .map_or(&[][..], |end| &msg[end + 4..])
 }
+
+/// One DER element at the start of `der`: (tag byte, contents, what follows). Definite lengths of
+/// up to four length bytes only, which is all a CMP message uses.
+pub fn der_tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = der.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// The PKIBody choice of a DER PKIMessage (RFC 9810 section 5.1.2: `ip` is 1, `error` 23, ...):
+/// the tag number of the element after the header, read without the library's decoder so that
+/// tests of the binary need none of its internals. `None` unless `msg` is exactly one SEQUENCE
+/// whose header SEQUENCE is followed by a context-specific constructed element.
+pub fn pki_body_choice(msg: &[u8]) -> Option<u8> {
+    let (0x30, message, []) = der_tlv(msg)? else {
+        return None;
+    };
+    let (0x30, _header, rest) = der_tlv(message)? else {
+        return None;
+    };
+    let (tag, _, _) = der_tlv(rest)?;
+    (tag & 0xe0 == 0xa0).then_some(tag & 0x1f)
+}

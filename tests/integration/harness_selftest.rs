@@ -227,3 +227,24 @@ fn fetched_inputs_are_what_they_claim() {
         assert!(corpus_mock_dir(corpus).join("test.cnf").is_file());
     }
 }
+
+#[test]
+fn pki_body_choice_reads_captured_messages() {
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden");
+    for (file, choice) in [
+        ("ir.der", 0),
+        ("ip.der", 1),
+        ("certconf.der", 24),
+        ("genm.der", 21),
+        ("error.der", 23),
+    ] {
+        let der = std::fs::read(golden.join(file)).expect("golden message");
+        assert_eq!(pki_body_choice(&der), Some(choice), "{file}");
+        assert_eq!(
+            pki_body_choice(&der[..der.len() - 1]),
+            None,
+            "{file} cut short"
+        );
+    }
+    assert_eq!(pki_body_choice(b"\x30\x00"), None);
+}

@@ -12,8 +12,9 @@ use std::path::Path;
 use std::thread;
 use std::time::Duration;
 
-use rcmp::asn1::body::PkiBody;
-use rcmp::asn1::message::PkiMessage;
+/// PKIBody choices (RFC 9810 section 5.1.2) the mock may answer with.
+const BODY_IP: u8 = 1;
+const BODY_ERROR: u8 = 23;
 
 fn connect(srv: &MockServer) -> TcpStream {
     let s = TcpStream::connect(("127.0.0.1", srv.port())).expect("connect to mock server");
@@ -130,10 +131,11 @@ fn captured_requests(srv: &MockServer) -> (Vec<u8>, Vec<u8>) {
     )
 }
 
-fn body_of(resp: &[u8]) -> PkiMessage {
+/// The PKIBody choice of the CMP message in an HTTP 200 answer.
+fn body_of(resp: &[u8]) -> u8 {
     let (code, body) = parse_response(resp);
     assert_eq!(code, 200, "HTTP status");
-    PkiMessage::from_der_bounded(&body, "server").expect("server answers with a CMP message")
+    pki_body_choice(&body).expect("server answers with a CMP message")
 }
 
 #[test]
@@ -287,9 +289,8 @@ fn replayed_request() {
     for _ in 0..2 {
         let m = body_of(&send_raw(&srv, &post(&ir)));
         assert!(
-            matches!(m.body, PkiBody::Ip(_) | PkiBody::Error(_)),
-            "replayed ir answered with {:?}",
-            m.body
+            matches!(m, BODY_IP | BODY_ERROR),
+            "replayed ir answered with PKIBody choice {m}"
         );
     }
     assert_still_serves(&srv);
@@ -302,9 +303,8 @@ fn certconf_for_unknown_transaction() {
     let fresh = MockServer::start_rcmp("30", &[]);
     let m = body_of(&send_raw(&fresh, &post(&certconf)));
     assert!(
-        matches!(m.body, PkiBody::Error(_)),
-        "certConf without a transaction answered with {:?}",
-        m.body
+        m == BODY_ERROR,
+        "certConf without a transaction answered with PKIBody choice {m}"
     );
     assert_still_serves(&fresh);
 }
