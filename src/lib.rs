@@ -28,3 +28,8 @@ pub mod verify;
 pub mod wording;
 
 pub use error::{Error, Result};
+
+// The tests' harness (peers, mock servers, commands with a time limit), shared with tests/integration.
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod testutil;

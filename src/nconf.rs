@@ -587,3 +587,6 @@ mod tests {
         assert!(e.contains("\"/dev/zero\" is too large"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod tests_openssl;

@@ -2,7 +2,7 @@
 //! DER-encoded with `der` 0.8, reusing `x509-cert` and `spki` types for certificates, names and keys.
 //!
 //! Every type carries its ASN.1 definition. The CMP module uses EXPLICIT tags, CRMF IMPLICIT ones;
-//! the golden tests in `tests/asn1_golden.rs` decode and re-encode messages captured from OpenSSL to
+//! the golden tests in `src/asn1/tests_golden.rs` decode and re-encode messages captured from OpenSSL to
 //! prove the tags. Received messages go through [`PkiMessage::from_der_bounded`], which bounds size and
 //! nesting. Nothing here does I/O or cryptography.
 
@@ -17,6 +17,8 @@ pub mod pbmac1;
 pub mod poll;
 pub mod rev;
 pub mod status;
+#[cfg(test)]
+mod tests_golden;
 
 pub use body::{body_type_name, PkiBody, BODY_TYPE_NAMES};
 pub use certrep::{CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate};

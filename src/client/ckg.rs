@@ -459,10 +459,9 @@ pub fn wrap_key(
     env.to_der().map_err(fail)
 }
 
-// The integration tests' locator of OpenSSL's test PKI (fetched by scripts/fetch-deps).
+// The tests' locator of OpenSSL's test PKI (fetched by scripts/fetch-deps), in the shared harness.
 #[cfg(test)]
-#[path = "../../tests/common/deps.rs"]
-mod test_deps;
+use crate::testutil as test_deps;
 
 #[cfg(test)]
 mod tests {

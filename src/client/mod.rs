@@ -11,6 +11,10 @@ pub mod genm;
 pub mod request;
 pub mod session;
 pub mod status;
+#[cfg(test)]
+mod tests_interop;
+#[cfg(test)]
+mod tests_request;
 pub mod transfer;
 pub mod txn;
 pub mod validate;

@@ -16,6 +16,8 @@ pub mod key;
 pub mod pass;
 pub mod pem;
 mod pkcs12;
+#[cfg(test)]
+mod tests_openssl;
 
 pub use alg::{random_bytes, sig_alg, sig_alg_for, Digest, KeyKind, MacAlg, SigAlg};
 pub use cert::{load_cert, load_cert_with_chain, load_certs, Cert};

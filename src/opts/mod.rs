@@ -18,6 +18,8 @@ pub mod man;
 mod parse;
 pub mod suggest;
 mod table;
+#[cfg(test)]
+mod tests_cli;
 
 pub use config::DEFAULT_CONFIG_FILE;
 pub use help::{help_text, help_text_for, is_version_request, version_text};

@@ -32,6 +32,8 @@ mod mock;
 mod msg;
 mod process;
 mod state;
+#[cfg(test)]
+mod tests_interop;
 mod tlv;
 
 use std::sync::Mutex;

@@ -222,7 +222,7 @@ pub fn split_header(text: &str) -> Option<(&str, &str)> {
 // Client side
 
 /// The request head as OpenSSL's CMP client sends it (captured from `openssl cmp`, see
-/// tests/transfer.rs): `Pragma`, `Host` (no port), `Connection: keep-alive` only when asked,
+/// src/transfer/tests_peers.rs): `Pragma`, `Host` (no port), `Connection: keep-alive` only when asked,
 /// `Content-Type`, `Content-Length`.
 pub fn request_head(target: &str, host: &str, keep_alive: bool, body_len: usize) -> Vec<u8> {
     let mut h = format!("POST {target} HTTP/1.0\r\nPragma: no-cache\r\n");

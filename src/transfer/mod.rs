@@ -12,6 +12,8 @@ pub mod client;
 pub mod http;
 pub mod proxy;
 pub mod server;
+#[cfg(test)]
+mod tests_peers;
 pub mod tls;
 pub mod url;
 

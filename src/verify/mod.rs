@@ -16,6 +16,12 @@ mod params;
 mod sig;
 mod store;
 
+// Unit tests against the real `openssl verify` and OpenSSL's test PKI (they use the test harness).
+#[cfg(test)]
+mod tests_cmp;
+#[cfg(test)]
+mod tests_openssl;
+
 pub use crate::creds::{Cert, Crl};
 pub use cmp::{find_and_validate_signer, SignerQuery, TaInIp};
 pub use names::{names_equal, oneline};

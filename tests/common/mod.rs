@@ -1,9 +1,11 @@
-//! Shared harness for rcmp's integration tests: where the peers are (`openssl`, OpenSSL 3.5 and 4.0,
-//! our own binary, the conformance corpora: the last three through `deps`, i.e. `scripts/fetch-deps`), mock servers started on port 0 and killed by PID on drop, and
-//! running commands with a time limit so a hung child fails the test instead of hanging it.
+//! Shared harness for rcmp's tests: where the peers are (`openssl`, OpenSSL 3.5 and 4.0, our own
+//! binary, the conformance corpora: the last three through `deps`, i.e. `scripts/fetch-deps`), mock
+//! servers started on port 0 and killed by PID on drop, and running commands with a time limit so a
+//! hung child fails the test instead of hanging it.
 //!
-//! Use it from a test file with `mod common;` and `use common::*;`. Interop tests must not skip when
-//! a peer is missing: every lookup here panics with a message saying what is missing and how to get it.
+//! `tests/integration/main.rs` includes it as `common`, and its modules `use crate::common;`; the
+//! library includes it for its unit tests as `crate::testutil`. Interop tests must not skip when a
+//! peer is missing: every lookup here panics with a message saying what is missing and how to get it.
 
 #![allow(dead_code)] // each test file uses a different part of the harness
 
@@ -64,9 +66,26 @@ pub fn openssl40() -> Command {
     Command::new(openssl_release("4.0"))
 }
 
-/// Our binary, as built by cargo for this test run.
+/// Our binary, as built by cargo for this test run. Cargo names it to integration tests only; the
+/// library's unit tests (which include this harness too) look beside their own executable's folder,
+/// where `cargo test` builds it (`cargo test --lib` alone does not: then this fails, saying so).
 pub fn rcmp_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_rcmp"))
+    if let Some(p) = option_env!("CARGO_BIN_EXE_rcmp") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("HARNESS: path of the test executable");
+    // target/<profile>/deps/<test>-<hash> -> target/<profile>/rcmp
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("rcmp"))
+        .unwrap_or_default();
+    assert!(
+        bin.is_file(),
+        "HARNESS: no rcmp binary at {}; build it first (`cargo build`, or run plain `cargo test`)",
+        bin.display()
+    );
+    bin
 }
 
 /// `rcmp` as a command, ready for arguments (drop-in: `rcmp -cmd ir ...` as `openssl cmp -cmd ir ...`).
@@ -244,6 +263,13 @@ fn copy_dir(src: &Path, dst: &Path) {
     }
 }
 
+fn mock_tmp() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("rcmp-mock-")
+        .tempdir()
+        .expect("HARNESS: create temp dir")
+}
+
 /// A mock CMP server (OpenSSL's or ours) serving a private copy of a conformance corpus' `Mock/`
 /// folder on 127.0.0.1 with a port chosen by the system. Killed (whole process group) on drop.
 pub struct MockServer {
@@ -282,16 +308,29 @@ impl MockServer {
     /// `-config server.cnf -port 0 <args>` and wait (bounded) for its `ACCEPT host:port PID=n` line.
     pub fn start(mut program: Command, corpus: &str, args: &[&str]) -> MockServer {
         let src = corpus_mock_dir(corpus);
-        let tmp = tempfile::Builder::new()
-            .prefix("rcmp-mock-")
-            .tempdir()
-            .expect("HARNESS: create temp dir");
+        let tmp = mock_tmp();
         let dir = tmp.path().join("Mock");
         copy_dir(&src, &dir);
+        program.args(["-config", "server.cnf"]);
+        Self::launch(program, tmp, dir, args)
+    }
+
+    /// Start `program` (e.g. `openssl cmp`) as mock server with `-port 0 <args>` and nothing else: no
+    /// corpus, the working folder `dir()` starts empty. For servers wholly set up by options, such as
+    /// a PBM-only mock (`-config "" -srv_secret ... -srv_ref ...`).
+    pub fn start_plain(program: Command, args: &[&str]) -> MockServer {
+        let tmp = mock_tmp();
+        let dir = tmp.path().join("Mock");
+        std::fs::create_dir_all(&dir).expect("HARNESS: create mock dir");
+        Self::launch(program, tmp, dir, args)
+    }
+
+    /// Run `program -port 0 <args>` in `dir` and wait (bounded) for its `ACCEPT` line.
+    fn launch(mut program: Command, tmp: tempfile::TempDir, dir: PathBuf, args: &[&str]) -> Self {
         let stderr_path = tmp.path().join("server.stderr");
         let stderr = std::fs::File::create(&stderr_path).expect("HARNESS: create server.stderr");
         program
-            .args(["-config", "server.cnf", "-port", "0"])
+            .args(["-port", "0"])
             .args(args)
             .current_dir(&dir)
             .stdin(Stdio::null())
@@ -462,4 +501,76 @@ pub fn pbm_ir(srv: &MockServer, mut cmd: Command, subject: &str) -> Command {
         subject,
     ]);
     cmd
+}
+
+/// One HTTP message (request or response: the head, then a body of its `Content-Length`) read
+/// from a raw stream, head and body as received. The head is read byte by byte so that nothing of
+/// a pipelined next message is consumed; `None` when the peer closes first, a read fails (e.g. on
+/// its timeout) or the head grows beyond 64 KiB. For scripted peers that speak HTTP by hand.
+pub fn read_http_message(s: &mut impl Read) -> Option<Vec<u8>> {
+    let mut msg = Vec::new();
+    let mut byte = [0u8; 1];
+    while !msg.ends_with(b"\r\n\r\n") {
+        match s.read(&mut byte) {
+            Ok(1) => msg.push(byte[0]),
+            _ => return None,
+        }
+        if msg.len() > 64 * 1024 {
+            return None;
+        }
+    }
+    let len = String::from_utf8_lossy(&msg)
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let head_len = msg.len();
+    msg.resize(head_len + len, 0);
+    s.read_exact(&mut msg[head_len..]).ok()?;
+    Some(msg)
+}
+
+/// The body of an HTTP message read by [`read_http_message`]: what follows the blank line.
+pub fn http_body(msg: &[u8]) -> &[u8] {
+    msg.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(&[][..], |end| &msg[end + 4..])
+}
+
+/// One DER element at the start of `der`: (tag byte, contents, what follows). Definite lengths of
+/// up to four length bytes only, which is all a CMP message uses.
+pub fn der_tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = der.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// The PKIBody choice of a DER PKIMessage (RFC 9810 section 5.1.2: `ip` is 1, `error` 23, ...):
+/// the tag number of the element after the header, read without the library's decoder so that
+/// tests of the binary need none of its internals. `None` unless `msg` is exactly one SEQUENCE
+/// whose header SEQUENCE is followed by a context-specific constructed element.
+pub fn pki_body_choice(msg: &[u8]) -> Option<u8> {
+    let (0x30, message, []) = der_tlv(msg)? else {
+        return None;
+    };
+    let (0x30, _header, rest) = der_tlv(message)? else {
+        return None;
+    };
+    let (tag, _, _) = der_tlv(rest)?;
+    (tag & 0xe0 == 0xa0).then_some(tag & 0x1f)
 }
