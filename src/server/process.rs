@@ -194,6 +194,7 @@ pub(super) fn new_server(cfg: SrvConfig) -> Result<Server> {
         txns: Default::default(),
         extra_cache: Default::default(),
         last_signer: Default::default(),
+        dump: super::RspDump::from_env(),
     })
 }
 
