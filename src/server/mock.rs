@@ -361,7 +361,7 @@ fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
         .iter()
         .filter_map(|c| crate::creds::Cert::from_der(c).ok())
         .collect::<Vec<_>>();
-    crate::client::ckg::wrap_key(&key, &recip, &own_cert, &own_key, &chain).map_err(fail)
+    crate::protect::keywrap::wrap_key(&key, &recip, &own_cert, &own_key, &chain).map_err(fail)
 }
 
 type CertIdRef<'a> = (Option<&'a [u8]>, &'a [u8]);
