@@ -25,8 +25,6 @@
 //!   must be `profile1`; pvno 2 and 3 are accepted.
 
 mod ca;
-mod cert;
-mod chain;
 mod crypto;
 mod mock;
 mod msg;

