@@ -79,7 +79,7 @@ pub fn issue(ca_cert: &Cert, signer: &Signer, req: &CertRequestData) -> Result<V
         &tlv::tlv(tlv::INTEGER, &serial),
         &sig_alg,
         &super::msg::name_der(ca_cert.subject()),
-        &tlv::seq(&[&tlv::x509_time(not_before), &tlv::x509_time(not_after)]),
+        &tlv::seq(&[&tlv::x509_time(not_before)?, &tlv::x509_time(not_after)?]),
         &subject,
         &req.spki,
         &tlv::tlv(ctx_cons(3), &tlv::tlv(tlv::SEQUENCE, &exts.concat())),

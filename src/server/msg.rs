@@ -203,12 +203,12 @@ pub struct HeaderOut<'a> {
     pub implicit_confirm: bool,
 }
 
-pub fn header(h: &HeaderOut<'_>) -> Vec<u8> {
+pub fn header(h: &HeaderOut<'_>) -> Result<Vec<u8>> {
     let mut parts: Vec<Vec<u8>> = vec![
         tlv::int(2),
         tlv::tlv(ctx_cons(4), h.sender_dn),
         tlv::tlv(ctx_cons(4), h.recipient_dn),
-        tlv::tlv(ctx_cons(0), &tlv::generalized_time(tlv::now())),
+        tlv::tlv(ctx_cons(0), &tlv::generalized_time(tlv::now())?),
     ];
     if let Some(a) = h.protection_alg {
         parts.push(tlv::tlv(ctx_cons(1), a));
@@ -228,7 +228,7 @@ pub fn header(h: &HeaderOut<'_>) -> Vec<u8> {
         ]);
         parts.push(tlv::tlv(ctx_cons(8), &tlv::seq(&[&itav])));
     }
-    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+    Ok(tlv::tlv(tlv::SEQUENCE, &parts.concat()))
 }
 
 /// PKIStatusInfo ::= SEQUENCE { status, statusString PKIFreeText OPTIONAL, failInfo OPTIONAL }.

@@ -777,7 +777,7 @@ fn build(
         sender_nonce: &nonce,
         recip_nonce: req.and_then(|r| r.header.sender_nonce),
         implicit_confirm: rsp.implicit,
-    });
+    })?;
     let body = msg::body(rsp.body_type, &rsp.content);
     let part = tlv::seq(&[&hdr, &body]);
     let protection = if use_pbm {
