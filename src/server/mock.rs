@@ -735,7 +735,8 @@ fn describe_status(si: &Tlv<'_>) -> String {
         } else if it.tag == tlv::BIT_STRING {
             out.push_str(&format!(
                 "; PKIFailureInfo: 0x{:x}",
-                tlv::read_named_bits(it).unwrap_or(0)
+                <crate::asn1::status::PkiFailureInfo as der::Decode>::from_der(it.raw)
+                    .map_or(0, |f| f.bits())
             ));
         }
     }

@@ -237,14 +237,11 @@ pub fn status_info(
     fail_info: u32,
     text: Option<&str>,
 ) -> Vec<u8> {
-    let mut parts = vec![tlv::int(status.0)];
-    if let Some(t) = text {
-        parts.push(tlv::seq(&[&tlv::utf8(t)]));
-    }
-    if fail_info != 0 {
-        parts.push(tlv::named_bits(fail_info));
-    }
-    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+    use der::Encode;
+    // Encoding a small in-memory structure only fails on lengths beyond 4 GB.
+    crate::asn1::status::PkiStatusInfo::new(status, fail_info, text)
+        .to_der()
+        .unwrap_or_default()
 }
 
 /// Wrap a body's content in its EXPLICIT choice tag.

@@ -217,47 +217,6 @@ pub fn bits(v: &[u8]) -> Vec<u8> {
     tlv(BIT_STRING, &c)
 }
 
-/// A named-bit BIT STRING (such as PKIFailureInfo) in DER: bit 0 is the most significant bit of the
-/// first octet, and trailing zero bits are dropped.
-pub fn named_bits(mask: u32) -> Vec<u8> {
-    if mask == 0 {
-        return tlv(BIT_STRING, &[0]);
-    }
-    let highest = 31 - mask.leading_zeros() as usize; // highest set bit number
-    let nbits = highest + 1;
-    let nbytes = nbits.div_ceil(8);
-    let mut octs = vec![0u8; nbytes];
-    for bit in 0..nbits {
-        if mask & (1 << bit) != 0 {
-            octs[bit / 8] |= 0x80 >> (bit % 8);
-        }
-    }
-    let unused = (nbytes * 8 - nbits) as u8;
-    let mut c = vec![unused];
-    c.extend_from_slice(&octs);
-    tlv(BIT_STRING, &c)
-}
-
-/// Decode a named-bit BIT STRING into a mask (bits beyond 31 are ignored).
-pub fn read_named_bits(t: &Tlv<'_>) -> Result<u32> {
-    let (&unused, octs) = t
-        .value
-        .split_first()
-        .ok_or_else(|| bad("empty BIT STRING"))?;
-    if unused > 7 {
-        return Err(bad("BIT STRING with more than 7 unused bits"));
-    }
-    let mut mask = 0u32;
-    for (i, &b) in octs.iter().enumerate().take(4) {
-        for j in 0..8 {
-            if b & (0x80 >> j) != 0 {
-                mask |= 1 << (i * 8 + j);
-            }
-        }
-    }
-    Ok(mask)
-}
-
 /// An OBJECT IDENTIFIER element.
 pub fn oid(o: Oid) -> Vec<u8> {
     tlv(OID, o.as_bytes())
@@ -340,17 +299,6 @@ mod tests {
     }
 
     #[test]
-    fn named_bits_der() {
-        // badRequest (2) alone: one octet 0x20 with 5 unused bits.
-        assert_eq!(named_bits(1 << 2), vec![3, 2, 5, 0x20]);
-        let m = (1 << 2) | (1 << 20) | 1;
-        assert_eq!(
-            read_named_bits(&parse_one(&named_bits(m)).unwrap()).unwrap(),
-            m
-        );
-    }
-
-    #[test]
     fn times_roundtrip() {
         for t in [
             0i64,
@@ -364,10 +312,7 @@ mod tests {
             let x = x509_time(t).unwrap();
             assert_eq!(read_time(&parse_one(&x).unwrap()).unwrap(), t);
         }
-        assert_eq!(
-            generalized_time(0).unwrap(),
-            tlv(0x18, b"19700101000000Z")
-        );
+        assert_eq!(generalized_time(0).unwrap(), tlv(0x18, b"19700101000000Z"));
     }
 
     #[test]
