@@ -5,6 +5,7 @@
 //! options into parameters).
 
 pub mod choice;
+pub mod keywrap;
 pub mod pbm;
 pub mod pbmac1;
 pub mod sig;

@@ -16,23 +16,19 @@ use crate::protect::{pbm, MacParams};
 
 pub use crate::creds::Digest as Hash;
 
-pub mod oids {
-    pub const RSA_PSS: &str = "1.2.840.113549.1.1.10";
-    pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-    pub const ED25519: &str = "1.3.101.112";
-    pub const PBM: &str = "1.2.840.113533.7.66.13";
-    pub const PBMAC1: &str = "1.2.840.113549.1.5.14";
-}
+use crate::asn1::oid;
+use const_oid::db::{rfc5912, rfc8410};
+use const_oid::ObjectIdentifier as Oid;
 
 /// Fresh random bytes (transactionIDs, nonces, salts, serial numbers).
 pub fn random(n: usize) -> Result<Vec<u8>> {
     creds::random_bytes(n)
 }
 
-/// Split an AlgorithmIdentifier into its OID string and optional parameters.
-pub fn alg_id<'a>(t: &Tlv<'a>) -> Result<(String, Option<Tlv<'a>>)> {
+/// Split an AlgorithmIdentifier into its OID and optional parameters.
+pub fn alg_id<'a>(t: &Tlv<'a>) -> Result<(Oid, Option<Tlv<'a>>)> {
     let mut s = Seq::new(t, "AlgorithmIdentifier")?;
-    let oid = tlv::oid_string(&s.next("algorithm")?)?;
+    let oid = tlv::read_oid(&s.next("algorithm")?)?;
     Ok((oid, s.peek()))
 }
 
@@ -52,9 +48,8 @@ pub fn classic_hash(d: Hash) -> Option<Hash> {
 }
 
 /// A certConf hashAlg (a digest OID) the mock accepts.
-pub fn hash_from_oid(oid: &str) -> Option<Hash> {
-    let o = der::asn1::ObjectIdentifier::new(oid).ok()?;
-    Hash::from_oid(&o).and_then(classic_hash)
+pub fn hash_from_oid(oid: &Oid) -> Option<Hash> {
+    Hash::from_oid(oid).and_then(classic_hash)
 }
 
 /// The digest OpenSSL's X509_digest_sig() picks for a certificate signed with `sig_alg`: the
@@ -68,10 +63,8 @@ pub fn hash_for_sig_alg(sig_alg: &Tlv<'_>) -> Hash {
     let d = match crate::protect::sig::sig_alg_digest(&alg.oid) {
         Some(Hash::Md5 | Hash::Sha1) => Some(Hash::Sha256),
         Some(d) => Some(d),
-        None if alg.oid.to_string() == oids::ED25519 => Some(Hash::Sha512),
-        None if alg.oid.to_string() == oids::RSA_PSS => {
-            creds::pss_hash(alg.parameters.as_ref()).ok()
-        }
+        None if alg.oid == rfc8410::ID_ED_25519 => Some(Hash::Sha512),
+        None if alg.oid == rfc5912::ID_RSASSA_PSS => creds::pss_hash(alg.parameters.as_ref()).ok(),
         None => None,
     };
     d.and_then(classic_hash).unwrap_or(Hash::Sha256)
@@ -121,8 +114,8 @@ fn mac_params(alg: &Tlv<'_>) -> Result<MacParams> {
 }
 
 /// Whether an AlgorithmIdentifier OID (as text) is PBM or PBMAC1.
-pub fn is_mac(oid: &str) -> bool {
-    oid == oids::PBM || oid == oids::PBMAC1
+pub fn is_mac(oid: &Oid) -> bool {
+    *oid == oid::PASSWORD_BASED_MAC || *oid == oid::PBMAC1
 }
 
 /// The PBM or PBMAC1 value over `data` for the AlgorithmIdentifier `alg`.
@@ -219,12 +212,12 @@ mod tests {
 
     fn pbm_alg(iterations: i64) -> Vec<u8> {
         tlv::seq(&[
-            &tlv::oid(oids::PBM),
+            &tlv::oid(oid::PASSWORD_BASED_MAC),
             &tlv::seq(&[
                 &tlv::octets(b"salt"),
-                &tlv::seq(&[&tlv::oid("2.16.840.1.101.3.4.2.1")]),
+                &tlv::seq(&[&tlv::oid(oid::SHA256)]),
                 &tlv::int(iterations),
-                &tlv::seq(&[&tlv::oid("1.3.6.1.5.5.8.1.2")]),
+                &tlv::seq(&[&tlv::oid(oid::HMAC_SHA1_IPSEC)]),
             ]),
         ])
     }
@@ -234,16 +227,13 @@ mod tests {
         let alg = pbm_alg_id().unwrap();
         let t = tlv::parse_one(&alg).unwrap();
         let (oid, params) = alg_id(&t).unwrap();
-        assert_eq!(oid, oids::PBM);
+        assert_eq!(oid, oid::PASSWORD_BASED_MAC);
         // The defaults OpenSSL's mock answers with.
         let params = params.unwrap().children().unwrap();
         assert_eq!(params[0].value.len(), 16);
-        assert_eq!(
-            params[1].raw,
-            tlv::seq(&[&tlv::oid("2.16.840.1.101.3.4.2.1")])
-        );
+        assert_eq!(params[1].raw, tlv::seq(&[&tlv::oid(oid::SHA256)]));
         assert_eq!(params[2].int().unwrap(), 500);
-        assert_eq!(params[3].raw, tlv::seq(&[&tlv::oid("1.3.6.1.5.5.8.1.2")]));
+        assert_eq!(params[3].raw, tlv::seq(&[&tlv::oid(oid::HMAC_SHA1_IPSEC)]));
         let a = pbm_mac(b"test", &t, b"data").unwrap();
         let b = pbm_mac(b"test", &t, b"data").unwrap();
         let c = pbm_mac(b"wrong", &t, b"data").unwrap();
@@ -254,10 +244,7 @@ mod tests {
 
     #[test]
     fn cert_hash_digests_are_the_mocks() {
-        let pss_sha384 = tlv::seq(&[&tlv::tlv(
-            ctx_cons(0),
-            &tlv::seq(&[&tlv::oid("2.16.840.1.101.3.4.2.2")]),
-        )]);
+        let pss_sha384 = tlv::seq(&[&tlv::tlv(ctx_cons(0), &tlv::seq(&[&tlv::oid(oid::SHA384)]))]);
         for (oid, params, want) in [
             ("1.2.840.113549.1.1.5", None, Hash::Sha256),
             ("1.2.840.113549.1.1.4", None, Hash::Sha256),
@@ -269,15 +256,19 @@ mod tests {
             ("1.2.840.113549.1.1.10", Some(pss_sha384), Hash::Sha384),
             ("1.2.3.4", None, Hash::Sha256),
         ] {
+            let o = Oid::new_unwrap(oid);
             let alg = match &params {
-                Some(p) => tlv::seq(&[&tlv::oid(oid), p]),
-                None => tlv::seq(&[&tlv::oid(oid)]),
+                Some(p) => tlv::seq(&[&tlv::oid(o), p]),
+                None => tlv::seq(&[&tlv::oid(o)]),
             };
             let t = tlv::parse_one(&alg).unwrap();
             assert_eq!(hash_for_sig_alg(&t), want, "{oid}");
         }
-        assert_eq!(hash_from_oid("2.16.840.1.101.3.4.2.1"), Some(Hash::Sha256));
-        assert_eq!(hash_from_oid("2.16.840.1.101.3.4.2.8"), None);
+        assert_eq!(hash_from_oid(&oid::SHA256), Some(Hash::Sha256));
+        assert_eq!(
+            hash_from_oid(&Oid::new_unwrap("2.16.840.1.101.3.4.2.8")),
+            None
+        );
     }
 
     /// A PBMAC1 protectionAlg is verified with the shared limits, and answered with the same

@@ -2,31 +2,22 @@
 //! certificate), polling, revocation, general messages, error and certConf handling.
 
 use super::ca::{self, CertRequestData};
-use super::cert::{self, names_equal, CertView};
 use super::crypto;
 use super::msg::{self, body, Request};
+use super::msg::{name_der, names_equal};
 use super::process::{bad_body, children, dispatch, reason, seq, Fail, Rsp};
-use super::process::{
-    ERR_LIB_CRMF, FAIL_BAD_POP, STATUS_ACCEPTED, STATUS_REJECTION, STATUS_WAITING,
-};
+use super::process::{ERR_LIB_CRMF, FAIL_BAD_POP};
 use super::state::Txn;
 use super::tlv::{self, ctx_cons, ctx_prim, Tlv};
 use super::Server;
+use crate::asn1::oid;
+use crate::asn1::status::PkiStatus;
 use crate::compat::Compat;
+use crate::creds::Cert;
+use const_oid::db::rfc5912;
+use const_oid::ObjectIdentifier as Oid;
 
 type Res = std::result::Result<Rsp, Fail>;
-
-const OID_OLD_CERT_ID: &str = "1.3.6.1.5.5.7.5.1.5";
-const OID_CERT_PROFILE: &str = "1.3.6.1.5.5.7.4.21";
-const OID_CA_CERTS: &str = "1.3.6.1.5.5.7.4.17";
-const OID_ROOT_CA_CERT: &str = "1.3.6.1.5.5.7.4.20";
-const OID_ROOT_CA_KEY_UPDATE: &str = "1.3.6.1.5.5.7.4.18";
-const OID_CRL_STATUS_LIST: &str = "1.3.6.1.5.5.7.4.22";
-const OID_CRLS: &str = "1.3.6.1.5.5.7.4.23";
-const OID_CERT_REQ_TEMPLATE: &str = "1.3.6.1.5.5.7.4.19";
-const OID_REG_CTRL_ALG_ID: &str = "1.3.6.1.5.5.7.5.1.11";
-const OID_REG_CTRL_RSA_KEY_LEN: &str = "1.3.6.1.5.5.7.5.1.12";
-const OID_EXTENSION_REQUEST: &str = "1.2.840.113549.1.9.14";
 
 /// The certificate the mock compares kur's oldCertID and rr's target with.
 fn ref_cert(srv: &Server) -> Option<&[u8]> {
@@ -40,10 +31,10 @@ fn ref_cert(srv: &Server) -> Option<&[u8]> {
 /// Whether (issuer, serial), as far as given, match the reference cert (or, without one in CA mode,
 /// were issued by us).
 fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bool {
-    match ref_cert(srv).and_then(|c| CertView::parse(c).ok()) {
+    match ref_cert(srv).and_then(|c| Cert::from_der(c).ok()) {
         Some(r) => {
-            issuer.is_none_or(|i| names_equal(i, r.issuer))
-                && serial.is_none_or(|s| s == r.serial.value)
+            issuer.is_none_or(|i| names_equal(i, &name_der(r.issuer())))
+                && serial.is_none_or(|s| s == r.serial())
         }
         None => {
             if srv.is_ca && srv.cfg.rsp_cert.is_none() {
@@ -51,8 +42,8 @@ fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bo
                     .cfg
                     .srv_cert
                     .as_deref()
-                    .and_then(|c| CertView::parse(c).ok());
-                issuer.is_none_or(|i| ca.is_some_and(|ca| names_equal(i, ca.subject)))
+                    .and_then(|c| Cert::from_der(c).ok());
+                issuer.is_none_or(|i| ca.is_some_and(|ca| names_equal(i, &name_der(ca.subject()))))
             } else {
                 // 3.0 without -rsp_cert cannot check anything; 3.5 accepts anything without -ref_cert.
                 srv.cfg.compat != Compat::V3_0
@@ -63,7 +54,7 @@ fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bo
 
 fn status_out(srv: &Server) -> Vec<u8> {
     msg::status_info(
-        srv.cfg.pkistatus as i64,
+        PkiStatus(srv.cfg.pkistatus.into()),
         srv.cfg.failure_info(),
         srv.cfg.statusstring.as_deref(),
     )
@@ -79,7 +70,7 @@ struct Template<'a> {
     not_after: Option<i64>,
     /// SubjectPublicKeyInfo re-tagged as SEQUENCE.
     public_key: Option<Vec<u8>>,
-    extensions: Vec<(String, bool, &'a [u8])>,
+    extensions: Vec<(Oid, bool, &'a [u8])>,
 }
 
 fn parse_template<'a>(t: &Tlv<'a>) -> std::result::Result<Template<'a>, Fail> {
@@ -106,7 +97,7 @@ fn parse_template<'a>(t: &Tlv<'a>) -> std::result::Result<Template<'a>, Fail> {
                     value: f.value,
                     raw: f.raw,
                 };
-                out.extensions = cert::parse_extensions(&exts).map_err(bad_body)?;
+                out.extensions = parse_extensions(&exts).map_err(bad_body)?;
             }
             _ => {}
         }
@@ -177,51 +168,24 @@ fn check_popo_input(inp: &Tlv<'_>, tmpl_key: &[u8]) -> Result<(), PopoFail> {
     }
 }
 
-/// CSR (PKCS#10) fields the server uses.
-struct Csr<'a> {
-    subject: &'a [u8],
-    spki: &'a [u8],
-    extensions: Vec<(String, bool, &'a [u8])>,
-}
-
-fn parse_csr<'a>(
-    t: &Tlv<'a>,
-) -> std::result::Result<(Csr<'a>, std::result::Result<(), String>), Fail> {
-    let mut s = seq(t, "CertificationRequest")?;
-    let info = s.next("certificationRequestInfo").map_err(bad_body)?;
-    let alg = s.next("signatureAlgorithm").map_err(bad_body)?;
-    let sig = s.next("signature").map_err(bad_body)?;
-    let mut i = seq(&info, "CertificationRequestInfo")?;
-    let _version = i.next("version").map_err(bad_body)?;
-    let subject = i.next("subject").map_err(bad_body)?.raw;
-    let spki = i.next("subjectPKInfo").map_err(bad_body)?;
-    let mut extensions = Vec::new();
-    if let Some(attrs) = i.opt(ctx_cons(0)) {
-        for a in attrs.children().map_err(bad_body)? {
-            let mut q = seq(&a, "Attribute")?;
-            let oid = tlv::oid_string(&q.next("type").map_err(bad_body)?).map_err(bad_body)?;
-            if oid == OID_EXTENSION_REQUEST {
-                let set = q.next("values").map_err(bad_body)?;
-                if let Some(exts) = set.children().map_err(bad_body)?.first() {
-                    extensions = cert::parse_extensions(exts).map_err(bad_body)?;
-                }
-            }
-        }
-    }
-    let check = match sig.value.get(1..) {
-        Some(sig_bits) => {
-            crypto::verify(&spki, &alg, info.raw, sig_bits).map_err(|e| e.to_string())
-        }
-        None => Err("empty CSR signature".to_string()),
+/// What a p10cr's CSR asks for, and whether its self-signature verifies.
+fn parse_csr(
+    t: &Tlv<'_>,
+) -> std::result::Result<(CertRequestData, std::result::Result<(), String>), Fail> {
+    let csr = crate::creds::Csr::from_der(t.raw).map_err(bad_body)?;
+    let extensions = csr.extensions().map_err(bad_body)?;
+    let data = CertRequestData {
+        subject: Some(name_der(csr.subject())),
+        spki: csr.public_key_der().map_err(bad_body)?,
+        extensions: extensions
+            .into_iter()
+            .map(|e| (e.extn_id, e.critical, e.extn_value.as_bytes().to_vec()))
+            .collect(),
+        not_before: None,
+        not_after: None,
     };
-    Ok((
-        Csr {
-            subject,
-            spki: spki.raw,
-            extensions,
-        },
-        check,
-    ))
+    let check = csr.verify_signature().map_err(|e| e.to_string());
+    Ok((data, check))
 }
 
 /// ir/cr/p10cr/kur → ip/cp/kup.
@@ -233,14 +197,7 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     };
     // Gather what the request asks for and check its proof of possession.
     let (cert_req_id, popo_result, data, old_cert_id, central) = if req.body_type == body::P10CR {
-        let (csr, check) = parse_csr(&req.body)?;
-        let data = CertRequestData {
-            subject: Some(csr.subject),
-            spki: csr.spki.to_vec(),
-            extensions: csr.extensions,
-            not_before: None,
-            not_after: None,
-        };
+        let (data, check) = parse_csr(&req.body)?;
         (
             -1,
             check.map_err(|e| PopoFail(format!("CSR signature: {e}"))),
@@ -290,9 +247,13 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
             tmpl.public_key.clone()
         };
         let data = spki.map(|spki| CertRequestData {
-            subject: tmpl.subject,
+            subject: tmpl.subject.map(<[u8]>::to_vec),
             spki,
-            extensions: tmpl.extensions.clone(),
+            extensions: tmpl
+                .extensions
+                .iter()
+                .map(|(o, c, v)| (*o, *c, v.to_vec()))
+                .collect(),
             not_before: tmpl.not_before,
             not_after: tmpl.not_after,
         });
@@ -361,7 +322,7 @@ fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
         .iter()
         .filter_map(|c| crate::creds::Cert::from_der(c).ok())
         .collect::<Vec<_>>();
-    crate::client::ckg::wrap_key(&key, &recip, &own_cert, &own_key, &chain).map_err(fail)
+    crate::protect::keywrap::wrap_key(&key, &recip, &own_cert, &own_key, &chain).map_err(fail)
 }
 
 type CertIdRef<'a> = (Option<&'a [u8]>, &'a [u8]);
@@ -373,7 +334,8 @@ fn old_cert_id<'a>(controls: Option<Tlv<'a>>) -> std::result::Result<Option<Cert
     };
     for c in controls.children().map_err(bad_body)? {
         let mut q = seq(&c, "AttributeTypeAndValue")?;
-        if tlv::oid_string(&q.next("type").map_err(bad_body)?).map_err(bad_body)? == OID_OLD_CERT_ID
+        if tlv::read_oid(&q.next("type").map_err(bad_body)?).map_err(bad_body)?
+            == oid::REG_CTRL_OLD_CERT_ID
         {
             let v = q.next("value").map_err(bad_body)?;
             let mut cid = seq(&v, "CertId")?;
@@ -398,7 +360,7 @@ fn finish_cert_request(
     rep_type: u8,
     cert_req_id: i64,
     popo_result: Result<(), PopoFail>,
-    data: Option<CertRequestData<'_>>,
+    data: Option<CertRequestData>,
     old_cert_id: Option<CertIdRef<'_>>,
     central: bool,
 ) -> Res {
@@ -409,7 +371,7 @@ fn finish_cert_request(
     let si = match popo_result {
         Err(PopoFail(text)) => {
             srv_log!(Err, "{text}");
-            msg::status_info(STATUS_REJECTION, FAIL_BAD_POP, Some(&text))
+            msg::status_info(PkiStatus::REJECTION, FAIL_BAD_POP, Some(&text))
         }
         Ok(()) => {
             if cfg.send_error {
@@ -420,7 +382,7 @@ fn finish_cert_request(
                 txn.polling = true;
                 let content = cert_rep(
                     cert_req_id,
-                    &msg::status_info(STATUS_WAITING, 0, None),
+                    &msg::status_info(PkiStatus::WAITING, 0, None),
                     None,
                     None,
                     &[],
@@ -456,8 +418,12 @@ fn finish_cert_request(
     let status = tlv::parse_one(&si)
         .ok()
         .and_then(|t| t.children().ok())
-        .and_then(|c| c.first().and_then(|s| s.int().ok()));
-    let positive = !matches!(status, Some(STATUS_REJECTION) | Some(STATUS_WAITING));
+        .and_then(|c| c.first().and_then(|s| s.int().ok()))
+        .map(PkiStatus);
+    let positive = !matches!(
+        status,
+        Some(PkiStatus::REJECTION) | Some(PkiStatus::WAITING)
+    );
     let included = if positive { cert_out.as_deref() } else { None };
     let enc_key = match included {
         Some(_) if central => Some(central_key(srv, txn)?),
@@ -469,11 +435,11 @@ fn finish_cert_request(
     let mut rsp = Rsp::new(rep_type, content);
     rsp.chain = chain;
     rsp.implicit = implicit;
-    rsp.rejection = status == Some(STATUS_REJECTION);
+    rsp.rejection = status == Some(PkiStatus::REJECTION);
     Ok(rsp)
 }
 
-fn issue(srv: &Server, d: &CertRequestData<'_>) -> std::result::Result<Vec<u8>, Fail> {
+fn issue(srv: &Server, d: &CertRequestData) -> std::result::Result<Vec<u8>, Fail> {
     let fail = |e: crate::error::Error| {
         let (c, r) = reason::ERROR_PROCESSING_MESSAGE;
         Fail::with(c, r, format!("cannot issue certificate: {e}"))
@@ -483,7 +449,7 @@ fn issue(srv: &Server, d: &CertRequestData<'_>) -> std::result::Result<Vec<u8>, 
         .srv_cert
         .as_deref()
         .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
-    let ca = CertView::parse(ca_der).map_err(fail)?;
+    let ca = Cert::from_der(ca_der).map_err(fail)?;
     let signer = srv
         .signer
         .as_ref()
@@ -494,7 +460,7 @@ fn issue(srv: &Server, d: &CertRequestData<'_>) -> std::result::Result<Vec<u8>, 
 /// 3.5's mock accepts a certProfile in cr only if it is `profile1`.
 fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
     for itav in &req.header.general_info {
-        if msg::itav_type(itav).as_deref() != Some(OID_CERT_PROFILE) {
+        if msg::itav_type(itav) != Some(oid::IT_CERT_PROFILE) {
             continue;
         }
         let mut s = seq(itav, "InfoTypeAndValue")?;
@@ -569,7 +535,7 @@ pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
         parts.push(tlv::tlv(ctx_cons(0), &tlv::seq(&[&cert_id])));
     }
     let mut rsp = Rsp::new(body::RP, tlv::tlv(tlv::SEQUENCE, &parts.concat()));
-    rsp.rejection = srv.cfg.pkistatus as i64 == STATUS_REJECTION;
+    rsp.rejection = PkiStatus(srv.cfg.pkistatus.into()) == PkiStatus::REJECTION;
     Ok(rsp)
 }
 
@@ -585,17 +551,17 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
     match itavs.as_slice() {
         [] => Ok(Rsp::new(body::GENP, tlv::seq(&[]))),
         [one] => {
-            let answer = match msg::itav_type(one).as_deref() {
-                Some(OID_CA_CERTS) => {
-                    let mut parts = vec![tlv::oid(OID_CA_CERTS)];
+            let answer = match msg::itav_type(one) {
+                Some(oid::IT_CA_CERTS) => {
+                    let mut parts = vec![tlv::oid(oid::IT_CA_CERTS)];
                     if !srv.cfg.rsp_capubs.is_empty() {
                         parts.push(tlv::tlv(tlv::SEQUENCE, &srv.cfg.rsp_capubs.concat()));
                     }
                     tlv::tlv(tlv::SEQUENCE, &parts.concat())
                 }
-                Some(OID_ROOT_CA_CERT) => root_ca_key_update(srv, one)?,
-                Some(OID_CRL_STATUS_LIST) => crls(srv, one)?,
-                Some(OID_CERT_REQ_TEMPLATE) => cert_req_template(srv),
+                Some(oid::IT_ROOT_CA_CERT) => root_ca_key_update(srv, one)?,
+                Some(oid::IT_CRL_STATUS_LIST) => crls(srv, one)?,
+                Some(oid::IT_CERT_REQ_TEMPLATE) => cert_req_template(srv),
                 _ => one.raw.to_vec(),
             };
             Ok(Rsp::new(body::GENP, tlv::seq(&[&answer])))
@@ -615,14 +581,14 @@ fn itav_value<'a>(itav: &Tlv<'a>) -> std::result::Result<Option<Tlv<'a>>, Fail> 
 /// root has a different subject than newWithNew.
 fn root_ca_key_update(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8>, Fail> {
     let cfg = &srv.cfg;
-    let empty = tlv::seq(&[&tlv::oid(OID_ROOT_CA_KEY_UPDATE)]);
+    let empty = tlv::seq(&[&tlv::oid(oid::IT_ROOT_CA_KEY_UPDATE)]);
     let Some(nwn) = cfg.rsp_newwithnew.as_deref() else {
         return Ok(empty);
     };
     if let Some(old_root) = itav_value(req)? {
-        let old = CertView::parse(old_root.raw).map_err(bad_body)?;
-        let new = CertView::parse(nwn).map_err(bad_body)?;
-        if !names_equal(old.subject, new.subject) {
+        let old = Cert::from_der(old_root.raw).map_err(bad_body)?;
+        let new = Cert::from_der(nwn).map_err(bad_body)?;
+        if !crate::verify::names_equal(old.subject(), new.subject()) {
             return Ok(empty);
         }
     }
@@ -634,7 +600,7 @@ fn root_ca_key_update(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8
         parts.push(tlv::tlv(ctx_cons(1), c));
     }
     Ok(tlv::seq(&[
-        &tlv::oid(OID_ROOT_CA_KEY_UPDATE),
+        &tlv::oid(oid::IT_ROOT_CA_KEY_UPDATE),
         &tlv::tlv(tlv::SEQUENCE, &parts.concat()),
     ]))
 }
@@ -646,7 +612,7 @@ fn crls(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8>, Fail> {
     if statuses.len() != 1 {
         return Err(Fail::new(201, "unexpected crlstatuslist"));
     }
-    let none = tlv::seq(&[&tlv::oid(OID_CRLS)]);
+    let none = tlv::seq(&[&tlv::oid(oid::IT_CRLS)]);
     let Some(crl) = srv.cfg.rsp_crl.as_deref() else {
         return Ok(none);
     };
@@ -685,7 +651,7 @@ fn crls(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8>, Fail> {
     if !newer {
         return Ok(none);
     }
-    Ok(tlv::seq(&[&tlv::oid(OID_CRLS), &tlv::seq(&[crl])]))
+    Ok(tlv::seq(&[&tlv::oid(oid::IT_CRLS), &tlv::seq(&[crl])]))
 }
 
 /// certReqTemplate → a template naming the reference cert's issuer, with key specs (EC or RSA-4096),
@@ -695,19 +661,19 @@ fn cert_req_template(srv: &Server) -> Vec<u8> {
         .cfg
         .ref_cert
         .as_deref()
-        .and_then(|c| CertView::parse(c).ok())
-        .map(|c| c.issuer.to_vec());
+        .and_then(|c| Cert::from_der(c).ok())
+        .map(|c| name_der(c.issuer()));
     let template = match &issuer {
         Some(i) => tlv::seq(&[&tlv::tlv(ctx_cons(3), i)]),
         None => tlv::seq(&[]),
     };
     let ec = tlv::seq(&[
-        &tlv::oid(OID_REG_CTRL_ALG_ID),
-        &tlv::seq(&[&tlv::oid(crypto::oids::EC_PUBLIC_KEY)]),
+        &tlv::oid(oid::REG_CTRL_ALG_ID),
+        &tlv::seq(&[&tlv::oid(rfc5912::ID_EC_PUBLIC_KEY)]),
     ]);
-    let rsa = tlv::seq(&[&tlv::oid(OID_REG_CTRL_RSA_KEY_LEN), &tlv::int(4096)]);
+    let rsa = tlv::seq(&[&tlv::oid(oid::REG_CTRL_RSA_KEY_LEN), &tlv::int(4096)]);
     let content = tlv::seq(&[&template, &tlv::seq(&[&ec, &rsa])]);
-    tlv::seq(&[&tlv::oid(OID_CERT_REQ_TEMPLATE), &content])
+    tlv::seq(&[&tlv::oid(oid::IT_CERT_REQ_TEMPLATE), &content])
 }
 
 /// error from the client: printed, answered with pkiconf.
@@ -769,7 +735,8 @@ fn describe_status(si: &Tlv<'_>) -> String {
         } else if it.tag == tlv::BIT_STRING {
             out.push_str(&format!(
                 "; PKIFailureInfo: 0x{:x}",
-                tlv::read_named_bits(it).unwrap_or(0)
+                <crate::asn1::status::PkiFailureInfo as der::Decode>::from_der(it.raw)
+                    .map_or(0, |f| f.bits())
             ));
         }
     }
@@ -809,14 +776,17 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
                 .cert_out
                 .as_deref()
                 .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
-            let cert = CertView::parse(cert_der).map_err(bad_body)?;
+            let cert = Cert::from_der(cert_der).map_err(bad_body)?;
+            let sig_alg = der::Encode::to_der(cert.signature_algorithm())
+                .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+            let sig_alg = tlv::parse_one(&sig_alg).map_err(bad_body)?;
             let alg = match hash_alg
                 .and_then(|h| h.inner().ok())
                 .and_then(|a| crypto::alg_id(&a).ok())
             {
                 Some((oid, _)) => crypto::hash_from_oid(&oid)
                     .ok_or_else(|| Fail::from(reason::CERTHASH_UNMATCHED))?,
-                None => crypto::hash_for_sig_alg(&cert.sig_alg),
+                None => crypto::hash_for_sig_alg(&sig_alg),
             };
             if alg
                 .hash(cert_der)
@@ -829,10 +799,11 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
                 let status = si
                     .children()
                     .ok()
-                    .and_then(|c| c.first().and_then(|s| s.int().ok()));
-                if status != Some(STATUS_ACCEPTED) {
+                    .and_then(|c| c.first().and_then(|s| s.int().ok()))
+                    .map(PkiStatus);
+                if status != Some(PkiStatus::ACCEPTED) {
                     // OpenSSL names only the status, in its long form.
-                    let text = status.and_then(|s| crate::asn1::status::PkiStatus(s).description());
+                    let text = status.and_then(PkiStatus::description);
                     match text {
                         Some(t) => srv_log!(Info, "certificate rejected by client with {t}"),
                         None => srv_log!(Info, "certificate rejected by client without PKIStatus"),
@@ -874,4 +845,22 @@ pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     }
     let rep = tlv::seq(&[&tlv::int(id), &tlv::int(srv.cfg.check_after as i64)]);
     Ok(Rsp::new(body::POLLREP, tlv::seq(&[&rep])))
+}
+
+/// (OID, critical, extnValue content) of each Extension of a template or CSR.
+fn parse_extensions<'a>(exts: &Tlv<'a>) -> crate::error::Result<Vec<(Oid, bool, &'a [u8])>> {
+    let mut out = Vec::new();
+    for e in exts.expect_tag(tlv::SEQUENCE, "Extensions")?.children()? {
+        let mut s = tlv::Seq::new(&e, "Extension")?;
+        let oid = tlv::read_oid(&s.next("extnID")?)?;
+        let critical = s
+            .opt(0x01)
+            .is_some_and(|b| b.value.first().is_some_and(|&x| x != 0));
+        let value = s
+            .next("extnValue")?
+            .expect_tag(tlv::OCTET_STRING, "extnValue")?
+            .value;
+        out.push((oid, critical, value));
+    }
+    Ok(out)
 }

@@ -25,8 +25,6 @@
 //!   must be `profile1`; pvno 2 and 3 are accepted.
 
 mod ca;
-mod cert;
-mod chain;
 mod crypto;
 mod mock;
 mod msg;
@@ -147,6 +145,33 @@ pub struct Server {
     /// The client signer certificate validated last (in any transaction): like OpenSSL's server context,
     /// it is tried first for the next signed request and then needs no chain again.
     last_signer: Mutex<Option<Vec<u8>>>,
+    /// Where responses are copied for the golden files (see [`RspDump`]).
+    dump: Option<RspDump>,
+}
+
+/// Test hook behind `.ci/golden-mock`: with `RCMP_MOCK_RSPDUMP=DIR` every response is also written to
+/// `DIR/<pid>-<n>.der` *before* it is sent, so a client wrapper that collects the folder after the
+/// client exits has the row's complete sequence. Write errors are ignored: it must never change
+/// what the server answers.
+struct RspDump {
+    dir: std::path::PathBuf,
+    seq: std::sync::atomic::AtomicU64,
+}
+
+impl RspDump {
+    fn from_env() -> Option<RspDump> {
+        let dir = std::env::var_os("RCMP_MOCK_RSPDUMP").filter(|d| !d.is_empty())?;
+        Some(RspDump {
+            dir: dir.into(),
+            seq: Default::default(),
+        })
+    }
+
+    fn write(&self, der: &[u8]) {
+        let n = self.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("{}-{n:06}.der", std::process::id());
+        let _ = std::fs::write(self.dir.join(name), der);
+    }
 }
 
 impl Server {
@@ -163,7 +188,7 @@ impl Server {
     /// Answer one request (DER PKIMessage) with a DER response. Undecodable input gets an `error`
     /// message too.
     pub fn handle(&self, request_der: &[u8]) -> Vec<u8> {
-        process::handle(self, request_der, true)
+        self.process(request_der, true)
             .map(|a| a.der)
             .unwrap_or_default()
     }
@@ -171,13 +196,21 @@ impl Server {
     /// Like [`Server::handle`], but `None` when the request is not a decodable PKIMessage (OpenSSL's
     /// HTTP server answers such input with `400 Bad Request`).
     pub fn respond(&self, request_der: &[u8]) -> Option<Vec<u8>> {
-        process::handle(self, request_der, false).map(|a| a.der)
+        self.process(request_der, false).map(|a| a.der)
     }
 
     /// Like [`Server::respond`], also telling whether the transaction ended with this answer (the
     /// HTTP listener then closes a kept-alive connection, as OpenSSL does).
     pub fn answer(&self, request_der: &[u8]) -> Option<Answer> {
-        process::handle(self, request_der, false)
+        self.process(request_der, false)
+    }
+
+    fn process(&self, request_der: &[u8], answer_garbage: bool) -> Option<Answer> {
+        let a = process::handle(self, request_der, answer_garbage);
+        if let (Some(d), Some(a)) = (&self.dump, &a) {
+            d.write(&a.der);
+        }
+        a
     }
 
     /// The configuration this server runs with.

@@ -4,7 +4,9 @@
 //! by POPO signatures are checked exactly as they were sent.
 
 use super::tlv::{self, ctx_cons, Seq, Tlv};
+use crate::asn1::oid;
 use crate::error::{Error, Result};
+use const_oid::ObjectIdentifier as Oid;
 
 /// PKIBody choice numbers (RFC 9810 section 5.1.2).
 pub mod body {
@@ -36,8 +38,6 @@ pub fn body_name(t: u8) -> &'static str {
     NAMES.get(t as usize).copied().unwrap_or("unknown")
 }
 
-pub const OID_IMPLICIT_CONFIRM: &str = "1.3.6.1.5.5.7.4.13";
-
 /// Bound on extraCerts accepted in one request (OpenSSL's mock has none; requests are at most 1 MiB).
 const MAX_EXTRA_CERTS: usize = 1000;
 
@@ -60,14 +60,14 @@ impl Header<'_> {
     pub fn implicit_confirm(&self) -> bool {
         self.general_info
             .iter()
-            .any(|itav| itav_type(itav).is_some_and(|o| o == OID_IMPLICIT_CONFIRM))
+            .any(|itav| itav_type(itav) == Some(oid::IT_IMPLICIT_CONFIRM))
     }
 }
 
-/// The OID (dotted) of an InfoTypeAndValue.
-pub fn itav_type(itav: &Tlv<'_>) -> Option<String> {
+/// The infoType of an InfoTypeAndValue.
+pub fn itav_type(itav: &Tlv<'_>) -> Option<Oid> {
     let mut s = Seq::new(itav, "InfoTypeAndValue").ok()?;
-    tlv::oid_string(&s.next("infoType").ok()?).ok()
+    tlv::read_oid(&s.next("infoType").ok()?).ok()
 }
 
 /// A received PKIMessage.
@@ -203,12 +203,12 @@ pub struct HeaderOut<'a> {
     pub implicit_confirm: bool,
 }
 
-pub fn header(h: &HeaderOut<'_>) -> Vec<u8> {
+pub fn header(h: &HeaderOut<'_>) -> Result<Vec<u8>> {
     let mut parts: Vec<Vec<u8>> = vec![
         tlv::int(2),
         tlv::tlv(ctx_cons(4), h.sender_dn),
         tlv::tlv(ctx_cons(4), h.recipient_dn),
-        tlv::tlv(ctx_cons(0), &tlv::generalized_time(tlv::now())),
+        tlv::tlv(ctx_cons(0), &tlv::generalized_time(tlv::now())?),
     ];
     if let Some(a) = h.protection_alg {
         parts.push(tlv::tlv(ctx_cons(1), a));
@@ -222,22 +222,26 @@ pub fn header(h: &HeaderOut<'_>) -> Vec<u8> {
         parts.push(tlv::tlv(ctx_cons(6), &tlv::octets(n)));
     }
     if h.implicit_confirm {
-        let itav = tlv::seq(&[&tlv::oid(OID_IMPLICIT_CONFIRM), &tlv::tlv(tlv::NULL, &[])]);
+        let itav = tlv::seq(&[
+            &tlv::oid(oid::IT_IMPLICIT_CONFIRM),
+            &tlv::tlv(tlv::NULL, &[]),
+        ]);
         parts.push(tlv::tlv(ctx_cons(8), &tlv::seq(&[&itav])));
     }
-    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+    Ok(tlv::tlv(tlv::SEQUENCE, &parts.concat()))
 }
 
 /// PKIStatusInfo ::= SEQUENCE { status, statusString PKIFreeText OPTIONAL, failInfo OPTIONAL }.
-pub fn status_info(status: i64, fail_info: u32, text: Option<&str>) -> Vec<u8> {
-    let mut parts = vec![tlv::int(status)];
-    if let Some(t) = text {
-        parts.push(tlv::seq(&[&tlv::utf8(t)]));
-    }
-    if fail_info != 0 {
-        parts.push(tlv::named_bits(fail_info));
-    }
-    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+pub fn status_info(
+    status: crate::asn1::status::PkiStatus,
+    fail_info: u32,
+    text: Option<&str>,
+) -> Vec<u8> {
+    use der::Encode;
+    // Encoding a small in-memory structure only fails on lengths beyond 4 GB.
+    crate::asn1::status::PkiStatusInfo::new(status, fail_info, text)
+        .to_der()
+        .unwrap_or_default()
 }
 
 /// Wrap a body's content in its EXPLICIT choice tag.
@@ -263,4 +267,48 @@ pub fn message(
         ));
     }
     tlv::tlv(tlv::SEQUENCE, &parts.concat())
+}
+
+/// DER of a certificate's name (subject or issuer), as the certificate carries it.
+pub fn name_der(name: &x509_cert::name::Name) -> Vec<u8> {
+    der::Encode::to_der(name).unwrap_or_default()
+}
+
+/// Whether two DER Names are the same as OpenSSL's X509_NAME_cmp sees them (see
+/// [`crate::verify::names_equal`]); undecodable names only equal identical bytes.
+pub fn names_equal(a: &[u8], b: &[u8]) -> bool {
+    use der::Decode;
+    a == b
+        || match (
+            x509_cert::name::Name::from_der(a),
+            x509_cert::name::Name::from_der(b),
+        ) {
+            (Ok(x), Ok(y)) => crate::verify::names_equal(&x, &y),
+            _ => false,
+        }
+}
+
+/// A DER Name OpenSSL-style (`/CN=x/O=y`) for log lines.
+pub fn name_oneline(der: &[u8]) -> String {
+    use der::Decode;
+    x509_cert::name::Name::from_der(der)
+        .map(|n| crate::verify::oneline(&n))
+        .unwrap_or_else(|_| "<invalid name>".into())
+}
+
+/// Unix seconds of a certificate time.
+pub fn unix(t: std::time::SystemTime) -> i64 {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
+/// keyUsage allows `bit` (or there is no keyUsage); an undecodable keyUsage allows nothing.
+pub fn key_usage_allows(c: &crate::creds::Cert, bit: x509_cert::ext::pkix::KeyUsages) -> bool {
+    let oid = const_oid::db::rfc5280::ID_CE_KEY_USAGE;
+    match c.extension(&oid) {
+        None => true,
+        Some(_) => c.key_usage().is_some_and(|ku| ku.0.contains(bit)),
+    }
 }

@@ -4,15 +4,17 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::cert::CertView;
-use super::chain::{self, Policy};
 use super::crypto::{self, Signer};
 use super::msg::{self, body, body_name, HeaderOut, Request};
+use super::msg::{key_usage_allows, names_equal, unix};
 use super::state::Txn;
 use super::tlv::{self, Seq};
 use super::{mock, Answer, Server, SrvConfig};
+use crate::asn1::status::PkiStatus;
 use crate::compat::Compat;
+use crate::creds::Cert;
 use crate::error::{Error, Result};
+use x509_cert::ext::pkix::KeyUsages;
 
 /// OpenSSL's library numbers (as ERR_PACK puts them into `errorCode`) and names (the first
 /// errorDetails string), for the libraries whose errors the mock reports.
@@ -27,11 +29,6 @@ fn lib_name(lib: u32) -> &'static str {
         _ => "CMP routines",
     }
 }
-
-/// PKIStatus values.
-pub const STATUS_ACCEPTED: i64 = 0;
-pub const STATUS_REJECTION: i64 = 2;
-pub const STATUS_WAITING: i64 = 3;
 
 /// PKIFailureInfo bits used by the server itself.
 pub const FAIL_BAD_REQUEST: u32 = 1 << 2;
@@ -169,9 +166,9 @@ pub(super) fn new_server(cfg: SrvConfig) -> Result<Server> {
     let mut own_chain = Vec::new();
     let mut is_ca = false;
     if let Some(c) = &cfg.srv_cert {
-        let v = CertView::parse(c).map_err(|e| e.context("-srv_cert"))?;
-        is_ca = v.is_ca() && v.may_sign_certs() && signer.is_some();
-        own_chain = chain::own_chain(c, &cfg.srv_untrusted);
+        let v = Cert::from_der(c).map_err(|e| e.context("-srv_cert"))?;
+        is_ca = v.is_ca() && key_usage_allows(&v, KeyUsages::KeyCertSign) && signer.is_some();
+        own_chain = build_own_chain(c, &cfg.srv_untrusted);
     }
     if cfg.srv_cert.is_some() != signer.is_some() {
         return Err(Error::cmp(
@@ -183,7 +180,7 @@ pub(super) fn new_server(cfg: SrvConfig) -> Result<Server> {
     }
     for (what, c) in [("-rsp_cert", &cfg.rsp_cert), ("-ref_cert", &cfg.ref_cert)] {
         if let Some(c) = c {
-            CertView::parse(c).map_err(|e| e.context(what))?;
+            Cert::from_der(c).map_err(|e| e.context(what))?;
         }
     }
     Ok(Server {
@@ -194,7 +191,61 @@ pub(super) fn new_server(cfg: SrvConfig) -> Result<Server> {
         txns: Default::default(),
         extra_cache: Default::default(),
         last_signer: Default::default(),
+        dump: super::RspDump::from_env(),
     })
+}
+
+/// srv_cert followed by its issuers among -srv_untrusted, self-signed ones left out (as OpenSSL sends
+/// its own chain in extraCerts).
+fn build_own_chain(cert: &[u8], pool: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let built = crate::creds::Cert::from_der(cert).and_then(|c| {
+        crate::verify::build_approx_chain(&c, &certs_of(pool.iter().map(Vec::as_slice)), false)
+    });
+    match built {
+        Ok(chain) => chain.iter().map(|c| c.der().to_vec()).collect(),
+        Err(_) => vec![cert.to_vec()],
+    }
+}
+
+/// The certificates among `ders` that parse (others are left out, as OpenSSL skips them when it
+/// loads a trust store).
+fn certs_of<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Vec<crate::creds::Cert> {
+    ders.into_iter()
+        .filter_map(|d| crate::creds::Cert::from_der(d).ok())
+        .collect()
+}
+
+/// Validity checks of client certificates: `-no_check_time` or the time to check at.
+struct Policy {
+    check_time: bool,
+    at: i64,
+}
+
+/// Path validation of a candidate signer with -srv_trusted (see [`crate::verify`]). As with
+/// OpenSSL, a trusted certificate may be the signer itself (pinning).
+fn validate_path(srv: &Server, cand: &[u8], untrusted: &[&[u8]], p: &Policy) -> Result<()> {
+    if srv.cfg.srv_trusted.is_empty() {
+        return Err(Error::cmp(
+            "missing trust store (-srv_trusted) for validating the client's signer cert",
+        ));
+    }
+    let leaf = crate::creds::Cert::from_der(cand)?;
+    if srv.cfg.srv_trusted.iter().any(|t| t.as_slice() == cand) {
+        return Ok(());
+    }
+    let params = crate::verify::VerifyParams {
+        no_check_time: !p.check_time,
+        attime: p.check_time.then_some(p.at),
+        ..Default::default()
+    };
+    let trusted = certs_of(srv.cfg.srv_trusted.iter().map(Vec::as_slice));
+    crate::verify::verify_chain(
+        &leaf,
+        &trusted,
+        &certs_of(untrusted.iter().copied()),
+        &params,
+    )
+    .map(|_| ())
 }
 
 fn is_start(t: u8) -> bool {
@@ -225,7 +276,7 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
                 e.to_string(),
             );
             let tid = crypto::random(16).ok()?;
-            let rsp = error_rsp(&fail, STATUS_REJECTION);
+            let rsp = error_rsp(&fail, PkiStatus::REJECTION);
             return build(srv, None, &tid, &rsp, &mut Txn::default())
                 .ok()
                 .map(|der| Answer {
@@ -244,7 +295,7 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
     let result = process(srv, &req, &tid, &mut txn, &mut verified);
     let (rsp, failed) = match result {
         Ok(r) => (r, None),
-        Err(f) => (error_rsp(&f, STATUS_REJECTION), Some(f)),
+        Err(f) => (error_rsp(&f, PkiStatus::REJECTION), Some(f)),
     };
     let excused = txn.excused.take();
     let built = build(srv, Some(&req), &tid, &rsp, &mut txn);
@@ -357,7 +408,7 @@ fn process(
     {
         txn.delayed_req = Some(req.raw.to_vec());
         txn.polling = true;
-        let mut rsp = error_rsp(&Fail::new(0, ""), STATUS_WAITING);
+        let mut rsp = error_rsp(&Fail::new(0, ""), PkiStatus::WAITING);
         rsp.waiting = true;
         return Ok(rsp);
     }
@@ -519,19 +570,24 @@ enum Unacceptable {
 /// the sender, with the senderKID as subject key identifier (a certificate without one does not
 /// match a senderKID), keyUsage allowing signatures, and verifying the signature.
 fn acceptable(cand: &[u8], s: &Signed<'_, '_>) -> std::result::Result<(), Unacceptable> {
-    let c = CertView::parse(cand).map_err(|_| Unacceptable::Other)?;
-    if s.policy.check_time && !(c.not_before <= s.policy.at && s.policy.at <= c.not_after) {
-        return Err(Unacceptable::Time(s.policy.at > c.not_after));
+    let c = Cert::from_der(cand).map_err(|_| Unacceptable::Other)?;
+    let (not_before, not_after) = (unix(c.not_before()), unix(c.not_after()));
+    if s.policy.check_time && !(not_before <= s.policy.at && s.policy.at <= not_after) {
+        return Err(Unacceptable::Time(s.policy.at > not_after));
     }
-    if !super::cert::names_equal(c.subject, s.sender) {
+    if !names_equal(&super::msg::name_der(c.subject()), s.sender) {
         return Err(Unacceptable::Other);
     }
     if let Some(kid) = s.req.header.sender_kid {
-        if c.ski() != Some(kid) {
+        if c.subject_key_id().as_deref() != Some(kid) {
             return Err(Unacceptable::Other);
         }
     }
-    if !c.may_sign_data() || crypto::verify(&c.spki, s.alg, s.part, s.sig).is_err() {
+    let spki = c.spki_der().map_err(|_| Unacceptable::Other)?;
+    let spki = tlv::parse_one(&spki).map_err(|_| Unacceptable::Other)?;
+    if !key_usage_allows(&c, KeyUsages::DigitalSignature)
+        || crypto::verify(&spki, s.alg, s.part, s.sig).is_err()
+    {
         return Err(Unacceptable::Other);
     }
     Ok(())
@@ -571,7 +627,7 @@ fn find_signer(
     let mut untrusted: Vec<&[u8]> = req.extra_certs.to_vec();
     untrusted.extend(cached.iter().map(Vec::as_slice));
     untrusted.extend(srv.cfg.srv_untrusted.iter().map(Vec::as_slice));
-    let path_ok = |c: &[u8]| match chain::validate(c, &untrusted, &srv.cfg.srv_trusted, &s.policy) {
+    let path_ok = |c: &[u8]| match validate_path(srv, c, &untrusted, &s.policy) {
         Ok(()) => true,
         Err(e) => {
             srv_log!(Debug, "candidate sender cert does not validate: {e}");
@@ -609,7 +665,7 @@ fn find_signer(
             Err(Unacceptable::Other) => {}
         }
     }
-    let sname = super::cert::name_oneline(sender);
+    let sname = super::msg::name_oneline(sender);
     srv_log!(
         Info,
         "trying to verify msg signature with a valid cert that.."
@@ -645,8 +701,8 @@ fn find_signer(
 
 /// An `error` body for a failure (or, with status waiting, the 3.5 delayed-delivery indication).
 /// errorDetails are OpenSSL's: the library name, the reason and any detail text.
-pub fn error_rsp(f: &Fail, status: i64) -> Rsp {
-    let (fail_info, text) = if status == STATUS_WAITING {
+pub fn error_rsp(f: &Fail, status: PkiStatus) -> Rsp {
+    let (fail_info, text) = if status == PkiStatus::WAITING {
         (0, None)
     } else {
         (FAIL_BAD_REQUEST, Some(f.reason))
@@ -664,7 +720,7 @@ pub fn error_rsp(f: &Fail, status: i64) -> Rsp {
         parts.push(tlv::int(0));
     }
     let mut r = Rsp::new(body::ERROR, tlv::tlv(tlv::SEQUENCE, &parts.concat()));
-    r.rejection = status == STATUS_REJECTION;
+    r.rejection = status == PkiStatus::REJECTION;
     r
 }
 
@@ -678,8 +734,9 @@ fn build(
 ) -> Result<Vec<u8>> {
     let cfg = &srv.cfg;
     const NULL_DN: &[u8] = &[0x30, 0x00];
-    let sender_cert = cfg.srv_cert.as_deref().map(CertView::parse).transpose()?;
-    let sender_dn = sender_cert.as_ref().map_or(NULL_DN, |c| c.subject);
+    let sender_cert = cfg.srv_cert.as_deref().map(Cert::from_der).transpose()?;
+    let sender_name = sender_cert.as_ref().map(|c| msg::name_der(c.subject()));
+    let sender_dn = sender_name.as_deref().unwrap_or(NULL_DN);
     let recipient = req.and_then(|r| r.header.sender_dn).unwrap_or(NULL_DN);
     let nonce = crypto::random(16)?;
     // A MAC-protected request is answered with the same kind of MAC and the same parameters.
@@ -707,10 +764,7 @@ fn build(
     let kid = if use_pbm {
         cfg.srv_ref.clone()
     } else if use_sig {
-        sender_cert
-            .as_ref()
-            .and_then(|c| c.ski())
-            .map(<[u8]>::to_vec)
+        sender_cert.as_ref().and_then(Cert::subject_key_id)
     } else {
         None
     };
@@ -723,7 +777,7 @@ fn build(
         sender_nonce: &nonce,
         recip_nonce: req.and_then(|r| r.header.sender_nonce),
         implicit_confirm: rsp.implicit,
-    });
+    })?;
     let body = msg::body(rsp.body_type, &rsp.content);
     let part = tlv::seq(&[&hdr, &body]);
     let protection = if use_pbm {

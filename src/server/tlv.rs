@@ -6,6 +6,8 @@
 //! lengths (DER) are accepted; nesting depth and sizes are bounded by the input slice itself.
 
 use crate::error::{Error, Result};
+use const_oid::ObjectIdentifier as Oid;
+use der::{Decode, Encode};
 
 /// Universal tags used here.
 pub const INTEGER: u8 = 0x02;
@@ -14,8 +16,6 @@ pub const OCTET_STRING: u8 = 0x04;
 pub const NULL: u8 = 0x05;
 pub const OID: u8 = 0x06;
 pub const UTF8_STRING: u8 = 0x0c;
-pub const UTC_TIME: u8 = 0x17;
-pub const GENERALIZED_TIME: u8 = 0x18;
 pub const SEQUENCE: u8 = 0x30;
 
 /// Context-specific constructed tag `[n]` (n < 31), as used for EXPLICIT tags and constructed IMPLICIT ones.
@@ -217,102 +217,17 @@ pub fn bits(v: &[u8]) -> Vec<u8> {
     tlv(BIT_STRING, &c)
 }
 
-/// A named-bit BIT STRING (such as PKIFailureInfo) in DER: bit 0 is the most significant bit of the
-/// first octet, and trailing zero bits are dropped.
-pub fn named_bits(mask: u32) -> Vec<u8> {
-    if mask == 0 {
-        return tlv(BIT_STRING, &[0]);
-    }
-    let highest = 31 - mask.leading_zeros() as usize; // highest set bit number
-    let nbits = highest + 1;
-    let nbytes = nbits.div_ceil(8);
-    let mut octs = vec![0u8; nbytes];
-    for bit in 0..nbits {
-        if mask & (1 << bit) != 0 {
-            octs[bit / 8] |= 0x80 >> (bit % 8);
-        }
-    }
-    let unused = (nbytes * 8 - nbits) as u8;
-    let mut c = vec![unused];
-    c.extend_from_slice(&octs);
-    tlv(BIT_STRING, &c)
+/// An OBJECT IDENTIFIER element.
+pub fn oid(o: Oid) -> Vec<u8> {
+    tlv(OID, o.as_bytes())
 }
 
-/// Decode a named-bit BIT STRING into a mask (bits beyond 31 are ignored).
-pub fn read_named_bits(t: &Tlv<'_>) -> Result<u32> {
-    let (&unused, octs) = t
-        .value
-        .split_first()
-        .ok_or_else(|| bad("empty BIT STRING"))?;
-    if unused > 7 {
-        return Err(bad("BIT STRING with more than 7 unused bits"));
-    }
-    let mut mask = 0u32;
-    for (i, &b) in octs.iter().enumerate().take(4) {
-        for j in 0..8 {
-            if b & (0x80 >> j) != 0 {
-                mask |= 1 << (i * 8 + j);
-            }
-        }
-    }
-    Ok(mask)
-}
-
-/// Encode a dotted OID string (only used for constants written in this crate).
-pub fn oid(dotted: &str) -> Vec<u8> {
-    let arcs: Vec<u64> = dotted.split('.').filter_map(|a| a.parse().ok()).collect();
-    let mut body = Vec::new();
-    if arcs.len() >= 2 {
-        push_base128(&mut body, arcs[0] * 40 + arcs[1]);
-        for &a in &arcs[2..] {
-            push_base128(&mut body, a);
-        }
-    }
-    tlv(OID, &body)
-}
-
-fn push_base128(out: &mut Vec<u8>, mut v: u64) {
-    let mut tmp = vec![(v & 0x7f) as u8];
-    v >>= 7;
-    while v > 0 {
-        tmp.push(0x80 | (v & 0x7f) as u8);
-        v >>= 7;
-    }
-    tmp.reverse();
-    out.extend_from_slice(&tmp);
-}
-
-/// Render an OID's content octets as a dotted string, for comparisons and messages.
-pub fn oid_string(t: &Tlv<'_>) -> Result<String> {
-    if t.tag != OID || t.value.is_empty() {
+/// Read an OBJECT IDENTIFIER element.
+pub fn read_oid(t: &Tlv<'_>) -> Result<Oid> {
+    if t.tag != OID {
         return Err(bad("OBJECT IDENTIFIER expected"));
     }
-    let mut arcs = Vec::new();
-    let mut v: u64 = 0;
-    for &b in t.value {
-        if v > (u64::MAX >> 7) {
-            return Err(bad("OBJECT IDENTIFIER arc too large"));
-        }
-        v = (v << 7) | (b & 0x7f) as u64;
-        if b & 0x80 == 0 {
-            arcs.push(v);
-            v = 0;
-        }
-    }
-    let first = arcs.first().copied().unwrap_or(0);
-    let (a, b) = if first < 40 {
-        (0, first)
-    } else if first < 80 {
-        (1, first - 40)
-    } else {
-        (2, first - 80)
-    };
-    let mut s = format!("{a}.{b}");
-    for x in &arcs[1..] {
-        s.push('.');
-        s.push_str(&x.to_string());
-    }
-    Ok(s)
+    Oid::from_bytes(t.value).map_err(|_| bad("malformed OBJECT IDENTIFIER"))
 }
 
 /// A UTF8String.
@@ -320,87 +235,32 @@ pub fn utf8(s: &str) -> Vec<u8> {
     tlv(UTF8_STRING, s.as_bytes())
 }
 
+/// A Unix time (seconds, UTC) as der's DateTime (1970 to 9999).
+fn date_time(unix: i64) -> Result<der::DateTime> {
+    let secs = u64::try_from(unix).map_err(|_| bad("time before 1970"))?;
+    der::DateTime::from_unix_duration(std::time::Duration::from_secs(secs))
+        .map_err(|_| bad("time out of range"))
+}
+
 /// GeneralizedTime for a Unix time in seconds (UTC), `YYYYMMDDHHMMSSZ`.
-pub fn generalized_time(unix: i64) -> Vec<u8> {
-    tlv(GENERALIZED_TIME, fmt_time(unix, true).as_bytes())
+pub fn generalized_time(unix: i64) -> Result<Vec<u8>> {
+    der::asn1::GeneralizedTime::from_date_time(date_time(unix)?)
+        .to_der()
+        .map_err(|_| bad("cannot encode time"))
 }
 
-/// X.509 Time: UTCTime up to 2049, GeneralizedTime after, as RFC 5280 requires.
-pub fn x509_time(unix: i64) -> Vec<u8> {
-    let (y, ..) = civil(unix);
-    if (1950..2050).contains(&y) {
-        tlv(UTC_TIME, fmt_time(unix, false).as_bytes())
-    } else {
-        generalized_time(unix)
-    }
-}
-
-fn fmt_time(unix: i64, four_digit_year: bool) -> String {
-    let (y, mo, d, h, mi, s) = civil(unix);
-    if four_digit_year {
-        format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}Z")
-    } else {
-        format!("{:02}{mo:02}{d:02}{h:02}{mi:02}{s:02}Z", y % 100)
-    }
-}
-
-/// Unix seconds to (year, month, day, hour, minute, second), proleptic Gregorian, UTC.
-fn civil(unix: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Howard Hinnant's days-from-civil inverse.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (
-        y,
-        m,
-        d,
-        (secs / 3600) as u32,
-        ((secs % 3600) / 60) as u32,
-        (secs % 60) as u32,
-    )
+/// X.509 Time: UTCTime up to 2049, GeneralizedTime after, as RFC 5280 requires (x509_cert's rule).
+pub fn x509_time(unix: i64) -> Result<Vec<u8>> {
+    x509_cert::time::Time::from(date_time(unix)?)
+        .to_der()
+        .map_err(|_| bad("cannot encode time"))
 }
 
 /// Parse an X.509 Time (UTCTime or GeneralizedTime, `Z` form) into Unix seconds.
 pub fn read_time(t: &Tlv<'_>) -> Result<i64> {
-    let s = std::str::from_utf8(t.value).map_err(|_| bad("time is not ASCII"))?;
-    let digits = s
-        .strip_suffix('Z')
-        .ok_or_else(|| bad("time must end in Z"))?;
-    let (year, rest) = match t.tag {
-        UTC_TIME if digits.len() == 12 => {
-            let yy: i64 = digits[..2].parse().map_err(|_| bad("UTCTime year"))?;
-            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &digits[2..])
-        }
-        GENERALIZED_TIME if digits.len() == 14 => (
-            digits[..4]
-                .parse()
-                .map_err(|_| bad("GeneralizedTime year"))?,
-            &digits[4..],
-        ),
-        _ => return Err(bad("unsupported time format")),
-    };
-    let num = |i: usize| -> Result<i64> { rest[i..i + 2].parse().map_err(|_| bad("time field")) };
-    let (mo, d, h, mi, s) = (num(0)?, num(2)?, num(4)?, num(6)?, num(8)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return Err(bad("time field out of range"));
-    }
-    // days from civil
-    let y = if mo <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Ok(days * 86_400 + h * 3600 + mi * 60 + s)
+    let time =
+        x509_cert::time::Time::from_der(t.raw).map_err(|_| bad("unsupported time format"))?;
+    Ok(time.to_unix_duration().as_secs() as i64)
 }
 
 /// Current Unix time in seconds.
@@ -439,17 +299,6 @@ mod tests {
     }
 
     #[test]
-    fn named_bits_der() {
-        // badRequest (2) alone: one octet 0x20 with 5 unused bits.
-        assert_eq!(named_bits(1 << 2), vec![3, 2, 5, 0x20]);
-        let m = (1 << 2) | (1 << 20) | 1;
-        assert_eq!(
-            read_named_bits(&parse_one(&named_bits(m)).unwrap()).unwrap(),
-            m
-        );
-    }
-
-    #[test]
     fn times_roundtrip() {
         for t in [
             0i64,
@@ -458,15 +307,12 @@ mod tests {
             2_524_608_000,
             4_102_444_800,
         ] {
-            let g = generalized_time(t);
+            let g = generalized_time(t).unwrap();
             assert_eq!(read_time(&parse_one(&g).unwrap()).unwrap(), t);
-            let x = x509_time(t);
+            let x = x509_time(t).unwrap();
             assert_eq!(read_time(&parse_one(&x).unwrap()).unwrap(), t);
         }
-        assert_eq!(
-            generalized_time(0),
-            tlv(GENERALIZED_TIME, b"19700101000000Z")
-        );
+        assert_eq!(generalized_time(0).unwrap(), tlv(0x18, b"19700101000000Z"));
     }
 
     #[test]
@@ -475,9 +321,10 @@ mod tests {
             "1.2.840.113549.1.1.11",
             "2.5.29.14",
             "1.3.6.1.5.5.7.4.13",
-            "2.999.3",
+            "2.5.4.3",
         ] {
-            assert_eq!(oid_string(&parse_one(&oid(s)).unwrap()).unwrap(), s);
+            let o = Oid::new_unwrap(s);
+            assert_eq!(read_oid(&parse_one(&oid(o)).unwrap()).unwrap(), o);
         }
     }
 
