@@ -596,8 +596,8 @@ impl Listener {
             c.close();
         }
         // Idle workers leave at once; one still busy past the deadline is left to finish alone.
-        ev.take_back(Instant::now());
-        if ev.busy == 0 {
+        let closed = pool.closed.swap(0, Ordering::SeqCst);
+        if ev.busy.saturating_sub(closed) == 0 {
             for w in workers {
                 let _ = w.join();
             }
