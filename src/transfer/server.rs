@@ -23,6 +23,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -363,6 +364,14 @@ struct Pool {
     done: Mutex<Vec<Conn>>,
     /// Written to (one byte) after pushing to `done`, to wake the event thread from poll.
     wake: UnixStream,
+    /// Connections a worker closed itself after their last answer (the event thread subtracts
+    /// them from its count of connections with a worker).
+    closed: AtomicUsize,
+    /// Set by the event thread once `-max_msgs` is reached: from then on it waits for the workers
+    /// to finish, so a worker closing a connection wakes it.
+    stopping: AtomicBool,
+    /// The listening port, for the 3.5 mock's `awaiting new connection` line.
+    port: u16,
 }
 
 #[derive(Default)]
@@ -453,7 +462,26 @@ impl Pool {
                 conn.sent = 0;
                 conn.close_after = true;
             }
-            self.give_back(conn);
+            if conn.close_after && !conn.writing() {
+                self.close_here(conn);
+            } else {
+                self.give_back(conn);
+            }
+        }
+    }
+
+    /// Close a connection whose last answer is out, without a round through the event thread
+    /// (which would cost it a wake-up per transaction).
+    fn close_here(&self, conn: Conn) {
+        conn.close();
+        // Counted before looking at `stopping` (both sequentially consistent, against the
+        // event thread's store and swap): either the event thread sees the count before it
+        // waits, or this worker sees it stopping and wakes it.
+        self.closed.fetch_add(1, Ordering::SeqCst);
+        if self.stopping.load(Ordering::SeqCst) {
+            let _ = (&self.wake).write(&[1]);
+        } else {
+            log_awaiting(self.compat, true, self.port);
         }
     }
 }
@@ -530,6 +558,9 @@ impl Listener {
             job_ready: Condvar::new(),
             done: Mutex::new(Vec::new()),
             wake: wake_tx,
+            closed: AtomicUsize::new(0),
+            stopping: AtomicBool::new(false),
+            port: self.port(),
         });
         let mut workers = Vec::new();
         for _ in 0..worker_count(&self.cfg) {
@@ -569,7 +600,8 @@ impl Listener {
             c.close();
         }
         // Idle workers leave at once; one still busy past the deadline is left to finish alone.
-        if ev.busy == 0 {
+        let closed = pool.closed.swap(0, Ordering::SeqCst);
+        if ev.busy.saturating_sub(closed) == 0 {
             for w in workers {
                 let _ = w.join();
             }
@@ -579,17 +611,10 @@ impl Listener {
 }
 
 impl EventLoop {
-    /// OpenSSL 3.5's mock announces each wait for a client: a new connection after an answer that
-    /// closed one (and at start), the next request on a kept-alive connection. 3.0's says nothing.
+    /// [`log_awaiting`], but not once `-max_msgs` is reached (no further client is awaited).
     fn log_awaiting(&self, new_connection: bool) {
-        if self.cfg.compat == Compat::V3_0 || self.stop_by.is_some() || !log::enabled(Level::Info) {
-            return;
-        }
-        if new_connection {
-            let port = self.sock.local_addr().map(|a| a.port()).unwrap_or(0);
-            prog_line(&format!("awaiting new connection on port {port} ..."));
-        } else {
-            prog_line("awaiting next request ...");
+        if self.stop_by.is_none() {
+            log_awaiting(self.cfg.compat, new_connection, self.pool.port);
         }
     }
 
@@ -719,6 +744,8 @@ impl EventLoop {
 
     /// Take the connections the workers are done with.
     fn take_back(&mut self, now: Instant) {
+        let closed = self.pool.closed.swap(0, Ordering::SeqCst);
+        self.busy = self.busy.saturating_sub(closed);
         let done = std::mem::take(&mut *lock(&self.pool.done));
         for mut c in done {
             self.busy = self.busy.saturating_sub(1);
@@ -866,6 +893,7 @@ impl EventLoop {
         self.msgs += 1;
         if self.cfg.max_msgs > 0 && self.msgs >= self.cfg.max_msgs {
             self.stop_by = Some(now + self.cfg.io_timeout);
+            self.pool.stopping.store(true, Ordering::SeqCst);
         }
         let compat = self.cfg.compat;
         log_first_line(compat, &first_line);
@@ -939,6 +967,14 @@ impl EventLoop {
                     };
                     self.accepted += 1;
                     self.conns.push(Conn::new(stream, tls, now, self.accepted));
+                    // A client writes its request right after connecting, so under load it has
+                    // usually arrived by now: taking it at once saves a round through poll (one
+                    // wake-up of this thread per connection). If nothing is there, the read costs
+                    // one EAGAIN and the connection waits in the poll set as before.
+                    self.read(self.conns.len() - 1, now);
+                    if self.stop_by.is_some() {
+                        break;
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 // Connection loss before accept() is routine.
@@ -993,6 +1029,19 @@ fn pollfd(fd: std::os::fd::RawFd, events: libc::c_short) -> libc::pollfd {
         fd,
         events,
         revents: 0,
+    }
+}
+
+/// OpenSSL 3.5's mock announces each wait for a client: a new connection after an answer that
+/// closed one (and at start), the next request on a kept-alive connection. 3.0's says nothing.
+fn log_awaiting(compat: Compat, new_connection: bool, port: u16) {
+    if compat == Compat::V3_0 || !log::enabled(Level::Info) {
+        return;
+    }
+    if new_connection {
+        prog_line(&format!("awaiting new connection on port {port} ..."));
+    } else {
+        prog_line("awaiting next request ...");
     }
 }
 
