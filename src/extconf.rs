@@ -544,6 +544,7 @@ pub fn sans_option(spec: &str) -> Result<(bool, Vec<GeneralName>)> {
     Ok((critical, names))
 }
 
+#[cfg(any(test, fuzzing))]
 /// Build a subjectAltName extension from general names.
 pub fn san_extension(critical: bool, names: &[GeneralName]) -> Result<Extension> {
     Ok(Extension {
@@ -553,6 +554,7 @@ pub fn san_extension(critical: bool, names: &[GeneralName]) -> Result<Extension>
     })
 }
 
+#[cfg(any(test, fuzzing))]
 /// The `-policy_oids` option: OIDs separated by commas and/or whitespace.
 pub fn policy_oids_extension(spec: &str, critical: bool) -> Result<Extension> {
     let policies = spec

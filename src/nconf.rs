@@ -36,6 +36,7 @@ impl Conf {
         Ok(p.conf)
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// Parse text; `origin` names it in error messages (usually the file name). Relative `.include`
     /// paths are taken relative to the current directory, as OpenSSL does.
     pub fn parse(text: &str, origin: &str) -> Result<Conf> {
@@ -48,6 +49,7 @@ impl Conf {
         Ok(p.conf)
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The value of `name` in `section`, else in the default section (NCONF's lookup). The environment
     /// is consulted only while reading, for `$ENV::NAME`, not here.
     pub fn get(&self, section: &str, name: &str) -> Option<&str> {

@@ -152,11 +152,13 @@ impl PkiBody {
         }
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The name OpenSSL logs for this body (`IR`, `CERTCONF`, ...).
     pub fn type_name(&self) -> &'static str {
         BODY_TYPE_NAMES[self.type_number() as usize]
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The CertReqMessages of ir, cr, kur, krr and ccr.
     pub fn cert_req_messages(&self) -> Option<&CertReqMessages> {
         match self {
@@ -177,6 +179,7 @@ impl PkiBody {
         }
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The DER of p10cr's PKCS#10 CertificationRequest, exactly as received.
     pub fn p10cr_der(&self) -> Option<der::Result<Vec<u8>>> {
         match self {
@@ -185,6 +188,7 @@ impl PkiBody {
         }
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// pkiconf's body (`PKIConfirmContent ::= NULL`).
     pub fn pkiconf() -> Self {
         PkiBody::PkiConf(Null)

@@ -52,6 +52,7 @@ pub struct CertRequest {
 }
 
 impl CertRequest {
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The value of the oldCertID control (RFC 4211 section 6.5), if present and well-formed.
     pub fn old_cert_id(&self) -> Option<der::Result<CertId>> {
         let ctrl = self
@@ -167,6 +168,7 @@ pub enum ProofOfPossession {
 }
 
 impl ProofOfPossession {
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The `-popo` number OpenSSL uses for this kind (0 raVerified, 1 signature, 2 keyEnc, 3 keyAgree).
     pub fn method(&self) -> u8 {
         match self {

@@ -2,13 +2,17 @@
 //! (RFC 9810 section 5.3.19, RFC 9480 sections 2.3-2.8). Values stay `ANY` here; the meaning of each
 //! InfoType is for the code that requests or answers it.
 
-use der::asn1::{ObjectIdentifier, Utf8StringRef};
+use der::asn1::ObjectIdentifier;
+#[cfg(any(test, fuzzing, feature = "bench"))]
+use der::asn1::Utf8StringRef;
 use der::{Any, Choice, Decode, Encode, Sequence};
+#[cfg(any(test, fuzzing, feature = "bench"))]
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::time::Time;
 
 use super::certrep::CmpCertificate;
+#[cfg(any(test, fuzzing, feature = "bench"))]
 use super::crmf::{CertTemplate, Controls};
 use super::oid;
 
@@ -75,6 +79,7 @@ pub type GenRepContent = Vec<InfoTypeAndValue>;
 /// RFC 9810 section 5.3.19.15 (id-it-caCerts; the genm carries no value).
 pub type CaCertsValue = Vec<CmpCertificate>;
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 /// ```text
 /// RootCaCertValue ::= CMPCertificate
 /// ```
@@ -98,6 +103,7 @@ pub struct RootCaKeyUpdateContent {
     pub old_with_new: Option<CmpCertificate>,
 }
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 /// ```text
 /// CertReqTemplateValue  ::= CertReqTemplateContent
 /// CertReqTemplateContent ::= SEQUENCE {
@@ -113,6 +119,7 @@ pub struct CertReqTemplateContent {
     pub key_spec: Option<Controls>,
 }
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 /// ```text
 /// CRLStatusListValue ::= SEQUENCE SIZE (1..MAX) OF CRLStatus
 /// CRLStatus ::= SEQUENCE {
@@ -144,6 +151,7 @@ pub enum CrlSource {
     Issuer(Vec<GeneralName>),
 }
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 /// ```text
 /// CRLsValue ::= SEQUENCE SIZE (1..MAX) OF CertificateList
 /// ```
@@ -156,6 +164,7 @@ pub type CrlsValue = Vec<CertificateList>;
 /// RFC 9810 section 5.1.1.4 (id-it-certProfile, in generalInfo, as `-profile` sends it).
 pub type CertProfileValue = Vec<String>;
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 /// The profile names of a certProfile generalInfo value.
 pub fn cert_profile_names(itav: &InfoTypeAndValue) -> der::Result<Vec<String>> {
     let v = itav
@@ -165,9 +174,3 @@ pub fn cert_profile_names(itav: &InfoTypeAndValue) -> der::Result<Vec<String>> {
     let names: Vec<Utf8StringRef<'_>> = v.decode_as()?;
     Ok(names.iter().map(|n| n.as_str().to_string()).collect())
 }
-
-/// ```text
-/// SignKeyPairTypesValue ::= SEQUENCE SIZE (1..MAX) OF AlgorithmIdentifier
-/// ```
-/// RFC 9810 section 5.3.19.2 (id-it-signKeyPairTypes, also encKeyPairTypes).
-pub type SignKeyPairTypesValue = Vec<spki::AlgorithmIdentifierOwned>;

@@ -35,6 +35,7 @@ impl PkiStatus {
     pub const REVOCATION_NOTIFICATION: PkiStatus = PkiStatus(5);
     pub const KEY_UPDATE_WARNING: PkiStatus = PkiStatus(6);
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The ASN.1 name, as OpenSSL prints it in e.g. `revocation accepted (PKIStatus=grantedWithMods)`.
     pub fn name(self) -> Option<&'static str> {
         Some(match self.0 {
@@ -178,6 +179,7 @@ impl PkiFailureInfo {
             .fold(0, |acc, n| acc | (1 << n))
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// Whether any bit above [`FAILURE_MAX_BIT`] is set (OpenSSL rejects such values).
     pub fn has_unknown_bits(&self) -> bool {
         (FAILURE_MAX_BIT as usize + 1..self.bytes.len() * 8).any(|n| self.bit(n))
@@ -218,6 +220,7 @@ pub fn failure_names(bits: u32) -> Vec<&'static str> {
         .collect()
 }
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 /// The bit number of a failure name (`badRequest` -> 2).
 pub fn failure_bit_by_name(name: &str) -> Option<u32> {
     FAILURE_NAMES

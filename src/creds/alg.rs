@@ -313,6 +313,7 @@ impl MacAlg {
     }
 }
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 /// OpenSSL's long name of a digest, MAC or signature algorithm of the registry, or of PBM itself.
 pub fn algorithm_name(o: &ObjectIdentifier) -> Option<&'static str> {
     if *o == oid::PASSWORD_BASED_MAC {

@@ -39,9 +39,7 @@ impl Csr {
     pub fn der(&self) -> &[u8] {
         &self.0.der
     }
-    pub fn req(&self) -> &CertReq {
-        &self.0.req
-    }
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn to_pem(&self) -> String {
         pem::encode("CERTIFICATE REQUEST", &self.0.der)
     }
@@ -75,12 +73,14 @@ impl Csr {
         }
         Ok(out)
     }
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The exact DER of CertificationRequestInfo, as signed.
     pub fn info_der(&self) -> &[u8] {
         super::tlv_content(&self.0.der)
             .and_then(super::first_tlv)
             .unwrap_or(&[])
     }
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// Check the request's self-signature with the public key it contains.
     pub fn verify_signature(&self) -> Result<()> {
         let sig = self

@@ -5,6 +5,7 @@
 use super::tlv;
 use const_oid::ObjectIdentifier;
 use der::{Decode, Tag, Tagged};
+#[cfg(any(test, fuzzing, feature = "bench"))]
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::Name;
 
@@ -241,6 +242,7 @@ pub fn parse_dn(s: &str, desc: &str) -> Result<Name> {
         .map_err(|e| Error::cmp(format!("cannot encode {desc} name '{s}': {e}")))
 }
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 /// The text of a value, with the string type's bytes taken as they are (BMPString decoded).
 fn value_text(ava: &AttributeTypeAndValue) -> (String, bool) {
     let v = &ava.value;
@@ -299,12 +301,14 @@ pub fn oneline(name: &Name) -> String {
     out
 }
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 fn needs_quotes(v: &str) -> bool {
     v.contains([',', '+', '"', '\\', '<', '>', ';', '/'])
         || v.starts_with(['#', ' '])
         || v.ends_with(' ')
 }
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 /// `C = AU, ST = Some-State, CN = leaf` (`openssl x509 -subject -nameopt oneline`, 3.0's default).
 /// With `spaced == false`: `C=AU, ST=Some-State, CN=leaf` (3.5's default `-subject` output, which
 /// quotes and escapes nothing).

@@ -11,22 +11,23 @@
 //! info line, warnings about empty or dash-led option arguments) through `crate::log`, and it sets the
 //! log verbosity as OpenSSL does at each step, so lines appear (or not) exactly as with `openssl cmp`.
 
+// The generators of docs/rcmp.1 and completions/ run as tests (tests_generated.rs).
+#[cfg(test)]
 pub mod completion;
 mod config;
 mod help;
+#[cfg(test)]
 pub mod man;
 mod parse;
 pub mod suggest;
 mod table;
 #[cfg(test)]
 mod tests_cli;
+#[cfg(test)]
+mod tests_generated;
 
-pub use config::DEFAULT_CONFIG_FILE;
-pub use help::{help_text, help_text_for, is_version_request, version_text};
-pub use table::{
-    ignored_lines, is_ignored, Cmds, Group, Ignored, Kind, OldName, Opt, OptInfo, Since, Stage,
-    ValueHint, CMD_VALUES, IGNORED, OLD_NAMES, OPTIONS, REMOVED,
-};
+pub use help::{help_text, is_version_request, version_text};
+pub use table::{ignored_lines, is_ignored, Group, Kind, Opt, Since, Stage, CMD_VALUES, OPTIONS};
 
 use crate::nconf::Conf;
 use crate::Result;
@@ -42,6 +43,7 @@ pub enum Parsed {
     Run(RawOpts),
 }
 
+#[cfg(any(test, fuzzing))]
 /// Parse the arguments of one invocation; `args` excludes the program name (argv\[0\]). A leading `cmp`
 /// is skipped, so `rcmp cmp ARGS` behaves like `rcmp ARGS`.
 ///
@@ -214,11 +216,13 @@ impl RawOpts {
         self.current[opt as usize].is_some()
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// Where the current value of `opt` came from.
     pub fn source(&self, opt: Opt) -> Option<&Source> {
         self.current[opt as usize].as_ref().map(|s| &s.source)
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// How to name the option in a message about its current value: `-days` when it came from the
     /// command line, `option 'days' in config file section 'x'` otherwise.
     pub fn describe(&self, opt: Opt) -> String {
@@ -257,17 +261,20 @@ impl RawOpts {
         self.conf.as_ref()
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The path of the loaded config file, if any.
     pub fn config_file(&self) -> Option<&str> {
         self.config_file.as_deref()
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The sections options were taken from, as listed in `-section` (`["cmp"]` by default); `default`
     /// is always consulted too and is not listed unless named.
     pub fn sections(&self) -> &[String] {
         &self.sections
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The final log verbosity (0..8). `parse` has already passed it to `crate::log::set_verbosity`.
     pub fn verbosity(&self) -> u8 {
         self.verbosity

@@ -227,15 +227,12 @@ impl HttpClient {
             .or(self.bad_proxy.as_ref().map(|(p, _)| p.as_str()))
     }
 
-    pub fn url(&self) -> &ServerUrl {
-        &self.url
-    }
-
     /// The `will contact ...` text for this client (see [`ServerUrl::contact_line`]).
     pub fn contact_line(&self) -> String {
         self.url.contact_line(self.tls.is_some(), self.proxy())
     }
 
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// Whether a connection is currently kept open.
     pub fn is_connected(&self) -> bool {
         self.conn.is_some()
