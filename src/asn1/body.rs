@@ -152,14 +152,14 @@ impl PkiBody {
         }
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The name OpenSSL logs for this body (`IR`, `CERTCONF`, ...).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn type_name(&self) -> &'static str {
         BODY_TYPE_NAMES[self.type_number() as usize]
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The CertReqMessages of ir, cr, kur, krr and ccr.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn cert_req_messages(&self) -> Option<&CertReqMessages> {
         match self {
             PkiBody::Ir(m)
@@ -179,8 +179,8 @@ impl PkiBody {
         }
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The DER of p10cr's PKCS#10 CertificationRequest, exactly as received.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn p10cr_der(&self) -> Option<der::Result<Vec<u8>>> {
         match self {
             PkiBody::P10cr(csr) => Some(der::Encode::to_der(csr)),
@@ -188,8 +188,8 @@ impl PkiBody {
         }
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// pkiconf's body (`PKIConfirmContent ::= NULL`).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn pkiconf() -> Self {
         PkiBody::PkiConf(Null)
     }

@@ -52,8 +52,8 @@ pub struct CertRequest {
 }
 
 impl CertRequest {
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The value of the oldCertID control (RFC 4211 section 6.5), if present and well-formed.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn old_cert_id(&self) -> Option<der::Result<CertId>> {
         let ctrl = self
             .controls
@@ -168,8 +168,8 @@ pub enum ProofOfPossession {
 }
 
 impl ProofOfPossession {
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The `-popo` number OpenSSL uses for this kind (0 raVerified, 1 signature, 2 keyEnc, 3 keyAgree).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn method(&self) -> u8 {
         match self {
             ProofOfPossession::RaVerified(_) => 0,

@@ -12,11 +12,11 @@ use x509_cert::ext::pkix::name::GeneralName;
 use super::itav::InfoTypeAndValue;
 use super::status::PkiFreeText;
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// pvno `cmp2000`: what OpenSSL sends unless a feature needs `cmp2021`.
-pub const PVNO_CMP2000: i64 = 2;
 #[cfg(any(test, fuzzing, feature = "bench"))]
+pub const PVNO_CMP2000: i64 = 2;
 /// pvno `cmp2021` (RFC 9480): needed e.g. for certConf hashAlg or EnvelopedData.
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub const PVNO_CMP2021: i64 = 3;
 
 /// ```text
@@ -66,8 +66,8 @@ pub struct PkiHeader {
 }
 
 impl PkiHeader {
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The generalInfo entry of the given type, if any.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn general_info_of(&self, oid: &der::asn1::ObjectIdentifier) -> Option<&InfoTypeAndValue> {
         self.general_info
             .as_ref()?
@@ -75,8 +75,8 @@ impl PkiHeader {
             .find(|i| &i.info_type == oid)
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// Whether generalInfo carries implicitConfirm (RFC 9810 section 5.1.1.1).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn implicit_confirm(&self) -> bool {
         self.general_info_of(&super::oid::IT_IMPLICIT_CONFIRM)
             .is_some()
@@ -106,14 +106,14 @@ impl CmpTime {
         )))
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The text, e.g. `20261124040234Z`.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// Seconds since the Unix epoch (fractions dropped).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn unix_secs(&self) -> u64 {
         // Validated when constructed, so parsing cannot fail here; 0 keeps this total anyway.
         Self::parse(self.0.as_bytes()).map_or(0, |d| d.unix_duration().as_secs())

@@ -79,11 +79,11 @@ pub type GenRepContent = Vec<InfoTypeAndValue>;
 /// RFC 9810 section 5.3.19.15 (id-it-caCerts; the genm carries no value).
 pub type CaCertsValue = Vec<CmpCertificate>;
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// ```text
 /// RootCaCertValue ::= CMPCertificate
 /// ```
 /// RFC 9810 section 5.3.19.16 (id-it-rootCaCert, in genm: the old root the client trusts).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub type RootCaCertValue = CmpCertificate;
 
 /// ```text
@@ -103,7 +103,6 @@ pub struct RootCaKeyUpdateContent {
     pub old_with_new: Option<CmpCertificate>,
 }
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// ```text
 /// CertReqTemplateValue  ::= CertReqTemplateContent
 /// CertReqTemplateContent ::= SEQUENCE {
@@ -112,6 +111,7 @@ pub struct RootCaKeyUpdateContent {
 /// ```
 /// RFC 9810 section 5.3.19.17 (id-it-certReqTemplate, in genp). keySpec holds id-regCtrl-algId
 /// (an AlgorithmIdentifier) and id-regCtrl-rsaKeyLen (an INTEGER) controls.
+#[cfg(any(test, fuzzing, feature = "bench"))]
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub struct CertReqTemplateContent {
     pub cert_template: CertTemplate,
@@ -119,7 +119,6 @@ pub struct CertReqTemplateContent {
     pub key_spec: Option<Controls>,
 }
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// ```text
 /// CRLStatusListValue ::= SEQUENCE SIZE (1..MAX) OF CRLStatus
 /// CRLStatus ::= SEQUENCE {
@@ -127,6 +126,7 @@ pub struct CertReqTemplateContent {
 ///     thisUpdate   Time OPTIONAL }
 /// ```
 /// RFC 9810 section 5.3.19.19 (id-it-crlStatusList, in genm).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub type CrlStatusListValue = Vec<CrlStatus>;
 
 /// One entry of [`CrlStatusListValue`].
@@ -151,11 +151,11 @@ pub enum CrlSource {
     Issuer(Vec<GeneralName>),
 }
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// ```text
 /// CRLsValue ::= SEQUENCE SIZE (1..MAX) OF CertificateList
 /// ```
 /// RFC 9810 section 5.3.19.19 (id-it-crls, in genp; absent when no CRL is newer).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub type CrlsValue = Vec<CertificateList>;
 
 /// ```text
@@ -164,8 +164,8 @@ pub type CrlsValue = Vec<CertificateList>;
 /// RFC 9810 section 5.1.1.4 (id-it-certProfile, in generalInfo, as `-profile` sends it).
 pub type CertProfileValue = Vec<String>;
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// The profile names of a certProfile generalInfo value.
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn cert_profile_names(itav: &InfoTypeAndValue) -> der::Result<Vec<String>> {
     let v = itav
         .info_value

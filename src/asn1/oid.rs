@@ -337,9 +337,9 @@ pub const OPENSSL_NAMED_ARCS: &[&str] = &[
     "2.5.29",
 ];
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// OpenSSL's long name of a digest, MAC, signature or PBM algorithm, for log lines and errors (a thin
 /// wrapper over the algorithm registry, `creds::alg::algorithm_name`).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn algorithm_name(oid: &Oid) -> Option<&'static str> {
     crate::creds::alg::algorithm_name(oid)
 }

@@ -35,8 +35,8 @@ impl PkiStatus {
     pub const REVOCATION_NOTIFICATION: PkiStatus = PkiStatus(5);
     pub const KEY_UPDATE_WARNING: PkiStatus = PkiStatus(6);
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The ASN.1 name, as OpenSSL prints it in e.g. `revocation accepted (PKIStatus=grantedWithMods)`.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn name(self) -> Option<&'static str> {
         Some(match self.0 {
             0 => "accepted",
@@ -179,8 +179,8 @@ impl PkiFailureInfo {
             .fold(0, |acc, n| acc | (1 << n))
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// Whether any bit above [`FAILURE_MAX_BIT`] is set (OpenSSL rejects such values).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn has_unknown_bits(&self) -> bool {
         (FAILURE_MAX_BIT as usize + 1..self.bytes.len() * 8).any(|n| self.bit(n))
     }
@@ -220,8 +220,8 @@ pub fn failure_names(bits: u32) -> Vec<&'static str> {
         .collect()
 }
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// The bit number of a failure name (`badRequest` -> 2).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn failure_bit_by_name(name: &str) -> Option<u32> {
     FAILURE_NAMES
         .iter()

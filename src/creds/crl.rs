@@ -70,8 +70,8 @@ impl Crl {
             .next_update
             .map(|t| t.to_system_time())
     }
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The exact DER of TBSCertList, as signed.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn tbs_der(&self) -> &[u8] {
         super::tlv_content(&self.0.der)
             .and_then(super::first_tlv)

@@ -73,15 +73,15 @@ impl Csr {
         }
         Ok(out)
     }
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The exact DER of CertificationRequestInfo, as signed.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn info_der(&self) -> &[u8] {
         super::tlv_content(&self.0.der)
             .and_then(super::first_tlv)
             .unwrap_or(&[])
     }
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// Check the request's self-signature with the public key it contains.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn verify_signature(&self) -> Result<()> {
         let sig = self
             .0

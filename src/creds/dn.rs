@@ -242,8 +242,8 @@ pub fn parse_dn(s: &str, desc: &str) -> Result<Name> {
         .map_err(|e| Error::cmp(format!("cannot encode {desc} name '{s}': {e}")))
 }
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// The text of a value, with the string type's bytes taken as they are (BMPString decoded).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 fn value_text(ava: &AttributeTypeAndValue) -> (String, bool) {
     let v = &ava.value;
     let bytes = v.value();
@@ -308,10 +308,10 @@ fn needs_quotes(v: &str) -> bool {
         || v.ends_with(' ')
 }
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// `C = AU, ST = Some-State, CN = leaf` (`openssl x509 -subject -nameopt oneline`, 3.0's default).
 /// With `spaced == false`: `C=AU, ST=Some-State, CN=leaf` (3.5's default `-subject` output, which
 /// quotes and escapes nothing).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn to_text(name: &Name, spaced: bool) -> String {
     let eq = if spaced { " = " } else { "=" };
     let mut parts = Vec::new();

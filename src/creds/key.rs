@@ -308,8 +308,8 @@ impl PrivateKey {
         }
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The AlgorithmIdentifier of what [`PrivateKey::sign_pss`] produces.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn signature_algorithm_pss(&self, digest: Digest) -> Result<AlgorithmIdentifierOwned> {
         pss_alg(digest)
     }
@@ -329,8 +329,8 @@ impl PublicKey {
     pub fn spki_der(&self) -> &[u8] {
         &self.spki
     }
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// PEM `-----BEGIN PUBLIC KEY-----`.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn to_pem(&self) -> String {
         pem::encode("PUBLIC KEY", &self.spki)
     }
@@ -722,8 +722,8 @@ pub fn pubkey_from_bytes(data: &[u8], file: &str, desc: &str) -> Result<PublicKe
     Err(fail("no public key found (file is neither PEM nor DER)"))
 }
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// Load a public key alone.
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn load_pubkey(file: &str, desc: &str) -> Result<PublicKey> {
     let data = read_file(file, desc)?;
     pubkey_from_bytes(&data, file, desc)

@@ -53,8 +53,8 @@ pub fn get_passwd(arg: &str, desc: &str) -> Result<Secret> {
     }
 }
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// Resolve a pass phrase source strictly: `Err` carries OpenSSL's reason line (no secret in it).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn resolve_source(arg: &str) -> std::result::Result<Secret, String> {
     app_get_pass(arg)
 }

@@ -43,7 +43,6 @@ pub enum Parsed {
     Run(RawOpts),
 }
 
-#[cfg(any(test, fuzzing))]
 /// Parse the arguments of one invocation; `args` excludes the program name (argv\[0\]). A leading `cmp`
 /// is skipped, so `rcmp cmp ARGS` behaves like `rcmp ARGS`.
 ///
@@ -51,6 +50,7 @@ pub enum Parsed {
 /// `cmp: ` and the `Use -help for summary.` line), [`crate::Error::BadValue`] for values that OpenSSL
 /// rejects right after parsing (`-keep_alive argument must be 0, 1, or 2`), and
 /// [`crate::Error::Cmp`] for config-file problems.
+#[cfg(any(test, fuzzing))]
 pub fn parse(args: &[OsString]) -> Result<Parsed> {
     parse::parse(args).0
 }
@@ -216,15 +216,15 @@ impl RawOpts {
         self.current[opt as usize].is_some()
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// Where the current value of `opt` came from.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn source(&self, opt: Opt) -> Option<&Source> {
         self.current[opt as usize].as_ref().map(|s| &s.source)
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// How to name the option in a message about its current value: `-days` when it came from the
     /// command line, `option 'days' in config file section 'x'` otherwise.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn describe(&self, opt: Opt) -> String {
         match self.source(opt) {
             Some(Source::Config { section }) => {
@@ -261,21 +261,21 @@ impl RawOpts {
         self.conf.as_ref()
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The path of the loaded config file, if any.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn config_file(&self) -> Option<&str> {
         self.config_file.as_deref()
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The sections options were taken from, as listed in `-section` (`["cmp"]` by default); `default`
     /// is always consulted too and is not listed unless named.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn sections(&self) -> &[String] {
         &self.sections
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// The final log verbosity (0..8). `parse` has already passed it to `crate::log::set_verbosity`.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn verbosity(&self) -> u8 {
         self.verbosity
     }

@@ -79,9 +79,9 @@ impl MacParams {
     }
 }
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// Fills `msg.protection` with the PBM or PBMAC1 value for `secret`, using the parameters already
 /// placed in `msg.header.protection_alg` (see [`MacParams::algorithm_identifier`]).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn pbm_protect_message(msg: &mut PkiMessage, secret: &[u8]) -> Result<()> {
     let alg = msg
         .header
@@ -96,9 +96,9 @@ pub fn pbm_protect_message(msg: &mut PkiMessage, secret: &[u8]) -> Result<()> {
     Ok(())
 }
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// Checks the PBM protection of a received message against `secret`, over the message's own bytes
 /// (`message_der`, from which `msg` was decoded; see [`crate::asn1::protected_part_der_raw`] for why).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn pbm_verify_received(message_der: &[u8], msg: &PkiMessage, secret: &[u8]) -> Result<()> {
     let (params, value) = pbm_params_and_value(msg)?;
     params.verify(
@@ -108,9 +108,9 @@ pub fn pbm_verify_received(message_der: &[u8], msg: &PkiMessage, secret: &[u8]) 
     )
 }
 
-#[cfg(any(test, fuzzing, feature = "bench"))]
 /// Checks the PBM protection of a message by re-encoding its header and body; for messages built
 /// locally. Received messages should use [`pbm_verify_received`].
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn pbm_verify_message(msg: &PkiMessage, secret: &[u8]) -> Result<()> {
     let (params, value) = pbm_params_and_value(msg)?;
     params.verify(secret, &msg.protected_part_der()?, value)

@@ -66,8 +66,8 @@ impl Owf {
         Digest::from_oid(o).and_then(Owf::from_digest)
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// By `-digest` name (`sha256`, `SHA256`, `sha2-256`, `sha-256`) or dotted OID.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn from_name(name: &str) -> Option<Self> {
         let n = name
             .to_ascii_lowercase()
@@ -103,8 +103,8 @@ pub struct Mac {
 impl Mac {
     /// `hmac-sha1` (IPsec arc), RFC 4210's and OpenSSL's default.
     pub const HmacSha1: Mac = Mac::of(oid::HMAC_SHA1_IPSEC, Digest::Sha1);
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// `hmacWithSHA1` (RSADSI arc): the same function under another OID.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub const HmacWithSha1: Mac = Mac::of(oid::HMAC_SHA1, Digest::Sha1);
     #[cfg(any(test, fuzzing, feature = "bench"))]
     pub const HmacSha224: Mac = Mac::of(oid::HMAC_SHA224, Digest::Sha224);
@@ -127,8 +127,8 @@ impl Mac {
         Owf::from_digest(alg.digest()).map(|_| Mac { oid: *o, alg })
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// By `-mac` name as OpenSSL spells it (`hmac-sha1`, `hmacWithSHA256`, case-insensitive) or dotted OID.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn from_name(name: &str) -> Option<Self> {
         let lower = name.to_ascii_lowercase();
         let by_name = [

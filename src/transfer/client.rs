@@ -232,8 +232,8 @@ impl HttpClient {
         self.url.contact_line(self.tls.is_some(), self.proxy())
     }
 
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     /// Whether a connection is currently kept open.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn is_connected(&self) -> bool {
         self.conn.is_some()
     }
