@@ -1,5 +1,6 @@
 //! The robustness harnesses shared by the cargo-fuzz targets (`fuzz/fuzz_targets/*.rs`, nightly) and
-//! the property tests (`tests/fuzz_props.rs`, stable, every `cargo test`).
+//! the property tests (`src/tests_fuzz_props.rs`, stable, every `cargo test`). Internals are reached
+//! through `rcmp::fuzzing` (built only for tests and under `--cfg fuzzing`).
 //!
 //! Every harness takes arbitrary bytes, feeds them to one parser of rcmp and checks that the parser
 //! returns `Ok` or `Err` without panicking, plus a few invariants that must hold for whatever it
@@ -24,7 +25,7 @@ pub const SECRET_MARKER: &str = "FuzzSecretMarker";
 
 /// Silence the logger: the parsers print info lines and warnings while they work.
 pub fn quiet() {
-    rcmp::log::set_verbosity(0);
+    rcmp::fuzzing::log::set_verbosity(0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -107,7 +108,7 @@ pub fn nconf_bytes(data: &[u8]) {
 
 /// Parse and check what an accepted config holds.
 pub fn check_conf(text: &str) {
-    let Ok(conf) = rcmp::nconf::Conf::parse(text, "fuzz") else {
+    let Ok(conf) = rcmp::fuzzing::nconf::Conf::parse(text, "fuzz") else {
         return;
     };
     let names: Vec<String> = conf.section_names().map(str::to_string).collect();
@@ -331,7 +332,7 @@ const STRAYS: &[&str] = &[
 /// starts with `-config ""` so no config file from the machine is read.
 pub fn argv(data: &[u8]) -> Vec<OsString> {
     use std::os::unix::ffi::OsStringExt;
-    let all: Vec<rcmp::opts::Opt> = rcmp::opts::Opt::all().collect();
+    let all: Vec<rcmp::fuzzing::opts::Opt> = rcmp::fuzzing::opts::Opt::all().collect();
     let mut g = Gen::new(data);
     let mut args: Vec<OsString> = vec!["-config".into(), "".into()];
     let n = g.below(16);
@@ -343,10 +344,10 @@ pub fn argv(data: &[u8]) -> Vec<OsString> {
         let opt = g.pick(&all);
         let dash = if g.below(4) == 0 { "--" } else { "-" };
         let name = format!("{dash}{}", opt.name());
-        let value: OsString = if opt == rcmp::opts::Opt::Config {
+        let value: OsString = if opt == rcmp::fuzzing::opts::Opt::Config {
             // Only "no file" or a file that does not exist.
             g.pick(&["", "/nonexistent-rcmp-fuzz/x.cnf"]).into()
-        } else if opt == rcmp::opts::Opt::Verbosity {
+        } else if opt == rcmp::fuzzing::opts::Opt::Verbosity {
             // Nothing that would turn the logger on.
             g.pick(&["0", "-1", "9", "x", "", "0x0"]).into()
         } else if opt.is_secret() {
@@ -364,7 +365,7 @@ pub fn argv(data: &[u8]) -> Vec<OsString> {
             }
         };
         let kind = opt.kind();
-        if kind == rcmp::opts::Kind::Flag {
+        if kind == rcmp::fuzzing::opts::Kind::Flag {
             match g.below(8) {
                 0 if !opt.is_secret() => {
                     let mut a = OsString::from(format!("{name}="));
@@ -425,7 +426,7 @@ pub fn opts_secret_value(data: &[u8]) {
     let shown = value.to_string_lossy().into_owned();
     let args: Vec<OsString> = vec!["-config".into(), "".into(), "-secret".into(), value];
     quiet();
-    let res = rcmp::opts::parse(&args);
+    let res = rcmp::fuzzing::opts::parse(&args);
     quiet();
     if let Err(e) = res {
         let text = e.to_string();
@@ -443,7 +444,7 @@ pub fn opts_structured(data: &[u8]) {
 
 pub fn check_argv(args: &[OsString]) {
     quiet();
-    let res = rcmp::opts::parse(args);
+    let res = rcmp::fuzzing::opts::parse(args);
     quiet(); // parse sets the verbosity as the command line asks
     match res {
         Err(e) => {
@@ -453,9 +454,9 @@ pub fn check_argv(args: &[OsString]) {
                 "error shows a secret value: {text}"
             );
         }
-        Ok(rcmp::opts::Parsed::Help { text, .. }) => assert!(!text.is_empty()),
-        Ok(rcmp::opts::Parsed::Run(o)) => {
-            for opt in rcmp::opts::Opt::all() {
+        Ok(rcmp::fuzzing::opts::Parsed::Help { text, .. }) => assert!(!text.is_empty()),
+        Ok(rcmp::fuzzing::opts::Parsed::Run(o)) => {
+            for opt in rcmp::fuzzing::opts::Opt::all() {
                 let _ = (
                     o.str(opt),
                     o.flag(opt),
@@ -483,12 +484,12 @@ pub fn check_argv(args: &[OsString]) {
 
 /// Any text as a `-subject` value.
 pub fn dn_text(text: &str) {
-    let Ok(name) = rcmp::creds::parse_dn(text, "subject") else {
+    let Ok(name) = rcmp::fuzzing::creds::parse_dn(text, "subject") else {
         return;
     };
-    let _ = rcmp::creds::oneline(&name);
-    let _ = rcmp::creds::dn::to_text(&name, true);
-    assert!(rcmp::creds::names_equal(&name, &name));
+    let _ = rcmp::fuzzing::creds::oneline(&name);
+    let _ = rcmp::fuzzing::creds::dn::to_text(&name, true);
+    assert!(rcmp::fuzzing::creds::names_equal(&name, &name));
     let der = name.to_der().expect("an accepted DN encodes");
     let back = x509_cert::name::Name::from_der(&der).expect("the encoding of a DN decodes");
     assert_eq!(back, name, "DN changes in a DER round trip");
@@ -565,7 +566,7 @@ pub fn dn_structured(data: &[u8]) {
 
 /// One file's bytes given to every credentials loader, with and without a pass phrase.
 pub fn creds_bytes(data: &[u8]) {
-    use rcmp::creds::{cert, crl, key, Csr, Secret};
+    use rcmp::fuzzing::creds::{cert, crl, key, Csr, Secret};
     // The pass phrase of the fixtures in fixtures/creds, so mutated encrypted files get decrypted.
     let pass = Secret::new(b"12345".to_vec());
     for p in [None, Some(&pass)] {
@@ -607,7 +608,7 @@ pub fn creds_bytes(data: &[u8]) {
     }
 }
 
-fn check_cert(c: &rcmp::creds::Cert) {
+fn check_cert(c: &rcmp::fuzzing::creds::Cert) {
     let _ = (
         c.subject_oneline(),
         c.issuer_oneline(),
@@ -633,11 +634,12 @@ fn check_cert(c: &rcmp::creds::Cert) {
     );
     let _ = (c.is_self_issued(), c.extensions().len());
     let _ = c.verify_issued_by(c);
-    let again = rcmp::creds::Cert::from_der(c.der()).expect("DER of a loaded certificate");
+    let again = rcmp::fuzzing::creds::Cert::from_der(c.der()).expect("DER of a loaded certificate");
     assert_eq!(again.der(), c.der());
     let pem = c.to_pem();
-    let from_pem = rcmp::creds::cert::certs_from_bytes(pem.as_bytes(), None, "pem", "cert")
-        .expect("PEM of a loaded certificate");
+    let from_pem =
+        rcmp::fuzzing::creds::cert::certs_from_bytes(pem.as_bytes(), None, "pem", "cert")
+            .expect("PEM of a loaded certificate");
     assert_eq!(from_pem.len(), 1);
     assert_eq!(from_pem[0].der(), c.der());
 }
@@ -648,7 +650,7 @@ fn check_cert(c: &rcmp::creds::Cert) {
 /// A received CMP message: if it decodes, it must re-encode to the same bytes (DER is canonical, and
 /// the protection is computed over the re-encoded header and body) and decode to an equal value.
 pub fn cmp_message(data: &[u8]) {
-    use rcmp::asn1::PkiMessage;
+    use rcmp::fuzzing::asn1::PkiMessage;
     let Ok(msg) = PkiMessage::from_der_bounded(data, "fuzz") else {
         return;
     };
@@ -663,7 +665,7 @@ pub fn cmp_message(data: &[u8]) {
         msg.nesting_depth(),
     );
     if let Some(alg) = &msg.header.protection_alg {
-        if let Ok(params) = rcmp::protect::pbm::params_from_alg(alg) {
+        if let Ok(params) = rcmp::fuzzing::protect::pbm::params_from_alg(alg) {
             pbm_check(&params, b"fuzz", &der);
         }
     }
@@ -671,8 +673,8 @@ pub fn cmp_message(data: &[u8]) {
 
 /// Verification with given parameters: out-of-range iteration counts and oversized salts must be
 /// refused before anything is computed.
-pub fn pbm_check(params: &rcmp::asn1::PbmParameter, secret: &[u8], data: &[u8]) {
-    use rcmp::protect::pbm;
+pub fn pbm_check(params: &rcmp::fuzzing::asn1::PbmParameter, secret: &[u8], data: &[u8]) {
+    use rcmp::fuzzing::protect::pbm;
     let res = pbm::verify(secret, params, data, &[0u8; 20]);
     let n = params.iteration_count;
     if !(pbm::MIN_ITERATIONS..=pbm::MAX_ITERATIONS).contains(&n) {
@@ -689,7 +691,7 @@ pub fn pbm_check(params: &rcmp::asn1::PbmParameter, secret: &[u8], data: &[u8]) 
 
 /// PBMParameter from raw DER.
 pub fn pbm_der(data: &[u8]) {
-    if let Ok(p) = rcmp::asn1::PbmParameter::from_der(data) {
+    if let Ok(p) = rcmp::fuzzing::asn1::PbmParameter::from_der(data) {
         pbm_check(&p, b"secret", data);
     }
 }
@@ -697,7 +699,7 @@ pub fn pbm_der(data: &[u8]) {
 /// PBMParameter with hostile values: any iteration count, salts up to 2 KiB, known and unknown
 /// algorithm OIDs, parameters where none belong.
 pub fn pbm_structured(data: &[u8]) {
-    use rcmp::protect::pbm::{Mac, Owf};
+    use rcmp::fuzzing::protect::pbm::{Mac, Owf};
     use spki::AlgorithmIdentifierOwned as Alg;
     let mut g = Gen::new(data);
     let owf_oids = [
@@ -738,7 +740,7 @@ pub fn pbm_structured(data: &[u8]) {
     } else {
         None
     };
-    let params = rcmp::asn1::PbmParameter {
+    let params = rcmp::fuzzing::asn1::PbmParameter {
         salt: der::asn1::OctetString::new(vec![0x5a; salt_len]).expect("salt"),
         owf: Alg {
             oid: g.pick(&owf_oids),
@@ -754,8 +756,8 @@ pub fn pbm_structured(data: &[u8]) {
     let msg = g.bytes(64);
     pbm_check(&params, &secret, &msg);
     // The same parameters as they arrive in a protectionAlg.
-    if let Ok(alg) = rcmp::protect::pbm::algorithm_identifier(&params) {
-        if let Ok(p) = rcmp::protect::pbm::params_from_alg(&alg) {
+    if let Ok(alg) = rcmp::fuzzing::protect::pbm::algorithm_identifier(&params) {
+        if let Ok(p) = rcmp::fuzzing::protect::pbm::params_from_alg(&alg) {
             assert_eq!(p, params, "PBMParameter changes in a round trip");
         }
     }
@@ -766,7 +768,7 @@ pub fn pbm_structured(data: &[u8]) {
 
 /// The client reading a response.
 pub fn http_response(data: &[u8]) {
-    use rcmp::transfer::http;
+    use rcmp::fuzzing::transfer::http;
     let mut r = http::MsgReader::new(data);
     if let Ok(resp) = http::read_response(&mut r, http::MAX_RESPONSE_LEN) {
         assert!(resp.body.len() <= http::MAX_RESPONSE_LEN);
@@ -780,7 +782,7 @@ pub fn http_response(data: &[u8]) {
 
 /// The mock server reading a request.
 pub fn http_request(data: &[u8]) {
-    use rcmp::transfer::http;
+    use rcmp::fuzzing::transfer::http;
     const MAX_BODY: usize = 4096;
     let mut r = http::MsgReader::new(data);
     if let Ok(req) = http::read_request(&mut r, MAX_BODY) {
@@ -806,7 +808,7 @@ pub fn proxy_connect(data: &[u8]) {
         }
     }
     let mut peer = Peer(data);
-    if let Ok(rest) = rcmp::transfer::proxy::tunnel(&mut peer, "ca.example", "443") {
+    if let Ok(rest) = rcmp::fuzzing::transfer::proxy::tunnel(&mut peer, "ca.example", "443") {
         assert!(
             rest.len() <= data.len(),
             "tunnel returned bytes it never read"
@@ -916,7 +918,7 @@ pub fn http_structured(data: &[u8]) {
 
 /// `-server`, `-proxy` and `-no_proxy` values.
 pub fn url_text(s: &str) {
-    use rcmp::transfer::url;
+    use rcmp::fuzzing::transfer::url;
     if let Ok(u) = url::parse_url(s) {
         let _ = (
             u.request_path(),
@@ -1034,11 +1036,11 @@ pub fn extconf_structured(data: &[u8]) {
             .map(|(_, e)| e.clone())
     };
     for key in [None, Some(&spk[..])] {
-        let ctx = rcmp::extconf::ExtCtx {
+        let ctx = rcmp::fuzzing::extconf::ExtCtx {
             sections: &lookup,
             subject_public_key: key,
         };
-        if let Ok(exts) = rcmp::extconf::extensions_from_section("exts", &ctx) {
+        if let Ok(exts) = rcmp::fuzzing::extconf::extensions_from_section("exts", &ctx) {
             for e in &exts {
                 let der = e.to_der().expect("a built extension encodes");
                 let back = x509_cert::ext::Extension::from_der(&der).expect("and decodes");
@@ -1054,10 +1056,10 @@ pub fn ext_options_bytes(data: &[u8]) {
 }
 
 pub fn ext_options(s: &str) {
-    if let Ok((_, names)) = rcmp::extconf::sans_option(s) {
-        let _ = rcmp::extconf::san_extension(false, &names);
+    if let Ok((_, names)) = rcmp::fuzzing::extconf::sans_option(s) {
+        let _ = rcmp::fuzzing::extconf::san_extension(false, &names);
     }
-    let _ = rcmp::extconf::policy_oids_extension(s, false);
+    let _ = rcmp::fuzzing::extconf::policy_oids_extension(s, false);
 }
 
 // ---------------------------------------------------------------------------------------------

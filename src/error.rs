@@ -128,7 +128,8 @@ impl From<der::Error> for Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// `format!`-style constructor for [`Error::Cmp`].
-#[macro_export]
 macro_rules! cmp_err {
     ($($arg:tt)*) => { $crate::error::Error::cmp(format!($($arg)*)) };
 }
+// Also by path (`crate::cmp_err!`), as before the crate's macros stopped being exported.
+pub(crate) use cmp_err;

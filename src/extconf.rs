@@ -545,6 +545,7 @@ pub fn sans_option(spec: &str) -> Result<(bool, Vec<GeneralName>)> {
 }
 
 /// Build a subjectAltName extension from general names.
+#[cfg(any(test, fuzzing))]
 pub fn san_extension(critical: bool, names: &[GeneralName]) -> Result<Extension> {
     Ok(Extension {
         extn_id: oids::SUBJECT_ALT_NAME,
@@ -554,6 +555,7 @@ pub fn san_extension(critical: bool, names: &[GeneralName]) -> Result<Extension>
 }
 
 /// The `-policy_oids` option: OIDs separated by commas and/or whitespace.
+#[cfg(any(test, fuzzing))]
 pub fn policy_oids_extension(spec: &str, critical: bool) -> Result<Extension> {
     let policies = spec
         .split(|c: char| c == ',' || c.is_whitespace())

@@ -198,13 +198,10 @@ pub fn raw_stderr(text: &str) {
     emit(None, Stream::Stderr, text.trim_end_matches('\n'), text);
 }
 
-#[macro_export]
 macro_rules! info { ($($a:tt)*) => { $crate::log::log($crate::log::Side::Client, $crate::log::Level::Info, format_args!($($a)*)) }; }
-#[macro_export]
-macro_rules! warn { ($($a:tt)*) => { $crate::log::log($crate::log::Side::Client, $crate::log::Level::Warn, format_args!($($a)*)) }; }
-#[macro_export]
+macro_rules! log_warn { ($($a:tt)*) => { $crate::log::log($crate::log::Side::Client, $crate::log::Level::Warn, format_args!($($a)*)) }; }
 macro_rules! debug { ($($a:tt)*) => { $crate::log::log($crate::log::Side::Client, $crate::log::Level::Debug, format_args!($($a)*)) }; }
-#[macro_export]
-macro_rules! trace { ($($a:tt)*) => { $crate::log::log($crate::log::Side::Client, $crate::log::Level::Trace, format_args!($($a)*)) }; }
-#[macro_export]
 macro_rules! srv_log { ($lvl:ident, $($a:tt)*) => { $crate::log::log($crate::log::Side::Server, $crate::log::Level::$lvl, format_args!($($a)*)) }; }
+// Also by path (`crate::info!` ...), as before the crate's macros stopped being exported.
+#[allow(unused_imports)]
+pub(crate) use {debug, info, log_warn as warn, srv_log};

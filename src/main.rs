@@ -16,9 +16,9 @@ use std::ffi::OsString;
 fn run() -> u8 {
     let args: Vec<OsString> = std::env::args_os().collect();
     // The arguments are copied above; now the originals can be wiped.
-    let positions = rcmp::opts::secret_value_positions(args.get(1..).unwrap_or_default());
+    let positions = rcmp::cli::secret_value_positions(args.get(1..).unwrap_or_default());
     argv::blank(positions.iter().map(|(i, off)| (i + 1, *off)));
-    rcmp::app::run(args)
+    rcmp::cli::run(args)
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]

@@ -38,6 +38,7 @@ impl Conf {
 
     /// Parse text; `origin` names it in error messages (usually the file name). Relative `.include`
     /// paths are taken relative to the current directory, as OpenSSL does.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn parse(text: &str, origin: &str) -> Result<Conf> {
         let mut p = Parser::new();
         p.total = text.len();
@@ -50,6 +51,7 @@ impl Conf {
 
     /// The value of `name` in `section`, else in the default section (NCONF's lookup). The environment
     /// is consulted only while reading, for `$ENV::NAME`, not here.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn get(&self, section: &str, name: &str) -> Option<&str> {
         if let Some(v) = self.get_in(section, name) {
             return Some(v);

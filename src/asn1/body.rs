@@ -153,11 +153,13 @@ impl PkiBody {
     }
 
     /// The name OpenSSL logs for this body (`IR`, `CERTCONF`, ...).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn type_name(&self) -> &'static str {
         BODY_TYPE_NAMES[self.type_number() as usize]
     }
 
     /// The CertReqMessages of ir, cr, kur, krr and ccr.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn cert_req_messages(&self) -> Option<&CertReqMessages> {
         match self {
             PkiBody::Ir(m)
@@ -178,6 +180,7 @@ impl PkiBody {
     }
 
     /// The DER of p10cr's PKCS#10 CertificationRequest, exactly as received.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn p10cr_der(&self) -> Option<der::Result<Vec<u8>>> {
         match self {
             PkiBody::P10cr(csr) => Some(der::Encode::to_der(csr)),
@@ -186,6 +189,7 @@ impl PkiBody {
     }
 
     /// pkiconf's body (`PKIConfirmContent ::= NULL`).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn pkiconf() -> Self {
         PkiBody::PkiConf(Null)
     }

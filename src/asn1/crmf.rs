@@ -53,6 +53,7 @@ pub struct CertRequest {
 
 impl CertRequest {
     /// The value of the oldCertID control (RFC 4211 section 6.5), if present and well-formed.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn old_cert_id(&self) -> Option<der::Result<CertId>> {
         let ctrl = self
             .controls
@@ -168,6 +169,7 @@ pub enum ProofOfPossession {
 
 impl ProofOfPossession {
     /// The `-popo` number OpenSSL uses for this kind (0 raVerified, 1 signature, 2 keyEnc, 3 keyAgree).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn method(&self) -> u8 {
         match self {
             ProofOfPossession::RaVerified(_) => 0,

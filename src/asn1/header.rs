@@ -1,6 +1,6 @@
 //! PKIHeader (RFC 9810 section 5.1.1).
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use der::asn1::{GeneralizedTime, OctetString};
 use der::{
@@ -12,11 +12,11 @@ use x509_cert::ext::pkix::name::GeneralName;
 use super::itav::InfoTypeAndValue;
 use super::status::PkiFreeText;
 
-/// pvno `cmp1999`.
-pub const PVNO_CMP1999: i64 = 1;
 /// pvno `cmp2000`: what OpenSSL sends unless a feature needs `cmp2021`.
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub const PVNO_CMP2000: i64 = 2;
 /// pvno `cmp2021` (RFC 9480): needed e.g. for certConf hashAlg or EnvelopedData.
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub const PVNO_CMP2021: i64 = 3;
 
 /// ```text
@@ -66,25 +66,8 @@ pub struct PkiHeader {
 }
 
 impl PkiHeader {
-    /// A header with only the mandatory fields.
-    pub fn new(pvno: i64, sender: GeneralName, recipient: GeneralName) -> Self {
-        PkiHeader {
-            pvno,
-            sender,
-            recipient,
-            message_time: None,
-            protection_alg: None,
-            sender_kid: None,
-            recip_kid: None,
-            transaction_id: None,
-            sender_nonce: None,
-            recip_nonce: None,
-            free_text: None,
-            general_info: None,
-        }
-    }
-
     /// The generalInfo entry of the given type, if any.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn general_info_of(&self, oid: &der::asn1::ObjectIdentifier) -> Option<&InfoTypeAndValue> {
         self.general_info
             .as_ref()?
@@ -93,6 +76,7 @@ impl PkiHeader {
     }
 
     /// Whether generalInfo carries implicitConfirm (RFC 9810 section 5.1.1.1).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn implicit_confirm(&self) -> bool {
         self.general_info_of(&super::oid::IT_IMPLICIT_CONFIRM)
             .is_some()
@@ -122,25 +106,17 @@ impl CmpTime {
         )))
     }
 
-    /// The current time, to the second.
-    pub fn now() -> der::Result<Self> {
-        Self::from_system_time(SystemTime::now())
-    }
-
     /// The text, e.g. `20261124040234Z`.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// Seconds since the Unix epoch (fractions dropped).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn unix_secs(&self) -> u64 {
         // Validated when constructed, so parsing cannot fail here; 0 keeps this total anyway.
         Self::parse(self.0.as_bytes()).map_or(0, |d| d.unix_duration().as_secs())
-    }
-
-    /// The time as a SystemTime (fractions dropped).
-    pub fn to_system_time(&self) -> SystemTime {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(self.unix_secs())
     }
 
     /// Checks `YYYYMMDDHHMMSS[.d+]Z` and a valid date and time.
@@ -230,9 +206,10 @@ mod tests {
 
     #[test]
     fn cmp_time_now_has_whole_seconds() {
-        let t =
-            CmpTime::from_system_time(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_492_954))
-                .unwrap();
+        let t = CmpTime::from_system_time(
+            SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_795_492_954),
+        )
+        .unwrap();
         assert_eq!(t.as_str(), "20261124040234Z");
         assert_eq!(t.unix_secs(), 1_795_492_954);
     }

@@ -2,13 +2,17 @@
 //! (RFC 9810 section 5.3.19, RFC 9480 sections 2.3-2.8). Values stay `ANY` here; the meaning of each
 //! InfoType is for the code that requests or answers it.
 
-use der::asn1::{ObjectIdentifier, Utf8StringRef};
+use der::asn1::ObjectIdentifier;
+#[cfg(any(test, fuzzing, feature = "bench"))]
+use der::asn1::Utf8StringRef;
 use der::{Any, Choice, Decode, Encode, Sequence};
+#[cfg(any(test, fuzzing, feature = "bench"))]
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::time::Time;
 
 use super::certrep::CmpCertificate;
+#[cfg(any(test, fuzzing, feature = "bench"))]
 use super::crmf::{CertTemplate, Controls};
 use super::oid;
 
@@ -79,6 +83,7 @@ pub type CaCertsValue = Vec<CmpCertificate>;
 /// RootCaCertValue ::= CMPCertificate
 /// ```
 /// RFC 9810 section 5.3.19.16 (id-it-rootCaCert, in genm: the old root the client trusts).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub type RootCaCertValue = CmpCertificate;
 
 /// ```text
@@ -106,6 +111,7 @@ pub struct RootCaKeyUpdateContent {
 /// ```
 /// RFC 9810 section 5.3.19.17 (id-it-certReqTemplate, in genp). keySpec holds id-regCtrl-algId
 /// (an AlgorithmIdentifier) and id-regCtrl-rsaKeyLen (an INTEGER) controls.
+#[cfg(any(test, fuzzing, feature = "bench"))]
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub struct CertReqTemplateContent {
     pub cert_template: CertTemplate,
@@ -120,6 +126,7 @@ pub struct CertReqTemplateContent {
 ///     thisUpdate   Time OPTIONAL }
 /// ```
 /// RFC 9810 section 5.3.19.19 (id-it-crlStatusList, in genm).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub type CrlStatusListValue = Vec<CrlStatus>;
 
 /// One entry of [`CrlStatusListValue`].
@@ -148,6 +155,7 @@ pub enum CrlSource {
 /// CRLsValue ::= SEQUENCE SIZE (1..MAX) OF CertificateList
 /// ```
 /// RFC 9810 section 5.3.19.19 (id-it-crls, in genp; absent when no CRL is newer).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub type CrlsValue = Vec<CertificateList>;
 
 /// ```text
@@ -157,6 +165,7 @@ pub type CrlsValue = Vec<CertificateList>;
 pub type CertProfileValue = Vec<String>;
 
 /// The profile names of a certProfile generalInfo value.
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn cert_profile_names(itav: &InfoTypeAndValue) -> der::Result<Vec<String>> {
     let v = itav
         .info_value
@@ -165,9 +174,3 @@ pub fn cert_profile_names(itav: &InfoTypeAndValue) -> der::Result<Vec<String>> {
     let names: Vec<Utf8StringRef<'_>> = v.decode_as()?;
     Ok(names.iter().map(|n| n.as_str().to_string()).collect())
 }
-
-/// ```text
-/// SignKeyPairTypesValue ::= SEQUENCE SIZE (1..MAX) OF AlgorithmIdentifier
-/// ```
-/// RFC 9810 section 5.3.19.2 (id-it-signKeyPairTypes, also encKeyPairTypes).
-pub type SignKeyPairTypesValue = Vec<spki::AlgorithmIdentifierOwned>;

@@ -37,24 +37,6 @@ pub struct PkiMessage {
     pub extra_certs: Option<Vec<CmpCertificate>>,
 }
 
-/// ```text
-/// PKIMessages ::= SEQUENCE SIZE (1..MAX) OF PKIMessage
-/// ```
-/// RFC 9810 section 5.1.
-pub type PkiMessages = Vec<PkiMessage>;
-
-/// ```text
-/// ProtectedPart ::= SEQUENCE {
-///     header    PKIHeader,
-///     body      PKIBody }
-/// ```
-/// RFC 9810 section 5.1.3: the DER of this is what the protection signs or MACs.
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub struct ProtectedPart {
-    pub header: PkiHeader,
-    pub body: PkiBody,
-}
-
 impl PkiMessage {
     /// Decodes a received message: refuses more than [`MAX_MESSAGE_SIZE`] bytes, trailing data, and
     /// `nested` bodies deeper than [`MAX_NESTING`] (der itself bounds ASN.1 nesting, so decoding cannot

@@ -20,27 +20,30 @@ pub mod status;
 #[cfg(test)]
 mod tests_golden;
 
-pub use body::{body_type_name, PkiBody, BODY_TYPE_NAMES};
-pub use certrep::{CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate};
+pub use body::{body_type_name, PkiBody};
+pub use certrep::{CertOrEncCert, CertRepMessage, CertResponse};
 pub use crmf::{
-    AttributeTypeAndValue, CertId, CertReqMessages, CertReqMsg, CertRequest, CertTemplate,
-    Controls, EncryptedKey, OptionalValidity, PbmParameter, PkMacValue, PopoPrivKey,
-    PopoSigningKey, PopoSigningKeyAuthInfo, PopoSigningKeyInput, ProofOfPossession, RawConstructed,
+    AttributeTypeAndValue, CertId, CertReqMsg, CertRequest, CertTemplate, OptionalValidity,
+    PbmParameter, PopoPrivKey, PopoSigningKey, ProofOfPossession,
 };
-pub use header::{CmpTime, PkiHeader, PVNO_CMP1999, PVNO_CMP2000, PVNO_CMP2021};
-pub use itav::{
-    cert_profile_names, CaCertsValue, CertProfileValue, CertReqTemplateContent, CrlSource,
-    CrlStatus, CrlStatusListValue, CrlsValue, GenMsgContent, GenRepContent, InfoTypeAndValue,
-    RootCaCertValue, RootCaKeyUpdateContent, SignKeyPairTypesValue,
-};
-pub use message::{
-    protected_part_der, protected_part_der_raw, PkiMessage, PkiMessages, ProtectedPart,
-    MAX_MESSAGE_SIZE, MAX_NESTING,
-};
+pub use header::{CmpTime, PkiHeader};
+pub use itav::InfoTypeAndValue;
+pub use message::{protected_part_der_raw, PkiMessage};
 pub use pbmac1::{Pbkdf2Params, Pbmac1Params};
-pub use poll::{PollRep, PollRepContent, PollReq, PollReqContent};
-pub use rev::{RevDetails, RevRepContent, RevReqContent};
-pub use status::{
-    failure_bit_by_name, failure_names, status_text, CertConfirmContent, CertStatus,
-    ErrorMsgContent, PkiFailureInfo, PkiFreeText, PkiStatus, PkiStatusInfo, FAILURE_NAMES,
+pub use poll::PollReq;
+pub use rev::RevDetails;
+pub use status::{CertStatus, ErrorMsgContent, PkiStatus, PkiStatusInfo};
+// Used by the tests only (the golden files, hostile server answers).
+#[cfg(test)]
+pub use {
+    body::BODY_TYPE_NAMES,
+    crmf::EncryptedKey,
+    header::{PVNO_CMP2000, PVNO_CMP2021},
+    itav::{
+        cert_profile_names, CertReqTemplateContent, CrlSource, CrlStatusListValue, CrlsValue,
+        RootCaCertValue, RootCaKeyUpdateContent,
+    },
+    message::{MAX_MESSAGE_SIZE, MAX_NESTING},
+    rev::RevRepContent,
+    status::failure_names,
 };

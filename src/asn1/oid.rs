@@ -7,8 +7,6 @@ use der::asn1::ObjectIdentifier as Oid;
 pub const PASSWORD_BASED_MAC: Oid = Oid::new_unwrap("1.2.840.113533.7.66.13");
 /// `id-DHBasedMac` (RFC 9810 section 5.1.3.2).
 pub const DH_BASED_MAC: Oid = Oid::new_unwrap("1.2.840.113533.7.66.30");
-/// `id-KemBasedMac` (RFC 9810 section 5.1.3.4).
-pub const KEM_BASED_MAC: Oid = Oid::new_unwrap("1.2.840.113533.7.66.16");
 
 /// `id-PBMAC1` (RFC 8018 section 7.1; RFC 9481 section 6.1.2): PBKDF2 plus an HMAC.
 pub const PBMAC1: Oid = Oid::new_unwrap("1.2.840.113549.1.5.14");
@@ -232,20 +230,13 @@ pub const AES192_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.22");
 pub const AES256_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.42");
 
 // CRMF registration controls and info (RFC 4211 section 6, RFC 9480).
-pub const REG_CTRL_REG_TOKEN: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.1.1");
-pub const REG_CTRL_AUTHENTICATOR: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.1.2");
-pub const REG_CTRL_PKI_PUBLICATION_INFO: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.1.3");
-pub const REG_CTRL_PKI_ARCHIVE_OPTIONS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.1.4");
 /// `id-regCtrl-oldCertID`: the control carrying the [`CertId`](super::crmf::CertId) of the certificate a
 /// kur replaces.
 pub const REG_CTRL_OLD_CERT_ID: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.1.5");
-pub const REG_CTRL_PROTOCOL_ENCR_KEY: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.1.6");
 /// `id-regCtrl-algId` (RFC 9480 section 2.20, used in certReqTemplate).
 pub const REG_CTRL_ALG_ID: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.1.11");
 /// `id-regCtrl-rsaKeyLen` (RFC 9480 section 2.20).
 pub const REG_CTRL_RSA_KEY_LEN: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.1.12");
-pub const REG_INFO_UTF8_PAIRS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.2.1");
-pub const REG_INFO_CERT_REQ: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.5.2.2");
 
 // InfoTypeAndValue types (id-it, 1.3.6.1.5.5.7.4.x; RFC 9810 section 5.3.19, RFC 9480, RFC 9483).
 pub const IT_CA_PROT_ENC_CERT: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.4.1");
@@ -301,9 +292,6 @@ pub const INFO_TYPES: &[(Oid, &str)] = &[
     (IT_CRLS, "id-it-crls"),
 ];
 
-/// InfoTypes OpenSSL 3.0 prints as dotted numbers because it had no name for them yet.
-pub const IT_NAMES_SINCE_3_3: &[Oid] = &[IT_CERT_PROFILE, IT_CRL_STATUS_LIST, IT_CRLS];
-
 /// The name OpenSSL prints for an InfoType, or `None` for one it does not know.
 pub fn info_type_name(oid: &Oid) -> Option<&'static str> {
     INFO_TYPES.iter().find(|(o, _)| o == oid).map(|(_, n)| *n)
@@ -351,6 +339,7 @@ pub const OPENSSL_NAMED_ARCS: &[&str] = &[
 
 /// OpenSSL's long name of a digest, MAC, signature or PBM algorithm, for log lines and errors (a thin
 /// wrapper over the algorithm registry, `creds::alg::algorithm_name`).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn algorithm_name(oid: &Oid) -> Option<&'static str> {
     crate::creds::alg::algorithm_name(oid)
 }

@@ -36,6 +36,7 @@ impl PkiStatus {
     pub const KEY_UPDATE_WARNING: PkiStatus = PkiStatus(6);
 
     /// The ASN.1 name, as OpenSSL prints it in e.g. `revocation accepted (PKIStatus=grantedWithMods)`.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn name(self) -> Option<&'static str> {
         Some(match self.0 {
             0 => "accepted",
@@ -179,6 +180,7 @@ impl PkiFailureInfo {
     }
 
     /// Whether any bit above [`FAILURE_MAX_BIT`] is set (OpenSSL rejects such values).
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn has_unknown_bits(&self) -> bool {
         (FAILURE_MAX_BIT as usize + 1..self.bytes.len() * 8).any(|n| self.bit(n))
     }
@@ -219,6 +221,7 @@ pub fn failure_names(bits: u32) -> Vec<&'static str> {
 }
 
 /// The bit number of a failure name (`badRequest` -> 2).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn failure_bit_by_name(name: &str) -> Option<u32> {
     FAILURE_NAMES
         .iter()

@@ -12,6 +12,8 @@ pub mod request;
 pub mod session;
 pub mod status;
 #[cfg(test)]
+mod tests_hostile_server;
+#[cfg(test)]
 mod tests_interop;
 #[cfg(test)]
 mod tests_request;
@@ -21,4 +23,4 @@ pub mod validate;
 pub mod wire;
 
 pub use ctx::{Cmd, Ctx, MsgFiles};
-pub use session::{run, Failure, Outcome, Transfer};
+pub use session::{run, Outcome, Transfer};

@@ -616,6 +616,7 @@ pub fn parse_geninfo(spec: &str) -> Result<Vec<InfoTypeAndValue>> {
     Ok(out)
 }
 
+#[cfg(test)]
 /// The genm ITAV for `-infotype NAME` (with or without the `id-it-` prefix), with an optional value
 /// (e.g. the certificate of `-oldwithold` for rootCaCert).
 pub fn infotype_itav(name: &str, value: Option<Any>) -> Result<InfoTypeAndValue> {

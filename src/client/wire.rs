@@ -5,8 +5,8 @@
 pub use crate::asn1::{
     AttributeTypeAndValue, CertId, CertOrEncCert, CertRepMessage, CertReqMsg, CertRequest,
     CertResponse, CertStatus, CertTemplate, ErrorMsgContent, InfoTypeAndValue, OptionalValidity,
-    PbmParameter, PkiBody, PkiFailureInfo, PkiHeader, PkiMessage, PkiStatus, PkiStatusInfo,
-    PollRep, PollReq, PopoPrivKey, PopoSigningKey, ProofOfPossession, RevDetails, RevRepContent,
+    PkiBody, PkiHeader, PkiMessage, PkiStatus, PkiStatusInfo, PollReq, PopoPrivKey, PopoSigningKey,
+    ProofOfPossession, RevDetails,
 };
 
 use crate::error::Result;
@@ -119,9 +119,11 @@ impl BodyType {
 }
 
 pub mod oids {
+    #[cfg(test)]
+    pub use crate::asn1::oid::PASSWORD_BASED_MAC;
     pub use crate::asn1::oid::{
         CE_CERTIFICATE_POLICIES, CE_CRL_REASONS, CE_SUBJECT_ALT_NAME, DH_BASED_MAC,
-        IT_IMPLICIT_CONFIRM, PASSWORD_BASED_MAC, REG_CTRL_OLD_CERT_ID,
+        IT_IMPLICIT_CONFIRM, REG_CTRL_OLD_CERT_ID,
     };
 }
 

@@ -314,6 +314,7 @@ impl MacAlg {
 }
 
 /// OpenSSL's long name of a digest, MAC or signature algorithm of the registry, or of PBM itself.
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn algorithm_name(o: &ObjectIdentifier) -> Option<&'static str> {
     if *o == oid::PASSWORD_BASED_MAC {
         return Some("password based MAC");

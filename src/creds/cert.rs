@@ -8,10 +8,9 @@ use const_oid::db::rfc5280 as oids;
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
-use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAltName,
-    SubjectKeyIdentifier,
-};
+#[cfg(any(test, fuzzing, feature = "bench"))]
+use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectAltName};
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectKeyIdentifier};
 use x509_cert::ext::Extension;
 use x509_cert::name::Name;
 use x509_cert::Certificate;
@@ -209,6 +208,7 @@ impl Cert {
     pub fn ext_key_usage(&self) -> Option<ExtendedKeyUsage> {
         self.ext(&oids::ID_CE_EXT_KEY_USAGE)
     }
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn subject_alt_name(&self) -> Option<SubjectAltName> {
         self.ext(&oids::ID_CE_SUBJECT_ALT_NAME)
     }
@@ -216,6 +216,7 @@ impl Cert {
         self.ext::<SubjectKeyIdentifier>(&oids::ID_CE_SUBJECT_KEY_IDENTIFIER)
             .map(|s| s.0.as_bytes().to_vec())
     }
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn authority_key_id(&self) -> Option<Vec<u8>> {
         self.ext::<AuthorityKeyIdentifier>(&oids::ID_CE_AUTHORITY_KEY_IDENTIFIER)
             .and_then(|a| a.key_identifier.map(|k| k.as_bytes().to_vec()))

@@ -2,6 +2,7 @@
 //! them, issuer and update times, re-encoding.
 
 use std::sync::Arc;
+#[cfg(any(test, fuzzing, feature = "bench"))]
 use std::time::SystemTime;
 
 use der::Decode;
@@ -50,15 +51,18 @@ impl Crl {
     pub fn crl(&self) -> &CertificateList {
         &self.0.crl
     }
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn to_pem(&self) -> String {
         pem::encode("X509 CRL", &self.0.der)
     }
     pub fn issuer(&self) -> &Name {
         &self.0.crl.tbs_cert_list.issuer
     }
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn this_update(&self) -> SystemTime {
         self.0.crl.tbs_cert_list.this_update.to_system_time()
     }
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn next_update(&self) -> Option<SystemTime> {
         self.0
             .crl
@@ -67,6 +71,7 @@ impl Crl {
             .map(|t| t.to_system_time())
     }
     /// The exact DER of TBSCertList, as signed.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn tbs_der(&self) -> &[u8] {
         super::tlv_content(&self.0.der)
             .and_then(super::first_tlv)

@@ -39,9 +39,7 @@ impl Csr {
     pub fn der(&self) -> &[u8] {
         &self.0.der
     }
-    pub fn req(&self) -> &CertReq {
-        &self.0.req
-    }
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn to_pem(&self) -> String {
         pem::encode("CERTIFICATE REQUEST", &self.0.der)
     }

@@ -5,6 +5,7 @@
 use super::tlv;
 use const_oid::ObjectIdentifier;
 use der::{Decode, Tag, Tagged};
+#[cfg(any(test, fuzzing, feature = "bench"))]
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::Name;
 
@@ -242,6 +243,7 @@ pub fn parse_dn(s: &str, desc: &str) -> Result<Name> {
 }
 
 /// The text of a value, with the string type's bytes taken as they are (BMPString decoded).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 fn value_text(ava: &AttributeTypeAndValue) -> (String, bool) {
     let v = &ava.value;
     let bytes = v.value();
@@ -299,6 +301,7 @@ pub fn oneline(name: &Name) -> String {
     out
 }
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 fn needs_quotes(v: &str) -> bool {
     v.contains([',', '+', '"', '\\', '<', '>', ';', '/'])
         || v.starts_with(['#', ' '])
@@ -308,6 +311,7 @@ fn needs_quotes(v: &str) -> bool {
 /// `C = AU, ST = Some-State, CN = leaf` (`openssl x509 -subject -nameopt oneline`, 3.0's default).
 /// With `spaced == false`: `C=AU, ST=Some-State, CN=leaf` (3.5's default `-subject` output, which
 /// quotes and escapes nothing).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn to_text(name: &Name, spaced: bool) -> String {
     let eq = if spaced { " = " } else { "=" };
     let mut parts = Vec::new();

@@ -36,14 +36,6 @@ impl Curve {
             Curve::P521 => evp::NID_P521,
         }
     }
-    /// OpenSSL's curve name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Curve::P256 => "prime256v1",
-            Curve::P384 => "secp384r1",
-            Curve::P521 => "secp521r1",
-        }
-    }
 }
 
 /// The type of a key. New algorithms (ML-DSA) will be added as variants.
@@ -141,10 +133,9 @@ impl std::fmt::Debug for PrivateKey {
     }
 }
 
-/// A public key alone.
+/// A public key alone (checked to be one rcmp can use when parsed; only its DER and type are kept).
 #[derive(Clone)]
 pub struct PublicKey {
-    pkey: Pkey,
     ktype: KeyType,
     spki: Vec<u8>,
 }
@@ -210,14 +201,6 @@ impl PrivateKey {
         self.pkey
             .spki_der()
             .ok_or_else(|| Error::cmp("cannot encode public key"))
-    }
-
-    pub fn public_key(&self) -> Result<PublicKey> {
-        Ok(PublicKey {
-            pkey: self.pkey.clone(),
-            ktype: self.ktype,
-            spki: self.public_key_der()?,
-        })
     }
 
     /// Unencrypted PKCS#8 DER (for writing `-newkeyout` and the like).
@@ -326,6 +309,7 @@ impl PrivateKey {
     }
 
     /// The AlgorithmIdentifier of what [`PrivateKey::sign_pss`] produces.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn signature_algorithm_pss(&self, digest: Digest) -> Result<AlgorithmIdentifierOwned> {
         pss_alg(digest)
     }
@@ -337,24 +321,18 @@ impl PublicKey {
             Pkey::parse_spki(der).ok_or_else(|| Error::cmp("invalid or unsupported public key"))?;
         let ktype = key_type(&pkey)?;
         Ok(PublicKey {
-            pkey,
             ktype,
             spki: der.to_vec(),
         })
     }
-    pub fn key_type(&self) -> KeyType {
-        self.ktype
-    }
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn spki_der(&self) -> &[u8] {
         &self.spki
     }
     /// PEM `-----BEGIN PUBLIC KEY-----`.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn to_pem(&self) -> String {
         pem::encode("PUBLIC KEY", &self.spki)
-    }
-    /// Verify `sig` over `data` under the signature algorithm `alg` (see [`verify_signature`]).
-    pub fn verify(&self, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u8]) -> Result<()> {
-        verify_with(&self.pkey, alg, data, sig)
     }
 }
 
@@ -522,10 +500,6 @@ pub fn signature_verifies(
 /// defaults it); an error for malformed or unsupported parameters.
 pub fn pss_hash(params: Option<&der::Any>) -> Result<Digest> {
     parse_pss(params).map(|p| p.hash)
-}
-
-fn verify_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u8]) -> Result<()> {
-    verified(check_with(key, alg, data, sig)?)
 }
 
 fn check_with(key: &Pkey, alg: &AlgorithmIdentifierOwned, data: &[u8], sig: &[u8]) -> Result<bool> {
@@ -749,6 +723,7 @@ pub fn pubkey_from_bytes(data: &[u8], file: &str, desc: &str) -> Result<PublicKe
 }
 
 /// Load a public key alone.
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn load_pubkey(file: &str, desc: &str) -> Result<PublicKey> {
     let data = read_file(file, desc)?;
     pubkey_from_bytes(&data, file, desc)

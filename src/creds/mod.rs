@@ -19,15 +19,17 @@ mod pkcs12;
 #[cfg(test)]
 mod tests_openssl;
 
-pub use alg::{random_bytes, sig_alg, sig_alg_for, Digest, KeyKind, MacAlg, SigAlg};
+pub use alg::{random_bytes, sig_alg, sig_alg_for, Digest, KeyKind, MacAlg};
 pub use cert::{load_cert, load_cert_with_chain, load_certs, Cert};
 pub use crl::{load_crls, Crl};
 pub use csr::{load_csr, Csr};
 pub use dn::{names_equal, oneline, parse_dn};
 pub(crate) use evp::sha256_rounds;
+#[cfg(test)]
+pub use key::{generate_key, load_pubkey, KeySpec};
 pub use key::{
-    generate_key, load_key, load_key_or_pubkey, load_pubkey, pss_hash, signature_verifies,
-    verify_signature, KeyOrPub, KeySpec, KeyType, PrivateKey, PublicKey,
+    load_key, load_key_or_pubkey, pss_hash, signature_verifies, verify_signature, KeyOrPub,
+    KeyType, PrivateKey,
 };
 pub use pass::{get_passwd, Secret};
 

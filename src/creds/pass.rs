@@ -6,7 +6,6 @@
 //! `-keypass fp:4` ends up as a wrong pass phrase. We reproduce the same lines and the same fallback.
 
 use std::fmt;
-use std::io::Write;
 
 use zeroize::Zeroizing;
 
@@ -32,12 +31,6 @@ impl Secret {
     pub fn as_str(&self) -> Result<&str> {
         std::str::from_utf8(&self.0).map_err(|_| Error::cmp("pass phrase is not valid UTF-8"))
     }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
 }
 
 impl fmt::Debug for Secret {
@@ -61,6 +54,7 @@ pub fn get_passwd(arg: &str, desc: &str) -> Result<Secret> {
 }
 
 /// Resolve a pass phrase source strictly: `Err` carries OpenSSL's reason line (no secret in it).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn resolve_source(arg: &str) -> std::result::Result<Secret, String> {
     app_get_pass(arg)
 }
@@ -150,47 +144,6 @@ fn read_line_fd(fd: i32) -> std::result::Result<Secret, String> {
         return Err("Error reading password from BIO".to_string());
     }
     Ok(Secret::new(buf.as_slice()))
-}
-
-/// Ask for a pass phrase on the terminal (`/dev/tty`) without echo, as `Enter pass phrase for <what>:`
-/// (OpenSSL puts the file name there). Fails clearly when there is no terminal; callers must not call it
-/// under `-batch`, where OpenSSL uses the empty pass phrase instead.
-pub fn prompt_passwd(what: &str) -> Result<Secret> {
-    let desc = what;
-    use std::io::BufRead;
-    use std::os::fd::AsRawFd;
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| {
-            Error::cmp(format!(
-                "cannot prompt for pass phrase for {desc}: no terminal available"
-            ))
-        })?;
-    let fd = tty.as_raw_fd();
-    // SAFETY: termios is a plain struct; tcgetattr fills it for a valid fd.
-    let mut old: libc::termios = unsafe { std::mem::zeroed() };
-    let have_termios = unsafe { libc::tcgetattr(fd, &mut old) } == 0;
-    if have_termios {
-        let mut new = old;
-        new.c_lflag &= !libc::ECHO;
-        // SAFETY: valid fd and termios.
-        unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &new) };
-    }
-    let mut w = &tty;
-    let _ = write!(w, "Enter pass phrase for {desc}:");
-    let _ = w.flush();
-    let mut line = Zeroizing::new(String::new());
-    let r = std::io::BufReader::new(&tty).read_line(&mut line);
-    if have_termios {
-        // SAFETY: restores the settings read above.
-        unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, &old) };
-    }
-    let _ = writeln!(w);
-    r.map_err(|_| Error::cmp(format!("cannot read pass phrase for {desc} from terminal")))?;
-    let s = line.trim_end_matches(['\n', '\r']);
-    Ok(Secret::new(s.as_bytes()))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Shell completions for bash, zsh and fish, generated from the option table: every option name, the
 //! words `-cmd`, `-infotype`, the format options and a few numeric options take, files for options
 //! that read or write files, folders for `-provider-path`. The committed files under `completions/`
-//! are this output (`tests/integration/generated.rs` fails when they are stale; `RCMP_REGENERATE=1` rewrites them).
+//! are this output (`src/opts/tests_generated.rs` fails when they are stale; `RCMP_REGENERATE=1` rewrites them).
 //!
 //! Options keep OpenSSL's single dash, so none of the shells' GNU-style helpers fit as they are: bash
 //! gets a plain word list, zsh `_arguments` specs with single-dash names, fish old-style (`-o`) options.

@@ -1,7 +1,7 @@
 //! The manual page rcmp(1), generated from the option table: one section per `-help` group, each option
 //! with its value placeholder and help text, framed by prose on the config file, the mock server,
 //! the environment and the exit status. The committed `docs/rcmp.1` is this output
-//! (`tests/integration/generated.rs` fails when it is stale and rewrites it with `RCMP_REGENERATE=1`).
+//! (`src/opts/tests_generated.rs` fails when it is stale and rewrites it with `RCMP_REGENERATE=1`).
 
 use super::table::OPTIONS;
 
@@ -70,7 +70,7 @@ fn options(out: &mut String) {
             text.push(' ');
             text.push_str(&extra);
         }
-        if o.cmds != super::Cmds::ALL {
+        if o.cmds != super::table::Cmds::ALL {
             let cmds: Vec<_> = o.cmds.names().collect();
             text.push_str(&format!(
                 " For {} {} only.",

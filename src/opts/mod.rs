@@ -11,22 +11,23 @@
 //! info line, warnings about empty or dash-led option arguments) through `crate::log`, and it sets the
 //! log verbosity as OpenSSL does at each step, so lines appear (or not) exactly as with `openssl cmp`.
 
+// The generators of docs/rcmp.1 and completions/ run as tests (tests_generated.rs).
+#[cfg(test)]
 pub mod completion;
 mod config;
 mod help;
+#[cfg(test)]
 pub mod man;
 mod parse;
 pub mod suggest;
 mod table;
 #[cfg(test)]
 mod tests_cli;
+#[cfg(test)]
+mod tests_generated;
 
-pub use config::DEFAULT_CONFIG_FILE;
-pub use help::{help_text, help_text_for, is_version_request, version_text};
-pub use table::{
-    ignored_lines, is_ignored, Cmds, Group, Ignored, Kind, OldName, Opt, OptInfo, Since, Stage,
-    ValueHint, CMD_VALUES, IGNORED, OLD_NAMES, OPTIONS, REMOVED,
-};
+pub use help::{help_text, is_version_request, version_text};
+pub use table::{ignored_lines, is_ignored, Group, Kind, Opt, Since, Stage, CMD_VALUES, OPTIONS};
 
 use crate::nconf::Conf;
 use crate::Result;
@@ -49,6 +50,7 @@ pub enum Parsed {
 /// `cmp: ` and the `Use -help for summary.` line), [`crate::Error::BadValue`] for values that OpenSSL
 /// rejects right after parsing (`-keep_alive argument must be 0, 1, or 2`), and
 /// [`crate::Error::Cmp`] for config-file problems.
+#[cfg(any(test, fuzzing))]
 pub fn parse(args: &[OsString]) -> Result<Parsed> {
     parse::parse(args).0
 }
@@ -215,12 +217,14 @@ impl RawOpts {
     }
 
     /// Where the current value of `opt` came from.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn source(&self, opt: Opt) -> Option<&Source> {
         self.current[opt as usize].as_ref().map(|s| &s.source)
     }
 
     /// How to name the option in a message about its current value: `-days` when it came from the
     /// command line, `option 'days' in config file section 'x'` otherwise.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn describe(&self, opt: Opt) -> String {
         match self.source(opt) {
             Some(Source::Config { section }) => {
@@ -258,17 +262,20 @@ impl RawOpts {
     }
 
     /// The path of the loaded config file, if any.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn config_file(&self) -> Option<&str> {
         self.config_file.as_deref()
     }
 
     /// The sections options were taken from, as listed in `-section` (`["cmp"]` by default); `default`
     /// is always consulted too and is not listed unless named.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn sections(&self) -> &[String] {
         &self.sections
     }
 
     /// The final log verbosity (0..8). `parse` has already passed it to `crate::log::set_verbosity`.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn verbosity(&self) -> u8 {
         self.verbosity
     }

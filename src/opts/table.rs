@@ -136,18 +136,27 @@ impl Since {
 pub struct Cmds(u8);
 
 impl Cmds {
+    #[cfg(test)]
     pub const IR: Cmds = Cmds(1);
+    #[cfg(test)]
     pub const CR: Cmds = Cmds(1 << 1);
+    #[cfg(test)]
     pub const KUR: Cmds = Cmds(1 << 2);
+    #[cfg(test)]
     pub const P10CR: Cmds = Cmds(1 << 3);
+    #[cfg(test)]
     pub const RR: Cmds = Cmds(1 << 4);
     pub const GENM: Cmds = Cmds(1 << 5);
+    #[cfg(test)]
     pub const ALL: Cmds = Cmds(0x3f);
     /// The commands that build a certificate template (and may generate or name a new key).
+    #[cfg(test)]
     pub const ENROLL: Cmds = Cmds(0x07);
     /// The commands that ask for a certificate: the template ones and p10cr.
+    #[cfg(test)]
     pub const CERT_REQ: Cmds = Cmds(0x0f);
     /// The template commands and rr, which names the certificate to revoke by issuer and serial.
+    #[cfg(test)]
     pub const ENROLL_RR: Cmds = Cmds(0x17);
     pub const NOT_GENM: Cmds = Cmds(0x1f);
     pub const P10CR_RR: Cmds = Cmds(0x18);
@@ -162,10 +171,12 @@ impl Cmds {
     pub fn contains(self, other: Cmds) -> bool {
         self.0 & other.0 == other.0
     }
+    #[cfg(test)]
     pub fn and_not(self, other: Cmds) -> Cmds {
         Cmds(self.0 & !other.0)
     }
     /// The commands in the set, as `-cmd` spells them.
+    #[cfg(test)]
     pub fn names(self) -> impl Iterator<Item = &'static str> {
         CMD_VALUES
             .iter()
@@ -191,10 +202,12 @@ pub struct OptInfo {
     pub secret: bool,
     /// The commands (`-cmd`) the option is for; with another command it is ignored, and OpenSSL
     /// says so where [`IGNORED`] has a line for it.
+    #[cfg(test)]
     pub cmds: Cmds,
 }
 
 /// The `cmds` column of the table: `Cmds::ALL` unless the line says `for SET`.
+#[cfg(test)]
 macro_rules! cmds_or_all {
     () => {
         Cmds::ALL
@@ -220,6 +233,7 @@ macro_rules! options {
             help: &[ $($help),+ ],
             since: Since::$since,
             secret: $secret,
+            #[cfg(test)]
             cmds: cmds_or_all!($($cmds)?),
         }, )* ];
     };
@@ -602,6 +616,7 @@ pub const REMOVED: &[(Opt, Since)] = &[(Opt::Engine, Since::V4_0)];
 
 /// What the value of an option names, beyond its parser [`Kind`]: what the man page and the shell
 /// completions offer for it.
+#[cfg(test)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueHint {
     /// A flag, or a value with nothing useful to offer (a DN, a URL, a number, a pass phrase source).
@@ -619,17 +634,23 @@ pub enum ValueHint {
 /// The commands `-cmd` takes.
 pub const CMD_VALUES: &[&str] = &["ir", "cr", "kur", "p10cr", "rr", "genm"];
 /// The formats `-certform` and `-crlform` take.
+#[cfg(test)]
 pub const FORM_VALUES: &[&str] = &["PEM", "DER"];
 /// The formats `-keyform` takes (rcmp reads the key format from the file itself, as OpenSSL 3 does).
+#[cfg(test)]
 pub const KEYFORM_VALUES: &[&str] = &["PEM", "DER", "P12", "ENGINE"];
 /// The values of `-verbosity`, `-keep_alive` and `-popo` that mean something.
+#[cfg(test)]
 const VERBOSITY_VALUES: &[&str] = &["0", "1", "2", "3", "4", "5", "6", "7", "8"];
+#[cfg(test)]
 const KEEP_ALIVE_VALUES: &[&str] = &["0", "1", "2"];
+#[cfg(test)]
 const POPO_VALUES: &[&str] = &["-1", "0", "1", "2"];
 
 impl Opt {
     /// What the option's value names (see [`ValueHint`]). `-infotype` names come from the InfoType
     /// table of `asn1::oid`, so they are offered by [`Opt::choices`] instead of listed here.
+    #[cfg(test)]
     pub fn value_hint(self) -> ValueHint {
         use Opt::*;
         match self {
@@ -654,6 +675,7 @@ impl Opt {
 
     /// The words to offer for the value: the [`ValueHint::Choice`] list, or for `-infotype` the
     /// InfoType names OpenSSL knows (without their `id-it-` prefix, as `-infotype` takes them).
+    #[cfg(test)]
     pub fn choices(self) -> Vec<&'static str> {
         match (self, self.value_hint()) {
             (Opt::Infotype, _) => crate::asn1::oid::INFO_TYPES

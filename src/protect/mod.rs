@@ -9,14 +9,22 @@ pub mod keywrap;
 pub mod pbm;
 pub mod pbmac1;
 pub mod sig;
+#[cfg(test)]
+mod tests_pbm;
+#[cfg(test)]
+mod tests_pbm_params;
+#[cfg(test)]
+mod tests_pbmac1_interop;
 
 pub use choice::MacOptions;
 
-pub use crate::asn1::{protected_part_der, protected_part_der_raw};
-
-use crate::asn1::{oid, PbmParameter, PkiMessage};
+#[cfg(any(test, fuzzing, feature = "bench"))]
+use crate::asn1::PkiMessage;
+use crate::asn1::{oid, PbmParameter};
 use crate::error::Result;
-use der::asn1::{BitString, ObjectIdentifier};
+#[cfg(any(test, fuzzing, feature = "bench"))]
+use der::asn1::BitString;
+use der::asn1::ObjectIdentifier;
 use spki::AlgorithmIdentifierOwned;
 
 /// Whether a protectionAlg OID is one of the shared-secret MACs (PBM or PBMAC1).
@@ -72,16 +80,9 @@ impl MacParams {
     }
 }
 
-/// Whether the message's protectionAlg is a shared-secret MAC (id-PasswordBasedMac or id-PBMAC1).
-pub fn is_pbm_protected(msg: &PkiMessage) -> bool {
-    msg.header
-        .protection_alg
-        .as_ref()
-        .is_some_and(|a| is_mac_oid(&a.oid))
-}
-
 /// Fills `msg.protection` with the PBM or PBMAC1 value for `secret`, using the parameters already
 /// placed in `msg.header.protection_alg` (see [`MacParams::algorithm_identifier`]).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn pbm_protect_message(msg: &mut PkiMessage, secret: &[u8]) -> Result<()> {
     let alg = msg
         .header
@@ -97,19 +98,26 @@ pub fn pbm_protect_message(msg: &mut PkiMessage, secret: &[u8]) -> Result<()> {
 }
 
 /// Checks the PBM protection of a received message against `secret`, over the message's own bytes
-/// (`message_der`, from which `msg` was decoded; see [`protected_part_der_raw`] for why).
+/// (`message_der`, from which `msg` was decoded; see [`crate::asn1::protected_part_der_raw`] for why).
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn pbm_verify_received(message_der: &[u8], msg: &PkiMessage, secret: &[u8]) -> Result<()> {
     let (params, value) = pbm_params_and_value(msg)?;
-    params.verify(secret, &protected_part_der_raw(message_der)?, value)
+    params.verify(
+        secret,
+        &crate::asn1::protected_part_der_raw(message_der)?,
+        value,
+    )
 }
 
 /// Checks the PBM protection of a message by re-encoding its header and body; for messages built
 /// locally. Received messages should use [`pbm_verify_received`].
+#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn pbm_verify_message(msg: &PkiMessage, secret: &[u8]) -> Result<()> {
     let (params, value) = pbm_params_and_value(msg)?;
     params.verify(secret, &msg.protected_part_der()?, value)
 }
 
+#[cfg(any(test, fuzzing, feature = "bench"))]
 fn pbm_params_and_value(msg: &PkiMessage) -> Result<(MacParams, &[u8])> {
     let alg = msg
         .header

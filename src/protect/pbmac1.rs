@@ -1,7 +1,7 @@
 //! PBMAC1 protection (RFC 9481 section 6.1.2, built on RFC 8018 section 7.1): the key is
 //! PBKDF2(secret, salt, iterationCount, keyLength) with an HMAC-SHA2 as PRF, and the protection value
 //! is an HMAC-SHA2 under that key over DER(ProtectedPart). OpenSSL's `cmp` has no PBMAC1; this is an
-//! rcmp extension (`-pbmac1`), checked against Bouncy Castle in `tests/integration/pbmac1_interop.rs`.
+//! rcmp extension (`-pbmac1`), checked against Bouncy Castle in `src/protect/tests_pbmac1_interop.rs`.
 //!
 //! Limits, applied to what we send and to what we accept alike:
 //! - PRF and MAC: HMAC with SHA-256, SHA-384 or SHA-512 (RFC 9481's list; SHA-1 is not taken).
@@ -86,15 +86,6 @@ impl Sha2 {
             Digest::Sha384 => hmac::HMAC_SHA384,
             Digest::Sha512 => hmac::HMAC_SHA512,
             _ => hmac::HMAC_SHA256,
-        }
-    }
-
-    /// The name OpenSSL's PBMAC1 messages use (`SHA256`).
-    pub fn name(self) -> &'static str {
-        match self.0 {
-            Digest::Sha384 => "SHA384",
-            Digest::Sha512 => "SHA512",
-            _ => "SHA256",
         }
     }
 }

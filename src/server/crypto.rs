@@ -89,7 +89,7 @@ fn pbm_params(alg: &Tlv<'_>) -> Result<crate::asn1::PbmParameter> {
         ));
     }
     let n = p.iteration_count;
-    // OpenSSL's limits, as for the client (`tests/integration/pbm.rs::iteration_limits_are_openssls` checks both
+    // OpenSSL's limits, as for the client (`src/protect/tests_pbm.rs::iteration_limits_are_openssls` checks both
     // mocks).
     if !(pbm::MIN_ITERATIONS..=pbm::MAX_ITERATIONS).contains(&n) {
         return Err(crate::cmp_err!("bad PBM iteration count {n}"));

@@ -588,7 +588,7 @@ fn root_ca_key_update(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8
     if let Some(old_root) = itav_value(req)? {
         let old = Cert::from_der(old_root.raw).map_err(bad_body)?;
         let new = Cert::from_der(nwn).map_err(bad_body)?;
-        if !crate::verify::names_equal(old.subject(), new.subject()) {
+        if !crate::creds::names_equal(old.subject(), new.subject()) {
             return Ok(empty);
         }
     }

@@ -193,14 +193,9 @@ impl Server {
             .unwrap_or_default()
     }
 
-    /// Like [`Server::handle`], but `None` when the request is not a decodable PKIMessage (OpenSSL's
-    /// HTTP server answers such input with `400 Bad Request`).
-    pub fn respond(&self, request_der: &[u8]) -> Option<Vec<u8>> {
-        self.process(request_der, false).map(|a| a.der)
-    }
-
-    /// Like [`Server::respond`], also telling whether the transaction ended with this answer (the
-    /// HTTP listener then closes a kept-alive connection, as OpenSSL does).
+    /// The answer to `request_der`, `None` when it is not a decodable PKIMessage (OpenSSL's HTTP
+    /// server answers such input with `400 Bad Request`); it also tells whether the transaction ended
+    /// with this answer (the HTTP listener then closes a kept-alive connection, as OpenSSL does).
     pub fn answer(&self, request_der: &[u8]) -> Option<Answer> {
         self.process(request_der, false)
     }

@@ -275,7 +275,7 @@ pub fn name_der(name: &x509_cert::name::Name) -> Vec<u8> {
 }
 
 /// Whether two DER Names are the same as OpenSSL's X509_NAME_cmp sees them (see
-/// [`crate::verify::names_equal`]); undecodable names only equal identical bytes.
+/// [`crate::creds::names_equal`]); undecodable names only equal identical bytes.
 pub fn names_equal(a: &[u8], b: &[u8]) -> bool {
     use der::Decode;
     a == b
@@ -283,7 +283,7 @@ pub fn names_equal(a: &[u8], b: &[u8]) -> bool {
             x509_cert::name::Name::from_der(a),
             x509_cert::name::Name::from_der(b),
         ) {
-            (Ok(x), Ok(y)) => crate::verify::names_equal(&x, &y),
+            (Ok(x), Ok(y)) => crate::creds::names_equal(&x, &y),
             _ => false,
         }
 }

@@ -227,16 +227,13 @@ impl HttpClient {
             .or(self.bad_proxy.as_ref().map(|(p, _)| p.as_str()))
     }
 
-    pub fn url(&self) -> &ServerUrl {
-        &self.url
-    }
-
     /// The `will contact ...` text for this client (see [`ServerUrl::contact_line`]).
     pub fn contact_line(&self) -> String {
         self.url.contact_line(self.tls.is_some(), self.proxy())
     }
 
     /// Whether a connection is currently kept open.
+    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn is_connected(&self) -> bool {
         self.conn.is_some()
     }

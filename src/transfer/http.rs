@@ -170,26 +170,6 @@ impl<R: Read> MsgReader<R> {
         }
         Ok(&self.buf[self.pos..])
     }
-
-    /// Everything up to the end of the stream, failing beyond `max` bytes.
-    pub fn read_to_end_bounded(&mut self, max: usize) -> Result<Vec<u8>, HttpError> {
-        loop {
-            if self.buffered() > max {
-                return Err(HttpError::proto(format!(
-                    "max resp len exceeded:response content length={}, max={max}",
-                    self.buffered()
-                )));
-            }
-            match self.fill() {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) => return Err(HttpError::from_read(e)),
-            }
-        }
-        let out = self.buf[self.pos..].to_vec();
-        self.pos = self.buf.len();
-        Ok(out)
-    }
 }
 
 /// Why a line could not be read.
@@ -519,7 +499,7 @@ pub enum RequestError {
     /// The client closed the connection before sending anything (not an error: no reply).
     Closed,
     /// Timed out or broke before a full request arrived; nothing sensible can be answered.
-    Io(HttpError),
+    Io,
     /// A malformed request: answer `400 Bad Request` and log the text (OpenSSL's wording).
     BadRequest {
         first_line: Option<String>,
@@ -550,7 +530,7 @@ pub fn read_request<R: Read>(
                 log: "cannot parse HTTP header: missing end of line".into(),
             })
         }
-        Err(LineError::Io(e)) => return Err(RequestError::Io(HttpError::from_read(e))),
+        Err(LineError::Io(_)) => return Err(RequestError::Io),
     };
     let first_line = line_text(&first);
     let bad = |log: String| RequestError::BadRequest {
@@ -569,7 +549,7 @@ pub fn read_request<R: Read>(
             Err(LineError::TooLong) => {
                 return Err(bad("error reading HTTP header: line too long".into()))
             }
-            Err(LineError::Io(e)) => return Err(RequestError::Io(HttpError::from_read(e))),
+            Err(LineError::Io(_)) => return Err(RequestError::Io),
         };
         lines += 1;
         if lines > MAX_HEADER_LINES {
@@ -604,7 +584,7 @@ pub fn read_request<R: Read>(
     // A body that is not DER, or ends early, is answered like OpenSSL's server does (400); only
     // a stalled client gets no answer.
     let der_err = |e: HttpError| match e {
-        HttpError::Timeout => RequestError::Io(e),
+        HttpError::Timeout => RequestError::Io,
         _ => bad("error parsing DER-encoded request content".into()),
     };
     if content_length == Some(0) {
@@ -620,12 +600,13 @@ pub fn read_request<R: Read>(
     if content_length.is_some_and(|cl| cl < total) {
         return Err(bad("error parsing DER-encoded request content".into()));
     }
-    let body = r.read_exact_bytes(total).map_err(RequestError::Io)?;
+    let body = r.read_exact_bytes(total).map_err(|_| RequestError::Io)?;
     // Bytes declared by Content-Length beyond the DER value are read and dropped, so a
     // following request on the same connection starts at the right place.
     if let Some(cl) = content_length {
         if cl > total {
-            r.read_exact_bytes(cl - total).map_err(RequestError::Io)?;
+            r.read_exact_bytes(cl - total)
+                .map_err(|_| RequestError::Io)?;
         }
     }
     Ok(Request {

@@ -18,7 +18,8 @@ pub mod tls;
 pub mod url;
 
 pub use client::{HttpClient, HttpOptions, KeepAlive};
-pub use http::MAX_RESPONSE_LEN;
-pub use server::{bind, serve, Handler, Listener, Reply, ServerConfig};
+#[cfg(test)]
+pub use server::{bind, Handler, Reply, ServerConfig};
 pub use tls::TlsConfig;
-pub use url::{adapt_proxy, parse_server, Env, ProcessEnv, ServerUrl};
+#[cfg(test)]
+pub use url::parse_server;

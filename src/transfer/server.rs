@@ -882,7 +882,7 @@ impl EventLoop {
             Ok(q) => Some(q.first_line.clone()),
             Err(RequestError::BadRequest { first_line, .. }) => first_line.clone(),
             Err(RequestError::TooLarge { first_line, .. }) => Some(first_line.clone()),
-            Err(RequestError::Closed) | Err(RequestError::Io(_)) => None,
+            Err(RequestError::Closed) | Err(RequestError::Io) => None,
         };
         let Some(first_line) = first_line else {
             self.conns.swap_remove(i).close();

@@ -24,8 +24,8 @@ mod tests_openssl;
 
 pub use crate::creds::{Cert, Crl};
 pub use cmp::{find_and_validate_signer, SignerQuery, TaInIp};
-pub use names::{names_equal, oneline};
-pub use params::{Purpose, VerifyParams, DEFAULT_DEPTH};
+pub use names::oneline;
+pub use params::{VerifyParams, DEFAULT_DEPTH};
 pub use store::TrustStore;
 
 use crate::error::{Error, Result};
@@ -298,19 +298,3 @@ pub fn build_approx_chain(
         .map(|node| node.cert)
         .collect())
 }
-
-/// Whether a certificate is self-signed as OpenSSL decides it (names, key identifiers and key type fit;
-/// the signature itself is not checked).
-pub fn is_self_signed(cert: &Cert) -> bool {
-    info::Info::parse(cert)
-        .map(|i| i.self_signed)
-        .unwrap_or(false)
-}
-
-/// The keyUsage bits of a certificate in OpenSSL's layout (0x80 = digitalSignature ...), None if absent.
-pub fn key_usage_bits(cert: &Cert) -> Option<u16> {
-    info::Info::parse(cert).ok().and_then(|i| i.ku)
-}
-
-/// keyUsage digitalSignature bit.
-pub const KU_DIGITAL_SIGNATURE: u16 = info::KU_DIGITAL_SIGNATURE;

@@ -15,7 +15,6 @@ use crate::asn1::oid::{
     AT_TITLE, AT_USER_ID,
 };
 
-pub use crate::creds::dn::names_equal;
 use crate::creds::dn::string_value;
 pub(crate) use crate::creds::dn::{canon_name, CanonName};
 

@@ -2,7 +2,9 @@
 //! of their command-line / config-file forms.
 
 use crate::error::{Error, Result};
-use crate::opts::{Group, Opt};
+#[cfg(test)]
+use crate::opts::Group;
+use crate::opts::Opt;
 
 /// The numeric value of `opt`, or OpenSSL's complaint naming the option and `why`.
 fn number<T: std::str::FromStr>(opt: Opt, v: &str, why: &str) -> Result<T> {
@@ -91,6 +93,7 @@ pub struct VerifyParams {
 }
 
 impl VerifyParams {
+    #[cfg(test)]
     /// Apply one verification option as given on the command line or in a config file (name without
     /// the leading dash). Returns Ok(false) when `name` is not a verification option, so callers can
     /// try their own options next.

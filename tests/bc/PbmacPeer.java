@@ -1,4 +1,4 @@
-// An independent PBMAC1 peer for tests/integration/pbmac1_interop.rs, built on Bouncy Castle's CMP classes.
+// An independent PBMAC1 peer for src/protect/tests_pbmac1_interop.rs, built on Bouncy Castle's CMP classes.
 //
 //   java PbmacPeer verify FILE SECRET
 //       Checks the PBMAC1 protection of the PKIMessage in FILE (DER) with Bouncy Castle's PBMAC1

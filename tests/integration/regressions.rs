@@ -1,5 +1,5 @@
 //! Regression tests for bug classes that do not need a hostile CMP server (those live in
-//! tests/integration/hostile_server.rs): config files that never end, and rcmp's mock server answering a
+//! src/client/tests_hostile_server.rs): config files that never end, and rcmp's mock server answering a
 //! revocation request built from a CSR (no serialNumber, no issuer in its CertTemplate), compared
 //! with OpenSSL 3.5's mock. docs/ROBUSTNESS.md lists which OpenSSL fix each test stands for.
 

@@ -23,13 +23,13 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::{digest, hmac};
-use rcmp::asn1::{CmpTime, PkiBody, PkiMessage};
-use rcmp::client::request::{self, HeaderState};
-use rcmp::client::{Cmd, Ctx};
-use rcmp::creds::{self, Cert, Digest};
-use rcmp::protect::{self, pbm};
-use rcmp::transfer::http::{self, MsgReader, MAX_RESPONSE_LEN};
-use rcmp::transfer::url;
+use rcmp::bench::asn1::{CmpTime, PkiBody, PkiMessage};
+use rcmp::bench::client::request::{self, HeaderState};
+use rcmp::bench::client::{Cmd, Ctx};
+use rcmp::bench::creds::{self, Cert, Digest};
+use rcmp::bench::protect::{self, pbm};
+use rcmp::bench::transfer::http::{self, MsgReader, MAX_RESPONSE_LEN};
+use rcmp::bench::transfer::url;
 use zeroize::Zeroizing;
 
 use crate::tlv;
@@ -188,7 +188,8 @@ fn pbm_key(msg: &PkiMessage, secret: &[u8]) -> Result<hmac::Key, String> {
         Some(pbm::Owf::Sha256) => &digest::SHA256,
         Some(pbm::Owf::Sha384) => &digest::SHA384,
         Some(pbm::Owf::Sha512) => &digest::SHA512,
-        None => return Err(format!("unsupported PBM OWF {}", p.owf.oid)),
+        // Owf and Mac are restrictions of the registry's digests: other values cannot occur here.
+        Some(_) | None => return Err(format!("unsupported PBM OWF {}", p.owf.oid)),
     };
     let mac = match pbm::Mac::from_oid(&p.mac.oid) {
         Some(pbm::Mac::HmacSha1 | pbm::Mac::HmacWithSha1) => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
@@ -196,7 +197,7 @@ fn pbm_key(msg: &PkiMessage, secret: &[u8]) -> Result<hmac::Key, String> {
         Some(pbm::Mac::HmacSha256) => hmac::HMAC_SHA256,
         Some(pbm::Mac::HmacSha384) => hmac::HMAC_SHA384,
         Some(pbm::Mac::HmacSha512) => hmac::HMAC_SHA512,
-        None => return Err(format!("unsupported PBM MAC {}", p.mac.oid)),
+        Some(_) | None => return Err(format!("unsupported PBM MAC {}", p.mac.oid)),
     };
     if !(pbm::MIN_ITERATIONS..=pbm::MAX_ITERATIONS).contains(&p.iteration_count) {
         return Err("PBM iteration count out of range".into());
@@ -534,7 +535,7 @@ impl<'a> Worker<'a> {
         let st = HeaderState {
             transaction_id: tid.clone(),
             recip_nonce: Some(recip.clone()),
-            own_chain: Vec::new(),
+            ..HeaderState::default()
         };
         let (msg, nonce) =
             request::message(&self.cfg.ctx, &st, body, pvno).map_err(|e| e.to_string())?;
@@ -605,7 +606,7 @@ fn unexpected(der: &[u8], body_tag: u8, expected: &str) -> String {
             }
         }
     }
-    let name = rcmp::asn1::body_type_name(u32::from(body_tag & 0x1f)).unwrap_or("?");
+    let name = rcmp::bench::asn1::body_type_name(u32::from(body_tag & 0x1f)).unwrap_or("?");
     format!("expected {expected}, received body {name} (tag 0x{body_tag:02x})")
 }
 
@@ -747,7 +748,7 @@ mod tests {
         let st = HeaderState {
             transaction_id: tid.clone(),
             recip_nonce: Some(recip.clone()),
-            own_chain: Vec::new(),
+            ..HeaderState::default()
         };
         let (m, _) = request::message(&cfg.ctx, &st, PkiBody::pkiconf(), 2).unwrap();
         let der = m.to_der_vec().unwrap();

@@ -6,7 +6,7 @@
 //!   `-popo 0` or `-popo 1` and `-newkey`, from a per-thread template built once with the client's own
 //!   code, so the generator costs a small fraction of what the server does and the figure measures
 //!   the server. Only the options `bench/run` uses are accepted.
-//! - `--full`: each enrollment is one call of the whole rcmp client (`rcmp::app::run`), options,
+//! - `--full`: each enrollment is one call of the whole rcmp client (`rcmp::cli::run`), options,
 //!   key loading, PBM derivations, response validation and `-certout` included. Costs more CPU per
 //!   enrollment than the rcmp mock server does, so on a small machine it measures itself.
 //!
@@ -82,7 +82,7 @@ fn main() {
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
         // Quiet like the full client at -verbosity 3: only errors from the library.
-        rcmp::log::set_verbosity(3);
+        rcmp::bench::log::set_verbosity(3);
         Mode::Lean(
             Arc::new(lean::parse(&args).unwrap_or_else(|e| die(&e))),
             dump,
@@ -185,7 +185,7 @@ fn drive(
                         .collect();
                     ready.wait();
                     run_loop(&stop, t, || {
-                        if rcmp::app::run(args.clone()) == 0 {
+                        if rcmp::cli::run(args.clone()) == 0 {
                             Ok(())
                         } else {
                             Err("rcmp client exited non-zero (see its log above)".into())

@@ -61,7 +61,8 @@ fn main() {
         die("usage: rcmp-mkcerts <template.der> <key.pem> <count> <out.pem>");
     }
     let tpl = std::fs::read(&a[1]).unwrap_or_else(|e| die(&format!("{}: {e}", a[1])));
-    let key = rcmp::creds::load_key(&a[2], None, "key").unwrap_or_else(|_| die("cannot load key"));
+    let key =
+        rcmp::bench::creds::load_key(&a[2], None, "key").unwrap_or_else(|_| die("cannot load key"));
     let count: usize = a[3].parse().unwrap_or_else(|_| die("bad count"));
     // Certificate ::= SEQUENCE { tbs, sigAlg, sig }
     let (h, _) = tlv(&tpl, 0);
@@ -97,7 +98,7 @@ fn main() {
         let s = serial_at + sl - 4;
         t[s..s + 4].copy_from_slice(&(i as u32 | 0x1000_0000).to_be_bytes());
         let sig = key
-            .sign(rcmp::creds::Digest::Sha256, &t)
+            .sign(rcmp::bench::creds::Digest::Sha256, &t)
             .unwrap_or_else(|_| die("signing failed"));
         let mut body = t;
         body.extend_from_slice(alg);

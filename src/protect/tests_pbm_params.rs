@@ -3,20 +3,20 @@
 //! with OpenSSL 3.5's mock and client, the mock's answer rule, and refused values. Needs `openssl`
 //! and OpenSSL 3.5 (shared tools); fails loudly without them.
 
-use crate::common;
+use crate::testutil as common;
 
 use std::path::Path;
 
+use crate::asn1::{oid, PkiMessage};
+use crate::protect::{pbm, pbmac1};
 use common::{describe, openssl, openssl35, rcmp, run, run_fail, run_ok, MockServer};
-use rcmp::asn1::{oid, PkiMessage};
-use rcmp::protect::{pbm, pbmac1};
 
 fn read_msg(p: &Path) -> PkiMessage {
     let der = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     PkiMessage::from_der_bounded(&der, "test message").expect("PKIMessage")
 }
 
-fn pbm_params(p: &Path) -> rcmp::asn1::PbmParameter {
+fn pbm_params(p: &Path) -> crate::asn1::PbmParameter {
     let m = read_msg(p);
     pbm::params_from_alg(m.header.protection_alg.as_ref().expect("protectionAlg")).expect("PBM")
 }

@@ -7,7 +7,7 @@
 //! Every scenario must end in bounded time with exit 1, one final block of `CMP error:` lines (as
 //! OpenSSL prints its error queue) whose first line names what went wrong, no panic, no new output file, and a pre-existing `-certout` file left as it was.
 
-use crate::common;
+use crate::testutil as common;
 use common::*;
 
 use std::io::{Read, Write};
@@ -17,9 +17,9 @@ use std::process::{Command, Output};
 use std::thread;
 use std::time::Duration;
 
+use crate::asn1::message::{protected_part_der, PkiMessage};
+use crate::protect::pbm;
 use der::asn1::{BitString, OctetString};
-use rcmp::asn1::message::{protected_part_der, PkiMessage};
-use rcmp::protect::pbm;
 
 /// The secret the corpus' mock server uses (`srv_secret = pass:test` in server.cnf).
 const SECRET: &[u8] = b"test";
@@ -140,7 +140,7 @@ fn reprotect(msg: &mut PkiMessage) {
 
 /// Replaces the PBMParameter of a message, keeping its old protection value (which cannot be computed
 /// for hostile parameters anyway).
-fn set_pbm_params(msg: &mut PkiMessage, params: &rcmp::asn1::crmf::PbmParameter) {
+fn set_pbm_params(msg: &mut PkiMessage, params: &crate::asn1::crmf::PbmParameter) {
     msg.header.protection_alg = Some(pbm::algorithm_identifier(params).expect("alg id"));
 }
 
@@ -559,7 +559,7 @@ fn enroll_with_extra_certs(extra: Option<Vec<u8>>, count: usize, total: usize) {
         move |mut s, req, mock| {
             let resp = forward(mock, &req.body);
             let m = PkiMessage::from_der_bounded(&resp, "mock").expect("mock response");
-            let resp = if matches!(m.body, rcmp::asn1::body::PkiBody::Ip(_)) {
+            let resp = if matches!(m.body, crate::asn1::body::PkiBody::Ip(_)) {
                 mutate(&resp, |m| {
                     let certs = m.extra_certs.get_or_insert_with(Vec::new);
                     let one = match &extra {
@@ -670,7 +670,7 @@ fn run_failing(mut cmd: Command, guarded: &Path) -> Outcome {
 /// An rr (`-csr` or `-oldcert`) through the fake server, whose rp gets `edit`ed; by rcmp, or by
 /// OpenSSL 3.5 with `openssl35_client`.
 fn rr_run(
-    edit: fn(&mut rcmp::asn1::RevRepContent),
+    edit: fn(&mut crate::asn1::RevRepContent),
     csr_based: bool,
     openssl35_client: bool,
 ) -> (Command, Output) {
@@ -679,7 +679,7 @@ fn rr_run(
         move |mut s, req, mock| {
             let resp = forward(mock, &req.body);
             let resp = mutate(&resp, |m| {
-                if let rcmp::asn1::PkiBody::Rp(rp) = &mut m.body {
+                if let crate::asn1::PkiBody::Rp(rp) = &mut m.body {
                     edit(rp);
                 }
             });
@@ -711,7 +711,7 @@ fn rr_run(
     (cmd, out)
 }
 
-fn rr_scenario(edit: fn(&mut rcmp::asn1::RevRepContent), csr_based: bool, words: &[&str]) {
+fn rr_scenario(edit: fn(&mut crate::asn1::RevRepContent), csr_based: bool, words: &[&str]) {
     let dir = tempfile::tempdir().expect("temp dir");
     let guarded = dir.path().join("untouched.txt");
     std::fs::write(&guarded, OLD_CERTOUT).expect("write");
@@ -723,8 +723,8 @@ fn rr_scenario(edit: fn(&mut rcmp::asn1::RevRepContent), csr_based: bool, words:
     assert_eq!(out.status.code(), Some(1), "{}", describe(&cmd, &out));
 }
 
-fn cert_id(serial: u8, issuer: &str) -> rcmp::asn1::CertId {
-    rcmp::asn1::CertId {
+fn cert_id(serial: u8, issuer: &str) -> crate::asn1::CertId {
+    crate::asn1::CertId {
         issuer: x509_cert::ext::pkix::name::GeneralName::DirectoryName(
             issuer.parse().expect("name"),
         ),
@@ -921,20 +921,22 @@ fn root_update_client(
     own: Option<&str>,
     openssl35_client: bool,
 ) -> (Command, tempfile::TempDir, PathBuf, MockServer) {
-    let content = rcmp::asn1::RootCaKeyUpdateContent {
+    let content = crate::asn1::RootCaKeyUpdateContent {
         new_with_new: r.cert(nwn),
         new_with_old: nwo.map(|n| r.cert(n)),
         old_with_new: own.map(|n| r.cert(n)),
     };
-    let itav =
-        rcmp::asn1::InfoTypeAndValue::with_value(rcmp::asn1::oid::IT_ROOT_CA_KEY_UPDATE, &content)
-            .expect("itav");
+    let itav = crate::asn1::InfoTypeAndValue::with_value(
+        crate::asn1::oid::IT_ROOT_CA_KEY_UPDATE,
+        &content,
+    )
+    .expect("itav");
     let mock = MockServer::start_rcmp("latest", &[]);
     let port = fake_server(
         move |mut s, req, mock| {
             let resp = mutate(&forward(mock, &req.body), |m| {
-                if matches!(m.body, rcmp::asn1::PkiBody::Genp(_)) {
-                    m.body = rcmp::asn1::PkiBody::Genp(vec![itav.clone()]);
+                if matches!(m.body, crate::asn1::PkiBody::Genp(_)) {
+                    m.body = crate::asn1::PkiBody::Genp(vec![itav.clone()]);
                 }
             });
             let _ = s.write_all(&pkix_ok(&resp));
@@ -1081,11 +1083,11 @@ fn implicit0(seq_der: &[u8]) -> Any {
 
 /// The EnvelopedData of a privateKey, decoded.
 fn enveloped(any: &Any) -> cms::enveloped_data::EnvelopedData {
-    match rcmp::asn1::EncryptedKey::from_any(any).expect("EncryptedKey") {
-        rcmp::asn1::EncryptedKey::EnvelopedData(d) => {
+    match crate::asn1::EncryptedKey::from_any(any).expect("EncryptedKey") {
+        crate::asn1::EncryptedKey::EnvelopedData(d) => {
             cms::enveloped_data::EnvelopedData::from_der(&d).expect("EnvelopedData")
         }
-        rcmp::asn1::EncryptedKey::EncryptedValue(_) => panic!("mock sent EncryptedValue"),
+        crate::asn1::EncryptedKey::EncryptedValue(_) => panic!("mock sent EncryptedValue"),
     }
 }
 
@@ -1097,12 +1099,12 @@ fn ckg_scenario(edit: KeyEdit, guard_key: bool, words: &[&str]) {
     let mock = MockServer::start_rcmp("latest", &[]);
     let key_pem = std::fs::read(mock.dir().join("server.key")).expect("server.key");
     let srv_key =
-        rcmp::creds::key::key_from_bytes(&key_pem, None, "server.key", "key").expect("server key");
+        crate::creds::key::key_from_bytes(&key_pem, None, "server.key", "key").expect("server key");
     let port = fake_server(
         move |mut s, req, mock| {
             let resp = forward(mock, &req.body);
             let mut m = PkiMessage::from_der_bounded(&resp, "mock").expect("mock response");
-            if let rcmp::asn1::PkiBody::Cp(rep) = &mut m.body {
+            if let crate::asn1::PkiBody::Cp(rep) = &mut m.body {
                 let ckp = rep.response[0]
                     .certified_key_pair
                     .as_mut()
@@ -1110,7 +1112,7 @@ fn ckg_scenario(edit: KeyEdit, guard_key: bool, words: &[&str]) {
                 edit(&mut ckp.private_key);
                 let part = protected_part_der(&m.header, &m.body).expect("protected part");
                 let (alg, bits) =
-                    rcmp::protect::sig::protect(&srv_key, rcmp::creds::Digest::Sha256, &part)
+                    crate::protect::sig::protect(&srv_key, crate::creds::Digest::Sha256, &part)
                         .expect("sign");
                 m.header.protection_alg = Some(alg);
                 m.protection = Some(bits);

@@ -4,7 +4,7 @@
 //! answer `Ok` or `Err`, never panic, and never make a single allocation larger than [`ALLOC_LIMIT`].
 //!
 //! `cargo test` runs 256 cases per harness. For a long run set `RCMP_FUZZ_CASES`, e.g.
-//! `RCMP_FUZZ_CASES=100000 cargo test --release --test fuzz_props -- --test-threads=1`;
+//! `RCMP_FUZZ_CASES=100000 cargo test --release --lib tests_fuzz_props -- --test-threads=1`;
 //! docs/ROBUSTNESS.md records such runs. Inputs that once failed live in `fixtures/fuzz/<harness>/`
 //! and are replayed on every run.
 
@@ -27,7 +27,8 @@ use proptest::test_runner::{Config, TestRunner};
 const ALLOC_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Passes every request to the system allocator and remembers, per thread, the largest one, so a
-/// harness can tell whether a hostile length made the code reserve memory it was never given.
+/// harness can tell whether a hostile length made the code reserve memory it was never given. It is
+/// the allocator of the whole unit-test binary; the other tests only pay for one thread-local store.
 struct Counting;
 
 thread_local! {
@@ -444,7 +445,7 @@ fn generators_produce_what_they_promise() {
             .current();
         let text = harness::conf_text(&data);
         saw[0] |= text.contains("${") && text.contains('[');
-        saw[1] |= rcmp::nconf::Conf::parse(&text, "gen").is_ok() && text.contains('$');
+        saw[1] |= crate::nconf::Conf::parse(&text, "gen").is_ok() && text.contains('$');
         let args = harness::argv(&data);
         assert_eq!(args[..2], ["-config", ""]);
         saw[2] |= args.len() > 4;

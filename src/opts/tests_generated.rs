@@ -3,12 +3,12 @@
 //! completes option names and values, the man page has every option. `--version` is checked here too
 //! (docs/DEVIATIONS.md D10).
 //!
-//! After changing the table, regenerate with `RCMP_REGENERATE=1 cargo test --test integration generated::`.
+//! After changing the table, regenerate with `RCMP_REGENERATE=1 cargo test --lib opts::tests_generated`.
 
-use crate::common;
+use crate::testutil as common;
 
+use crate::opts::{self, completion, man, Kind, Opt, OPTIONS};
 use common::*;
-use rcmp::opts::{self, completion, man, Kind, Opt, OPTIONS};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,7 +27,7 @@ fn check_current(rel: &str, text: &str) {
     assert!(
         committed == text,
         "{rel} is stale: it does not match what src/opts generates from the option table; \
-         run `RCMP_REGENERATE=1 cargo test --test integration generated::` and commit the result"
+         run `RCMP_REGENERATE=1 cargo test --lib opts::tests_generated` and commit the result"
     );
 }
 

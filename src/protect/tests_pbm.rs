@@ -2,16 +2,16 @@
 //! (captured fixtures and a live run), and OpenSSL's mock server must accept messages we protect.
 //! The live tests need the real `openssl` (3.x) and fail loudly without it.
 
-use crate::common;
+use crate::testutil as common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{openssl, rcmp, run, MockServer};
 
+use crate::asn1::{oid, PkiBody, PkiMessage};
+use crate::protect::{self, pbm};
 use der::asn1::OctetString;
-use rcmp::asn1::{oid, PkiBody, PkiMessage};
-use rcmp::protect::{self, pbm};
 
 fn golden(name: &str) -> PkiMessage {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -258,7 +258,7 @@ fn received_messages_verify_over_their_own_bytes() {
         let der = std::fs::read(&p).unwrap();
         let msg = PkiMessage::from_der_bounded(&der, name).unwrap();
         assert_eq!(
-            protect::protected_part_der_raw(&der).unwrap(),
+            crate::asn1::protected_part_der_raw(&der).unwrap(),
             msg.protected_part_der().unwrap()
         );
         protect::pbm_verify_received(&der, &msg, b"test").unwrap();

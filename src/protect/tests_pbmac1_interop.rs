@@ -10,15 +10,15 @@
 //! (bc-java pull request 2070, fixed after 1.80), so it is asked to verify SHA-256-PRF messages only.
 //! Java, javac and the Debian archive must be reachable: without them these tests fail, never skip.
 
-use crate::common;
+use crate::testutil as common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::asn1::{oid, PkiBody, PkiMessage};
+use crate::protect::{self, pbmac1};
 use common::{describe, run, run_ok, MockServer};
-use rcmp::asn1::{oid, PkiBody, PkiMessage};
-use rcmp::protect::{self, pbmac1};
 
 /// Class path for running the compiled helper: Bouncy Castle's jars and the helper's folder.
 fn peer_classpath() -> &'static str {
@@ -160,7 +160,7 @@ fn rcmp_verifies_bouncy_castle_pbmac1() {
     assert!(ok, "{text}\n{}", srv.logs());
     let (der, ip) = read_msg(&out.join("bc_ip.der"));
     assert!(
-        matches!(&ip.body, PkiBody::Ip(r) if r.response.first().is_some_and(|c| c.status.status == rcmp::asn1::PkiStatus::ACCEPTED)),
+        matches!(&ip.body, PkiBody::Ip(r) if r.response.first().is_some_and(|c| c.status.status == crate::asn1::PkiStatus::ACCEPTED)),
         "not an accepting IP: {:?}\n{}",
         ip.body,
         srv.logs()
