@@ -102,22 +102,7 @@ fn unprotected_exception(ctx: &Ctx, msg: &PkiMessage, invalid: bool) -> bool {
 pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Result<Option<Cert>> {
     let msg = &rcvd.msg;
     let hdr = &msg.header;
-    let expected = ctx
-        .expect_sender
-        .as_ref()
-        .or(ctx.srvcert.as_ref().map(|c| c.subject()));
-    if let Some(exp) = expected {
-        let actual =
-            sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
-        if !creds::names_equal(actual, exp) {
-            crate::info!(
-                " actual name in sender DN field = {}",
-                creds::oneline(actual)
-            );
-            crate::info!(" does not match expected sender = {}", creds::oneline(exp));
-            return Err(cmp_err!("unexpected sender:{}", creds::oneline(actual)));
-        }
-    }
+    check_sender(ctx, msg)?;
     if extra_certs(msg).len() > 10 {
         crate::warn!(
             "received CMP message contains {} extraCerts",
@@ -179,6 +164,49 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
             _ => err,
         });
     }
+    check_header_ids(st, msg)?;
+    if ctx.trusted.is_some()
+        && hdr
+            .protection_alg
+            .as_ref()
+            .is_some_and(|a| crate::protect::is_mac_oid(&a.oid))
+    {
+        if let Some(ca_pubs) = msg.body.cert_rep_message().and_then(|c| c.ca_pubs.as_ref()) {
+            for c in ca_pubs.iter().take(super::wire::MAX_CERTS) {
+                let c = Cert::from_parsed(c.clone())?;
+                if !st.trusted_ca_pubs.contains(&c) {
+                    st.trusted_ca_pubs.push(c);
+                }
+            }
+        }
+    }
+    Ok(srv_cert)
+}
+
+/// The sender must be the one expected (`-expect_sender`, else the subject of `-srvcert`).
+fn check_sender(ctx: &Ctx, msg: &PkiMessage) -> Result<()> {
+    let expected = ctx
+        .expect_sender
+        .as_ref()
+        .or(ctx.srvcert.as_ref().map(|c| c.subject()));
+    if let Some(exp) = expected {
+        let actual =
+            sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
+        if !creds::names_equal(actual, exp) {
+            crate::info!(
+                " actual name in sender DN field = {}",
+                creds::oneline(actual)
+            );
+            crate::info!(" does not match expected sender = {}", creds::oneline(exp));
+            return Err(cmp_err!("unexpected sender:{}", creds::oneline(actual)));
+        }
+    }
+    Ok(())
+}
+
+/// pvno, transactionID and recipNonce of a received message must fit the transaction.
+fn check_header_ids(st: &ValidationState, msg: &PkiMessage) -> Result<()> {
+    let hdr = &msg.header;
     if hdr.pvno != 2 && hdr.pvno != 3 {
         return Err(cmp_err!("unexpected pvno"));
     }
@@ -204,22 +232,7 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
             return Err(e);
         }
     }
-    if ctx.trusted.is_some()
-        && hdr
-            .protection_alg
-            .as_ref()
-            .is_some_and(|a| crate::protect::is_mac_oid(&a.oid))
-    {
-        if let Some(ca_pubs) = msg.body.cert_rep_message().and_then(|c| c.ca_pubs.as_ref()) {
-            for c in ca_pubs.iter().take(super::wire::MAX_CERTS) {
-                let c = Cert::from_parsed(c.clone())?;
-                if !st.trusted_ca_pubs.contains(&c) {
-                    st.trusted_ca_pubs.push(c);
-                }
-            }
-        }
-    }
-    Ok(srv_cert)
+    Ok(())
 }
 
 fn check_octets(expected: Option<&[u8]>, actual: Option<&OctetString>, what: &str) -> Result<()> {
