@@ -142,28 +142,27 @@ impl Error {
         self.0.status.as_ref()
     }
 
-    /// An internal error, classified: a configuration error unless a message was exchanged.
+    /// An internal error, classified by the kind it was raised with; a status received in the
+    /// transaction makes it a rejection (status `rejection`) or a protocol failure.
     pub(crate) fn from_internal(e: crate::Error, status: Option<&PkiStatusInfo>) -> Error {
+        use crate::error::Kind;
         let hint = e.hint().map(str::to_string);
-        let text = e.to_string();
-        let reasons: Vec<String> = text.split("\nCMP error: ").map(str::to_string).collect();
         let status = status.map(Status::from_wire);
-        let first = reasons.first().map(String::as_str).unwrap_or_default();
-        let kind = if first.starts_with("transfer error") || first.starts_with("total timeout") {
-            ErrorKind::Transport
-        } else if status
-            .as_ref()
-            .is_some_and(|s| s.status == PkiStatus::Rejection)
-        {
-            ErrorKind::Rejected
-        } else if status.is_some() || is_protocol_reason(first) {
-            ErrorKind::Protocol
-        } else {
-            ErrorKind::Config
+        let kind = match e.kind() {
+            Kind::Transport => ErrorKind::Transport,
+            _ if status
+                .as_ref()
+                .is_some_and(|s| s.status == PkiStatus::Rejection) =>
+            {
+                ErrorKind::Rejected
+            }
+            Kind::Protocol => ErrorKind::Protocol,
+            Kind::Config if status.is_some() => ErrorKind::Protocol,
+            Kind::Config => ErrorKind::Config,
         };
         Error(Box::new(Inner {
             kind,
-            reasons,
+            reasons: e.lines(),
             hint,
             status,
         }))
@@ -184,36 +183,22 @@ impl Error {
 
     /// The internal error that carries this one through the transaction (for transports).
     pub(crate) fn into_internal(self) -> crate::Error {
-        let Inner { reasons, hint, .. } = *self.0;
-        crate::Error::cmp(reasons.join("\nCMP error: ")).with_hint_opt(hint)
+        use crate::error::Kind;
+        let Inner {
+            kind,
+            reasons,
+            hint,
+            ..
+        } = *self.0;
+        let kind = match kind {
+            ErrorKind::Transport => Kind::Transport,
+            ErrorKind::Config => Kind::Config,
+            ErrorKind::Rejected | ErrorKind::Protocol => Kind::Protocol,
+        };
+        crate::Error::from_lines(reasons)
+            .of_kind(kind)
+            .with_hint_opt(hint)
     }
-}
-
-/// Reasons that only a received message can cause (OpenSSL's CMP reason codes, as rcmp words them).
-fn is_protocol_reason(r: &str) -> bool {
-    const STARTS: &[&str] = &[
-        "unexpected",
-        "received",
-        "polling failed",
-        "certificate not accepted",
-        "error validating protection",
-        "missing protection",
-        "transactionID",
-        "recipNonce",
-        "wrong",
-        "certresponse not found",
-        "bad request id",
-        "multiple responses",
-        "checkafter",
-        "bad checkafter",
-        "encountered",
-        "request rejected",
-        "unknown pkistatus",
-        "certificate not found",
-        "missing central gen key",
-        "unexpected central gen key",
-    ];
-    STARTS.iter().any(|s| r.starts_with(s))
 }
 
 impl fmt::Display for Error {
