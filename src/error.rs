@@ -255,3 +255,44 @@ macro_rules! cmp_err {
 macro_rules! proto_err {
     ($($arg:tt)*) => { $crate::cmp_err!($($arg)*).protocol() };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_prints_causes_then_message_then_reasons() {
+        let below = cmp_err!("inner").because("why inner");
+        let e = proto_err!("outer")
+            .because("detail")
+            .caused_by(&below)
+            .preceded_by(["first".to_string()]);
+        assert_eq!(
+            e.lines(),
+            ["first", "inner", "why inner", "outer", "detail"]
+        );
+        assert_eq!(e.causes(), ["first", "inner", "why inner"]);
+        assert_eq!(
+            e.to_string(),
+            "first\nCMP error: inner\nCMP error: why inner\nCMP error: outer\nCMP error: detail"
+        );
+        assert_eq!(e.kind(), Kind::Protocol);
+        assert_eq!(below.kind(), Kind::Config);
+    }
+
+    #[test]
+    fn context_hint_and_kind_survive_each_other() {
+        let e = Error::from_lines(["a".to_string(), "b".to_string()])
+            .of_kind(Kind::Transport)
+            .with_hint("try this")
+            .context("while x");
+        assert_eq!(e.lines(), ["while x: a", "b"]);
+        assert_eq!(e.hint(), Some("try this"));
+        assert_eq!(e.kind(), Kind::Transport);
+        // A cause's hint is not taken over: the caller decides.
+        assert_eq!(cmp_err!("top").caused_by(&e).hint(), None);
+        // A failure already reported adds no lines.
+        assert_eq!(cmp_err!("top").caused_by(&Error::Reported).lines(), ["top"]);
+        assert!(Error::Reported.lines().is_empty());
+    }
+}

@@ -217,3 +217,53 @@ impl std::error::Error for Error {}
 
 /// Shorthand for results of the library API.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asn1::PkiStatus as Wire;
+    use crate::error::Kind;
+
+    fn status(s: i64) -> PkiStatusInfo {
+        PkiStatusInfo {
+            status: Wire(s),
+            status_string: None,
+            fail_info: None,
+        }
+    }
+
+    #[test]
+    fn kind_comes_from_where_the_error_was_raised() {
+        let classify = |e: crate::Error, si: Option<PkiStatusInfo>| {
+            Error::from_internal(e, si.as_ref()).kind()
+        };
+        assert_eq!(classify(cmp_err!("x"), None), ErrorKind::Config);
+        assert_eq!(classify(proto_err!("x"), None), ErrorKind::Protocol);
+        // Whatever was received before, a failed exchange is a transport failure.
+        let transport = || cmp_err!("x").of_kind(Kind::Transport);
+        assert_eq!(classify(transport(), Some(status(2))), ErrorKind::Transport);
+        assert_eq!(
+            classify(proto_err!("x"), Some(status(2))),
+            ErrorKind::Rejected
+        );
+        assert_eq!(
+            classify(cmp_err!("x"), Some(status(0))),
+            ErrorKind::Protocol
+        );
+        // The wording no longer matters.
+        assert_eq!(
+            classify(cmp_err!("unexpected pkibody"), None),
+            ErrorKind::Config
+        );
+    }
+
+    #[test]
+    fn reasons_are_the_printed_lines_and_survive_the_round_trip() {
+        let inner = cmp_err!("inner").because("why");
+        let e = Error::from_internal(proto_err!("outer").caused_by(&inner), None);
+        assert_eq!(e.reasons(), ["inner", "why", "outer"]);
+        let back = e.into_internal();
+        assert_eq!(back.lines(), ["inner", "why", "outer"]);
+        assert_eq!(back.kind(), Kind::Protocol);
+    }
+}
