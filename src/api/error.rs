@@ -96,8 +96,9 @@ impl Status {
 
 /// A failed operation of the library API.
 ///
-/// The reasons form a stack, outermost first: what failed (e.g. `transfer error`), then why, as
-/// `openssl cmp` prints them one `CMP error:` line each.
+/// The reasons are the lines `openssl cmp` prints for the failure, in its order: first the
+/// failures of the steps that led to it (earliest first, as OpenSSL's error queue lists them), then
+/// what failed (e.g. `transfer error`), then details; one `CMP error:` line each.
 #[derive(Clone, Debug)]
 pub struct Error(Box<Inner>);
 
@@ -126,7 +127,7 @@ impl Error {
         self.0.kind
     }
 
-    /// The reasons, outermost first.
+    /// The reasons, in the order `openssl cmp` prints them (see [`Error`]).
     pub fn reasons(&self) -> &[String] {
         &self.0.reasons
     }
