@@ -177,9 +177,8 @@ impl Outputs {
 /// is written in place, as OpenSSL does; renaming over a device would destroy it.
 fn write_atomically(path: &Path, data: &[u8], access: Access) -> Result<()> {
     // Two lines, as OpenSSL reports it: the app's (stderr) and the system's reason (stdout).
-    let fail = |what: &str, e: std::io::Error| {
-        cmp_err!("cannot {what} '{}'\nCMP error: {e}", path.display())
-    };
+    let fail =
+        |what: &str, e: std::io::Error| cmp_err!("cannot {what} '{}'", path.display()).because(e);
     let target = match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
             fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())

@@ -96,8 +96,9 @@ impl Status {
 
 /// A failed operation of the library API.
 ///
-/// The reasons form a stack, outermost first: what failed (e.g. `transfer error`), then why, as
-/// `openssl cmp` prints them one `CMP error:` line each.
+/// The reasons are the lines `openssl cmp` prints for the failure, in its order: first the
+/// failures of the steps that led to it (earliest first, as OpenSSL's error queue lists them), then
+/// what failed (e.g. `transfer error`), then details; one `CMP error:` line each.
 #[derive(Clone, Debug)]
 pub struct Error(Box<Inner>);
 
@@ -126,7 +127,7 @@ impl Error {
         self.0.kind
     }
 
-    /// The reasons, outermost first.
+    /// The reasons, in the order `openssl cmp` prints them (see [`Error`]).
     pub fn reasons(&self) -> &[String] {
         &self.0.reasons
     }
@@ -142,28 +143,27 @@ impl Error {
         self.0.status.as_ref()
     }
 
-    /// An internal error, classified: a configuration error unless a message was exchanged.
+    /// An internal error, classified by the kind it was raised with; a status received in the
+    /// transaction makes it a rejection (status `rejection`) or a protocol failure.
     pub(crate) fn from_internal(e: crate::Error, status: Option<&PkiStatusInfo>) -> Error {
+        use crate::error::Kind;
         let hint = e.hint().map(str::to_string);
-        let text = e.to_string();
-        let reasons: Vec<String> = text.split("\nCMP error: ").map(str::to_string).collect();
         let status = status.map(Status::from_wire);
-        let first = reasons.first().map(String::as_str).unwrap_or_default();
-        let kind = if first.starts_with("transfer error") || first.starts_with("total timeout") {
-            ErrorKind::Transport
-        } else if status
-            .as_ref()
-            .is_some_and(|s| s.status == PkiStatus::Rejection)
-        {
-            ErrorKind::Rejected
-        } else if status.is_some() || is_protocol_reason(first) {
-            ErrorKind::Protocol
-        } else {
-            ErrorKind::Config
+        let kind = match e.kind() {
+            Kind::Transport => ErrorKind::Transport,
+            _ if status
+                .as_ref()
+                .is_some_and(|s| s.status == PkiStatus::Rejection) =>
+            {
+                ErrorKind::Rejected
+            }
+            Kind::Protocol => ErrorKind::Protocol,
+            Kind::Config if status.is_some() => ErrorKind::Protocol,
+            Kind::Config => ErrorKind::Config,
         };
         Error(Box::new(Inner {
             kind,
-            reasons,
+            reasons: e.lines(),
             hint,
             status,
         }))
@@ -184,36 +184,22 @@ impl Error {
 
     /// The internal error that carries this one through the transaction (for transports).
     pub(crate) fn into_internal(self) -> crate::Error {
-        let Inner { reasons, hint, .. } = *self.0;
-        crate::Error::cmp(reasons.join("\nCMP error: ")).with_hint_opt(hint)
+        use crate::error::Kind;
+        let Inner {
+            kind,
+            reasons,
+            hint,
+            ..
+        } = *self.0;
+        let kind = match kind {
+            ErrorKind::Transport => Kind::Transport,
+            ErrorKind::Config => Kind::Config,
+            ErrorKind::Rejected | ErrorKind::Protocol => Kind::Protocol,
+        };
+        crate::Error::from_lines(reasons)
+            .of_kind(kind)
+            .with_hint_opt(hint)
     }
-}
-
-/// Reasons that only a received message can cause (OpenSSL's CMP reason codes, as rcmp words them).
-fn is_protocol_reason(r: &str) -> bool {
-    const STARTS: &[&str] = &[
-        "unexpected",
-        "received",
-        "polling failed",
-        "certificate not accepted",
-        "error validating protection",
-        "missing protection",
-        "transactionID",
-        "recipNonce",
-        "wrong",
-        "certresponse not found",
-        "bad request id",
-        "multiple responses",
-        "checkafter",
-        "bad checkafter",
-        "encountered",
-        "request rejected",
-        "unknown pkistatus",
-        "certificate not found",
-        "missing central gen key",
-        "unexpected central gen key",
-    ];
-    STARTS.iter().any(|s| r.starts_with(s))
 }
 
 impl fmt::Display for Error {
@@ -232,3 +218,53 @@ impl std::error::Error for Error {}
 
 /// Shorthand for results of the library API.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asn1::PkiStatus as Wire;
+    use crate::error::Kind;
+
+    fn status(s: i64) -> PkiStatusInfo {
+        PkiStatusInfo {
+            status: Wire(s),
+            status_string: None,
+            fail_info: None,
+        }
+    }
+
+    #[test]
+    fn kind_comes_from_where_the_error_was_raised() {
+        let classify = |e: crate::Error, si: Option<PkiStatusInfo>| {
+            Error::from_internal(e, si.as_ref()).kind()
+        };
+        assert_eq!(classify(cmp_err!("x"), None), ErrorKind::Config);
+        assert_eq!(classify(proto_err!("x"), None), ErrorKind::Protocol);
+        // Whatever was received before, a failed exchange is a transport failure.
+        let transport = || cmp_err!("x").of_kind(Kind::Transport);
+        assert_eq!(classify(transport(), Some(status(2))), ErrorKind::Transport);
+        assert_eq!(
+            classify(proto_err!("x"), Some(status(2))),
+            ErrorKind::Rejected
+        );
+        assert_eq!(
+            classify(cmp_err!("x"), Some(status(0))),
+            ErrorKind::Protocol
+        );
+        // The wording no longer matters.
+        assert_eq!(
+            classify(cmp_err!("unexpected pkibody"), None),
+            ErrorKind::Config
+        );
+    }
+
+    #[test]
+    fn reasons_are_the_printed_lines_and_survive_the_round_trip() {
+        let inner = cmp_err!("inner").because("why");
+        let e = Error::from_internal(proto_err!("outer").caused_by(&inner), None);
+        assert_eq!(e.reasons(), ["inner", "why", "outer"]);
+        let back = e.into_internal();
+        assert_eq!(back.lines(), ["inner", "why", "outer"]);
+        assert_eq!(back.kind(), Kind::Protocol);
+    }
+}

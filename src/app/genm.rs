@@ -74,9 +74,7 @@ fn load_cert(raw: &RawOpts, file: &str, desc: &str) -> Result<Cert> {
 /// as a `CMP error:`; rcmp keeps its own wording, in the same place.
 fn not_a_cmp_error(e: crate::error::Error) -> crate::error::Error {
     match e {
-        crate::error::Error::Cmp { msg, .. } => {
-            crate::error::Error::Plain(msg.replace("\nCMP error: ", ": "))
-        }
+        e @ crate::error::Error::Cmp { .. } => crate::error::Error::Plain(e.lines().join(": ")),
         other => other,
     }
 }
@@ -264,8 +262,9 @@ pub fn stage(
             let Some(path) = raw.str(Opt::Template) else {
                 // OpenSSL tries to open no file: the system's reason goes to stdout.
                 return Err(cmp_err!(
-                    "error saving certTemplate from genp: cannot open file <NULL>\nCMP error: system lib"
-                ));
+                    "error saving certTemplate from genp: cannot open file <NULL>"
+                )
+                .because("system lib"));
             };
             // As OpenSSL, each line comes once the file before it is written.
             use crate::log::Level;

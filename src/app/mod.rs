@@ -67,17 +67,25 @@ fn report(e: &Error) {
             log::app_error(format_args!("{msg}"));
             log::raw_stderr(&use_help());
         }
-        Error::Cmp { msg, hint, lib } => {
-            // The first line is the app's report unless the failure is the transaction's; the
-            // reasons after it are the library's (stdout), as OpenSSL prints its error queue.
-            let mut lines = msg.split("\nCMP error: ");
-            let first = lines.next().unwrap_or_default();
-            if *lib {
-                log::log(Side::Client, Level::Err, format_args!("{first}"));
-            } else {
-                log::app_error(format_args!("{first}"));
+        Error::Cmp {
+            causes,
+            msg,
+            reasons,
+            hint,
+            lib,
+            ..
+        } => {
+            // The message is the app's report unless the failure is the transaction's; the lines
+            // before and after it are the library's (stdout), as OpenSSL prints its error queue.
+            for cause in causes {
+                log::log(Side::Client, Level::Err, format_args!("{cause}"));
             }
-            for reason in lines {
+            if *lib {
+                log::log(Side::Client, Level::Err, format_args!("{msg}"));
+            } else {
+                log::app_error(format_args!("{msg}"));
+            }
+            for reason in reasons {
                 log::log(Side::Client, Level::Err, format_args!("{reason}"));
             }
             if let Some(h) = hint.clone().or_else(|| missing_option_hint(msg)) {

@@ -591,7 +591,7 @@ pub fn parse_geninfo(spec: &str) -> Result<Vec<InfoTypeAndValue>> {
         };
         // OpenSSL's app line, then the library's reason (on stdout).
         let oid = oid_by_text(oid_s.trim()).ok_or_else(|| {
-            cmp_err!("Invalid OID in -geninfo arg {oid_s}\nCMP error: unknown object name")
+            cmp_err!("Invalid OID in -geninfo arg {oid_s}").because("unknown object name")
         })?;
         // OpenSSL 3.0 has no such warning.
         if !oid_is_known(&oid) && crate::compat::get() != crate::compat::Compat::V3_0 {

@@ -11,7 +11,7 @@ use super::txn::TxnState;
 use super::validate::{self, log_err};
 use super::wire::*;
 use crate::creds::{self, Cert};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 
 /// How request bytes reach the server and response bytes come back (HTTP, files, an in-process mock).
 pub trait Transfer {
@@ -68,8 +68,13 @@ impl From<Failure> for Error {
 /// Start a transaction over `transfer`: a fresh transactionID, nothing sent yet.
 pub(crate) fn begin<'a>(ctx: &'a Ctx, transfer: &'a mut dyn Transfer) -> Result<Session<'a>> {
     if ctx.cert_key_mismatch {
-        return Err(cmp_err!(
-            "key values mismatch\nCMP error: cert and key do not match\nCMP error: error protecting message"
+        return Err(Error::from_lines(
+            [
+                "key values mismatch",
+                "cert and key do not match",
+                "error protecting message",
+            ]
+            .map(String::from),
         ));
     }
     Session::new(ctx, transfer)
@@ -154,10 +159,9 @@ pub(crate) enum Step {
     Done,
 }
 
-/// A polling error: its reason logged, `polling failed` reported, as OpenSSL does.
+/// A polling error: `polling failed`, after the error that made polling fail, as OpenSSL does.
 fn polling_failed(e: Error) -> Error {
-    log_err(&e.to_string());
-    cmp_err!("polling failed")
+    proto_err!("polling failed").caused_by(&e)
 }
 
 fn crep_of(msg: &PkiMessage) -> Option<&CertRepMessage> {
@@ -178,12 +182,12 @@ fn find_response(c: &CertRepMessage, rid: i64) -> Result<&CertResponse> {
         }
         match Some(r.cert_req_id) {
             Some(id) if id == rid => return Ok(r),
-            Some(id) if id < CERTREQID_NONE => return Err(cmp_err!("bad request id")),
-            None => return Err(cmp_err!("bad request id")),
+            Some(id) if id < CERTREQID_NONE => return Err(proto_err!("bad request id")),
+            None => return Err(proto_err!("bad request id")),
             _ => {}
         }
     }
-    Err(cmp_err!(
+    Err(proto_err!(
         "certresponse not found:expected certReqId = {rid}"
     ))
 }
@@ -242,7 +246,7 @@ impl<'a> Session<'a> {
                 self.deadline = Some(Instant::now() + t);
             }
             if self.deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(cmp_err!("total timeout"));
+                return Err(cmp_err!("total timeout").of_kind(Kind::Transport));
             }
         }
         let req_type = BodyType::of(&body);
@@ -263,13 +267,13 @@ impl<'a> Session<'a> {
             if ctx.files.reqin_new_tid {
                 m.header.transaction_id = Some(
                     der::asn1::OctetString::new(hdr.transaction_id.clone())
-                        .map_err(|e| cmp_err!("transactionID: {e}"))?,
+                        .map_err(|e| proto_err!("transactionID: {e}"))?,
                 );
             }
             if let Some(n) = &hdr.recip_nonce {
                 m.header.recip_nonce = Some(
                     der::asn1::OctetString::new(n.clone())
-                        .map_err(|e| cmp_err!("recipNonce: {e}"))?,
+                        .map_err(|e| proto_err!("recipNonce: {e}"))?,
                 );
             }
             if m.header.protection_alg.is_some() {
@@ -286,24 +290,20 @@ impl<'a> Session<'a> {
             self.deadline,
             &rewrite,
         )
-        .map_err(|e| {
-            if !matches!(e, Error::Reported) {
-                log_err(&e.to_string());
-            }
-            let what = if self.deadline.is_some_and(|d| Instant::now() >= d) {
-                "total timeout"
-            } else {
-                "transfer error"
-            };
-            cmp_err!(
-                "{what}:request sent: {}, expected response: {}",
-                req_type.name(),
-                expected.name()
-            )
-            .with_hint_opt(e.hint().map(str::to_string))
-        })?;
-        let rcvd = Received::decode(&ex.response, "the CMP server")?;
-        if ex.adopt_ids {
+        .map_err(|e| self.transfer_failed(&e, req_type, expected))?;
+        self.check_response(&ex.response, ex.adopt_ids, expected)
+    }
+
+    /// Decode and check a response (learning its IDs, nonce and certificates), and see whether it
+    /// is the one `expected` (OpenSSL's second half of `send_receive_check`).
+    fn check_response(
+        &mut self,
+        response: &[u8],
+        adopt_ids: bool,
+        expected: BodyType,
+    ) -> Result<Received> {
+        let rcvd = Received::decode(response, "the CMP server")?;
+        if adopt_ids {
             let h = &rcvd.msg.header;
             self.st.adopt_ids(
                 h.transaction_id.as_ref().map(|t| t.as_bytes()),
@@ -347,17 +347,34 @@ impl<'a> Session<'a> {
         }
         if let PkiBody::Error(e) = &rcvd.msg.body {
             self.outcome.status = Some(e.pki_status_info.clone());
-            let text = e.to_text();
+            let received = proto_err!("received error:{}", e.to_text());
             if e.pki_status_info.status != REJECTION {
-                log_err(&format!("received error:{text}"));
-                return Err(cmp_err!("unexpected pkistatus"));
+                return Err(proto_err!("unexpected pkistatus").caused_by(&received));
             }
-            return Err(cmp_err!("received error:{text}"));
+            return Err(received);
         }
-        Err(cmp_err!(
+        Err(proto_err!(
             "unexpected pkibody:message type is '{}'",
             bt.name()
         ))
+    }
+
+    /// The error of a failed exchange: a transfer error (or the total timeout) after what made the
+    /// transfer fail, keeping its hint.
+    fn transfer_failed(&self, e: &Error, req_type: BodyType, expected: BodyType) -> Error {
+        let what = if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            "total timeout"
+        } else {
+            "transfer error"
+        };
+        cmp_err!(
+            "{what}:request sent: {}, expected response: {}",
+            req_type.name(),
+            expected.name()
+        )
+        .of_kind(Kind::Transport)
+        .caused_by(e)
+        .with_hint_opt(e.hint().map(str::to_string))
     }
 
     /// Send a request whose answer may be delayed by an error with status `waiting` (certConf, rr, genm).
@@ -380,7 +397,7 @@ impl<'a> Session<'a> {
                 .map_err(polling_failed)?;
         }
         if BodyType::of(&rep.msg.body) != expected {
-            return Err(cmp_err!("unexpected pkibody"));
+            return Err(proto_err!("unexpected pkibody"));
         }
         Ok(rep)
     }
@@ -394,7 +411,7 @@ impl<'a> Session<'a> {
                 Polled::Final(rep) => return Ok(*rep),
             }
         }
-        Err(cmp_err!("polling failed: too many polling rounds"))
+        Err(proto_err!("polling failed: too many polling rounds"))
     }
 
     /// One polling round: send pollReq, and either return how long to wait before the next round
@@ -403,16 +420,16 @@ impl<'a> Session<'a> {
         let prep = self.send_receive_check(request::poll_req(rid), 2, BodyType::PollRep)?;
         if let PkiBody::PollRep(reps) = &prep.msg.body {
             if reps.len() > 1 {
-                return Err(cmp_err!("multiple responses not supported"));
+                return Err(proto_err!("multiple responses not supported"));
             }
             let pr = reps
                 .iter()
                 .find(|p| rid == CERTREQID_NONE || Some(p.cert_req_id) == Some(rid))
-                .ok_or_else(|| cmp_err!("certresponse not found:expected certReqId = {rid}"))?;
+                .ok_or_else(|| proto_err!("certresponse not found:expected certReqId = {rid}"))?;
             let check_after =
-                Some(pr.check_after).ok_or_else(|| cmp_err!("bad checkafter in pollrep"))?;
+                Some(pr.check_after).ok_or_else(|| proto_err!("bad checkafter in pollrep"))?;
             if !(0..=i64::from(i32::MAX)).contains(&check_after) {
-                return Err(cmp_err!("checkafter out of range:value = {check_after}"));
+                return Err(proto_err!("checkafter out of range:value = {check_after}"));
             }
             let reason = match pr.reason.as_ref() {
                 Some(r) => format!(" with reason = '{}'", r.join(", ")),
@@ -428,7 +445,7 @@ impl<'a> Session<'a> {
                     .div_ceil(1000) as u64;
                 let left = left.saturating_sub(EXPECTED_RESP_TIME.as_secs());
                 if left == 0 {
-                    return Err(cmp_err!("total timeout"));
+                    return Err(cmp_err!("total timeout").of_kind(Kind::Transport));
                 }
                 wait = wait.min(Duration::from_secs(left));
             }
@@ -436,8 +453,13 @@ impl<'a> Session<'a> {
         } else if is_crep_with_waiting(&prep.msg, rid) || is_error_with_waiting(&prep.msg) {
             let body =
                 request::error_body(REJECTION, 1 << BAD_REQUEST, "polling already started", None)?;
-            let _ = self.send_receive_also_delayed(body, 2, BodyType::PkiConf);
-            Err(cmp_err!("unexpected pkistatus"))
+            let err = proto_err!("unexpected pkistatus");
+            // The server's answer to our error message does not change the outcome: only what
+            // went wrong on the way there is reported (OpenSSL logs it as it happens).
+            match self.send_receive_also_delayed(body, 2, BodyType::PkiConf) {
+                Ok(_) => Err(err),
+                Err(e) => Err(err.preceded_by(e.causes().to_vec())),
+            }
         } else {
             crate::info!("received final response after polling");
             self.st.first_sender_nonce = None;
@@ -488,29 +510,29 @@ impl<'a> Session<'a> {
         let bt = BodyType::of(&rep.msg.body);
         let si = if let Some(c) = crep_of(&rep.msg) {
             if c.response.len() > 1 {
-                return Err(cmp_err!("multiple responses not supported"));
+                return Err(proto_err!("multiple responses not supported"));
             }
             let r = find_response(c, self.rid)?;
             if self.rid == CERTREQID_NONE {
                 self.rid = Some(r.cert_req_id)
                     .filter(|i| *i >= CERTREQID_NONE)
-                    .ok_or_else(|| cmp_err!("bad request id"))?;
+                    .ok_or_else(|| proto_err!("bad request id"))?;
             }
             r.status.clone()
         } else if let PkiBody::Error(e) = &rep.msg.body {
             e.pki_status_info.clone()
         } else {
-            return Err(cmp_err!("unexpected pkibody"));
+            return Err(proto_err!("unexpected pkibody"));
         };
         self.outcome.status = Some(si.clone());
         if si.status == WAITING {
             return Ok(None);
         }
         if bt == BodyType::Error {
-            return Err(cmp_err!("received error"));
+            return Err(proto_err!("received error"));
         }
         if bt != expected {
-            return Err(cmp_err!("unexpected pkibody"));
+            return Err(proto_err!("unexpected pkibody"));
         }
         Ok(Some(()))
     }
@@ -536,7 +558,7 @@ impl<'a> Session<'a> {
             Polled::Final(rep) => {
                 self.polling = false;
                 if self.crep_status(&rep)?.is_none() {
-                    return Err(polling_failed(cmp_err!("unexpected pkistatus")));
+                    return Err(polling_failed(proto_err!("unexpected pkistatus")));
                 }
                 self.cert_response(&rep, self.rid)?;
                 Ok(Step::Done)
@@ -546,7 +568,7 @@ impl<'a> Session<'a> {
 
     fn poll_step(&mut self) -> Result<Polled> {
         if self.polled >= MAX_POLLS {
-            return Err(polling_failed(cmp_err!(
+            return Err(polling_failed(proto_err!(
                 "polling failed: too many polling rounds"
             )));
         }
@@ -563,56 +585,75 @@ impl<'a> Session<'a> {
             .map(|_| ())
     }
 
+    /// Take the final certificate response apart (OpenSSL's `cert_response`): its status, the new
+    /// certificate (and centrally generated key, caPubs), then the certConf exchange.
     fn cert_response(&mut self, rep: &Received, rid: i64) -> Result<()> {
-        let ctx = self.ctx;
         let Some(crep) = crep_of(&rep.msg) else {
-            return Err(cmp_err!("unexpected pkibody"));
+            return Err(proto_err!("unexpected pkibody"));
         };
         let r = find_response(crep, rid)?;
-        let st_text = r.status.to_text();
-        match r.status.status {
-            WAITING => {
-                log_err(
-                    "received \"waiting\" status for cert when actually aiming to extract cert",
+        self.check_cert_status(&r.status)?;
+        let cert = self.take_cert(crep, r)?;
+        self.confirm(rep, &cert, rid)
+    }
+
+    /// Whether the status of a certificate response lets the certificate be taken (warnings are
+    /// logged as they are met).
+    fn check_cert_status(&self, si: &PkiStatusInfo) -> Result<()> {
+        let st_text = si.to_text();
+        let cannot = "cannot extract certificate from response";
+        match si.status {
+            WAITING => Err(
+                proto_err!("encountered waiting:{st_text}; {cannot}").preceded_by([
+                    "received \"waiting\" status for cert when actually aiming to extract cert"
+                        .to_string(),
+                ]),
+            ),
+            GRANTED_WITH_MODS => {
+                crate::warn!("received \"grantedWithMods\" for certificate");
+                Ok(())
+            }
+            ACCEPTED => Ok(()),
+            REJECTION => Err(proto_err!("request rejected by server:{st_text}; {cannot}")
+                .preceded_by(["received \"rejection\" status rather than cert".to_string()])),
+            REVOCATION_WARNING => {
+                crate::warn!(
+                    "received \"revocationWarning\" - a revocation of the cert is imminent"
                 );
-                return Err(cmp_err!(
-                    "encountered waiting:{st_text}; cannot extract certificate from response"
-                ));
+                Ok(())
             }
-            GRANTED_WITH_MODS => crate::warn!("received \"grantedWithMods\" for certificate"),
-            ACCEPTED => {}
-            REJECTION => {
-                log_err("received \"rejection\" status rather than cert");
-                return Err(cmp_err!("request rejected by server:{st_text}; cannot extract certificate from response"));
+            REVOCATION_NOTIFICATION => {
+                crate::warn!(
+                    "received \"revocationNotification\" - a revocation of the cert has occurred"
+                );
+                Ok(())
             }
-            REVOCATION_WARNING => crate::warn!(
-                "received \"revocationWarning\" - a revocation of the cert is imminent"
-            ),
-            REVOCATION_NOTIFICATION => crate::warn!(
-                "received \"revocationNotification\" - a revocation of the cert has occurred"
-            ),
-            KEY_UPDATE_WARNING => {
-                if ctx.cmd != Cmd::Kur {
-                    return Err(cmp_err!("encountered keyupdatewarning:{st_text}; cannot extract certificate from response"));
-                }
-            }
-            other => {
-                log_err(&format!(
+            KEY_UPDATE_WARNING if self.ctx.cmd != Cmd::Kur => Err(proto_err!(
+                "encountered keyupdatewarning:{st_text}; {cannot}"
+            )),
+            KEY_UPDATE_WARNING => Ok(()),
+            other => Err(
+                proto_err!("unknown pkistatus:{st_text}; {cannot}").preceded_by([format!(
                     "received unsupported PKIStatus {} for certificate",
                     other.0
-                ));
-                return Err(cmp_err!(
-                    "unknown pkistatus:{st_text}; cannot extract certificate from response"
-                ));
-            }
+                )]),
+            ),
         }
+    }
+
+    /// The new certificate of a response (and the centrally generated key, the caPubs), kept in
+    /// the outcome.
+    fn take_cert(&mut self, crep: &CertRepMessage, r: &CertResponse) -> Result<Cert> {
+        let ctx = self.ctx;
         let kp = r.certified_key_pair.as_ref().ok_or_else(|| {
-            cmp_err!("certificate not found:{st_text}; cannot extract certificate from response")
+            proto_err!(
+                "certificate not found:{}; cannot extract certificate from response",
+                r.status.to_text()
+            )
         })?;
-        let central = ctx.central_keygen();
-        let new_key = match (&kp.private_key, central) {
-            (None, true) => return Err(cmp_err!("missing central gen key")),
-            (Some(_), false) => return Err(cmp_err!("unexpected central gen key")),
+        let new_key = match (&kp.private_key, ctx.central_keygen()) {
+            (None, true) => return Err(proto_err!("missing central gen key")),
+            (Some(_), false) => return Err(proto_err!("unexpected central gen key")),
             (None, false) => None,
             (Some(any), true) => Some(self.central_key(ctx, any)?),
         };
@@ -635,11 +676,56 @@ impl<'a> Session<'a> {
                 .map(|c| Cert::from_parsed(c.clone()))
                 .collect::<Result<_>>()?;
         }
-        let subj = cert.subject_oneline();
+        Ok(cert)
+    }
 
+    /// Decide whether to accept the new certificate, and tell the server with certConf unless
+    /// confirmation is off or implicit.
+    fn confirm(&mut self, rep: &Received, cert: &Cert, rid: i64) -> Result<()> {
+        let ctx = self.ctx;
+        let subj = cert.subject_oneline();
+        let (fail_info, txt) = self.accept_new_cert(cert, &subj);
+        let implicit = rep
+            .msg
+            .header
+            .general_info
+            .as_ref()
+            .is_some_and(|g| g.iter().any(|i| i.info_type == oids::IT_IMPLICIT_CONFIRM));
+        let mut conf_err = None;
+        if !ctx.disable_confirm && !implicit {
+            let (body, pvno) = request::cert_conf(cert, rid, fail_info, txt)?;
+            if let Err(e) = self.send_receive_also_delayed(body, pvno, BodyType::PkiConf) {
+                conf_err = Some(e);
+            }
+        }
+        if fail_info != 0 {
+            self.outcome.status = Some(PkiStatusInfo {
+                status: REJECTION,
+                status_string: None,
+                fail_info: None,
+            });
+            let err = proto_err!(
+                "certificate not accepted:rejecting newly enrolled cert with subject: {subj}; {}",
+                txt.unwrap_or("")
+            );
+            return Err(match conf_err {
+                Some(e) => err.caused_by(&e),
+                None => err,
+            });
+        }
+        match conf_err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The certConf decision on the new certificate: failure bits (0: accept) and the text for the
+    /// server. Why a certificate is rejected is logged here rather than carried in the error: these
+    /// lines come before `sending CERTCONF`, as OpenSSL logs them while deciding.
+    fn accept_new_cert(&mut self, cert: &Cert, subj: &str) -> (u32, Option<&'static str>) {
         // A certificate for another key than the one being enrolled is refused in certConf, before any
         // -out_trusted validation, as OpenSSL's client does (3.0 and 3.5 alike).
-        let (fail_info, verify_err, txt) = if self.enrollment_key_mismatch(&cert) {
+        let (fail_info, verify_err, txt) = if self.enrollment_key_mismatch(cert) {
             log_err(&format!(
                 "rejecting newly enrolled cert with subject: {subj}"
             ));
@@ -650,7 +736,7 @@ impl<'a> Session<'a> {
                 Some("public key in new certificate does not match our enrollment key"),
             )
         } else {
-            let (fail_info, verify_err) = self.check_new_cert(&cert);
+            let (fail_info, verify_err) = self.check_new_cert(cert);
             if fail_info != 0 {
                 log_err(&format!(
                     "rejecting newly enrolled cert with subject: {subj}"
@@ -663,37 +749,7 @@ impl<'a> Session<'a> {
         if let Some(e) = verify_err {
             log_err(&e);
         }
-        let implicit = rep
-            .msg
-            .header
-            .general_info
-            .as_ref()
-            .is_some_and(|g| g.iter().any(|i| i.info_type == oids::IT_IMPLICIT_CONFIRM));
-        let mut conf_err = None;
-        if !ctx.disable_confirm && !implicit {
-            let (body, pvno) = request::cert_conf(&cert, rid, fail_info, txt)?;
-            if let Err(e) = self.send_receive_also_delayed(body, pvno, BodyType::PkiConf) {
-                conf_err = Some(e);
-            }
-        }
-        if fail_info != 0 {
-            if let Some(e) = conf_err {
-                log_err(&e.to_string());
-            }
-            self.outcome.status = Some(PkiStatusInfo {
-                status: REJECTION,
-                status_string: None,
-                fail_info: None,
-            });
-            return Err(cmp_err!(
-                "certificate not accepted:rejecting newly enrolled cert with subject: {subj}; {}",
-                txt.unwrap_or("")
-            ));
-        }
-        match conf_err {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        (fail_info, txt)
     }
 
     /// Whether `cert` does not hold the key being enrolled. That key is, in the order OpenSSL's library
@@ -784,10 +840,10 @@ impl<'a> Session<'a> {
         };
         let rep = self.send_receive_also_delayed(body, 2, BodyType::Rp)?;
         let PkiBody::Rp(rrep) = &rep.msg.body else {
-            return Err(cmp_err!("unexpected pkibody"));
+            return Err(proto_err!("unexpected pkibody"));
         };
         if rrep.status.len() != 1 {
-            return Err(cmp_err!("wrong rp component count"));
+            return Err(proto_err!("wrong rp component count"));
         }
         let si = &rrep.status[0];
         self.outcome.status = Some(si.clone());
@@ -795,17 +851,17 @@ impl<'a> Session<'a> {
         match si.status {
             ACCEPTED => crate::info!("revocation accepted (PKIStatus=accepted)"),
             GRANTED_WITH_MODS => crate::info!("revocation accepted (PKIStatus=grantedWithMods)"),
-            REJECTION => return Err(cmp_err!("request rejected by server:{text}")),
+            REJECTION => return Err(proto_err!("request rejected by server:{text}")),
             REVOCATION_WARNING => crate::info!("revocation accepted (PKIStatus=revocationWarning)"),
             REVOCATION_NOTIFICATION => {
                 crate::warn!("revocation accepted (PKIStatus=revocationNotification)")
             }
-            WAITING | KEY_UPDATE_WARNING => return Err(cmp_err!("unexpected pkistatus:{text}")),
-            _ => return Err(cmp_err!("unknown pkistatus:{text}")),
+            WAITING | KEY_UPDATE_WARNING => return Err(proto_err!("unexpected pkistatus:{text}")),
+            _ => return Err(proto_err!("unknown pkistatus:{text}")),
         }
         if let Some(ids) = rrep.rev_certs.as_ref().filter(|v| !v.is_empty()) {
             if ids.len() != 1 {
-                return Err(cmp_err!("wrong rp component count:{text}"));
+                return Err(proto_err!("wrong rp component count:{text}"));
             }
             // Only what the request named can be compared: a template made from a CSR (`-csr`) has
             // neither issuer nor serial, and OpenSSL 3.5 then accepts any CertId (its fix for
@@ -820,19 +876,19 @@ impl<'a> Session<'a> {
                         _ => false,
                     };
                     if !issuer_ok {
-                        return Err(cmp_err!("wrong certid in rp:{text}"));
+                        return Err(proto_err!("wrong certid in rp:{text}"));
                     }
                 }
                 if t.serial_number
                     .as_ref()
                     .is_some_and(|s| *s != ids[0].serial_number)
                 {
-                    return Err(cmp_err!("wrong serial in rp:{text}"));
+                    return Err(proto_err!("wrong serial in rp:{text}"));
                 }
             }
         }
         if rrep.crls.as_ref().is_some_and(|c| c.len() != 1) {
-            return Err(cmp_err!("wrong rp component count:{text}"));
+            return Err(proto_err!("wrong rp component count:{text}"));
         }
         Ok(())
     }

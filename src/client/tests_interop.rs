@@ -296,10 +296,15 @@ fn rejection_text() {
         sent: Vec::new(),
     };
     let f = client::run(&ctx, &mut t).unwrap_err();
+    // What OpenSSL logs on meeting the status comes first, then the failure itself.
     assert_eq!(
-        f.error.to_string(),
-        "request rejected by server:PKIStatus: rejection; PKIFailureInfo: signerNotTrusted; StatusString: \"xyz\"; cannot extract certificate from response"
+        f.error.lines(),
+        [
+            "received \"rejection\" status rather than cert",
+            "request rejected by server:PKIStatus: rejection; PKIFailureInfo: signerNotTrusted; StatusString: \"xyz\"; cannot extract certificate from response"
+        ]
     );
+    assert_eq!(f.error.kind(), crate::error::Kind::Protocol);
 }
 
 #[test]
@@ -445,7 +450,8 @@ fn total_timeout_ends_polling() {
         sent: Vec::new(),
     };
     let f = client::run(&ctx, &mut t).unwrap_err();
-    assert_eq!(f.error.to_string(), "polling failed");
+    // The failure of the polling step comes before the polling failure.
+    assert_eq!(f.error.lines(), ["total timeout", "polling failed"]);
 }
 
 #[test]

@@ -16,6 +16,9 @@ use crate::verify::{find_and_validate_signer, SignerQuery, TaInIp};
 /// What validation keeps across the messages of one transaction: the one transaction state.
 pub type ValidationState = super::txn::TxnState;
 
+/// Log an error line at the moment it is met. Only for events whose place among the other log
+/// lines matters (e.g. why a new certificate is rejected, logged before `sending CERTCONF`); a
+/// failure that ends the transaction is carried in the returned error instead.
 pub(crate) fn log_err(msg: &str) {
     log::log(Side::Client, Level::Err, format_args!("{msg}"));
 }
@@ -102,22 +105,7 @@ fn unprotected_exception(ctx: &Ctx, msg: &PkiMessage, invalid: bool) -> bool {
 pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Result<Option<Cert>> {
     let msg = &rcvd.msg;
     let hdr = &msg.header;
-    let expected = ctx
-        .expect_sender
-        .as_ref()
-        .or(ctx.srvcert.as_ref().map(|c| c.subject()));
-    if let Some(exp) = expected {
-        let actual =
-            sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
-        if !creds::names_equal(actual, exp) {
-            crate::info!(
-                " actual name in sender DN field = {}",
-                creds::oneline(actual)
-            );
-            crate::info!(" does not match expected sender = {}", creds::oneline(exp));
-            return Err(cmp_err!("unexpected sender:{}", creds::oneline(actual)));
-        }
-    }
+    check_sender(ctx, msg)?;
     if extra_certs(msg).len() > 10 {
         crate::warn!(
             "received CMP message contains {} extraCerts",
@@ -139,6 +127,8 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
     untrusted.extend(st.cached_certs.iter().cloned());
 
     let mut srv_cert = None;
+    // Why validation failed, reported before the failure itself.
+    let mut cause = None;
     let ok = if hdr.protection_alg.is_some() {
         match validate_msg(ctx, st, rcvd, &untrusted) {
             Ok(c) => {
@@ -146,12 +136,9 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
                 true
             }
             Err(e) => {
-                if unprotected_exception(ctx, msg, true) {
-                    true
-                } else {
-                    log_err(&e.to_string());
-                    false
-                }
+                let accepted = unprotected_exception(ctx, msg, true);
+                cause = Some(e);
+                accepted
             }
         }
     } else {
@@ -165,7 +152,12 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
             "error validating protection"
         } else {
             "missing protection"
-        });
+        })
+        .protocol();
+        let err = match &cause {
+            Some(e) => err.caused_by(e),
+            None => err,
+        };
         return Err(match negative_kind(msg) {
             // Say what the server sent and how to look at it anyway.
             Some(kind) if !ctx.unprotected_errors => err.with_hint(match unauthenticated_status(msg) {
@@ -179,8 +171,51 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
             _ => err,
         });
     }
+    check_header_ids(st, msg)?;
+    if ctx.trusted.is_some()
+        && hdr
+            .protection_alg
+            .as_ref()
+            .is_some_and(|a| crate::protect::is_mac_oid(&a.oid))
+    {
+        if let Some(ca_pubs) = msg.body.cert_rep_message().and_then(|c| c.ca_pubs.as_ref()) {
+            for c in ca_pubs.iter().take(super::wire::MAX_CERTS) {
+                let c = Cert::from_parsed(c.clone())?;
+                if !st.trusted_ca_pubs.contains(&c) {
+                    st.trusted_ca_pubs.push(c);
+                }
+            }
+        }
+    }
+    Ok(srv_cert)
+}
+
+/// The sender must be the one expected (`-expect_sender`, else the subject of `-srvcert`).
+fn check_sender(ctx: &Ctx, msg: &PkiMessage) -> Result<()> {
+    let expected = ctx
+        .expect_sender
+        .as_ref()
+        .or(ctx.srvcert.as_ref().map(|c| c.subject()));
+    if let Some(exp) = expected {
+        let actual =
+            sender_name(msg).ok_or_else(|| cmp_err!("sender generalname type not supported"))?;
+        if !creds::names_equal(actual, exp) {
+            crate::info!(
+                " actual name in sender DN field = {}",
+                creds::oneline(actual)
+            );
+            crate::info!(" does not match expected sender = {}", creds::oneline(exp));
+            return Err(proto_err!("unexpected sender:{}", creds::oneline(actual)));
+        }
+    }
+    Ok(())
+}
+
+/// pvno, transactionID and recipNonce of a received message must fit the transaction.
+fn check_header_ids(st: &ValidationState, msg: &PkiMessage) -> Result<()> {
+    let hdr = &msg.header;
     if hdr.pvno != 2 && hdr.pvno != 3 {
-        return Err(cmp_err!("unexpected pvno"));
+        return Err(proto_err!("unexpected pvno"));
     }
     check_octets(
         Some(&st.transaction_id),
@@ -204,22 +239,7 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
             return Err(e);
         }
     }
-    if ctx.trusted.is_some()
-        && hdr
-            .protection_alg
-            .as_ref()
-            .is_some_and(|a| crate::protect::is_mac_oid(&a.oid))
-    {
-        if let Some(ca_pubs) = msg.body.cert_rep_message().and_then(|c| c.ca_pubs.as_ref()) {
-            for c in ca_pubs.iter().take(super::wire::MAX_CERTS) {
-                let c = Cert::from_parsed(c.clone())?;
-                if !st.trusted_ca_pubs.contains(&c) {
-                    st.trusted_ca_pubs.push(c);
-                }
-            }
-        }
-    }
-    Ok(srv_cert)
+    Ok(())
 }
 
 fn check_octets(expected: Option<&[u8]>, actual: Option<&OctetString>, what: &str) -> Result<()> {
@@ -248,7 +268,7 @@ fn validate_msg(
     crate::debug!("validating CMP message");
     let msg = &rcvd.msg;
     let (Some(alg), Some(prot)) = (&msg.header.protection_alg, &msg.protection) else {
-        return Err(cmp_err!("missing protection"));
+        return Err(proto_err!("missing protection"));
     };
     if crate::protect::is_mac_oid(&alg.oid) {
         let Some(secret) = &ctx.secret else {
@@ -256,7 +276,9 @@ fn validate_msg(
             return Err(cmp_err!("missing secret"));
         };
         let checked = crate::protect::MacParams::from_alg(alg).and_then(|params| {
-            let value = prot.as_bytes().ok_or_else(|| cmp_err!("wrong pbm value"))?;
+            let value = prot
+                .as_bytes()
+                .ok_or_else(|| proto_err!("wrong pbm value"))?;
             params.verify(secret, &rcvd.protected_part, value)
         });
         return match checked {
@@ -283,6 +305,8 @@ fn validate_msg(
             Err(f) => {
                 crate::warn!("CMP message signature verification failed");
                 if f == sig::SigFailure::MissingDigitalSignature {
+                    // Logged as it is met, not carried in the error: the message may still be
+                    // accepted unprotected (-unprotected_errors), and OpenSSL prints it then too.
                     log_err("missing key usage digitalsignature");
                 }
                 Err(cmp_err!("srvcert does not validate msg"))

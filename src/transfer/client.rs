@@ -14,7 +14,7 @@ use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use super::http::{self, HttpError, MsgReader, MAX_RESPONSE_LEN};
 use super::proxy;
 use super::tls::{self, TlsConfig};
-use super::url::{self, join_lines, Env, ProcessEnv, ServerUrl};
+use super::url::{self, Env, ProcessEnv, ServerUrl};
 use crate::error::{Error, Result};
 
 /// `-keep_alive`: 0 = close after each response, 1 = ask to keep the connection open while a
@@ -389,10 +389,8 @@ impl HttpClient {
     }
 
     fn tls_error(&self, e: &io::Error) -> Error {
-        let err = Error::cmp(join_lines(&[
-            format!("TLS handshake failed: {e}"),
-            format!("error sending:{}", self.server_data()),
-        ]));
+        let err = cmp_err!("TLS handshake failed: {e}")
+            .because(format!("error sending:{}", self.server_data()));
         if let Some(line) = openssl_tls_line(e) {
             // OpenSSL's apps print this when they shut the failed TLS connection down.
             crate::log::raw_stderr(&format!("{line}\n"));
@@ -454,7 +452,7 @@ impl HttpClient {
             HttpError::Protocol(l) => l,
         };
         lines.push(format!("{what}:{}", self.server_data()));
-        Error::cmp(join_lines(&lines))
+        Error::from_lines(lines)
     }
 }
 

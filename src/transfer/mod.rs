@@ -5,8 +5,8 @@
 //! CMP messages are opaque DER bytes here: this module moves them and checks the HTTP framing,
 //! nothing more. It depends only on `crate::error` and `crate::log`.
 //!
-//! Error messages may hold several OpenSSL error lines, joined by `"\nCMP error: "`, so that
-//! printing `CMP error: {msg}` reproduces OpenSSL's output line by line.
+//! Errors may hold several OpenSSL error lines (a message and its reasons, see
+//! [`crate::Error::Cmp`]), so that printing them reproduces OpenSSL's output line by line.
 
 pub mod client;
 pub mod http;

@@ -141,14 +141,8 @@ pub fn parse_server(s: &str) -> Result<ServerUrl> {
     parse_url(s).map_err(|e| {
         let mut lines = vec![format!("cannot parse -server URL: {s}")];
         lines.extend(e.lines());
-        Error::cmp(join_lines(&lines))
+        Error::from_lines(lines)
     })
-}
-
-/// Several OpenSSL error lines in one message: the caller prints `CMP error: ` before the first,
-/// the others carry their own prefix.
-pub(crate) fn join_lines(lines: &[String]) -> String {
-    lines.join("\nCMP error: ")
 }
 
 impl ServerUrl {
@@ -269,7 +263,7 @@ pub fn parse_proxy(proxy: &str) -> Result<(String, u16)> {
     let u = parse_url(proxy).map_err(|e| {
         let mut lines = vec![format!("cannot parse proxy URL: {proxy}")];
         lines.extend(e.lines());
-        Error::cmp(join_lines(&lines))
+        Error::from_lines(lines)
     })?;
     Ok((u.host, u.port))
 }

@@ -125,85 +125,14 @@ fn strict_checks(x: &Info, i: usize, num: usize, node: &Node) -> Check {
 }
 
 /// OpenSSL's X509_check_purpose for one certificate: 1 = fits, 0 = does not, other = fits only when not
-/// strict (the CA tolerance cases of check_ca).
+/// strict (the CA tolerance cases of check_ca). One step per purpose family, as OpenSSL's table has one
+/// check function each.
 fn purpose_result(x: &Info, p: Purpose, ca: bool) -> u8 {
-    let ssl_ca = |x: &Info| {
-        let r = x.check_ca();
-        if r == 0 {
-            0
-        } else if r != 5 || x.ns_cert_type.is_some_and(|t| t & NS_SSL_CA != 0) {
-            r
-        } else {
-            0
-        }
-    };
-    let smime = |x: &Info, ca: bool| -> u8 {
-        if x.eku_reject(&[EKU_EMAIL]) {
-            return 0;
-        }
-        if ca {
-            let r = x.check_ca();
-            if r == 0 {
-                return 0;
-            }
-            return if r != 5 || x.ns_cert_type.is_some_and(|t| t & NS_SMIME_CA != 0) {
-                r
-            } else {
-                0
-            };
-        }
-        match x.ns_cert_type {
-            Some(t) if t & NS_SMIME != 0 => 1,
-            Some(t) if t & NS_SSL_CLIENT != 0 => 2,
-            Some(_) => 0,
-            None => 1,
-        }
-    };
     match p {
         Purpose::Any => 1,
-        Purpose::SslClient => {
-            if x.eku_reject(&[EKU_CLIENT]) {
-                0
-            } else if ca {
-                ssl_ca(x)
-            } else if x.ku_reject(KU_DIGITAL_SIGNATURE | KU_KEY_AGREEMENT)
-                || x.ns_reject(NS_SSL_CLIENT)
-            {
-                0
-            } else {
-                1
-            }
-        }
-        Purpose::SslServer | Purpose::NsSslServer => {
-            if x.eku_reject(&[EKU_SERVER, EKU_NS_SGC, EKU_MS_SGC]) {
-                0
-            } else if ca {
-                ssl_ca(x)
-            } else if x.ns_reject(NS_SSL_SERVER)
-                || x.ku_reject(KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)
-                || (p == Purpose::NsSslServer && x.ku_reject(KU_KEY_ENCIPHERMENT))
-            {
-                0
-            } else {
-                1
-            }
-        }
-        Purpose::SmimeSign | Purpose::SmimeEncrypt => {
-            let r = smime(x, ca);
-            if r == 0 || ca {
-                return r;
-            }
-            let bits = if p == Purpose::SmimeSign {
-                KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION
-            } else {
-                KU_KEY_ENCIPHERMENT
-            };
-            if x.ku_reject(bits) {
-                0
-            } else {
-                r
-            }
-        }
+        Purpose::SslClient => ssl_client_result(x, ca),
+        Purpose::SslServer | Purpose::NsSslServer => ssl_server_result(x, p, ca),
+        Purpose::SmimeSign | Purpose::SmimeEncrypt => smime_purpose_result(x, p, ca),
         Purpose::CrlSign => {
             if ca {
                 let r = x.check_ca();
@@ -225,45 +154,129 @@ fn purpose_result(x: &Info, p: Purpose, ca: bool) -> u8 {
                 1
             }
         }
-        Purpose::TimestampSign => {
-            if ca {
-                return x.check_ca();
-            }
-            if let Some(k) = x.ku {
-                if k & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) == 0
-                    || k & !(KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) != 0
-                {
-                    return 0;
-                }
-            }
-            match &x.eku {
-                Some(list) if list.len() == 1 && list[0] == EKU_TIMESTAMP && x.eku_critical => 1,
-                _ => 0,
+        Purpose::TimestampSign => timestamp_result(x, ca),
+        Purpose::CodeSign => code_sign_result(x, ca),
+    }
+}
+
+/// check_ca for the SSL purposes: a CA known only by the Netscape cert type must have the SSL CA bit.
+fn ssl_ca(x: &Info) -> u8 {
+    let r = x.check_ca();
+    if r == 0 {
+        0
+    } else if r != 5 || x.ns_cert_type.is_some_and(|t| t & NS_SSL_CA != 0) {
+        r
+    } else {
+        0
+    }
+}
+
+fn ssl_client_result(x: &Info, ca: bool) -> u8 {
+    if x.eku_reject(&[EKU_CLIENT]) {
+        0
+    } else if ca {
+        ssl_ca(x)
+    } else if x.ku_reject(KU_DIGITAL_SIGNATURE | KU_KEY_AGREEMENT) || x.ns_reject(NS_SSL_CLIENT) {
+        0
+    } else {
+        1
+    }
+}
+
+fn ssl_server_result(x: &Info, p: Purpose, ca: bool) -> u8 {
+    if x.eku_reject(&[EKU_SERVER, EKU_NS_SGC, EKU_MS_SGC]) {
+        0
+    } else if ca {
+        ssl_ca(x)
+    } else if x.ns_reject(NS_SSL_SERVER)
+        || x.ku_reject(KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)
+        || (p == Purpose::NsSslServer && x.ku_reject(KU_KEY_ENCIPHERMENT))
+    {
+        0
+    } else {
+        1
+    }
+}
+
+/// What S/MIME signing and encryption have in common (OpenSSL's purpose_smime).
+fn smime(x: &Info, ca: bool) -> u8 {
+    if x.eku_reject(&[EKU_EMAIL]) {
+        return 0;
+    }
+    if ca {
+        let r = x.check_ca();
+        if r == 0 {
+            return 0;
+        }
+        return if r != 5 || x.ns_cert_type.is_some_and(|t| t & NS_SMIME_CA != 0) {
+            r
+        } else {
+            0
+        };
+    }
+    match x.ns_cert_type {
+        Some(t) if t & NS_SMIME != 0 => 1,
+        Some(t) if t & NS_SSL_CLIENT != 0 => 2,
+        Some(_) => 0,
+        None => 1,
+    }
+}
+
+fn smime_purpose_result(x: &Info, p: Purpose, ca: bool) -> u8 {
+    let r = smime(x, ca);
+    if r == 0 || ca {
+        return r;
+    }
+    let bits = if p == Purpose::SmimeSign {
+        KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION
+    } else {
+        KU_KEY_ENCIPHERMENT
+    };
+    if x.ku_reject(bits) {
+        0
+    } else {
+        r
+    }
+}
+
+fn timestamp_result(x: &Info, ca: bool) -> u8 {
+    if ca {
+        return x.check_ca();
+    }
+    if let Some(k) = x.ku {
+        if k & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) == 0
+            || k & !(KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) != 0
+        {
+            return 0;
+        }
+    }
+    match &x.eku {
+        Some(list) if list.len() == 1 && list[0] == EKU_TIMESTAMP && x.eku_critical => 1,
+        _ => 0,
+    }
+}
+
+fn code_sign_result(x: &Info, ca: bool) -> u8 {
+    if ca {
+        return x.check_ca();
+    }
+    match x.ku {
+        Some(k)
+            if x.ku_critical
+                && k & KU_DIGITAL_SIGNATURE != 0
+                && k & (KU_KEY_CERT_SIGN | KU_CRL_SIGN) == 0 => {}
+        _ => return 0,
+    }
+    match &x.eku {
+        Some(list) => {
+            let has = |o: const_oid::ObjectIdentifier| list.contains(&o);
+            if has(EKU_CODE_SIGN) && !has(EKU_ANY) && !has(EKU_SERVER) {
+                1
+            } else {
+                0
             }
         }
-        Purpose::CodeSign => {
-            if ca {
-                return x.check_ca();
-            }
-            match x.ku {
-                Some(k)
-                    if x.ku_critical
-                        && k & KU_DIGITAL_SIGNATURE != 0
-                        && k & (KU_KEY_CERT_SIGN | KU_CRL_SIGN) == 0 => {}
-                _ => return 0,
-            }
-            match &x.eku {
-                Some(list) => {
-                    let has = |o: const_oid::ObjectIdentifier| list.contains(&o);
-                    if has(EKU_CODE_SIGN) && !has(EKU_ANY) && !has(EKU_SERVER) {
-                        1
-                    } else {
-                        0
-                    }
-                }
-                None => 0,
-            }
-        }
+        None => 0,
     }
 }
 

@@ -119,6 +119,79 @@ impl Info {
         self.cert.tbs_der()
     }
 
+    /// Record what each extension says; one that cannot be decoded marks the certificate invalid
+    /// (OpenSSL's ossl_x509v3_cache_extensions sets EXFLAG_INVALID rather than failing).
+    fn read_extensions(&mut self, exts: &[x509_cert::ext::Extension]) {
+        let mut seen: Vec<ObjectIdentifier> = Vec::new();
+        for ext in exts {
+            self.ext_count += 1;
+            if seen.contains(&ext.extn_id) {
+                self.duplicate_ext = true;
+            }
+            seen.push(ext.extn_id);
+            if ext.critical && !HANDLED_EXTENSIONS.contains(&ext.extn_id) {
+                self.unhandled_critical = true;
+            }
+            self.read_extension(ext);
+        }
+    }
+
+    fn read_extension(&mut self, ext: &x509_cert::ext::Extension) {
+        let id = ext.extn_id;
+        let v = ext.extn_value.as_bytes();
+        match id {
+            OID_BASIC_CONSTRAINTS => match BasicConstraints::from_der(v) {
+                Ok(bc) => {
+                    self.bc = Some((bc.ca, bc.path_len_constraint));
+                    self.bc_critical = ext.critical;
+                    if bc.path_len_constraint.is_some() && !bc.ca {
+                        self.invalid = true;
+                    }
+                }
+                Err(_) => self.invalid = true,
+            },
+            OID_KEY_USAGE => match KeyUsage::from_der(v) {
+                Ok(_) => {
+                    self.ku = Some(ku_bits(v));
+                    self.ku_critical = ext.critical;
+                }
+                Err(_) => self.invalid = true,
+            },
+            OID_EXT_KEY_USAGE => match ExtendedKeyUsage::from_der(v) {
+                Ok(eku) => {
+                    self.eku = Some(eku.0);
+                    self.eku_critical = ext.critical;
+                }
+                Err(_) => self.invalid = true,
+            },
+            OID_SKI => match SubjectKeyIdentifier::from_der(v) {
+                Ok(ski) => {
+                    self.ski = Some(ski.0.as_bytes().to_vec());
+                    self.ski_critical = ext.critical;
+                }
+                Err(_) => self.invalid = true,
+            },
+            OID_AKI => match AuthorityKeyIdentifier::from_der(v) {
+                Ok(aki) => {
+                    self.aki = Some(aki);
+                    self.aki_critical = ext.critical;
+                }
+                Err(_) => self.invalid = true,
+            },
+            OID_SAN => match SubjectAltName::from_der(v) {
+                Ok(san) => self.san = Some(san.0),
+                Err(_) => self.invalid = true,
+            },
+            OID_NS_CERT_TYPE => match der::asn1::BitString::from_der(v) {
+                Ok(b) => self.ns_cert_type = Some(b.raw_bytes().first().copied().unwrap_or(0)),
+                Err(_) => self.invalid = true,
+            },
+            OID_NAME_CONSTRAINTS => self.has_name_constraints = true,
+            OID_PROXY_CERT_INFO => self.is_proxy = true,
+            _ => {}
+        }
+    }
+
     /// Decode `der` (a whole Certificate). Undecodable extensions mark the certificate invalid rather than
     /// failing, as OpenSSL does, so the verifier can report them in its own words.
     pub(crate) fn parse(cert: &Cert) -> Result<Info, String> {
@@ -175,70 +248,7 @@ impl Info {
             self_issued: false,
             self_signed: false,
         };
-        let mut seen: Vec<ObjectIdentifier> = Vec::new();
-        for ext in t.extensions().map(|e| e.as_slice()).unwrap_or(&[]) {
-            info.ext_count += 1;
-            if seen.contains(&ext.extn_id) {
-                info.duplicate_ext = true;
-            }
-            seen.push(ext.extn_id);
-            let id = ext.extn_id;
-            let v = ext.extn_value.as_bytes();
-            if ext.critical && !HANDLED_EXTENSIONS.contains(&id) {
-                info.unhandled_critical = true;
-            }
-            match id {
-                OID_BASIC_CONSTRAINTS => match BasicConstraints::from_der(v) {
-                    Ok(bc) => {
-                        info.bc = Some((bc.ca, bc.path_len_constraint));
-                        info.bc_critical = ext.critical;
-                        if bc.path_len_constraint.is_some() && !bc.ca {
-                            info.invalid = true;
-                        }
-                    }
-                    Err(_) => info.invalid = true,
-                },
-                OID_KEY_USAGE => match KeyUsage::from_der(v) {
-                    Ok(_) => {
-                        info.ku = Some(ku_bits(v));
-                        info.ku_critical = ext.critical;
-                    }
-                    Err(_) => info.invalid = true,
-                },
-                OID_EXT_KEY_USAGE => match ExtendedKeyUsage::from_der(v) {
-                    Ok(eku) => {
-                        info.eku = Some(eku.0);
-                        info.eku_critical = ext.critical;
-                    }
-                    Err(_) => info.invalid = true,
-                },
-                OID_SKI => match SubjectKeyIdentifier::from_der(v) {
-                    Ok(ski) => {
-                        info.ski = Some(ski.0.as_bytes().to_vec());
-                        info.ski_critical = ext.critical;
-                    }
-                    Err(_) => info.invalid = true,
-                },
-                OID_AKI => match AuthorityKeyIdentifier::from_der(v) {
-                    Ok(aki) => {
-                        info.aki = Some(aki);
-                        info.aki_critical = ext.critical;
-                    }
-                    Err(_) => info.invalid = true,
-                },
-                OID_SAN => match SubjectAltName::from_der(v) {
-                    Ok(san) => info.san = Some(san.0),
-                    Err(_) => info.invalid = true,
-                },
-                OID_NS_CERT_TYPE => match der::asn1::BitString::from_der(v) {
-                    Ok(b) => info.ns_cert_type = Some(b.raw_bytes().first().copied().unwrap_or(0)),
-                    Err(_) => info.invalid = true,
-                },
-                OID_NAME_CONSTRAINTS => info.has_name_constraints = true,
-                OID_PROXY_CERT_INFO => info.is_proxy = true,
-                _ => {}
-            }
-        }
+        info.read_extensions(t.extensions().map(|e| e.as_slice()).unwrap_or(&[]));
         // OpenSSL: self-issued = subject equals issuer (and any AKI fits the cert itself); self-signed also
         // needs the signature algorithm to fit the cert's own key. The signature itself is not checked.
         if info.subject == info.issuer {

@@ -224,7 +224,7 @@ pub(super) fn form(raw: &RawOpts, opt: Opt, default: Form, what: &str) -> Result
 pub(super) fn digest_error(name: &str, e: Error) -> Error {
     const LEGACY: &[&str] = &["md2", "md4", "mdc2", "whirlpool"];
     if LEGACY.iter().any(|l| l.eq_ignore_ascii_case(name)) {
-        cmp_err!("digest algorithm name not supported: '{name}'\nCMP error: unsupported algorithm")
+        cmp_err!("digest algorithm name not supported: '{name}'").because("unsupported algorithm")
     } else {
         e
     }
@@ -234,7 +234,7 @@ pub(super) fn digest_error(name: &str, e: Error) -> Error {
 /// (stdout) when the section exists but its content is wrong.
 pub(super) fn section_error<T>(what: &str, name: &str, section: Option<T>, e: Error) -> Error {
     match section {
-        Some(_) => cmp_err!("cannot load {what} section '{name}'\nCMP error: {e}"),
+        Some(_) => cmp_err!("cannot load {what} section '{name}'").because_of(&e),
         None => cmp_err!("cannot load {what} section '{name}'"),
     }
 }
@@ -449,7 +449,8 @@ fn revocation(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result<()> {
     }
     if let Some(s) = raw.str(Opt::Serial) {
         ctx.serial = Some(serial_number(s).ok_or_else(|| {
-            cmp_err!("cannot read serial number: '{s}'\nCMP error: not a decimal or 0x-prefixed hexadecimal number")
+            cmp_err!("cannot read serial number: '{s}'")
+                .because("not a decimal or 0x-prefixed hexadecimal number")
         })?);
     }
     ctx.revreason = raw.int(Opt::Revreason).unwrap_or(-1) as i32;
