@@ -40,6 +40,8 @@ mod start {
     /// The process entry point called by the C library's start code.
     #[no_mangle]
     extern "C" fn main(argc: c_int, argv: *mut *mut c_char) -> c_int {
+        #[cfg(target_env = "musl")]
+        allocator_options();
         super::argv::remember(argc, argv);
         standard_fds();
         // SAFETY: setting a signal's disposition to "ignore" has no preconditions.
@@ -51,6 +53,21 @@ mod start {
         let status = std::panic::catch_unwind(super::run).map_or(101, c_int::from);
         let _ = std::io::stdout().flush();
         status
+    }
+
+    /// mimalloc hands freed memory back to the kernel (`madvise`) after a delay, and at exit; for a
+    /// run of a few ms that is only work (0.1-0.2 ms of a client run, docs/PERFORMANCE.md), so it
+    /// never does. A long-running mock server keeps its peak, which it reuses.
+    #[cfg(target_env = "musl")]
+    fn allocator_options() {
+        extern "C" {
+            fn mi_option_set(option: c_int, value: std::ffi::c_long);
+        }
+        // `mi_option_purge_delay` of mimalloc.h (mimalloc 3 in libmimalloc-sys 0.1.49, which
+        // Cargo.lock pins; the number must be checked when that changes). -1: never purge.
+        const PURGE_DELAY: c_int = 15;
+        // SAFETY: setting an option has no preconditions; it only changes later purge decisions.
+        unsafe { mi_option_set(PURGE_DELAY, -1) }
     }
 
     /// Open /dev/null on any of descriptors 0-2 that is closed, so that no file the run opens can
