@@ -676,71 +676,34 @@ fn cert_req_template(srv: &Server) -> Vec<u8> {
     tlv::seq(&[&tlv::oid(oid::IT_CERT_REQ_TEMPLATE), &content])
 }
 
-/// error from the client: printed, answered with pkiconf.
-pub fn error(req: &Request<'_>) -> Res {
+/// error from the client (e.g. a client aborting while polling): printed as OpenSSL's mock prints
+/// it, answered with pkiconf.
+pub fn error(srv: &Server, req: &Request<'_>) -> Res {
+    use der::Decode;
+    let content = crate::asn1::ErrorMsgContent::from_der(req.body.raw).ok();
     let mut text = String::from("mock server received error:\n");
-    let fields = req.body.children().unwrap_or_default();
-    match fields.first() {
-        Some(si) => text.push_str(&format!("pkiStatusInfo: {}\n", describe_status(si))),
+    match &content {
+        Some(c) => text.push_str(&format!("pkiStatusInfo: {}\n", c.pki_status_info.to_text())),
         None => text.push_str("pkiStatusInfo absent\n"),
     }
-    match fields.iter().find(|f| f.tag == tlv::INTEGER) {
-        Some(c) => text.push_str(&format!("errorCode: {}\n", c.int().unwrap_or(-1))),
+    match content.as_ref().and_then(|c| c.error_code) {
+        Some(code) => text.push_str(&format!("errorCode: {code}\n")),
         None => text.push_str("errorCode absent\n"),
     }
-    match fields.iter().skip(1).find(|f| f.tag == tlv::SEQUENCE) {
+    match content.as_ref().and_then(|c| c.error_details.as_ref()) {
         Some(d) => {
-            let strs: Vec<String> = d
-                .children()
-                .unwrap_or_default()
-                .iter()
-                .map(|s| format!("\"{}\"", String::from_utf8_lossy(s.value)))
-                .collect();
+            // OpenSSL 3.0 quotes each string; 3.5 prints them bare.
+            let strs: Vec<String> = if srv.cfg.compat == Compat::V3_0 {
+                d.iter().map(|s| format!("\"{s}\"")).collect()
+            } else {
+                d.clone()
+            };
             text.push_str(&format!("errorDetails: {}\n", strs.join(", ")));
         }
         None => text.push_str("errorDetails absent\n"),
     }
     crate::log::raw_stderr(&text);
     Ok(Rsp::new(body::PKICONF, tlv::tlv(tlv::NULL, &[])))
-}
-
-fn describe_status(si: &Tlv<'_>) -> String {
-    const NAMES: [&str; 7] = [
-        "accepted",
-        "grantedWithMods",
-        "rejection",
-        "waiting",
-        "revocationWarning",
-        "revocationNotification",
-        "keyUpdateWarning",
-    ];
-    let items = si.children().unwrap_or_default();
-    let status = items.first().and_then(|s| s.int().ok()).unwrap_or(-1);
-    let mut out = format!(
-        "PKIStatus: {}",
-        usize::try_from(status)
-            .ok()
-            .and_then(|i| NAMES.get(i))
-            .unwrap_or(&"<invalid>")
-    );
-    for it in &items[1.min(items.len())..] {
-        if it.tag == tlv::SEQUENCE {
-            let strs: Vec<String> = it
-                .children()
-                .unwrap_or_default()
-                .iter()
-                .map(|s| format!("\"{}\"", String::from_utf8_lossy(s.value)))
-                .collect();
-            out.push_str(&format!("; StatusString: {}", strs.join(", ")));
-        } else if it.tag == tlv::BIT_STRING {
-            out.push_str(&format!(
-                "; PKIFailureInfo: 0x{:x}",
-                <crate::asn1::status::PkiFailureInfo as der::Decode>::from_der(it.raw)
-                    .map_or(0, |f| f.bits())
-            ));
-        }
-    }
-    out
 }
 
 /// certConf → pkiconf, after checking certReqId and certHash.

@@ -359,11 +359,19 @@ fn process(
             .lock()
             .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
         if is_start(t) {
-            if m.is_polling(tid) {
+            // An error message is how a client aborts, also while it is expected to poll (OpenSSL
+            // 3.0 and 3.5 alike then confirm it with pkiconf).
+            if m.is_polling(tid) && t != body::ERROR {
                 return Err(reason::EXPECTED_POLLREQ.into());
             }
             // A new transaction replaces any finished or abandoned one with the same ID.
-            let _ = m.take(tid);
+            if m.take(tid).is_some() && srv.cfg.compat == Compat::V3_0 {
+                srv_log!(
+                    Warn,
+                    "Assuming that last transaction with ID={} got aborted",
+                    hex_colon(tid)
+                );
+            }
         } else {
             match m.take(tid) {
                 Some(old) => *txn = old,
@@ -425,7 +433,7 @@ pub(super) fn dispatch(
         body::IR | body::CR | body::P10CR | body::KUR => mock::cert_request(srv, req, txn),
         body::RR => mock::rr(srv, req),
         body::GENM => mock::genm(srv, req),
-        body::ERROR => mock::error(req),
+        body::ERROR => mock::error(srv, req),
         body::CERTCONF => mock::cert_conf(srv, req, txn),
         body::POLLREQ => Err(reason::UNEXPECTED_PKIBODY.into()),
         _ => Err(reason::UNSUPPORTED_PKIBODY.into()),
