@@ -12,10 +12,18 @@ use super::tlv::{self, ctx_cons, ctx_prim, Tlv};
 use super::Server;
 use crate::asn1::oid;
 use crate::asn1::status::PkiStatus;
+use crate::asn1::{
+    CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate, PkiBody,
+    PkiStatusInfo, PollRep, RevRepContent,
+};
 use crate::compat::Compat;
 use crate::creds::Cert;
 use const_oid::db::rfc5912;
 use const_oid::ObjectIdentifier as Oid;
+use der::Decode;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
 
 type Res = std::result::Result<Rsp, Fail>;
 
@@ -52,8 +60,8 @@ fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bo
     }
 }
 
-fn status_out(srv: &Server) -> Vec<u8> {
-    msg::status_info(
+fn status_out(srv: &Server) -> PkiStatusInfo {
+    PkiStatusInfo::new(
         PkiStatus(srv.cfg.pkistatus.into()),
         srv.cfg.failure_info(),
         srv.cfg.statusstring.as_deref(),
@@ -371,7 +379,7 @@ fn finish_cert_request(
     let si = match popo_result {
         Err(PopoFail(text)) => {
             srv_log!(Err, "{text}");
-            msg::status_info(PkiStatus::REJECTION, FAIL_BAD_POP, Some(&text))
+            PkiStatusInfo::new(PkiStatus::REJECTION, FAIL_BAD_POP, Some(&text))
         }
         Ok(()) => {
             if cfg.send_error {
@@ -380,14 +388,9 @@ fn finish_cert_request(
             if cfg.poll_count > 0 && txn.curr_poll_count == 0 {
                 txn.delayed_req = Some(req.raw.to_vec());
                 txn.polling = true;
-                let content = cert_rep(
-                    cert_req_id,
-                    &msg::status_info(PkiStatus::WAITING, 0, None),
-                    None,
-                    None,
-                    &[],
-                );
-                return Ok(Rsp::new(rep_type, content));
+                let waiting = PkiStatusInfo::new(PkiStatus::WAITING, 0, None);
+                let body = cert_rep(rep_type, cert_req_id, waiting, None, None, &[])?;
+                return Ok(Rsp::new(body));
             }
             if txn.curr_poll_count >= cfg.poll_count {
                 txn.curr_poll_count = 0;
@@ -415,27 +418,27 @@ fn finish_cert_request(
             status_out(srv)
         }
     };
-    let status = tlv::parse_one(&si)
-        .ok()
-        .and_then(|t| t.children().ok())
-        .and_then(|c| c.first().and_then(|s| s.int().ok()))
-        .map(PkiStatus);
-    let positive = !matches!(
-        status,
-        Some(PkiStatus::REJECTION) | Some(PkiStatus::WAITING)
-    );
+    let status = si.status;
+    let positive = !matches!(status, PkiStatus::REJECTION | PkiStatus::WAITING);
     let included = if positive { cert_out.as_deref() } else { None };
     let enc_key = match included {
         Some(_) if central => Some(central_key(srv, txn)?),
         _ => None,
     };
-    let content = cert_rep(cert_req_id, &si, included, enc_key.as_deref(), &ca_pubs);
+    let body = cert_rep(
+        rep_type,
+        cert_req_id,
+        si,
+        included,
+        enc_key.as_deref(),
+        &ca_pubs,
+    )?;
     let implicit = req.header.implicit_confirm() && cfg.grant_implicitconf && cert_out.is_some();
     txn.cert_out = cert_out;
-    let mut rsp = Rsp::new(rep_type, content);
+    let mut rsp = Rsp::new(body);
     rsp.chain = chain;
     rsp.implicit = implicit;
-    rsp.rejection = status == Some(PkiStatus::REJECTION);
+    rsp.rejection = status == PkiStatus::REJECTION;
     Ok(rsp)
 }
 
@@ -478,37 +481,69 @@ fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
     Ok(())
 }
 
-/// CertRepMessage with one CertResponse; `enc_key` is an EnvelopedData (DER SEQUENCE) holding a
-/// centrally generated key.
+/// A certificate (DER) as the asn1 types carry it; a certificate we cannot decode cannot be sent.
+fn cmp_cert(der: &[u8]) -> std::result::Result<CmpCertificate, Fail> {
+    CmpCertificate::from_der(der).map_err(|e| {
+        let (c, r) = reason::ERROR_CREATING_CERTREP;
+        Fail::with(c, r, e.to_string())
+    })
+}
+
+/// ip/cp/kup with one CertResponse; `enc_key` is an EnvelopedData (DER SEQUENCE) holding a centrally
+/// generated key.
 fn cert_rep(
+    rep_type: u8,
     cert_req_id: i64,
-    si: &[u8],
+    status: PkiStatusInfo,
     cert: Option<&[u8]>,
     enc_key: Option<&[u8]>,
     ca_pubs: &[Vec<u8>],
-) -> Vec<u8> {
-    let mut resp = vec![tlv::int(cert_req_id), si.to_vec()];
-    if let Some(c) = cert {
-        let coec = tlv::tlv(ctx_cons(0), c);
-        match enc_key.and_then(|k| tlv::parse_one(k).ok()) {
-            // privateKey [0] EncryptedKey, whose envelopedData alternative is [0] IMPLICIT.
-            Some(env) => {
-                let pk = tlv::tlv(ctx_cons(0), &tlv::tlv(ctx_cons(0), env.value));
-                resp.push(tlv::seq(&[&coec, &pk]));
-            }
-            None => resp.push(tlv::seq(&[&coec])),
-        }
-    }
-    let response = tlv::tlv(tlv::SEQUENCE, &resp.concat());
-    let mut parts = Vec::new();
-    if !ca_pubs.is_empty() {
-        parts.push(tlv::tlv(
-            ctx_cons(1),
-            &tlv::tlv(tlv::SEQUENCE, &ca_pubs.concat()),
-        ));
-    }
-    parts.push(tlv::seq(&[&response]));
-    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+) -> std::result::Result<PkiBody, Fail> {
+    let bad = |e: der::Error| {
+        let (c, r) = reason::ERROR_CREATING_CERTREP;
+        Fail::with(c, r, e.to_string())
+    };
+    // privateKey [0] EncryptedKey, whose envelopedData alternative is [0] IMPLICIT.
+    let private_key = enc_key
+        .map(|k| {
+            let env = der::Any::from_der(k).map_err(bad)?;
+            der::Any::new(
+                der::Tag::ContextSpecific {
+                    constructed: true,
+                    number: der::TagNumber(0),
+                },
+                env.value(),
+            )
+            .map_err(bad)
+        })
+        .transpose()?;
+    let certified_key_pair = cert
+        .map(|c| {
+            Ok::<_, Fail>(CertifiedKeyPair {
+                cert_or_enc_cert: CertOrEncCert::Certificate(cmp_cert(c)?),
+                private_key,
+                publication_info: None,
+            })
+        })
+        .transpose()?;
+    let ca_pubs = ca_pubs
+        .iter()
+        .map(|c| cmp_cert(c))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let rep = CertRepMessage {
+        ca_pubs: (!ca_pubs.is_empty()).then_some(ca_pubs),
+        response: vec![CertResponse {
+            cert_req_id,
+            status,
+            certified_key_pair,
+            rsp_info: None,
+        }],
+    };
+    Ok(match rep_type {
+        body::IP => PkiBody::Ip(rep),
+        body::KUP => PkiBody::Kup(rep),
+        _ => PkiBody::Cp(rep),
+    })
 }
 
 /// rr → rp.
@@ -528,13 +563,18 @@ pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
         let (c, r) = reason::REQUEST_NOT_ACCEPTED;
         return Err(Fail::with(c, r, "wrong certificate to revoke"));
     }
-    let si = status_out(srv);
-    let mut parts = vec![tlv::seq(&[&si])];
-    if let (Some(i), Some(s)) = (tmpl.issuer, tmpl.serial) {
-        let cert_id = tlv::seq(&[&tlv::tlv(ctx_cons(4), i), &tlv::tlv(tlv::INTEGER, s)]);
-        parts.push(tlv::tlv(ctx_cons(0), &tlv::seq(&[&cert_id])));
-    }
-    let mut rsp = Rsp::new(body::RP, tlv::tlv(tlv::SEQUENCE, &parts.concat()));
+    let rev_certs = match (tmpl.issuer, tmpl.serial) {
+        (Some(i), Some(s)) => Some(vec![CertId {
+            issuer: GeneralName::DirectoryName(Name::from_der(i).map_err(der_body)?),
+            serial_number: SerialNumber::from_der(&tlv::tlv(tlv::INTEGER, s)).map_err(der_body)?,
+        }]),
+        _ => None,
+    };
+    let mut rsp = Rsp::new(PkiBody::Rp(RevRepContent {
+        status: vec![status_out(srv)],
+        rev_certs,
+        crls: None,
+    }));
     rsp.rejection = PkiStatus(srv.cfg.pkistatus.into()) == PkiStatus::REJECTION;
     Ok(rsp)
 }
@@ -546,10 +586,10 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
     if srv.cfg.compat == Compat::V3_0 {
-        return Ok(Rsp::new(body::GENP, req.body.raw.to_vec()));
+        return genp(req.body.raw);
     }
     match itavs.as_slice() {
-        [] => Ok(Rsp::new(body::GENP, tlv::seq(&[]))),
+        [] => Ok(Rsp::new(PkiBody::Genp(Vec::new()))),
         [one] => {
             let answer = match msg::itav_type(one) {
                 Some(oid::IT_CA_CERTS) => {
@@ -564,10 +604,22 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
                 Some(oid::IT_CERT_REQ_TEMPLATE) => cert_req_template(srv),
                 _ => one.raw.to_vec(),
             };
-            Ok(Rsp::new(body::GENP, tlv::seq(&[&answer])))
+            genp(&tlv::seq(&[&answer]))
         }
         _ => Err(reason::ERROR_PROCESSING_MESSAGE.into()),
     }
+}
+
+/// genp with the given GenRepContent (DER).
+fn genp(content: &[u8]) -> Res {
+    let itavs = crate::asn1::GenRepContent::from_der(content).map_err(der_body)?;
+    Ok(Rsp::new(PkiBody::Genp(itavs)))
+}
+
+/// A der decoding problem as an `error` response.
+fn der_body(e: der::Error) -> Fail {
+    let (c, r) = reason::PKIBODY_ERROR;
+    Fail::with(c, r, e.to_string())
 }
 
 /// The value of an InfoTypeAndValue, if present.
@@ -703,7 +755,7 @@ pub fn error(srv: &Server, req: &Request<'_>) -> Res {
         None => text.push_str("errorDetails absent\n"),
     }
     crate::log::raw_stderr(&text);
-    Ok(Rsp::new(body::PKICONF, tlv::tlv(tlv::NULL, &[])))
+    Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)))
 }
 
 /// certConf → pkiconf, after checking certReqId and certHash.
@@ -775,7 +827,7 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
             }
         }
     }
-    Ok(Rsp::new(body::PKICONF, tlv::tlv(tlv::NULL, &[])))
+    Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)))
 }
 
 /// pollReq → pollRep, or the delayed answer once the client has polled often enough.
@@ -806,8 +858,11 @@ pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         // The delayed request is answered in the context of this pollReq (its nonces and sender).
         return dispatch(srv, &orig_req, txn);
     }
-    let rep = tlv::seq(&[&tlv::int(id), &tlv::int(srv.cfg.check_after as i64)]);
-    Ok(Rsp::new(body::POLLREP, tlv::seq(&[&rep])))
+    Ok(Rsp::new(PkiBody::PollRep(vec![PollRep {
+        cert_req_id: id,
+        check_after: i64::from(srv.cfg.check_after),
+        reason: None,
+    }])))
 }
 
 /// (OID, critical, extnValue content) of each Extension of a template or CSR.
