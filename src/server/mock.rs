@@ -22,7 +22,6 @@ use const_oid::db::rfc5912;
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 
 type Res = std::result::Result<Rsp, Fail>;
@@ -463,20 +462,17 @@ fn issue(srv: &Server, d: &CertRequestData) -> std::result::Result<Vec<u8>, Fail
 /// 3.5's mock accepts a certProfile in cr only if it is `profile1`.
 fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
     for itav in &req.header.general_info {
-        if msg::itav_type(itav) != Some(oid::IT_CERT_PROFILE) {
+        let Ok(itav) = crate::asn1::InfoTypeAndValue::from_der(itav.raw) else {
+            continue;
+        };
+        if itav.info_type != oid::IT_CERT_PROFILE {
             continue;
         }
-        let mut s = seq(itav, "InfoTypeAndValue")?;
-        let _ = s.next("infoType");
-        let names = s
-            .next("certProfile")
-            .ok()
-            .and_then(|v| v.children().ok())
-            .unwrap_or_default();
-        match names.first() {
-            Some(n) if n.value == b"profile1" => return Ok(()),
-            _ => return Err(reason::UNEXPECTED_CERTPROFILE.into()),
-        }
+        let names = crate::asn1::cert_profile_names(&itav).unwrap_or_default();
+        return match names.first() {
+            Some(n) if n == "profile1" => Ok(()),
+            _ => Err(reason::UNEXPECTED_CERTPROFILE.into()),
+        };
     }
     Ok(())
 }
@@ -548,25 +544,24 @@ fn cert_rep(
 
 /// rr → rp.
 pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
-    let details = children(&req.body, "RevReqContent")?;
-    if details.len() != 1 {
+    let details = crate::asn1::RevReqContent::from_der(req.body.raw).map_err(der_body)?;
+    let [d] = details.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
-    }
-    let mut d = seq(&details[0], "RevDetails")?;
-    let tmpl = parse_template(&d.next("certDetails").map_err(bad_body)?)?;
+    };
+    let tmpl = &d.cert_details;
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
-    if (tmpl.issuer.is_some() || tmpl.serial.is_some())
-        && !matches_ref(srv, tmpl.issuer, tmpl.serial)
-    {
+    let issuer = tmpl.issuer.as_ref().map(name_der);
+    let serial = tmpl.serial_number.as_ref().map(SerialNumber::as_bytes);
+    if (issuer.is_some() || serial.is_some()) && !matches_ref(srv, issuer.as_deref(), serial) {
         let (c, r) = reason::REQUEST_NOT_ACCEPTED;
         return Err(Fail::with(c, r, "wrong certificate to revoke"));
     }
-    let rev_certs = match (tmpl.issuer, tmpl.serial) {
+    let rev_certs = match (&tmpl.issuer, &tmpl.serial_number) {
         (Some(i), Some(s)) => Some(vec![CertId {
-            issuer: GeneralName::DirectoryName(Name::from_der(i).map_err(der_body)?),
-            serial_number: SerialNumber::from_der(&tlv::tlv(tlv::INTEGER, s)).map_err(der_body)?,
+            issuer: GeneralName::DirectoryName(i.clone()),
+            serial_number: s.clone(),
         }]),
         _ => None,
     };
@@ -763,67 +758,44 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     if !txn.awaiting_conf {
         return Err(reason::ERROR_UNEXPECTED_CERTCONF.into());
     }
-    let statuses = children(&req.body, "CertConfirmContent")?;
-    match statuses.first() {
-        None => srv_log!(Err, "certificate rejected by client"),
-        Some(st) => {
-            if statuses.len() > 1 {
-                srv_log!(Warn, "All CertStatus but the first will be ignored");
-            }
-            let mut s = seq(st, "CertStatus")?;
-            let hash = s
-                .next("certHash")
-                .and_then(|t| t.expect_tag(tlv::OCTET_STRING, "certHash"))
-                .map_err(bad_body)?;
-            let id = s
-                .next("certReqId")
-                .and_then(|t| t.int())
-                .map_err(bad_body)?;
-            let si = s.opt(tlv::SEQUENCE);
-            let hash_alg = s.opt(ctx_cons(0));
-            if Some(id) != txn.cert_req_id {
-                return Err(reason::BAD_REQUEST_ID.into());
-            }
-            if srv.cfg.send_error {
-                return Err(reason::ERROR_PROCESSING_MESSAGE.into());
-            }
-            let cert_der = txn
-                .cert_out
-                .as_deref()
-                .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
-            let cert = Cert::from_der(cert_der).map_err(bad_body)?;
-            let sig_alg = der::Encode::to_der(cert.signature_algorithm())
-                .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
-            let sig_alg = tlv::parse_one(&sig_alg).map_err(bad_body)?;
-            let alg = match hash_alg
-                .and_then(|h| h.inner().ok())
-                .and_then(|a| crypto::alg_id(&a).ok())
-            {
-                Some((oid, _)) => crypto::hash_from_oid(&oid)
-                    .ok_or_else(|| Fail::from(reason::CERTHASH_UNMATCHED))?,
-                None => crypto::hash_for_sig_alg(&sig_alg),
-            };
-            if alg
-                .hash(cert_der)
-                .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?
-                != hash.value
-            {
-                return Err(reason::CERTHASH_UNMATCHED.into());
-            }
-            if let Some(si) = si {
-                let status = si
-                    .children()
-                    .ok()
-                    .and_then(|c| c.first().and_then(|s| s.int().ok()))
-                    .map(PkiStatus);
-                if status != Some(PkiStatus::ACCEPTED) {
-                    // OpenSSL names only the status, in its long form.
-                    let text = status.and_then(PkiStatus::description);
-                    match text {
-                        Some(t) => srv_log!(Info, "certificate rejected by client with {t}"),
-                        None => srv_log!(Info, "certificate rejected by client without PKIStatus"),
-                    }
-                }
+    let statuses = crate::asn1::CertConfirmContent::from_der(req.body.raw).map_err(der_body)?;
+    let Some(st) = statuses.first() else {
+        srv_log!(Err, "certificate rejected by client");
+        return Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)));
+    };
+    if statuses.len() > 1 {
+        srv_log!(Warn, "All CertStatus but the first will be ignored");
+    }
+    if Some(st.cert_req_id) != txn.cert_req_id {
+        return Err(reason::BAD_REQUEST_ID.into());
+    }
+    if srv.cfg.send_error {
+        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+    }
+    let cert_der = txn
+        .cert_out
+        .as_deref()
+        .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+    let cert = Cert::from_der(cert_der).map_err(bad_body)?;
+    let alg = match &st.hash_alg {
+        Some(a) => {
+            crypto::hash_from_oid(&a.oid).ok_or_else(|| Fail::from(reason::CERTHASH_UNMATCHED))?
+        }
+        None => crypto::hash_for_sig_alg(cert.signature_algorithm()),
+    };
+    if alg
+        .hash(cert_der)
+        .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?
+        != st.cert_hash.as_bytes()
+    {
+        return Err(reason::CERTHASH_UNMATCHED.into());
+    }
+    if let Some(si) = &st.status_info {
+        if si.status != PkiStatus::ACCEPTED {
+            // OpenSSL names only the status, in its long form.
+            match si.status.description() {
+                Some(t) => srv_log!(Info, "certificate rejected by client with {t}"),
+                None => srv_log!(Info, "certificate rejected by client without PKIStatus"),
             }
         }
     }
@@ -835,15 +807,11 @@ pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     if !txn.polling {
         return Err(reason::UNEXPECTED_PKIBODY.into());
     }
-    let prc = children(&req.body, "PollReqContent")?;
-    if prc.len() != 1 {
+    let prc = crate::asn1::PollReqContent::from_der(req.body.raw).map_err(der_body)?;
+    let [pr] = prc.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
-    }
-    let mut pr = seq(&prc[0], "PollReq")?;
-    let id = pr
-        .next("certReqId")
-        .and_then(|t| t.int())
-        .map_err(bad_body)?;
+    };
+    let id = pr.cert_req_id;
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
