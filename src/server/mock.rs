@@ -3,7 +3,7 @@
 
 use super::ca::{self, CertRequestData};
 use super::crypto;
-use super::msg::{self, body, Request};
+use super::msg::{body, Request};
 use super::msg::{name_der, names_equal};
 use super::process::{bad_body, children, dispatch, reason, seq, Fail, Rsp};
 use super::process::{ERR_LIB_CRMF, FAIL_BAD_POP};
@@ -13,8 +13,8 @@ use super::Server;
 use crate::asn1::oid;
 use crate::asn1::status::PkiStatus;
 use crate::asn1::{
-    CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate, PkiBody,
-    PkiStatusInfo, PollRep, RevRepContent,
+    CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate,
+    InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep, RevRepContent, RootCaKeyUpdateContent,
 };
 use crate::compat::Compat;
 use crate::creds::Cert;
@@ -576,39 +576,44 @@ pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
 
 /// genm → genp: 3.0 echoes the ITAVs; 3.5 answers a single ITAV by type.
 pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
-    let itavs = children(&req.body, "GenMsgContent")?;
+    let itavs = crate::asn1::GenMsgContent::from_der(req.body.raw).map_err(der_body)?;
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
     if srv.cfg.compat == Compat::V3_0 {
-        return genp(req.body.raw);
+        return Ok(Rsp::new(PkiBody::Genp(itavs)));
     }
-    match itavs.as_slice() {
-        [] => Ok(Rsp::new(PkiBody::Genp(Vec::new()))),
-        [one] => {
-            let answer = match msg::itav_type(one) {
-                Some(oid::IT_CA_CERTS) => {
-                    let mut parts = vec![tlv::oid(oid::IT_CA_CERTS)];
-                    if !srv.cfg.rsp_capubs.is_empty() {
-                        parts.push(tlv::tlv(tlv::SEQUENCE, &srv.cfg.rsp_capubs.concat()));
-                    }
-                    tlv::tlv(tlv::SEQUENCE, &parts.concat())
-                }
-                Some(oid::IT_ROOT_CA_CERT) => root_ca_key_update(srv, one)?,
-                Some(oid::IT_CRL_STATUS_LIST) => crls(srv, one)?,
-                Some(oid::IT_CERT_REQ_TEMPLATE) => cert_req_template(srv),
-                _ => one.raw.to_vec(),
-            };
-            genp(&tlv::seq(&[&answer]))
+    let one = match itavs.as_slice() {
+        [] => return Ok(Rsp::new(PkiBody::Genp(Vec::new()))),
+        [one] => one,
+        _ => return Err(reason::ERROR_PROCESSING_MESSAGE.into()),
+    };
+    let value = one
+        .info_value
+        .as_ref()
+        .map(der::Encode::to_der)
+        .transpose()
+        .map_err(der_body)?;
+    let answer = match one.info_type {
+        oid::IT_CA_CERTS => {
+            let capubs = &srv.cfg.rsp_capubs;
+            let certs = (!capubs.is_empty())
+                .then(|| der::Any::new(der::Tag::Sequence, capubs.concat()))
+                .transpose()
+                .map_err(der_body)?;
+            InfoTypeAndValue::new(oid::IT_CA_CERTS, certs)
         }
-        _ => Err(reason::ERROR_PROCESSING_MESSAGE.into()),
-    }
+        oid::IT_ROOT_CA_CERT => root_ca_key_update(srv, value.as_deref())?,
+        oid::IT_CRL_STATUS_LIST => itav_of(&crls(srv, value.as_deref())?)?,
+        oid::IT_CERT_REQ_TEMPLATE => itav_of(&cert_req_template(srv))?,
+        _ => one.clone(),
+    };
+    Ok(Rsp::new(PkiBody::Genp(vec![answer])))
 }
 
-/// genp with the given GenRepContent (DER).
-fn genp(content: &[u8]) -> Res {
-    let itavs = crate::asn1::GenRepContent::from_der(content).map_err(der_body)?;
-    Ok(Rsp::new(PkiBody::Genp(itavs)))
+/// An InfoTypeAndValue from its DER.
+fn itav_of(der: &[u8]) -> std::result::Result<InfoTypeAndValue, Fail> {
+    InfoTypeAndValue::from_der(der).map_err(der_body)
 }
 
 /// A der decoding problem as an `error` response.
@@ -617,44 +622,39 @@ fn der_body(e: der::Error) -> Fail {
     Fail::with(c, r, e.to_string())
 }
 
-/// The value of an InfoTypeAndValue, if present.
-fn itav_value<'a>(itav: &Tlv<'a>) -> std::result::Result<Option<Tlv<'a>>, Fail> {
-    let mut s = seq(itav, "InfoTypeAndValue")?;
-    let _ = s.next("infoType").map_err(bad_body)?;
-    Ok(s.peek())
-}
-
 /// rootCaCert → rootCaKeyUpdate with the configured certificates; an empty answer when the client's
-/// root has a different subject than newWithNew.
-fn root_ca_key_update(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8>, Fail> {
+/// root (`old_root`, DER) has a different subject than newWithNew.
+fn root_ca_key_update(
+    srv: &Server,
+    old_root: Option<&[u8]>,
+) -> std::result::Result<InfoTypeAndValue, Fail> {
     let cfg = &srv.cfg;
-    let empty = tlv::seq(&[&tlv::oid(oid::IT_ROOT_CA_KEY_UPDATE)]);
+    let empty = InfoTypeAndValue::new(oid::IT_ROOT_CA_KEY_UPDATE, None);
     let Some(nwn) = cfg.rsp_newwithnew.as_deref() else {
         return Ok(empty);
     };
-    if let Some(old_root) = itav_value(req)? {
-        let old = Cert::from_der(old_root.raw).map_err(bad_body)?;
+    if let Some(old_root) = old_root {
+        let old = Cert::from_der(old_root).map_err(bad_body)?;
         let new = Cert::from_der(nwn).map_err(bad_body)?;
         if !crate::verify::names_equal(old.subject(), new.subject()) {
             return Ok(empty);
         }
     }
-    let mut parts = vec![nwn.to_vec()];
-    if let Some(c) = &cfg.rsp_newwithold {
-        parts.push(tlv::tlv(ctx_cons(0), c));
-    }
-    if let Some(c) = &cfg.rsp_oldwithnew {
-        parts.push(tlv::tlv(ctx_cons(1), c));
-    }
-    Ok(tlv::seq(&[
-        &tlv::oid(oid::IT_ROOT_CA_KEY_UPDATE),
-        &tlv::tlv(tlv::SEQUENCE, &parts.concat()),
-    ]))
+    let content = RootCaKeyUpdateContent {
+        new_with_new: cmp_cert(nwn)?,
+        new_with_old: cfg.rsp_newwithold.as_deref().map(cmp_cert).transpose()?,
+        old_with_new: cfg.rsp_oldwithnew.as_deref().map(cmp_cert).transpose()?,
+    };
+    InfoTypeAndValue::with_value(oid::IT_ROOT_CA_KEY_UPDATE, &content).map_err(der_body)
 }
 
 /// crlStatusList → crls: the configured CRL if it is newer than what the client has, else no CRL.
-fn crls(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8>, Fail> {
-    let list = itav_value(req)?.ok_or_else(|| Fail::new(201, "unexpected crlstatuslist"))?;
+fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<Vec<u8>, Fail> {
+    let list = value
+        .map(tlv::parse_one)
+        .transpose()
+        .map_err(bad_body)?
+        .ok_or_else(|| Fail::new(201, "unexpected crlstatuslist"))?;
     let statuses = children(&list, "CRLStatusList")?;
     if statuses.len() != 1 {
         return Err(Fail::new(201, "unexpected crlstatuslist"));
