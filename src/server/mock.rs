@@ -605,7 +605,7 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
         }
         oid::IT_ROOT_CA_CERT => root_ca_key_update(srv, value.as_deref())?,
         oid::IT_CRL_STATUS_LIST => itav_of(&crls(srv, value.as_deref())?)?,
-        oid::IT_CERT_REQ_TEMPLATE => itav_of(&cert_req_template(srv))?,
+        oid::IT_CERT_REQ_TEMPLATE => cert_req_template(srv)?,
         _ => one.clone(),
     };
     Ok(Rsp::new(PkiBody::Genp(vec![answer])))
@@ -703,30 +703,37 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<Vec<u8>, Fail
 
 /// certReqTemplate → a template naming the reference cert's issuer, with key specs (EC or RSA-4096),
 /// as OpenSSL 3.5's mock answers.
-fn cert_req_template(srv: &Server) -> Vec<u8> {
+fn cert_req_template(srv: &Server) -> std::result::Result<InfoTypeAndValue, Fail> {
     let issuer = srv
         .cfg
         .ref_cert
         .as_deref()
         .and_then(|c| Cert::from_der(c).ok())
-        .map(|c| name_der(c.issuer()));
-    let template = match &issuer {
-        Some(i) => tlv::seq(&[&tlv::tlv(ctx_cons(3), i)]),
-        None => tlv::seq(&[]),
+        .map(|c| c.issuer().clone());
+    let ec = spki::AlgorithmIdentifierOwned {
+        oid: rfc5912::ID_EC_PUBLIC_KEY,
+        parameters: None,
     };
-    let ec = tlv::seq(&[
-        &tlv::oid(oid::REG_CTRL_ALG_ID),
-        &tlv::seq(&[&tlv::oid(rfc5912::ID_EC_PUBLIC_KEY)]),
-    ]);
-    let rsa = tlv::seq(&[&tlv::oid(oid::REG_CTRL_RSA_KEY_LEN), &tlv::int(4096)]);
-    let content = tlv::seq(&[&template, &tlv::seq(&[&ec, &rsa])]);
-    tlv::seq(&[&tlv::oid(oid::IT_CERT_REQ_TEMPLATE), &content])
+    let control = |attr_type, value: der::Result<der::Any>| {
+        value.map(|value| crate::asn1::AttributeTypeAndValue { attr_type, value })
+    };
+    let key_spec = vec![
+        control(oid::REG_CTRL_ALG_ID, der::Any::encode_from(&ec)).map_err(der_body)?,
+        control(oid::REG_CTRL_RSA_KEY_LEN, der::Any::encode_from(&4096i64)).map_err(der_body)?,
+    ];
+    let content = crate::asn1::CertReqTemplateContent {
+        cert_template: crate::asn1::CertTemplate {
+            issuer,
+            ..Default::default()
+        },
+        key_spec: Some(key_spec),
+    };
+    InfoTypeAndValue::with_value(oid::IT_CERT_REQ_TEMPLATE, &content).map_err(der_body)
 }
 
 /// error from the client (e.g. a client aborting while polling): printed as OpenSSL's mock prints
 /// it, answered with pkiconf.
 pub fn error(srv: &Server, req: &Request<'_>) -> Res {
-    use der::Decode;
     let content = crate::asn1::ErrorMsgContent::from_der(req.body.raw).ok();
     let mut text = String::from("mock server received error:\n");
     match &content {
