@@ -56,10 +56,7 @@ pub fn hash_from_oid(oid: &Oid) -> Option<Hash> {
 /// signature's own digest (the client's table, `protect::sig::sig_alg_digest`), SHA-512 for Ed25519,
 /// SHA-256 when there is none to take. The mock checks only SHA-1/SHA-2 digests and upgrades SHA-1
 /// (and MD5) to SHA-256, as OpenSSL does.
-pub fn hash_for_sig_alg(sig_alg: &Tlv<'_>) -> Hash {
-    let Ok(alg) = alg_owned(sig_alg) else {
-        return Hash::Sha256;
-    };
+pub fn hash_for_sig_alg(alg: &spki::AlgorithmIdentifierOwned) -> Hash {
     let d = match crate::protect::sig::sig_alg_digest(&alg.oid) {
         Some(Hash::Md5 | Hash::Sha1) => Some(Hash::Sha256),
         Some(d) => Some(d),
@@ -261,8 +258,8 @@ mod tests {
                 Some(p) => tlv::seq(&[&tlv::oid(o), p]),
                 None => tlv::seq(&[&tlv::oid(o)]),
             };
-            let t = tlv::parse_one(&alg).unwrap();
-            assert_eq!(hash_for_sig_alg(&t), want, "{oid}");
+            let alg = <spki::AlgorithmIdentifierOwned as der::Decode>::from_der(&alg).unwrap();
+            assert_eq!(hash_for_sig_alg(&alg), want, "{oid}");
         }
         assert_eq!(hash_from_oid(&oid::SHA256), Some(Hash::Sha256));
         assert_eq!(

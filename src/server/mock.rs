@@ -3,7 +3,7 @@
 
 use super::ca::{self, CertRequestData};
 use super::crypto;
-use super::msg::{self, body, Request};
+use super::msg::{body, Request};
 use super::msg::{name_der, names_equal};
 use super::process::{bad_body, children, dispatch, reason, seq, Fail, Rsp};
 use super::process::{ERR_LIB_CRMF, FAIL_BAD_POP};
@@ -12,10 +12,17 @@ use super::tlv::{self, ctx_cons, ctx_prim, Tlv};
 use super::Server;
 use crate::asn1::oid;
 use crate::asn1::status::PkiStatus;
+use crate::asn1::{
+    CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate,
+    InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep, RevRepContent, RootCaKeyUpdateContent,
+};
 use crate::compat::Compat;
 use crate::creds::Cert;
 use const_oid::db::rfc5912;
 use const_oid::ObjectIdentifier as Oid;
+use der::Decode;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::serial_number::SerialNumber;
 
 type Res = std::result::Result<Rsp, Fail>;
 
@@ -52,8 +59,8 @@ fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bo
     }
 }
 
-fn status_out(srv: &Server) -> Vec<u8> {
-    msg::status_info(
+fn status_out(srv: &Server) -> PkiStatusInfo {
+    PkiStatusInfo::new(
         PkiStatus(srv.cfg.pkistatus.into()),
         srv.cfg.failure_info(),
         srv.cfg.statusstring.as_deref(),
@@ -371,7 +378,7 @@ fn finish_cert_request(
     let si = match popo_result {
         Err(PopoFail(text)) => {
             srv_log!(Err, "{text}");
-            msg::status_info(PkiStatus::REJECTION, FAIL_BAD_POP, Some(&text))
+            PkiStatusInfo::new(PkiStatus::REJECTION, FAIL_BAD_POP, Some(&text))
         }
         Ok(()) => {
             if cfg.send_error {
@@ -380,14 +387,9 @@ fn finish_cert_request(
             if cfg.poll_count > 0 && txn.curr_poll_count == 0 {
                 txn.delayed_req = Some(req.raw.to_vec());
                 txn.polling = true;
-                let content = cert_rep(
-                    cert_req_id,
-                    &msg::status_info(PkiStatus::WAITING, 0, None),
-                    None,
-                    None,
-                    &[],
-                );
-                return Ok(Rsp::new(rep_type, content));
+                let waiting = PkiStatusInfo::new(PkiStatus::WAITING, 0, None);
+                let body = cert_rep(rep_type, cert_req_id, waiting, None, None, &[])?;
+                return Ok(Rsp::new(body));
             }
             if txn.curr_poll_count >= cfg.poll_count {
                 txn.curr_poll_count = 0;
@@ -415,27 +417,27 @@ fn finish_cert_request(
             status_out(srv)
         }
     };
-    let status = tlv::parse_one(&si)
-        .ok()
-        .and_then(|t| t.children().ok())
-        .and_then(|c| c.first().and_then(|s| s.int().ok()))
-        .map(PkiStatus);
-    let positive = !matches!(
-        status,
-        Some(PkiStatus::REJECTION) | Some(PkiStatus::WAITING)
-    );
+    let status = si.status;
+    let positive = !matches!(status, PkiStatus::REJECTION | PkiStatus::WAITING);
     let included = if positive { cert_out.as_deref() } else { None };
     let enc_key = match included {
         Some(_) if central => Some(central_key(srv, txn)?),
         _ => None,
     };
-    let content = cert_rep(cert_req_id, &si, included, enc_key.as_deref(), &ca_pubs);
+    let body = cert_rep(
+        rep_type,
+        cert_req_id,
+        si,
+        included,
+        enc_key.as_deref(),
+        &ca_pubs,
+    )?;
     let implicit = req.header.implicit_confirm() && cfg.grant_implicitconf && cert_out.is_some();
     txn.cert_out = cert_out;
-    let mut rsp = Rsp::new(rep_type, content);
+    let mut rsp = Rsp::new(body);
     rsp.chain = chain;
     rsp.implicit = implicit;
-    rsp.rejection = status == Some(PkiStatus::REJECTION);
+    rsp.rejection = status == PkiStatus::REJECTION;
     Ok(rsp)
 }
 
@@ -460,154 +462,199 @@ fn issue(srv: &Server, d: &CertRequestData) -> std::result::Result<Vec<u8>, Fail
 /// 3.5's mock accepts a certProfile in cr only if it is `profile1`.
 fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
     for itav in &req.header.general_info {
-        if msg::itav_type(itav) != Some(oid::IT_CERT_PROFILE) {
+        let Ok(itav) = crate::asn1::InfoTypeAndValue::from_der(itav.raw) else {
+            continue;
+        };
+        if itav.info_type != oid::IT_CERT_PROFILE {
             continue;
         }
-        let mut s = seq(itav, "InfoTypeAndValue")?;
-        let _ = s.next("infoType");
-        let names = s
-            .next("certProfile")
-            .ok()
-            .and_then(|v| v.children().ok())
-            .unwrap_or_default();
-        match names.first() {
-            Some(n) if n.value == b"profile1" => return Ok(()),
-            _ => return Err(reason::UNEXPECTED_CERTPROFILE.into()),
-        }
+        let names = crate::asn1::cert_profile_names(&itav).unwrap_or_default();
+        return match names.first() {
+            Some(n) if n == "profile1" => Ok(()),
+            _ => Err(reason::UNEXPECTED_CERTPROFILE.into()),
+        };
     }
     Ok(())
 }
 
-/// CertRepMessage with one CertResponse; `enc_key` is an EnvelopedData (DER SEQUENCE) holding a
-/// centrally generated key.
+/// A certificate (DER) as the asn1 types carry it; a certificate we cannot decode cannot be sent.
+fn cmp_cert(der: &[u8]) -> std::result::Result<CmpCertificate, Fail> {
+    CmpCertificate::from_der(der).map_err(|e| {
+        let (c, r) = reason::ERROR_CREATING_CERTREP;
+        Fail::with(c, r, e.to_string())
+    })
+}
+
+/// ip/cp/kup with one CertResponse; `enc_key` is an EnvelopedData (DER SEQUENCE) holding a centrally
+/// generated key.
 fn cert_rep(
+    rep_type: u8,
     cert_req_id: i64,
-    si: &[u8],
+    status: PkiStatusInfo,
     cert: Option<&[u8]>,
     enc_key: Option<&[u8]>,
     ca_pubs: &[Vec<u8>],
-) -> Vec<u8> {
-    let mut resp = vec![tlv::int(cert_req_id), si.to_vec()];
-    if let Some(c) = cert {
-        let coec = tlv::tlv(ctx_cons(0), c);
-        match enc_key.and_then(|k| tlv::parse_one(k).ok()) {
-            // privateKey [0] EncryptedKey, whose envelopedData alternative is [0] IMPLICIT.
-            Some(env) => {
-                let pk = tlv::tlv(ctx_cons(0), &tlv::tlv(ctx_cons(0), env.value));
-                resp.push(tlv::seq(&[&coec, &pk]));
-            }
-            None => resp.push(tlv::seq(&[&coec])),
-        }
-    }
-    let response = tlv::tlv(tlv::SEQUENCE, &resp.concat());
-    let mut parts = Vec::new();
-    if !ca_pubs.is_empty() {
-        parts.push(tlv::tlv(
-            ctx_cons(1),
-            &tlv::tlv(tlv::SEQUENCE, &ca_pubs.concat()),
-        ));
-    }
-    parts.push(tlv::seq(&[&response]));
-    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+) -> std::result::Result<PkiBody, Fail> {
+    let bad = |e: der::Error| {
+        let (c, r) = reason::ERROR_CREATING_CERTREP;
+        Fail::with(c, r, e.to_string())
+    };
+    // privateKey [0] EncryptedKey, whose envelopedData alternative is [0] IMPLICIT.
+    let private_key = enc_key
+        .map(|k| {
+            let env = der::Any::from_der(k).map_err(bad)?;
+            der::Any::new(
+                der::Tag::ContextSpecific {
+                    constructed: true,
+                    number: der::TagNumber(0),
+                },
+                env.value(),
+            )
+            .map_err(bad)
+        })
+        .transpose()?;
+    let certified_key_pair = cert
+        .map(|c| {
+            Ok::<_, Fail>(CertifiedKeyPair {
+                cert_or_enc_cert: CertOrEncCert::Certificate(cmp_cert(c)?),
+                private_key,
+                publication_info: None,
+            })
+        })
+        .transpose()?;
+    let ca_pubs = ca_pubs
+        .iter()
+        .map(|c| cmp_cert(c))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let rep = CertRepMessage {
+        ca_pubs: (!ca_pubs.is_empty()).then_some(ca_pubs),
+        response: vec![CertResponse {
+            cert_req_id,
+            status,
+            certified_key_pair,
+            rsp_info: None,
+        }],
+    };
+    Ok(match rep_type {
+        body::IP => PkiBody::Ip(rep),
+        body::KUP => PkiBody::Kup(rep),
+        _ => PkiBody::Cp(rep),
+    })
 }
 
 /// rr → rp.
 pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
-    let details = children(&req.body, "RevReqContent")?;
-    if details.len() != 1 {
+    let details = crate::asn1::RevReqContent::from_der(req.body.raw).map_err(der_body)?;
+    let [d] = details.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
-    }
-    let mut d = seq(&details[0], "RevDetails")?;
-    let tmpl = parse_template(&d.next("certDetails").map_err(bad_body)?)?;
+    };
+    let tmpl = &d.cert_details;
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
-    if (tmpl.issuer.is_some() || tmpl.serial.is_some())
-        && !matches_ref(srv, tmpl.issuer, tmpl.serial)
-    {
+    let issuer = tmpl.issuer.as_ref().map(name_der);
+    let serial = tmpl.serial_number.as_ref().map(SerialNumber::as_bytes);
+    if (issuer.is_some() || serial.is_some()) && !matches_ref(srv, issuer.as_deref(), serial) {
         let (c, r) = reason::REQUEST_NOT_ACCEPTED;
         return Err(Fail::with(c, r, "wrong certificate to revoke"));
     }
-    let si = status_out(srv);
-    let mut parts = vec![tlv::seq(&[&si])];
-    if let (Some(i), Some(s)) = (tmpl.issuer, tmpl.serial) {
-        let cert_id = tlv::seq(&[&tlv::tlv(ctx_cons(4), i), &tlv::tlv(tlv::INTEGER, s)]);
-        parts.push(tlv::tlv(ctx_cons(0), &tlv::seq(&[&cert_id])));
-    }
-    let mut rsp = Rsp::new(body::RP, tlv::tlv(tlv::SEQUENCE, &parts.concat()));
+    let rev_certs = match (&tmpl.issuer, &tmpl.serial_number) {
+        (Some(i), Some(s)) => Some(vec![CertId {
+            issuer: GeneralName::DirectoryName(i.clone()),
+            serial_number: s.clone(),
+        }]),
+        _ => None,
+    };
+    let mut rsp = Rsp::new(PkiBody::Rp(RevRepContent {
+        status: vec![status_out(srv)],
+        rev_certs,
+        crls: None,
+    }));
     rsp.rejection = PkiStatus(srv.cfg.pkistatus.into()) == PkiStatus::REJECTION;
     Ok(rsp)
 }
 
 /// genm → genp: 3.0 echoes the ITAVs; 3.5 answers a single ITAV by type.
 pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
-    let itavs = children(&req.body, "GenMsgContent")?;
+    let itavs = crate::asn1::GenMsgContent::from_der(req.body.raw).map_err(der_body)?;
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
     if srv.cfg.compat == Compat::V3_0 {
-        return Ok(Rsp::new(body::GENP, req.body.raw.to_vec()));
+        return Ok(Rsp::new(PkiBody::Genp(itavs)));
     }
-    match itavs.as_slice() {
-        [] => Ok(Rsp::new(body::GENP, tlv::seq(&[]))),
-        [one] => {
-            let answer = match msg::itav_type(one) {
-                Some(oid::IT_CA_CERTS) => {
-                    let mut parts = vec![tlv::oid(oid::IT_CA_CERTS)];
-                    if !srv.cfg.rsp_capubs.is_empty() {
-                        parts.push(tlv::tlv(tlv::SEQUENCE, &srv.cfg.rsp_capubs.concat()));
-                    }
-                    tlv::tlv(tlv::SEQUENCE, &parts.concat())
-                }
-                Some(oid::IT_ROOT_CA_CERT) => root_ca_key_update(srv, one)?,
-                Some(oid::IT_CRL_STATUS_LIST) => crls(srv, one)?,
-                Some(oid::IT_CERT_REQ_TEMPLATE) => cert_req_template(srv),
-                _ => one.raw.to_vec(),
-            };
-            Ok(Rsp::new(body::GENP, tlv::seq(&[&answer])))
+    let one = match itavs.as_slice() {
+        [] => return Ok(Rsp::new(PkiBody::Genp(Vec::new()))),
+        [one] => one,
+        _ => return Err(reason::ERROR_PROCESSING_MESSAGE.into()),
+    };
+    let value = one
+        .info_value
+        .as_ref()
+        .map(der::Encode::to_der)
+        .transpose()
+        .map_err(der_body)?;
+    let answer = match one.info_type {
+        oid::IT_CA_CERTS => {
+            let capubs = &srv.cfg.rsp_capubs;
+            let certs = (!capubs.is_empty())
+                .then(|| der::Any::new(der::Tag::Sequence, capubs.concat()))
+                .transpose()
+                .map_err(der_body)?;
+            InfoTypeAndValue::new(oid::IT_CA_CERTS, certs)
         }
-        _ => Err(reason::ERROR_PROCESSING_MESSAGE.into()),
-    }
+        oid::IT_ROOT_CA_CERT => root_ca_key_update(srv, value.as_deref())?,
+        oid::IT_CRL_STATUS_LIST => itav_of(&crls(srv, value.as_deref())?)?,
+        oid::IT_CERT_REQ_TEMPLATE => cert_req_template(srv)?,
+        _ => one.clone(),
+    };
+    Ok(Rsp::new(PkiBody::Genp(vec![answer])))
 }
 
-/// The value of an InfoTypeAndValue, if present.
-fn itav_value<'a>(itav: &Tlv<'a>) -> std::result::Result<Option<Tlv<'a>>, Fail> {
-    let mut s = seq(itav, "InfoTypeAndValue")?;
-    let _ = s.next("infoType").map_err(bad_body)?;
-    Ok(s.peek())
+/// An InfoTypeAndValue from its DER.
+fn itav_of(der: &[u8]) -> std::result::Result<InfoTypeAndValue, Fail> {
+    InfoTypeAndValue::from_der(der).map_err(der_body)
+}
+
+/// A der decoding problem as an `error` response.
+fn der_body(e: der::Error) -> Fail {
+    let (c, r) = reason::PKIBODY_ERROR;
+    Fail::with(c, r, e.to_string())
 }
 
 /// rootCaCert → rootCaKeyUpdate with the configured certificates; an empty answer when the client's
-/// root has a different subject than newWithNew.
-fn root_ca_key_update(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8>, Fail> {
+/// root (`old_root`, DER) has a different subject than newWithNew.
+fn root_ca_key_update(
+    srv: &Server,
+    old_root: Option<&[u8]>,
+) -> std::result::Result<InfoTypeAndValue, Fail> {
     let cfg = &srv.cfg;
-    let empty = tlv::seq(&[&tlv::oid(oid::IT_ROOT_CA_KEY_UPDATE)]);
+    let empty = InfoTypeAndValue::new(oid::IT_ROOT_CA_KEY_UPDATE, None);
     let Some(nwn) = cfg.rsp_newwithnew.as_deref() else {
         return Ok(empty);
     };
-    if let Some(old_root) = itav_value(req)? {
-        let old = Cert::from_der(old_root.raw).map_err(bad_body)?;
+    if let Some(old_root) = old_root {
+        let old = Cert::from_der(old_root).map_err(bad_body)?;
         let new = Cert::from_der(nwn).map_err(bad_body)?;
         if !crate::creds::names_equal(old.subject(), new.subject()) {
             return Ok(empty);
         }
     }
-    let mut parts = vec![nwn.to_vec()];
-    if let Some(c) = &cfg.rsp_newwithold {
-        parts.push(tlv::tlv(ctx_cons(0), c));
-    }
-    if let Some(c) = &cfg.rsp_oldwithnew {
-        parts.push(tlv::tlv(ctx_cons(1), c));
-    }
-    Ok(tlv::seq(&[
-        &tlv::oid(oid::IT_ROOT_CA_KEY_UPDATE),
-        &tlv::tlv(tlv::SEQUENCE, &parts.concat()),
-    ]))
+    let content = RootCaKeyUpdateContent {
+        new_with_new: cmp_cert(nwn)?,
+        new_with_old: cfg.rsp_newwithold.as_deref().map(cmp_cert).transpose()?,
+        old_with_new: cfg.rsp_oldwithnew.as_deref().map(cmp_cert).transpose()?,
+    };
+    InfoTypeAndValue::with_value(oid::IT_ROOT_CA_KEY_UPDATE, &content).map_err(der_body)
 }
 
 /// crlStatusList → crls: the configured CRL if it is newer than what the client has, else no CRL.
-fn crls(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8>, Fail> {
-    let list = itav_value(req)?.ok_or_else(|| Fail::new(201, "unexpected crlstatuslist"))?;
+fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<Vec<u8>, Fail> {
+    let list = value
+        .map(tlv::parse_one)
+        .transpose()
+        .map_err(bad_body)?
+        .ok_or_else(|| Fail::new(201, "unexpected crlstatuslist"))?;
     let statuses = children(&list, "CRLStatusList")?;
     if statuses.len() != 1 {
         return Err(Fail::new(201, "unexpected crlstatuslist"));
@@ -656,91 +703,61 @@ fn crls(srv: &Server, req: &Tlv<'_>) -> std::result::Result<Vec<u8>, Fail> {
 
 /// certReqTemplate → a template naming the reference cert's issuer, with key specs (EC or RSA-4096),
 /// as OpenSSL 3.5's mock answers.
-fn cert_req_template(srv: &Server) -> Vec<u8> {
+fn cert_req_template(srv: &Server) -> std::result::Result<InfoTypeAndValue, Fail> {
     let issuer = srv
         .cfg
         .ref_cert
         .as_deref()
         .and_then(|c| Cert::from_der(c).ok())
-        .map(|c| name_der(c.issuer()));
-    let template = match &issuer {
-        Some(i) => tlv::seq(&[&tlv::tlv(ctx_cons(3), i)]),
-        None => tlv::seq(&[]),
+        .map(|c| c.issuer().clone());
+    let ec = spki::AlgorithmIdentifierOwned {
+        oid: rfc5912::ID_EC_PUBLIC_KEY,
+        parameters: None,
     };
-    let ec = tlv::seq(&[
-        &tlv::oid(oid::REG_CTRL_ALG_ID),
-        &tlv::seq(&[&tlv::oid(rfc5912::ID_EC_PUBLIC_KEY)]),
-    ]);
-    let rsa = tlv::seq(&[&tlv::oid(oid::REG_CTRL_RSA_KEY_LEN), &tlv::int(4096)]);
-    let content = tlv::seq(&[&template, &tlv::seq(&[&ec, &rsa])]);
-    tlv::seq(&[&tlv::oid(oid::IT_CERT_REQ_TEMPLATE), &content])
+    let control = |attr_type, value: der::Result<der::Any>| {
+        value.map(|value| crate::asn1::AttributeTypeAndValue { attr_type, value })
+    };
+    let key_spec = vec![
+        control(oid::REG_CTRL_ALG_ID, der::Any::encode_from(&ec)).map_err(der_body)?,
+        control(oid::REG_CTRL_RSA_KEY_LEN, der::Any::encode_from(&4096i64)).map_err(der_body)?,
+    ];
+    let content = crate::asn1::CertReqTemplateContent {
+        cert_template: crate::asn1::CertTemplate {
+            issuer,
+            ..Default::default()
+        },
+        key_spec: Some(key_spec),
+    };
+    InfoTypeAndValue::with_value(oid::IT_CERT_REQ_TEMPLATE, &content).map_err(der_body)
 }
 
-/// error from the client: printed, answered with pkiconf.
-pub fn error(req: &Request<'_>) -> Res {
+/// error from the client (e.g. a client aborting while polling): printed as OpenSSL's mock prints
+/// it, answered with pkiconf.
+pub fn error(srv: &Server, req: &Request<'_>) -> Res {
+    let content = crate::asn1::ErrorMsgContent::from_der(req.body.raw).ok();
     let mut text = String::from("mock server received error:\n");
-    let fields = req.body.children().unwrap_or_default();
-    match fields.first() {
-        Some(si) => text.push_str(&format!("pkiStatusInfo: {}\n", describe_status(si))),
+    match &content {
+        Some(c) => text.push_str(&format!("pkiStatusInfo: {}\n", c.pki_status_info.to_text())),
         None => text.push_str("pkiStatusInfo absent\n"),
     }
-    match fields.iter().find(|f| f.tag == tlv::INTEGER) {
-        Some(c) => text.push_str(&format!("errorCode: {}\n", c.int().unwrap_or(-1))),
+    match content.as_ref().and_then(|c| c.error_code) {
+        Some(code) => text.push_str(&format!("errorCode: {code}\n")),
         None => text.push_str("errorCode absent\n"),
     }
-    match fields.iter().skip(1).find(|f| f.tag == tlv::SEQUENCE) {
+    match content.as_ref().and_then(|c| c.error_details.as_ref()) {
         Some(d) => {
-            let strs: Vec<String> = d
-                .children()
-                .unwrap_or_default()
-                .iter()
-                .map(|s| format!("\"{}\"", String::from_utf8_lossy(s.value)))
-                .collect();
+            // OpenSSL 3.0 quotes each string; 3.5 prints them bare.
+            let strs: Vec<String> = if srv.cfg.compat == Compat::V3_0 {
+                d.iter().map(|s| format!("\"{s}\"")).collect()
+            } else {
+                d.clone()
+            };
             text.push_str(&format!("errorDetails: {}\n", strs.join(", ")));
         }
         None => text.push_str("errorDetails absent\n"),
     }
     crate::log::raw_stderr(&text);
-    Ok(Rsp::new(body::PKICONF, tlv::tlv(tlv::NULL, &[])))
-}
-
-fn describe_status(si: &Tlv<'_>) -> String {
-    const NAMES: [&str; 7] = [
-        "accepted",
-        "grantedWithMods",
-        "rejection",
-        "waiting",
-        "revocationWarning",
-        "revocationNotification",
-        "keyUpdateWarning",
-    ];
-    let items = si.children().unwrap_or_default();
-    let status = items.first().and_then(|s| s.int().ok()).unwrap_or(-1);
-    let mut out = format!(
-        "PKIStatus: {}",
-        usize::try_from(status)
-            .ok()
-            .and_then(|i| NAMES.get(i))
-            .unwrap_or(&"<invalid>")
-    );
-    for it in &items[1.min(items.len())..] {
-        if it.tag == tlv::SEQUENCE {
-            let strs: Vec<String> = it
-                .children()
-                .unwrap_or_default()
-                .iter()
-                .map(|s| format!("\"{}\"", String::from_utf8_lossy(s.value)))
-                .collect();
-            out.push_str(&format!("; StatusString: {}", strs.join(", ")));
-        } else if it.tag == tlv::BIT_STRING {
-            out.push_str(&format!(
-                "; PKIFailureInfo: 0x{:x}",
-                <crate::asn1::status::PkiFailureInfo as der::Decode>::from_der(it.raw)
-                    .map_or(0, |f| f.bits())
-            ));
-        }
-    }
-    out
+    Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)))
 }
 
 /// certConf → pkiconf, after checking certReqId and certHash.
@@ -748,71 +765,48 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     if !txn.awaiting_conf {
         return Err(reason::ERROR_UNEXPECTED_CERTCONF.into());
     }
-    let statuses = children(&req.body, "CertConfirmContent")?;
-    match statuses.first() {
-        None => srv_log!(Err, "certificate rejected by client"),
-        Some(st) => {
-            if statuses.len() > 1 {
-                srv_log!(Warn, "All CertStatus but the first will be ignored");
-            }
-            let mut s = seq(st, "CertStatus")?;
-            let hash = s
-                .next("certHash")
-                .and_then(|t| t.expect_tag(tlv::OCTET_STRING, "certHash"))
-                .map_err(bad_body)?;
-            let id = s
-                .next("certReqId")
-                .and_then(|t| t.int())
-                .map_err(bad_body)?;
-            let si = s.opt(tlv::SEQUENCE);
-            let hash_alg = s.opt(ctx_cons(0));
-            if Some(id) != txn.cert_req_id {
-                return Err(reason::BAD_REQUEST_ID.into());
-            }
-            if srv.cfg.send_error {
-                return Err(reason::ERROR_PROCESSING_MESSAGE.into());
-            }
-            let cert_der = txn
-                .cert_out
-                .as_deref()
-                .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
-            let cert = Cert::from_der(cert_der).map_err(bad_body)?;
-            let sig_alg = der::Encode::to_der(cert.signature_algorithm())
-                .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
-            let sig_alg = tlv::parse_one(&sig_alg).map_err(bad_body)?;
-            let alg = match hash_alg
-                .and_then(|h| h.inner().ok())
-                .and_then(|a| crypto::alg_id(&a).ok())
-            {
-                Some((oid, _)) => crypto::hash_from_oid(&oid)
-                    .ok_or_else(|| Fail::from(reason::CERTHASH_UNMATCHED))?,
-                None => crypto::hash_for_sig_alg(&sig_alg),
-            };
-            if alg
-                .hash(cert_der)
-                .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?
-                != hash.value
-            {
-                return Err(reason::CERTHASH_UNMATCHED.into());
-            }
-            if let Some(si) = si {
-                let status = si
-                    .children()
-                    .ok()
-                    .and_then(|c| c.first().and_then(|s| s.int().ok()))
-                    .map(PkiStatus);
-                if status != Some(PkiStatus::ACCEPTED) {
-                    // OpenSSL names only the status, in its long form.
-                    let text = status.and_then(PkiStatus::description);
-                    match text {
-                        Some(t) => srv_log!(Info, "certificate rejected by client with {t}"),
-                        None => srv_log!(Info, "certificate rejected by client without PKIStatus"),
-                    }
-                }
+    let statuses = crate::asn1::CertConfirmContent::from_der(req.body.raw).map_err(der_body)?;
+    let Some(st) = statuses.first() else {
+        srv_log!(Err, "certificate rejected by client");
+        return Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)));
+    };
+    if statuses.len() > 1 {
+        srv_log!(Warn, "All CertStatus but the first will be ignored");
+    }
+    if Some(st.cert_req_id) != txn.cert_req_id {
+        return Err(reason::BAD_REQUEST_ID.into());
+    }
+    if srv.cfg.send_error {
+        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+    }
+    let cert_der = txn
+        .cert_out
+        .as_deref()
+        .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+    let cert = Cert::from_der(cert_der).map_err(bad_body)?;
+    let alg = match &st.hash_alg {
+        Some(a) => {
+            crypto::hash_from_oid(&a.oid).ok_or_else(|| Fail::from(reason::CERTHASH_UNMATCHED))?
+        }
+        None => crypto::hash_for_sig_alg(cert.signature_algorithm()),
+    };
+    if alg
+        .hash(cert_der)
+        .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?
+        != st.cert_hash.as_bytes()
+    {
+        return Err(reason::CERTHASH_UNMATCHED.into());
+    }
+    if let Some(si) = &st.status_info {
+        if si.status != PkiStatus::ACCEPTED {
+            // OpenSSL names only the status, in its long form.
+            match si.status.description() {
+                Some(t) => srv_log!(Info, "certificate rejected by client with {t}"),
+                None => srv_log!(Info, "certificate rejected by client without PKIStatus"),
             }
         }
     }
-    Ok(Rsp::new(body::PKICONF, tlv::tlv(tlv::NULL, &[])))
+    Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)))
 }
 
 /// pollReq → pollRep, or the delayed answer once the client has polled often enough.
@@ -820,15 +814,11 @@ pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     if !txn.polling {
         return Err(reason::UNEXPECTED_PKIBODY.into());
     }
-    let prc = children(&req.body, "PollReqContent")?;
-    if prc.len() != 1 {
+    let prc = crate::asn1::PollReqContent::from_der(req.body.raw).map_err(der_body)?;
+    let [pr] = prc.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
-    }
-    let mut pr = seq(&prc[0], "PollReq")?;
-    let id = pr
-        .next("certReqId")
-        .and_then(|t| t.int())
-        .map_err(bad_body)?;
+    };
+    let id = pr.cert_req_id;
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
@@ -843,8 +833,11 @@ pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         // The delayed request is answered in the context of this pollReq (its nonces and sender).
         return dispatch(srv, &orig_req, txn);
     }
-    let rep = tlv::seq(&[&tlv::int(id), &tlv::int(srv.cfg.check_after as i64)]);
-    Ok(Rsp::new(body::POLLREP, tlv::seq(&[&rep])))
+    Ok(Rsp::new(PkiBody::PollRep(vec![PollRep {
+        cert_req_id: id,
+        check_after: i64::from(srv.cfg.check_after),
+        reason: None,
+    }])))
 }
 
 /// (OID, critical, extnValue content) of each Extension of a template or CSR.

@@ -18,14 +18,10 @@ pub mod body {
     pub const KUR: u8 = 7;
     pub const KUP: u8 = 8;
     pub const RR: u8 = 11;
-    pub const RP: u8 = 12;
-    pub const PKICONF: u8 = 19;
     pub const GENM: u8 = 21;
-    pub const GENP: u8 = 22;
     pub const ERROR: u8 = 23;
     pub const CERTCONF: u8 = 24;
     pub const POLLREQ: u8 = 25;
-    pub const POLLREP: u8 = 26;
 }
 
 /// The upper-case name OpenSSL logs for a body type (`received IR`, `sending IP`).
@@ -189,84 +185,6 @@ fn parse_header<'a>(h: &Tlv<'a>) -> Result<Header<'a>> {
         recip_nonce,
         general_info,
     })
-}
-
-/// Everything that goes into a response header.
-pub struct HeaderOut<'a> {
-    pub sender_dn: &'a [u8],
-    pub recipient_dn: &'a [u8],
-    pub protection_alg: Option<&'a [u8]>,
-    pub sender_kid: Option<&'a [u8]>,
-    pub transaction_id: &'a [u8],
-    pub sender_nonce: &'a [u8],
-    pub recip_nonce: Option<&'a [u8]>,
-    pub implicit_confirm: bool,
-}
-
-pub fn header(h: &HeaderOut<'_>) -> Result<Vec<u8>> {
-    let mut parts: Vec<Vec<u8>> = vec![
-        tlv::int(2),
-        tlv::tlv(ctx_cons(4), h.sender_dn),
-        tlv::tlv(ctx_cons(4), h.recipient_dn),
-        tlv::tlv(ctx_cons(0), &tlv::generalized_time(tlv::now())?),
-    ];
-    if let Some(a) = h.protection_alg {
-        parts.push(tlv::tlv(ctx_cons(1), a));
-    }
-    if let Some(k) = h.sender_kid {
-        parts.push(tlv::tlv(ctx_cons(2), &tlv::octets(k)));
-    }
-    parts.push(tlv::tlv(ctx_cons(4), &tlv::octets(h.transaction_id)));
-    parts.push(tlv::tlv(ctx_cons(5), &tlv::octets(h.sender_nonce)));
-    if let Some(n) = h.recip_nonce {
-        parts.push(tlv::tlv(ctx_cons(6), &tlv::octets(n)));
-    }
-    if h.implicit_confirm {
-        let itav = tlv::seq(&[
-            &tlv::oid(oid::IT_IMPLICIT_CONFIRM),
-            &tlv::tlv(tlv::NULL, &[]),
-        ]);
-        parts.push(tlv::tlv(ctx_cons(8), &tlv::seq(&[&itav])));
-    }
-    Ok(tlv::tlv(tlv::SEQUENCE, &parts.concat()))
-}
-
-/// PKIStatusInfo ::= SEQUENCE { status, statusString PKIFreeText OPTIONAL, failInfo OPTIONAL }.
-pub fn status_info(
-    status: crate::asn1::status::PkiStatus,
-    fail_info: u32,
-    text: Option<&str>,
-) -> Vec<u8> {
-    use der::Encode;
-    // Encoding a small in-memory structure only fails on lengths beyond 4 GB.
-    crate::asn1::status::PkiStatusInfo::new(status, fail_info, text)
-        .to_der()
-        .unwrap_or_default()
-}
-
-/// Wrap a body's content in its EXPLICIT choice tag.
-pub fn body(body_type: u8, content: &[u8]) -> Vec<u8> {
-    tlv::tlv(ctx_cons(body_type), content)
-}
-
-/// Assemble a PKIMessage.
-pub fn message(
-    header: &[u8],
-    body: &[u8],
-    protection: Option<&[u8]>,
-    extra_certs: &[Vec<u8>],
-) -> Vec<u8> {
-    let mut parts = vec![header.to_vec(), body.to_vec()];
-    if let Some(p) = protection {
-        parts.push(tlv::tlv(ctx_cons(0), &tlv::bits(p)));
-    }
-    if !extra_certs.is_empty() {
-        parts.push(tlv::tlv(
-            ctx_cons(1),
-            &tlv::tlv(tlv::SEQUENCE, &extra_certs.concat()),
-        ));
-    }
-    tlv::tlv(tlv::SEQUENCE, &parts.concat())
 }
 
 /// DER of a certificate's name (subject or issuer), as the certificate carries it.

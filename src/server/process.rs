@@ -5,16 +5,23 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::crypto::{self, Signer};
-use super::msg::{self, body, body_name, HeaderOut, Request};
+use super::msg::{body, body_name, Request};
 use super::msg::{key_usage_allows, names_equal, unix};
 use super::state::Txn;
 use super::tlv::{self, Seq};
 use super::{mock, Answer, Server, SrvConfig};
 use crate::asn1::status::PkiStatus;
+use crate::asn1::{
+    oid, CmpTime, ErrorMsgContent, InfoTypeAndValue, PkiBody, PkiHeader, PkiMessage, PkiStatusInfo,
+};
 use crate::compat::Compat;
 use crate::creds::Cert;
 use crate::error::{Error, Result};
+use der::asn1::{BitString, OctetString};
+use der::Decode;
+use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::KeyUsages;
+use x509_cert::name::Name;
 
 /// OpenSSL's library numbers (as ERR_PACK puts them into `errorCode`) and names (the first
 /// errorDetails string), for the libraries whose errors the mock reports.
@@ -127,8 +134,7 @@ impl From<(u32, &'static str)> for Fail {
 
 /// A response body ready to be wrapped into a message.
 pub struct Rsp {
-    pub body_type: u8,
-    pub content: Vec<u8>,
+    pub body: PkiBody,
     /// rsp_extracerts to append to extraCerts (certificate responses only).
     pub chain: Vec<Vec<u8>>,
     /// Implicit confirmation granted: the transaction ends here.
@@ -140,10 +146,9 @@ pub struct Rsp {
 }
 
 impl Rsp {
-    pub fn new(body_type: u8, content: Vec<u8>) -> Rsp {
+    pub fn new(body: PkiBody) -> Rsp {
         Rsp {
-            body_type,
-            content,
+            body,
             chain: Vec::new(),
             implicit: false,
             rejection: false,
@@ -317,18 +322,18 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
             };
         }
     };
-    srv_log!(Debug, "sending {}", body_name(rsp.body_type));
+    srv_log!(Debug, "sending {}", body_name(rsp.body.type_number() as u8));
     // Keep the transaction open only where OpenSSL does: awaiting certConf, polling, or after a
     // waiting indication.
+    let cert_rep = matches!(rsp.body, PkiBody::Ip(_) | PkiBody::Cp(_) | PkiBody::Kup(_));
     let keep = verified
-        && match rsp.body_type {
-            body::IP | body::CP | body::KUP => !rsp.implicit,
-            body::ERROR => rsp.waiting,
-            body::POLLREP => true,
-            _ => false,
+        && match rsp.body {
+            PkiBody::Error(_) => rsp.waiting,
+            PkiBody::PollRep(_) => true,
+            _ => cert_rep && !rsp.implicit,
         };
     if keep {
-        if matches!(rsp.body_type, body::IP | body::CP | body::KUP) {
+        if cert_rep {
             txn.awaiting_conf = true;
         }
         if let Ok(mut m) = srv.txns.lock() {
@@ -359,11 +364,19 @@ fn process(
             .lock()
             .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
         if is_start(t) {
-            if m.is_polling(tid) {
+            // An error message is how a client aborts, also while it is expected to poll (OpenSSL
+            // 3.0 and 3.5 alike then confirm it with pkiconf).
+            if m.is_polling(tid) && t != body::ERROR {
                 return Err(reason::EXPECTED_POLLREQ.into());
             }
             // A new transaction replaces any finished or abandoned one with the same ID.
-            let _ = m.take(tid);
+            if m.take(tid).is_some() && srv.cfg.compat == Compat::V3_0 {
+                srv_log!(
+                    Warn,
+                    "Assuming that last transaction with ID={} got aborted",
+                    hex_colon(tid)
+                );
+            }
         } else {
             match m.take(tid) {
                 Some(old) => *txn = old,
@@ -425,7 +438,7 @@ pub(super) fn dispatch(
         body::IR | body::CR | body::P10CR | body::KUR => mock::cert_request(srv, req, txn),
         body::RR => mock::rr(srv, req),
         body::GENM => mock::genm(srv, req),
-        body::ERROR => mock::error(req),
+        body::ERROR => mock::error(srv, req),
         body::CERTCONF => mock::cert_conf(srv, req, txn),
         body::POLLREQ => Err(reason::UNEXPECTED_PKIBODY.into()),
         _ => Err(reason::UNSUPPORTED_PKIBODY.into()),
@@ -707,21 +720,109 @@ pub fn error_rsp(f: &Fail, status: PkiStatus) -> Rsp {
     } else {
         (FAIL_BAD_REQUEST, Some(f.reason))
     };
-    let si = msg::status_info(status, fail_info, text);
-    let mut parts = vec![si];
-    if f.code != 0 {
-        parts.push(tlv::int(((f.lib << 23) | f.code) as i64));
-        let mut details = vec![tlv::utf8(lib_name(f.lib)), tlv::utf8(f.reason)];
-        if let Some(d) = &f.details {
-            details.push(tlv::utf8(d));
-        }
-        parts.push(tlv::tlv(tlv::SEQUENCE, &details.concat()));
+    let (error_code, error_details) = if f.code != 0 {
+        let mut details = vec![lib_name(f.lib).to_string(), f.reason.to_string()];
+        details.extend(f.details.clone());
+        (i64::from((f.lib << 23) | f.code), Some(details))
     } else {
-        parts.push(tlv::int(0));
-    }
-    let mut r = Rsp::new(body::ERROR, tlv::tlv(tlv::SEQUENCE, &parts.concat()));
+        (0, None)
+    };
+    let mut r = Rsp::new(PkiBody::Error(ErrorMsgContent {
+        pki_status_info: PkiStatusInfo::new(status, fail_info, text),
+        error_code: Some(error_code),
+        error_details,
+    }));
     r.rejection = status == PkiStatus::REJECTION;
     r
+}
+
+/// How a response is protected: with a MAC (the request's parameters, or OpenSSL's defaults), with
+/// our signature, or not at all.
+enum Protection {
+    Mac(Vec<u8>),
+    Sig,
+    None,
+}
+
+/// Choose the response's protection as OpenSSL does: a signature when the server has a key and the
+/// request was not MAC-protected, else a MAC when it has a secret.
+fn protection(srv: &Server, req: Option<&Request<'_>>, rsp: &Rsp) -> Result<Protection> {
+    let cfg = &srv.cfg;
+    // A MAC-protected request is answered with the same kind of MAC and the same parameters.
+    let req_mac_alg = req
+        .and_then(|r| r.header.protection_alg)
+        .filter(|a| crypto::alg_id(a).is_ok_and(|(o, _)| crypto::is_mac(&o)));
+    let is_error = matches!(rsp.body, PkiBody::Error(_));
+    if cfg.send_unprotected || (cfg.send_unprot_err && (rsp.rejection || is_error)) {
+        return Ok(Protection::None);
+    }
+    if cfg.srv_secret.is_some() && (srv.signer.is_none() || req_mac_alg.is_some()) {
+        // Parameters the mock refused (the answer is then an error) get OpenSSL's defaults.
+        return Ok(Protection::Mac(
+            match req_mac_alg.map(|a| crypto::answer_mac_alg_id(&a)) {
+                Some(Ok(alg)) => alg,
+                _ => crypto::pbm_alg_id()?,
+            },
+        ));
+    }
+    Ok(match srv.signer {
+        Some(_) => Protection::Sig,
+        None => Protection::None,
+    })
+}
+
+/// The response header: our subject as sender, the request's sender as recipient, the request's
+/// senderNonce as recipNonce, and implicitConfirm when it was granted.
+fn response_header(
+    srv: &Server,
+    req: Option<&Request<'_>>,
+    tid: &[u8],
+    nonce: &[u8],
+    prot: &Protection,
+    implicit: bool,
+) -> Result<PkiHeader> {
+    let cfg = &srv.cfg;
+    let sender_cert = cfg.srv_cert.as_deref().map(Cert::from_der).transpose()?;
+    let sender = sender_cert.as_ref().map(|c| c.subject().clone());
+    // An undecodable sender name cannot have passed the request checks; answer the null DN then.
+    let recipient = req
+        .and_then(|r| r.header.sender_dn)
+        .and_then(|d| Name::from_der(d).ok());
+    let mut h = PkiHeader::new(
+        2,
+        GeneralName::DirectoryName(sender.unwrap_or_default()),
+        GeneralName::DirectoryName(recipient.unwrap_or_default()),
+    );
+    let enc = |e: der::Error| Error::cmp(format!("cannot encode response header: {e}"));
+    h.message_time = Some(CmpTime::now().map_err(enc)?);
+    let octets = |v: &[u8]| OctetString::new(v.to_vec()).map_err(enc);
+    let kid = match prot {
+        Protection::Mac(alg) => {
+            h.protection_alg = Some(Decode::from_der(alg).map_err(enc)?);
+            cfg.srv_ref.clone()
+        }
+        Protection::Sig => {
+            let alg = srv.signer.as_ref().map(Signer::alg_id).unwrap_or_default();
+            h.protection_alg = Some(Decode::from_der(&alg).map_err(enc)?);
+            sender_cert.as_ref().and_then(Cert::subject_key_id)
+        }
+        Protection::None => None,
+    };
+    h.sender_kid = kid.as_deref().map(octets).transpose()?;
+    h.transaction_id = Some(octets(tid)?);
+    h.sender_nonce = Some(octets(nonce)?);
+    h.recip_nonce = req
+        .and_then(|r| r.header.sender_nonce)
+        .map(octets)
+        .transpose()?;
+    if implicit {
+        let null = der::Any::new(der::Tag::Null, Vec::new()).map_err(enc)?;
+        h.general_info = Some(vec![InfoTypeAndValue::new(
+            oid::IT_IMPLICIT_CONFIRM,
+            Some(null),
+        )]);
+    }
+    Ok(h)
 }
 
 /// Wrap a response body into a protected PKIMessage and remember our senderNonce in `txn`.
@@ -733,88 +834,52 @@ fn build(
     txn: &mut Txn,
 ) -> Result<Vec<u8>> {
     let cfg = &srv.cfg;
-    const NULL_DN: &[u8] = &[0x30, 0x00];
-    let sender_cert = cfg.srv_cert.as_deref().map(Cert::from_der).transpose()?;
-    let sender_name = sender_cert.as_ref().map(|c| msg::name_der(c.subject()));
-    let sender_dn = sender_name.as_deref().unwrap_or(NULL_DN);
-    let recipient = req.and_then(|r| r.header.sender_dn).unwrap_or(NULL_DN);
     let nonce = crypto::random(16)?;
-    // A MAC-protected request is answered with the same kind of MAC and the same parameters.
-    let req_mac_alg = req
-        .and_then(|r| r.header.protection_alg)
-        .filter(|a| crypto::alg_id(a).is_ok_and(|(o, _)| crypto::is_mac(&o)));
-    let req_is_pbm = req_mac_alg.is_some();
-    let unprotected = cfg.send_unprotected
-        || (cfg.send_unprot_err && (rsp.rejection || rsp.body_type == body::ERROR));
-    // OpenSSL answers with a signature when it has a key and the request was not PBM-protected.
-    let use_pbm = !unprotected && cfg.srv_secret.is_some() && (srv.signer.is_none() || req_is_pbm);
-    let use_sig = !unprotected && !use_pbm && srv.signer.is_some();
-
-    let prot_alg = if use_pbm {
-        // Parameters the mock refused (the answer is then an error) get OpenSSL's defaults.
-        Some(match req_mac_alg.map(|a| crypto::answer_mac_alg_id(&a)) {
-            Some(Ok(alg)) => alg,
-            _ => crypto::pbm_alg_id()?,
-        })
-    } else if use_sig {
-        srv.signer.as_ref().map(Signer::alg_id)
-    } else {
-        None
-    };
-    let kid = if use_pbm {
-        cfg.srv_ref.clone()
-    } else if use_sig {
-        sender_cert.as_ref().and_then(Cert::subject_key_id)
-    } else {
-        None
-    };
-    let hdr = msg::header(&HeaderOut {
-        sender_dn,
-        recipient_dn: recipient,
-        protection_alg: prot_alg.as_deref(),
-        sender_kid: kid.as_deref(),
-        transaction_id: tid,
-        sender_nonce: &nonce,
-        recip_nonce: req.and_then(|r| r.header.sender_nonce),
-        implicit_confirm: rsp.implicit,
-    })?;
-    let body = msg::body(rsp.body_type, &rsp.content);
-    let part = tlv::seq(&[&hdr, &body]);
-    let protection = if use_pbm {
-        let secret = cfg
-            .srv_secret
-            .as_ref()
-            .ok_or_else(|| Error::cmp("missing -srv_secret"))?;
-        let alg_der = prot_alg.as_deref().unwrap_or_default();
-        let alg = tlv::parse_one(alg_der)?;
-        Some(crypto::pbm_mac(secret, &alg, &part)?)
-    } else if use_sig {
-        match &srv.signer {
-            Some(s) => Some(s.sign(&part)?),
-            None => None,
+    let prot = protection(srv, req, rsp)?;
+    let header = response_header(srv, req, tid, &nonce, &prot, rsp.implicit)?;
+    let part = crate::asn1::protected_part_der(&header, &rsp.body)?;
+    let value = match &prot {
+        Protection::Mac(alg) => {
+            let secret = cfg
+                .srv_secret
+                .as_ref()
+                .ok_or_else(|| Error::cmp("missing -srv_secret"))?;
+            Some(crypto::pbm_mac(secret, &tlv::parse_one(alg)?, &part)?)
         }
-    } else {
-        None
+        Protection::Sig => srv.signer.as_ref().map(|s| s.sign(&part)).transpose()?,
+        Protection::None => None,
     };
-    let mut extra: Vec<Vec<u8>> = Vec::new();
-    if use_sig {
+    let mut extra: Vec<&[u8]> = Vec::new();
+    if matches!(prot, Protection::Sig) {
         if !CHAIN_LOGGED.swap(true, Ordering::Relaxed) {
             srv_log!(Debug, "trying to build chain for own CMP signer cert");
             srv_log!(Debug, "success building chain for own CMP signer cert");
         }
-        extra.extend(srv.own_chain.iter().cloned());
+        extra.extend(srv.own_chain.iter().map(Vec::as_slice));
     }
     // -rsp_extracerts go out as given (self-signed ones too, as OpenSSL's mock sends them), each once.
-    let mut seen: std::collections::HashSet<&[u8]> = extra.iter().map(|c| c.as_slice()).collect();
-    let mut more = Vec::new();
     for c in &rsp.chain {
-        if seen.insert(c.as_slice()) {
-            more.push(c.clone());
+        if !extra.contains(&c.as_slice()) {
+            extra.push(c);
         }
     }
-    extra.extend(more);
+    let enc = |e: der::Error| Error::cmp(format!("cannot encode response: {e}"));
+    let extra_certs = extra
+        .iter()
+        .map(|c| x509_cert::Certificate::from_der(c).map_err(enc))
+        .collect::<Result<Vec<_>>>()?;
+    let protection = value
+        .map(|v| BitString::from_bytes(&v))
+        .transpose()
+        .map_err(enc)?;
+    let msg = PkiMessage {
+        header,
+        body: rsp.body.clone(),
+        protection,
+        extra_certs: (!extra_certs.is_empty()).then_some(extra_certs),
+    };
     txn.sender_nonce = nonce;
-    Ok(msg::message(&hdr, &body, protection.as_deref(), &extra))
+    msg.to_der_vec()
 }
 
 /// Parse a SEQUENCE's children, naming it in errors that become `error` responses.

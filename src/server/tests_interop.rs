@@ -456,6 +456,32 @@ fn polling() {
     );
 }
 
+/// A client giving up while it should poll tells the server with an error message; OpenSSL's mock
+/// (3.0 and 3.5 alike) confirms that with pkiconf rather than insisting on a pollReq.
+#[test]
+fn abort_while_polling_is_confirmed() {
+    use crate::api::{CertRequest, Client, KeyAlgorithm, PrivateKey, Progress, RequestKind};
+    for compat in [Compat::V3_0, Compat::V3_5] {
+        let env = Env::new();
+        let port = start(&env, |c| {
+            c.compat = compat;
+            c.poll_count = 3;
+            c.check_after = 5;
+        });
+        let mut client = Client::builder()
+            .server(format!("127.0.0.1:{port}"))
+            .pbm(b"ref", b"test")
+            .build()
+            .expect("client");
+        let key = PrivateKey::generate(KeyAlgorithm::EcP256).expect("key");
+        let req = CertRequest::new().subject("/CN=abort").key(key);
+        let mut txn = client.start_certreq(RequestKind::Ir, &req).expect("start");
+        assert!(matches!(txn.step().expect("ir"), Progress::Pending(_)));
+        let r = txn.abort();
+        assert!(r.is_ok(), "{compat:?}: abort not confirmed: {r:?}");
+    }
+}
+
 #[test]
 fn polling_3_5_delays_certconf_too() {
     let env = Env::new();

@@ -13,9 +13,7 @@ use der::{Decode, Encode};
 pub const INTEGER: u8 = 0x02;
 pub const BIT_STRING: u8 = 0x03;
 pub const OCTET_STRING: u8 = 0x04;
-pub const NULL: u8 = 0x05;
 pub const OID: u8 = 0x06;
-pub const UTF8_STRING: u8 = 0x0c;
 pub const SEQUENCE: u8 = 0x30;
 
 /// Context-specific constructed tag `[n]` (n < 31), as used for EXPLICIT tags and constructed IMPLICIT ones.
@@ -230,23 +228,11 @@ pub fn read_oid(t: &Tlv<'_>) -> Result<Oid> {
     Oid::from_bytes(t.value).map_err(|_| bad("malformed OBJECT IDENTIFIER"))
 }
 
-/// A UTF8String.
-pub fn utf8(s: &str) -> Vec<u8> {
-    tlv(UTF8_STRING, s.as_bytes())
-}
-
 /// A Unix time (seconds, UTC) as der's DateTime (1970 to 9999).
 fn date_time(unix: i64) -> Result<der::DateTime> {
     let secs = u64::try_from(unix).map_err(|_| bad("time before 1970"))?;
     der::DateTime::from_unix_duration(std::time::Duration::from_secs(secs))
         .map_err(|_| bad("time out of range"))
-}
-
-/// GeneralizedTime for a Unix time in seconds (UTC), `YYYYMMDDHHMMSSZ`.
-pub fn generalized_time(unix: i64) -> Result<Vec<u8>> {
-    der::asn1::GeneralizedTime::from_date_time(date_time(unix)?)
-        .to_der()
-        .map_err(|_| bad("cannot encode time"))
 }
 
 /// X.509 Time: UTCTime up to 2049, GeneralizedTime after, as RFC 5280 requires (x509_cert's rule).
@@ -307,12 +293,9 @@ mod tests {
             2_524_608_000,
             4_102_444_800,
         ] {
-            let g = generalized_time(t).unwrap();
-            assert_eq!(read_time(&parse_one(&g).unwrap()).unwrap(), t);
             let x = x509_time(t).unwrap();
             assert_eq!(read_time(&parse_one(&x).unwrap()).unwrap(), t);
         }
-        assert_eq!(generalized_time(0).unwrap(), tlv(0x18, b"19700101000000Z"));
     }
 
     #[test]
