@@ -66,6 +66,24 @@ pub struct PkiHeader {
 }
 
 impl PkiHeader {
+    /// A header with only the mandatory fields.
+    pub fn new(pvno: i64, sender: GeneralName, recipient: GeneralName) -> Self {
+        PkiHeader {
+            pvno,
+            sender,
+            recipient,
+            message_time: None,
+            protection_alg: None,
+            sender_kid: None,
+            recip_kid: None,
+            transaction_id: None,
+            sender_nonce: None,
+            recip_nonce: None,
+            free_text: None,
+            general_info: None,
+        }
+    }
+
     /// The generalInfo entry of the given type, if any.
     #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn general_info_of(&self, oid: &der::asn1::ObjectIdentifier) -> Option<&InfoTypeAndValue> {
@@ -104,6 +122,11 @@ impl CmpTime {
             dt.minutes(),
             dt.seconds()
         )))
+    }
+
+    /// The current time, to the second.
+    pub fn now() -> der::Result<Self> {
+        Self::from_system_time(SystemTime::now())
     }
 
     /// The text, e.g. `20261124040234Z`.

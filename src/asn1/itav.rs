@@ -3,7 +3,6 @@
 //! InfoType is for the code that requests or answers it.
 
 use der::asn1::ObjectIdentifier;
-#[cfg(any(test, fuzzing, feature = "bench"))]
 use der::asn1::Utf8StringRef;
 use der::{Any, Choice, Decode, Encode, Sequence};
 #[cfg(any(test, fuzzing, feature = "bench"))]
@@ -12,7 +11,6 @@ use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::time::Time;
 
 use super::certrep::CmpCertificate;
-#[cfg(any(test, fuzzing, feature = "bench"))]
 use super::crmf::{CertTemplate, Controls};
 use super::oid;
 
@@ -111,7 +109,6 @@ pub struct RootCaKeyUpdateContent {
 /// ```
 /// RFC 9810 section 5.3.19.17 (id-it-certReqTemplate, in genp). keySpec holds id-regCtrl-algId
 /// (an AlgorithmIdentifier) and id-regCtrl-rsaKeyLen (an INTEGER) controls.
-#[cfg(any(test, fuzzing, feature = "bench"))]
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub struct CertReqTemplateContent {
     pub cert_template: CertTemplate,
@@ -165,7 +162,6 @@ pub type CrlsValue = Vec<CertificateList>;
 pub type CertProfileValue = Vec<String>;
 
 /// The profile names of a certProfile generalInfo value.
-#[cfg(any(test, fuzzing, feature = "bench"))]
 pub fn cert_profile_names(itav: &InfoTypeAndValue) -> der::Result<Vec<String>> {
     let v = itav
         .info_value

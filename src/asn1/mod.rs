@@ -21,18 +21,21 @@ pub mod status;
 mod tests_golden;
 
 pub use body::{body_type_name, PkiBody};
-pub use certrep::{CertOrEncCert, CertRepMessage, CertResponse};
+pub use certrep::{CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate};
 pub use crmf::{
     AttributeTypeAndValue, CertId, CertReqMsg, CertRequest, CertTemplate, OptionalValidity,
     PbmParameter, PopoPrivKey, PopoSigningKey, ProofOfPossession,
 };
 pub use header::{CmpTime, PkiHeader};
-pub use itav::InfoTypeAndValue;
-pub use message::{protected_part_der_raw, PkiMessage};
+pub use itav::{
+    cert_profile_names, CertReqTemplateContent, GenMsgContent, InfoTypeAndValue,
+    RootCaKeyUpdateContent,
+};
+pub use message::{protected_part_der, protected_part_der_raw, PkiMessage};
 pub use pbmac1::{Pbkdf2Params, Pbmac1Params};
-pub use poll::PollReq;
-pub use rev::RevDetails;
-pub use status::{CertStatus, ErrorMsgContent, PkiStatus, PkiStatusInfo};
+pub use poll::{PollRep, PollReq, PollReqContent};
+pub use rev::{RevDetails, RevRepContent, RevReqContent};
+pub use status::{CertConfirmContent, CertStatus, ErrorMsgContent, PkiStatus, PkiStatusInfo};
 // Used by the tests only (the golden files, hostile server answers).
 #[cfg(test)]
 pub use {
@@ -40,10 +43,8 @@ pub use {
     crmf::EncryptedKey,
     header::{PVNO_CMP2000, PVNO_CMP2021},
     itav::{
-        cert_profile_names, CertReqTemplateContent, CrlSource, CrlStatusListValue, CrlsValue,
-        RootCaCertValue, RootCaKeyUpdateContent,
+        CrlSource, CrlStatusListValue, CrlsValue, RootCaCertValue,
     },
     message::{MAX_MESSAGE_SIZE, MAX_NESTING},
-    rev::RevRepContent,
     status::failure_names,
 };
