@@ -1,6 +1,7 @@
 //! Typed errors of the library API.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::asn1::{PkiStatus as WireStatus, PkiStatusInfo};
 
@@ -108,6 +109,9 @@ struct Inner {
     reasons: Vec<String>,
     hint: Option<String>,
     status: Option<Status>,
+    /// The internal error this one was made from, kept so that the `rcmp` command reports it
+    /// exactly as before (which stream, which lines) after going through the API.
+    internal: Option<Arc<crate::Error>>,
 }
 
 impl Error {
@@ -118,6 +122,7 @@ impl Error {
             reasons: vec![reason.into()],
             hint: None,
             status: None,
+            internal: None,
         }))
     }
 
@@ -166,6 +171,7 @@ impl Error {
             reasons,
             hint,
             status,
+            internal: Some(Arc::new(e)),
         }))
     }
 
@@ -182,10 +188,19 @@ impl Error {
         e
     }
 
-    /// The internal error that carries this one through the transaction (for transports).
+    /// The internal error that carries this one through the transaction (for transports), and
+    /// that the `rcmp` command reports: the one it was made from, if it was made from one.
     pub(crate) fn into_internal(self) -> crate::Error {
-        let Inner { reasons, hint, .. } = *self.0;
-        crate::Error::cmp(reasons.join("\nCMP error: ")).with_hint_opt(hint)
+        let Inner {
+            reasons,
+            hint,
+            internal,
+            ..
+        } = *self.0;
+        match internal.map(Arc::try_unwrap) {
+            Some(Ok(e)) => e,
+            _ => crate::Error::cmp(reasons.join("\nCMP error: ")).with_hint_opt(hint),
+        }
     }
 }
 

@@ -38,9 +38,10 @@ mod mock;
 mod transport;
 
 pub use cert::{Certificate, KeyAlgorithm, PrivateKey};
+pub(crate) use client::to_itav;
 pub use client::{
     CertReqTransaction, CertRequest, Client, ClientBuilder, Enrollment, InfoItem, Progress,
-    RequestKind, Revocation,
+    RequestKind, Response, Revocation,
 };
 pub use error::{Error, ErrorKind, PkiStatus, Result, Status};
 pub use mock::{MockServer, MockServerBuilder};

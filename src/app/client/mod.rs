@@ -12,9 +12,10 @@ mod outputs;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::client::{self, Cmd, Ctx, MsgFiles, Transfer};
+use crate::api::{self, Exchange, PkiStatus, Transport};
+use crate::client::{self, Cmd, Ctx, MsgFiles};
 use crate::creds;
 use crate::error::Error;
 use crate::opts::{Opt, RawOpts, Stage};
@@ -44,15 +45,19 @@ enum Peer {
     None,
 }
 
-impl Transfer for Peer {
-    fn exchange(
-        &mut self,
-        req: &[u8],
-        keep_alive: bool,
-        deadline: Option<Instant>,
-    ) -> Result<Vec<u8>> {
+/// The command's transports plug into the library API as any caller's would; their errors keep
+/// the internal form, so they are reported as before.
+impl Transport for Peer {
+    fn exchange(&mut self, req: &[u8], x: &Exchange) -> api::Result<Vec<u8>> {
+        self.send(req, x)
+            .map_err(|e| api::Error::from_internal(e, None))
+    }
+}
+
+impl Peer {
+    fn send(&mut self, req: &[u8], x: &Exchange) -> Result<Vec<u8>> {
         match self {
-            Peer::Http(c) => c.exchange(req, keep_alive, deadline),
+            Peer::Http(c) => c.exchange(req, x.keep_alive, x.deadline),
             Peer::Mock(s) => Ok(s.handle(req)),
             Peer::None => {
                 // OpenSSL's app says so from its transfer callback, on stderr.
@@ -307,50 +312,62 @@ fn is_generic_genm(ctx: &Ctx, has_plan: bool) -> bool {
             .any(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS)
 }
 
-/// Act as CMP client (possibly with the in-process mock server): set up, run `-repeat` transactions,
-/// and write the results of each.
+/// Act as CMP client (possibly with the in-process mock server): set up, run `-repeat` transactions
+/// through the library API, and write the results of each.
 pub fn run_client(raw: &RawOpts) -> Result<()> {
     let Setup {
         ctx,
-        mut peer,
+        peer,
         certform,
         crlform,
         genm_plan,
     } = setup(raw)?;
     let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
     let generic_genm = is_generic_genm(&ctx, genm_plan.is_some());
+    let cmd = ctx.cmd;
+    let reqout_only = ctx.files.reqout_only.is_some();
+    let central_keygen = ctx.central_keygen();
+    // Checks a root CA key update of the genp (genm -infotype rootCaCert).
+    let trusted = ctx.trusted.clone();
+    let mut cl = api::Client::from_context(ctx, Box::new(peer));
     for _ in 0..repeat {
-        let outcome = client::run(&ctx, &mut peer).map_err(|f| {
+        let outcome = cl.run_context().map_err(|e| {
             if generic_genm {
                 outputs::genm_failed_line();
             }
             // A failed transaction still reports a warning-type status it received (e.g. an rp
             // with keyUpdateWarning); rejection and waiting are told by the error lines.
-            if f.outcome.status.as_ref().is_some_and(|si| {
-                si.status != client::status::REJECTION && si.status != client::status::WAITING
-            }) {
-                outputs::print_status(raw, &f.outcome);
-            }
-            Error::from(f).in_transaction()
+            let status = e
+                .status()
+                .filter(|si| si.status != PkiStatus::Rejection && si.status != PkiStatus::Waiting);
+            outputs::print_status(raw, status);
+            e.into_internal().in_transaction()
         })?;
-        if ctx.files.reqout_only.is_some() && outcome.status.is_none() {
+        if reqout_only && outcome.status.is_none() {
             // 3.3+ reports even this as a genm without (valid) genp, though the run succeeds.
             if generic_genm {
                 outputs::genm_failed_line();
             }
             return Ok(());
         }
-        outputs::print_status(raw, &outcome);
+        outputs::print_status(raw, outcome.status.as_ref());
         let mut out = Outputs::new();
         if let Some(plan) = &genm_plan {
+            let itavs = outcome
+                .items
+                .iter()
+                .map(api::to_itav)
+                .collect::<api::Result<Vec<_>>>()
+                .map_err(api::Error::into_internal)?;
             // What the genp holds is checked by OpenSSL's library: its errors go to stdout.
-            super::genm::stage(raw, &ctx, plan, &outcome, certform, crlform, &mut out)
+            let forms = (certform, crlform);
+            super::genm::stage(raw, trusted.as_ref(), plan, &itavs, forms, &mut out)
                 .map_err(Error::in_transaction)?;
         } else if generic_genm {
             outputs::print_itavs(&outcome);
         }
-        outputs::stage_outputs(raw, ctx.cmd, &outcome, certform, &mut out);
-        if ctx.central_keygen() && matches!(ctx.cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur) {
+        outputs::stage_outputs(raw, cmd, &outcome, certform, &mut out);
+        if central_keygen && matches!(cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur) {
             outputs::stage_new_key(raw, &outcome, &mut out)?;
         }
         out.commit()?;
