@@ -50,15 +50,14 @@ pub struct ClientBuilder {
     transport: Option<Box<dyn Transport>>,
     protection: Protection,
     trusted: Option<Vec<Certificate>>,
-    srvcert: Option<Certificate>,
-    untrusted: Vec<Certificate>,
     recipient: Option<String>,
     expect_sender: Option<String>,
     out_trusted: Option<Vec<Certificate>>,
-    total_timeout: Option<Duration>,
-    implicit_confirm: bool,
-    disable_confirm: bool,
-    unprotected_errors: bool,
+    /// The settings that need no checking, as the transaction reads them.
+    ctx: Ctx,
+    /// The `rcmp` command fills part of `ctx` itself (see [`ClientBuilder::context_mut`]); its
+    /// protection is then checked when a request is protected, as `openssl cmp` does.
+    raw_context: bool,
 }
 
 impl ClientBuilder {
@@ -115,7 +114,7 @@ impl ClientBuilder {
 
     /// Time limit of a whole transaction, polling included.
     pub fn total_timeout(mut self, t: Duration) -> Self {
-        self.total_timeout = Some(t);
+        self.ctx.total_timeout = Some(t);
         self
     }
 
@@ -171,13 +170,14 @@ impl ClientBuilder {
 
     /// The server's certificate, trusted directly for signed responses (pinning).
     pub fn srvcert(mut self, cert: Certificate) -> Self {
-        self.srvcert = Some(cert);
+        self.ctx.srvcert = Some(cert.0);
         self
     }
 
-    /// Intermediate certificates for building chains (own and the server's).
+    /// Intermediate certificates for building chains (own and the server's). They come before
+    /// the chain given with [`ClientBuilder::signature`].
     pub fn untrusted(mut self, certs: Vec<Certificate>) -> Self {
-        self.untrusted = certs;
+        self.ctx.untrusted = certs.into_iter().map(|c| c.0).collect();
         self
     }
 
@@ -202,43 +202,99 @@ impl ClientBuilder {
 
     /// Ask for implicit confirmation: the server may skip certConf/pkiConf.
     pub fn implicit_confirm(mut self, on: bool) -> Self {
-        self.implicit_confirm = on;
+        self.ctx.implicit_confirm = on;
         self
     }
 
     /// Do not confirm new certificates at all (against RFC 9810; some servers want it).
     pub fn disable_confirm(mut self, on: bool) -> Self {
-        self.disable_confirm = on;
+        self.ctx.disable_confirm = on;
         self
     }
 
     /// Accept negative responses (errors, rejections) without or with invalid protection.
     pub fn unprotected_errors(mut self, on: bool) -> Self {
-        self.unprotected_errors = on;
+        self.ctx.unprotected_errors = on;
         self
+    }
+
+    /// Let self-issued certificates in the extraCerts of an ip serve as trust anchors for
+    /// validating the new certificate, unauthenticated (3GPP TS 33.310 Annex M).
+    pub fn ta_in_ip_extracerts(mut self, on: bool) -> Self {
+        self.ctx.ta_in_ip_extracerts = on;
+        self
+    }
+
+    /// Accept a server signing certificate whose keyUsage lacks digitalSignature.
+    pub fn ignore_keyusage(mut self, on: bool) -> Self {
+        self.ctx.ignore_keyusage = on;
+        self
+    }
+
+    /// Do not keep the extraCerts of responses for building chains later in the transaction.
+    pub fn no_cache_extracerts(mut self, on: bool) -> Self {
+        self.ctx.no_cache_extracerts = on;
+        self
+    }
+
+    /// Certificates to add to the extraCerts of every request (e.g. for the server's path
+    /// building).
+    pub fn extracerts(mut self, certs: Vec<Certificate>) -> Self {
+        self.ctx.extracerts = certs.into_iter().map(|c| c.0).collect();
+        self
+    }
+
+    /// The chain of the signing certificate (without it), already built and checked by the
+    /// caller; sent as is instead of a chain built from the untrusted certificates.
+    pub fn own_chain(mut self, chain: Vec<Certificate>) -> Self {
+        self.ctx.own_chain = Some(chain.into_iter().map(|c| c.0).collect());
+        self
+    }
+
+    /// Items for the generalInfo field of every request header (RFC 9810 section 5.1.1),
+    /// e.g. a certificate profile.
+    pub fn general_info(mut self, items: &[InfoItem]) -> Result<Self> {
+        self.ctx.geninfo = items.iter().map(to_itav).collect::<Result<_>>()?;
+        Ok(self)
+    }
+
+    /// The part of the context the `rcmp` command still fills itself, field by field (issue 16
+    /// item 5: each field moves to a method above). Its protection is then checked at the first
+    /// request, not by [`ClientBuilder::build`].
+    pub(crate) fn context_mut(&mut self) -> &mut Ctx {
+        self.raw_context = true;
+        &mut self.ctx
+    }
+
+    /// What the context holds so far (the `rcmp` command reads back what it set).
+    pub(crate) fn context(&self) -> &Ctx {
+        &self.ctx
     }
 
     /// Check the settings and make the client.
     pub fn build(self) -> Result<Client> {
-        let mut ctx = Ctx::default();
-        apply_protection(&mut ctx, &self.protection)?;
+        let mut ctx = self.ctx;
+        if !self.raw_context || !matches!(self.protection, Protection::Missing) {
+            apply_protection(&mut ctx, &self.protection)?;
+        }
         let name = |s: &Option<String>, desc: &str| {
             s.as_deref()
                 .map(|s| crate::creds::parse_dn(s, desc))
                 .transpose()
                 .map_err(Error::config)
         };
-        ctx.recipient = name(&self.recipient, "recipient")?;
-        ctx.expect_sender = name(&self.expect_sender, "expected sender")?;
-        ctx.srvcert = self.srvcert.map(|c| c.0);
-        ctx.trusted = self.trusted.map(store);
-        ctx.out_trusted = self.out_trusted.map(store);
-        ctx.untrusted
-            .extend(self.untrusted.into_iter().map(|c| c.0));
-        ctx.total_timeout = self.total_timeout;
-        ctx.implicit_confirm = self.implicit_confirm;
-        ctx.disable_confirm = self.disable_confirm;
-        ctx.unprotected_errors = self.unprotected_errors;
+        if self.recipient.is_some() {
+            ctx.recipient = name(&self.recipient, "recipient")?;
+        }
+        if self.expect_sender.is_some() {
+            ctx.expect_sender = name(&self.expect_sender, "expected sender")?;
+        }
+        if let Some(t) = self.trusted {
+            ctx.trusted = Some(store(t));
+        }
+        if let Some(t) = self.out_trusted {
+            ctx.out_trusted = Some(store(t));
+        }
         let transport: Box<dyn Transport> = match (self.transport, &self.http.server) {
             (Some(t), _) => t,
             (None, Some(server)) => Box::new(Http::new(&self.http, server)?),
@@ -547,15 +603,6 @@ impl Client {
         }
     }
 
-    /// A client on a context set up by the `rcmp` command, which still fills the context itself
-    /// (issue 16 item 5: the set-up moves to [`ClientBuilder`] step by step).
-    pub(crate) fn from_context(ctx: Ctx, transport: Box<dyn Transport>) -> Client {
-        Client {
-            ctx,
-            transfer: Adapter(transport),
-        }
-    }
-
     /// Run the transaction the context names, with the request contents it holds, as the `rcmp`
     /// command does (including `-reqout_only`). The transport is not finished between
     /// transactions (`-repeat` keeps a connection the server leaves open).
@@ -737,7 +784,8 @@ pub(crate) fn to_itav(i: &InfoItem) -> Result<crate::asn1::InfoTypeAndValue> {
     })
 }
 
-fn from_itav(i: &crate::asn1::InfoTypeAndValue) -> Result<InfoItem> {
+/// An internal item as an API one (also for the `rcmp` command's `-geninfo`).
+pub(crate) fn from_itav(i: &crate::asn1::InfoTypeAndValue) -> Result<InfoItem> {
     let value = i
         .info_value
         .as_ref()

@@ -38,7 +38,7 @@ mod mock;
 mod transport;
 
 pub use cert::{Certificate, KeyAlgorithm, PrivateKey};
-pub(crate) use client::to_itav;
+pub(crate) use client::{from_itav, to_itav};
 pub use client::{
     CertReqTransaction, CertRequest, Client, ClientBuilder, Enrollment, InfoItem, Progress,
     RequestKind, Response, Revocation,

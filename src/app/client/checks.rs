@@ -667,7 +667,7 @@ pub(super) fn infotype(
 }
 
 /// `-msg_timeout` and `-total_timeout`: the second must leave room for the first.
-pub(super) fn timeouts(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+pub(super) fn total_timeout(raw: &RawOpts) -> Result<Option<Duration>> {
     let msg_timeout = raw.int(Opt::MsgTimeout).unwrap_or(-1);
     let total_timeout = raw.int(Opt::TotalTimeout).unwrap_or(-1);
     if total_timeout > 0 && msg_timeout > 0 && total_timeout < msg_timeout {
@@ -677,10 +677,7 @@ pub(super) fn timeouts(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             Opt::MsgTimeout
         ));
     }
-    if total_timeout > 0 {
-        ctx.total_timeout = Some(Duration::from_secs(total_timeout as u64));
-    }
-    Ok(())
+    Ok((total_timeout > 0).then(|| Duration::from_secs(total_timeout as u64)))
 }
 
 /// `-reqin` and `-reqin_new_tid` where they do nothing.

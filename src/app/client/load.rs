@@ -7,6 +7,7 @@ use std::time::Duration;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use zeroize::Zeroizing;
 
+use crate::api::ClientBuilder;
 use crate::client::{Cmd, Ctx};
 use crate::creds::{self, pass::get_passwd, Cert, Digest, MacAlg};
 use crate::opts::{Opt, RawOpts};
@@ -15,7 +16,7 @@ use crate::verify;
 use crate::Result;
 
 use super::super::pass_of;
-use super::checks;
+use super::{api_certs, checks, with};
 
 /// TLS client settings (`setup_ssl_ctx`).
 pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
@@ -137,13 +138,14 @@ fn ignored_since_srvcert(opt: Opt) {
 /// `setup_verification_ctx`: trust for responses and for the newly enrolled certificate.
 pub(super) fn setup_verification(
     raw: &RawOpts,
-    ctx: &mut Ctx,
+    b: &mut ClientBuilder,
     params: &verify::VerifyParams,
 ) -> Result<()> {
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
     if let Some(f) = raw.str(Opt::Untrusted) {
-        ctx.untrusted = load_certs_warn(f, other.as_ref(), "untrusted certificates", params)
+        let certs = load_certs_warn(f, other.as_ref(), "untrusted certificates", params)
             .map_err(|e| e.context(Opt::Untrusted))?;
+        with(b, |b| b.untrusted(api_certs(certs)));
     }
     let mut use_trusted = raw.is_set(Opt::Trusted);
     if let Some(f) = raw.str(Opt::Srvcert) {
@@ -154,21 +156,22 @@ pub(super) fn setup_verification(
         if raw.is_set(Opt::Recipient) {
             ignored_since_srvcert(Opt::Recipient);
         }
-        ctx.srvcert = Some(
-            creds::load_cert(f, other.as_ref(), "directly trusted CMP server certificate")
-                .map_err(|e| e.context(Opt::Srvcert))?,
-        );
+        let cert = creds::load_cert(f, other.as_ref(), "directly trusted CMP server certificate")
+            .map_err(|e| e.context(Opt::Srvcert))?;
+        with(b, |b| b.srvcert(crate::api::Certificate(cert)));
     }
     if use_trusted {
         if let Some(f) = raw.str(Opt::Trusted) {
             let certs = load_certs_warn(f, other.as_ref(), "certs trusted by client", params)
                 .map_err(|e| e.context(Opt::Trusted))?;
-            ctx.trusted = Some(verify::TrustStore::new(certs, params.clone()));
+            b.context_mut().trusted = Some(verify::TrustStore::new(certs, params.clone()));
         }
     }
-    ctx.unprotected_errors = raw.flag(Opt::UnprotectedErrors);
+    with(b, |b| {
+        b.unprotected_errors(raw.flag(Opt::UnprotectedErrors))
+    });
     if raw.flag(Opt::TaInIpExtracerts) {
-        ctx.ta_in_ip_extracerts = true;
+        with(b, |b| b.ta_in_ip_extracerts(true));
         crate::warn!("permitting non-authenticated trust anchors in IP extracerts according to 3GPP TS 33.310");
     }
     if let Some(f) = raw.str(Opt::OutTrusted) {
@@ -195,16 +198,19 @@ pub(super) fn setup_verification(
             inhibit_map: false,
             ..params.clone()
         };
-        ctx.out_trusted = Some(verify::TrustStore::new(certs, out_params));
+        b.context_mut().out_trusted = Some(verify::TrustStore::new(certs, out_params));
     }
-    ctx.disable_confirm = raw.flag(Opt::DisableConfirm);
-    ctx.implicit_confirm = raw.flag(Opt::ImplicitConfirm);
+    with(b, |b| {
+        b.disable_confirm(raw.flag(Opt::DisableConfirm))
+            .implicit_confirm(raw.flag(Opt::ImplicitConfirm))
+    });
     Ok(())
 }
 
 /// `setup_protection_ctx`: how requests are protected.
-pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+pub(super) fn setup_protection(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
     checks::protection(raw)?;
+    let ctx = b.context_mut();
     if let Some(src) = raw.str(Opt::Secret) {
         let s = get_passwd(src, "PBMAC")?;
         ctx.secret = Some(Zeroizing::new(s.as_bytes().to_vec()));
@@ -221,6 +227,7 @@ pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         ctx.reference = Some(r.as_bytes().to_vec());
     }
     let keypass = pass_of(raw, Opt::Keypass, "private key for CMP client certificate")?;
+    let mut own_chain = None;
     if let Some(f) = raw.str(Opt::Key) {
         ctx.key = Some(
             creds::load_key(
@@ -266,7 +273,7 @@ pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             crate::debug!("trying to build chain for own CMP signer cert");
             let chain = store.verify(&cert, &ctx.untrusted)?;
             crate::debug!("success building chain for own CMP signer cert");
-            ctx.own_chain = Some(chain.into_iter().skip(1).collect());
+            own_chain = Some(chain.into_iter().skip(1).collect());
         }
         ctx.cert = Some(cert);
     } else if raw.is_set(Opt::OwnTrusted) {
@@ -276,15 +283,18 @@ pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             Opt::Cert
         );
     }
+    let mut extracerts = None;
     if let Some(f) = raw.str(Opt::Extracerts) {
         let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-        ctx.extracerts = load_certs_warn(
-            f,
-            other.as_ref(),
-            "extra certificates for CMP",
-            &checks::verify_params(raw)?,
-        )
-        .map_err(|e| e.context(Opt::Extracerts))?;
+        extracerts = Some(
+            load_certs_warn(
+                f,
+                other.as_ref(),
+                "extra certificates for CMP",
+                &checks::verify_params(raw)?,
+            )
+            .map_err(|e| e.context(Opt::Extracerts))?,
+        );
     }
     ctx.unprotected_requests = raw.flag(Opt::UnprotectedRequests);
     if let Some(d) = raw.str(Opt::Digest) {
@@ -295,6 +305,12 @@ pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     }
     ctx.mac_options =
         crate::protect::MacOptions::from_opts(raw, ctx.secret.is_some(), ctx.digest, ctx.mac)?;
+    if let Some(chain) = own_chain {
+        with(b, |b| b.own_chain(api_certs(chain)));
+    }
+    if let Some(certs) = extracerts {
+        with(b, |b| b.extracerts(api_certs(certs)));
+    }
     Ok(())
 }
 

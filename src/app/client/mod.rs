@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::api::{self, Exchange, PkiStatus, Transport};
+use crate::api::{self, ClientBuilder, Exchange, PkiStatus, Transport};
 use crate::client::{self, Cmd, Ctx, MsgFiles};
 use crate::creds;
 use crate::error::Error;
@@ -73,9 +73,20 @@ impl Peer {
     }
 }
 
-/// Everything set up for the client: the context, the transfer, and what to do with the results.
+/// Apply a setting of the library API's builder (its methods take and return it by value).
+fn with(b: &mut ClientBuilder, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
+    *b = f(std::mem::take(b));
+}
+
+/// Certificates loaded by the command, handed to the library API.
+fn api_certs(certs: Vec<creds::Cert>) -> Vec<api::Certificate> {
+    certs.into_iter().map(api::Certificate).collect()
+}
+
+/// Everything set up for the client: the library API's builder, the transfer, and what to do
+/// with the results.
 struct Setup {
-    ctx: Ctx,
+    builder: ClientBuilder,
     peer: Peer,
     certform: Form,
     crlform: Form,
@@ -167,33 +178,33 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     let certform = checks::form(raw, Opt::Certform, Form::Pem, "certificate storing")?;
     let crlform = checks::form(raw, Opt::Crlform, Form::Der, "CRL storing")?;
     checks::keyform(raw)?;
-    let mut ctx = Ctx {
-        cmd,
-        ..Ctx::default()
-    };
+    let mut b = api::Client::builder();
+    b.context_mut().cmd = cmd;
     let infotype = noted(|n| checks::infotype(raw, cmd, n))?;
     super::genm::check_options(raw, cmd == Cmd::Genm, infotype);
     let params = checks::verify_params(raw)?;
-    load::setup_verification(raw, &mut ctx, &params)?;
-    checks::timeouts(raw, &mut ctx)?;
+    load::setup_verification(raw, &mut b, &params)?;
+    if let Some(t) = checks::total_timeout(raw)? {
+        with(&mut b, |b| b.total_timeout(t));
+    }
     noted(|n| {
         checks::reqin_warnings(raw, n);
         Ok(())
     })?;
-    ctx.files = msg_files(raw, &peer);
-    load::setup_protection(raw, &mut ctx)?;
-    setup_request(raw, &mut ctx)?;
-    setup_header(raw, &mut ctx)?;
+    b.context_mut().files = msg_files(raw, &peer);
+    load::setup_protection(raw, &mut b)?;
+    setup_request(raw, b.context_mut())?;
+    setup_header(raw, &mut b)?;
     // Printed only now, as OpenSSL does, so a set-up error is not preceded by it.
     if let Some(line) = contact_line(&peer, raw.is_set(Opt::Rspin)) {
         crate::info!("{line}");
     }
     let genm_plan = match (cmd, infotype) {
-        (Cmd::Genm, Some(oid)) => genm_request(raw, &mut ctx, oid)?,
+        (Cmd::Genm, Some(oid)) => genm_request(raw, b.context_mut(), oid)?,
         _ => None,
     };
     Ok(Setup {
-        ctx,
+        builder: b,
         peer,
         certform,
         crlform,
@@ -253,19 +264,33 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
 }
 
 /// The header fields (recipient, expected sender, generalInfo) and how responses are checked.
-fn setup_header(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
-    if !raw.is_set(Opt::Srvcert) {
-        ctx.recipient = checks::name_opt(raw, Opt::Recipient, "recipient")?;
+fn setup_header(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
+    // The names are checked here, where OpenSSL reports a bad one; the builder parses them alike.
+    if !raw.is_set(Opt::Srvcert) && checks::name_opt(raw, Opt::Recipient, "recipient")?.is_some() {
+        let name = raw.str(Opt::Recipient).unwrap_or_default().to_string();
+        with(b, |b| b.recipient(name));
     }
-    ctx.expect_sender = checks::name_opt(raw, Opt::ExpectSender, "expected sender")?;
+    if checks::name_opt(raw, Opt::ExpectSender, "expected sender")?.is_some() {
+        let name = raw.str(Opt::ExpectSender).unwrap_or_default().to_string();
+        with(b, |b| b.expect_sender(name));
+    }
+    let mut geninfo = Vec::new();
     if let Some(g) = raw.str(Opt::Geninfo) {
-        ctx.geninfo = client::request::parse_geninfo(g)?;
+        geninfo = client::request::parse_geninfo(g)?;
     }
     if let Some(p) = raw.str(Opt::Profile) {
-        ctx.geninfo.push(checks::profile_itav(p)?);
+        geninfo.push(checks::profile_itav(p)?);
     }
-    ctx.ignore_keyusage = raw.flag(Opt::IgnoreKeyusage);
-    ctx.no_cache_extracerts = raw.flag(Opt::NoCacheExtracerts);
+    let items = geninfo
+        .iter()
+        .map(api::from_itav)
+        .collect::<api::Result<Vec<_>>>()
+        .and_then(|items| std::mem::take(b).general_info(&items));
+    *b = items.map_err(api::Error::into_internal)?;
+    with(b, |b| {
+        b.ignore_keyusage(raw.flag(Opt::IgnoreKeyusage))
+            .no_cache_extracerts(raw.flag(Opt::NoCacheExtracerts))
+    });
     Ok(())
 }
 
@@ -316,20 +341,24 @@ fn is_generic_genm(ctx: &Ctx, has_plan: bool) -> bool {
 /// through the library API, and write the results of each.
 pub fn run_client(raw: &RawOpts) -> Result<()> {
     let Setup {
-        ctx,
+        builder,
         peer,
         certform,
         crlform,
         genm_plan,
     } = setup(raw)?;
     let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
-    let generic_genm = is_generic_genm(&ctx, genm_plan.is_some());
+    let ctx = builder.context();
+    let generic_genm = is_generic_genm(ctx, genm_plan.is_some());
     let cmd = ctx.cmd;
     let reqout_only = ctx.files.reqout_only.is_some();
     let central_keygen = ctx.central_keygen();
     // Checks a root CA key update of the genp (genm -infotype rootCaCert).
     let trusted = ctx.trusted.clone();
-    let mut cl = api::Client::from_context(ctx, Box::new(peer));
+    let mut cl = builder
+        .transport(peer)
+        .build()
+        .map_err(api::Error::into_internal)?;
     for _ in 0..repeat {
         let outcome = cl.run_context().map_err(|e| {
             if generic_genm {
