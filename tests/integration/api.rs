@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rcmp::api::{
-    CertRequest, Certificate, Client, ErrorKind, Exchange, KeyAlgorithm, MockServer,
+    CertRequest, Certificate, Client, ErrorKind, Exchange, InfoItem, KeyAlgorithm, MockServer,
     MockServerBuilder, PkiStatus, PrivateKey, Progress, RequestKind, Transport,
 };
 
@@ -218,4 +218,78 @@ fn log_lines_go_to_the_sink() {
     let lines = lines.lock().unwrap();
     assert!(lines.iter().any(|l| l == "sending IR"), "{lines:?}");
     assert!(lines.iter().any(|l| l == "received IP"), "{lines:?}");
+}
+
+#[test]
+fn outcomes_carry_extra_certs_and_server_cert() {
+    let mock = mock().start().unwrap();
+    let mut c = client(&mock);
+    let (_, req) = request("api-outcome");
+    let e = c.ir(&req).unwrap();
+    // Responses under PBM are not validated with a server certificate.
+    assert!(e.srv_cert.is_none());
+    assert!(
+        e.new_key.is_none(),
+        "no central key generation was asked for"
+    );
+    let r = c.rr(&e.cert, None).unwrap();
+    assert_eq!(r.status.status, PkiStatus::Accepted);
+    assert!(r.srv_cert.is_none());
+    let g = c.genm_response(&[]).unwrap();
+    assert!(g.cert.is_none() && g.chain.is_empty());
+    assert!(g.srv_cert.is_none());
+}
+
+#[test]
+fn request_header_settings_reach_the_wire() {
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let mock = mock().start().unwrap();
+    let extra = Certificate::load(fixture("root.pem")).unwrap().remove(0);
+    // An item under a private-enterprise OID, its value a DER NULL.
+    let item = InfoItem {
+        info_type: "1.3.6.1.4.1.99999.1".into(),
+        value: Some(vec![0x05, 0x00]),
+    };
+    let mut c = Client::builder()
+        .transport(Recorder {
+            inner: mock.transport(),
+            sent: sent.clone(),
+        })
+        .pbm(b"ref", b"secret")
+        .extracerts(vec![extra.clone()])
+        .general_info(std::slice::from_ref(&item))
+        .unwrap()
+        .ignore_keyusage(true)
+        .no_cache_extracerts(true)
+        .ta_in_ip_extracerts(false)
+        .build()
+        .unwrap();
+    let (_, req) = request("api-header");
+    c.cr(&req).unwrap();
+    let sent = sent.lock().unwrap();
+    assert!(contains(&sent[0], extra.der()), "extraCerts not sent");
+    // The DER of 1.3.6.1.4.1.99999.1 (99999 in base 128 is 86 8d 1f).
+    let oid = [
+        0x06, 0x09, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x86, 0x8d, 0x1f, 0x01,
+    ];
+    assert!(contains(&sent[0], &oid), "generalInfo not sent");
+    let bad = InfoItem {
+        info_type: "not an oid".into(),
+        value: None,
+    };
+    let err = Client::builder().general_info(&[bad]).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Config);
+}
+
+#[test]
+fn keys_are_written_encrypted_and_read_back() {
+    let key = PrivateKey::generate(KeyAlgorithm::EcP256).unwrap();
+    let pem = key.to_encrypted_pkcs8_pem(b"pw").unwrap();
+    assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    let back = PrivateKey::from_bytes(pem.as_bytes(), Some("pw")).unwrap();
+    assert_eq!(
+        back.to_pkcs8_der().unwrap().as_slice(),
+        key.to_pkcs8_der().unwrap().as_slice()
+    );
+    assert!(PrivateKey::from_bytes(pem.as_bytes(), Some("wrong")).is_err());
 }
