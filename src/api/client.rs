@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::cert::{Certificate, PrivateKey};
 use super::error::{Error, ErrorKind, Result, Status};
-use super::transport::{Adapter, Http, HttpSettings, Transport};
+use super::transport::{Adapter, HttpSettings, HttpTransport, KeepAlive, Transport};
 use crate::client::session::{self, Step};
 use crate::client::{Cmd, Ctx, Outcome};
 use crate::verify::{TrustStore, VerifyParams};
@@ -104,6 +104,30 @@ impl ClientBuilder {
     pub fn tls_host(mut self, host: impl Into<String>) -> Self {
         self.http.tls_host = Some(host.into());
         self
+    }
+
+    /// A TLS client certificate (first in `chain`, followed by what the server needs to build
+    /// its path) and its key.
+    pub fn tls_client(mut self, chain: Vec<Certificate>, key: PrivateKey) -> Self {
+        self.http.tls_client = Some((chain, key));
+        self
+    }
+
+    /// Whether HTTP connections stay open between the messages of a transaction (default:
+    /// [`KeepAlive::Prefer`]).
+    pub fn keep_alive(mut self, k: KeepAlive) -> Self {
+        self.http.keep_alive = k;
+        self
+    }
+
+    /// Make the built-in HTTP(S) transport from the settings given so far, to look at it before
+    /// the client is built (e.g. its [`HttpTransport::contact_line`]); hand it back with
+    /// [`ClientBuilder::transport`].
+    pub fn http_transport(&self) -> Result<HttpTransport> {
+        let server = self.http.server.as_deref().ok_or_else(|| {
+            Error::new(ErrorKind::Config, "no server given for the HTTP transport")
+        })?;
+        HttpTransport::new(&self.http, server)
     }
 
     /// Time limit of each HTTP round trip.
@@ -297,7 +321,7 @@ impl ClientBuilder {
         }
         let transport: Box<dyn Transport> = match (self.transport, &self.http.server) {
             (Some(t), _) => t,
-            (None, Some(server)) => Box::new(Http::new(&self.http, server)?),
+            (None, Some(server)) => Box::new(HttpTransport::new(&self.http, server)?),
             (None, None) => {
                 return Err(Error::new(
                     ErrorKind::Config,

@@ -45,7 +45,7 @@ pub use client::{
 };
 pub use error::{Error, ErrorKind, PkiStatus, Result, Status};
 pub use mock::{MockServer, MockServerBuilder};
-pub use transport::{Exchange, Transport};
+pub use transport::{Exchange, HttpTransport, KeepAlive, Transport};
 
 pub use crate::log::{Level, Record as LogRecord, Stream};
 

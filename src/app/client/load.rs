@@ -4,22 +4,20 @@
 
 use std::time::Duration;
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use zeroize::Zeroizing;
 
 use crate::api::ClientBuilder;
 use crate::client::{Cmd, Ctx};
 use crate::creds::{self, pass::get_passwd, Cert, Digest, MacAlg};
 use crate::opts::{Opt, RawOpts};
-use crate::transfer::TlsConfig;
 use crate::verify;
 use crate::Result;
 
 use super::super::pass_of;
 use super::{api_certs, checks, with};
 
-/// TLS client settings (`setup_ssl_ctx`).
-pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
+/// TLS client settings (`setup_ssl_ctx`), handed to the library API's HTTP transport.
+pub(super) fn tls_config(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
     if raw.is_set(Opt::TlsCert) || raw.is_set(Opt::TlsKey) || raw.is_set(Opt::TlsKeypass) {
         if !raw.is_set(Opt::TlsKey) {
             return Err(cmp_err!("missing {} option", Opt::TlsKey));
@@ -29,17 +27,15 @@ pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
         }
     }
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-    let mut cfg = TlsConfig {
-        host: raw.str(Opt::TlsHost).map(str::to_string),
-        ..TlsConfig::default()
-    };
+    if let Some(host) = raw.str(Opt::TlsHost) {
+        let host = host.to_string();
+        with(b, |b| b.tls_host(host));
+    }
     match raw.str(Opt::TlsTrusted) {
         Some(f) => {
-            cfg.trusted = creds::load_certs(f, other.as_ref(), "trusted TLS certs")
-                .map_err(|e| e.context(Opt::TlsTrusted))?
-                .iter()
-                .map(|c| CertificateDer::from(c.der().to_vec()))
-                .collect()
+            let certs = creds::load_certs(f, other.as_ref(), "trusted TLS certs")
+                .map_err(|e| e.context(Opt::TlsTrusted))?;
+            with(b, |b| b.tls_trusted(api_certs(certs)));
         }
         None => crate::warn!(
             "{} given without {}; will not authenticate the TLS server",
@@ -63,20 +59,18 @@ pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
                     "TLS private key '{key_file}' does not match the TLS certificate '{cert_file}'"
                 ));
             }
-            cfg.cert_chain
-                .push(CertificateDer::from(cert.der().to_vec()));
-            cfg.cert_chain
-                .extend(chain.iter().map(|c| CertificateDer::from(c.der().to_vec())));
+            let mut all = vec![cert];
+            all.extend(chain);
             if let Some(f) = raw.str(Opt::TlsExtra) {
                 let extra = creds::load_certs(f, other.as_ref(), "extra certificates for TLS")
                     .map_err(|e| e.context(Opt::TlsExtra))?;
-                cfg.cert_chain
-                    .extend(extra.iter().map(|c| CertificateDer::from(c.der().to_vec())));
+                all.extend(extra);
             }
-            let pkcs8 = key.to_pkcs8_der()?;
-            cfg.key = Some(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-                pkcs8.to_vec(),
-            )));
+            // Checked here as before, where a key that cannot be exported would be reported.
+            key.to_pkcs8_der()?;
+            with(b, |b| {
+                b.tls_client(api_certs(all), crate::api::PrivateKey(key))
+            });
         }
         _ => {
             crate::warn!(
@@ -86,7 +80,7 @@ pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
             )
         }
     }
-    Ok(cfg)
+    Ok(())
 }
 
 /// Load the certificates of a list of files (`-trusted`, `-untrusted`, ...), warning on stderr for

@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::opts::{Opt, RawOpts, Stage};
 use crate::output::{Form, Outputs};
 use crate::server::Server;
-use crate::transfer::{self, url::ServerUrl, HttpClient, HttpOptions, KeepAlive};
+use crate::transfer::{self, url::ServerUrl};
 use crate::Result;
 
 use checks::noted;
@@ -40,24 +40,17 @@ fn file_list(raw: &RawOpts, opt: Opt) -> Vec<PathBuf> {
 
 /// Where requests go: HTTP(S), the in-process mock server, or nowhere (`-rspin` only).
 enum Peer {
-    Http(Box<HttpClient>),
+    Http(Box<api::HttpTransport>),
     Mock(Arc<Server>),
     None,
 }
 
-/// The command's transports plug into the library API as any caller's would; their errors keep
-/// the internal form, so they are reported as before.
+/// The command's transports plug into the library API as any caller's would; errors keep their
+/// internal form, so they are reported as before.
 impl Transport for Peer {
     fn exchange(&mut self, req: &[u8], x: &Exchange) -> api::Result<Vec<u8>> {
-        self.send(req, x)
-            .map_err(|e| api::Error::from_internal(e, None))
-    }
-}
-
-impl Peer {
-    fn send(&mut self, req: &[u8], x: &Exchange) -> Result<Vec<u8>> {
         match self {
-            Peer::Http(c) => c.exchange(req, x.keep_alive, x.deadline),
+            Peer::Http(c) => c.exchange(req, x),
             Peer::Mock(s) => Ok(s.handle(req)),
             Peer::None => {
                 // OpenSSL's app says so from its transfer callback, on stderr.
@@ -67,7 +60,7 @@ impl Peer {
                     Opt::UseMockSrv,
                     Opt::Rspin
                 ));
-                Err(Error::Reported)
+                Err(api::Error::from_internal(Error::Reported, None))
             }
         }
     }
@@ -95,7 +88,7 @@ struct Setup {
 }
 
 /// The transfer options (`-server`, `-path`, proxies, timeouts, TLS) and the "will contact" line.
-fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
+fn setup_transfer(raw: &RawOpts, b: &mut ClientBuilder, srv: Option<Arc<Server>>) -> Result<Peer> {
     if let Some(s) = srv {
         return Ok(Peer::Mock(s));
     }
@@ -106,6 +99,7 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
         })?;
         return Ok(Peer::None);
     };
+    // Parsed here too, as OpenSSL reports a bad URL and the HTTPS warning before anything else.
     let url: ServerUrl = transfer::url::parse_server(server)?.with_path(raw.str(Opt::Path));
     let mut tls_used = raw.flag(Opt::TlsUsed);
     if url.tls && !tls_used {
@@ -116,26 +110,34 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
         );
         tls_used = true;
     }
-    let keep_alive = KeepAlive::from_level(raw.int(Opt::KeepAlive).unwrap_or(1))
-        .ok_or_else(|| cmp_err!("{} argument must be 0, 1, or 2", Opt::KeepAlive))?;
-    let msg_timeout = raw
-        .int(Opt::MsgTimeout)
-        .filter(|n| *n > 0)
-        .map(|n| Duration::from_secs(n as u64));
-    let tls = if tls_used {
-        Some(load::tls_config(raw)?)
-    } else {
-        None
+    let keep_alive = match raw.int(Opt::KeepAlive).unwrap_or(1) {
+        0 => api::KeepAlive::Never,
+        1 => api::KeepAlive::Prefer,
+        2 => api::KeepAlive::Require,
+        _ => return Err(cmp_err!("{} argument must be 0, 1, or 2", Opt::KeepAlive)),
     };
-    let opts = HttpOptions {
-        proxy: raw.str(Opt::Proxy).map(str::to_string),
-        no_proxy: raw.str(Opt::NoProxy).map(str::to_string),
-        keep_alive,
-        msg_timeout,
-        tls,
-        max_response: 0,
-    };
-    Ok(Peer::Http(Box::new(HttpClient::new(url, opts)?)))
+    let server = server.to_string();
+    with(b, |b| b.server(server).keep_alive(keep_alive).tls(tls_used));
+    if let Some(p) = raw.str(Opt::Path) {
+        let p = p.to_string();
+        with(b, |b| b.path(p));
+    }
+    if let Some(t) = raw.int(Opt::MsgTimeout).filter(|n| *n > 0) {
+        with(b, |b| b.msg_timeout(Duration::from_secs(t as u64)));
+    }
+    if tls_used {
+        load::tls_config(raw, b)?;
+    }
+    if let Some(p) = raw.str(Opt::Proxy) {
+        let p = p.to_string();
+        with(b, |b| b.proxy(p));
+    }
+    if let Some(n) = raw.str(Opt::NoProxy) {
+        let n = n.to_string();
+        with(b, |b| b.no_proxy(n));
+    }
+    let http = b.http_transport().map_err(api::Error::into_internal)?;
+    Ok(Peer::Http(Box::new(http)))
 }
 
 /// The `will contact ...` line. OpenSSL 3.5 ends it with a blank and says, with `-rspin`, that the
@@ -143,7 +145,7 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
 fn contact_line(peer: &Peer, rspin: bool) -> Option<String> {
     let v30 = crate::compat::get() == crate::compat::Compat::V3_0;
     let target = match peer {
-        Peer::Http(c) => c.contact_line().trim_end().to_string(),
+        Peer::Http(c) => c.contact_line(),
         Peer::Mock(_) => "will contact mock server".to_string(),
         Peer::None if !rspin => return None,
         Peer::None if v30 => "will contact mock server".to_string(),
@@ -169,16 +171,16 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         checks::peer_warnings(raw, n);
         Ok(())
     })?;
+    let mut b = api::Client::builder();
     let peer = if raw.is_set(Opt::ReqoutOnly) {
         Peer::None
     } else {
-        setup_transfer(raw, srv)?
+        setup_transfer(raw, &mut b, srv)?
     };
     let cmd = checks::command(raw)?;
     let certform = checks::form(raw, Opt::Certform, Form::Pem, "certificate storing")?;
     let crlform = checks::form(raw, Opt::Crlform, Form::Der, "CRL storing")?;
     checks::keyform(raw)?;
-    let mut b = api::Client::builder();
     b.context_mut().cmd = cmd;
     let infotype = noted(|n| checks::infotype(raw, cmd, n))?;
     super::genm::check_options(raw, cmd == Cmd::Genm, infotype);
