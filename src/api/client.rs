@@ -1,6 +1,7 @@
 //! The CMP client of the library API: a context built with [`ClientBuilder`], and the transactions
 //! of RFC 9810 section 5.3 run on it.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use der::asn1::{Ia5String, ObjectIdentifier};
@@ -261,6 +262,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Read or save messages as files (see [`MessageFiles`]); the transaction still keeps the
+    /// transactionID and nonces of responses read from files.
+    pub fn message_files(mut self, f: MessageFiles) -> Self {
+        self.ctx.files = crate::client::MsgFiles {
+            reqin: f.reqin,
+            reqin_new_tid: f.reqin_new_tid,
+            reqout: f.reqout,
+            reqout_only: f.reqout_only,
+            rspin: f.rspin,
+            rspout: f.rspout,
+            rspin_fallback: f.rspin_fallback_warning,
+        };
+        self
+    }
+
     /// Certificates to add to the extraCerts of every request (e.g. for the server's path
     /// building).
     pub fn extracerts(mut self, certs: Vec<Certificate>) -> Self {
@@ -369,6 +385,28 @@ fn apply_protection(ctx: &mut Ctx, p: &Protection) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Messages read from or saved to files instead of (or besides) the exchange with the server,
+/// one DER PKIMessage per file, the n-th file for the n-th message of a transaction (as the
+/// `-reqin`, `-reqout`, `-rspin`, `-rspout` options of `openssl cmp`).
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct MessageFiles {
+    /// Requests to send instead of the ones the client builds.
+    pub reqin: Vec<PathBuf>,
+    /// Give requests read from `reqin` a fresh transactionID (and protect them again).
+    pub reqin_new_tid: bool,
+    /// Where to save the requests sent.
+    pub reqout: Vec<PathBuf>,
+    /// Save the first request here and send nothing: the transaction ends without a response.
+    pub reqout_only: Option<PathBuf>,
+    /// Responses to take instead of asking the server, as long as there are enough of them.
+    pub rspin: Vec<PathBuf>,
+    /// Where to save the responses received.
+    pub rspout: Vec<PathBuf>,
+    /// The warning logged when `rspin` runs out and the transport takes over; none: no warning.
+    pub rspin_fallback_warning: Option<String>,
 }
 
 /// Which certificate request to send (RFC 9810 section 5.3.1 - 5.3.5).

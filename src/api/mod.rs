@@ -40,8 +40,8 @@ mod transport;
 pub use cert::{Certificate, KeyAlgorithm, PrivateKey};
 pub(crate) use client::{from_itav, to_itav};
 pub use client::{
-    CertReqTransaction, CertRequest, Client, ClientBuilder, Enrollment, InfoItem, Progress,
-    RequestKind, Response, Revocation,
+    CertReqTransaction, CertRequest, Client, ClientBuilder, Enrollment, InfoItem, MessageFiles,
+    Progress, RequestKind, Response, Revocation,
 };
 pub use error::{Error, ErrorKind, PkiStatus, Result, Status};
 pub use mock::{MockServer, MockServerBuilder};

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api::{self, ClientBuilder, Exchange, PkiStatus, Transport};
-use crate::client::{self, Cmd, Ctx, MsgFiles};
+use crate::client::{self, Cmd, Ctx};
 use crate::creds;
 use crate::error::Error;
 use crate::opts::{Opt, RawOpts, Stage};
@@ -193,7 +193,8 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         checks::reqin_warnings(raw, n);
         Ok(())
     })?;
-    b.context_mut().files = msg_files(raw, &peer);
+    let files = msg_files(raw, &peer);
+    with(&mut b, |b| b.message_files(files));
     load::setup_protection(raw, &mut b)?;
     setup_request(raw, b.context_mut())?;
     setup_header(raw, &mut b)?;
@@ -215,28 +216,28 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
 }
 
 /// The message files (`-reqin`, `-reqout`, `-rspin`, ...) and what to say when `-rspin` runs out.
-fn msg_files(raw: &RawOpts, peer: &Peer) -> MsgFiles {
-    MsgFiles {
-        reqin: if raw.is_set(Opt::Rspin) {
-            Vec::new()
-        } else {
-            file_list(raw, Opt::Reqin)
-        },
-        reqin_new_tid: raw.flag(Opt::ReqinNewTid),
-        reqout: file_list(raw, Opt::Reqout),
-        reqout_only: raw.str(Opt::ReqoutOnly).map(PathBuf::from),
-        rspin: file_list(raw, Opt::Rspin),
-        rspout: file_list(raw, Opt::Rspout),
-        rspin_fallback: match peer {
-            Peer::Http(_) => {
-                Some("too few -rspin filename arguments; resorting to contacting server")
-            }
-            Peer::Mock(_) => {
-                Some("too few -rspin filename arguments; resorting to using mock server")
-            }
-            Peer::None => None,
-        },
+fn msg_files(raw: &RawOpts, peer: &Peer) -> api::MessageFiles {
+    let mut f = api::MessageFiles::default();
+    if !raw.is_set(Opt::Rspin) {
+        f.reqin = file_list(raw, Opt::Reqin);
     }
+    f.reqin_new_tid = raw.flag(Opt::ReqinNewTid);
+    f.reqout = file_list(raw, Opt::Reqout);
+    f.reqout_only = raw.str(Opt::ReqoutOnly).map(PathBuf::from);
+    f.rspin = file_list(raw, Opt::Rspin);
+    f.rspout = file_list(raw, Opt::Rspout);
+    let fallback = |to: &str| {
+        format!(
+            "too few {} filename arguments; resorting to {to}",
+            Opt::Rspin
+        )
+    };
+    f.rspin_fallback_warning = match peer {
+        Peer::Http(_) => Some(fallback("contacting server")),
+        Peer::Mock(_) => Some(fallback("using mock server")),
+        Peer::None => None,
+    };
+    f
 }
 
 /// `setup_request_ctx`: what goes into the request, checks and loads in OpenSSL's order.
