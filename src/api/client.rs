@@ -152,15 +152,15 @@ impl ClientBuilder {
     /// Protect requests with a password-based MAC (PBM, RFC 4211 section 4.4) under a shared secret;
     /// `reference` is the senderKID that tells the server which secret.
     pub fn pbm(self, reference: &[u8], secret: &[u8]) -> Self {
-        self.mac(reference, secret, false)
+        self.mac_protection(reference, secret, false)
     }
 
     /// Like [`ClientBuilder::pbm`] with PBMAC1 (RFC 9481 section 6.1.2, PBKDF2 with HMAC) instead.
     pub fn pbmac1(self, reference: &[u8], secret: &[u8]) -> Self {
-        self.mac(reference, secret, true)
+        self.mac_protection(reference, secret, true)
     }
 
-    fn mac(mut self, reference: &[u8], secret: &[u8], pbmac1: bool) -> Self {
+    fn mac_protection(mut self, reference: &[u8], secret: &[u8], pbmac1: bool) -> Self {
         self.protection = Protection::Mac {
             reference: reference.to_vec(),
             secret: Zeroizing::new(secret.to_vec()),
@@ -178,6 +178,73 @@ impl ClientBuilder {
         chain: Vec<Certificate>,
     ) -> Self {
         self.protection = Protection::Signature { cert, key, chain };
+        self
+    }
+
+    /// The shared secret for MAC-based protection, set on its own (the lower-level form of
+    /// [`ClientBuilder::pbm`]). With a client key too, the secret protects the requests and the
+    /// certificate still names the sender, as in `openssl cmp`.
+    pub fn secret(mut self, secret: &[u8]) -> Self {
+        self.ctx.secret = Some(Zeroizing::new(secret.to_vec()));
+        self
+    }
+
+    /// The senderKID of MAC-protected requests (the reference value the server knows the secret
+    /// by), set on its own.
+    pub fn reference(mut self, reference: &[u8]) -> Self {
+        self.ctx.reference = Some(reference.to_vec());
+        self
+    }
+
+    /// The client's certificate, set on its own (the lower-level form of
+    /// [`ClientBuilder::signature`]): it names the sender, and with [`ClientBuilder::client_key`]
+    /// signs requests. `chain` is added to the untrusted certificates for building its chain.
+    pub fn client_cert(mut self, cert: Certificate, chain: Vec<Certificate>) -> Self {
+        self.ctx.untrusted.extend(chain.into_iter().map(|c| c.0));
+        self.ctx.cert = Some(cert.0);
+        self
+    }
+
+    /// The client's private key, set on its own; see [`ClientBuilder::client_cert`]. A key
+    /// that does not match the certificate fails the first request, as in `openssl cmp`.
+    pub fn client_key(mut self, key: PrivateKey) -> Self {
+        self.ctx.key = Some(key.0);
+        self
+    }
+
+    /// Send requests unprotected even though credentials are given (they still name the
+    /// sender).
+    pub fn unprotected_requests(mut self, on: bool) -> Self {
+        self.ctx.unprotected_requests = on;
+        self
+    }
+
+    /// The digest for signatures, PBM's one-way function and proof of possession, by name
+    /// (e.g. `sha256`, the default).
+    pub fn digest(mut self, name: &str) -> Result<Self> {
+        self.ctx.digest = crate::creds::Digest::from_name(name).map_err(Error::config)?;
+        Ok(self)
+    }
+
+    /// The MAC algorithm of PBM by name (e.g. `hmac-sha1`, the default).
+    pub fn mac_algorithm(mut self, name: &str) -> Result<Self> {
+        self.ctx.mac = crate::creds::MacAlg::from_name(name).map_err(Error::config)?;
+        self.ctx.mac_options.mac_given = true;
+        Ok(self)
+    }
+
+    /// Parameters of MAC-based protection: PBMAC1 instead of PBM, the iteration count and the
+    /// salt length (None: the defaults). They are used as given; choose them within RFC 9481.
+    pub fn mac_params(
+        mut self,
+        pbmac1: bool,
+        iterations: Option<u32>,
+        salt_len: Option<usize>,
+    ) -> Self {
+        let o = &mut self.ctx.mac_options;
+        o.pbmac1 = pbmac1;
+        o.iterations = iterations;
+        o.salt_len = salt_len;
         self
     }
 
@@ -314,7 +381,9 @@ impl ClientBuilder {
     /// Check the settings and make the client.
     pub fn build(self) -> Result<Client> {
         let mut ctx = self.ctx;
-        if !self.raw_context || !matches!(self.protection, Protection::Missing) {
+        if matches!(self.protection, Protection::Missing) {
+            lower_level_protection(&mut ctx, self.raw_context)?;
+        } else {
             apply_protection(&mut ctx, &self.protection)?;
         }
         let name = |s: &Option<String>, desc: &str| {
@@ -357,6 +426,20 @@ fn store(certs: Vec<Certificate>) -> TrustStore {
         certs.into_iter().map(|c| c.0).collect(),
         VerifyParams::default(),
     )
+}
+
+/// Protection set with the lower-level methods (secret, client key, ...): as `openssl cmp`, a
+/// key not matching the certificate is noted here and reported at the first request. `deferred`:
+/// the caller fills the context itself and has the transaction report missing credentials.
+fn lower_level_protection(ctx: &mut Ctx, deferred: bool) -> Result<()> {
+    let given = ctx.secret.is_some() || ctx.key.is_some() || ctx.unprotected_requests;
+    if !given && !deferred {
+        return apply_protection(ctx, &Protection::Missing);
+    }
+    if let (Some(cert), Some(key)) = (&ctx.cert, &ctx.key) {
+        ctx.cert_key_mismatch = ctx.secret.is_none() && !key.matches_cert(cert);
+    }
+    Ok(())
 }
 
 fn apply_protection(ctx: &mut Ctx, p: &Protection) -> Result<()> {

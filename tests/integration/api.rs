@@ -293,3 +293,37 @@ fn keys_are_written_encrypted_and_read_back() {
     );
     assert!(PrivateKey::from_bytes(pem.as_bytes(), Some("wrong")).is_err());
 }
+
+#[test]
+fn protection_set_piece_by_piece() {
+    let mock = mock().start().unwrap();
+    let mut c = Client::builder()
+        .transport(mock.transport())
+        .reference(b"ref")
+        .secret(b"secret")
+        .digest("sha256")
+        .unwrap()
+        .mac_algorithm("hmac-sha1")
+        .unwrap()
+        .mac_params(false, None, Some(16))
+        .build()
+        .unwrap();
+    let (_, req) = request("api-pieces");
+    assert_eq!(c.ir(&req).unwrap().cert.subject(), "/CN=api-pieces");
+
+    // A key that does not match the certificate is reported at the first request.
+    let cert = Certificate::load(fixture("leaf.pem")).unwrap().remove(0);
+    let other = PrivateKey::load(fixture("leaf2.key.pem"), None).unwrap();
+    let mut c = Client::builder()
+        .transport(mock.transport())
+        .client_cert(cert, Vec::new())
+        .client_key(other)
+        .build()
+        .unwrap();
+    let err = c.ir(&req).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err:?}");
+    assert!(err.to_string().contains("key values mismatch"), "{err}");
+
+    assert!(Client::builder().digest("no-such-digest").is_err());
+    assert!(Client::builder().mac_algorithm("no-such-mac").is_err());
+}

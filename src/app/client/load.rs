@@ -4,9 +4,7 @@
 
 use std::time::Duration;
 
-use zeroize::Zeroizing;
-
-use crate::api::ClientBuilder;
+use crate::api::{self, ClientBuilder};
 use crate::client::{Cmd, Ctx};
 use crate::creds::{self, pass::get_passwd, Cert, Digest, MacAlg};
 use crate::opts::{Opt, RawOpts};
@@ -204,10 +202,11 @@ pub(super) fn setup_verification(
 /// `setup_protection_ctx`: how requests are protected.
 pub(super) fn setup_protection(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
     checks::protection(raw)?;
-    let ctx = b.context_mut();
+    let mut secret_given = false;
     if let Some(src) = raw.str(Opt::Secret) {
         let s = get_passwd(src, "PBMAC")?;
-        ctx.secret = Some(Zeroizing::new(s.as_bytes().to_vec()));
+        with(b, |b| b.secret(s.as_bytes()));
+        secret_given = true;
         if raw.is_set(Opt::Cert) || raw.is_set(Opt::Key) {
             crate::warn!(
                 "{} and {} not used for protection since {} is given",
@@ -218,19 +217,17 @@ pub(super) fn setup_protection(raw: &RawOpts, b: &mut ClientBuilder) -> Result<(
         }
     }
     if let Some(r) = raw.str(Opt::Ref) {
-        ctx.reference = Some(r.as_bytes().to_vec());
+        with(b, |b| b.reference(r.as_bytes()));
     }
     let keypass = pass_of(raw, Opt::Keypass, "private key for CMP client certificate")?;
-    let mut own_chain = None;
     if let Some(f) = raw.str(Opt::Key) {
-        ctx.key = Some(
-            creds::load_key(
-                f,
-                keypass.as_ref(),
-                "private key for CMP client certificate",
-            )
-            .map_err(|e| e.context(Opt::Key))?,
-        );
+        let key = creds::load_key(
+            f,
+            keypass.as_ref(),
+            "private key for CMP client certificate",
+        )
+        .map_err(|e| e.context(Opt::Key))?;
+        with(b, |b| b.client_key(crate::api::PrivateKey(key)));
     }
     if !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Srvcert) && !raw.is_set(Opt::Trusted) {
         crate::warn!(
@@ -241,35 +238,7 @@ pub(super) fn setup_protection(raw: &RawOpts, b: &mut ClientBuilder) -> Result<(
         );
     }
     if let Some(f) = raw.str(Opt::Cert) {
-        let (cert, chain) = creds::load_cert_with_chain(
-            f,
-            keypass.as_ref(),
-            "CMP client certificate (optionally with chain)",
-        )
-        .map_err(|e| e.context(Opt::Cert))?;
-        let params = checks::verify_params(raw)?;
-        warn_certs(f, std::slice::from_ref(&cert), false, &params);
-        warn_certs(f, &chain, true, &params);
-        if let Some(key) = &ctx.key {
-            ctx.cert_key_mismatch = ctx.secret.is_none() && !key.matches_cert(&cert);
-        }
-        ctx.untrusted.extend(chain);
-        if let Some(f) = raw.str(Opt::OwnTrusted) {
-            let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-            let certs = load_certs_warn(
-                f,
-                other.as_ref(),
-                "trusted certs for verifying own CMP signer cert",
-                &params,
-            )
-            .map_err(|e| e.context(Opt::OwnTrusted))?;
-            let store = verify::TrustStore::new(certs, params.clone());
-            crate::debug!("trying to build chain for own CMP signer cert");
-            let chain = store.verify(&cert, &ctx.untrusted)?;
-            crate::debug!("success building chain for own CMP signer cert");
-            own_chain = Some(chain.into_iter().skip(1).collect());
-        }
-        ctx.cert = Some(cert);
+        client_cert(raw, f, keypass.as_ref(), b)?;
     } else if raw.is_set(Opt::OwnTrusted) {
         crate::warn!(
             "{} option is ignored without {}",
@@ -277,33 +246,69 @@ pub(super) fn setup_protection(raw: &RawOpts, b: &mut ClientBuilder) -> Result<(
             Opt::Cert
         );
     }
-    let mut extracerts = None;
     if let Some(f) = raw.str(Opt::Extracerts) {
         let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-        extracerts = Some(
-            load_certs_warn(
-                f,
-                other.as_ref(),
-                "extra certificates for CMP",
-                &checks::verify_params(raw)?,
-            )
-            .map_err(|e| e.context(Opt::Extracerts))?,
-        );
+        let certs = load_certs_warn(
+            f,
+            other.as_ref(),
+            "extra certificates for CMP",
+            &checks::verify_params(raw)?,
+        )
+        .map_err(|e| e.context(Opt::Extracerts))?;
+        with(b, |b| b.extracerts(api_certs(certs)));
     }
-    ctx.unprotected_requests = raw.flag(Opt::UnprotectedRequests);
+    with(b, |b| {
+        b.unprotected_requests(raw.flag(Opt::UnprotectedRequests))
+    });
     if let Some(d) = raw.str(Opt::Digest) {
-        ctx.digest = Digest::from_name(d).map_err(|e| checks::digest_error(d, e))?;
+        // Checked here for OpenSSL's wording; the builder takes the same name.
+        Digest::from_name(d).map_err(|e| checks::digest_error(d, e))?;
+        *b = std::mem::take(b)
+            .digest(d)
+            .map_err(api::Error::into_internal)?;
     }
     if let Some(m) = raw.str(Opt::Mac) {
-        ctx.mac = MacAlg::from_name(m)?;
+        MacAlg::from_name(m)?;
+        *b = std::mem::take(b)
+            .mac_algorithm(m)
+            .map_err(api::Error::into_internal)?;
     }
-    ctx.mac_options =
-        crate::protect::MacOptions::from_opts(raw, ctx.secret.is_some(), ctx.digest, ctx.mac)?;
-    if let Some(chain) = own_chain {
-        with(b, |b| b.own_chain(api_certs(chain)));
-    }
-    if let Some(certs) = extracerts {
-        with(b, |b| b.extracerts(api_certs(certs)));
+    let (digest, mac) = (b.context().digest, b.context().mac);
+    let o = crate::protect::MacOptions::from_opts(raw, secret_given, digest, mac)?;
+    with(b, |b| b.mac_params(o.pbmac1, o.iterations, o.salt_len));
+    Ok(())
+}
+
+/// `-cert` (with its chain) and, with `-own_trusted`, the validated chain to send with it.
+fn client_cert(
+    raw: &RawOpts,
+    f: &str,
+    keypass: Option<&creds::Secret>,
+    b: &mut ClientBuilder,
+) -> Result<()> {
+    let (cert, chain) =
+        creds::load_cert_with_chain(f, keypass, "CMP client certificate (optionally with chain)")
+            .map_err(|e| e.context(Opt::Cert))?;
+    let params = checks::verify_params(raw)?;
+    warn_certs(f, std::slice::from_ref(&cert), false, &params);
+    warn_certs(f, &chain, true, &params);
+    let api_cert = api::Certificate(cert.clone());
+    with(b, |b| b.client_cert(api_cert, api_certs(chain)));
+    if let Some(f) = raw.str(Opt::OwnTrusted) {
+        let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+        let certs = load_certs_warn(
+            f,
+            other.as_ref(),
+            "trusted certs for verifying own CMP signer cert",
+            &params,
+        )
+        .map_err(|e| e.context(Opt::OwnTrusted))?;
+        let store = verify::TrustStore::new(certs, params.clone());
+        crate::debug!("trying to build chain for own CMP signer cert");
+        let chain = store.verify(&cert, &b.context().untrusted)?;
+        crate::debug!("success building chain for own CMP signer cert");
+        let own: Vec<Cert> = chain.into_iter().skip(1).collect();
+        with(b, |b| b.own_chain(api_certs(own)));
     }
     Ok(())
 }
