@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 use super::cert::{Certificate, PrivateKey};
 use super::error::{Error, ErrorKind, Result, Status};
 use super::transport::{Adapter, HttpSettings, HttpTransport, KeepAlive, Transport};
+use super::verify::VerifyOptions;
 use crate::client::session::{self, Step};
 use crate::client::{Cmd, Ctx, Outcome};
 use crate::verify::{TrustStore, VerifyParams};
@@ -257,6 +258,27 @@ impl ClientBuilder {
     /// Trust anchors for the server's signing certificate.
     pub fn trusted(mut self, certs: Vec<Certificate>) -> Self {
         self.trusted = Some(certs);
+        self
+    }
+
+    /// Like [`ClientBuilder::trusted`], validating with `opts`.
+    pub fn trusted_with(mut self, certs: Vec<Certificate>, opts: &VerifyOptions) -> Self {
+        self.trusted = None;
+        self.ctx.trusted = Some(TrustStore::new(
+            certs.into_iter().map(|c| c.0).collect(),
+            opts.0.clone(),
+        ));
+        self
+    }
+
+    /// Like [`ClientBuilder::out_trusted`], validating with `opts` as OpenSSL does for new
+    /// certificates (see [`VerifyOptions`]: time and revocation checks do not apply).
+    pub fn out_trusted_with(mut self, certs: Vec<Certificate>, opts: &VerifyOptions) -> Self {
+        self.out_trusted = None;
+        self.ctx.out_trusted = Some(TrustStore::new(
+            certs.into_iter().map(|c| c.0).collect(),
+            opts.for_new_cert(),
+        ));
         self
     }
 

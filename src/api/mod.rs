@@ -36,6 +36,7 @@ mod client;
 mod error;
 mod mock;
 mod transport;
+mod verify;
 
 pub use cert::{Certificate, KeyAlgorithm, PrivateKey};
 pub(crate) use client::{from_itav, to_itav};
@@ -46,6 +47,7 @@ pub use client::{
 pub use error::{Error, ErrorKind, PkiStatus, Result, Status};
 pub use mock::{MockServer, MockServerBuilder};
 pub use transport::{Exchange, HttpTransport, KeepAlive, Transport};
+pub use verify::VerifyOptions;
 
 pub use crate::log::{Level, Record as LogRecord, Stream};
 

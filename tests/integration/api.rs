@@ -327,3 +327,35 @@ fn protection_set_piece_by_piece() {
     assert!(Client::builder().digest("no-such-digest").is_err());
     assert!(Client::builder().mac_algorithm("no-such-mac").is_err());
 }
+
+#[test]
+fn verification_options_by_name() {
+    use rcmp::api::VerifyOptions;
+    let opts = VerifyOptions::new()
+        .set("partial_chain", None)
+        .unwrap()
+        .set("verify_depth", Some("3"))
+        .unwrap();
+    assert_eq!(
+        VerifyOptions::new()
+            .set("no_such_option", None)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Config
+    );
+    assert!(VerifyOptions::new().set("attime", Some("soon")).is_err());
+    // Anchors with options: the MAC-protected exchange still works, and the new certificate is
+    // validated against the issuing CA's chain (partial chain: the intermediate is an anchor).
+    let int = Certificate::load(fixture("int.pem")).unwrap().remove(0);
+    let mock = mock().start().unwrap();
+    let mut c = Client::builder()
+        .transport(mock.transport())
+        .pbm(b"ref", b"secret")
+        .trusted_with(vec![int.clone()], &opts)
+        .out_trusted_with(vec![int], &opts)
+        .build()
+        .unwrap();
+    let (_, req) = request("api-vfy");
+    let e = c.ir(&req).unwrap();
+    assert_eq!(e.cert.issuer(), "/CN=int");
+}

@@ -128,10 +128,12 @@ fn ignored_since_srvcert(opt: Opt) {
 }
 
 /// `setup_verification_ctx`: trust for responses and for the newly enrolled certificate.
+/// `params` serve the load warnings, `opts` (the same options) the library.
 pub(super) fn setup_verification(
     raw: &RawOpts,
     b: &mut ClientBuilder,
     params: &verify::VerifyParams,
+    opts: &api::VerifyOptions,
 ) -> Result<()> {
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
     if let Some(f) = raw.str(Opt::Untrusted) {
@@ -156,7 +158,7 @@ pub(super) fn setup_verification(
         if let Some(f) = raw.str(Opt::Trusted) {
             let certs = load_certs_warn(f, other.as_ref(), "certs trusted by client", params)
                 .map_err(|e| e.context(Opt::Trusted))?;
-            b.context_mut().trusted = Some(verify::TrustStore::new(certs, params.clone()));
+            with(b, |b| b.trusted_with(api_certs(certs), opts));
         }
     }
     with(b, |b| {
@@ -174,23 +176,7 @@ pub(super) fn setup_verification(
             params,
         )
         .map_err(|e| e.context(Opt::OutTrusted))?;
-        // As OpenSSL's certConf callback does: new certificates are current anyway (no -attime), and
-        // status/revocation and the other flag-like checks are switched off; only the time, partial
-        // chain and policy flags survive. Depth, purpose, level and names still apply.
-        let out_params = verify::VerifyParams {
-            attime: None,
-            crl_check: false,
-            crl_check_all: false,
-            x509_strict: false,
-            check_ss_sig: false,
-            ignore_critical: false,
-            allow_proxy_certs: false,
-            explicit_policy: false,
-            inhibit_any: false,
-            inhibit_map: false,
-            ..params.clone()
-        };
-        b.context_mut().out_trusted = Some(verify::TrustStore::new(certs, out_params));
+        with(b, |b| b.out_trusted_with(api_certs(certs), opts));
     }
     with(b, |b| {
         b.disable_confirm(raw.flag(Opt::DisableConfirm))

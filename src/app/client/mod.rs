@@ -185,7 +185,8 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     let infotype = noted(|n| checks::infotype(raw, cmd, n))?;
     super::genm::check_options(raw, cmd == Cmd::Genm, infotype);
     let params = checks::verify_params(raw)?;
-    load::setup_verification(raw, &mut b, &params)?;
+    let opts = checks::verify_options(raw)?;
+    load::setup_verification(raw, &mut b, &params, &opts)?;
     if let Some(t) = checks::total_timeout(raw)? {
         with(&mut b, |b| b.total_timeout(t));
     }
