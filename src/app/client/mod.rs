@@ -3,8 +3,12 @@
 //! then the transaction(s) and the result files.
 //!
 //! [`checks`] holds the cross-option checks (pure, testable without files), [`load`] what reads
-//! credentials from files, [`outputs`] what is written and printed after a transaction. The calls
-//! into the client library (`crate::client`) are made here and in [`outputs`].
+//! credentials from files, [`outputs`] what is written and printed after a transaction.
+//!
+//! The client is made with the library API's [`api::ClientBuilder`] (transport, trust,
+//! protection, message files, header) and runs there; results come back as [`api::Response`].
+//! What the builder cannot express yet (the command and the request contents) is still set
+//! through the crate-internal `ClientBuilder::context_mut` (issue 16 item 5).
 
 mod checks;
 mod load;
