@@ -1,6 +1,7 @@
 //! Options for validating certificates: the server's signing certificate and newly enrolled ones.
 
 use super::error::{Error, ErrorKind, Result};
+use crate::opts::{Group, Opt};
 use crate::verify::VerifyParams;
 
 /// How certificate chains are validated, with the verification options `openssl cmp` takes
@@ -27,14 +28,14 @@ impl VerifyOptions {
     /// Set one option, named as on the `openssl` command line without the dash; `value` is its
     /// argument, `None` for a flag. A name that is no verification option is refused.
     pub fn set(mut self, name: &str, value: Option<&str>) -> Result<VerifyOptions> {
-        match self.0.set_option(name, value) {
-            Ok(true) => Ok(self),
-            Ok(false) => Err(Error::new(
+        let Some(opt) = Opt::from_name(name).filter(|o| o.group() == Group::Validation) else {
+            return Err(Error::new(
                 ErrorKind::Config,
                 format!("'{name}' is not a verification option"),
-            )),
-            Err(e) => Err(Error::config(e)),
-        }
+            ));
+        };
+        self.0.set(opt, value).map_err(Error::config)?;
+        Ok(self)
     }
 
     /// The options for validating a newly enrolled certificate, as OpenSSL's certConf check
