@@ -127,6 +127,14 @@ impl PrivateKey {
         self.0.to_pkcs8_pem().map_err(Error::config)
     }
 
+    /// The key as PKCS#8 PEM encrypted under `pass` (`ENCRYPTED PRIVATE KEY`, PBES2 with
+    /// AES-256-CBC, as `openssl cmp -newkeypass` writes it).
+    pub fn to_encrypted_pkcs8_pem(&self, pass: &[u8]) -> Result<String> {
+        self.0
+            .to_encrypted_pkcs8_pem(&Secret::new(pass))
+            .map_err(Error::config)
+    }
+
     /// The key as unencrypted PKCS#8 DER.
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
         self.0.to_pkcs8_der().map_err(Error::config)

@@ -1,6 +1,7 @@
 //! The CMP client of the library API: a context built with [`ClientBuilder`], and the transactions
 //! of RFC 9810 section 5.3 run on it.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use der::asn1::{Ia5String, ObjectIdentifier};
@@ -9,7 +10,8 @@ use zeroize::Zeroizing;
 
 use super::cert::{Certificate, PrivateKey};
 use super::error::{Error, ErrorKind, Result, Status};
-use super::transport::{Adapter, Http, HttpSettings, Transport};
+use super::transport::{Adapter, HttpSettings, HttpTransport, KeepAlive, Transport};
+use super::verify::VerifyOptions;
 use crate::client::session::{self, Step};
 use crate::client::{Cmd, Ctx, Outcome};
 use crate::verify::{TrustStore, VerifyParams};
@@ -50,15 +52,14 @@ pub struct ClientBuilder {
     transport: Option<Box<dyn Transport>>,
     protection: Protection,
     trusted: Option<Vec<Certificate>>,
-    srvcert: Option<Certificate>,
-    untrusted: Vec<Certificate>,
     recipient: Option<String>,
     expect_sender: Option<String>,
     out_trusted: Option<Vec<Certificate>>,
-    total_timeout: Option<Duration>,
-    implicit_confirm: bool,
-    disable_confirm: bool,
-    unprotected_errors: bool,
+    /// The settings that need no checking, as the transaction reads them.
+    ctx: Ctx,
+    /// The `rcmp` command fills part of `ctx` itself (see [`ClientBuilder::context_mut`]); its
+    /// protection is then checked when a request is protected, as `openssl cmp` does.
+    raw_context: bool,
 }
 
 impl ClientBuilder {
@@ -107,6 +108,30 @@ impl ClientBuilder {
         self
     }
 
+    /// A TLS client certificate (first in `chain`, followed by what the server needs to build
+    /// its path) and its key.
+    pub fn tls_client(mut self, chain: Vec<Certificate>, key: PrivateKey) -> Self {
+        self.http.tls_client = Some((chain, key));
+        self
+    }
+
+    /// Whether HTTP connections stay open between the messages of a transaction (default:
+    /// [`KeepAlive::Prefer`]).
+    pub fn keep_alive(mut self, k: KeepAlive) -> Self {
+        self.http.keep_alive = k;
+        self
+    }
+
+    /// Make the built-in HTTP(S) transport from the settings given so far, to look at it before
+    /// the client is built (e.g. its [`HttpTransport::contact_line`]); hand it back with
+    /// [`ClientBuilder::transport`].
+    pub fn http_transport(&self) -> Result<HttpTransport> {
+        let server = self.http.server.as_deref().ok_or_else(|| {
+            Error::new(ErrorKind::Config, "no server given for the HTTP transport")
+        })?;
+        HttpTransport::new(&self.http, server)
+    }
+
     /// Time limit of each HTTP round trip.
     pub fn msg_timeout(mut self, t: Duration) -> Self {
         self.http.msg_timeout = Some(t);
@@ -115,7 +140,7 @@ impl ClientBuilder {
 
     /// Time limit of a whole transaction, polling included.
     pub fn total_timeout(mut self, t: Duration) -> Self {
-        self.total_timeout = Some(t);
+        self.ctx.total_timeout = Some(t);
         self
     }
 
@@ -128,15 +153,15 @@ impl ClientBuilder {
     /// Protect requests with a password-based MAC (PBM, RFC 4211 section 4.4) under a shared secret;
     /// `reference` is the senderKID that tells the server which secret.
     pub fn pbm(self, reference: &[u8], secret: &[u8]) -> Self {
-        self.mac(reference, secret, false)
+        self.mac_protection(reference, secret, false)
     }
 
     /// Like [`ClientBuilder::pbm`] with PBMAC1 (RFC 9481 section 6.1.2, PBKDF2 with HMAC) instead.
     pub fn pbmac1(self, reference: &[u8], secret: &[u8]) -> Self {
-        self.mac(reference, secret, true)
+        self.mac_protection(reference, secret, true)
     }
 
-    fn mac(mut self, reference: &[u8], secret: &[u8], pbmac1: bool) -> Self {
+    fn mac_protection(mut self, reference: &[u8], secret: &[u8], pbmac1: bool) -> Self {
         self.protection = Protection::Mac {
             reference: reference.to_vec(),
             secret: Zeroizing::new(secret.to_vec()),
@@ -157,6 +182,73 @@ impl ClientBuilder {
         self
     }
 
+    /// The shared secret for MAC-based protection, set on its own (the lower-level form of
+    /// [`ClientBuilder::pbm`]). With a client key too, the secret protects the requests and the
+    /// certificate still names the sender, as in `openssl cmp`.
+    pub fn secret(mut self, secret: &[u8]) -> Self {
+        self.ctx.secret = Some(Zeroizing::new(secret.to_vec()));
+        self
+    }
+
+    /// The senderKID of MAC-protected requests (the reference value the server knows the secret
+    /// by), set on its own.
+    pub fn reference(mut self, reference: &[u8]) -> Self {
+        self.ctx.reference = Some(reference.to_vec());
+        self
+    }
+
+    /// The client's certificate, set on its own (the lower-level form of
+    /// [`ClientBuilder::signature`]): it names the sender, and with [`ClientBuilder::client_key`]
+    /// signs requests. `chain` is added to the untrusted certificates for building its chain.
+    pub fn client_cert(mut self, cert: Certificate, chain: Vec<Certificate>) -> Self {
+        self.ctx.untrusted.extend(chain.into_iter().map(|c| c.0));
+        self.ctx.cert = Some(cert.0);
+        self
+    }
+
+    /// The client's private key, set on its own; see [`ClientBuilder::client_cert`]. A key
+    /// that does not match the certificate fails the first request, as in `openssl cmp`.
+    pub fn client_key(mut self, key: PrivateKey) -> Self {
+        self.ctx.key = Some(key.0);
+        self
+    }
+
+    /// Send requests unprotected even though credentials are given (they still name the
+    /// sender).
+    pub fn unprotected_requests(mut self, on: bool) -> Self {
+        self.ctx.unprotected_requests = on;
+        self
+    }
+
+    /// The digest for signatures, PBM's one-way function and proof of possession, by name
+    /// (e.g. `sha256`, the default).
+    pub fn digest(mut self, name: &str) -> Result<Self> {
+        self.ctx.digest = crate::creds::Digest::from_name(name).map_err(Error::config)?;
+        Ok(self)
+    }
+
+    /// The MAC algorithm of PBM by name (e.g. `hmac-sha1`, the default).
+    pub fn mac_algorithm(mut self, name: &str) -> Result<Self> {
+        self.ctx.mac = crate::creds::MacAlg::from_name(name).map_err(Error::config)?;
+        self.ctx.mac_options.mac_given = true;
+        Ok(self)
+    }
+
+    /// Parameters of MAC-based protection: PBMAC1 instead of PBM, the iteration count and the
+    /// salt length (None: the defaults). They are used as given; choose them within RFC 9481.
+    pub fn mac_params(
+        mut self,
+        pbmac1: bool,
+        iterations: Option<u32>,
+        salt_len: Option<usize>,
+    ) -> Self {
+        let o = &mut self.ctx.mac_options;
+        o.pbmac1 = pbmac1;
+        o.iterations = iterations;
+        o.salt_len = salt_len;
+        self
+    }
+
     /// Send requests without protection (only for servers that accept that).
     pub fn unprotected(mut self) -> Self {
         self.protection = Protection::Unprotected;
@@ -169,15 +261,37 @@ impl ClientBuilder {
         self
     }
 
-    /// The server's certificate, trusted directly for signed responses (pinning).
-    pub fn srvcert(mut self, cert: Certificate) -> Self {
-        self.srvcert = Some(cert);
+    /// Like [`ClientBuilder::trusted`], validating with `opts`.
+    pub fn trusted_with(mut self, certs: Vec<Certificate>, opts: &VerifyOptions) -> Self {
+        self.trusted = None;
+        self.ctx.trusted = Some(TrustStore::new(
+            certs.into_iter().map(|c| c.0).collect(),
+            opts.0.clone(),
+        ));
         self
     }
 
-    /// Intermediate certificates for building chains (own and the server's).
+    /// Like [`ClientBuilder::out_trusted`], validating with `opts` as OpenSSL does for new
+    /// certificates (see [`VerifyOptions`]: time and revocation checks do not apply).
+    pub fn out_trusted_with(mut self, certs: Vec<Certificate>, opts: &VerifyOptions) -> Self {
+        self.out_trusted = None;
+        self.ctx.out_trusted = Some(TrustStore::new(
+            certs.into_iter().map(|c| c.0).collect(),
+            opts.for_new_cert(),
+        ));
+        self
+    }
+
+    /// The server's certificate, trusted directly for signed responses (pinning).
+    pub fn srvcert(mut self, cert: Certificate) -> Self {
+        self.ctx.srvcert = Some(cert.0);
+        self
+    }
+
+    /// Intermediate certificates for building chains (own and the server's). They come before
+    /// the chain given with [`ClientBuilder::signature`].
     pub fn untrusted(mut self, certs: Vec<Certificate>) -> Self {
-        self.untrusted = certs;
+        self.ctx.untrusted = certs.into_iter().map(|c| c.0).collect();
         self
     }
 
@@ -202,46 +316,119 @@ impl ClientBuilder {
 
     /// Ask for implicit confirmation: the server may skip certConf/pkiConf.
     pub fn implicit_confirm(mut self, on: bool) -> Self {
-        self.implicit_confirm = on;
+        self.ctx.implicit_confirm = on;
         self
     }
 
     /// Do not confirm new certificates at all (against RFC 9810; some servers want it).
     pub fn disable_confirm(mut self, on: bool) -> Self {
-        self.disable_confirm = on;
+        self.ctx.disable_confirm = on;
         self
     }
 
     /// Accept negative responses (errors, rejections) without or with invalid protection.
     pub fn unprotected_errors(mut self, on: bool) -> Self {
-        self.unprotected_errors = on;
+        self.ctx.unprotected_errors = on;
         self
+    }
+
+    /// Let self-issued certificates in the extraCerts of an ip serve as trust anchors for
+    /// validating the new certificate, unauthenticated (3GPP TS 33.310 Annex M).
+    pub fn ta_in_ip_extracerts(mut self, on: bool) -> Self {
+        self.ctx.ta_in_ip_extracerts = on;
+        self
+    }
+
+    /// Accept a server signing certificate whose keyUsage lacks digitalSignature.
+    pub fn ignore_keyusage(mut self, on: bool) -> Self {
+        self.ctx.ignore_keyusage = on;
+        self
+    }
+
+    /// Do not keep the extraCerts of responses for building chains later in the transaction.
+    pub fn no_cache_extracerts(mut self, on: bool) -> Self {
+        self.ctx.no_cache_extracerts = on;
+        self
+    }
+
+    /// Read or save messages as files (see [`MessageFiles`]); the transaction still keeps the
+    /// transactionID and nonces of responses read from files.
+    pub fn message_files(mut self, f: MessageFiles) -> Self {
+        self.ctx.files = crate::client::MsgFiles {
+            reqin: f.reqin,
+            reqin_new_tid: f.reqin_new_tid,
+            reqout: f.reqout,
+            reqout_only: f.reqout_only,
+            rspin: f.rspin,
+            rspout: f.rspout,
+            rspin_fallback: f.rspin_fallback_warning,
+        };
+        self
+    }
+
+    /// Certificates to add to the extraCerts of every request (e.g. for the server's path
+    /// building).
+    pub fn extracerts(mut self, certs: Vec<Certificate>) -> Self {
+        self.ctx.extracerts = certs.into_iter().map(|c| c.0).collect();
+        self
+    }
+
+    /// The chain of the signing certificate (without it), already built and checked by the
+    /// caller; sent as is instead of a chain built from the untrusted certificates.
+    pub fn own_chain(mut self, chain: Vec<Certificate>) -> Self {
+        self.ctx.own_chain = Some(chain.into_iter().map(|c| c.0).collect());
+        self
+    }
+
+    /// Items for the generalInfo field of every request header (RFC 9810 section 5.1.1),
+    /// e.g. a certificate profile.
+    pub fn general_info(mut self, items: &[InfoItem]) -> Result<Self> {
+        self.ctx.geninfo = items.iter().map(to_itav).collect::<Result<_>>()?;
+        Ok(self)
+    }
+
+    /// The part of the context the `rcmp` command still fills itself, field by field (issue 16
+    /// item 5: each field moves to a method above). Its protection is then checked at the first
+    /// request, not by [`ClientBuilder::build`].
+    pub(crate) fn context_mut(&mut self) -> &mut Ctx {
+        self.raw_context = true;
+        &mut self.ctx
+    }
+
+    /// What the context holds so far (the `rcmp` command reads back what it set).
+    pub(crate) fn context(&self) -> &Ctx {
+        &self.ctx
     }
 
     /// Check the settings and make the client.
     pub fn build(self) -> Result<Client> {
-        let mut ctx = Ctx::default();
-        apply_protection(&mut ctx, &self.protection)?;
+        let mut ctx = self.ctx;
+        if matches!(self.protection, Protection::Missing) {
+            lower_level_protection(&mut ctx, self.raw_context)?;
+        } else {
+            apply_protection(&mut ctx, &self.protection)?;
+        }
         let name = |s: &Option<String>, desc: &str| {
             s.as_deref()
                 .map(|s| crate::creds::parse_dn(s, desc))
                 .transpose()
                 .map_err(Error::config)
         };
-        ctx.recipient = name(&self.recipient, "recipient")?;
-        ctx.expect_sender = name(&self.expect_sender, "expected sender")?;
-        ctx.srvcert = self.srvcert.map(|c| c.0);
-        ctx.trusted = self.trusted.map(store);
-        ctx.out_trusted = self.out_trusted.map(store);
-        ctx.untrusted
-            .extend(self.untrusted.into_iter().map(|c| c.0));
-        ctx.total_timeout = self.total_timeout;
-        ctx.implicit_confirm = self.implicit_confirm;
-        ctx.disable_confirm = self.disable_confirm;
-        ctx.unprotected_errors = self.unprotected_errors;
+        if self.recipient.is_some() {
+            ctx.recipient = name(&self.recipient, "recipient")?;
+        }
+        if self.expect_sender.is_some() {
+            ctx.expect_sender = name(&self.expect_sender, "expected sender")?;
+        }
+        if let Some(t) = self.trusted {
+            ctx.trusted = Some(store(t));
+        }
+        if let Some(t) = self.out_trusted {
+            ctx.out_trusted = Some(store(t));
+        }
         let transport: Box<dyn Transport> = match (self.transport, &self.http.server) {
             (Some(t), _) => t,
-            (None, Some(server)) => Box::new(Http::new(&self.http, server)?),
+            (None, Some(server)) => Box::new(HttpTransport::new(&self.http, server)?),
             (None, None) => {
                 return Err(Error::new(
                     ErrorKind::Config,
@@ -261,6 +448,20 @@ fn store(certs: Vec<Certificate>) -> TrustStore {
         certs.into_iter().map(|c| c.0).collect(),
         VerifyParams::default(),
     )
+}
+
+/// Protection set with the lower-level methods (secret, client key, ...): as `openssl cmp`, a
+/// key not matching the certificate is noted here and reported at the first request. `deferred`:
+/// the caller fills the context itself and has the transaction report missing credentials.
+fn lower_level_protection(ctx: &mut Ctx, deferred: bool) -> Result<()> {
+    let given = ctx.secret.is_some() || ctx.key.is_some() || ctx.unprotected_requests;
+    if !given && !deferred {
+        return apply_protection(ctx, &Protection::Missing);
+    }
+    if let (Some(cert), Some(key)) = (&ctx.cert, &ctx.key) {
+        ctx.cert_key_mismatch = ctx.secret.is_none() && !key.matches_cert(cert);
+    }
+    Ok(())
 }
 
 fn apply_protection(ctx: &mut Ctx, p: &Protection) -> Result<()> {
@@ -289,6 +490,28 @@ fn apply_protection(ctx: &mut Ctx, p: &Protection) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Messages read from or saved to files instead of (or besides) the exchange with the server,
+/// one DER PKIMessage per file, the n-th file for the n-th message of a transaction (as the
+/// `-reqin`, `-reqout`, `-rspin`, `-rspout` options of `openssl cmp`).
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct MessageFiles {
+    /// Requests to send instead of the ones the client builds.
+    pub reqin: Vec<PathBuf>,
+    /// Give requests read from `reqin` a fresh transactionID (and protect them again).
+    pub reqin_new_tid: bool,
+    /// Where to save the requests sent.
+    pub reqout: Vec<PathBuf>,
+    /// Save the first request here and send nothing: the transaction ends without a response.
+    pub reqout_only: Option<PathBuf>,
+    /// Responses to take instead of asking the server, as long as there are enough of them.
+    pub rspin: Vec<PathBuf>,
+    /// Where to save the responses received.
+    pub rspout: Vec<PathBuf>,
+    /// The warning logged when `rspin` runs out and the transport takes over; none: no warning.
+    pub rspin_fallback_warning: Option<String>,
 }
 
 /// Which certificate request to send (RFC 9810 section 5.3.1 - 5.3.5).
@@ -375,6 +598,10 @@ pub struct Enrollment {
     pub extra_certs: Vec<Certificate>,
     /// The server's status for the request (accepted, grantedWithMods, ...).
     pub status: Status,
+    /// The private key the server generated for the new certificate (central key generation).
+    pub new_key: Option<PrivateKey>,
+    /// The server certificate that the signed responses were validated with (none under MAC).
+    pub srv_cert: Option<Certificate>,
 }
 
 /// The result of a revocation request.
@@ -383,6 +610,33 @@ pub struct Enrollment {
 pub struct Revocation {
     /// The server's status (accepted, or a revocation warning/notification).
     pub status: Status,
+    /// The extraCerts of the response.
+    pub extra_certs: Vec<Certificate>,
+    /// The server certificate that the signed response was validated with (none under MAC).
+    pub srv_cert: Option<Certificate>,
+}
+
+/// Everything a transaction brought back, whatever its type: the union of [`Enrollment`],
+/// [`Revocation`] and a genp, each part empty where the transaction has none.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Response {
+    /// The newly enrolled certificate (ir, cr, kur, p10cr).
+    pub cert: Option<Certificate>,
+    /// Its chain, as in [`Enrollment::chain`].
+    pub chain: Vec<Certificate>,
+    /// The CA certificates of caPubs.
+    pub ca_pubs: Vec<Certificate>,
+    /// The extraCerts of the last response that had them.
+    pub extra_certs: Vec<Certificate>,
+    /// The server certificate that the signed responses were validated with.
+    pub srv_cert: Option<Certificate>,
+    /// The items of the genp (genm).
+    pub items: Vec<InfoItem>,
+    /// The last status the server sent; none when no response held one (e.g. a genp).
+    pub status: Option<Status>,
+    /// The private key generated by the server (central key generation).
+    pub new_key: Option<PrivateKey>,
 }
 
 /// One InfoTypeAndValue of a general message (RFC 9810 section 5.3.19).
@@ -476,9 +730,14 @@ impl Client {
         let r = s.revoke();
         s.finish();
         match r {
-            Ok(()) => Ok(Revocation {
-                status: status_of(&s.take_outcome()),
-            }),
+            Ok(()) => {
+                let o = s.take_outcome();
+                Ok(Revocation {
+                    status: status_of(&o),
+                    extra_certs: wrap(o.extra_certs_in),
+                    srv_cert: o.srv_cert.map(Certificate),
+                })
+            }
             Err(e) => Err(Error::from_internal(e, s.outcome().status.as_ref())),
         }
     }
@@ -494,6 +753,30 @@ impl Client {
         match r {
             Ok(()) => s.take_outcome().genp_itavs.iter().map(from_itav).collect(),
             Err(e) => Err(Error::from_internal(e, s.outcome().status.as_ref())),
+        }
+    }
+
+    /// Like [`Client::genm`], with everything else the genp brought: its extraCerts and the
+    /// server certificate that validated it.
+    pub fn genm_response(&mut self, items: &[InfoItem]) -> Result<Response> {
+        self.reset(Cmd::Genm);
+        self.ctx.genm_itavs = items.iter().map(to_itav).collect::<Result<_>>()?;
+        let mut s = session::begin(&self.ctx, &mut self.transfer).map_err(Error::config)?;
+        let r = s.genm();
+        s.finish();
+        match r {
+            Ok(()) => response(s.take_outcome()),
+            Err(e) => Err(Error::from_internal(e, s.outcome().status.as_ref())),
+        }
+    }
+
+    /// Run the transaction the context names, with the request contents it holds, as the `rcmp`
+    /// command does (including `-reqout_only`). The transport is not finished between
+    /// transactions (`-repeat` keeps a connection the server leaves open).
+    pub(crate) fn run_context(&mut self) -> Result<Response> {
+        match crate::client::run(&self.ctx, &mut self.transfer) {
+            Ok(o) => response(o),
+            Err(f) => Err(Error::from_internal(f.error, f.outcome.status.as_ref())),
         }
     }
 
@@ -617,9 +900,25 @@ fn status_of(o: &Outcome) -> Status {
     Status::from_wire(o.status.as_ref().unwrap_or(&accepted))
 }
 
+fn wrap(v: Vec<crate::creds::Cert>) -> Vec<Certificate> {
+    v.into_iter().map(Certificate).collect()
+}
+
+fn response(o: Outcome) -> Result<Response> {
+    Ok(Response {
+        items: o.genp_itavs.iter().map(from_itav).collect::<Result<_>>()?,
+        status: o.status.as_ref().map(Status::from_wire),
+        cert: o.new_cert.map(Certificate),
+        chain: wrap(o.new_chain),
+        ca_pubs: wrap(o.ca_pubs),
+        extra_certs: wrap(o.extra_certs_in),
+        srv_cert: o.srv_cert.map(Certificate),
+        new_key: o.new_key.map(PrivateKey),
+    })
+}
+
 fn enrollment(o: Outcome) -> Result<Enrollment> {
     let status = status_of(&o);
-    let wrap = |v: Vec<crate::creds::Cert>| v.into_iter().map(Certificate).collect();
     let cert = o
         .new_cert
         .map(Certificate)
@@ -630,10 +929,13 @@ fn enrollment(o: Outcome) -> Result<Enrollment> {
         ca_pubs: wrap(o.ca_pubs),
         extra_certs: wrap(o.extra_certs_in),
         status,
+        new_key: o.new_key.map(PrivateKey),
+        srv_cert: o.srv_cert.map(Certificate),
     })
 }
 
-fn to_itav(i: &InfoItem) -> Result<crate::asn1::InfoTypeAndValue> {
+/// An item as the internal message types hold it (also for the `rcmp` command's genp decoding).
+pub(crate) fn to_itav(i: &InfoItem) -> Result<crate::asn1::InfoTypeAndValue> {
     let bad = |e: String| Error::new(ErrorKind::Config, e);
     let info_type = ObjectIdentifier::new(&i.info_type)
         .map_err(|e| bad(format!("bad infoType '{}': {e}", i.info_type)))?;
@@ -649,7 +951,8 @@ fn to_itav(i: &InfoItem) -> Result<crate::asn1::InfoTypeAndValue> {
     })
 }
 
-fn from_itav(i: &crate::asn1::InfoTypeAndValue) -> Result<InfoItem> {
+/// An internal item as an API one (also for the `rcmp` command's `-geninfo`).
+pub(crate) fn from_itav(i: &crate::asn1::InfoTypeAndValue) -> Result<InfoItem> {
     let value = i
         .info_value
         .as_ref()

@@ -1,6 +1,7 @@
 //! Typed errors of the library API.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::asn1::{PkiStatus as WireStatus, PkiStatusInfo};
 
@@ -109,6 +110,9 @@ struct Inner {
     reasons: Vec<String>,
     hint: Option<String>,
     status: Option<Status>,
+    /// The internal error this one was made from, kept so that the `rcmp` command reports it
+    /// exactly as before (which stream, which lines) after going through the API.
+    internal: Option<Arc<crate::Error>>,
 }
 
 impl Error {
@@ -119,6 +123,7 @@ impl Error {
             reasons: vec![reason.into()],
             hint: None,
             status: None,
+            internal: None,
         }))
     }
 
@@ -166,6 +171,7 @@ impl Error {
             reasons: e.lines(),
             hint,
             status,
+            internal: Some(Arc::new(e)),
         }))
     }
 
@@ -182,15 +188,20 @@ impl Error {
         e
     }
 
-    /// The internal error that carries this one through the transaction (for transports).
+    /// The internal error that carries this one through the transaction (for transports), and
+    /// that the `rcmp` command reports: the one it was made from, if it was made from one.
     pub(crate) fn into_internal(self) -> crate::Error {
         use crate::error::Kind;
         let Inner {
             kind,
             reasons,
             hint,
+            internal,
             ..
         } = *self.0;
+        if let Some(Ok(e)) = internal.map(Arc::try_unwrap) {
+            return e;
+        }
         let kind = match kind {
             ErrorKind::Transport => Kind::Transport,
             ErrorKind::Config => Kind::Config,

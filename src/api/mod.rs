@@ -36,15 +36,18 @@ mod client;
 mod error;
 mod mock;
 mod transport;
+mod verify;
 
 pub use cert::{Certificate, KeyAlgorithm, PrivateKey};
+pub(crate) use client::{from_itav, to_itav};
 pub use client::{
-    CertReqTransaction, CertRequest, Client, ClientBuilder, Enrollment, InfoItem, Progress,
-    RequestKind, Revocation,
+    CertReqTransaction, CertRequest, Client, ClientBuilder, Enrollment, InfoItem, MessageFiles,
+    Progress, RequestKind, Response, Revocation,
 };
 pub use error::{Error, ErrorKind, PkiStatus, Result, Status};
 pub use mock::{MockServer, MockServerBuilder};
-pub use transport::{Exchange, Transport};
+pub use transport::{Exchange, HttpTransport, KeepAlive, Transport};
+pub use verify::VerifyOptions;
 
 pub use crate::log::{Level, Record as LogRecord, Stream};
 

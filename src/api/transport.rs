@@ -2,8 +2,11 @@
 
 use std::time::{Duration, Instant};
 
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+use super::cert::{Certificate, PrivateKey};
 use super::error::{Error, ErrorKind, Result};
-use crate::transfer::{HttpClient, HttpOptions, KeepAlive, TlsConfig};
+use crate::transfer::{HttpClient, HttpOptions, TlsConfig};
 
 /// What a transport is told about one exchange besides the request itself.
 #[derive(Clone, Copy, Debug)]
@@ -80,39 +83,88 @@ pub(crate) struct HttpSettings {
     pub(crate) tls: bool,
     pub(crate) tls_trusted: Vec<Vec<u8>>,
     pub(crate) tls_host: Option<String>,
+    /// The TLS client certificate, its chain, and its key.
+    pub(crate) tls_client: Option<(Vec<Certificate>, PrivateKey)>,
+    pub(crate) keep_alive: KeepAlive,
 }
 
-/// The built-in HTTP(S) transport.
-pub(crate) struct Http(HttpClient);
+/// Whether the HTTP transport keeps the connection open between the messages of a transaction
+/// (RFC 9811 section 3.4 lets a server close it after each).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeepAlive {
+    /// One connection per message.
+    Never,
+    /// Ask the server to keep the connection, and carry on with a new one if it does not.
+    #[default]
+    Prefer,
+    /// Ask the server to keep the connection, and fail if it closes it mid-transaction.
+    Require,
+}
 
-impl Http {
-    pub(crate) fn new(s: &HttpSettings, server: &str) -> Result<Http> {
+/// The built-in HTTP(S) transport, made by [`super::ClientBuilder::http_transport`] (or
+/// implicitly by [`super::ClientBuilder::build`] when a server is given).
+pub struct HttpTransport(HttpClient);
+
+impl HttpTransport {
+    pub(crate) fn new(s: &HttpSettings, server: &str) -> Result<HttpTransport> {
         let url = crate::transfer::url::parse_server(server)
             .map_err(Error::config)?
             .with_path(s.path.as_deref());
-        let tls = (s.tls || url.tls).then(|| TlsConfig {
-            trusted: s
-                .tls_trusted
-                .iter()
-                .map(|d| rustls::pki_types::CertificateDer::from(d.clone()))
-                .collect(),
-            host: s.tls_host.clone(),
-            ..TlsConfig::default()
-        });
+        let tls = if s.tls || url.tls {
+            Some(tls_config(s)?)
+        } else {
+            None
+        };
         let opts = HttpOptions {
             // None: from the environment (`http_proxy`, `https_proxy`), as `openssl cmp` does.
             proxy: s.proxy.clone(),
             no_proxy: s.no_proxy.clone(),
-            keep_alive: KeepAlive::Prefer,
+            keep_alive: match s.keep_alive {
+                KeepAlive::Never => crate::transfer::KeepAlive::Off,
+                KeepAlive::Prefer => crate::transfer::KeepAlive::Prefer,
+                KeepAlive::Require => crate::transfer::KeepAlive::Require,
+            },
             msg_timeout: s.msg_timeout,
             tls,
             max_response: 0,
         };
-        HttpClient::new(url, opts).map(Http).map_err(Error::config)
+        HttpClient::new(url, opts)
+            .map(HttpTransport)
+            .map_err(Error::config)
+    }
+
+    /// Where messages go, in the words of `openssl cmp`'s log line, e.g.
+    /// `will contact http://ca.example:80/pkix/ via proxy.example:3128`.
+    pub fn contact_line(&self) -> String {
+        self.0.contact_line().trim_end().to_string()
     }
 }
 
-impl Transport for Http {
+fn tls_config(s: &HttpSettings) -> Result<TlsConfig> {
+    let mut cfg = TlsConfig {
+        trusted: s
+            .tls_trusted
+            .iter()
+            .map(|d| CertificateDer::from(d.clone()))
+            .collect(),
+        host: s.tls_host.clone(),
+        ..TlsConfig::default()
+    };
+    if let Some((chain, key)) = &s.tls_client {
+        cfg.cert_chain = chain
+            .iter()
+            .map(|c| CertificateDer::from(c.der().to_vec()))
+            .collect();
+        let pkcs8 = key.to_pkcs8_der()?;
+        cfg.key = Some(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            pkcs8.to_vec(),
+        )));
+    }
+    Ok(cfg)
+}
+
+impl Transport for HttpTransport {
     fn exchange(&mut self, request: &[u8], exchange: &Exchange) -> Result<Vec<u8>> {
         self.0
             .exchange(request, exchange.keep_alive, exchange.deadline)

@@ -6,11 +6,13 @@
 use der::asn1::ObjectIdentifier;
 
 use crate::asn1::oid;
+use crate::asn1::InfoTypeAndValue;
 use crate::client::genm as proto;
-use crate::client::{Ctx, Outcome};
+use crate::client::Ctx;
 use crate::creds::{self, get_passwd, Cert, Crl};
 use crate::opts::{Opt, RawOpts};
 use crate::output::{Form, Outputs};
+use crate::verify::TrustStore;
 use crate::Result;
 
 /// What to do with the genp of a genm with specific support.
@@ -186,20 +188,19 @@ fn cert_or_delete(
 
 /// Validate the genp of a genm with specific support and stage its result files, logging as
 /// OpenSSL's `do_genm` does.
+/// `itavs`: the genp's items; `trusted`: the `-trusted` store that checks a root CA update.
 pub fn stage(
     raw: &RawOpts,
-    ctx: &Ctx,
+    trusted: Option<&TrustStore>,
     plan: &Plan,
-    outcome: &Outcome,
-    certform: Form,
-    crlform: Form,
+    itavs: &[InfoTypeAndValue],
+    forms: (Form, Form),
     out: &mut Outputs,
 ) -> Result<()> {
-    let itavs = &outcome.genp_itavs;
+    let (certform, crlform) = forms;
     match plan {
         Plan::RootCaCert { old_with_old } => {
-            let upd =
-                proto::root_ca_key_update(itavs, old_with_old.as_ref(), ctx.trusted.as_ref())?;
+            let upd = proto::root_ca_key_update(itavs, old_with_old.as_ref(), trusted)?;
             match &upd {
                 None => crate::info!("no root CA certificate update available"),
                 Some(u) if old_with_old.is_none() && u.old_with_new.is_some() => crate::warn!(

@@ -41,7 +41,7 @@ pub struct MsgFiles {
     /// `-rspout`: where to save the responses received.
     pub rspout: Vec<PathBuf>,
     /// The warning when `-rspin` runs out and a server takes over (None: there is none to take over).
-    pub rspin_fallback: Option<&'static str>,
+    pub rspin_fallback: Option<String>,
 }
 
 /// Everything the client needs for one transaction. Field names follow the options.

@@ -68,7 +68,7 @@ pub fn exchange(
         (read_msg(p, "response")?, true)
     } else {
         if let (Some(warning), true) = (
-            f.rspin_fallback,
+            f.rspin_fallback.as_deref(),
             !f.rspin.is_empty() && idx == f.rspin.len(),
         ) {
             crate::warn!("{warning}");

@@ -27,18 +27,6 @@ pub enum KeepAlive {
     Require,
 }
 
-impl KeepAlive {
-    /// From the `-keep_alive` number; other values are the option layer's business to reject.
-    pub fn from_level(n: i64) -> Option<Self> {
-        match n {
-            0 => Some(KeepAlive::Off),
-            1 => Some(KeepAlive::Prefer),
-            2 => Some(KeepAlive::Require),
-            _ => None,
-        }
-    }
-}
-
 /// Transfer settings from the command line.
 #[derive(Clone, Debug, Default)]
 pub struct HttpOptions {

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rcmp::api::{
-    CertRequest, Certificate, Client, ErrorKind, Exchange, KeyAlgorithm, MockServer,
+    CertRequest, Certificate, Client, ErrorKind, Exchange, InfoItem, KeyAlgorithm, MockServer,
     MockServerBuilder, PkiStatus, PrivateKey, Progress, RequestKind, Transport,
 };
 
@@ -218,4 +218,144 @@ fn log_lines_go_to_the_sink() {
     let lines = lines.lock().unwrap();
     assert!(lines.iter().any(|l| l == "sending IR"), "{lines:?}");
     assert!(lines.iter().any(|l| l == "received IP"), "{lines:?}");
+}
+
+#[test]
+fn outcomes_carry_extra_certs_and_server_cert() {
+    let mock = mock().start().unwrap();
+    let mut c = client(&mock);
+    let (_, req) = request("api-outcome");
+    let e = c.ir(&req).unwrap();
+    // Responses under PBM are not validated with a server certificate.
+    assert!(e.srv_cert.is_none());
+    assert!(
+        e.new_key.is_none(),
+        "no central key generation was asked for"
+    );
+    let r = c.rr(&e.cert, None).unwrap();
+    assert_eq!(r.status.status, PkiStatus::Accepted);
+    assert!(r.srv_cert.is_none());
+    let g = c.genm_response(&[]).unwrap();
+    assert!(g.cert.is_none() && g.chain.is_empty());
+    assert!(g.srv_cert.is_none());
+}
+
+#[test]
+fn request_header_settings_reach_the_wire() {
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let mock = mock().start().unwrap();
+    let extra = Certificate::load(fixture("root.pem")).unwrap().remove(0);
+    // An item under a private-enterprise OID, its value a DER NULL.
+    let item = InfoItem {
+        info_type: "1.3.6.1.4.1.99999.1".into(),
+        value: Some(vec![0x05, 0x00]),
+    };
+    let mut c = Client::builder()
+        .transport(Recorder {
+            inner: mock.transport(),
+            sent: sent.clone(),
+        })
+        .pbm(b"ref", b"secret")
+        .extracerts(vec![extra.clone()])
+        .general_info(std::slice::from_ref(&item))
+        .unwrap()
+        .ignore_keyusage(true)
+        .no_cache_extracerts(true)
+        .ta_in_ip_extracerts(false)
+        .build()
+        .unwrap();
+    let (_, req) = request("api-header");
+    c.cr(&req).unwrap();
+    let sent = sent.lock().unwrap();
+    assert!(contains(&sent[0], extra.der()), "extraCerts not sent");
+    // The DER of 1.3.6.1.4.1.99999.1 (99999 in base 128 is 86 8d 1f).
+    let oid = [
+        0x06, 0x09, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x86, 0x8d, 0x1f, 0x01,
+    ];
+    assert!(contains(&sent[0], &oid), "generalInfo not sent");
+    let bad = InfoItem {
+        info_type: "not an oid".into(),
+        value: None,
+    };
+    let err = Client::builder().general_info(&[bad]).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Config);
+}
+
+#[test]
+fn keys_are_written_encrypted_and_read_back() {
+    let key = PrivateKey::generate(KeyAlgorithm::EcP256).unwrap();
+    let pem = key.to_encrypted_pkcs8_pem(b"pw").unwrap();
+    assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    let back = PrivateKey::from_bytes(pem.as_bytes(), Some("pw")).unwrap();
+    assert_eq!(
+        back.to_pkcs8_der().unwrap().as_slice(),
+        key.to_pkcs8_der().unwrap().as_slice()
+    );
+    assert!(PrivateKey::from_bytes(pem.as_bytes(), Some("wrong")).is_err());
+}
+
+#[test]
+fn protection_set_piece_by_piece() {
+    let mock = mock().start().unwrap();
+    let mut c = Client::builder()
+        .transport(mock.transport())
+        .reference(b"ref")
+        .secret(b"secret")
+        .digest("sha256")
+        .unwrap()
+        .mac_algorithm("hmac-sha1")
+        .unwrap()
+        .mac_params(false, None, Some(16))
+        .build()
+        .unwrap();
+    let (_, req) = request("api-pieces");
+    assert_eq!(c.ir(&req).unwrap().cert.subject(), "/CN=api-pieces");
+
+    // A key that does not match the certificate is reported at the first request.
+    let cert = Certificate::load(fixture("leaf.pem")).unwrap().remove(0);
+    let other = PrivateKey::load(fixture("leaf2.key.pem"), None).unwrap();
+    let mut c = Client::builder()
+        .transport(mock.transport())
+        .client_cert(cert, Vec::new())
+        .client_key(other)
+        .build()
+        .unwrap();
+    let err = c.ir(&req).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err:?}");
+    assert!(err.to_string().contains("key values mismatch"), "{err}");
+
+    assert!(Client::builder().digest("no-such-digest").is_err());
+    assert!(Client::builder().mac_algorithm("no-such-mac").is_err());
+}
+
+#[test]
+fn verification_options_by_name() {
+    use rcmp::api::VerifyOptions;
+    let opts = VerifyOptions::new()
+        .set("partial_chain", None)
+        .unwrap()
+        .set("verify_depth", Some("3"))
+        .unwrap();
+    assert_eq!(
+        VerifyOptions::new()
+            .set("no_such_option", None)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Config
+    );
+    assert!(VerifyOptions::new().set("attime", Some("soon")).is_err());
+    // Anchors with options: the MAC-protected exchange still works, and the new certificate is
+    // validated against the issuing CA's chain (partial chain: the intermediate is an anchor).
+    let int = Certificate::load(fixture("int.pem")).unwrap().remove(0);
+    let mock = mock().start().unwrap();
+    let mut c = Client::builder()
+        .transport(mock.transport())
+        .pbm(b"ref", b"secret")
+        .trusted_with(vec![int.clone()], &opts)
+        .out_trusted_with(vec![int], &opts)
+        .build()
+        .unwrap();
+    let (_, req) = request("api-vfy");
+    let e = c.ir(&req).unwrap();
+    assert_eq!(e.cert.issuer(), "/CN=int");
 }

@@ -109,6 +109,30 @@ pub(super) fn verify_params(raw: &RawOpts) -> Result<verify::VerifyParams> {
     Ok(params)
 }
 
+/// The same options for the library API (after [`verify_params`] has reported any mistake).
+pub(super) fn verify_options(raw: &RawOpts) -> Result<crate::api::VerifyOptions> {
+    let mut o = crate::api::VerifyOptions::new();
+    for (opt, value, _) in raw.iter() {
+        if opt.group() != Group::Validation {
+            continue;
+        }
+        let n;
+        let value = match value {
+            Value::Str(s) => Some(s.as_str()),
+            Value::Int(0) => continue,
+            Value::Int(_) if opt.kind() == Kind::Flag => None,
+            Value::Int(i) => {
+                n = i.to_string();
+                Some(n.as_str())
+            }
+        };
+        o = o
+            .set(opt.name(), value)
+            .map_err(crate::api::Error::into_internal)?;
+    }
+    Ok(o)
+}
+
 /// A serial number as OpenSSL's `s2i_ASN1_INTEGER` reads it (decimal, or hex after `0x`), as the
 /// big-endian two's-complement content octets of the DER INTEGER.
 pub(super) fn serial_number(s: &str) -> Option<Vec<u8>> {
@@ -668,7 +692,7 @@ pub(super) fn infotype(
 }
 
 /// `-msg_timeout` and `-total_timeout`: the second must leave room for the first.
-pub(super) fn timeouts(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+pub(super) fn total_timeout(raw: &RawOpts) -> Result<Option<Duration>> {
     let msg_timeout = raw.int(Opt::MsgTimeout).unwrap_or(-1);
     let total_timeout = raw.int(Opt::TotalTimeout).unwrap_or(-1);
     if total_timeout > 0 && msg_timeout > 0 && total_timeout < msg_timeout {
@@ -678,10 +702,7 @@ pub(super) fn timeouts(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
             Opt::MsgTimeout
         ));
     }
-    if total_timeout > 0 {
-        ctx.total_timeout = Some(Duration::from_secs(total_timeout as u64));
-    }
-    Ok(())
+    Ok((total_timeout > 0).then(|| Duration::from_secs(total_timeout as u64)))
 }
 
 /// `-reqin` and `-reqin_new_tid` where they do nothing.

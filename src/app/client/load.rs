@@ -4,21 +4,18 @@
 
 use std::time::Duration;
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use zeroize::Zeroizing;
-
+use crate::api::{self, ClientBuilder};
 use crate::client::{Cmd, Ctx};
 use crate::creds::{self, pass::get_passwd, Cert, Digest, MacAlg};
 use crate::opts::{Opt, RawOpts};
-use crate::transfer::TlsConfig;
 use crate::verify;
 use crate::Result;
 
 use super::super::pass_of;
-use super::checks;
+use super::{api_certs, checks, with};
 
-/// TLS client settings (`setup_ssl_ctx`).
-pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
+/// TLS client settings (`setup_ssl_ctx`), handed to the library API's HTTP transport.
+pub(super) fn tls_config(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
     if raw.is_set(Opt::TlsCert) || raw.is_set(Opt::TlsKey) || raw.is_set(Opt::TlsKeypass) {
         if !raw.is_set(Opt::TlsKey) {
             return Err(cmp_err!("missing {} option", Opt::TlsKey));
@@ -28,17 +25,15 @@ pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
         }
     }
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-    let mut cfg = TlsConfig {
-        host: raw.str(Opt::TlsHost).map(str::to_string),
-        ..TlsConfig::default()
-    };
+    if let Some(host) = raw.str(Opt::TlsHost) {
+        let host = host.to_string();
+        with(b, |b| b.tls_host(host));
+    }
     match raw.str(Opt::TlsTrusted) {
         Some(f) => {
-            cfg.trusted = creds::load_certs(f, other.as_ref(), "trusted TLS certs")
-                .map_err(|e| e.context(Opt::TlsTrusted))?
-                .iter()
-                .map(|c| CertificateDer::from(c.der().to_vec()))
-                .collect()
+            let certs = creds::load_certs(f, other.as_ref(), "trusted TLS certs")
+                .map_err(|e| e.context(Opt::TlsTrusted))?;
+            with(b, |b| b.tls_trusted(api_certs(certs)));
         }
         None => crate::warn!(
             "{} given without {}; will not authenticate the TLS server",
@@ -62,20 +57,18 @@ pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
                     "TLS private key '{key_file}' does not match the TLS certificate '{cert_file}'"
                 ));
             }
-            cfg.cert_chain
-                .push(CertificateDer::from(cert.der().to_vec()));
-            cfg.cert_chain
-                .extend(chain.iter().map(|c| CertificateDer::from(c.der().to_vec())));
+            let mut all = vec![cert];
+            all.extend(chain);
             if let Some(f) = raw.str(Opt::TlsExtra) {
                 let extra = creds::load_certs(f, other.as_ref(), "extra certificates for TLS")
                     .map_err(|e| e.context(Opt::TlsExtra))?;
-                cfg.cert_chain
-                    .extend(extra.iter().map(|c| CertificateDer::from(c.der().to_vec())));
+                all.extend(extra);
             }
-            let pkcs8 = key.to_pkcs8_der()?;
-            cfg.key = Some(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-                pkcs8.to_vec(),
-            )));
+            // Checked here as before, where a key that cannot be exported would be reported.
+            key.to_pkcs8_der()?;
+            with(b, |b| {
+                b.tls_client(api_certs(all), crate::api::PrivateKey(key))
+            });
         }
         _ => {
             crate::warn!(
@@ -85,7 +78,7 @@ pub(super) fn tls_config(raw: &RawOpts) -> Result<TlsConfig> {
             )
         }
     }
-    Ok(cfg)
+    Ok(())
 }
 
 /// Load the certificates of a list of files (`-trusted`, `-untrusted`, ...), warning on stderr for
@@ -135,15 +128,18 @@ fn ignored_since_srvcert(opt: Opt) {
 }
 
 /// `setup_verification_ctx`: trust for responses and for the newly enrolled certificate.
+/// `params` serve the load warnings, `opts` (the same options) the library.
 pub(super) fn setup_verification(
     raw: &RawOpts,
-    ctx: &mut Ctx,
+    b: &mut ClientBuilder,
     params: &verify::VerifyParams,
+    opts: &api::VerifyOptions,
 ) -> Result<()> {
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
     if let Some(f) = raw.str(Opt::Untrusted) {
-        ctx.untrusted = load_certs_warn(f, other.as_ref(), "untrusted certificates", params)
+        let certs = load_certs_warn(f, other.as_ref(), "untrusted certificates", params)
             .map_err(|e| e.context(Opt::Untrusted))?;
+        with(b, |b| b.untrusted(api_certs(certs)));
     }
     let mut use_trusted = raw.is_set(Opt::Trusted);
     if let Some(f) = raw.str(Opt::Srvcert) {
@@ -154,21 +150,22 @@ pub(super) fn setup_verification(
         if raw.is_set(Opt::Recipient) {
             ignored_since_srvcert(Opt::Recipient);
         }
-        ctx.srvcert = Some(
-            creds::load_cert(f, other.as_ref(), "directly trusted CMP server certificate")
-                .map_err(|e| e.context(Opt::Srvcert))?,
-        );
+        let cert = creds::load_cert(f, other.as_ref(), "directly trusted CMP server certificate")
+            .map_err(|e| e.context(Opt::Srvcert))?;
+        with(b, |b| b.srvcert(crate::api::Certificate(cert)));
     }
     if use_trusted {
         if let Some(f) = raw.str(Opt::Trusted) {
             let certs = load_certs_warn(f, other.as_ref(), "certs trusted by client", params)
                 .map_err(|e| e.context(Opt::Trusted))?;
-            ctx.trusted = Some(verify::TrustStore::new(certs, params.clone()));
+            with(b, |b| b.trusted_with(api_certs(certs), opts));
         }
     }
-    ctx.unprotected_errors = raw.flag(Opt::UnprotectedErrors);
+    with(b, |b| {
+        b.unprotected_errors(raw.flag(Opt::UnprotectedErrors))
+    });
     if raw.flag(Opt::TaInIpExtracerts) {
-        ctx.ta_in_ip_extracerts = true;
+        with(b, |b| b.ta_in_ip_extracerts(true));
         crate::warn!("permitting non-authenticated trust anchors in IP extracerts according to 3GPP TS 33.310");
     }
     if let Some(f) = raw.str(Opt::OutTrusted) {
@@ -179,35 +176,23 @@ pub(super) fn setup_verification(
             params,
         )
         .map_err(|e| e.context(Opt::OutTrusted))?;
-        // As OpenSSL's certConf callback does: new certificates are current anyway (no -attime), and
-        // status/revocation and the other flag-like checks are switched off; only the time, partial
-        // chain and policy flags survive. Depth, purpose, level and names still apply.
-        let out_params = verify::VerifyParams {
-            attime: None,
-            crl_check: false,
-            crl_check_all: false,
-            x509_strict: false,
-            check_ss_sig: false,
-            ignore_critical: false,
-            allow_proxy_certs: false,
-            explicit_policy: false,
-            inhibit_any: false,
-            inhibit_map: false,
-            ..params.clone()
-        };
-        ctx.out_trusted = Some(verify::TrustStore::new(certs, out_params));
+        with(b, |b| b.out_trusted_with(api_certs(certs), opts));
     }
-    ctx.disable_confirm = raw.flag(Opt::DisableConfirm);
-    ctx.implicit_confirm = raw.flag(Opt::ImplicitConfirm);
+    with(b, |b| {
+        b.disable_confirm(raw.flag(Opt::DisableConfirm))
+            .implicit_confirm(raw.flag(Opt::ImplicitConfirm))
+    });
     Ok(())
 }
 
 /// `setup_protection_ctx`: how requests are protected.
-pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+pub(super) fn setup_protection(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
     checks::protection(raw)?;
+    let mut secret_given = false;
     if let Some(src) = raw.str(Opt::Secret) {
         let s = get_passwd(src, "PBMAC")?;
-        ctx.secret = Some(Zeroizing::new(s.as_bytes().to_vec()));
+        with(b, |b| b.secret(s.as_bytes()));
+        secret_given = true;
         if raw.is_set(Opt::Cert) || raw.is_set(Opt::Key) {
             crate::warn!(
                 "{} and {} not used for protection since {} is given",
@@ -218,18 +203,17 @@ pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         }
     }
     if let Some(r) = raw.str(Opt::Ref) {
-        ctx.reference = Some(r.as_bytes().to_vec());
+        with(b, |b| b.reference(r.as_bytes()));
     }
     let keypass = pass_of(raw, Opt::Keypass, "private key for CMP client certificate")?;
     if let Some(f) = raw.str(Opt::Key) {
-        ctx.key = Some(
-            creds::load_key(
-                f,
-                keypass.as_ref(),
-                "private key for CMP client certificate",
-            )
-            .map_err(|e| e.context(Opt::Key))?,
-        );
+        let key = creds::load_key(
+            f,
+            keypass.as_ref(),
+            "private key for CMP client certificate",
+        )
+        .map_err(|e| e.context(Opt::Key))?;
+        with(b, |b| b.client_key(crate::api::PrivateKey(key)));
     }
     if !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Srvcert) && !raw.is_set(Opt::Trusted) {
         crate::warn!(
@@ -240,35 +224,7 @@ pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         );
     }
     if let Some(f) = raw.str(Opt::Cert) {
-        let (cert, chain) = creds::load_cert_with_chain(
-            f,
-            keypass.as_ref(),
-            "CMP client certificate (optionally with chain)",
-        )
-        .map_err(|e| e.context(Opt::Cert))?;
-        let params = checks::verify_params(raw)?;
-        warn_certs(f, std::slice::from_ref(&cert), false, &params);
-        warn_certs(f, &chain, true, &params);
-        if let Some(key) = &ctx.key {
-            ctx.cert_key_mismatch = ctx.secret.is_none() && !key.matches_cert(&cert);
-        }
-        ctx.untrusted.extend(chain);
-        if let Some(f) = raw.str(Opt::OwnTrusted) {
-            let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-            let certs = load_certs_warn(
-                f,
-                other.as_ref(),
-                "trusted certs for verifying own CMP signer cert",
-                &params,
-            )
-            .map_err(|e| e.context(Opt::OwnTrusted))?;
-            let store = verify::TrustStore::new(certs, params.clone());
-            crate::debug!("trying to build chain for own CMP signer cert");
-            let chain = store.verify(&cert, &ctx.untrusted)?;
-            crate::debug!("success building chain for own CMP signer cert");
-            ctx.own_chain = Some(chain.into_iter().skip(1).collect());
-        }
-        ctx.cert = Some(cert);
+        client_cert(raw, f, keypass.as_ref(), b)?;
     } else if raw.is_set(Opt::OwnTrusted) {
         crate::warn!(
             "{} option is ignored without {}",
@@ -278,23 +234,68 @@ pub(super) fn setup_protection(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     }
     if let Some(f) = raw.str(Opt::Extracerts) {
         let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-        ctx.extracerts = load_certs_warn(
+        let certs = load_certs_warn(
             f,
             other.as_ref(),
             "extra certificates for CMP",
             &checks::verify_params(raw)?,
         )
         .map_err(|e| e.context(Opt::Extracerts))?;
+        with(b, |b| b.extracerts(api_certs(certs)));
     }
-    ctx.unprotected_requests = raw.flag(Opt::UnprotectedRequests);
+    with(b, |b| {
+        b.unprotected_requests(raw.flag(Opt::UnprotectedRequests))
+    });
     if let Some(d) = raw.str(Opt::Digest) {
-        ctx.digest = Digest::from_name(d).map_err(|e| checks::digest_error(d, e))?;
+        // Checked here for OpenSSL's wording; the builder takes the same name.
+        Digest::from_name(d).map_err(|e| checks::digest_error(d, e))?;
+        *b = std::mem::take(b)
+            .digest(d)
+            .map_err(api::Error::into_internal)?;
     }
     if let Some(m) = raw.str(Opt::Mac) {
-        ctx.mac = MacAlg::from_name(m)?;
+        MacAlg::from_name(m)?;
+        *b = std::mem::take(b)
+            .mac_algorithm(m)
+            .map_err(api::Error::into_internal)?;
     }
-    ctx.mac_options =
-        crate::protect::MacOptions::from_opts(raw, ctx.secret.is_some(), ctx.digest, ctx.mac)?;
+    let (digest, mac) = (b.context().digest, b.context().mac);
+    let o = crate::protect::MacOptions::from_opts(raw, secret_given, digest, mac)?;
+    with(b, |b| b.mac_params(o.pbmac1, o.iterations, o.salt_len));
+    Ok(())
+}
+
+/// `-cert` (with its chain) and, with `-own_trusted`, the validated chain to send with it.
+fn client_cert(
+    raw: &RawOpts,
+    f: &str,
+    keypass: Option<&creds::Secret>,
+    b: &mut ClientBuilder,
+) -> Result<()> {
+    let (cert, chain) =
+        creds::load_cert_with_chain(f, keypass, "CMP client certificate (optionally with chain)")
+            .map_err(|e| e.context(Opt::Cert))?;
+    let params = checks::verify_params(raw)?;
+    warn_certs(f, std::slice::from_ref(&cert), false, &params);
+    warn_certs(f, &chain, true, &params);
+    let api_cert = api::Certificate(cert.clone());
+    with(b, |b| b.client_cert(api_cert, api_certs(chain)));
+    if let Some(f) = raw.str(Opt::OwnTrusted) {
+        let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+        let certs = load_certs_warn(
+            f,
+            other.as_ref(),
+            "trusted certs for verifying own CMP signer cert",
+            &params,
+        )
+        .map_err(|e| e.context(Opt::OwnTrusted))?;
+        let store = verify::TrustStore::new(certs, params.clone());
+        crate::debug!("trying to build chain for own CMP signer cert");
+        let chain = store.verify(&cert, &b.context().untrusted)?;
+        crate::debug!("success building chain for own CMP signer cert");
+        let own: Vec<Cert> = chain.into_iter().skip(1).collect();
+        with(b, |b| b.own_chain(api_certs(own)));
+    }
     Ok(())
 }
 

@@ -3,8 +3,12 @@
 //! then the transaction(s) and the result files.
 //!
 //! [`checks`] holds the cross-option checks (pure, testable without files), [`load`] what reads
-//! credentials from files, [`outputs`] what is written and printed after a transaction. The calls
-//! into the client library (`crate::client`) are made here and in [`outputs`].
+//! credentials from files, [`outputs`] what is written and printed after a transaction.
+//!
+//! The client is made with the library API's [`api::ClientBuilder`] (transport, trust,
+//! protection, message files, header) and runs there; results come back as [`api::Response`].
+//! What the builder cannot express yet (the command and the request contents) is still set
+//! through the crate-internal `ClientBuilder::context_mut` (issue 16 item 5).
 
 mod checks;
 mod load;
@@ -12,15 +16,16 @@ mod outputs;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::client::{self, Cmd, Ctx, MsgFiles, Transfer};
+use crate::api::{self, ClientBuilder, Exchange, PkiStatus, Transport};
+use crate::client::{self, Cmd, Ctx};
 use crate::creds;
 use crate::error::Error;
 use crate::opts::{Opt, RawOpts, Stage};
 use crate::output::{Form, Outputs};
 use crate::server::Server;
-use crate::transfer::{self, url::ServerUrl, HttpClient, HttpOptions, KeepAlive};
+use crate::transfer::{self, url::ServerUrl};
 use crate::Result;
 
 use checks::noted;
@@ -39,20 +44,17 @@ fn file_list(raw: &RawOpts, opt: Opt) -> Vec<PathBuf> {
 
 /// Where requests go: HTTP(S), the in-process mock server, or nowhere (`-rspin` only).
 enum Peer {
-    Http(Box<HttpClient>),
+    Http(Box<api::HttpTransport>),
     Mock(Arc<Server>),
     None,
 }
 
-impl Transfer for Peer {
-    fn exchange(
-        &mut self,
-        req: &[u8],
-        keep_alive: bool,
-        deadline: Option<Instant>,
-    ) -> Result<Vec<u8>> {
+/// The command's transports plug into the library API as any caller's would; errors keep their
+/// internal form, so they are reported as before.
+impl Transport for Peer {
+    fn exchange(&mut self, req: &[u8], x: &Exchange) -> api::Result<Vec<u8>> {
         match self {
-            Peer::Http(c) => c.exchange(req, keep_alive, deadline),
+            Peer::Http(c) => c.exchange(req, x),
             Peer::Mock(s) => Ok(s.handle(req)),
             Peer::None => {
                 // OpenSSL's app says so from its transfer callback, on stderr.
@@ -62,15 +64,26 @@ impl Transfer for Peer {
                     Opt::UseMockSrv,
                     Opt::Rspin
                 ));
-                Err(Error::Reported)
+                Err(api::Error::from_internal(Error::Reported, None))
             }
         }
     }
 }
 
-/// Everything set up for the client: the context, the transfer, and what to do with the results.
+/// Apply a setting of the library API's builder (its methods take and return it by value).
+fn with(b: &mut ClientBuilder, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
+    *b = f(std::mem::take(b));
+}
+
+/// Certificates loaded by the command, handed to the library API.
+fn api_certs(certs: Vec<creds::Cert>) -> Vec<api::Certificate> {
+    certs.into_iter().map(api::Certificate).collect()
+}
+
+/// Everything set up for the client: the library API's builder, the transfer, and what to do
+/// with the results.
 struct Setup {
-    ctx: Ctx,
+    builder: ClientBuilder,
     peer: Peer,
     certform: Form,
     crlform: Form,
@@ -79,7 +92,7 @@ struct Setup {
 }
 
 /// The transfer options (`-server`, `-path`, proxies, timeouts, TLS) and the "will contact" line.
-fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
+fn setup_transfer(raw: &RawOpts, b: &mut ClientBuilder, srv: Option<Arc<Server>>) -> Result<Peer> {
     if let Some(s) = srv {
         return Ok(Peer::Mock(s));
     }
@@ -90,6 +103,7 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
         })?;
         return Ok(Peer::None);
     };
+    // Parsed here too, as OpenSSL reports a bad URL and the HTTPS warning before anything else.
     let url: ServerUrl = transfer::url::parse_server(server)?.with_path(raw.str(Opt::Path));
     let mut tls_used = raw.flag(Opt::TlsUsed);
     if url.tls && !tls_used {
@@ -100,26 +114,34 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
         );
         tls_used = true;
     }
-    let keep_alive = KeepAlive::from_level(raw.int(Opt::KeepAlive).unwrap_or(1))
-        .ok_or_else(|| cmp_err!("{} argument must be 0, 1, or 2", Opt::KeepAlive))?;
-    let msg_timeout = raw
-        .int(Opt::MsgTimeout)
-        .filter(|n| *n > 0)
-        .map(|n| Duration::from_secs(n as u64));
-    let tls = if tls_used {
-        Some(load::tls_config(raw)?)
-    } else {
-        None
+    let keep_alive = match raw.int(Opt::KeepAlive).unwrap_or(1) {
+        0 => api::KeepAlive::Never,
+        1 => api::KeepAlive::Prefer,
+        2 => api::KeepAlive::Require,
+        _ => return Err(cmp_err!("{} argument must be 0, 1, or 2", Opt::KeepAlive)),
     };
-    let opts = HttpOptions {
-        proxy: raw.str(Opt::Proxy).map(str::to_string),
-        no_proxy: raw.str(Opt::NoProxy).map(str::to_string),
-        keep_alive,
-        msg_timeout,
-        tls,
-        max_response: 0,
-    };
-    Ok(Peer::Http(Box::new(HttpClient::new(url, opts)?)))
+    let server = server.to_string();
+    with(b, |b| b.server(server).keep_alive(keep_alive).tls(tls_used));
+    if let Some(p) = raw.str(Opt::Path) {
+        let p = p.to_string();
+        with(b, |b| b.path(p));
+    }
+    if let Some(t) = raw.int(Opt::MsgTimeout).filter(|n| *n > 0) {
+        with(b, |b| b.msg_timeout(Duration::from_secs(t as u64)));
+    }
+    if tls_used {
+        load::tls_config(raw, b)?;
+    }
+    if let Some(p) = raw.str(Opt::Proxy) {
+        let p = p.to_string();
+        with(b, |b| b.proxy(p));
+    }
+    if let Some(n) = raw.str(Opt::NoProxy) {
+        let n = n.to_string();
+        with(b, |b| b.no_proxy(n));
+    }
+    let http = b.http_transport().map_err(api::Error::into_internal)?;
+    Ok(Peer::Http(Box::new(http)))
 }
 
 /// The `will contact ...` line. OpenSSL 3.5 ends it with a blank and says, with `-rspin`, that the
@@ -127,7 +149,7 @@ fn setup_transfer(raw: &RawOpts, srv: Option<Arc<Server>>) -> Result<Peer> {
 fn contact_line(peer: &Peer, rspin: bool) -> Option<String> {
     let v30 = crate::compat::get() == crate::compat::Compat::V3_0;
     let target = match peer {
-        Peer::Http(c) => c.contact_line().trim_end().to_string(),
+        Peer::Http(c) => c.contact_line(),
         Peer::Mock(_) => "will contact mock server".to_string(),
         Peer::None if !rspin => return None,
         Peer::None if v30 => "will contact mock server".to_string(),
@@ -153,42 +175,44 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         checks::peer_warnings(raw, n);
         Ok(())
     })?;
+    let mut b = api::Client::builder();
     let peer = if raw.is_set(Opt::ReqoutOnly) {
         Peer::None
     } else {
-        setup_transfer(raw, srv)?
+        setup_transfer(raw, &mut b, srv)?
     };
     let cmd = checks::command(raw)?;
     let certform = checks::form(raw, Opt::Certform, Form::Pem, "certificate storing")?;
     let crlform = checks::form(raw, Opt::Crlform, Form::Der, "CRL storing")?;
     checks::keyform(raw)?;
-    let mut ctx = Ctx {
-        cmd,
-        ..Ctx::default()
-    };
+    b.context_mut().cmd = cmd;
     let infotype = noted(|n| checks::infotype(raw, cmd, n))?;
     super::genm::check_options(raw, cmd == Cmd::Genm, infotype);
     let params = checks::verify_params(raw)?;
-    load::setup_verification(raw, &mut ctx, &params)?;
-    checks::timeouts(raw, &mut ctx)?;
+    let opts = checks::verify_options(raw)?;
+    load::setup_verification(raw, &mut b, &params, &opts)?;
+    if let Some(t) = checks::total_timeout(raw)? {
+        with(&mut b, |b| b.total_timeout(t));
+    }
     noted(|n| {
         checks::reqin_warnings(raw, n);
         Ok(())
     })?;
-    ctx.files = msg_files(raw, &peer);
-    load::setup_protection(raw, &mut ctx)?;
-    setup_request(raw, &mut ctx)?;
-    setup_header(raw, &mut ctx)?;
+    let files = msg_files(raw, &peer);
+    with(&mut b, |b| b.message_files(files));
+    load::setup_protection(raw, &mut b)?;
+    setup_request(raw, b.context_mut())?;
+    setup_header(raw, &mut b)?;
     // Printed only now, as OpenSSL does, so a set-up error is not preceded by it.
     if let Some(line) = contact_line(&peer, raw.is_set(Opt::Rspin)) {
         crate::info!("{line}");
     }
     let genm_plan = match (cmd, infotype) {
-        (Cmd::Genm, Some(oid)) => genm_request(raw, &mut ctx, oid)?,
+        (Cmd::Genm, Some(oid)) => genm_request(raw, b.context_mut(), oid)?,
         _ => None,
     };
     Ok(Setup {
-        ctx,
+        builder: b,
         peer,
         certform,
         crlform,
@@ -197,28 +221,28 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
 }
 
 /// The message files (`-reqin`, `-reqout`, `-rspin`, ...) and what to say when `-rspin` runs out.
-fn msg_files(raw: &RawOpts, peer: &Peer) -> MsgFiles {
-    MsgFiles {
-        reqin: if raw.is_set(Opt::Rspin) {
-            Vec::new()
-        } else {
-            file_list(raw, Opt::Reqin)
-        },
-        reqin_new_tid: raw.flag(Opt::ReqinNewTid),
-        reqout: file_list(raw, Opt::Reqout),
-        reqout_only: raw.str(Opt::ReqoutOnly).map(PathBuf::from),
-        rspin: file_list(raw, Opt::Rspin),
-        rspout: file_list(raw, Opt::Rspout),
-        rspin_fallback: match peer {
-            Peer::Http(_) => {
-                Some("too few -rspin filename arguments; resorting to contacting server")
-            }
-            Peer::Mock(_) => {
-                Some("too few -rspin filename arguments; resorting to using mock server")
-            }
-            Peer::None => None,
-        },
+fn msg_files(raw: &RawOpts, peer: &Peer) -> api::MessageFiles {
+    let mut f = api::MessageFiles::default();
+    if !raw.is_set(Opt::Rspin) {
+        f.reqin = file_list(raw, Opt::Reqin);
     }
+    f.reqin_new_tid = raw.flag(Opt::ReqinNewTid);
+    f.reqout = file_list(raw, Opt::Reqout);
+    f.reqout_only = raw.str(Opt::ReqoutOnly).map(PathBuf::from);
+    f.rspin = file_list(raw, Opt::Rspin);
+    f.rspout = file_list(raw, Opt::Rspout);
+    let fallback = |to: &str| {
+        format!(
+            "too few {} filename arguments; resorting to {to}",
+            Opt::Rspin
+        )
+    };
+    f.rspin_fallback_warning = match peer {
+        Peer::Http(_) => Some(fallback("contacting server")),
+        Peer::Mock(_) => Some(fallback("using mock server")),
+        Peer::None => None,
+    };
+    f
 }
 
 /// `setup_request_ctx`: what goes into the request, checks and loads in OpenSSL's order.
@@ -248,19 +272,33 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
 }
 
 /// The header fields (recipient, expected sender, generalInfo) and how responses are checked.
-fn setup_header(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
-    if !raw.is_set(Opt::Srvcert) {
-        ctx.recipient = checks::name_opt(raw, Opt::Recipient, "recipient")?;
+fn setup_header(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
+    // The names are checked here, where OpenSSL reports a bad one; the builder parses them alike.
+    if !raw.is_set(Opt::Srvcert) && checks::name_opt(raw, Opt::Recipient, "recipient")?.is_some() {
+        let name = raw.str(Opt::Recipient).unwrap_or_default().to_string();
+        with(b, |b| b.recipient(name));
     }
-    ctx.expect_sender = checks::name_opt(raw, Opt::ExpectSender, "expected sender")?;
+    if checks::name_opt(raw, Opt::ExpectSender, "expected sender")?.is_some() {
+        let name = raw.str(Opt::ExpectSender).unwrap_or_default().to_string();
+        with(b, |b| b.expect_sender(name));
+    }
+    let mut geninfo = Vec::new();
     if let Some(g) = raw.str(Opt::Geninfo) {
-        ctx.geninfo = client::request::parse_geninfo(g)?;
+        geninfo = client::request::parse_geninfo(g)?;
     }
     if let Some(p) = raw.str(Opt::Profile) {
-        ctx.geninfo.push(checks::profile_itav(p)?);
+        geninfo.push(checks::profile_itav(p)?);
     }
-    ctx.ignore_keyusage = raw.flag(Opt::IgnoreKeyusage);
-    ctx.no_cache_extracerts = raw.flag(Opt::NoCacheExtracerts);
+    let items = geninfo
+        .iter()
+        .map(api::from_itav)
+        .collect::<api::Result<Vec<_>>>()
+        .and_then(|items| std::mem::take(b).general_info(&items));
+    *b = items.map_err(api::Error::into_internal)?;
+    with(b, |b| {
+        b.ignore_keyusage(raw.flag(Opt::IgnoreKeyusage))
+            .no_cache_extracerts(raw.flag(Opt::NoCacheExtracerts))
+    });
     Ok(())
 }
 
@@ -307,50 +345,66 @@ fn is_generic_genm(ctx: &Ctx, has_plan: bool) -> bool {
             .any(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS)
 }
 
-/// Act as CMP client (possibly with the in-process mock server): set up, run `-repeat` transactions,
-/// and write the results of each.
+/// Act as CMP client (possibly with the in-process mock server): set up, run `-repeat` transactions
+/// through the library API, and write the results of each.
 pub fn run_client(raw: &RawOpts) -> Result<()> {
     let Setup {
-        ctx,
-        mut peer,
+        builder,
+        peer,
         certform,
         crlform,
         genm_plan,
     } = setup(raw)?;
     let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
-    let generic_genm = is_generic_genm(&ctx, genm_plan.is_some());
+    let ctx = builder.context();
+    let generic_genm = is_generic_genm(ctx, genm_plan.is_some());
+    let cmd = ctx.cmd;
+    let reqout_only = ctx.files.reqout_only.is_some();
+    let central_keygen = ctx.central_keygen();
+    // Checks a root CA key update of the genp (genm -infotype rootCaCert).
+    let trusted = ctx.trusted.clone();
+    let mut cl = builder
+        .transport(peer)
+        .build()
+        .map_err(api::Error::into_internal)?;
     for _ in 0..repeat {
-        let outcome = client::run(&ctx, &mut peer).map_err(|f| {
+        let outcome = cl.run_context().map_err(|e| {
             if generic_genm {
                 outputs::genm_failed_line();
             }
             // A failed transaction still reports a warning-type status it received (e.g. an rp
             // with keyUpdateWarning); rejection and waiting are told by the error lines.
-            if f.outcome.status.as_ref().is_some_and(|si| {
-                si.status != client::status::REJECTION && si.status != client::status::WAITING
-            }) {
-                outputs::print_status(raw, &f.outcome);
-            }
-            Error::from(f).in_transaction()
+            let status = e
+                .status()
+                .filter(|si| si.status != PkiStatus::Rejection && si.status != PkiStatus::Waiting);
+            outputs::print_status(raw, status);
+            e.into_internal().in_transaction()
         })?;
-        if ctx.files.reqout_only.is_some() && outcome.status.is_none() {
+        if reqout_only && outcome.status.is_none() {
             // 3.3+ reports even this as a genm without (valid) genp, though the run succeeds.
             if generic_genm {
                 outputs::genm_failed_line();
             }
             return Ok(());
         }
-        outputs::print_status(raw, &outcome);
+        outputs::print_status(raw, outcome.status.as_ref());
         let mut out = Outputs::new();
         if let Some(plan) = &genm_plan {
+            let itavs = outcome
+                .items
+                .iter()
+                .map(api::to_itav)
+                .collect::<api::Result<Vec<_>>>()
+                .map_err(api::Error::into_internal)?;
             // What the genp holds is checked by OpenSSL's library: its errors go to stdout.
-            super::genm::stage(raw, &ctx, plan, &outcome, certform, crlform, &mut out)
+            let forms = (certform, crlform);
+            super::genm::stage(raw, trusted.as_ref(), plan, &itavs, forms, &mut out)
                 .map_err(Error::in_transaction)?;
         } else if generic_genm {
             outputs::print_itavs(&outcome);
         }
-        outputs::stage_outputs(raw, ctx.cmd, &outcome, certform, &mut out);
-        if ctx.central_keygen() && matches!(ctx.cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur) {
+        outputs::stage_outputs(raw, cmd, &outcome, certform, &mut out);
+        if central_keygen && matches!(cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur) {
             outputs::stage_new_key(raw, &outcome, &mut out)?;
         }
         out.commit()?;

@@ -1,8 +1,8 @@
 //! What a successful transaction leaves: the files it writes (staged, then committed together) and
 //! the lines OpenSSL's app prints about the response.
 
-use crate::client::{self, Cmd, Outcome};
-use crate::creds::Cert;
+use crate::api::{Certificate, PkiStatus, Response, Status};
+use crate::client::Cmd;
 use crate::opts::{Opt, RawOpts};
 use crate::output::{Form, Outputs};
 use crate::Result;
@@ -13,11 +13,11 @@ use super::super::pass_of;
 pub(super) fn stage_outputs(
     raw: &RawOpts,
     cmd: Cmd,
-    outcome: &Outcome,
+    outcome: &Response,
     certform: Form,
     out: &mut Outputs,
 ) {
-    let ders = |certs: &[Cert]| certs.iter().map(|c| c.der().to_vec()).collect::<Vec<_>>();
+    let ders = |certs: &[Certificate]| certs.iter().map(|c| c.der().to_vec()).collect::<Vec<_>>();
     let stage = |out: &mut Outputs, opt: Opt, certs: &[Vec<u8>], desc: &str| {
         if let Some(path) = raw.str(opt) {
             let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
@@ -33,19 +33,19 @@ pub(super) fn stage_outputs(
     stage(
         out,
         Opt::Extracertsout,
-        &ders(&outcome.extra_certs_in),
+        &ders(&outcome.extra_certs),
         "extra",
     );
     if cmd == Cmd::Genm {
         stage_ca_certs(raw, outcome, certform, out);
     }
-    let Some(new_cert) = &outcome.new_cert else {
+    let Some(new_cert) = &outcome.cert else {
         return;
     };
     if !matches!(cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur | Cmd::P10cr) {
         return;
     }
-    let chain = ders(&outcome.new_chain);
+    let chain = ders(&outcome.chain);
     let new_cert = [new_cert.der().to_vec()];
     if crate::compat::get() == crate::compat::Compat::V3_0 {
         // OpenSSL 3.0's order and wording (it has no certificate-and-chain file).
@@ -68,7 +68,7 @@ pub(super) fn stage_outputs(
 }
 
 /// genm caCerts: save the CA certificates of the genp (`-cacertsout`).
-fn stage_ca_certs(raw: &RawOpts, outcome: &Outcome, certform: Form, out: &mut Outputs) {
+fn stage_ca_certs(raw: &RawOpts, outcome: &Response, certform: Form, out: &mut Outputs) {
     let wanted = raw
         .str(Opt::Infotype)
         .and_then(crate::asn1::oid::info_type_by_name);
@@ -76,8 +76,9 @@ fn stage_ca_certs(raw: &RawOpts, outcome: &Outcome, certform: Form, out: &mut Ou
         return;
     }
     let certs: Vec<Vec<u8>> = outcome
-        .genp_itavs
+        .items
         .iter()
+        .filter_map(|i| crate::api::to_itav(i).ok())
         .filter(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS)
         .filter_map(|i| {
             i.value_as::<crate::asn1::itav::CaCertsValue>()
@@ -98,11 +99,11 @@ fn stage_ca_certs(raw: &RawOpts, outcome: &Outcome, certform: Form, out: &mut Ou
 
 /// After a successful transaction, OpenSSL's app reports on stderr a status that is not plainly
 /// `accepted` (grantedWithMods, revocationWarning, ...), naming the server as given.
-pub(super) fn print_status(raw: &RawOpts, outcome: &Outcome) {
-    let Some(si) = &outcome.status else {
+pub(super) fn print_status(raw: &RawOpts, status: Option<&Status>) {
+    let Some(si) = status else {
         return;
     };
-    if si.status == client::status::ACCEPTED {
+    if si.status == PkiStatus::Accepted {
         return;
     }
     let from = raw
@@ -111,26 +112,28 @@ pub(super) fn print_status(raw: &RawOpts, outcome: &Outcome) {
         .unwrap_or_default();
     crate::log::app_line(
         crate::log::Level::Warn,
-        format_args!("received{from} {}", si.to_text()),
+        format_args!("received{from} {}", si.summary),
     );
 }
 
 /// Print the ITAVs of a genp as OpenSSL does.
-pub(super) fn print_itavs(outcome: &Outcome) {
-    if outcome.genp_itavs.is_empty() {
+pub(super) fn print_itavs(outcome: &Response) {
+    if outcome.items.is_empty() {
         crate::info!("genp does not contain any ITAV");
     }
-    for (i, itav) in outcome.genp_itavs.iter().enumerate() {
-        let name = crate::asn1::oid::info_type_name(&itav.info_type)
+    for (i, itav) in outcome.items.iter().enumerate() {
+        let name = der::asn1::ObjectIdentifier::new(&itav.info_type)
+            .ok()
+            .and_then(|oid| crate::asn1::oid::info_type_name(&oid))
             .map(str::to_string)
-            .unwrap_or_else(|| itav.info_type.to_string());
+            .unwrap_or_else(|| itav.info_type.clone());
         crate::info!("ITAV #{} from genp infoType={}", i + 1, name);
     }
 }
 
 /// Central key generation: save the received private key to `-newkeyout` (PEM PKCS#8, encrypted with
 /// `-newkeypass` if given), owner-only.
-pub(super) fn stage_new_key(raw: &RawOpts, outcome: &Outcome, out: &mut Outputs) -> Result<()> {
+pub(super) fn stage_new_key(raw: &RawOpts, outcome: &Response, out: &mut Outputs) -> Result<()> {
     let Some(path) = raw.str(Opt::Newkeyout) else {
         return Ok(());
     };
@@ -140,9 +143,12 @@ pub(super) fn stage_new_key(raw: &RawOpts, outcome: &Outcome, out: &mut Outputs)
     })?;
     let pass = pass_of(raw, Opt::Newkeypass, "centrally generated private key")?;
     let pem = match &pass {
-        Some(p) => key.to_encrypted_pkcs8_pem(p)?.into_bytes(),
-        None => key.to_pkcs8_pem()?.as_bytes().to_vec(),
+        Some(p) => key
+            .to_encrypted_pkcs8_pem(p.as_bytes())
+            .map(String::into_bytes),
+        None => key.to_pkcs8_pem().map(|p| p.as_bytes().to_vec()),
     };
+    let pem = pem.map_err(crate::api::Error::into_internal)?;
     out.private_key(path, pem);
     Ok(())
 }
