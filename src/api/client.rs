@@ -756,6 +756,41 @@ impl Client {
         }
     }
 
+    /// Ask the server for its CA certificates (genm with id-it-caCerts, RFC 9810 section
+    /// 5.3.19.15; OpenSSL's `OSSL_CMP_get1_caCerts`). An empty list when the server has none to
+    /// offer; an error when its answer is not a well-formed `SEQUENCE OF CMPCertificate`.
+    pub fn ca_certs(&mut self) -> Result<Vec<Certificate>> {
+        let ask = InfoItem {
+            info_type: crate::asn1::oid::IT_CA_CERTS.to_string(),
+            value: None,
+        };
+        let answer = self.genm(&[ask])?;
+        let Some(item) = answer
+            .iter()
+            .find(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS.to_string())
+        else {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                "the genp does not answer id-it-caCerts",
+            ));
+        };
+        let Some(der) = &item.value else {
+            return Ok(Vec::new());
+        };
+        let certs: Vec<x509_cert::Certificate> = der::Decode::from_der(der).map_err(|e| {
+            Error::new(ErrorKind::Protocol, format!("malformed caCerts value: {e}"))
+        })?;
+        certs
+            .iter()
+            .map(|c| {
+                let der = der::Encode::to_der(c).map_err(|e| {
+                    Error::new(ErrorKind::Protocol, format!("malformed caCerts value: {e}"))
+                })?;
+                Certificate::from_der(&der)
+            })
+            .collect()
+    }
+
     /// Like [`Client::genm`], with everything else the genp brought: its extraCerts and the
     /// server certificate that validated it.
     pub fn genm_response(&mut self, items: &[InfoItem]) -> Result<Response> {

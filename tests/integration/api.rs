@@ -359,3 +359,18 @@ fn verification_options_by_name() {
     let e = c.ir(&req).unwrap();
     assert_eq!(e.cert.issuer(), "/CN=int");
 }
+
+#[test]
+fn ca_certs_are_asked_for_and_decoded() {
+    let root = Certificate::load(fixture("root.pem")).unwrap().remove(0);
+    let int = Certificate::load(fixture("int.pem")).unwrap().remove(0);
+    let with_capubs = mock()
+        .rsp_capubs(&[int.clone(), root.clone()])
+        .start()
+        .unwrap();
+    let got = client(&with_capubs).ca_certs().unwrap();
+    assert_eq!(got, vec![int, root]);
+    // A server with nothing to offer answers with an empty item.
+    let bare = mock().start().unwrap();
+    assert!(client(&bare).ca_certs().unwrap().is_empty());
+}
