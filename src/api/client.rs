@@ -745,30 +745,20 @@ impl Client {
     /// General message (genm) with these items (none: an empty genm); returns the items of the
     /// genp.
     pub fn genm(&mut self, items: &[InfoItem]) -> Result<Vec<InfoItem>> {
-        self.reset(Cmd::Genm);
-        self.ctx.genm_itavs = items.iter().map(to_itav).collect::<Result<_>>()?;
-        let mut s = session::begin(&self.ctx, &mut self.transfer).map_err(Error::config)?;
-        let r = s.genm();
-        s.finish();
-        match r {
-            Ok(()) => s.take_outcome().genp_itavs.iter().map(from_itav).collect(),
-            Err(e) => Err(Error::from_internal(e, s.outcome().status.as_ref())),
-        }
+        Ok(self.genm_response(items)?.items)
     }
 
     /// Ask the server for its CA certificates (genm with id-it-caCerts, RFC 9810 section
     /// 5.3.19.15; OpenSSL's `OSSL_CMP_get1_caCerts`). An empty list when the server has none to
     /// offer; an error when its answer is not a well-formed `SEQUENCE OF CMPCertificate`.
     pub fn ca_certs(&mut self) -> Result<Vec<Certificate>> {
+        let ca_certs = crate::asn1::oid::IT_CA_CERTS.to_string();
         let ask = InfoItem {
-            info_type: crate::asn1::oid::IT_CA_CERTS.to_string(),
+            info_type: ca_certs.clone(),
             value: None,
         };
         let answer = self.genm(&[ask])?;
-        let Some(item) = answer
-            .iter()
-            .find(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS.to_string())
-        else {
+        let Some(item) = answer.iter().find(|i| i.info_type == ca_certs) else {
             return Err(Error::new(
                 ErrorKind::Protocol,
                 "the genp does not answer id-it-caCerts",
