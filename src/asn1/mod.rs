@@ -28,8 +28,8 @@ pub use crmf::{
 };
 pub use header::{CmpTime, PkiHeader};
 pub use itav::{
-    cert_profile_names, CertReqTemplateContent, GenMsgContent, InfoTypeAndValue,
-    RootCaKeyUpdateContent,
+    cert_profile_names, CertReqTemplateContent, CrlSource, CrlStatus, GenMsgContent,
+    InfoTypeAndValue, RootCaKeyUpdateContent,
 };
 pub use message::{protected_part_der, protected_part_der_raw, PkiMessage};
 pub use pbmac1::{Pbkdf2Params, Pbmac1Params};

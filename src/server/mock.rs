@@ -14,13 +14,15 @@ use crate::asn1::oid;
 use crate::asn1::status::PkiStatus;
 use crate::asn1::{
     CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate,
-    InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep, RevRepContent, RootCaKeyUpdateContent,
+    CrlSource, CrlStatus, InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep, RevRepContent,
+    RootCaKeyUpdateContent,
 };
 use crate::compat::Compat;
 use crate::creds::Cert;
 use const_oid::db::rfc5912;
 use const_oid::ObjectIdentifier as Oid;
-use der::Decode;
+use der::{Decode, Encode};
+use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::serial_number::SerialNumber;
 
@@ -604,16 +606,11 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
             InfoTypeAndValue::new(oid::IT_CA_CERTS, certs)
         }
         oid::IT_ROOT_CA_CERT => root_ca_key_update(srv, value.as_deref())?,
-        oid::IT_CRL_STATUS_LIST => itav_of(&crls(srv, value.as_deref())?)?,
+        oid::IT_CRL_STATUS_LIST => crls(srv, value.as_deref())?,
         oid::IT_CERT_REQ_TEMPLATE => cert_req_template(srv)?,
         _ => one.clone(),
     };
     Ok(Rsp::new(PkiBody::Genp(vec![answer])))
-}
-
-/// An InfoTypeAndValue from its DER.
-fn itav_of(der: &[u8]) -> std::result::Result<InfoTypeAndValue, Fail> {
-    InfoTypeAndValue::from_der(der).map_err(der_body)
 }
 
 /// A der decoding problem as an `error` response.
@@ -649,56 +646,41 @@ fn root_ca_key_update(
 }
 
 /// crlStatusList → crls: the configured CRL if it is newer than what the client has, else no CRL.
-fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<Vec<u8>, Fail> {
-    let list = value
-        .map(tlv::parse_one)
+fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<InfoTypeAndValue, Fail> {
+    let statuses = value
+        .map(Vec::<CrlStatus>::from_der)
         .transpose()
-        .map_err(bad_body)?
+        .map_err(der_body)?
         .ok_or_else(|| Fail::new(201, "unexpected crlstatuslist"))?;
-    let statuses = children(&list, "CRLStatusList")?;
-    if statuses.len() != 1 {
+    let [status] = statuses.as_slice() else {
         return Err(Fail::new(201, "unexpected crlstatuslist"));
-    }
-    let none = tlv::seq(&[&tlv::oid(oid::IT_CRLS)]);
+    };
+    let none = InfoTypeAndValue::new(oid::IT_CRLS, None);
     let Some(crl) = srv.cfg.rsp_crl.as_deref() else {
         return Ok(none);
     };
-    // CertificateList ::= SEQUENCE { tbsCertList SEQUENCE { version?, signature, issuer, thisUpdate, ...
-    let crl_t = tlv::parse_one(crl).map_err(bad_body)?;
-    let mut tbs = seq(
-        &seq(&crl_t, "CertificateList")?
-            .next("tbsCertList")
-            .map_err(bad_body)?,
-        "TBSCertList",
-    )?;
-    let _version = tbs.opt(tlv::INTEGER);
-    let _alg = tbs.next("signature").map_err(bad_body)?;
-    let crl_issuer = tbs.next("issuer").map_err(bad_body)?.raw;
-    let crl_this_update =
-        tlv::read_time(&tbs.next("thisUpdate").map_err(bad_body)?).map_err(bad_body)?;
-
-    let mut st = seq(&statuses[0], "CRLStatus")?;
-    let source = st.next("source").map_err(bad_body)?;
-    if source.tag == ctx_cons(1) {
-        let names = source.inner().map_err(bad_body)?;
-        let first = names.children().map_err(bad_body)?.into_iter().next();
-        match first {
-            Some(gn) if gn.tag == ctx_cons(4) => {
-                if !names_equal(gn.inner().map_err(bad_body)?.raw, crl_issuer) {
-                    return Err(Fail::new(200, "unknown crl issuer"));
-                }
-            }
-            _ => return Err(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED.into()),
+    let list: CertificateList = Decode::from_der(crl).map_err(der_body)?;
+    let tbs = list.tbs_cert_list;
+    if let CrlSource::Issuer(names) = &status.source {
+        // Only a directoryName can name the CRL issuer; compare with the issuer as encoded.
+        let Some(GeneralName::DirectoryName(name)) = names.first() else {
+            return Err(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED.into());
+        };
+        let (name, issuer) = (name.to_der(), tbs.issuer.to_der());
+        if !names_equal(&name.map_err(der_body)?, &issuer.map_err(der_body)?) {
+            return Err(Fail::new(200, "unknown crl issuer"));
         }
     }
-    let newer = match st.peek() {
-        Some(t) => tlv::read_time(&t).map_err(bad_body)? < crl_this_update,
+    let newer = match &status.this_update {
+        Some(t) => t.to_unix_duration() < tbs.this_update.to_unix_duration(),
         None => true,
     };
     if !newer {
         return Ok(none);
     }
-    Ok(tlv::seq(&[&tlv::oid(oid::IT_CRLS), &tlv::seq(&[crl])]))
+    // The CRL goes out with the bytes it was loaded with.
+    let crl = der::Any::from_der(crl).map_err(der_body)?;
+    InfoTypeAndValue::with_value(oid::IT_CRLS, &vec![crl]).map_err(der_body)
 }
 
 /// certReqTemplate → a template naming the reference cert's issuer, with key specs (EC or RSA-4096),
