@@ -42,7 +42,7 @@ pub use {
     body::BODY_TYPE_NAMES,
     crmf::EncryptedKey,
     header::{PVNO_CMP2000, PVNO_CMP2021},
-    itav::{CrlSource, CrlStatusListValue, CrlsValue, RootCaCertValue},
+    itav::{CrlStatusListValue, CrlsValue, RootCaCertValue},
     message::{MAX_MESSAGE_SIZE, MAX_NESTING},
     status::failure_names,
 };
