@@ -13,9 +13,9 @@ use super::Server;
 use crate::asn1::oid;
 use crate::asn1::status::PkiStatus;
 use crate::asn1::{
-    CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate,
-    CrlSource, CrlStatus, InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep, RevRepContent,
-    RootCaKeyUpdateContent,
+    AttributeTypeAndValue, CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair,
+    CmpCertificate, CrlSource, CrlStatus, InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep,
+    RevRepContent, RootCaKeyUpdateContent,
 };
 use crate::compat::Compat;
 use crate::creds::Cert;
@@ -334,31 +334,27 @@ fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
     crate::protect::keywrap::wrap_key(&key, &recip, &own_cert, &own_key, &chain).map_err(fail)
 }
 
-type CertIdRef<'a> = (Option<&'a [u8]>, &'a [u8]);
+/// oldCertID's issuer name (DER, if a directoryName) and serial number octets.
+type OldCertId = (Option<Vec<u8>>, Vec<u8>);
 
-/// The oldCertID registration control (issuer name if a directoryName, serial number octets).
-fn old_cert_id<'a>(controls: Option<Tlv<'a>>) -> std::result::Result<Option<CertIdRef<'a>>, Fail> {
+/// The oldCertID registration control (RFC 4211 section 6.5) among a CertRequest's controls.
+fn old_cert_id(controls: Option<Tlv<'_>>) -> std::result::Result<Option<OldCertId>, Fail> {
     let Some(controls) = controls else {
         return Ok(None);
     };
-    for c in controls.children().map_err(bad_body)? {
-        let mut q = seq(&c, "AttributeTypeAndValue")?;
-        if tlv::read_oid(&q.next("type").map_err(bad_body)?).map_err(bad_body)?
-            == oid::REG_CTRL_OLD_CERT_ID
-        {
-            let v = q.next("value").map_err(bad_body)?;
-            let mut cid = seq(&v, "CertId")?;
-            let gn = cid.next("issuer").map_err(bad_body)?;
-            let issuer = if gn.tag == ctx_cons(4) {
-                Some(gn.inner().map_err(bad_body)?.raw)
-            } else {
-                None
-            };
-            let serial = cid.next("serialNumber").map_err(bad_body)?.value;
-            return Ok(Some((issuer, serial)));
-        }
-    }
-    Ok(None)
+    let controls = Vec::<AttributeTypeAndValue>::from_der(controls.raw).map_err(der_body)?;
+    let Some(ctrl) = controls
+        .iter()
+        .find(|c| c.attr_type == oid::REG_CTRL_OLD_CERT_ID)
+    else {
+        return Ok(None);
+    };
+    let cid: CertId = ctrl.value.decode_as().map_err(der_body)?;
+    let issuer = match &cid.issuer {
+        GeneralName::DirectoryName(n) => Some(n.to_der().map_err(der_body)?),
+        _ => None,
+    };
+    Ok(Some((issuer, cid.serial_number.as_bytes().to_vec())))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -370,7 +366,7 @@ fn finish_cert_request(
     cert_req_id: i64,
     popo_result: Result<(), PopoFail>,
     data: Option<CertRequestData>,
-    old_cert_id: Option<CertIdRef<'_>>,
+    old_cert_id: Option<OldCertId>,
     central: bool,
 ) -> Res {
     let cfg = &srv.cfg;
@@ -403,7 +399,7 @@ fn finish_cert_request(
                 let Some((issuer, serial)) = old_cert_id else {
                     return Err(reason::MISSING_CERTID.into());
                 };
-                if !matches_ref(srv, issuer, Some(serial)) {
+                if !matches_ref(srv, issuer.as_deref(), Some(&serial)) {
                     return Err(reason::WRONG_CERTID.into());
                 }
             }
