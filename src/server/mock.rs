@@ -69,49 +69,37 @@ fn status_out(srv: &Server) -> PkiStatusInfo {
     )
 }
 
-/// Fields of a CertTemplate (RFC 4211 section 5; IMPLICIT tags, Name and Time wrapped as CHOICEs).
-#[derive(Default)]
-struct Template<'a> {
-    serial: Option<&'a [u8]>,
-    issuer: Option<&'a [u8]>,
-    subject: Option<&'a [u8]>,
+/// The fields of a CertTemplate (RFC 4211 section 5) a certificate is issued from.
+struct Template {
+    subject: Option<Vec<u8>>,
     not_before: Option<i64>,
     not_after: Option<i64>,
-    /// SubjectPublicKeyInfo re-tagged as SEQUENCE.
     public_key: Option<Vec<u8>>,
-    extensions: Vec<(Oid, bool, &'a [u8])>,
+    /// (OID, critical, extnValue content) of each requested extension.
+    extensions: Vec<(Oid, bool, Vec<u8>)>,
 }
 
-fn parse_template<'a>(t: &Tlv<'a>) -> std::result::Result<Template<'a>, Fail> {
-    let mut out = Template::default();
-    for f in children(t, "CertTemplate")? {
-        match f.tag {
-            x if x == ctx_prim(1) => out.serial = Some(f.value),
-            x if x == ctx_cons(3) => out.issuer = Some(f.inner().map_err(bad_body)?.raw),
-            x if x == ctx_cons(4) => {
-                for v in f.children().map_err(bad_body)? {
-                    let time = tlv::read_time(&v.inner().map_err(bad_body)?).map_err(bad_body)?;
-                    if v.tag == ctx_cons(0) {
-                        out.not_before = Some(time);
-                    } else if v.tag == ctx_cons(1) {
-                        out.not_after = Some(time);
-                    }
-                }
-            }
-            x if x == ctx_cons(5) => out.subject = Some(f.inner().map_err(bad_body)?.raw),
-            x if x == ctx_cons(6) => out.public_key = Some(tlv::tlv(tlv::SEQUENCE, f.value)),
-            x if x == ctx_cons(9) => {
-                let exts = Tlv {
-                    tag: tlv::SEQUENCE,
-                    value: f.value,
-                    raw: f.raw,
-                };
-                out.extensions = parse_extensions(&exts).map_err(bad_body)?;
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
+fn parse_template(t: &Tlv<'_>) -> std::result::Result<Template, Fail> {
+    let t = crate::asn1::CertTemplate::from_der(t.raw).map_err(der_body)?;
+    let unix = |t: &Option<x509_cert::time::Time>| t.map(|t| t.to_unix_duration().as_secs() as i64);
+    let validity = t.validity.unwrap_or_default();
+    Ok(Template {
+        subject: t.subject.as_ref().map(name_der),
+        not_before: unix(&validity.not_before),
+        not_after: unix(&validity.not_after),
+        public_key: t
+            .public_key
+            .as_ref()
+            .map(Encode::to_der)
+            .transpose()
+            .map_err(der_body)?,
+        extensions: t
+            .extensions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.extn_id, e.critical, e.extn_value.as_bytes().to_vec()))
+            .collect(),
+    })
 }
 
 /// A bad POPO: the request is answered with a rejection, not an error message.
@@ -122,7 +110,7 @@ fn verify_popo(
     srv: &Server,
     cert_req: &Tlv<'_>,
     popo: Option<Tlv<'_>>,
-    tmpl: &Template<'_>,
+    tmpl: &Template,
 ) -> Result<(), PopoFail> {
     let Some(p) = popo else {
         return Err(PopoFail("popo missing".into()));
@@ -256,13 +244,9 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
             tmpl.public_key.clone()
         };
         let data = spki.map(|spki| CertRequestData {
-            subject: tmpl.subject.map(<[u8]>::to_vec),
+            subject: tmpl.subject,
             spki,
-            extensions: tmpl
-                .extensions
-                .iter()
-                .map(|(o, c, v)| (*o, *c, v.to_vec()))
-                .collect(),
+            extensions: tmpl.extensions,
             not_before: tmpl.not_before,
             not_after: tmpl.not_after,
         });
@@ -816,22 +800,4 @@ pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         check_after: i64::from(srv.cfg.check_after),
         reason: None,
     }])))
-}
-
-/// (OID, critical, extnValue content) of each Extension of a template or CSR.
-fn parse_extensions<'a>(exts: &Tlv<'a>) -> crate::error::Result<Vec<(Oid, bool, &'a [u8])>> {
-    let mut out = Vec::new();
-    for e in exts.expect_tag(tlv::SEQUENCE, "Extensions")?.children()? {
-        let mut s = tlv::Seq::new(&e, "Extension")?;
-        let oid = tlv::read_oid(&s.next("extnID")?)?;
-        let critical = s
-            .opt(0x01)
-            .is_some_and(|b| b.value.first().is_some_and(|&x| x != 0));
-        let value = s
-            .next("extnValue")?
-            .expect_tag(tlv::OCTET_STRING, "extnValue")?
-            .value;
-        out.push((oid, critical, value));
-    }
-    Ok(out)
 }

@@ -223,13 +223,6 @@ pub fn read_oid(t: &Tlv<'_>) -> Result<Oid> {
     Oid::from_bytes(t.value).map_err(|_| bad("malformed OBJECT IDENTIFIER"))
 }
 
-/// Parse an X.509 Time (UTCTime or GeneralizedTime, `Z` form) into Unix seconds.
-pub fn read_time(t: &Tlv<'_>) -> Result<i64> {
-    let time =
-        x509_cert::time::Time::from_der(t.raw).map_err(|_| bad("unsupported time format"))?;
-    Ok(time.to_unix_duration().as_secs() as i64)
-}
-
 /// Current Unix time in seconds.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
