@@ -7,7 +7,6 @@
 
 use crate::error::{Error, Result};
 use const_oid::ObjectIdentifier as Oid;
-use der::Decode;
 
 /// Universal tags used here.
 pub const INTEGER: u8 = 0x02;
