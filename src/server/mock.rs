@@ -22,7 +22,6 @@ use crate::creds::Cert;
 use const_oid::db::rfc5912;
 use const_oid::ObjectIdentifier as Oid;
 use der::{Decode, Encode};
-use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::serial_number::SerialNumber;
 
@@ -639,8 +638,9 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<InfoTypeAndVa
     let Some(crl) = srv.cfg.rsp_crl.as_deref() else {
         return Ok(none);
     };
-    let list: CertificateList = Decode::from_der(crl).map_err(der_body)?;
-    let tbs = list.tbs_cert_list;
+    // The creds reader also takes v1 CRLs, which leave out the version x509-cert insists on.
+    let loaded = crate::creds::Crl::from_der(crl).map_err(bad_body)?;
+    let tbs = &loaded.crl().tbs_cert_list;
     if let CrlSource::Issuer(names) = &status.source {
         // Only a directoryName can name the CRL issuer; compare with the issuer as encoded.
         let Some(GeneralName::DirectoryName(name)) = names.first() else {
