@@ -28,8 +28,8 @@ pub use crmf::{
 };
 pub use header::{CmpTime, PkiHeader};
 pub use itav::{
-    cert_profile_names, CertReqTemplateContent, GenMsgContent, InfoTypeAndValue,
-    RootCaKeyUpdateContent,
+    cert_profile_names, CertReqTemplateContent, CrlSource, CrlStatus, GenMsgContent,
+    InfoTypeAndValue, RootCaKeyUpdateContent,
 };
 pub use message::{protected_part_der, protected_part_der_raw, PkiMessage};
 pub use pbmac1::{Pbkdf2Params, Pbmac1Params};
@@ -42,7 +42,7 @@ pub use {
     body::BODY_TYPE_NAMES,
     crmf::EncryptedKey,
     header::{PVNO_CMP2000, PVNO_CMP2021},
-    itav::{CrlSource, CrlStatusListValue, CrlsValue, RootCaCertValue},
+    itav::{CrlStatusListValue, CrlsValue, RootCaCertValue},
     message::{MAX_MESSAGE_SIZE, MAX_NESTING},
     status::failure_names,
 };

@@ -7,14 +7,18 @@
 //! extension in the request. Serial numbers are 16 random bytes, positive.
 
 use super::crypto::{self, Hash, Signer};
-use super::tlv::{self, ctx_cons, ctx_prim};
 use crate::creds::Cert;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 use const_oid::db::rfc5280::{
     ID_CE_AUTHORITY_KEY_IDENTIFIER as OID_AKI, ID_CE_SUBJECT_KEY_IDENTIFIER as OID_SKI,
 };
 use const_oid::ObjectIdentifier as Oid;
+use der::asn1::{BitString, OctetString, UintRef};
+use der::{Any, Decode, Encode, Sequence};
+use x509_cert::ext::Extension;
+use x509_cert::name::Name;
+use x509_cert::time::{Time, Validity};
 
 /// Default validity when the request gives none.
 pub const DEFAULT_DAYS: i64 = 365;
@@ -29,13 +33,44 @@ pub struct CertRequestData {
     pub not_after: Option<i64>,
 }
 
-fn extension(oid: Oid, critical: bool, value: &[u8]) -> Vec<u8> {
-    let mut parts = vec![tlv::oid(oid)];
-    if critical {
-        parts.push(tlv::tlv(0x01, &[0xff]));
-    }
-    parts.push(tlv::octets(value));
-    tlv::tlv(tlv::SEQUENCE, &parts.concat())
+/// TBSCertificate (RFC 5280 section 4.1) as this CA writes it: v3, no unique IDs; the parts taken
+/// from the request or the signer stay in the bytes they came in.
+#[derive(Sequence)]
+struct Tbs<'a> {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    version: u8,
+    serial: UintRef<'a>,
+    signature: Any,
+    issuer: Name,
+    validity: Validity,
+    subject: Any,
+    spki: Any,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT")]
+    extensions: Vec<Extension>,
+}
+
+/// Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }.
+#[derive(Sequence)]
+struct Signed {
+    tbs: Any,
+    alg: Any,
+    sig: BitString,
+}
+
+fn extension(oid: Oid, critical: bool, value: Vec<u8>) -> Result<Extension> {
+    Ok(Extension {
+        extn_id: oid,
+        critical,
+        extn_value: OctetString::new(value)?,
+    })
+}
+
+/// X.509 Time of Unix seconds: UTCTime up to 2049, GeneralizedTime after (RFC 5280).
+fn x509_time(unix: i64) -> Result<Time> {
+    let secs = u64::try_from(unix).map_err(|_| Error::cmp("malformed DER: time before 1970"))?;
+    let dt = der::DateTime::from_unix_duration(std::time::Duration::from_secs(secs))
+        .map_err(|_| Error::cmp("malformed DER: time out of range"))?;
+    Ok(Time::from(dt))
 }
 
 /// Issue a certificate signed by `ca_cert`/`signer`.
@@ -45,45 +80,75 @@ pub fn issue(ca_cert: &Cert, signer: &Signer, req: &CertRequestData) -> Result<V
     if serial[0] == 0 {
         serial[0] = 0x01;
     }
-    let now = tlv::now();
+    let now = super::msg::unix(std::time::SystemTime::now());
     let not_before = req.not_before.unwrap_or(now);
     let not_after = req.not_after.unwrap_or(not_before + DEFAULT_DAYS * 86_400);
-    let subject = req.subject.clone().unwrap_or_else(|| tlv::seq(&[]));
+    let subject = match &req.subject {
+        Some(s) => Any::from_der(s)?,
+        None => Any::new(der::Tag::Sequence, Vec::new())?,
+    };
 
-    let spki = tlv::parse_one(&req.spki)?;
-    let mut s = tlv::Seq::new(&spki, "SubjectPublicKeyInfo")?;
-    let _alg = s.next("algorithm")?;
-    let key_bits = s
-        .next("subjectPublicKey")?
-        .expect_tag(tlv::BIT_STRING, "subjectPublicKey")?;
-    let ski = Hash::Sha1.hash(key_bits.value.get(1..).unwrap_or_default())?;
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(&req.spki)?;
+    let ski = Hash::Sha1.hash(spki.subject_public_key.raw_bytes())?;
 
-    let mut exts: Vec<Vec<u8>> = req
-        .extensions
-        .iter()
-        .filter(|(o, ..)| *o != OID_SKI && *o != OID_AKI)
-        .map(|(o, c, v)| extension(*o, *c, v))
-        .collect();
-    exts.push(extension(OID_SKI, false, &tlv::octets(&ski)));
+    let mut exts = Vec::new();
+    for (o, c, v) in &req.extensions {
+        if *o != OID_SKI && *o != OID_AKI {
+            exts.push(extension(*o, *c, v.clone())?);
+        }
+    }
+    exts.push(extension(OID_SKI, false, OctetString::new(ski)?.to_der()?)?);
     if let Some(aki) = ca_cert.subject_key_id() {
-        exts.push(extension(
-            OID_AKI,
-            false,
-            &tlv::seq(&[&tlv::tlv(ctx_prim(0), &aki)]),
-        ));
+        // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING, ... }
+        let key_id = Any::new(
+            der::Tag::ContextSpecific {
+                constructed: false,
+                number: der::TagNumber(0),
+            },
+            aki,
+        )?;
+        let value = Any::new(der::Tag::Sequence, key_id.to_der()?)?;
+        exts.push(extension(OID_AKI, false, value.to_der()?)?);
     }
 
-    let sig_alg = signer.alg_id();
-    let tbs = tlv::seq(&[
-        &tlv::tlv(ctx_cons(0), &tlv::int(2)),
-        &tlv::tlv(tlv::INTEGER, &serial),
-        &sig_alg,
-        &super::msg::name_der(ca_cert.subject()),
-        &tlv::seq(&[&tlv::x509_time(not_before)?, &tlv::x509_time(not_after)?]),
-        &subject,
-        &req.spki,
-        &tlv::tlv(ctx_cons(3), &tlv::tlv(tlv::SEQUENCE, &exts.concat())),
-    ]);
+    let sig_alg = Any::from_der(&signer.alg_id())?;
+    let tbs = Tbs {
+        version: 2,
+        serial: UintRef::new(&serial)?,
+        signature: sig_alg.clone(),
+        issuer: ca_cert.subject().clone(),
+        validity: Validity::new(x509_time(not_before)?, x509_time(not_after)?),
+        subject,
+        spki: Any::from_der(&req.spki)?,
+        extensions: exts,
+    }
+    .to_der()?;
     let sig = signer.sign(&tbs)?;
-    Ok(tlv::seq(&[&tbs, &sig_alg, &tlv::bits(&sig)]))
+    let cert = Signed {
+        tbs: Any::from_der(&tbs)?,
+        alg: sig_alg,
+        sig: BitString::from_bytes(&sig)?,
+    };
+    Ok(cert.to_der()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_roundtrip_and_switch_to_generalized_time_in_2050() {
+        for (t, utc) in [
+            (0i64, true),
+            (951_782_400, true),
+            (1_700_000_000, true),
+            (2_524_608_000, false),
+            (4_102_444_800, false),
+        ] {
+            let x = x509_time(t).unwrap();
+            assert_eq!(x.to_unix_duration().as_secs() as i64, t);
+            assert_eq!(matches!(x, Time::UtcTime(_)), utc, "time {t}");
+        }
+        assert!(x509_time(-1).is_err());
+    }
 }

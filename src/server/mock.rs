@@ -13,14 +13,15 @@ use super::Server;
 use crate::asn1::oid;
 use crate::asn1::status::PkiStatus;
 use crate::asn1::{
-    CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate,
-    InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep, RevRepContent, RootCaKeyUpdateContent,
+    AttributeTypeAndValue, CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair,
+    CmpCertificate, CrlSource, CrlStatus, InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep,
+    RevRepContent, RootCaKeyUpdateContent,
 };
 use crate::compat::Compat;
 use crate::creds::Cert;
 use const_oid::db::rfc5912;
 use const_oid::ObjectIdentifier as Oid;
-use der::Decode;
+use der::{Decode, Encode};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::serial_number::SerialNumber;
 
@@ -67,49 +68,37 @@ fn status_out(srv: &Server) -> PkiStatusInfo {
     )
 }
 
-/// Fields of a CertTemplate (RFC 4211 section 5; IMPLICIT tags, Name and Time wrapped as CHOICEs).
-#[derive(Default)]
-struct Template<'a> {
-    serial: Option<&'a [u8]>,
-    issuer: Option<&'a [u8]>,
-    subject: Option<&'a [u8]>,
+/// The fields of a CertTemplate (RFC 4211 section 5) a certificate is issued from.
+struct Template {
+    subject: Option<Vec<u8>>,
     not_before: Option<i64>,
     not_after: Option<i64>,
-    /// SubjectPublicKeyInfo re-tagged as SEQUENCE.
     public_key: Option<Vec<u8>>,
-    extensions: Vec<(Oid, bool, &'a [u8])>,
+    /// (OID, critical, extnValue content) of each requested extension.
+    extensions: Vec<(Oid, bool, Vec<u8>)>,
 }
 
-fn parse_template<'a>(t: &Tlv<'a>) -> std::result::Result<Template<'a>, Fail> {
-    let mut out = Template::default();
-    for f in children(t, "CertTemplate")? {
-        match f.tag {
-            x if x == ctx_prim(1) => out.serial = Some(f.value),
-            x if x == ctx_cons(3) => out.issuer = Some(f.inner().map_err(bad_body)?.raw),
-            x if x == ctx_cons(4) => {
-                for v in f.children().map_err(bad_body)? {
-                    let time = tlv::read_time(&v.inner().map_err(bad_body)?).map_err(bad_body)?;
-                    if v.tag == ctx_cons(0) {
-                        out.not_before = Some(time);
-                    } else if v.tag == ctx_cons(1) {
-                        out.not_after = Some(time);
-                    }
-                }
-            }
-            x if x == ctx_cons(5) => out.subject = Some(f.inner().map_err(bad_body)?.raw),
-            x if x == ctx_cons(6) => out.public_key = Some(tlv::tlv(tlv::SEQUENCE, f.value)),
-            x if x == ctx_cons(9) => {
-                let exts = Tlv {
-                    tag: tlv::SEQUENCE,
-                    value: f.value,
-                    raw: f.raw,
-                };
-                out.extensions = parse_extensions(&exts).map_err(bad_body)?;
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
+fn parse_template(t: &Tlv<'_>) -> std::result::Result<Template, Fail> {
+    let t = crate::asn1::CertTemplate::from_der(t.raw).map_err(der_body)?;
+    let unix = |t: &Option<x509_cert::time::Time>| t.map(|t| t.to_unix_duration().as_secs() as i64);
+    let validity = t.validity.unwrap_or_default();
+    Ok(Template {
+        subject: t.subject.as_ref().map(name_der),
+        not_before: unix(&validity.not_before),
+        not_after: unix(&validity.not_after),
+        public_key: t
+            .public_key
+            .as_ref()
+            .map(Encode::to_der)
+            .transpose()
+            .map_err(der_body)?,
+        extensions: t
+            .extensions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.extn_id, e.critical, e.extn_value.as_bytes().to_vec()))
+            .collect(),
+    })
 }
 
 /// A bad POPO: the request is answered with a rejection, not an error message.
@@ -120,7 +109,7 @@ fn verify_popo(
     srv: &Server,
     cert_req: &Tlv<'_>,
     popo: Option<Tlv<'_>>,
-    tmpl: &Template<'_>,
+    tmpl: &Template,
 ) -> Result<(), PopoFail> {
     let Some(p) = popo else {
         return Err(PopoFail("popo missing".into()));
@@ -254,13 +243,9 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
             tmpl.public_key.clone()
         };
         let data = spki.map(|spki| CertRequestData {
-            subject: tmpl.subject.map(<[u8]>::to_vec),
+            subject: tmpl.subject,
             spki,
-            extensions: tmpl
-                .extensions
-                .iter()
-                .map(|(o, c, v)| (*o, *c, v.to_vec()))
-                .collect(),
+            extensions: tmpl.extensions,
             not_before: tmpl.not_before,
             not_after: tmpl.not_after,
         });
@@ -332,31 +317,27 @@ fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
     crate::protect::keywrap::wrap_key(&key, &recip, &own_cert, &own_key, &chain).map_err(fail)
 }
 
-type CertIdRef<'a> = (Option<&'a [u8]>, &'a [u8]);
+/// oldCertID's issuer name (DER, if a directoryName) and serial number octets.
+type OldCertId = (Option<Vec<u8>>, Vec<u8>);
 
-/// The oldCertID registration control (issuer name if a directoryName, serial number octets).
-fn old_cert_id<'a>(controls: Option<Tlv<'a>>) -> std::result::Result<Option<CertIdRef<'a>>, Fail> {
+/// The oldCertID registration control (RFC 4211 section 6.5) among a CertRequest's controls.
+fn old_cert_id(controls: Option<Tlv<'_>>) -> std::result::Result<Option<OldCertId>, Fail> {
     let Some(controls) = controls else {
         return Ok(None);
     };
-    for c in controls.children().map_err(bad_body)? {
-        let mut q = seq(&c, "AttributeTypeAndValue")?;
-        if tlv::read_oid(&q.next("type").map_err(bad_body)?).map_err(bad_body)?
-            == oid::REG_CTRL_OLD_CERT_ID
-        {
-            let v = q.next("value").map_err(bad_body)?;
-            let mut cid = seq(&v, "CertId")?;
-            let gn = cid.next("issuer").map_err(bad_body)?;
-            let issuer = if gn.tag == ctx_cons(4) {
-                Some(gn.inner().map_err(bad_body)?.raw)
-            } else {
-                None
-            };
-            let serial = cid.next("serialNumber").map_err(bad_body)?.value;
-            return Ok(Some((issuer, serial)));
-        }
-    }
-    Ok(None)
+    let controls = Vec::<AttributeTypeAndValue>::from_der(controls.raw).map_err(der_body)?;
+    let Some(ctrl) = controls
+        .iter()
+        .find(|c| c.attr_type == oid::REG_CTRL_OLD_CERT_ID)
+    else {
+        return Ok(None);
+    };
+    let cid: CertId = ctrl.value.decode_as().map_err(der_body)?;
+    let issuer = match &cid.issuer {
+        GeneralName::DirectoryName(n) => Some(n.to_der().map_err(der_body)?),
+        _ => None,
+    };
+    Ok(Some((issuer, cid.serial_number.as_bytes().to_vec())))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -368,7 +349,7 @@ fn finish_cert_request(
     cert_req_id: i64,
     popo_result: Result<(), PopoFail>,
     data: Option<CertRequestData>,
-    old_cert_id: Option<CertIdRef<'_>>,
+    old_cert_id: Option<OldCertId>,
     central: bool,
 ) -> Res {
     let cfg = &srv.cfg;
@@ -401,7 +382,7 @@ fn finish_cert_request(
                 let Some((issuer, serial)) = old_cert_id else {
                     return Err(reason::MISSING_CERTID.into());
                 };
-                if !matches_ref(srv, issuer, Some(serial)) {
+                if !matches_ref(srv, issuer.as_deref(), Some(&serial)) {
                     return Err(reason::WRONG_CERTID.into());
                 }
             }
@@ -604,16 +585,11 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
             InfoTypeAndValue::new(oid::IT_CA_CERTS, certs)
         }
         oid::IT_ROOT_CA_CERT => root_ca_key_update(srv, value.as_deref())?,
-        oid::IT_CRL_STATUS_LIST => itav_of(&crls(srv, value.as_deref())?)?,
+        oid::IT_CRL_STATUS_LIST => crls(srv, value.as_deref())?,
         oid::IT_CERT_REQ_TEMPLATE => cert_req_template(srv)?,
         _ => one.clone(),
     };
     Ok(Rsp::new(PkiBody::Genp(vec![answer])))
-}
-
-/// An InfoTypeAndValue from its DER.
-fn itav_of(der: &[u8]) -> std::result::Result<InfoTypeAndValue, Fail> {
-    InfoTypeAndValue::from_der(der).map_err(der_body)
 }
 
 /// A der decoding problem as an `error` response.
@@ -649,56 +625,42 @@ fn root_ca_key_update(
 }
 
 /// crlStatusList → crls: the configured CRL if it is newer than what the client has, else no CRL.
-fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<Vec<u8>, Fail> {
-    let list = value
-        .map(tlv::parse_one)
+fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<InfoTypeAndValue, Fail> {
+    let statuses = value
+        .map(Vec::<CrlStatus>::from_der)
         .transpose()
-        .map_err(bad_body)?
+        .map_err(der_body)?
         .ok_or_else(|| Fail::new(201, "unexpected crlstatuslist"))?;
-    let statuses = children(&list, "CRLStatusList")?;
-    if statuses.len() != 1 {
+    let [status] = statuses.as_slice() else {
         return Err(Fail::new(201, "unexpected crlstatuslist"));
-    }
-    let none = tlv::seq(&[&tlv::oid(oid::IT_CRLS)]);
+    };
+    let none = InfoTypeAndValue::new(oid::IT_CRLS, None);
     let Some(crl) = srv.cfg.rsp_crl.as_deref() else {
         return Ok(none);
     };
-    // CertificateList ::= SEQUENCE { tbsCertList SEQUENCE { version?, signature, issuer, thisUpdate, ...
-    let crl_t = tlv::parse_one(crl).map_err(bad_body)?;
-    let mut tbs = seq(
-        &seq(&crl_t, "CertificateList")?
-            .next("tbsCertList")
-            .map_err(bad_body)?,
-        "TBSCertList",
-    )?;
-    let _version = tbs.opt(tlv::INTEGER);
-    let _alg = tbs.next("signature").map_err(bad_body)?;
-    let crl_issuer = tbs.next("issuer").map_err(bad_body)?.raw;
-    let crl_this_update =
-        tlv::read_time(&tbs.next("thisUpdate").map_err(bad_body)?).map_err(bad_body)?;
-
-    let mut st = seq(&statuses[0], "CRLStatus")?;
-    let source = st.next("source").map_err(bad_body)?;
-    if source.tag == ctx_cons(1) {
-        let names = source.inner().map_err(bad_body)?;
-        let first = names.children().map_err(bad_body)?.into_iter().next();
-        match first {
-            Some(gn) if gn.tag == ctx_cons(4) => {
-                if !names_equal(gn.inner().map_err(bad_body)?.raw, crl_issuer) {
-                    return Err(Fail::new(200, "unknown crl issuer"));
-                }
-            }
-            _ => return Err(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED.into()),
+    // The creds reader also takes v1 CRLs, which leave out the version x509-cert insists on.
+    let loaded = crate::creds::Crl::from_der(crl).map_err(bad_body)?;
+    let tbs = &loaded.crl().tbs_cert_list;
+    if let CrlSource::Issuer(names) = &status.source {
+        // Only a directoryName can name the CRL issuer; compare with the issuer as encoded.
+        let Some(GeneralName::DirectoryName(name)) = names.first() else {
+            return Err(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED.into());
+        };
+        let (name, issuer) = (name.to_der(), tbs.issuer.to_der());
+        if !names_equal(&name.map_err(der_body)?, &issuer.map_err(der_body)?) {
+            return Err(Fail::new(200, "unknown crl issuer"));
         }
     }
-    let newer = match st.peek() {
-        Some(t) => tlv::read_time(&t).map_err(bad_body)? < crl_this_update,
+    let newer = match &status.this_update {
+        Some(t) => t.to_unix_duration() < tbs.this_update.to_unix_duration(),
         None => true,
     };
     if !newer {
         return Ok(none);
     }
-    Ok(tlv::seq(&[&tlv::oid(oid::IT_CRLS), &tlv::seq(&[crl])]))
+    // The CRL goes out with the bytes it was loaded with.
+    let crl = der::Any::from_der(crl).map_err(der_body)?;
+    InfoTypeAndValue::with_value(oid::IT_CRLS, &vec![crl]).map_err(der_body)
 }
 
 /// certReqTemplate → a template naming the reference cert's issuer, with key specs (EC or RSA-4096),
@@ -838,22 +800,4 @@ pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         check_after: i64::from(srv.cfg.check_after),
         reason: None,
     }])))
-}
-
-/// (OID, critical, extnValue content) of each Extension of a template or CSR.
-fn parse_extensions<'a>(exts: &Tlv<'a>) -> crate::error::Result<Vec<(Oid, bool, &'a [u8])>> {
-    let mut out = Vec::new();
-    for e in exts.expect_tag(tlv::SEQUENCE, "Extensions")?.children()? {
-        let mut s = tlv::Seq::new(&e, "Extension")?;
-        let oid = tlv::read_oid(&s.next("extnID")?)?;
-        let critical = s
-            .opt(0x01)
-            .is_some_and(|b| b.value.first().is_some_and(|&x| x != 0));
-        let value = s
-            .next("extnValue")?
-            .expect_tag(tlv::OCTET_STRING, "extnValue")?
-            .value;
-        out.push((oid, critical, value));
-    }
-    Ok(out)
 }

@@ -7,7 +7,6 @@
 
 use crate::error::{Error, Result};
 use const_oid::ObjectIdentifier as Oid;
-use der::{Decode, Encode};
 
 /// Universal tags used here.
 pub const INTEGER: u8 = 0x02;
@@ -189,6 +188,7 @@ pub fn seq(parts: &[&[u8]]) -> Vec<u8> {
 }
 
 /// An INTEGER from an i64, minimally encoded.
+#[cfg(test)]
 pub fn int(v: i64) -> Vec<u8> {
     let bytes = v.to_be_bytes();
     let mut start = 0;
@@ -203,19 +203,13 @@ pub fn int(v: i64) -> Vec<u8> {
     tlv(INTEGER, &bytes[start..])
 }
 
+#[cfg(test)]
 pub fn octets(v: &[u8]) -> Vec<u8> {
     tlv(OCTET_STRING, v)
 }
 
-/// A BIT STRING with no unused bits.
-pub fn bits(v: &[u8]) -> Vec<u8> {
-    let mut c = Vec::with_capacity(v.len() + 1);
-    c.push(0);
-    c.extend_from_slice(v);
-    tlv(BIT_STRING, &c)
-}
-
 /// An OBJECT IDENTIFIER element.
+#[cfg(test)]
 pub fn oid(o: Oid) -> Vec<u8> {
     tlv(OID, o.as_bytes())
 }
@@ -226,27 +220,6 @@ pub fn read_oid(t: &Tlv<'_>) -> Result<Oid> {
         return Err(bad("OBJECT IDENTIFIER expected"));
     }
     Oid::from_bytes(t.value).map_err(|_| bad("malformed OBJECT IDENTIFIER"))
-}
-
-/// A Unix time (seconds, UTC) as der's DateTime (1970 to 9999).
-fn date_time(unix: i64) -> Result<der::DateTime> {
-    let secs = u64::try_from(unix).map_err(|_| bad("time before 1970"))?;
-    der::DateTime::from_unix_duration(std::time::Duration::from_secs(secs))
-        .map_err(|_| bad("time out of range"))
-}
-
-/// X.509 Time: UTCTime up to 2049, GeneralizedTime after, as RFC 5280 requires (x509_cert's rule).
-pub fn x509_time(unix: i64) -> Result<Vec<u8>> {
-    x509_cert::time::Time::from(date_time(unix)?)
-        .to_der()
-        .map_err(|_| bad("cannot encode time"))
-}
-
-/// Parse an X.509 Time (UTCTime or GeneralizedTime, `Z` form) into Unix seconds.
-pub fn read_time(t: &Tlv<'_>) -> Result<i64> {
-    let time =
-        x509_cert::time::Time::from_der(t.raw).map_err(|_| bad("unsupported time format"))?;
-    Ok(time.to_unix_duration().as_secs() as i64)
 }
 
 /// Current Unix time in seconds.
@@ -282,20 +255,6 @@ mod tests {
         }
         assert_eq!(int(128), vec![2, 2, 0, 128]);
         assert_eq!(int(-1), vec![2, 1, 0xff]);
-    }
-
-    #[test]
-    fn times_roundtrip() {
-        for t in [
-            0i64,
-            951_782_400,
-            1_700_000_000,
-            2_524_608_000,
-            4_102_444_800,
-        ] {
-            let x = x509_time(t).unwrap();
-            assert_eq!(read_time(&parse_one(&x).unwrap()).unwrap(), t);
-        }
     }
 
     #[test]
