@@ -198,12 +198,13 @@ pub(super) fn setup_verification(
     Ok(trust)
 }
 
-/// `setup_protection_ctx`: how requests are protected.
+/// `setup_protection_ctx`: how requests are protected. Returns the client key (`-key`), which
+/// `-newkey` may name again.
 pub(super) fn setup_protection(
     raw: &RawOpts,
     b: &mut ClientBuilder,
     untrusted: &[Cert],
-) -> Result<()> {
+) -> Result<Option<creds::PrivateKey>> {
     checks::protection(raw)?;
     let mut secret_given = false;
     if let Some(src) = raw.str(Opt::Secret) {
@@ -223,6 +224,7 @@ pub(super) fn setup_protection(
         with(b, |b| b.reference(r.as_bytes()));
     }
     let keypass = pass_of(raw, Opt::Keypass, "private key for CMP client certificate")?;
+    let mut client_key = None;
     if let Some(f) = raw.str(Opt::Key) {
         let key = creds::load_key(
             f,
@@ -230,6 +232,7 @@ pub(super) fn setup_protection(
             "private key for CMP client certificate",
         )
         .map_err(|e| e.context(Opt::Key))?;
+        client_key = Some(key.clone());
         with(b, |b| b.client_key(crate::api::PrivateKey(key)));
     }
     if !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Srvcert) && !raw.is_set(Opt::Trusted) {
@@ -280,7 +283,7 @@ pub(super) fn setup_protection(
     }
     let o = crate::protect::MacOptions::from_opts(raw, secret_given, digest, mac)?;
     with(b, |b| b.mac_params(o.pbmac1, o.iterations, o.salt_len));
-    Ok(())
+    Ok(client_key)
 }
 
 /// `-cert` (with its chain) and, with `-own_trusted`, the validated chain to send with it.
@@ -339,11 +342,15 @@ fn same_key_as_client_key(
 }
 
 /// `-newkey`: the key to certify (a public key will do without POPO), unless it is the client key.
-pub(super) fn newkey(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+pub(super) fn newkey(
+    raw: &RawOpts,
+    client_key: Option<&creds::PrivateKey>,
+    ctx: &mut Ctx,
+) -> Result<()> {
     let Some(f) = raw.str(Opt::Newkey) else {
         return Ok(());
     };
-    ctx.newkey = Some(match same_key_as_client_key(raw, ctx.key.as_ref()) {
+    ctx.newkey = Some(match same_key_as_client_key(raw, client_key) {
         Some(key) => creds::KeyOrPub::Private(key),
         None => {
             let desc = "new private key for cert to be enrolled";

@@ -7,8 +7,10 @@
 //!
 //! The client is made with the library API's [`api::ClientBuilder`] (transport, trust,
 //! protection, message files, header) and runs there; results come back as [`api::Response`].
-//! What the builder cannot express yet (the command and the request contents) is still set
-//! through the crate-internal `ClientBuilder::context_mut` (issue 16 item 5).
+//! What the builder cannot express yet (the command and the request contents, genm items) is
+//! still set through the crate-internal `ClientBuilder::context_mut`, and the transaction runs
+//! with the crate-internal `Client::run_context` (issue 16 item 5); nothing is read back from
+//! the builder: the command keeps what it needs of its own settings.
 
 mod checks;
 mod load;
@@ -206,8 +208,8 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     })?;
     let files = msg_files(raw, &peer);
     with(&mut b, |b| b.message_files(files));
-    load::setup_protection(raw, &mut b, &trust.untrusted)?;
-    let central_keygen = setup_request(raw, b.context_mut())?;
+    let client_key = load::setup_protection(raw, &mut b, &trust.untrusted)?;
+    let central_keygen = setup_request(raw, client_key.as_ref(), b.context_mut())?;
     setup_header(raw, &mut b)?;
     // Printed only now, as OpenSSL does, so a set-up error is not preceded by it.
     if let Some(line) = contact_line(&peer, raw.is_set(Opt::Rspin)) {
@@ -258,11 +260,15 @@ fn msg_files(raw: &RawOpts, peer: &Peer) -> api::MessageFiles {
 
 /// `setup_request_ctx`: what goes into the request, checks and loads in OpenSSL's order.
 /// Returns whether the server is to generate the new key.
-fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<bool> {
+fn setup_request(
+    raw: &RawOpts,
+    client_key: Option<&creds::PrivateKey>,
+    ctx: &mut Ctx,
+) -> Result<bool> {
     let cmd = ctx.cmd;
     noted(|n| checks::request(raw, ctx, n))?;
     if !checks::is_ignored(Opt::Newkey, cmd) {
-        load::newkey(raw, ctx)?;
+        load::newkey(raw, client_key, ctx)?;
     }
     checks::policies_conflict(raw)?;
     noted(|n| {
