@@ -395,11 +395,6 @@ impl ClientBuilder {
         &mut self.ctx
     }
 
-    /// What the context holds so far (the `rcmp` command reads back what it set).
-    pub(crate) fn context(&self) -> &Ctx {
-        &self.ctx
-    }
-
     /// Check the settings and make the client.
     pub fn build(self) -> Result<Client> {
         let mut ctx = self.ctx;

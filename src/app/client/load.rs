@@ -127,6 +127,16 @@ fn ignored_since_srvcert(opt: Opt) {
     );
 }
 
+/// What the command keeps of the trust it hands to the library API: the command itself builds
+/// the chain of `-cert` with `-own_trusted`, and checks a root CA key update with `-trusted`.
+#[derive(Default)]
+pub(super) struct Trust {
+    /// `-untrusted`.
+    pub untrusted: Vec<Cert>,
+    /// `-trusted` (unless `-srvcert` wins), as the library API validates with it.
+    pub trusted: Option<verify::TrustStore>,
+}
+
 /// `setup_verification_ctx`: trust for responses and for the newly enrolled certificate.
 /// `params` serve the load warnings, `opts` (the same options) the library.
 pub(super) fn setup_verification(
@@ -134,11 +144,13 @@ pub(super) fn setup_verification(
     b: &mut ClientBuilder,
     params: &verify::VerifyParams,
     opts: &api::VerifyOptions,
-) -> Result<()> {
+) -> Result<Trust> {
+    let mut trust = Trust::default();
     let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
     if let Some(f) = raw.str(Opt::Untrusted) {
         let certs = load_certs_warn(f, other.as_ref(), "untrusted certificates", params)
             .map_err(|e| e.context(Opt::Untrusted))?;
+        trust.untrusted = certs.clone();
         with(b, |b| b.untrusted(api_certs(certs)));
     }
     let mut use_trusted = raw.is_set(Opt::Trusted);
@@ -158,6 +170,7 @@ pub(super) fn setup_verification(
         if let Some(f) = raw.str(Opt::Trusted) {
             let certs = load_certs_warn(f, other.as_ref(), "certs trusted by client", params)
                 .map_err(|e| e.context(Opt::Trusted))?;
+            trust.trusted = Some(verify::TrustStore::new(certs.clone(), opts.0.clone()));
             with(b, |b| b.trusted_with(api_certs(certs), opts));
         }
     }
@@ -182,11 +195,16 @@ pub(super) fn setup_verification(
         b.disable_confirm(raw.flag(Opt::DisableConfirm))
             .implicit_confirm(raw.flag(Opt::ImplicitConfirm))
     });
-    Ok(())
+    Ok(trust)
 }
 
-/// `setup_protection_ctx`: how requests are protected.
-pub(super) fn setup_protection(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
+/// `setup_protection_ctx`: how requests are protected. Returns the client key (`-key`), which
+/// `-newkey` may name again.
+pub(super) fn setup_protection(
+    raw: &RawOpts,
+    b: &mut ClientBuilder,
+    untrusted: &[Cert],
+) -> Result<Option<creds::PrivateKey>> {
     checks::protection(raw)?;
     let mut secret_given = false;
     if let Some(src) = raw.str(Opt::Secret) {
@@ -206,6 +224,7 @@ pub(super) fn setup_protection(raw: &RawOpts, b: &mut ClientBuilder) -> Result<(
         with(b, |b| b.reference(r.as_bytes()));
     }
     let keypass = pass_of(raw, Opt::Keypass, "private key for CMP client certificate")?;
+    let mut client_key = None;
     if let Some(f) = raw.str(Opt::Key) {
         let key = creds::load_key(
             f,
@@ -213,6 +232,7 @@ pub(super) fn setup_protection(raw: &RawOpts, b: &mut ClientBuilder) -> Result<(
             "private key for CMP client certificate",
         )
         .map_err(|e| e.context(Opt::Key))?;
+        client_key = Some(key.clone());
         with(b, |b| b.client_key(crate::api::PrivateKey(key)));
     }
     if !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Srvcert) && !raw.is_set(Opt::Trusted) {
@@ -224,7 +244,7 @@ pub(super) fn setup_protection(raw: &RawOpts, b: &mut ClientBuilder) -> Result<(
         );
     }
     if let Some(f) = raw.str(Opt::Cert) {
-        client_cert(raw, f, keypass.as_ref(), b)?;
+        client_cert(raw, f, keypass.as_ref(), untrusted, b)?;
     } else if raw.is_set(Opt::OwnTrusted) {
         crate::warn!(
             "{} option is ignored without {}",
@@ -246,23 +266,24 @@ pub(super) fn setup_protection(raw: &RawOpts, b: &mut ClientBuilder) -> Result<(
     with(b, |b| {
         b.unprotected_requests(raw.flag(Opt::UnprotectedRequests))
     });
+    // The builder's defaults, unless given.
+    let (mut digest, mut mac) = (Digest::Sha256, MacAlg::Hmac(Digest::Sha1));
     if let Some(d) = raw.str(Opt::Digest) {
         // Checked here for OpenSSL's wording; the builder takes the same name.
-        Digest::from_name(d).map_err(|e| checks::digest_error(d, e))?;
+        digest = Digest::from_name(d).map_err(|e| checks::digest_error(d, e))?;
         *b = std::mem::take(b)
             .digest(d)
             .map_err(api::Error::into_internal)?;
     }
     if let Some(m) = raw.str(Opt::Mac) {
-        MacAlg::from_name(m)?;
+        mac = MacAlg::from_name(m)?;
         *b = std::mem::take(b)
             .mac_algorithm(m)
             .map_err(api::Error::into_internal)?;
     }
-    let (digest, mac) = (b.context().digest, b.context().mac);
     let o = crate::protect::MacOptions::from_opts(raw, secret_given, digest, mac)?;
     with(b, |b| b.mac_params(o.pbmac1, o.iterations, o.salt_len));
-    Ok(())
+    Ok(client_key)
 }
 
 /// `-cert` (with its chain) and, with `-own_trusted`, the validated chain to send with it.
@@ -270,6 +291,7 @@ fn client_cert(
     raw: &RawOpts,
     f: &str,
     keypass: Option<&creds::Secret>,
+    untrusted: &[Cert],
     b: &mut ClientBuilder,
 ) -> Result<()> {
     let (cert, chain) =
@@ -279,7 +301,7 @@ fn client_cert(
     warn_certs(f, std::slice::from_ref(&cert), false, &params);
     warn_certs(f, &chain, true, &params);
     let api_cert = api::Certificate(cert.clone());
-    with(b, |b| b.client_cert(api_cert, api_certs(chain)));
+    with(b, |b| b.client_cert(api_cert, api_certs(chain.clone())));
     if let Some(f) = raw.str(Opt::OwnTrusted) {
         let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
         let certs = load_certs_warn(
@@ -291,7 +313,9 @@ fn client_cert(
         .map_err(|e| e.context(Opt::OwnTrusted))?;
         let store = verify::TrustStore::new(certs, params.clone());
         crate::debug!("trying to build chain for own CMP signer cert");
-        let chain = store.verify(&cert, &b.context().untrusted)?;
+        // The builder's untrusted certificates: `-untrusted`, then the chain given with `-cert`.
+        let pool: Vec<Cert> = untrusted.iter().chain(&chain).cloned().collect();
+        let chain = store.verify(&cert, &pool)?;
         crate::debug!("success building chain for own CMP signer cert");
         let own: Vec<Cert> = chain.into_iter().skip(1).collect();
         with(b, |b| b.own_chain(api_certs(own)));
@@ -318,11 +342,15 @@ fn same_key_as_client_key(
 }
 
 /// `-newkey`: the key to certify (a public key will do without POPO), unless it is the client key.
-pub(super) fn newkey(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+pub(super) fn newkey(
+    raw: &RawOpts,
+    client_key: Option<&creds::PrivateKey>,
+    ctx: &mut Ctx,
+) -> Result<()> {
     let Some(f) = raw.str(Opt::Newkey) else {
         return Ok(());
     };
-    ctx.newkey = Some(match same_key_as_client_key(raw, ctx.key.as_ref()) {
+    ctx.newkey = Some(match same_key_as_client_key(raw, client_key) {
         Some(key) => creds::KeyOrPub::Private(key),
         None => {
             let desc = "new private key for cert to be enrolled";

@@ -7,8 +7,10 @@
 //!
 //! The client is made with the library API's [`api::ClientBuilder`] (transport, trust,
 //! protection, message files, header) and runs there; results come back as [`api::Response`].
-//! What the builder cannot express yet (the command and the request contents) is still set
-//! through the crate-internal `ClientBuilder::context_mut` (issue 16 item 5).
+//! What the builder cannot express yet (the command and the request contents, genm items) is
+//! still set through the crate-internal `ClientBuilder::context_mut`, and the transaction runs
+//! with the crate-internal `Client::run_context` (issue 16 item 5); nothing is read back from
+//! the builder: the command keeps what it needs of its own settings.
 
 mod checks;
 mod load;
@@ -89,6 +91,12 @@ struct Setup {
     crlform: Form,
     /// genm with an info type that has specific support.
     genm_plan: Option<super::genm::Plan>,
+    /// What the command reads back of its own settings after the transaction.
+    cmd: Cmd,
+    generic_genm: bool,
+    central_keygen: bool,
+    /// `-trusted`, to check a root CA key update of the genp (genm -infotype rootCaCert).
+    trusted: Option<crate::verify::TrustStore>,
 }
 
 /// The transfer options (`-server`, `-path`, proxies, timeouts, TLS) and the "will contact" line.
@@ -190,7 +198,7 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     super::genm::check_options(raw, cmd == Cmd::Genm, infotype);
     let params = checks::verify_params(raw)?;
     let opts = checks::verify_options(raw)?;
-    load::setup_verification(raw, &mut b, &params, &opts)?;
+    let trust = load::setup_verification(raw, &mut b, &params, &opts)?;
     if let Some(t) = checks::total_timeout(raw)? {
         with(&mut b, |b| b.total_timeout(t));
     }
@@ -200,8 +208,8 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     })?;
     let files = msg_files(raw, &peer);
     with(&mut b, |b| b.message_files(files));
-    load::setup_protection(raw, &mut b)?;
-    setup_request(raw, b.context_mut())?;
+    let client_key = load::setup_protection(raw, &mut b, &trust.untrusted)?;
+    let central_keygen = setup_request(raw, client_key.as_ref(), b.context_mut())?;
     setup_header(raw, &mut b)?;
     // Printed only now, as OpenSSL does, so a set-up error is not preceded by it.
     if let Some(line) = contact_line(&peer, raw.is_set(Opt::Rspin)) {
@@ -211,12 +219,17 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         (Cmd::Genm, Some(oid)) => genm_request(raw, b.context_mut(), oid)?,
         _ => None,
     };
+    let generic_genm = is_generic_genm(cmd, infotype, genm_plan.is_some());
     Ok(Setup {
         builder: b,
         peer,
         certform,
         crlform,
         genm_plan,
+        cmd,
+        generic_genm,
+        central_keygen,
+        trusted: trust.trusted,
     })
 }
 
@@ -246,11 +259,16 @@ fn msg_files(raw: &RawOpts, peer: &Peer) -> api::MessageFiles {
 }
 
 /// `setup_request_ctx`: what goes into the request, checks and loads in OpenSSL's order.
-fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+/// Returns whether the server is to generate the new key.
+fn setup_request(
+    raw: &RawOpts,
+    client_key: Option<&creds::PrivateKey>,
+    ctx: &mut Ctx,
+) -> Result<bool> {
     let cmd = ctx.cmd;
     noted(|n| checks::request(raw, ctx, n))?;
     if !checks::is_ignored(Opt::Newkey, cmd) {
-        load::newkey(raw, ctx)?;
+        load::newkey(raw, client_key, ctx)?;
     }
     checks::policies_conflict(raw)?;
     noted(|n| {
@@ -268,7 +286,7 @@ fn setup_request(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
     if !checks::is_ignored(Opt::Oldcert, cmd) {
         load::oldcert(raw, ctx)?;
     }
-    Ok(())
+    Ok(ctx.central_keygen())
 }
 
 /// The header fields (recipient, expected sender, generalInfo) and how responses are checked.
@@ -336,13 +354,12 @@ fn genm_request(
 
 /// A genm that OpenSSL's `do_genm` handles in its generic branch: no -infotype, or one without
 /// specific support (caCerts, rootCaCert, crlStatusList and certReqTemplate have their own).
-fn is_generic_genm(ctx: &Ctx, has_plan: bool) -> bool {
-    ctx.cmd == Cmd::Genm
-        && !has_plan
-        && !ctx
-            .genm_itavs
-            .iter()
-            .any(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS)
+fn is_generic_genm(
+    cmd: Cmd,
+    infotype: Option<der::asn1::ObjectIdentifier>,
+    has_plan: bool,
+) -> bool {
+    cmd == Cmd::Genm && !has_plan && infotype != Some(crate::asn1::oid::IT_CA_CERTS)
 }
 
 /// Act as CMP client (possibly with the in-process mock server): set up, run `-repeat` transactions
@@ -354,15 +371,13 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         certform,
         crlform,
         genm_plan,
+        cmd,
+        generic_genm,
+        central_keygen,
+        trusted,
     } = setup(raw)?;
     let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
-    let ctx = builder.context();
-    let generic_genm = is_generic_genm(ctx, genm_plan.is_some());
-    let cmd = ctx.cmd;
-    let reqout_only = ctx.files.reqout_only.is_some();
-    let central_keygen = ctx.central_keygen();
-    // Checks a root CA key update of the genp (genm -infotype rootCaCert).
-    let trusted = ctx.trusted.clone();
+    let reqout_only = raw.str(Opt::ReqoutOnly).is_some();
     let mut cl = builder
         .transport(peer)
         .build()
