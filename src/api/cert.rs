@@ -67,6 +67,41 @@ impl Certificate {
     }
 }
 
+/// A public key alone (e.g. to be certified without proof of possession). Cloning is cheap.
+#[derive(Clone, Debug)]
+pub struct PublicKey(pub(crate) creds::key::PublicKey);
+
+impl PublicKey {
+    /// Parse a DER SubjectPublicKeyInfo (RFC 5280 section 4.1.2.7).
+    pub fn from_der(spki: &[u8]) -> Result<PublicKey> {
+        creds::key::PublicKey::from_spki_der(spki)
+            .map(PublicKey)
+            .map_err(Error::config)
+    }
+}
+
+/// A certificate revocation list (RFC 5280 section 5). Cloning is cheap.
+#[derive(Clone, Debug)]
+pub struct Crl(pub(crate) creds::Crl);
+
+impl Crl {
+    /// Parse one DER-encoded CRL.
+    pub fn from_der(der: &[u8]) -> Result<Crl> {
+        creds::Crl::from_der(der).map(Crl).map_err(Error::config)
+    }
+
+    /// The DER encoding, exactly as received or parsed.
+    pub fn der(&self) -> &[u8] {
+        self.0.der()
+    }
+
+    /// Whether the CRL's issuer is the issuer of `cert` (names compared as RFC 5280 section 7.1
+    /// says, not byte for byte).
+    pub fn same_issuer_as(&self, cert: &Certificate) -> bool {
+        !crate::client::genm::crl_issuers_differ(&cert.0, &self.0)
+    }
+}
+
 /// A private key (RSA, EC P-256/P-384/P-521, Ed25519, ML-DSA). Cloning is cheap; the key material
 /// is cleared when the last clone is dropped.
 #[derive(Clone)]

@@ -4,16 +4,17 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use der::asn1::{Ia5String, ObjectIdentifier};
-use x509_cert::ext::pkix::name::GeneralName;
+use der::asn1::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use super::cert::{Certificate, PrivateKey};
 use super::error::{Error, ErrorKind, Result, Status};
+use super::genm::{GenmAnswer, GenmQuery};
+use super::request::{CertRequest, Request, RequestKind};
 use super::transport::{Adapter, HttpSettings, HttpTransport, KeepAlive, Transport};
 use super::verify::VerifyOptions;
 use crate::client::session::{self, Step};
-use crate::client::{Cmd, Ctx, Outcome};
+use crate::client::{Ctx, Outcome};
 use crate::verify::{TrustStore, VerifyParams};
 
 /// How requests are protected (RFC 9810 section 5.1.3).
@@ -57,9 +58,8 @@ pub struct ClientBuilder {
     out_trusted: Option<Vec<Certificate>>,
     /// The settings that need no checking, as the transaction reads them.
     ctx: Ctx,
-    /// The `rcmp` command fills part of `ctx` itself (see [`ClientBuilder::context_mut`]); its
-    /// protection is then checked when a request is protected, as `openssl cmp` does.
-    raw_context: bool,
+    /// Missing protection is reported at the first request, not by [`ClientBuilder::build`].
+    late_protection_check: bool,
 }
 
 impl ClientBuilder {
@@ -387,19 +387,19 @@ impl ClientBuilder {
         Ok(self)
     }
 
-    /// The part of the context the `rcmp` command still fills itself, field by field (issue 16
-    /// item 5: each field moves to a method above). Its protection is then checked at the first
-    /// request, not by [`ClientBuilder::build`].
-    pub(crate) fn context_mut(&mut self) -> &mut Ctx {
-        self.raw_context = true;
-        &mut self.ctx
+    /// Build the client even without any protection settings: a request that is to be protected
+    /// then fails for want of credentials, as with `openssl cmp` (useful when requests come from
+    /// files or responses need none).
+    pub fn late_protection_check(mut self, on: bool) -> Self {
+        self.late_protection_check = on;
+        self
     }
 
     /// Check the settings and make the client.
     pub fn build(self) -> Result<Client> {
         let mut ctx = self.ctx;
         if matches!(self.protection, Protection::Missing) {
-            lower_level_protection(&mut ctx, self.raw_context)?;
+            lower_level_protection(&mut ctx, self.late_protection_check)?;
         } else {
             apply_protection(&mut ctx, &self.protection)?;
         }
@@ -447,7 +447,7 @@ fn store(certs: Vec<Certificate>) -> TrustStore {
 
 /// Protection set with the lower-level methods (secret, client key, ...): as `openssl cmp`, a
 /// key not matching the certificate is noted here and reported at the first request. `deferred`:
-/// the caller fills the context itself and has the transaction report missing credentials.
+/// the transaction reports missing credentials (see [`ClientBuilder::late_protection_check`]).
 fn lower_level_protection(ctx: &mut Ctx, deferred: bool) -> Result<()> {
     let given = ctx.secret.is_some() || ctx.key.is_some() || ctx.unprotected_requests;
     if !given && !deferred {
@@ -507,75 +507,6 @@ pub struct MessageFiles {
     pub rspout: Vec<PathBuf>,
     /// The warning logged when `rspin` runs out and the transport takes over; none: no warning.
     pub rspin_fallback_warning: Option<String>,
-}
-
-/// Which certificate request to send (RFC 9810 section 5.3.1 - 5.3.5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RequestKind {
-    /// Initialization request (ir): a first certificate from a new PKI.
-    Ir,
-    /// Certification request (cr): a further certificate.
-    Cr,
-    /// Key update request (kur): renew a certificate, normally with a new key.
-    Kur,
-    /// A PKCS#10 request wrapped in CMP (p10cr).
-    P10cr,
-}
-
-/// What to ask for in a certificate request. Unset fields are taken from the client's certificate
-/// (or, for kur, from the certificate being updated), as `openssl cmp` does.
-#[derive(Clone, Debug, Default)]
-pub struct CertRequest {
-    subject: Option<String>,
-    key: Option<PrivateKey>,
-    old_cert: Option<Certificate>,
-    days: u32,
-    dns_names: Vec<String>,
-    csr: Option<Vec<u8>>,
-}
-
-impl CertRequest {
-    /// An empty request.
-    pub fn new() -> CertRequest {
-        CertRequest::default()
-    }
-
-    /// The subject to ask for, e.g. `/O=Example/CN=alice`.
-    pub fn subject(mut self, subject: impl Into<String>) -> Self {
-        self.subject = Some(subject.into());
-        self
-    }
-
-    /// The key to certify (default: the signature key of the client). Its proof of possession is a
-    /// signature with it.
-    pub fn key(mut self, key: PrivateKey) -> Self {
-        self.key = Some(key);
-        self
-    }
-
-    /// The certificate to update (kur; default: the client's own) or to take defaults from.
-    pub fn old_cert(mut self, cert: Certificate) -> Self {
-        self.old_cert = Some(cert);
-        self
-    }
-
-    /// The validity to ask for, in days.
-    pub fn days(mut self, days: u32) -> Self {
-        self.days = days;
-        self
-    }
-
-    /// DNS names for the subjectAltName extension.
-    pub fn dns_names(mut self, names: Vec<String>) -> Self {
-        self.dns_names = names;
-        self
-    }
-
-    /// The PKCS#10 request (DER) to send with [`RequestKind::P10cr`].
-    pub fn csr(mut self, der: Vec<u8>) -> Self {
-        self.csr = Some(der);
-        self
-    }
 }
 
 /// A newly enrolled certificate and what came with it.
@@ -718,9 +649,11 @@ impl Client {
 
     /// Revocation request (rr) for `cert`, with a CRL reason code (RFC 5280 section 5.3.1) if given.
     pub fn rr(&mut self, cert: &Certificate, reason: Option<u8>) -> Result<Revocation> {
-        self.reset(Cmd::Rr);
-        self.ctx.oldcert = Some(cert.0.clone());
-        self.ctx.revreason = reason.map_or(-1, i32::from);
+        let mut req = CertRequest::new().old_cert(cert.clone());
+        if let Some(r) = reason {
+            req = req.revocation_reason(r);
+        }
+        Request::Revoke(req).fill(&mut self.ctx)?;
         let mut s = session::begin(&self.ctx, &mut self.transfer).map_err(Error::config)?;
         let r = s.revoke();
         s.finish();
@@ -776,11 +709,17 @@ impl Client {
             .collect()
     }
 
+    /// The answer to `query` in the items of a genp (e.g. [`Response::items`]), decoded and
+    /// checked; a root CA update is validated with the anchors of [`ClientBuilder::trusted_with`]
+    /// unless the query names the old root. Logs a warning for items of other types.
+    pub fn genm_answer(&self, query: &GenmQuery, items: &[InfoItem]) -> Result<GenmAnswer> {
+        super::genm::answer(query, items, self.ctx.trusted.as_ref())
+    }
+
     /// Like [`Client::genm`], with everything else the genp brought: its extraCerts and the
     /// server certificate that validated it.
     pub fn genm_response(&mut self, items: &[InfoItem]) -> Result<Response> {
-        self.reset(Cmd::Genm);
-        self.ctx.genm_itavs = items.iter().map(to_itav).collect::<Result<_>>()?;
+        Request::Genm(items.to_vec(), CertRequest::new()).fill(&mut self.ctx)?;
         let mut s = session::begin(&self.ctx, &mut self.transfer).map_err(Error::config)?;
         let r = s.genm();
         s.finish();
@@ -790,65 +729,23 @@ impl Client {
         }
     }
 
-    /// Run the transaction the context names, with the request contents it holds, as the `rcmp`
-    /// command does (including `-reqout_only`). The transport is not finished between
-    /// transactions (`-repeat` keeps a connection the server leaves open).
-    pub(crate) fn run_context(&mut self) -> Result<Response> {
+    /// Run any transaction with everything it asks for, to its end, as the `rcmp` command does:
+    /// polling sleeps the server's checkAfter, and with [`MessageFiles::reqout_only`] the first
+    /// request is only saved (the [`Response`] is then empty, without status). Unlike
+    /// [`Client::ir`] and the like, nothing is checked before the transaction: what is missing
+    /// fails it as it fails `openssl cmp`. The transport is not finished between transactions (a
+    /// connection the server leaves open is used again).
+    pub fn execute(&mut self, request: &Request) -> Result<Response> {
+        request.fill(&mut self.ctx)?;
         match crate::client::run(&self.ctx, &mut self.transfer) {
             Ok(o) => response(o),
             Err(f) => Err(Error::from_internal(f.error, f.outcome.status.as_ref())),
         }
     }
 
-    /// Clear what the previous transaction asked for.
-    fn reset(&mut self, cmd: Cmd) {
-        let c = &mut self.ctx;
-        c.cmd = cmd;
-        c.newkey = None;
-        c.subject = None;
-        c.oldcert = None;
-        c.days = 0;
-        c.sans = Vec::new();
-        c.csr = None;
-        c.revreason = -1;
-        c.genm_itavs = Vec::new();
-    }
-
     fn prepare_certreq(&mut self, kind: RequestKind, req: &CertRequest) -> Result<()> {
-        self.reset(match kind {
-            RequestKind::Ir => Cmd::Ir,
-            RequestKind::Cr => Cmd::Cr,
-            RequestKind::Kur => Cmd::Kur,
-            RequestKind::P10cr => Cmd::P10cr,
-        });
-        let c = &mut self.ctx;
-        c.subject = req
-            .subject
-            .as_deref()
-            .map(|s| crate::creds::parse_dn(s, "subject"))
-            .transpose()
-            .map_err(Error::config)?;
-        c.newkey = req
-            .key
-            .as_ref()
-            .map(|k| crate::creds::KeyOrPub::Private(k.0.clone()));
-        c.oldcert = req.old_cert.as_ref().map(|o| o.0.clone());
-        c.days = req.days;
-        c.sans = req
-            .dns_names
-            .iter()
-            .map(|n| {
-                Ia5String::new(n)
-                    .map(GeneralName::DnsName)
-                    .map_err(|e| Error::new(ErrorKind::Config, format!("bad DNS name '{n}': {e}")))
-            })
-            .collect::<Result<_>>()?;
-        c.csr = req
-            .csr
-            .as_deref()
-            .map(crate::creds::Csr::from_der)
-            .transpose()
-            .map_err(Error::config)?;
+        req.fill(&mut self.ctx, kind.cmd())?;
+        let c = &self.ctx;
         let has_key = c.newkey.is_some() || c.key.is_some() || c.csr.is_some();
         if kind != RequestKind::P10cr && !has_key {
             return Err(Error::new(
@@ -954,7 +851,7 @@ fn enrollment(o: Outcome) -> Result<Enrollment> {
     })
 }
 
-/// An item as the internal message types hold it (also for the `rcmp` command's genp decoding).
+/// An item as the internal message types hold it.
 pub(crate) fn to_itav(i: &InfoItem) -> Result<crate::asn1::InfoTypeAndValue> {
     let bad = |e: String| Error::new(ErrorKind::Config, e);
     let info_type = ObjectIdentifier::new(&i.info_type)

@@ -34,18 +34,22 @@
 mod cert;
 mod client;
 mod error;
+mod genm;
 mod mock;
+mod request;
 mod transport;
 mod verify;
 
-pub use cert::{Certificate, KeyAlgorithm, PrivateKey};
-pub(crate) use client::{from_itav, to_itav};
+pub use cert::{Certificate, Crl, KeyAlgorithm, PrivateKey, PublicKey};
+pub(crate) use client::from_itav;
 pub use client::{
-    CertReqTransaction, CertRequest, Client, ClientBuilder, Enrollment, InfoItem, MessageFiles,
-    Progress, RequestKind, Response, Revocation,
+    CertReqTransaction, Client, ClientBuilder, Enrollment, InfoItem, MessageFiles, Progress,
+    Response, Revocation,
 };
 pub use error::{Error, ErrorKind, PkiStatus, Result, Status};
+pub use genm::{CertReqTemplate, GenmAnswer, GenmQuery, RootCaUpdate};
 pub use mock::{MockServer, MockServerBuilder};
+pub use request::{CertRequest, Popo, Request, RequestKind};
 pub use transport::{Exchange, HttpTransport, KeepAlive, Transport};
 pub use verify::VerifyOptions;
 

@@ -5,25 +5,12 @@
 
 use der::asn1::ObjectIdentifier;
 
+use crate::api::{self, Certificate, Client, Crl, GenmAnswer, GenmQuery, InfoItem};
 use crate::asn1::oid;
-use crate::asn1::InfoTypeAndValue;
-use crate::client::genm as proto;
-use crate::client::Ctx;
-use crate::creds::{self, get_passwd, Cert, Crl};
+use crate::creds::{self, get_passwd};
 use crate::opts::{Opt, RawOpts};
 use crate::output::{Form, Outputs};
-use crate::verify::TrustStore;
 use crate::Result;
-
-/// What to do with the genp of a genm with specific support.
-pub enum Plan {
-    /// Root CA key update; `old_with_old` is the root sent (`-oldwithold`).
-    RootCaCert { old_with_old: Option<Cert> },
-    /// CRL update for `-crlcert` / `-oldcrl`.
-    CrlStatusList,
-    /// Certificate request template.
-    CertReqTemplate,
-}
 
 /// The warnings (and the one error line) of OpenSSL's set-up for options that only make sense with
 /// one info type. OpenSSL logs the missing `-template` and carries on; saving then fails.
@@ -63,12 +50,14 @@ pub fn check_options(raw: &RawOpts, is_genm: bool, infotype: Option<ObjectIdenti
     }
 }
 
-fn load_cert(raw: &RawOpts, file: &str, desc: &str) -> Result<Cert> {
+fn load_cert(raw: &RawOpts, file: &str, desc: &str) -> Result<Certificate> {
     let pass = raw
         .str(Opt::Otherpass)
         .map(|s| get_passwd(s, desc))
         .transpose()?;
-    creds::load_cert(file, pass.as_ref(), desc).map_err(not_a_cmp_error)
+    creds::load_cert(file, pass.as_ref(), desc)
+        .map(Certificate)
+        .map_err(not_a_cmp_error)
 }
 
 /// OpenSSL loads the genm inputs after setting up the context, with its shared app code, which
@@ -88,7 +77,7 @@ fn load_crl(file: &str, desc: &str) -> Result<Crl> {
             "cannot load {desc} from '{file}'"
         )));
     }
-    Ok(crls.swap_remove(0))
+    Ok(Crl(crls.swap_remove(0)))
 }
 
 /// How the crlStatusList inputs are described when loading them.
@@ -96,9 +85,9 @@ fn crl_status_desc(what: &str) -> String {
     format!("{what} for genm with {} crlStatusList", Opt::Infotype)
 }
 
-/// For an info type with specific support: check its options, load its inputs and put the request
-/// ITAV into `ctx` (as OpenSSL's `do_genm` does before sending). None for other info types.
-pub fn prepare(raw: &RawOpts, ctx: &mut Ctx, infotype: ObjectIdentifier) -> Result<Option<Plan>> {
+/// For an info type with specific support: check its options and load its inputs (as OpenSSL's
+/// `do_genm` does before sending). Returns the question to ask; None for other info types.
+pub fn prepare(raw: &RawOpts, infotype: ObjectIdentifier) -> Result<Option<GenmQuery>> {
     if infotype == oid::IT_ROOT_CA_CERT {
         if !raw.is_set(Opt::Newwithnew) {
             return Err(cmp_err!(
@@ -122,9 +111,7 @@ pub fn prepare(raw: &RawOpts, ctx: &mut Ctx, infotype: ObjectIdentifier) -> Resu
                 &format!("OldWithOld cert for genm with {} rootCaCert", Opt::Infotype),
             )?),
         };
-        ctx.genm_itavs
-            .push(proto::root_ca_cert_request(old_with_old.as_ref())?);
-        return Ok(Some(Plan::RootCaCert { old_with_old }));
+        return Ok(Some(GenmQuery::RootCaCert(old_with_old)));
     }
     if infotype == oid::IT_CRL_STATUS_LIST {
         if !raw.is_set(Opt::Oldcrl) && !raw.is_set(Opt::Crlcert) {
@@ -151,19 +138,17 @@ pub fn prepare(raw: &RawOpts, ctx: &mut Ctx, infotype: ObjectIdentifier) -> Resu
             .map(|f| load_crl(f, &crl_status_desc("CRL")))
             .transpose()?;
         if let (Some(c), Some(l)) = (&crlcert, &oldcrl) {
-            if proto::crl_issuers_differ(c, l) {
+            if !l.same_issuer_as(c) {
                 crate::warn!("{} and {} have different issuer", Opt::Oldcrl, Opt::Crlcert);
             }
         }
-        ctx.genm_itavs.push(proto::crl_status_list_request(
-            crlcert.as_ref(),
-            oldcrl.as_ref(),
-        )?);
-        return Ok(Some(Plan::CrlStatusList));
+        return Ok(Some(GenmQuery::CrlStatus {
+            cert: crlcert,
+            crl: oldcrl,
+        }));
     }
     if infotype == oid::IT_CERT_REQ_TEMPLATE {
-        ctx.genm_itavs.push(proto::cert_req_template_request());
-        return Ok(Some(Plan::CertReqTemplate));
+        return Ok(Some(GenmQuery::CertReqTemplate));
     }
     Ok(None)
 }
@@ -172,7 +157,7 @@ pub fn prepare(raw: &RawOpts, ctx: &mut Ctx, infotype: ObjectIdentifier) -> Resu
 fn cert_or_delete(
     raw: &RawOpts,
     opt: Opt,
-    cert: Option<&Cert>,
+    cert: Option<&Certificate>,
     certform: Form,
     desc: &str,
     out: &mut Outputs,
@@ -186,21 +171,27 @@ fn cert_or_delete(
     }
 }
 
-/// Validate the genp of a genm with specific support and stage its result files, logging as
-/// OpenSSL's `do_genm` does.
-/// `itavs`: the genp's items; `trusted`: the `-trusted` store that checks a root CA update.
+/// Validate the genp of a genm with specific support (by the library API, which checks a root CA
+/// update with `-trusted`) and stage its result files, logging as OpenSSL's `do_genm` does.
+/// `items`: the genp's items.
 pub fn stage(
     raw: &RawOpts,
-    trusted: Option<&TrustStore>,
-    plan: &Plan,
-    itavs: &[InfoTypeAndValue],
+    client: &Client,
+    query: &GenmQuery,
+    items: &[InfoItem],
     forms: (Form, Form),
     out: &mut Outputs,
 ) -> Result<()> {
     let (certform, crlform) = forms;
-    match plan {
-        Plan::RootCaCert { old_with_old } => {
-            let upd = proto::root_ca_key_update(itavs, old_with_old.as_ref(), trusted)?;
+    let answer = client
+        .genm_answer(query, items)
+        .map_err(api::Error::into_internal)?;
+    let old_with_old = match query {
+        GenmQuery::RootCaCert(old) => old.as_ref(),
+        _ => None,
+    };
+    match answer {
+        GenmAnswer::RootCaUpdate(upd) => {
             match &upd {
                 None => crate::info!("no root CA certificate update available"),
                 Some(u) if old_with_old.is_none() && u.old_with_new.is_some() => crate::warn!(
@@ -236,9 +227,8 @@ pub fn stage(
                 out,
             );
         }
-        Plan::CrlStatusList => {
+        GenmAnswer::Crl(crl) => {
             const DESC: &str = "CRL from genp of type 'crls'";
-            let crl = proto::crl_update(itavs)?;
             if crl.is_none() {
                 crate::info!("no CRL update available");
             }
@@ -249,8 +239,8 @@ pub fn stage(
                 }
             }
         }
-        Plan::CertReqTemplate => {
-            let Some(tmpl) = proto::cert_req_template(itavs)? else {
+        GenmAnswer::CertReqTemplate(tmpl) => {
+            let Some(tmpl) = tmpl else {
                 crate::warn!("no certificate request template available");
                 if let Some(p) = raw.str(Opt::Template) {
                     out.delete(p, "certTemplate from genp");
@@ -274,10 +264,10 @@ pub fn stage(
                 Level::Info,
                 format!("stored certTemplate from genp to file '{path}'"),
             );
-            out.log_after(
-                Level::Info,
-                proto::describe_key_spec(tmpl.key_spec_der.as_deref())?,
-            );
+            let key_spec = tmpl
+                .describe_key_spec()
+                .map_err(api::Error::into_internal)?;
+            out.log_after(Level::Info, key_spec);
             if let Some(p) = raw.str(Opt::Keyspec) {
                 match &tmpl.key_spec_der {
                     None => {
@@ -294,6 +284,8 @@ pub fn stage(
                 }
             }
         }
+        // Not a plan of its own: the CA certificates are saved with the other result files.
+        GenmAnswer::CaCerts(_) => {}
     }
     Ok(())
 }

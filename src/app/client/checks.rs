@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use crate::client::{Cmd, Ctx};
+use crate::api::{CertRequest, Popo};
+use crate::client::Cmd;
 use crate::creds::{self, dn::parse_dn};
 use crate::error::Error;
 use crate::extconf::{self, ExtCtx};
@@ -263,11 +264,35 @@ pub(super) fn section_error<T>(what: &str, name: &str, section: Option<T>, e: Er
     }
 }
 
+/// Change the request contents with one of their (by-value) setters.
+pub(super) fn set(req: &mut CertRequest, f: impl FnOnce(CertRequest) -> CertRequest) {
+    *req = f(std::mem::take(req));
+}
+
+/// The name option `opt`, checked as OpenSSL parses it, into the request contents.
+fn set_name(
+    raw: &RawOpts,
+    opt: Opt,
+    desc: &str,
+    req: &mut CertRequest,
+    put: fn(CertRequest, String) -> CertRequest,
+) -> Result<()> {
+    if name_opt(raw, opt, desc)?.is_some() {
+        let name = raw.str(opt).unwrap_or_default().to_string();
+        set(req, |r| put(r, name));
+    }
+    Ok(())
+}
+
 /// The first part of `setup_request_ctx`, up to loading the new key: the cross-option checks and
 /// "is ignored" warnings, the issuer and subject names and the revocation target. Sets the POPO
-/// method in `ctx` (-1 with central key generation).
-pub(super) fn request(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result<()> {
-    let cmd = ctx.cmd;
+/// method (none with central key generation); returns whether the server is to generate the key.
+pub(super) fn request(
+    raw: &RawOpts,
+    cmd: Cmd,
+    req: &mut CertRequest,
+    notes: &mut Notes,
+) -> Result<bool> {
     let no_subject_source = [Opt::Subject, Opt::Csr, Opt::Oldcert, Opt::Cert]
         .iter()
         .all(|o| !raw.is_set(*o));
@@ -280,18 +305,18 @@ pub(super) fn request(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result
             Opt::Cert
         ));
     }
-    ctx.issuer = name_opt(raw, Opt::Issuer, "issuer")?;
+    set_name(raw, Opt::Issuer, "issuer", req, CertRequest::issuer)?;
     let popo = if is_enroll(cmd) {
-        enrollment(raw, ctx, notes)?
+        enrollment(raw, req, notes)?
     } else {
-        other_command(raw, ctx, notes)?;
+        other_command(raw, cmd, req, notes)?;
         raw.int(Opt::Popo)
     };
     if cmd == Cmd::Kur {
         update(raw, notes)?;
     }
     if cmd == Cmd::Rr {
-        revocation(raw, ctx, notes)?;
+        revocation(raw, req, notes)?;
     } else {
         ignored(raw, Stage::Revocation, cmd, notes);
     }
@@ -301,18 +326,27 @@ pub(super) fn request(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result
     recipient_warning(raw, notes);
     ignored(raw, Stage::NewKey, cmd, notes);
     if let Some(p) = popo {
-        ctx.popo = p as i32;
+        // The option parser allows only -1..=2.
+        let popo = match p {
+            -1 => Popo::None,
+            0 => Popo::RaVerified,
+            2 => Popo::KeyEncipherment,
+            _ => Popo::Signature,
+        };
+        set(req, |r| r.popo(popo));
     }
-    ctx.days = raw
+    let days = raw
         .int(Opt::Days)
         .unwrap_or(0)
         .clamp(0, i64::from(u32::MAX)) as u32;
-    Ok(())
+    set(req, |r| r.days(days));
+    // OpenSSL 3.0 has no central key generation: there -popo -1 just sends no POPO.
+    Ok(popo == Some(-1) && !v30())
 }
 
 /// ir, cr and kur: where the key to certify comes from, central key generation, and where the new
 /// certificate goes. Returns the POPO method.
-fn enrollment(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result<Option<i64>> {
+fn enrollment(raw: &RawOpts, req: &mut CertRequest, notes: &mut Notes) -> Result<Option<i64>> {
     let mut popo = raw.int(Opt::Popo);
     let mut central = raw.flag(Opt::Centralkeygen);
     let key_sources = [Opt::Reqin, Opt::Newkey, Opt::Key, Opt::Csr, Opt::Oldcert];
@@ -351,7 +385,6 @@ fn enrollment(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result<Option<
             ));
         }
         popo = Some(-1);
-        ctx.popo = -1;
     }
     if !raw.is_set(Opt::Newkey) && popo.unwrap_or(1) > 0 {
         popo_key(raw)?;
@@ -362,7 +395,7 @@ fn enrollment(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result<Option<
             Opt::Certout
         ));
     }
-    ctx.subject = name_opt(raw, Opt::Subject, "subject")?;
+    set_name(raw, Opt::Subject, "subject", req, CertRequest::subject)?;
     Ok(popo)
 }
 
@@ -391,10 +424,10 @@ fn popo_key(raw: &RawOpts) -> Result<()> {
 }
 
 /// p10cr, rr and genm: the subject names the sender only, and the template options are ignored.
-fn other_command(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result<()> {
+fn other_command(raw: &RawOpts, cmd: Cmd, req: &mut CertRequest, notes: &mut Notes) -> Result<()> {
     if raw.is_set(Opt::Subject) {
         if !raw.is_set(Opt::Ref) && !raw.is_set(Opt::Cert) {
-            ctx.subject = name_opt(raw, Opt::Subject, "subject")?;
+            set_name(raw, Opt::Subject, "subject", req, CertRequest::subject)?;
         } else {
             let (r, c) = (Opt::Ref, Opt::Cert);
             let why = if v30() {
@@ -408,8 +441,8 @@ fn other_command(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result<()> 
             ));
         }
     }
-    ignored(raw, Stage::Template, ctx.cmd, notes);
-    ignored(raw, Stage::NewCert, ctx.cmd, notes);
+    ignored(raw, Stage::Template, cmd, notes);
+    ignored(raw, Stage::NewCert, cmd, notes);
     Ok(())
 }
 
@@ -434,7 +467,7 @@ fn update(raw: &RawOpts, notes: &mut Notes) -> Result<()> {
 }
 
 /// rr: the certificate to revoke, by -oldcert (or -csr) or by -issuer and -serial, and the reason.
-fn revocation(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result<()> {
+fn revocation(raw: &RawOpts, req: &mut CertRequest, notes: &mut Notes) -> Result<()> {
     let (oldcert, csr) = (raw.is_set(Opt::Oldcert), raw.is_set(Opt::Csr));
     let (issuer, serial) = (raw.is_set(Opt::Issuer), raw.is_set(Opt::Serial));
     if !issuer && !serial {
@@ -472,12 +505,16 @@ fn revocation(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result<()> {
         }
     }
     if let Some(s) = raw.str(Opt::Serial) {
-        ctx.serial = Some(serial_number(s).ok_or_else(|| {
+        let serial = serial_number(s).ok_or_else(|| {
             cmp_err!("cannot read serial number: '{s}'")
                 .because("not a decimal or 0x-prefixed hexadecimal number")
-        })?);
+        })?;
+        set(req, |r| r.serial(serial));
     }
-    ctx.revreason = raw.int(Opt::Revreason).unwrap_or(-1) as i32;
+    // The option parser allows only -1..=10 (-1: no reason).
+    if let Some(reason) = raw.int(Opt::Revreason).and_then(|n| u8::try_from(n).ok()) {
+        set(req, |r| r.revocation_reason(reason));
+    }
     Ok(())
 }
 
@@ -518,12 +555,17 @@ pub(super) fn policies_conflict(raw: &RawOpts) -> Result<()> {
 
 /// The request extensions: `-reqexts` and `-policies` sections of the config file, `-sans`,
 /// `-policy_oids`, and the flags that go with them.
-pub(super) fn extensions(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Result<()> {
-    config_extensions(raw, ctx)?;
-    let reqexts_have_san = ctx
-        .reqexts
+pub(super) fn extensions(raw: &RawOpts, req: &mut CertRequest, notes: &mut Notes) -> Result<()> {
+    let reqexts = config_extensions(raw)?;
+    let reqexts_have_san = reqexts
         .iter()
         .any(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME);
+    for e in reqexts {
+        let (oid, critical) = (e.extn_id.to_string(), e.critical);
+        set(req, |r| {
+            r.extension(oid, critical, e.extn_value.into_bytes().into_vec())
+        });
+    }
     if reqexts_have_san && raw.is_set(Opt::Sans) {
         return Err(cmp_err!(
             "cannot have Subject Alternative Names both via {} and via {}",
@@ -533,8 +575,12 @@ pub(super) fn extensions(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Res
     }
     if let Some(s) = raw.str(Opt::Sans) {
         let (critical, names) = extconf::sans_option(s)?;
-        ctx.sans = names;
-        ctx.san_critical = critical;
+        for name in names {
+            let der = der::Encode::to_der(&name)
+                .map_err(|e| cmp_err!("cannot encode subject alternative name: {e}"))?;
+            set(req, |r| r.san_der(der));
+        }
+        set(req, |r| r.san_critical(critical));
     }
     // OpenSSL names these two flags after its internal variables (`opt_...`).
     if raw.flag(Opt::SanNodefault) {
@@ -545,7 +591,7 @@ pub(super) fn extensions(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Res
                 Opt::Sans
             ));
         }
-        ctx.san_nodefault = true;
+        set(req, |r| r.no_default_sans(true));
     }
     if raw.flag(Opt::PolicyOidsCritical) {
         if !raw.is_set(Opt::PolicyOids) {
@@ -555,22 +601,25 @@ pub(super) fn extensions(raw: &RawOpts, ctx: &mut Ctx, notes: &mut Notes) -> Res
                 Opt::PolicyOids
             ));
         }
-        ctx.policy_oids_critical = true;
+        set(req, |r| r.policies_critical(true));
     }
     if let Some(s) = raw.str(Opt::PolicyOids) {
+        let mut oids = Vec::new();
         for item in creds::split_sources(s) {
             let oid = der::asn1::ObjectIdentifier::new(item)
                 .map_err(|_| cmp_err!("Invalid {} arg '{item}'", Opt::PolicyOids))?;
-            ctx.policy_oids.push(oid);
+            oids.push(oid.to_string());
         }
+        set(req, |r| r.policy_oids(oids));
     }
     Ok(())
 }
 
 /// The extensions of the `-reqexts` and `-policies` sections of the config file already read.
-fn config_extensions(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+fn config_extensions(raw: &RawOpts) -> Result<Vec<x509_cert::ext::Extension>> {
+    let mut all = Vec::new();
     if !raw.is_set(Opt::Reqexts) && !raw.is_set(Opt::Policies) {
-        return Ok(());
+        return Ok(all);
     }
     let conf = raw.conf();
     let lookup = |name: &str| {
@@ -588,10 +637,10 @@ fn config_extensions(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
         if let Some(s) = raw.str(opt) {
             let exts = extconf::extensions_from_section(s, &ectx)
                 .map_err(|e| section_error(what, s, lookup(s), e))?;
-            ctx.reqexts.extend(exts);
+            all.extend(exts);
         }
     }
-    Ok(())
+    Ok(all)
 }
 
 /// Which of `-server`, `-use_mock_srv` and `-rspin` (or `-reqout_only`) is there to answer.
@@ -762,12 +811,9 @@ mod tests {
     fn request_notes(args: &str) -> (Vec<String>, Option<String>) {
         let raw = raw(args);
         let cmd = command(&raw).expect("a -cmd");
-        let mut ctx = Ctx {
-            cmd,
-            ..Ctx::default()
-        };
+        let mut req = CertRequest::new();
         let mut notes = Notes::default();
-        let err = request(&raw, &mut ctx, &mut notes).err();
+        let err = request(&raw, cmd, &mut req, &mut notes).err();
         let lines = notes.0.into_iter().map(|(_, l)| l).collect();
         (lines, err.map(|e| e.to_string()))
     }

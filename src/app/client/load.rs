@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
+use super::checks::set;
+use crate::api::CertRequest;
 use crate::api::{self, ClientBuilder};
-use crate::client::{Cmd, Ctx};
+use crate::client::Cmd;
 use crate::creds::{self, pass::get_passwd, Cert, Digest, MacAlg};
 use crate::opts::{Opt, RawOpts};
 use crate::verify;
@@ -128,13 +130,11 @@ fn ignored_since_srvcert(opt: Opt) {
 }
 
 /// What the command keeps of the trust it hands to the library API: the command itself builds
-/// the chain of `-cert` with `-own_trusted`, and checks a root CA key update with `-trusted`.
+/// the chain of `-cert` with `-own_trusted`.
 #[derive(Default)]
 pub(super) struct Trust {
     /// `-untrusted`.
     pub untrusted: Vec<Cert>,
-    /// `-trusted` (unless `-srvcert` wins), as the library API validates with it.
-    pub trusted: Option<verify::TrustStore>,
 }
 
 /// `setup_verification_ctx`: trust for responses and for the newly enrolled certificate.
@@ -170,7 +170,6 @@ pub(super) fn setup_verification(
         if let Some(f) = raw.str(Opt::Trusted) {
             let certs = load_certs_warn(f, other.as_ref(), "certs trusted by client", params)
                 .map_err(|e| e.context(Opt::Trusted))?;
-            trust.trusted = Some(verify::TrustStore::new(certs.clone(), opts.0.clone()));
             with(b, |b| b.trusted_with(api_certs(certs), opts));
         }
     }
@@ -345,42 +344,48 @@ fn same_key_as_client_key(
 pub(super) fn newkey(
     raw: &RawOpts,
     client_key: Option<&creds::PrivateKey>,
-    ctx: &mut Ctx,
+    req: &mut CertRequest,
 ) -> Result<()> {
     let Some(f) = raw.str(Opt::Newkey) else {
         return Ok(());
     };
-    ctx.newkey = Some(match same_key_as_client_key(raw, client_key) {
+    let key = match same_key_as_client_key(raw, client_key) {
         Some(key) => creds::KeyOrPub::Private(key),
         None => {
             let desc = "new private key for cert to be enrolled";
             let pass = pass_of(raw, Opt::Newkeypass, desc)?;
             creds::load_key_or_pubkey(f, pass.as_ref(), desc).map_err(|e| e.context(Opt::Newkey))?
         }
-    });
+    };
+    match key {
+        creds::KeyOrPub::Private(k) => set(req, |r| r.key(api::PrivateKey(k))),
+        creds::KeyOrPub::Public(p) => set(req, |r| r.public_key(api::PublicKey(p))),
+    }
     Ok(())
 }
 
 /// `-csr`: the PKCS#10 request to send (p10cr) or to take values from.
-pub(super) fn csr(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+pub(super) fn csr(raw: &RawOpts, req: &mut CertRequest) -> Result<()> {
     if let Some(f) = raw.str(Opt::Csr) {
-        ctx.csr = Some(creds::load_csr(f, "PKCS#10 CSR").map_err(|e| e.context(Opt::Csr))?);
+        let csr = creds::load_csr(f, "PKCS#10 CSR").map_err(|e| e.context(Opt::Csr))?;
+        let der = csr.der().to_vec();
+        set(req, |r| r.csr(der));
     }
     Ok(())
 }
 
 /// `-oldcert`: the certificate to update (kur) or revoke (rr), or the reference for the others.
-pub(super) fn oldcert(raw: &RawOpts, ctx: &mut Ctx) -> Result<()> {
+pub(super) fn oldcert(raw: &RawOpts, cmd: Cmd, req: &mut CertRequest) -> Result<()> {
     let Some(f) = raw.str(Opt::Oldcert) else {
         return Ok(());
     };
-    let desc = match ctx.cmd {
+    let desc = match cmd {
         Cmd::Kur => "certificate to be updated",
         Cmd::Rr => "certificate to be revoked",
         _ => "reference certificate (oldcert)",
     };
     let keypass = pass_of(raw, Opt::Keypass, desc)?;
-    ctx.oldcert =
-        Some(creds::load_cert(f, keypass.as_ref(), desc).map_err(|e| e.context(Opt::Oldcert))?);
+    let cert = creds::load_cert(f, keypass.as_ref(), desc).map_err(|e| e.context(Opt::Oldcert))?;
+    set(req, |r| r.old_cert(api::Certificate(cert)));
     Ok(())
 }

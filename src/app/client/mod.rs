@@ -6,11 +6,10 @@
 //! credentials from files, [`outputs`] what is written and printed after a transaction.
 //!
 //! The client is made with the library API's [`api::ClientBuilder`] (transport, trust,
-//! protection, message files, header) and runs there; results come back as [`api::Response`].
-//! What the builder cannot express yet (the command and the request contents, genm items) is
-//! still set through the crate-internal `ClientBuilder::context_mut`, and the transaction runs
-//! with the crate-internal `Client::run_context` (issue 16 item 5); nothing is read back from
-//! the builder: the command keeps what it needs of its own settings.
+//! protection, message files, header); the options' request contents become an [`api::Request`]
+//! that [`api::Client::execute`] runs, and results come back as [`api::Response`] (genp answers
+//! decoded by [`api::Client::genm_answer`]). Nothing is read back from the builder: the command
+//! keeps what it needs of its own settings.
 
 mod checks;
 mod load;
@@ -20,8 +19,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::api::{self, ClientBuilder, Exchange, PkiStatus, Transport};
-use crate::client::{self, Cmd, Ctx};
+use crate::api::{
+    self, CertRequest, ClientBuilder, Exchange, GenmAnswer, GenmQuery, InfoItem, PkiStatus,
+    Request, RequestKind, Transport,
+};
+use crate::client::{self, Cmd};
 use crate::creds;
 use crate::error::Error;
 use crate::opts::{Opt, RawOpts, Stage};
@@ -89,14 +91,14 @@ struct Setup {
     peer: Peer,
     certform: Form,
     crlform: Form,
+    /// The transaction with everything it asks for.
+    request: Request,
     /// genm with an info type that has specific support.
-    genm_plan: Option<super::genm::Plan>,
+    genm_plan: Option<GenmQuery>,
     /// What the command reads back of its own settings after the transaction.
     cmd: Cmd,
     generic_genm: bool,
     central_keygen: bool,
-    /// `-trusted`, to check a root CA key update of the genp (genm -infotype rootCaCert).
-    trusted: Option<crate::verify::TrustStore>,
 }
 
 /// The transfer options (`-server`, `-path`, proxies, timeouts, TLS) and the "will contact" line.
@@ -193,12 +195,13 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     let certform = checks::form(raw, Opt::Certform, Form::Pem, "certificate storing")?;
     let crlform = checks::form(raw, Opt::Crlform, Form::Der, "CRL storing")?;
     checks::keyform(raw)?;
-    b.context_mut().cmd = cmd;
     let infotype = noted(|n| checks::infotype(raw, cmd, n))?;
     super::genm::check_options(raw, cmd == Cmd::Genm, infotype);
     let params = checks::verify_params(raw)?;
     let opts = checks::verify_options(raw)?;
     let trust = load::setup_verification(raw, &mut b, &params, &opts)?;
+    // The transaction reports missing credentials, as OpenSSL's does.
+    with(&mut b, |b| b.late_protection_check(true));
     if let Some(t) = checks::total_timeout(raw)? {
         with(&mut b, |b| b.total_timeout(t));
     }
@@ -209,27 +212,35 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     let files = msg_files(raw, &peer);
     with(&mut b, |b| b.message_files(files));
     let client_key = load::setup_protection(raw, &mut b, &trust.untrusted)?;
-    let central_keygen = setup_request(raw, client_key.as_ref(), b.context_mut())?;
+    let (contents, central_keygen) = setup_request(raw, cmd, client_key.as_ref())?;
     setup_header(raw, &mut b)?;
     // Printed only now, as OpenSSL does, so a set-up error is not preceded by it.
     if let Some(line) = contact_line(&peer, raw.is_set(Opt::Rspin)) {
         crate::info!("{line}");
     }
-    let genm_plan = match (cmd, infotype) {
-        (Cmd::Genm, Some(oid)) => genm_request(raw, b.context_mut(), oid)?,
-        _ => None,
+    let (items, genm_plan) = match (cmd, infotype) {
+        (Cmd::Genm, Some(oid)) => genm_request(raw, oid)?,
+        _ => (Vec::new(), None),
     };
     let generic_genm = is_generic_genm(cmd, infotype, genm_plan.is_some());
+    let request = match cmd {
+        Cmd::Ir => Request::Cert(RequestKind::Ir, contents),
+        Cmd::Cr => Request::Cert(RequestKind::Cr, contents),
+        Cmd::Kur => Request::Cert(RequestKind::Kur, contents),
+        Cmd::P10cr => Request::Cert(RequestKind::P10cr, contents),
+        Cmd::Rr => Request::Revoke(contents),
+        Cmd::Genm => Request::Genm(items, contents),
+    };
     Ok(Setup {
         builder: b,
         peer,
         certform,
         crlform,
+        request,
         genm_plan,
         cmd,
         generic_genm,
         central_keygen,
-        trusted: trust.trusted,
     })
 }
 
@@ -259,16 +270,16 @@ fn msg_files(raw: &RawOpts, peer: &Peer) -> api::MessageFiles {
 }
 
 /// `setup_request_ctx`: what goes into the request, checks and loads in OpenSSL's order.
-/// Returns whether the server is to generate the new key.
+/// Returns the request contents and whether the server is to generate the new key.
 fn setup_request(
     raw: &RawOpts,
+    cmd: Cmd,
     client_key: Option<&creds::PrivateKey>,
-    ctx: &mut Ctx,
-) -> Result<bool> {
-    let cmd = ctx.cmd;
-    noted(|n| checks::request(raw, ctx, n))?;
+) -> Result<(CertRequest, bool)> {
+    let mut req = CertRequest::new();
+    let central_keygen = noted(|n| checks::request(raw, cmd, &mut req, n))?;
     if !checks::is_ignored(Opt::Newkey, cmd) {
-        load::newkey(raw, client_key, ctx)?;
+        load::newkey(raw, client_key, &mut req)?;
     }
     checks::policies_conflict(raw)?;
     noted(|n| {
@@ -276,17 +287,17 @@ fn setup_request(
         Ok(())
     })?;
     if !checks::is_ignored(Opt::Csr, cmd) {
-        load::csr(raw, ctx)?;
+        load::csr(raw, &mut req)?;
     }
-    noted(|n| checks::extensions(raw, ctx, n))?;
+    noted(|n| checks::extensions(raw, &mut req, n))?;
     noted(|n| {
         checks::ignored(raw, Stage::Oldcert, cmd, n);
         Ok(())
     })?;
     if !checks::is_ignored(Opt::Oldcert, cmd) {
-        load::oldcert(raw, ctx)?;
+        load::oldcert(raw, cmd, &mut req)?;
     }
-    Ok(ctx.central_keygen())
+    Ok((req, central_keygen))
 }
 
 /// The header fields (recipient, expected sender, generalInfo) and how responses are checked.
@@ -321,15 +332,14 @@ fn setup_header(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
 }
 
 /// genm with `-infotype`: as OpenSSL's `do_genm`, these checks and loads come after the rest of
-/// the set-up. Returns the plan for an info type with specific support.
+/// the set-up. Returns the genm items and the question of an info type with specific support.
 fn genm_request(
     raw: &RawOpts,
-    ctx: &mut Ctx,
     oid: der::asn1::ObjectIdentifier,
-) -> Result<Option<super::genm::Plan>> {
-    let plan = super::genm::prepare(raw, ctx, oid)?;
-    if plan.is_some() {
-        return Ok(plan);
+) -> Result<(Vec<InfoItem>, Option<GenmQuery>)> {
+    if let Some(query) = super::genm::prepare(raw, oid)? {
+        let item = query.item().map_err(api::Error::into_internal)?;
+        return Ok((vec![item], Some(query)));
     }
     if oid == crate::asn1::oid::IT_CA_CERTS && !raw.is_set(Opt::Cacertsout) {
         return Err(cmp_err!(
@@ -345,11 +355,11 @@ fn genm_request(
             raw.str(Opt::Infotype).unwrap_or_default()
         );
     }
-    ctx.genm_itavs.push(crate::asn1::InfoTypeAndValue {
-        info_type: oid,
-        info_value: None,
-    });
-    Ok(None)
+    let item = InfoItem {
+        info_type: oid.to_string(),
+        value: None,
+    };
+    Ok((vec![item], None))
 }
 
 /// A genm that OpenSSL's `do_genm` handles in its generic branch: no -infotype, or one without
@@ -362,6 +372,14 @@ fn is_generic_genm(
     cmd == Cmd::Genm && !has_plan && infotype != Some(crate::asn1::oid::IT_CA_CERTS)
 }
 
+/// genm with `-infotype caCerts`: its CA certificates are saved with the other result files.
+fn asks_ca_certs(raw: &RawOpts) -> bool {
+    let wanted = raw
+        .str(Opt::Infotype)
+        .and_then(crate::asn1::oid::info_type_by_name);
+    wanted == Some(crate::asn1::oid::IT_CA_CERTS)
+}
+
 /// Act as CMP client (possibly with the in-process mock server): set up, run `-repeat` transactions
 /// through the library API, and write the results of each.
 pub fn run_client(raw: &RawOpts) -> Result<()> {
@@ -370,11 +388,11 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         peer,
         certform,
         crlform,
+        request,
         genm_plan,
         cmd,
         generic_genm,
         central_keygen,
-        trusted,
     } = setup(raw)?;
     let repeat = raw.int(Opt::Repeat).unwrap_or(1).max(1);
     let reqout_only = raw.str(Opt::ReqoutOnly).is_some();
@@ -383,7 +401,7 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         .build()
         .map_err(api::Error::into_internal)?;
     for _ in 0..repeat {
-        let outcome = cl.run_context().map_err(|e| {
+        let outcome = cl.execute(&request).map_err(|e| {
             if generic_genm {
                 outputs::genm_failed_line();
             }
@@ -405,20 +423,20 @@ pub fn run_client(raw: &RawOpts) -> Result<()> {
         outputs::print_status(raw, outcome.status.as_ref());
         let mut out = Outputs::new();
         if let Some(plan) = &genm_plan {
-            let itavs = outcome
-                .items
-                .iter()
-                .map(api::to_itav)
-                .collect::<api::Result<Vec<_>>>()
-                .map_err(api::Error::into_internal)?;
             // What the genp holds is checked by OpenSSL's library: its errors go to stdout.
             let forms = (certform, crlform);
-            super::genm::stage(raw, trusted.as_ref(), plan, &itavs, forms, &mut out)
+            super::genm::stage(raw, &cl, plan, &outcome.items, forms, &mut out)
                 .map_err(Error::in_transaction)?;
         } else if generic_genm {
             outputs::print_itavs(&outcome);
         }
-        outputs::stage_outputs(raw, cmd, &outcome, certform, &mut out);
+        let ca_certs = (cmd == Cmd::Genm && asks_ca_certs(raw)).then(|| {
+            match cl.genm_answer(&GenmQuery::CaCerts, &outcome.items) {
+                Ok(GenmAnswer::CaCerts(certs)) => certs,
+                _ => Vec::new(),
+            }
+        });
+        outputs::stage_outputs(raw, cmd, &outcome, ca_certs, certform, &mut out);
         if central_keygen && matches!(cmd, Cmd::Ir | Cmd::Cr | Cmd::Kur) {
             outputs::stage_new_key(raw, &outcome, &mut out)?;
         }

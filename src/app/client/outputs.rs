@@ -14,6 +14,7 @@ pub(super) fn stage_outputs(
     raw: &RawOpts,
     cmd: Cmd,
     outcome: &Response,
+    ca_certs: Option<Vec<Certificate>>,
     certform: Form,
     out: &mut Outputs,
 ) {
@@ -36,8 +37,8 @@ pub(super) fn stage_outputs(
         &ders(&outcome.extra_certs),
         "extra",
     );
-    if cmd == Cmd::Genm {
-        stage_ca_certs(raw, outcome, certform, out);
+    if let Some(certs) = ca_certs {
+        stage_ca_certs(raw, &ders(&certs), certform, out);
     }
     let Some(new_cert) = &outcome.cert else {
         return;
@@ -68,26 +69,7 @@ pub(super) fn stage_outputs(
 }
 
 /// genm caCerts: save the CA certificates of the genp (`-cacertsout`).
-fn stage_ca_certs(raw: &RawOpts, outcome: &Response, certform: Form, out: &mut Outputs) {
-    let wanted = raw
-        .str(Opt::Infotype)
-        .and_then(crate::asn1::oid::info_type_by_name);
-    if wanted != Some(crate::asn1::oid::IT_CA_CERTS) {
-        return;
-    }
-    let certs: Vec<Vec<u8>> = outcome
-        .items
-        .iter()
-        .filter_map(|i| crate::api::to_itav(i).ok())
-        .filter(|i| i.info_type == crate::asn1::oid::IT_CA_CERTS)
-        .filter_map(|i| {
-            i.value_as::<crate::asn1::itav::CaCertsValue>()
-                .ok()
-                .flatten()
-        })
-        .flatten()
-        .filter_map(|c| der::Encode::to_der(&c).ok())
-        .collect();
+fn stage_ca_certs(raw: &RawOpts, certs: &[Vec<u8>], certform: Form, out: &mut Outputs) {
     match raw.str(Opt::Cacertsout) {
         Some(path) if !certs.is_empty() => {
             let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
