@@ -574,6 +574,20 @@ pub struct InfoItem {
     pub value: Option<Vec<u8>>,
 }
 
+impl InfoItem {
+    /// The certProfile item (RFC 9483 section 4.1.1) naming the certificate profile to issue
+    /// with, for [`ClientBuilder::general_info`].
+    pub fn cert_profile(name: &str) -> Result<InfoItem> {
+        let value: crate::asn1::itav::CertProfileValue = vec![name.to_string()];
+        let der = der::Encode::to_der(&value)
+            .map_err(|e| Error::new(ErrorKind::Config, format!("bad profile name: {e}")))?;
+        Ok(InfoItem {
+            info_type: crate::asn1::oid::IT_CERT_PROFILE.to_string(),
+            value: Some(der),
+        })
+    }
+}
+
 /// Where a certificate request driven with [`CertReqTransaction::step`] stands.
 #[derive(Clone, Debug)]
 pub enum Progress {
@@ -852,7 +866,7 @@ fn enrollment(o: Outcome) -> Result<Enrollment> {
 }
 
 /// An item as the internal message types hold it.
-pub(crate) fn to_itav(i: &InfoItem) -> Result<crate::asn1::InfoTypeAndValue> {
+pub(super) fn to_itav(i: &InfoItem) -> Result<crate::asn1::InfoTypeAndValue> {
     let bad = |e: String| Error::new(ErrorKind::Config, e);
     let info_type = ObjectIdentifier::new(&i.info_type)
         .map_err(|e| bad(format!("bad infoType '{}': {e}", i.info_type)))?;
@@ -868,8 +882,8 @@ pub(crate) fn to_itav(i: &InfoItem) -> Result<crate::asn1::InfoTypeAndValue> {
     })
 }
 
-/// An internal item as an API one (also for the `rcmp` command's `-geninfo`).
-pub(crate) fn from_itav(i: &crate::asn1::InfoTypeAndValue) -> Result<InfoItem> {
+/// An internal item as an API one.
+pub(super) fn from_itav(i: &crate::asn1::InfoTypeAndValue) -> Result<InfoItem> {
     let value = i
         .info_value
         .as_ref()

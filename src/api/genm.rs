@@ -3,7 +3,7 @@
 
 use super::cert::{Certificate, Crl};
 use super::client::{from_itav, to_itav, InfoItem};
-use super::error::{Error, Result};
+use super::error::{Error, ErrorKind, Result};
 use crate::asn1::{oid, InfoTypeAndValue};
 use crate::client::genm as proto;
 use crate::verify::TrustStore;
@@ -81,7 +81,8 @@ impl CertReqTemplate {
     }
 }
 
-/// The answer of a genp to a [`GenmQuery`], checked as OpenSSL's client checks it.
+/// The answer of a genp to a [`GenmQuery`], checked as OpenSSL's client checks it. A genp that
+/// does not answer the query (or answers it malformed) is an [`ErrorKind::Protocol`] error.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum GenmAnswer {
@@ -102,7 +103,8 @@ pub(super) fn answer(
     trusted: Option<&TrustStore>,
 ) -> Result<GenmAnswer> {
     let itavs = items.iter().map(to_itav).collect::<Result<Vec<_>>>()?;
-    let internal = |e| Error::from_internal(e, None);
+    // What fails here is the server's answer.
+    let internal = |e| Error::from_internal(e, None).with_kind(ErrorKind::Protocol);
     Ok(match query {
         GenmQuery::CaCerts => GenmAnswer::CaCerts(ca_certs(&itavs)),
         GenmQuery::RootCaCert(old) => {

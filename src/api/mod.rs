@@ -4,6 +4,11 @@
 //! - [`Client`], built with [`Client::builder`]: server, protection (PBM, PBMAC1 or signature),
 //!   trust; runs ir, cr, kur, p10cr, rr and genm. [`Client::start_certreq`] lets the caller drive
 //!   a certificate request step by step, doing the waiting itself, or abort it.
+//! - [`Request`] with [`CertRequest`]: every transaction with all it can ask for (issuer, SANs,
+//!   extensions, policies, proof of possession, revocation by issuer and serial, ...), run by
+//!   [`Client::execute`] as the `rcmp` command runs it (also saving just the request).
+//! - [`GenmQuery`] and [`GenmAnswer`]: general messages the client knows (CA certificates, root
+//!   CA update, certificate request template, CRL update), asked and answered typed.
 //! - [`Transport`]: HTTP(S) is built in; other transports plug in.
 //! - [`MockServer`]: an in-process test CA on a free local port, stopped on drop.
 //! - [`set_log_sink`]: where the library's log lines go; by default nowhere (it never prints).
@@ -41,7 +46,6 @@ mod transport;
 mod verify;
 
 pub use cert::{Certificate, Crl, KeyAlgorithm, PrivateKey, PublicKey};
-pub(crate) use client::from_itav;
 pub use client::{
     CertReqTransaction, Client, ClientBuilder, Enrollment, InfoItem, MessageFiles, Progress,
     Response, Revocation,

@@ -2,6 +2,7 @@
 
 use crate::testutil as common;
 
+use crate::asn1::InfoTypeAndValue;
 use crate::client::request::{self, HeaderState};
 use crate::client::wire::{oids, BodyType, PkiBody, ProofOfPossession, Received};
 use crate::client::{Cmd, Ctx};
@@ -141,38 +142,7 @@ fn rr_names_the_certificate_and_reason() {
 }
 
 #[test]
-fn geninfo_and_sans_parse() {
-    let v = request::parse_geninfo("1.2.3.4:int:56789, 1.2.3.5:str:name").unwrap();
-    assert_eq!(v.len(), 2);
-    assert_eq!(
-        v[0].info_value.as_ref().unwrap().to_der().unwrap(),
-        vec![0x02, 0x03, 0x00, 0xdd, 0xd5]
-    );
-    let err = |s: &str| request::parse_geninfo(s).unwrap_err().to_string();
-    assert_eq!(
-        err("1.2.3.4:flt:1"),
-        "Missing 'int:' or 'str:' in -geninfo arg flt:1"
-    );
-    assert_eq!(err("1.2.3.4"), "Missing ':' in -geninfo arg 1.2.3.4");
-    assert_eq!(err("1.2.3.4:int:5,1.2"), "Missing ':' in -geninfo arg 1.2");
-    assert_eq!(err("1.2.3:int:x"), "Cannot parse int in -geninfo arg x");
-    assert_eq!(
-        err("foo:int:1"),
-        "Invalid OID in -geninfo arg foo\nCMP error: unknown object name"
-    );
-    let v = request::parse_geninfo("id-it-certProfile:str:p").unwrap();
-    assert_eq!(v[0].info_type.to_string(), "1.3.6.1.5.5.7.4.21");
-    assert_eq!(
-        request::infotype_itav("caCerts", None)
-            .unwrap()
-            .info_type
-            .to_string(),
-        "1.3.6.1.5.5.7.4.17"
-    );
-    assert_eq!(
-        request::infotype_itav("foo", None).unwrap_err().to_string(),
-        "unknown OID name in -infotype option"
-    );
+fn sans_parse() {
     let (crit, names) =
         crate::extconf::sans_option("example.com 10.0.0.1, a@b.c critical http://x/").unwrap();
     assert!(crit);
@@ -452,7 +422,10 @@ fn requests_match_openssl_golden_captures() {
 
     // genm: -section Mock -cmd genm -infotype signKeyPairTypes
     let mut c = signer_ctx(Cmd::Genm);
-    c.genm_itavs = vec![request::infotype_itav("signKeyPairTypes", None).unwrap()];
+    c.genm_itavs = vec![InfoTypeAndValue {
+        info_type: crate::asn1::oid::IT_SIGN_KEY_PAIR_TYPES,
+        info_value: None,
+    }];
     assert_same_request(&golden("genm.der"), &c);
 
     // rr: -section Mock -cmd rr -oldcert signer_only.crt -revreason 1

@@ -4,8 +4,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rcmp::api::{
-    CertRequest, Certificate, Client, ErrorKind, Exchange, InfoItem, KeyAlgorithm, MockServer,
-    MockServerBuilder, PkiStatus, PrivateKey, Progress, RequestKind, Transport,
+    CertRequest, Certificate, Client, ErrorKind, Exchange, GenmAnswer, GenmQuery, InfoItem,
+    KeyAlgorithm, MessageFiles, MockServer, MockServerBuilder, PkiStatus, Popo, PrivateKey,
+    Progress, PublicKey, Request, RequestKind, Transport,
 };
 
 fn fixture(name: &str) -> String {
@@ -373,4 +374,126 @@ fn ca_certs_are_asked_for_and_decoded() {
     // A server with nothing to offer answers with an empty item.
     let bare = mock().start().unwrap();
     assert!(client(&bare).ca_certs().unwrap().is_empty());
+}
+
+/// The DER SubjectPublicKeyInfo of a certificate.
+fn spki_of(cert: &Certificate) -> Vec<u8> {
+    use der::{Decode, Encode};
+    let c = x509_cert::Certificate::from_der(cert.der()).unwrap();
+    c.tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .unwrap()
+}
+
+#[test]
+fn execute_sends_all_request_contents() {
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let mock = mock().start().unwrap();
+    let mut c = Client::builder()
+        .transport(Recorder {
+            inner: mock.transport(),
+            sent: sent.clone(),
+        })
+        .pbm(b"ref", b"secret")
+        .build()
+        .unwrap();
+    // An IP address SAN (GeneralName [7] with 4 octets) besides a DNS name.
+    let ip_san = vec![0x87, 0x04, 192, 0, 2, 1];
+    // A private extension whose value is a DER NULL.
+    let (_, req) = request("api-execute");
+    let req = req
+        .days(10)
+        .dns_names(vec!["www.example.com".into()])
+        .san_der(ip_san.clone())
+        .extension("1.3.6.1.4.1.99999.7", false, vec![0x05, 0x00])
+        .policy_oids(vec!["1.3.6.1.4.1.99999.9".into()]);
+    let r = c.execute(&Request::Cert(RequestKind::Cr, req)).unwrap();
+    assert_eq!(r.cert.as_ref().unwrap().subject(), "/CN=api-execute");
+    assert_eq!(r.status.as_ref().unwrap().status, PkiStatus::Accepted);
+    let first = sent.lock().unwrap()[0].clone();
+    assert!(contains(&first, b"www.example.com"), "DNS SAN not sent");
+    assert!(contains(&first, &ip_san), "IP SAN not sent");
+    // 1.3.6.1.4.1.99999.7 and .9 as DER OID contents.
+    let oid = |last: u8| [0x2b, 0x06, 0x01, 0x04, 0x01, 0x86, 0x8d, 0x1f, last];
+    assert!(contains(&first, &oid(7)), "extension not sent");
+    assert!(contains(&first, &oid(9)), "policy not sent");
+
+    // Revocation by issuer and serial number, with a reason.
+    let cert = r.cert.unwrap();
+    let rr = CertRequest::new()
+        .issuer(cert.issuer())
+        .serial(cert.serial().to_vec())
+        .revocation_reason(1);
+    let r = c.execute(&Request::Revoke(rr)).unwrap();
+    assert_eq!(r.status.unwrap().status, PkiStatus::Accepted);
+}
+
+#[test]
+fn execute_enrolls_a_public_key_without_proof_of_possession() {
+    let mock = mock().accept_raverified(true).start().unwrap();
+    let mut c = client(&mock);
+    let (key, req) = request("api-pubkey");
+    let first = c.ir(&req).unwrap().cert;
+    // Only the public key of the first certificate, vouched for by the RA.
+    let req = CertRequest::new()
+        .subject("/CN=api-pubkey2")
+        .public_key(PublicKey::from_der(&spki_of(&first)).unwrap())
+        .popo(Popo::RaVerified);
+    let r = c.execute(&Request::Cert(RequestKind::Cr, req)).unwrap();
+    let cert = r.cert.unwrap();
+    assert_eq!(cert.subject(), "/CN=api-pubkey2");
+    assert!(key.matches(&cert));
+    assert!(PublicKey::from_der(b"not a key").is_err());
+}
+
+#[test]
+fn reqout_only_saves_the_first_request_and_sends_nothing() {
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let mock = mock().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ir.der");
+    let mut files = MessageFiles::default();
+    files.reqout_only = Some(path.clone());
+    let mut c = Client::builder()
+        .transport(Recorder {
+            inner: mock.transport(),
+            sent: sent.clone(),
+        })
+        .pbm(b"ref", b"secret")
+        .message_files(files)
+        .build()
+        .unwrap();
+    let (_, req) = request("api-reqout");
+    let r = c.execute(&Request::Cert(RequestKind::Ir, req)).unwrap();
+    assert!(r.cert.is_none() && r.status.is_none());
+    assert!(sent.lock().unwrap().is_empty(), "a request was sent");
+    let saved = std::fs::read(&path).unwrap();
+    assert!(contains(&saved, b"api-reqout"), "the ir was not saved");
+}
+
+#[test]
+fn genm_answers_come_back_typed() {
+    let root = Certificate::load(fixture("root.pem")).unwrap().remove(0);
+    let mock = mock()
+        .rsp_capubs(std::slice::from_ref(&root))
+        .start()
+        .unwrap();
+    let mut c = client(&mock);
+    let item = GenmQuery::CaCerts.item().unwrap();
+    assert_eq!(item.info_type, "1.3.6.1.5.5.7.4.17");
+    let r = c
+        .execute(&Request::Genm(vec![item], CertRequest::new()))
+        .unwrap();
+    match c.genm_answer(&GenmQuery::CaCerts, &r.items).unwrap() {
+        GenmAnswer::CaCerts(certs) => assert_eq!(certs, vec![root]),
+        other => panic!("not caCerts: {other:?}"),
+    }
+    // A genp without the item asked for is an error, not an empty answer.
+    let err = c
+        .genm_answer(&GenmQuery::CertReqTemplate, &r.items)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol);
+    let ask = GenmQuery::RootCaCert(None).item().unwrap();
+    assert_eq!(ask.info_type, "1.3.6.1.5.5.7.4.20");
 }

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use crate::api::{CertRequest, Popo};
-use crate::client::Cmd;
 use crate::creds::{self, dn::parse_dn};
 use crate::error::Error;
 use crate::extconf::{self, ExtCtx};
@@ -40,6 +39,17 @@ pub(super) fn noted<T>(check: impl FnOnce(&mut Notes) -> Result<T>) -> Result<T>
     let result = check(&mut notes);
     notes.print();
     result
+}
+
+/// The transaction `-cmd` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Cmd {
+    Ir,
+    Cr,
+    Kur,
+    P10cr,
+    Rr,
+    Genm,
 }
 
 /// How `-cmd` spells the command.
@@ -187,15 +197,6 @@ pub(super) fn serial_number(s: &str) -> Option<Vec<u8>> {
         mag.insert(0, 0);
     }
     Some(mag)
-}
-
-/// The certProfile generalInfo ITAV for `-profile`.
-pub(super) fn profile_itav(name: &str) -> Result<crate::asn1::InfoTypeAndValue> {
-    let value: crate::asn1::itav::CertProfileValue = vec![name.to_string()];
-    Ok(crate::asn1::InfoTypeAndValue {
-        info_type: crate::asn1::oid::IT_CERT_PROFILE,
-        info_value: Some(der::Any::encode_from(&value)?),
-    })
 }
 
 /// The command to run (`transform_opts`).

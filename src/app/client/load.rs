@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use super::checks::set;
+use super::checks::Cmd;
 use crate::api::CertRequest;
 use crate::api::{self, ClientBuilder};
-use crate::client::Cmd;
 use crate::creds::{self, pass::get_passwd, Cert, Digest, MacAlg};
 use crate::opts::{Opt, RawOpts};
 use crate::verify;

@@ -12,6 +12,7 @@
 //! keeps what it needs of its own settings.
 
 mod checks;
+mod geninfo;
 mod load;
 mod outputs;
 
@@ -23,7 +24,6 @@ use crate::api::{
     self, CertRequest, ClientBuilder, Exchange, GenmAnswer, GenmQuery, InfoItem, PkiStatus,
     Request, RequestKind, Transport,
 };
-use crate::client::{self, Cmd};
 use crate::creds;
 use crate::error::Error;
 use crate::opts::{Opt, RawOpts, Stage};
@@ -31,6 +31,7 @@ use crate::output::{Form, Outputs};
 use crate::server::Server;
 use crate::transfer::{self, url::ServerUrl};
 use crate::Result;
+use checks::Cmd;
 
 use checks::noted;
 
@@ -311,19 +312,16 @@ fn setup_header(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
         let name = raw.str(Opt::ExpectSender).unwrap_or_default().to_string();
         with(b, |b| b.expect_sender(name));
     }
-    let mut geninfo = Vec::new();
+    let mut items = Vec::new();
     if let Some(g) = raw.str(Opt::Geninfo) {
-        geninfo = client::request::parse_geninfo(g)?;
+        items = geninfo::parse_geninfo(g)?;
     }
     if let Some(p) = raw.str(Opt::Profile) {
-        geninfo.push(checks::profile_itav(p)?);
+        items.push(InfoItem::cert_profile(p).map_err(api::Error::into_internal)?);
     }
-    let items = geninfo
-        .iter()
-        .map(api::from_itav)
-        .collect::<api::Result<Vec<_>>>()
-        .and_then(|items| std::mem::take(b).general_info(&items));
-    *b = items.map_err(api::Error::into_internal)?;
+    *b = std::mem::take(b)
+        .general_info(&items)
+        .map_err(api::Error::into_internal)?;
     with(b, |b| {
         b.ignore_keyusage(raw.flag(Opt::IgnoreKeyusage))
             .no_cache_extracerts(raw.flag(Opt::NoCacheExtracerts))

@@ -1,8 +1,8 @@
 //! What a successful transaction leaves: the files it writes (staged, then committed together) and
 //! the lines OpenSSL's app prints about the response.
 
+use super::checks::Cmd;
 use crate::api::{Certificate, PkiStatus, Response, Status};
-use crate::client::Cmd;
 use crate::opts::{Opt, RawOpts};
 use crate::output::{Form, Outputs};
 use crate::Result;
