@@ -497,3 +497,30 @@ fn genm_answers_come_back_typed() {
     let ask = GenmQuery::RootCaCert(None).item().unwrap();
     assert_eq!(ask.info_type, "1.3.6.1.5.5.7.4.20");
 }
+
+#[test]
+fn missing_protection_can_wait_for_the_first_request() {
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let mock = mock().start().unwrap();
+    let err = Client::builder()
+        .transport(mock.transport())
+        .build()
+        .err()
+        .unwrap();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    let mut c = Client::builder()
+        .transport(Recorder {
+            inner: mock.transport(),
+            sent: sent.clone(),
+        })
+        .late_protection_check(true)
+        .build()
+        .unwrap();
+    let (_, req) = request("api-late");
+    let err = c.execute(&Request::Cert(RequestKind::Ir, req)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(
+        sent.lock().unwrap().is_empty(),
+        "an unprotected request was sent"
+    );
+}
