@@ -5,7 +5,9 @@
 
 use der::asn1::ObjectIdentifier;
 
-use crate::api::{self, Certificate, Client, Crl, GenmAnswer, GenmQuery, InfoItem};
+use crate::api::{
+    self, CertReqTemplate, Certificate, Client, Crl, GenmAnswer, GenmQuery, InfoItem, RootCaUpdate,
+};
 use crate::asn1::oid;
 use crate::creds::{self, get_passwd};
 use crate::opts::{Opt, RawOpts};
@@ -186,46 +188,13 @@ pub fn stage(
     let answer = client
         .genm_answer(query, items)
         .map_err(api::Error::into_internal)?;
-    let old_with_old = match query {
-        GenmQuery::RootCaCert(old) => old.as_ref(),
-        _ => None,
-    };
     match answer {
         GenmAnswer::RootCaUpdate(upd) => {
-            match &upd {
-                None => crate::info!("no root CA certificate update available"),
-                Some(u) if old_with_old.is_none() && u.old_with_new.is_some() => crate::warn!(
-                    "oldWithNew certificate received in genp for verifying oldWithOld, but oldWithOld was not provided"
-                ),
-                Some(_) => {}
-            }
-            let new_with_new = upd.as_ref().map(|u| &u.new_with_new);
-            let new_with_old = upd.as_ref().and_then(|u| u.new_with_old.as_ref());
-            let old_with_new = upd.as_ref().and_then(|u| u.old_with_new.as_ref());
-            cert_or_delete(
-                raw,
-                Opt::Newwithnew,
-                new_with_new,
-                certform,
-                "NewWithNew cert from genp",
-                out,
-            );
-            cert_or_delete(
-                raw,
-                Opt::Newwithold,
-                new_with_old,
-                certform,
-                "NewWithOld cert from genp",
-                out,
-            );
-            cert_or_delete(
-                raw,
-                Opt::Oldwithnew,
-                old_with_new,
-                certform,
-                "OldWithNew cert from genp",
-                out,
-            );
+            let old_with_old = match query {
+                GenmQuery::RootCaCert(old) => old.as_ref(),
+                _ => None,
+            };
+            stage_root_ca_update(raw, upd.as_ref(), old_with_old.is_some(), certform, out);
         }
         GenmAnswer::Crl(crl) => {
             const DESC: &str = "CRL from genp of type 'crls'";
@@ -239,53 +208,96 @@ pub fn stage(
                 }
             }
         }
-        GenmAnswer::CertReqTemplate(tmpl) => {
-            let Some(tmpl) = tmpl else {
-                crate::warn!("no certificate request template available");
-                if let Some(p) = raw.str(Opt::Template) {
-                    out.delete(p, "certTemplate from genp");
-                }
-                if let Some(p) = raw.str(Opt::Keyspec) {
-                    out.delete(p, "keySpec from genp");
-                }
-                return Ok(());
-            };
-            let Some(path) = raw.str(Opt::Template) else {
-                // OpenSSL tries to open no file: the system's reason goes to stdout.
-                return Err(cmp_err!(
-                    "error saving certTemplate from genp: cannot open file <NULL>"
-                )
-                .because("system lib"));
-            };
-            // As OpenSSL, each line comes once the file before it is written.
-            use crate::log::Level;
-            out.raw(path, tmpl.template_der.clone());
-            out.log_after(
-                Level::Info,
-                format!("stored certTemplate from genp to file '{path}'"),
-            );
-            let key_spec = tmpl
-                .describe_key_spec()
-                .map_err(api::Error::into_internal)?;
-            out.log_after(Level::Info, key_spec);
-            if let Some(p) = raw.str(Opt::Keyspec) {
-                match &tmpl.key_spec_der {
-                    None => {
-                        out.log_after(Level::Warn, "no key specifications available".into());
-                        out.delete(p, "keySpec from genp");
-                    }
-                    Some(k) => {
-                        out.raw(p, k.clone());
-                        out.log_after(
-                            Level::Info,
-                            format!("stored keySpec from genp to file '{p}'"),
-                        );
-                    }
-                }
-            }
-        }
+        GenmAnswer::CertReqTemplate(tmpl) => stage_template(raw, tmpl.as_ref(), out)?,
         // Not a plan of its own: the CA certificates are saved with the other result files.
         GenmAnswer::CaCerts(_) => {}
+    }
+    Ok(())
+}
+
+/// rootCaCert: the three certificates of the update, or their files' removal without one.
+fn stage_root_ca_update(
+    raw: &RawOpts,
+    upd: Option<&RootCaUpdate>,
+    old_with_old_given: bool,
+    certform: Form,
+    out: &mut Outputs,
+) {
+    match upd {
+        None => crate::info!("no root CA certificate update available"),
+        Some(u) if !old_with_old_given && u.old_with_new.is_some() => crate::warn!(
+            "oldWithNew certificate received in genp for verifying oldWithOld, but oldWithOld was not provided"
+        ),
+        Some(_) => {}
+    }
+    let files = [
+        (
+            Opt::Newwithnew,
+            upd.map(|u| &u.new_with_new),
+            "NewWithNew cert from genp",
+        ),
+        (
+            Opt::Newwithold,
+            upd.and_then(|u| u.new_with_old.as_ref()),
+            "NewWithOld cert from genp",
+        ),
+        (
+            Opt::Oldwithnew,
+            upd.and_then(|u| u.old_with_new.as_ref()),
+            "OldWithNew cert from genp",
+        ),
+    ];
+    for (opt, cert, desc) in files {
+        cert_or_delete(raw, opt, cert, certform, desc, out);
+    }
+}
+
+/// certReqTemplate: the template (`-template`) and key specifications (`-keyspec`), or their
+/// files' removal without a template.
+fn stage_template(raw: &RawOpts, tmpl: Option<&CertReqTemplate>, out: &mut Outputs) -> Result<()> {
+    use crate::log::Level;
+    let Some(tmpl) = tmpl else {
+        crate::warn!("no certificate request template available");
+        if let Some(p) = raw.str(Opt::Template) {
+            out.delete(p, "certTemplate from genp");
+        }
+        if let Some(p) = raw.str(Opt::Keyspec) {
+            out.delete(p, "keySpec from genp");
+        }
+        return Ok(());
+    };
+    let Some(path) = raw.str(Opt::Template) else {
+        // OpenSSL tries to open no file: the system's reason goes to stdout.
+        return Err(
+            cmp_err!("error saving certTemplate from genp: cannot open file <NULL>")
+                .because("system lib"),
+        );
+    };
+    // As OpenSSL, each line comes once the file before it is written.
+    out.raw(path, tmpl.template_der.clone());
+    out.log_after(
+        Level::Info,
+        format!("stored certTemplate from genp to file '{path}'"),
+    );
+    let key_spec = tmpl
+        .describe_key_spec()
+        .map_err(api::Error::into_internal)?;
+    out.log_after(Level::Info, key_spec);
+    let Some(p) = raw.str(Opt::Keyspec) else {
+        return Ok(());
+    };
+    match &tmpl.key_spec_der {
+        None => {
+            out.log_after(Level::Warn, "no key specifications available".into());
+            out.delete(p, "keySpec from genp");
+        }
+        Some(k) => {
+            out.raw(p, k.clone());
+            out.log_after(
+                Level::Info,
+                format!("stored keySpec from genp to file '{p}'"),
+            );
+        }
     }
     Ok(())
 }
