@@ -291,8 +291,8 @@ pub enum Request {
     /// [`CertRequest::issuer`] and [`CertRequest::serial`], else [`CertRequest::old_cert`] (or the
     /// client's certificate), else the subject and key of [`CertRequest::csr`].
     Revoke(CertRequest),
-    /// A general message (genm) with these items (none: an empty genm); of the contents only the
-    /// names of sender and recipient count.
+    /// A general message (genm) with these items (none: an empty genm); of the contents only
+    /// what names sender and recipient counts (subject, issuer, old certificate, CSR).
     Genm(Vec<InfoItem>, CertRequest),
 }
 

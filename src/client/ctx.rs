@@ -1,5 +1,6 @@
 //! What one client transaction needs, already resolved: loaded certificates and keys, parsed names,
-//! flags and numbers. `app.rs` fills it from the options; the client only reads it.
+//! flags and numbers. The library API fills it (the command's options reach it that way); the client
+//! only reads it.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -107,7 +108,7 @@ pub struct Ctx {
     pub implicit_confirm: bool,
     /// `-disable_confirm`.
     pub disable_confirm: bool,
-    /// `-geninfo` (see [`super::request::parse_geninfo`]), plus `-profile` if the caller adds it.
+    /// The generalInfo items of every request header (`-geninfo`, `-profile`).
     pub geninfo: Vec<InfoTypeAndValue>,
 
     // ---- certificate enrollment ----

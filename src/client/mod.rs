@@ -1,8 +1,9 @@
 //! The CMP client: builds requests (ir, cr, kur, p10cr, rr, genm, certConf, pollReq), protects them,
 //! exchanges them over a [`Transfer`], and validates responses as `openssl cmp` does.
 //!
-//! `app.rs` fills a [`Ctx`] with resolved values (loaded certs, keys, names, flags), calls [`run`], and
-//! writes what the [`Outcome`] carries. Nothing here parses options or loads files.
+//! The library API (`crate::api`) fills a [`Ctx`] with resolved values (loaded certs, keys, names,
+//! flags), calls [`run`], and hands on what the [`Outcome`] carries; the `rcmp` command goes through
+//! that API. Nothing here parses options or loads files.
 
 pub mod ckg;
 pub mod ctx;
