@@ -6,7 +6,7 @@
 //! RFC 5280 section 4.2.1.2 method 1) and authorityKeyIdentifier (the CA's SKI), replacing any such
 //! extension in the request. Serial numbers are 16 random bytes, positive.
 
-use super::crypto::{self, Hash, Signer};
+use super::crypto::{Hash, Signer};
 use crate::creds::Cert;
 use crate::error::{Error, Result};
 
@@ -75,7 +75,7 @@ fn x509_time(unix: i64) -> Result<Time> {
 
 /// Issue a certificate signed by `ca_cert`/`signer`.
 pub fn issue(ca_cert: &Cert, signer: &Signer, req: &CertRequestData) -> Result<Vec<u8>> {
-    let mut serial = crypto::random(16)?;
+    let mut serial = crate::creds::random_bytes(16)?;
     serial[0] &= 0x7f;
     if serial[0] == 0 {
         serial[0] = 0x01;
@@ -111,7 +111,7 @@ pub fn issue(ca_cert: &Cert, signer: &Signer, req: &CertRequestData) -> Result<V
         exts.push(extension(OID_AKI, false, value.to_der()?)?);
     }
 
-    let sig_alg = Any::from_der(&signer.alg_id())?;
+    let sig_alg = Any::encode_from(&signer.alg_id())?;
     let tbs = Tbs {
         version: 2,
         serial: UintRef::new(&serial)?,

@@ -3,26 +3,27 @@
 
 use super::ca::{self, CertRequestData};
 use super::crypto;
+use super::msg::name_der;
 use super::msg::{body, Request};
-use super::msg::{name_der, names_equal};
-use super::process::{bad_body, children, dispatch, reason, seq, Fail, Rsp};
+use super::process::{bad_body, dispatch, reason, Fail, Rsp};
 use super::process::{ERR_LIB_CRMF, FAIL_BAD_POP};
 use super::state::Txn;
-use super::tlv::{self, ctx_cons, ctx_prim, Tlv};
 use super::Server;
+use crate::asn1::crmf::{CertReqMsg, CertTemplate, Controls, ProofOfPossession};
 use crate::asn1::oid;
 use crate::asn1::status::PkiStatus;
 use crate::asn1::{
-    AttributeTypeAndValue, CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair,
-    CmpCertificate, CrlSource, CrlStatus, InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep,
-    RevRepContent, RootCaKeyUpdateContent,
+    CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate,
+    CrlSource, CrlStatus, InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep, RevRepContent,
+    RootCaKeyUpdateContent,
 };
 use crate::compat::Compat;
-use crate::creds::Cert;
+use crate::creds::{names_equal, Cert};
 use const_oid::db::rfc5912;
 use const_oid::ObjectIdentifier as Oid;
 use der::{Decode, Encode};
 use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 
 type Res = std::result::Result<Rsp, Fail>;
@@ -38,10 +39,10 @@ fn ref_cert(srv: &Server) -> Option<&[u8]> {
 
 /// Whether (issuer, serial), as far as given, match the reference cert (or, without one in CA mode,
 /// were issued by us).
-fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bool {
+fn matches_ref(srv: &Server, issuer: Option<&Name>, serial: Option<&[u8]>) -> bool {
     match ref_cert(srv).and_then(|c| Cert::from_der(c).ok()) {
         Some(r) => {
-            issuer.is_none_or(|i| names_equal(i, &name_der(r.issuer())))
+            issuer.is_none_or(|i| names_equal(i, r.issuer()))
                 && serial.is_none_or(|s| s == r.serial())
         }
         None => {
@@ -51,7 +52,7 @@ fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bo
                     .srv_cert
                     .as_deref()
                     .and_then(|c| Cert::from_der(c).ok());
-                issuer.is_none_or(|i| ca.is_some_and(|ca| names_equal(i, &name_der(ca.subject()))))
+                issuer.is_none_or(|i| ca.is_some_and(|ca| names_equal(i, ca.subject())))
             } else {
                 // 3.0 without -rsp_cert cannot check anything; 3.5 accepts anything without -ref_cert.
                 srv.cfg.compat != Compat::V3_0
@@ -78,10 +79,9 @@ struct Template {
     extensions: Vec<(Oid, bool, Vec<u8>)>,
 }
 
-fn parse_template(t: &Tlv<'_>) -> std::result::Result<Template, Fail> {
-    let t = crate::asn1::CertTemplate::from_der(t.raw).map_err(der_body)?;
+fn parse_template(t: &CertTemplate) -> std::result::Result<Template, Fail> {
     let unix = |t: &Option<x509_cert::time::Time>| t.map(|t| t.to_unix_duration().as_secs() as i64);
-    let validity = t.validity.unwrap_or_default();
+    let validity = t.validity.clone().unwrap_or_default();
     Ok(Template {
         subject: t.subject.as_ref().map(name_der),
         not_before: unix(&validity.not_before),
@@ -94,8 +94,8 @@ fn parse_template(t: &Tlv<'_>) -> std::result::Result<Template, Fail> {
             .map_err(der_body)?,
         extensions: t
             .extensions
-            .unwrap_or_default()
-            .into_iter()
+            .iter()
+            .flatten()
             .map(|e| (e.extn_id, e.critical, e.extn_value.as_bytes().to_vec()))
             .collect(),
     })
@@ -104,71 +104,46 @@ fn parse_template(t: &Tlv<'_>) -> std::result::Result<Template, Fail> {
 /// A bad POPO: the request is answered with a rejection, not an error message.
 struct PopoFail(String);
 
-/// Verify the proof of possession of one CertReqMsg (RFC 4211 section 4).
+/// Verify the proof of possession of one CertReqMsg (RFC 4211 section 4); `cert_req` is the
+/// CertRequest as received, which a signature without poposkInput covers.
 fn verify_popo(
     srv: &Server,
-    cert_req: &Tlv<'_>,
-    popo: Option<Tlv<'_>>,
+    cert_req: &[u8],
+    popo: Option<&ProofOfPossession>,
     tmpl: &Template,
 ) -> Result<(), PopoFail> {
-    let Some(p) = popo else {
-        return Err(PopoFail("popo missing".into()));
+    let fail = |text: &str| Err(PopoFail(text.into()));
+    let sk = match popo {
+        None => return fail("popo missing"),
+        Some(ProofOfPossession::RaVerified(_)) if srv.cfg.accept_raverified => return Ok(()),
+        Some(ProofOfPossession::RaVerified(_)) => return fail("popo raverified not accepted"),
+        Some(ProofOfPossession::Signature(sk)) => sk,
+        Some(_) => return fail("unsupported popo method"),
     };
-    match p.tag {
-        x if x == ctx_prim(0) => {
-            if srv.cfg.accept_raverified {
-                Ok(())
-            } else {
-                Err(PopoFail("popo raverified not accepted".into()))
-            }
+    let Some(key) = tmpl.public_key.as_deref() else {
+        return fail("popo inconsistent public key");
+    };
+    let input = match &sk.poposk_input {
+        // Without poposkInput the signature covers the CertRequest, whose template must then name
+        // the subject (RFC 4211 section 4.1).
+        None if tmpl.subject.is_none() => return fail("popo missing subject"),
+        None => cert_req.to_vec(),
+        // POPOSigningKeyInput must carry the template's public key, as OpenSSL checks.
+        Some(inp) if inp.public_key.to_der().ok().as_deref() != Some(key) => {
+            return fail("popo inconsistent public key")
         }
-        x if x == ctx_cons(1) => {
-            let items = p.children().map_err(|e| PopoFail(e.to_string()))?;
-            let key = tmpl
-                .public_key
-                .as_deref()
-                .ok_or_else(|| PopoFail("popo inconsistent public key".into()))?;
-            let (input, alg, sig) = match items.as_slice() {
-                // Without poposkInput the signature covers the CertRequest, whose template must
-                // then name the subject (RFC 4211 section 4.1).
-                [_, _] if tmpl.subject.is_none() => {
-                    return Err(PopoFail("popo missing subject".into()))
-                }
-                [alg, sig] => (cert_req.raw.to_vec(), *alg, *sig),
-                [inp, alg, sig] if inp.tag == ctx_cons(0) => {
-                    check_popo_input(inp, key)?;
-                    (tlv::tlv(tlv::SEQUENCE, inp.value), *alg, *sig)
-                }
-                _ => return Err(PopoFail("malformed POPOSigningKey".into())),
-            };
-            let sig = sig
-                .value
-                .get(1..)
-                .ok_or_else(|| PopoFail("empty POPO signature".into()))?;
-            let key = tlv::parse_one(key).map_err(|e| PopoFail(e.to_string()))?;
-            crypto::verify(&key, &alg, &input, sig)
-                .map_err(|_| PopoFail("popo invalid signature".into()))
-        }
-        _ => Err(PopoFail("unsupported popo method".into())),
-    }
-}
-
-/// POPOSigningKeyInput must carry the template's public key, as OpenSSL checks.
-fn check_popo_input(inp: &Tlv<'_>, tmpl_key: &[u8]) -> Result<(), PopoFail> {
-    let items = inp.children().map_err(|e| PopoFail(e.to_string()))?;
-    // POPOSigningKeyInput ::= SEQUENCE { authInfo, publicKey SubjectPublicKeyInfo }
-    match items.get(1) {
-        None => Err(PopoFail("popo missing public key".into())),
-        Some(k) if k.raw != tmpl_key => Err(PopoFail("popo inconsistent public key".into())),
-        Some(_) => Ok(()),
-    }
+        Some(inp) => inp.to_der().map_err(|e| PopoFail(e.to_string()))?,
+    };
+    let sig = sk.signature.raw_bytes();
+    crypto::verify(key, &sk.algorithm_identifier, &input, sig)
+        .map_err(|_| PopoFail("popo invalid signature".into()))
 }
 
 /// What a p10cr's CSR asks for, and whether its self-signature verifies.
 fn parse_csr(
-    t: &Tlv<'_>,
+    der: &[u8],
 ) -> std::result::Result<(CertRequestData, std::result::Result<(), String>), Fail> {
-    let csr = crate::creds::Csr::from_der(t.raw).map_err(bad_body)?;
+    let csr = crate::creds::Csr::from_der(der).map_err(bad_body)?;
     let extensions = csr.extensions().map_err(bad_body)?;
     let data = CertRequestData {
         subject: Some(name_der(csr.subject())),
@@ -193,7 +168,7 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     };
     // Gather what the request asks for and check its proof of possession.
     let (cert_req_id, popo_result, data, old_cert_id, central) = if req.body_type == body::P10CR {
-        let (data, check) = parse_csr(&req.body)?;
+        let (data, check) = parse_csr(req.body)?;
         (
             -1,
             check.map_err(|e| PopoFail(format!("CSR signature: {e}"))),
@@ -202,31 +177,26 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
             false,
         )
     } else {
-        let msgs = children(&req.body, "CertReqMessages")?;
-        if msgs.len() != 1 {
+        let msgs = Vec::<der::AnyRef<'_>>::from_der(req.body).map_err(der_body)?;
+        let [msg] = msgs.as_slice() else {
             return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
+        };
+        if msg.value().is_empty() {
+            return Err(reason::CERTREQMSG_NOT_FOUND.into());
         }
-        let mut crm = seq(&msgs[0], "CertReqMsg")?;
-        let cert_req = crm
-            .next("certReq")
-            .map_err(|_| Fail::from(reason::CERTREQMSG_NOT_FOUND))?;
-        let popo = crm.peek().filter(|p| p.tag != tlv::SEQUENCE);
-        let mut cr = seq(&cert_req, "CertRequest")?;
-        let id = cr
-            .next("certReqId")
-            .and_then(|t| t.int())
-            .map_err(bad_body)?;
+        let msg_der = msg.to_der().map_err(der_body)?;
+        let crm = CertReqMsg::from_der(&msg_der).map_err(der_body)?;
+        let id = crm.cert_req.cert_req_id;
         if id != 0 {
             return Err(reason::BAD_REQUEST_ID.into());
         }
-        let tmpl = parse_template(&cr.next("certTemplate").map_err(bad_body)?)?;
-        let old_cert_id = old_cert_id(cr.opt(tlv::SEQUENCE))?;
+        let tmpl = parse_template(&crm.cert_req.cert_template)?;
+        let old_cert_id = old_cert_id(crm.cert_req.controls.as_ref())?;
         // Central key generation (3.5): no public key in the template. From 3.5 on, a POPO must be
         // present exactly when the key is not generated centrally, else the request is an error
         // (3.0 answers a missing POPO with a badPOP rejection instead).
-        let central =
-            srv.cfg.compat != Compat::V3_0 && tmpl.public_key.as_deref().is_none_or(key_is_empty);
-        if srv.cfg.compat != Compat::V3_0 && central == popo.is_some() {
+        let central = srv.cfg.compat != Compat::V3_0 && key_is_empty(&crm.cert_req.cert_template);
+        if srv.cfg.compat != Compat::V3_0 && central == crm.popo.is_some() {
             return Err(Fail {
                 lib: ERR_LIB_CRMF,
                 ..reason::POPO_INCONSISTENT_CENTRAL_KEYGEN.into()
@@ -235,7 +205,8 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         let popo_result = if central {
             Ok(())
         } else {
-            verify_popo(srv, &cert_req, popo, &tmpl)
+            let cert_req = first_element(&msg_der).map_err(der_body)?;
+            verify_popo(srv, cert_req, crm.popo.as_ref(), &tmpl)
         };
         let spki = if central {
             central_public_key(srv)
@@ -265,13 +236,21 @@ pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     )
 }
 
-/// Whether a template's SubjectPublicKeyInfo (DER) has an empty key: a central key generation request.
-fn key_is_empty(spki: &[u8]) -> bool {
-    tlv::parse_one(spki)
-        .ok()
-        .and_then(|t| t.children().ok())
-        .and_then(|c| c.get(1).map(|k| k.value.len() <= 1))
-        .unwrap_or(false)
+/// Whether a template has no public key or an empty one: a central key generation request.
+fn key_is_empty(t: &CertTemplate) -> bool {
+    t.public_key
+        .as_ref()
+        .is_none_or(|k| k.subject_public_key.raw_bytes().is_empty())
+}
+
+/// The first element of a SEQUENCE (DER), as received.
+fn first_element(seq: &[u8]) -> der::Result<&[u8]> {
+    use der::Reader;
+    der::SliceReader::new(seq)?.sequence(|s| {
+        let first = s.tlv_bytes()?;
+        s.read_slice(s.remaining_len())?;
+        Ok(first)
+    })
 }
 
 /// The public key of `-rsp_key`, for issuing a certificate to a centrally generated key.
@@ -317,24 +296,21 @@ fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
     crate::protect::keywrap::wrap_key(&key, &recip, &own_cert, &own_key, &chain).map_err(fail)
 }
 
-/// oldCertID's issuer name (DER, if a directoryName) and serial number octets.
-type OldCertId = (Option<Vec<u8>>, Vec<u8>);
+/// oldCertID's issuer name (if a directoryName) and serial number octets.
+type OldCertId = (Option<Name>, Vec<u8>);
 
 /// The oldCertID registration control (RFC 4211 section 6.5) among a CertRequest's controls.
-fn old_cert_id(controls: Option<Tlv<'_>>) -> std::result::Result<Option<OldCertId>, Fail> {
-    let Some(controls) = controls else {
-        return Ok(None);
-    };
-    let controls = Vec::<AttributeTypeAndValue>::from_der(controls.raw).map_err(der_body)?;
+fn old_cert_id(controls: Option<&Controls>) -> std::result::Result<Option<OldCertId>, Fail> {
     let Some(ctrl) = controls
-        .iter()
+        .into_iter()
+        .flatten()
         .find(|c| c.attr_type == oid::REG_CTRL_OLD_CERT_ID)
     else {
         return Ok(None);
     };
     let cid: CertId = ctrl.value.decode_as().map_err(der_body)?;
     let issuer = match &cid.issuer {
-        GeneralName::DirectoryName(n) => Some(n.to_der().map_err(der_body)?),
+        GeneralName::DirectoryName(n) => Some(n.clone()),
         _ => None,
     };
     Ok(Some((issuer, cid.serial_number.as_bytes().to_vec())))
@@ -382,7 +358,7 @@ fn finish_cert_request(
                 let Some((issuer, serial)) = old_cert_id else {
                     return Err(reason::MISSING_CERTID.into());
                 };
-                if !matches_ref(srv, issuer.as_deref(), Some(&serial)) {
+                if !matches_ref(srv, issuer.as_ref(), Some(&serial)) {
                     return Err(reason::WRONG_CERTID.into());
                 }
             }
@@ -442,14 +418,11 @@ fn issue(srv: &Server, d: &CertRequestData) -> std::result::Result<Vec<u8>, Fail
 
 /// 3.5's mock accepts a certProfile in cr only if it is `profile1`.
 fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
-    for itav in &req.header.general_info {
-        let Ok(itav) = crate::asn1::InfoTypeAndValue::from_der(itav.raw) else {
-            continue;
-        };
+    for itav in req.header.general_info.iter().flatten() {
         if itav.info_type != oid::IT_CERT_PROFILE {
             continue;
         }
-        let names = crate::asn1::cert_profile_names(&itav).unwrap_or_default();
+        let names = crate::asn1::cert_profile_names(itav).unwrap_or_default();
         return match names.first() {
             Some(n) if n == "profile1" => Ok(()),
             _ => Err(reason::UNEXPECTED_CERTPROFILE.into()),
@@ -525,7 +498,7 @@ fn cert_rep(
 
 /// rr → rp.
 pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
-    let details = crate::asn1::RevReqContent::from_der(req.body.raw).map_err(der_body)?;
+    let details = crate::asn1::RevReqContent::from_der(req.body).map_err(der_body)?;
     let [d] = details.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
     };
@@ -533,9 +506,9 @@ pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
-    let issuer = tmpl.issuer.as_ref().map(name_der);
+    let issuer = tmpl.issuer.as_ref();
     let serial = tmpl.serial_number.as_ref().map(SerialNumber::as_bytes);
-    if (issuer.is_some() || serial.is_some()) && !matches_ref(srv, issuer.as_deref(), serial) {
+    if (issuer.is_some() || serial.is_some()) && !matches_ref(srv, issuer, serial) {
         let (c, r) = reason::REQUEST_NOT_ACCEPTED;
         return Err(Fail::with(c, r, "wrong certificate to revoke"));
     }
@@ -557,7 +530,7 @@ pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
 
 /// genm → genp: 3.0 echoes the ITAVs; 3.5 answers a single ITAV by type.
 pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
-    let itavs = crate::asn1::GenMsgContent::from_der(req.body.raw).map_err(der_body)?;
+    let itavs = crate::asn1::GenMsgContent::from_der(req.body).map_err(der_body)?;
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
@@ -646,8 +619,7 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<InfoTypeAndVa
         let Some(GeneralName::DirectoryName(name)) = names.first() else {
             return Err(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED.into());
         };
-        let (name, issuer) = (name.to_der(), tbs.issuer.to_der());
-        if !names_equal(&name.map_err(der_body)?, &issuer.map_err(der_body)?) {
+        if !names_equal(name, &tbs.issuer) {
             return Err(Fail::new(200, "unknown crl issuer"));
         }
     }
@@ -696,7 +668,7 @@ fn cert_req_template(srv: &Server) -> std::result::Result<InfoTypeAndValue, Fail
 /// error from the client (e.g. a client aborting while polling): printed as OpenSSL's mock prints
 /// it, answered with pkiconf.
 pub fn error(srv: &Server, req: &Request<'_>) -> Res {
-    let content = crate::asn1::ErrorMsgContent::from_der(req.body.raw).ok();
+    let content = crate::asn1::ErrorMsgContent::from_der(req.body).ok();
     let mut text = String::from("mock server received error:\n");
     match &content {
         Some(c) => text.push_str(&format!("pkiStatusInfo: {}\n", c.pki_status_info.to_text())),
@@ -727,7 +699,7 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     if !txn.awaiting_conf {
         return Err(reason::ERROR_UNEXPECTED_CERTCONF.into());
     }
-    let statuses = crate::asn1::CertConfirmContent::from_der(req.body.raw).map_err(der_body)?;
+    let statuses = crate::asn1::CertConfirmContent::from_der(req.body).map_err(der_body)?;
     let Some(st) = statuses.first() else {
         srv_log!(Err, "certificate rejected by client");
         return Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)));
@@ -776,7 +748,7 @@ pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     if !txn.polling {
         return Err(reason::UNEXPECTED_PKIBODY.into());
     }
-    let prc = crate::asn1::PollReqContent::from_der(req.body.raw).map_err(der_body)?;
+    let prc = crate::asn1::PollReqContent::from_der(req.body).map_err(der_body)?;
     let [pr] = prc.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
     };

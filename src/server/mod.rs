@@ -32,7 +32,6 @@ mod process;
 mod state;
 #[cfg(test)]
 mod tests_interop;
-mod tlv;
 
 use std::sync::Mutex;
 
