@@ -25,10 +25,10 @@ pub const DEFAULT_DAYS: i64 = 365;
 
 /// What a request asks for.
 pub struct CertRequestData {
-    pub subject: Option<Vec<u8>>,
+    pub subject: Option<Name>,
+    /// SubjectPublicKeyInfo (DER).
     pub spki: Vec<u8>,
-    /// Requested extensions as (OID, critical, extnValue content).
-    pub extensions: Vec<(Oid, bool, Vec<u8>)>,
+    pub extensions: Vec<Extension>,
     pub not_before: Option<i64>,
     pub not_after: Option<i64>,
 }
@@ -43,7 +43,7 @@ struct Tbs<'a> {
     signature: Any,
     issuer: Name,
     validity: Validity,
-    subject: Any,
+    subject: Name,
     spki: Any,
     #[asn1(context_specific = "3", tag_mode = "EXPLICIT")]
     extensions: Vec<Extension>,
@@ -83,20 +83,14 @@ pub fn issue(ca_cert: &Cert, signer: &Signer, req: &CertRequestData) -> Result<V
     let now = super::msg::unix(std::time::SystemTime::now());
     let not_before = req.not_before.unwrap_or(now);
     let not_after = req.not_after.unwrap_or(not_before + DEFAULT_DAYS * 86_400);
-    let subject = match &req.subject {
-        Some(s) => Any::from_der(s)?,
-        None => Any::new(der::Tag::Sequence, Vec::new())?,
-    };
 
     let spki = spki::SubjectPublicKeyInfoRef::from_der(&req.spki)?;
     let ski = Hash::Sha1.hash(spki.subject_public_key.raw_bytes())?;
 
-    let mut exts = Vec::new();
-    for (o, c, v) in &req.extensions {
-        if *o != OID_SKI && *o != OID_AKI {
-            exts.push(extension(*o, *c, v.clone())?);
-        }
-    }
+    let mut exts: Vec<Extension> = (req.extensions.iter())
+        .filter(|e| e.extn_id != OID_SKI && e.extn_id != OID_AKI)
+        .cloned()
+        .collect();
     exts.push(extension(OID_SKI, false, OctetString::new(ski)?.to_der()?)?);
     if let Some(aki) = ca_cert.subject_key_id() {
         // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING, ... }
@@ -118,7 +112,7 @@ pub fn issue(ca_cert: &Cert, signer: &Signer, req: &CertRequestData) -> Result<V
         signature: sig_alg.clone(),
         issuer: ca_cert.subject().clone(),
         validity: Validity::new(x509_time(not_before)?, x509_time(not_after)?),
-        subject,
+        subject: req.subject.clone().unwrap_or_default(),
         spki: Any::from_der(&req.spki)?,
         extensions: exts,
     }

@@ -3,7 +3,6 @@
 
 use super::ca::{self, CertRequestData};
 use super::crypto;
-use super::msg::name_der;
 use super::msg::{body, Request};
 use super::process::{bad_body, dispatch, reason, Fail, Rsp};
 use super::process::{ERR_LIB_CRMF, FAIL_BAD_POP};
@@ -20,7 +19,6 @@ use crate::asn1::{
 use crate::compat::Compat;
 use crate::creds::{names_equal, Cert};
 use const_oid::db::rfc5912;
-use const_oid::ObjectIdentifier as Oid;
 use der::{Decode, Encode};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
@@ -69,36 +67,17 @@ fn status_out(srv: &Server) -> PkiStatusInfo {
     )
 }
 
-/// The fields of a CertTemplate (RFC 4211 section 5) a certificate is issued from.
-struct Template {
-    subject: Option<Vec<u8>>,
-    not_before: Option<i64>,
-    not_after: Option<i64>,
-    public_key: Option<Vec<u8>>,
-    /// (OID, critical, extnValue content) of each requested extension.
-    extensions: Vec<(Oid, bool, Vec<u8>)>,
-}
-
-fn parse_template(t: &CertTemplate) -> std::result::Result<Template, Fail> {
-    let unix = |t: &Option<x509_cert::time::Time>| t.map(|t| t.to_unix_duration().as_secs() as i64);
+/// What a CertTemplate (RFC 4211 section 5) asks for, to be certified for `spki`.
+fn template_data(t: &CertTemplate, spki: Vec<u8>) -> CertRequestData {
+    let unix = |t: Option<x509_cert::time::Time>| t.map(|t| t.to_unix_duration().as_secs() as i64);
     let validity = t.validity.clone().unwrap_or_default();
-    Ok(Template {
-        subject: t.subject.as_ref().map(name_der),
-        not_before: unix(&validity.not_before),
-        not_after: unix(&validity.not_after),
-        public_key: t
-            .public_key
-            .as_ref()
-            .map(Encode::to_der)
-            .transpose()
-            .map_err(der_body)?,
-        extensions: t
-            .extensions
-            .iter()
-            .flatten()
-            .map(|e| (e.extn_id, e.critical, e.extn_value.as_bytes().to_vec()))
-            .collect(),
-    })
+    CertRequestData {
+        subject: t.subject.clone(),
+        spki,
+        extensions: t.extensions.clone().unwrap_or_default(),
+        not_before: unix(validity.not_before),
+        not_after: unix(validity.not_after),
+    }
 }
 
 /// A bad POPO: the request is answered with a rejection, not an error message.
@@ -110,7 +89,7 @@ fn verify_popo(
     srv: &Server,
     cert_req: &[u8],
     popo: Option<&ProofOfPossession>,
-    tmpl: &Template,
+    tmpl: &CertTemplate,
 ) -> Result<(), PopoFail> {
     let fail = |text: &str| Err(PopoFail(text.into()));
     let sk = match popo {
@@ -120,120 +99,114 @@ fn verify_popo(
         Some(ProofOfPossession::Signature(sk)) => sk,
         Some(_) => return fail("unsupported popo method"),
     };
-    let Some(key) = tmpl.public_key.as_deref() else {
+    let Some(key) = &tmpl.public_key else {
         return fail("popo inconsistent public key");
     };
     let input = match &sk.poposk_input {
         // Without poposkInput the signature covers the CertRequest, whose template must then name
         // the subject (RFC 4211 section 4.1).
         None if tmpl.subject.is_none() => return fail("popo missing subject"),
-        None => cert_req.to_vec(),
+        None => Ok(cert_req.to_vec()),
         // POPOSigningKeyInput must carry the template's public key, as OpenSSL checks.
-        Some(inp) if inp.public_key.to_der().ok().as_deref() != Some(key) => {
-            return fail("popo inconsistent public key")
-        }
-        Some(inp) => inp.to_der().map_err(|e| PopoFail(e.to_string()))?,
+        Some(inp) if inp.public_key != *key => return fail("popo inconsistent public key"),
+        Some(inp) => inp.to_der(),
     };
-    let sig = sk.signature.raw_bytes();
-    crypto::verify(key, &sk.algorithm_identifier, &input, sig)
-        .map_err(|_| PopoFail("popo invalid signature".into()))
+    let (input, key) = match (input, key.to_der()) {
+        (Ok(input), Ok(key)) => (input, key),
+        (Err(e), _) | (_, Err(e)) => return Err(PopoFail(e.to_string())),
+    };
+    crypto::verify(
+        &key,
+        &sk.algorithm_identifier,
+        &input,
+        sk.signature.raw_bytes(),
+    )
+    .map_err(|_| PopoFail("popo invalid signature".into()))
 }
 
-/// What a p10cr's CSR asks for, and whether its self-signature verifies.
-fn parse_csr(
-    der: &[u8],
-) -> std::result::Result<(CertRequestData, std::result::Result<(), String>), Fail> {
+/// What a certificate request asks for, and how its proof of possession fared.
+struct Asked {
+    cert_req_id: i64,
+    popo: Result<(), PopoFail>,
+    /// None when there is no public key to certify.
+    data: Option<CertRequestData>,
+    old_cert_id: Option<OldCertId>,
+    /// The key is to be generated centrally (from `-rsp_key`).
+    central: bool,
+}
+
+/// p10cr: the CSR's subject, key and extensions; its self-signature is the POPO.
+fn p10cr(der: &[u8]) -> std::result::Result<Asked, Fail> {
     let csr = crate::creds::Csr::from_der(der).map_err(bad_body)?;
-    let extensions = csr.extensions().map_err(bad_body)?;
     let data = CertRequestData {
-        subject: Some(name_der(csr.subject())),
+        subject: Some(csr.subject().clone()),
         spki: csr.public_key_der().map_err(bad_body)?,
-        extensions: extensions
-            .into_iter()
-            .map(|e| (e.extn_id, e.critical, e.extn_value.as_bytes().to_vec()))
-            .collect(),
+        extensions: csr.extensions().map_err(bad_body)?,
         not_before: None,
         not_after: None,
     };
-    let check = csr.verify_signature().map_err(|e| e.to_string());
-    Ok((data, check))
+    let popo = csr.verify_signature();
+    Ok(Asked {
+        cert_req_id: -1,
+        popo: popo.map_err(|e| PopoFail(format!("CSR signature: {e}"))),
+        data: Some(data),
+        old_cert_id: None,
+        central: false,
+    })
+}
+
+/// ir/cr/kur: the one CertReqMsg of the CertReqMessages `der`.
+fn crmf(srv: &Server, der: &[u8]) -> std::result::Result<Asked, Fail> {
+    let msgs = Vec::<der::AnyRef<'_>>::from_der(der).map_err(der_body)?;
+    let [msg] = msgs.as_slice() else {
+        return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
+    };
+    if msg.value().is_empty() {
+        return Err(reason::CERTREQMSG_NOT_FOUND.into());
+    }
+    let msg_der = msg.to_der().map_err(der_body)?;
+    let crm = CertReqMsg::from_der(&msg_der).map_err(der_body)?;
+    let (id, tmpl) = (crm.cert_req.cert_req_id, &crm.cert_req.cert_template);
+    if id != 0 {
+        return Err(reason::BAD_REQUEST_ID.into());
+    }
+    let old_cert_id = old_cert_id(crm.cert_req.controls.as_ref())?;
+    // Central key generation (3.5): no public key in the template. From 3.5 on, a POPO must be
+    // present exactly when the key is not generated centrally, else the request is an error
+    // (3.0 answers a missing POPO with a badPOP rejection instead).
+    let central = srv.cfg.compat != Compat::V3_0 && key_is_empty(tmpl);
+    if srv.cfg.compat != Compat::V3_0 && central == crm.popo.is_some() {
+        return Err(Fail {
+            lib: ERR_LIB_CRMF,
+            ..reason::POPO_INCONSISTENT_CENTRAL_KEYGEN.into()
+        });
+    }
+    let (popo, spki) = if central {
+        (Ok(()), central_public_key(srv))
+    } else {
+        let cert_req = first_element(&msg_der).map_err(der_body)?;
+        let spki = tmpl.public_key.as_ref().map(Encode::to_der);
+        let spki = spki.transpose().map_err(der_body)?;
+        (verify_popo(srv, cert_req, crm.popo.as_ref(), tmpl), spki)
+    };
+    Ok(Asked {
+        cert_req_id: id,
+        popo,
+        data: spki.map(|spki| template_data(tmpl, spki)),
+        old_cert_id,
+        central,
+    })
 }
 
 /// ir/cr/p10cr/kur → ip/cp/kup.
 pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
-    let rep_type = match req.body_type {
-        body::IR => body::IP,
-        body::KUR => body::KUP,
-        _ => body::CP,
-    };
-    // Gather what the request asks for and check its proof of possession.
-    let (cert_req_id, popo_result, data, old_cert_id, central) = if req.body_type == body::P10CR {
-        let (data, check) = parse_csr(req.body)?;
-        (
-            -1,
-            check.map_err(|e| PopoFail(format!("CSR signature: {e}"))),
-            Some(data),
-            None,
-            false,
-        )
+    let asked = if req.body_type == body::P10CR {
+        p10cr(req.body)?
     } else {
-        let msgs = Vec::<der::AnyRef<'_>>::from_der(req.body).map_err(der_body)?;
-        let [msg] = msgs.as_slice() else {
-            return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
-        };
-        if msg.value().is_empty() {
-            return Err(reason::CERTREQMSG_NOT_FOUND.into());
-        }
-        let msg_der = msg.to_der().map_err(der_body)?;
-        let crm = CertReqMsg::from_der(&msg_der).map_err(der_body)?;
-        let id = crm.cert_req.cert_req_id;
-        if id != 0 {
-            return Err(reason::BAD_REQUEST_ID.into());
-        }
-        let tmpl = parse_template(&crm.cert_req.cert_template)?;
-        let old_cert_id = old_cert_id(crm.cert_req.controls.as_ref())?;
-        // Central key generation (3.5): no public key in the template. From 3.5 on, a POPO must be
-        // present exactly when the key is not generated centrally, else the request is an error
-        // (3.0 answers a missing POPO with a badPOP rejection instead).
-        let central = srv.cfg.compat != Compat::V3_0 && key_is_empty(&crm.cert_req.cert_template);
-        if srv.cfg.compat != Compat::V3_0 && central == crm.popo.is_some() {
-            return Err(Fail {
-                lib: ERR_LIB_CRMF,
-                ..reason::POPO_INCONSISTENT_CENTRAL_KEYGEN.into()
-            });
-        }
-        let popo_result = if central {
-            Ok(())
-        } else {
-            let cert_req = first_element(&msg_der).map_err(der_body)?;
-            verify_popo(srv, cert_req, crm.popo.as_ref(), &tmpl)
-        };
-        let spki = if central {
-            central_public_key(srv)
-        } else {
-            tmpl.public_key.clone()
-        };
-        let data = spki.map(|spki| CertRequestData {
-            subject: tmpl.subject,
-            spki,
-            extensions: tmpl.extensions,
-            not_before: tmpl.not_before,
-            not_after: tmpl.not_after,
-        });
-        (id, popo_result, data, old_cert_id, central)
+        crmf(srv, req.body)?
     };
-    txn.cert_req_id = Some(cert_req_id);
-    finish_cert_request(
-        srv,
-        req,
-        txn,
-        rep_type,
-        cert_req_id,
-        popo_result,
-        data,
-        old_cert_id,
-        central,
-    )
+    txn.cert_req_id = Some(asked.cert_req_id);
+    finish_cert_request(srv, req, txn, asked)
 }
 
 /// Whether a template has no public key or an empty one: a central key generation request.
@@ -316,23 +289,19 @@ fn old_cert_id(controls: Option<&Controls>) -> std::result::Result<Option<OldCer
     Ok(Some((issuer, cid.serial_number.as_bytes().to_vec())))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finish_cert_request(
-    srv: &Server,
-    req: &Request<'_>,
-    txn: &mut Txn,
-    rep_type: u8,
-    cert_req_id: i64,
-    popo_result: Result<(), PopoFail>,
-    data: Option<CertRequestData>,
-    old_cert_id: Option<OldCertId>,
-    central: bool,
-) -> Res {
+/// The answer to a certificate request once its content is known.
+fn finish_cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn, asked: Asked) -> Res {
     let cfg = &srv.cfg;
+    let rep_type = match req.body_type {
+        body::IR => body::IP,
+        body::KUR => body::KUP,
+        _ => body::CP,
+    };
+    let cert_req_id = asked.cert_req_id;
     let mut cert_out: Option<Vec<u8>> = None;
     let mut chain = Vec::new();
     let mut ca_pubs = Vec::new();
-    let si = match popo_result {
+    let si = match asked.popo {
         Err(PopoFail(text)) => {
             srv_log!(Err, "{text}");
             PkiStatusInfo::new(PkiStatus::REJECTION, FAIL_BAD_POP, Some(&text))
@@ -355,14 +324,14 @@ fn finish_cert_request(
                 check_profile(req)?;
             }
             if req.body_type == body::KUR && ref_cert(srv).is_some() {
-                let Some((issuer, serial)) = old_cert_id else {
+                let Some((issuer, serial)) = asked.old_cert_id else {
                     return Err(reason::MISSING_CERTID.into());
                 };
                 if !matches_ref(srv, issuer.as_ref(), Some(&serial)) {
                     return Err(reason::WRONG_CERTID.into());
                 }
             }
-            cert_out = match (&cfg.rsp_cert, srv.is_ca, data) {
+            cert_out = match (&cfg.rsp_cert, srv.is_ca, asked.data) {
                 (Some(c), ..) => Some(c.clone()),
                 (None, true, Some(d)) => Some(issue(srv, &d)?),
                 _ => None,
@@ -378,7 +347,7 @@ fn finish_cert_request(
     let positive = !matches!(status, PkiStatus::REJECTION | PkiStatus::WAITING);
     let included = if positive { cert_out.as_deref() } else { None };
     let enc_key = match included {
-        Some(_) if central => Some(central_key(srv, txn)?),
+        Some(_) if asked.central => Some(central_key(srv, txn)?),
         _ => None,
     };
     let body = cert_rep(

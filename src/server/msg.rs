@@ -107,11 +107,6 @@ impl<'a> Request<'a> {
     }
 }
 
-/// DER of a certificate's name (subject or issuer), as the certificate carries it.
-pub fn name_der(name: &x509_cert::name::Name) -> Vec<u8> {
-    der::Encode::to_der(name).unwrap_or_default()
-}
-
 /// Unix seconds of a certificate time.
 pub fn unix(t: std::time::SystemTime) -> i64 {
     match t.duration_since(std::time::UNIX_EPOCH) {
