@@ -157,15 +157,15 @@ fn p10cr(der: &[u8]) -> std::result::Result<Asked, Fail> {
 
 /// ir/cr/kur: the one CertReqMsg of the CertReqMessages `der`.
 fn crmf(srv: &Server, der: &[u8]) -> std::result::Result<Asked, Fail> {
-    let msgs = Vec::<der::AnyRef<'_>>::from_der(der).map_err(der_body)?;
+    let msgs = Vec::<der::AnyRef<'_>>::from_der(der).map_err(bad_body)?;
     let [msg] = msgs.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
     };
     if msg.value().is_empty() {
         return Err(reason::CERTREQMSG_NOT_FOUND.into());
     }
-    let msg_der = msg.to_der().map_err(der_body)?;
-    let crm = CertReqMsg::from_der(&msg_der).map_err(der_body)?;
+    let msg_der = msg.to_der().map_err(bad_body)?;
+    let crm = CertReqMsg::from_der(&msg_der).map_err(bad_body)?;
     let (id, tmpl) = (crm.cert_req.cert_req_id, &crm.cert_req.cert_template);
     if id != 0 {
         return Err(reason::BAD_REQUEST_ID.into());
@@ -184,9 +184,9 @@ fn crmf(srv: &Server, der: &[u8]) -> std::result::Result<Asked, Fail> {
     let (popo, spki) = if central {
         (Ok(()), central_public_key(srv))
     } else {
-        let cert_req = first_element(&msg_der).map_err(der_body)?;
+        let cert_req = first_element(&msg_der).map_err(bad_body)?;
         let spki = tmpl.public_key.as_ref().map(Encode::to_der);
-        let spki = spki.transpose().map_err(der_body)?;
+        let spki = spki.transpose().map_err(bad_body)?;
         (verify_popo(srv, cert_req, crm.popo.as_ref(), tmpl), spki)
     };
     Ok(Asked {
@@ -238,10 +238,7 @@ fn central_public_key(srv: &Server) -> Option<Vec<u8>> {
 /// The centrally generated key (`-rsp_key`) wrapped for the client whose signature certificate
 /// validated the request, signed by the server's own certificate and key.
 fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
-    let fail = |e: crate::error::Error| {
-        let (c, r) = reason::ERROR_CREATING_CERTREP;
-        Fail::with(c, r, e.to_string())
-    };
+    let fail = Fail::because(reason::ERROR_CREATING_CERTREP);
     let cfg = &srv.cfg;
     let key = cfg
         .rsp_key
@@ -281,7 +278,7 @@ fn old_cert_id(controls: Option<&Controls>) -> std::result::Result<Option<OldCer
     else {
         return Ok(None);
     };
-    let cid: CertId = ctrl.value.decode_as().map_err(der_body)?;
+    let cid: CertId = ctrl.value.decode_as().map_err(bad_body)?;
     let issuer = match &cid.issuer {
         GeneralName::DirectoryName(n) => Some(n.clone()),
         _ => None,
@@ -369,8 +366,10 @@ fn finish_cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn, asked: As
 
 fn issue(srv: &Server, d: &CertRequestData) -> std::result::Result<Vec<u8>, Fail> {
     let fail = |e: crate::error::Error| {
-        let (c, r) = reason::ERROR_PROCESSING_MESSAGE;
-        Fail::with(c, r, format!("cannot issue certificate: {e}"))
+        Fail::with(
+            reason::ERROR_PROCESSING_MESSAGE,
+            format!("cannot issue certificate: {e}"),
+        )
     };
     let ca_der = srv
         .cfg
@@ -402,10 +401,7 @@ fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
 
 /// A certificate (DER) as the asn1 types carry it; a certificate we cannot decode cannot be sent.
 fn cmp_cert(der: &[u8]) -> std::result::Result<CmpCertificate, Fail> {
-    CmpCertificate::from_der(der).map_err(|e| {
-        let (c, r) = reason::ERROR_CREATING_CERTREP;
-        Fail::with(c, r, e.to_string())
-    })
+    CmpCertificate::from_der(der).map_err(Fail::because(reason::ERROR_CREATING_CERTREP))
 }
 
 /// ip/cp/kup with one CertResponse; `enc_key` is an EnvelopedData (DER SEQUENCE) holding a centrally
@@ -418,24 +414,16 @@ fn cert_rep(
     enc_key: Option<&[u8]>,
     ca_pubs: &[Vec<u8>],
 ) -> std::result::Result<PkiBody, Fail> {
-    let bad = |e: der::Error| {
-        let (c, r) = reason::ERROR_CREATING_CERTREP;
-        Fail::with(c, r, e.to_string())
-    };
+    let bad = Fail::because(reason::ERROR_CREATING_CERTREP);
     // privateKey [0] EncryptedKey, whose envelopedData alternative is [0] IMPLICIT.
+    let ctx0 = der::Tag::ContextSpecific {
+        constructed: true,
+        number: der::TagNumber(0),
+    };
     let private_key = enc_key
-        .map(|k| {
-            let env = der::Any::from_der(k).map_err(bad)?;
-            der::Any::new(
-                der::Tag::ContextSpecific {
-                    constructed: true,
-                    number: der::TagNumber(0),
-                },
-                env.value(),
-            )
-            .map_err(bad)
-        })
-        .transpose()?;
+        .map(|k| der::Any::from_der(k).and_then(|env| der::Any::new(ctx0, env.value())))
+        .transpose()
+        .map_err(bad)?;
     let certified_key_pair = cert
         .map(|c| {
             Ok::<_, Fail>(CertifiedKeyPair {
@@ -467,7 +455,7 @@ fn cert_rep(
 
 /// rr → rp.
 pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
-    let details = crate::asn1::RevReqContent::from_der(req.body).map_err(der_body)?;
+    let details = crate::asn1::RevReqContent::from_der(req.body).map_err(bad_body)?;
     let [d] = details.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
     };
@@ -478,8 +466,8 @@ pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
     let issuer = tmpl.issuer.as_ref();
     let serial = tmpl.serial_number.as_ref().map(SerialNumber::as_bytes);
     if (issuer.is_some() || serial.is_some()) && !matches_ref(srv, issuer, serial) {
-        let (c, r) = reason::REQUEST_NOT_ACCEPTED;
-        return Err(Fail::with(c, r, "wrong certificate to revoke"));
+        let r = reason::REQUEST_NOT_ACCEPTED;
+        return Err(Fail::with(r, "wrong certificate to revoke"));
     }
     let rev_certs = match (&tmpl.issuer, &tmpl.serial_number) {
         (Some(i), Some(s)) => Some(vec![CertId {
@@ -499,7 +487,7 @@ pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
 
 /// genm → genp: 3.0 echoes the ITAVs; 3.5 answers a single ITAV by type.
 pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
-    let itavs = crate::asn1::GenMsgContent::from_der(req.body).map_err(der_body)?;
+    let itavs = crate::asn1::GenMsgContent::from_der(req.body).map_err(bad_body)?;
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
@@ -516,14 +504,14 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
         .as_ref()
         .map(der::Encode::to_der)
         .transpose()
-        .map_err(der_body)?;
+        .map_err(bad_body)?;
     let answer = match one.info_type {
         oid::IT_CA_CERTS => {
             let capubs = &srv.cfg.rsp_capubs;
             let certs = (!capubs.is_empty())
                 .then(|| der::Any::new(der::Tag::Sequence, capubs.concat()))
                 .transpose()
-                .map_err(der_body)?;
+                .map_err(bad_body)?;
             InfoTypeAndValue::new(oid::IT_CA_CERTS, certs)
         }
         oid::IT_ROOT_CA_CERT => root_ca_key_update(srv, value.as_deref())?,
@@ -532,12 +520,6 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
         _ => one.clone(),
     };
     Ok(Rsp::new(PkiBody::Genp(vec![answer])))
-}
-
-/// A der decoding problem as an `error` response.
-fn der_body(e: der::Error) -> Fail {
-    let (c, r) = reason::PKIBODY_ERROR;
-    Fail::with(c, r, e.to_string())
 }
 
 /// rootCaCert → rootCaKeyUpdate with the configured certificates; an empty answer when the client's
@@ -563,7 +545,7 @@ fn root_ca_key_update(
         new_with_old: cfg.rsp_newwithold.as_deref().map(cmp_cert).transpose()?,
         old_with_new: cfg.rsp_oldwithnew.as_deref().map(cmp_cert).transpose()?,
     };
-    InfoTypeAndValue::with_value(oid::IT_ROOT_CA_KEY_UPDATE, &content).map_err(der_body)
+    InfoTypeAndValue::with_value(oid::IT_ROOT_CA_KEY_UPDATE, &content).map_err(bad_body)
 }
 
 /// crlStatusList → crls: the configured CRL if it is newer than what the client has, else no CRL.
@@ -571,7 +553,7 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<InfoTypeAndVa
     let statuses = value
         .map(Vec::<CrlStatus>::from_der)
         .transpose()
-        .map_err(der_body)?
+        .map_err(bad_body)?
         .ok_or_else(|| Fail::new(201, "unexpected crlstatuslist"))?;
     let [status] = statuses.as_slice() else {
         return Err(Fail::new(201, "unexpected crlstatuslist"));
@@ -600,8 +582,8 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<InfoTypeAndVa
         return Ok(none);
     }
     // The CRL goes out with the bytes it was loaded with.
-    let crl = der::Any::from_der(crl).map_err(der_body)?;
-    InfoTypeAndValue::with_value(oid::IT_CRLS, &vec![crl]).map_err(der_body)
+    let crl = der::Any::from_der(crl).map_err(bad_body)?;
+    InfoTypeAndValue::with_value(oid::IT_CRLS, &vec![crl]).map_err(bad_body)
 }
 
 /// certReqTemplate → a template naming the reference cert's issuer, with key specs (EC or RSA-4096),
@@ -621,8 +603,8 @@ fn cert_req_template(srv: &Server) -> std::result::Result<InfoTypeAndValue, Fail
         value.map(|value| crate::asn1::AttributeTypeAndValue { attr_type, value })
     };
     let key_spec = vec![
-        control(oid::REG_CTRL_ALG_ID, der::Any::encode_from(&ec)).map_err(der_body)?,
-        control(oid::REG_CTRL_RSA_KEY_LEN, der::Any::encode_from(&4096i64)).map_err(der_body)?,
+        control(oid::REG_CTRL_ALG_ID, der::Any::encode_from(&ec)).map_err(bad_body)?,
+        control(oid::REG_CTRL_RSA_KEY_LEN, der::Any::encode_from(&4096i64)).map_err(bad_body)?,
     ];
     let content = crate::asn1::CertReqTemplateContent {
         cert_template: crate::asn1::CertTemplate {
@@ -631,35 +613,39 @@ fn cert_req_template(srv: &Server) -> std::result::Result<InfoTypeAndValue, Fail
         },
         key_spec: Some(key_spec),
     };
-    InfoTypeAndValue::with_value(oid::IT_CERT_REQ_TEMPLATE, &content).map_err(der_body)
+    InfoTypeAndValue::with_value(oid::IT_CERT_REQ_TEMPLATE, &content).map_err(bad_body)
 }
 
 /// error from the client (e.g. a client aborting while polling): printed as OpenSSL's mock prints
 /// it, answered with pkiconf.
 pub fn error(srv: &Server, req: &Request<'_>) -> Res {
-    let content = crate::asn1::ErrorMsgContent::from_der(req.body).ok();
-    let mut text = String::from("mock server received error:\n");
-    match &content {
-        Some(c) => text.push_str(&format!("pkiStatusInfo: {}\n", c.pki_status_info.to_text())),
-        None => text.push_str("pkiStatusInfo absent\n"),
-    }
-    match content.as_ref().and_then(|c| c.error_code) {
-        Some(code) => text.push_str(&format!("errorCode: {code}\n")),
-        None => text.push_str("errorCode absent\n"),
-    }
-    match content.as_ref().and_then(|c| c.error_details.as_ref()) {
-        Some(d) => {
-            // OpenSSL 3.0 quotes each string; 3.5 prints them bare.
-            let strs: Vec<String> = if srv.cfg.compat == Compat::V3_0 {
-                d.iter().map(|s| format!("\"{s}\"")).collect()
-            } else {
-                d.clone()
-            };
-            text.push_str(&format!("errorDetails: {}\n", strs.join(", ")));
-        }
-        None => text.push_str("errorDetails absent\n"),
-    }
-    crate::log::raw_stderr(&text);
+    let c = crate::asn1::ErrorMsgContent::from_der(req.body).ok();
+    let line = |name: &str, value: Option<String>| match value {
+        Some(v) => format!("{name}: {v}\n"),
+        None => format!("{name} absent\n"),
+    };
+    // OpenSSL 3.0 quotes each errorDetails string; 3.5 prints them bare.
+    let quote = |s: &String| match srv.cfg.compat {
+        Compat::V3_0 => format!("\"{s}\""),
+        _ => s.clone(),
+    };
+    let details = c.as_ref().and_then(|c| c.error_details.as_ref());
+    let text = [
+        "mock server received error:\n".to_string(),
+        line(
+            "pkiStatusInfo",
+            c.as_ref().map(|c| c.pki_status_info.to_text()),
+        ),
+        line(
+            "errorCode",
+            c.as_ref().and_then(|c| c.error_code).map(|n| n.to_string()),
+        ),
+        line(
+            "errorDetails",
+            details.map(|d| d.iter().map(quote).collect::<Vec<_>>().join(", ")),
+        ),
+    ];
+    crate::log::raw_stderr(&text.concat());
     Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)))
 }
 
@@ -668,7 +654,7 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     if !txn.awaiting_conf {
         return Err(reason::ERROR_UNEXPECTED_CERTCONF.into());
     }
-    let statuses = crate::asn1::CertConfirmContent::from_der(req.body).map_err(der_body)?;
+    let statuses = crate::asn1::CertConfirmContent::from_der(req.body).map_err(bad_body)?;
     let Some(st) = statuses.first() else {
         srv_log!(Err, "certificate rejected by client");
         return Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)));
@@ -717,7 +703,7 @@ pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     if !txn.polling {
         return Err(reason::UNEXPECTED_PKIBODY.into());
     }
-    let prc = crate::asn1::PollReqContent::from_der(req.body).map_err(der_body)?;
+    let prc = crate::asn1::PollReqContent::from_der(req.body).map_err(bad_body)?;
     let [pr] = prc.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
     };

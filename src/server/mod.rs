@@ -128,6 +128,15 @@ pub struct Answer {
     pub transaction_ended: bool,
 }
 
+impl Answer {
+    fn ended(der: Vec<u8>) -> Answer {
+        Answer {
+            der,
+            transaction_ended: true,
+        }
+    }
+}
+
 /// A running mock server. Shareable between threads; each request is handled independently, with
 /// per-transaction state locked only while it is read or stored.
 pub struct Server {

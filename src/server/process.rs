@@ -68,11 +68,15 @@ impl Fail {
             also: Vec::new(),
         }
     }
-    pub fn with(code: u32, reason: &'static str, details: impl Into<String>) -> Fail {
+    pub fn with((code, reason): (u32, &'static str), details: impl Into<String>) -> Fail {
         Fail {
             details: Some(details.into()),
             ..Fail::new(code, reason)
         }
+    }
+    /// A `map_err` function giving this reason with the error's text as details.
+    pub fn because<E: std::fmt::Display>(r: (u32, &'static str)) -> impl Fn(E) -> Fail + Copy {
+        move |e| Fail::with(r, e.to_string())
     }
     /// The same failure with a further error queued after it.
     pub fn then(mut self, (_, reason): (u32, &'static str)) -> Fail {
@@ -275,19 +279,15 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
             if !answer_garbage {
                 return None;
             }
-            let fail = Fail::with(
-                reason::PKIBODY_ERROR.0,
-                reason::PKIBODY_ERROR.1,
-                e.to_string(),
+            let rsp = error_rsp(&bad_body(e), PkiStatus::REJECTION);
+            let built = build(
+                srv,
+                None,
+                &random_bytes(16).ok()?,
+                &rsp,
+                &mut Txn::default(),
             );
-            let tid = random_bytes(16).ok()?;
-            let rsp = error_rsp(&fail, PkiStatus::REJECTION);
-            return build(srv, None, &tid, &rsp, &mut Txn::default())
-                .ok()
-                .map(|der| Answer {
-                    der,
-                    transaction_ended: true,
-                });
+            return built.ok().map(Answer::ended);
         }
     };
     srv_log!(Debug, "received {}", body_name(req.body_type));
@@ -312,14 +312,7 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
         Ok(o) => o,
         Err(e) => {
             srv_log!(Err, "cannot send proper CMP response: {e}");
-            return if answer_garbage {
-                Some(Answer {
-                    der: Vec::new(),
-                    transaction_ended: true,
-                })
-            } else {
-                None
-            };
+            return answer_garbage.then(|| Answer::ended(Vec::new()));
         }
     };
     srv_log!(Debug, "sending {}", body_name(rsp.body.type_number() as u8));
@@ -484,10 +477,8 @@ fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::
     if !is_start(req.body_type) && !txn.sender_nonce.is_empty() {
         let actual = req.header.recip_nonce.as_ref().map(|n| n.as_bytes());
         if actual != Some(txn.sender_nonce.as_slice()) {
-            let (c, r) = reason::RECIPNONCE_UNMATCHED;
             return Err(Fail::with(
-                c,
-                r,
+                reason::RECIPNONCE_UNMATCHED,
                 format!(
                     "expected = {}, actual = {}",
                     hex_colon(&txn.sender_nonce),
@@ -531,8 +522,10 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
             }
             Err(e) => {
                 srv_log!(Warn, "verifying PBM-based CMP message protection failed");
-                let (c, r) = reason::ERROR_VALIDATING_PROTECTION;
-                Err(Fail::with(c, r, e.to_string()))
+                Err(Fail::with(
+                    reason::ERROR_VALIDATING_PROTECTION,
+                    e.to_string(),
+                ))
             }
         };
     }
@@ -691,8 +684,7 @@ fn find_signer(
         }
         None => srv_log!(Info, "while msg header does not contain senderKID"),
     }
-    let (c, r) = reason::NO_SUITABLE_SENDER_CERT;
-    let no_cert = Fail::with(c, r, details);
+    let no_cert = Fail::with(reason::NO_SUITABLE_SENDER_CERT, details);
     Err(match time_error {
         None => no_cert,
         Some(expired) => {
@@ -702,10 +694,13 @@ fn find_signer(
                 (9, "certificate is not yet valid")
             };
             let d = format!("Certificate verification at depth = 0 error = {n} ({what})");
-            let mut f = Fail::with(139, "certificate verification failed", d);
+            let mut f = Fail::with((139, "certificate verification failed"), d);
             f.lib = ERR_LIB_X509;
-            f.also
-                .push(format!("{r}:{}", no_cert.details.unwrap_or_default()));
+            f.also.push(format!(
+                "{}:{}",
+                no_cert.reason,
+                no_cert.details.unwrap_or_default()
+            ));
             f
         }
     })
@@ -876,9 +871,8 @@ fn build(
 }
 
 /// Map a DER decoding problem to an `error` response.
-pub fn bad_body(e: Error) -> Fail {
-    let (c, r) = reason::PKIBODY_ERROR;
-    Fail::with(c, r, e.to_string())
+pub fn bad_body(e: impl std::fmt::Display) -> Fail {
+    Fail::with(reason::PKIBODY_ERROR, e.to_string())
 }
 
 /// Current Unix time in seconds.
