@@ -4,7 +4,7 @@
 use super::ca::{self, CertRequestData};
 use super::crypto;
 use super::msg::{body, Request};
-use super::process::{bad_body, dispatch, reason, Fail, Rsp};
+use super::process::{bad_body, dispatch, reason, Fail, Res, Rsp};
 use super::process::{ERR_LIB_CRMF, FAIL_BAD_POP};
 use super::state::Txn;
 use super::Server;
@@ -23,8 +23,6 @@ use der::{Decode, Encode};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
-
-type Res = std::result::Result<Rsp, Fail>;
 
 /// The certificate the mock compares kur's oldCertID and rr's target with.
 fn ref_cert(srv: &Server) -> Option<&[u8]> {
@@ -136,7 +134,7 @@ struct Asked {
 }
 
 /// p10cr: the CSR's subject, key and extensions; its self-signature is the POPO.
-fn p10cr(der: &[u8]) -> std::result::Result<Asked, Fail> {
+fn p10cr(der: &[u8]) -> Res<Asked> {
     let csr = crate::creds::Csr::from_der(der).map_err(bad_body)?;
     let data = CertRequestData {
         subject: Some(csr.subject().clone()),
@@ -156,7 +154,7 @@ fn p10cr(der: &[u8]) -> std::result::Result<Asked, Fail> {
 }
 
 /// ir/cr/kur: the one CertReqMsg of the CertReqMessages `der`.
-fn crmf(srv: &Server, der: &[u8]) -> std::result::Result<Asked, Fail> {
+fn crmf(srv: &Server, der: &[u8]) -> Res<Asked> {
     let msgs = Vec::<der::AnyRef<'_>>::from_der(der).map_err(bad_body)?;
     let [msg] = msgs.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
@@ -237,7 +235,7 @@ fn central_public_key(srv: &Server) -> Option<Vec<u8>> {
 
 /// The centrally generated key (`-rsp_key`) wrapped for the client whose signature certificate
 /// validated the request, signed by the server's own certificate and key.
-fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
+fn central_key(srv: &Server, txn: &Txn) -> Res<Vec<u8>> {
     let fail = Fail::because(reason::ERROR_CREATING_CERTREP);
     let cfg = &srv.cfg;
     let key = cfg
@@ -270,7 +268,7 @@ fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
 type OldCertId = (Option<Name>, Vec<u8>);
 
 /// The oldCertID registration control (RFC 4211 section 6.5) among a CertRequest's controls.
-fn old_cert_id(controls: Option<&Controls>) -> std::result::Result<Option<OldCertId>, Fail> {
+fn old_cert_id(controls: Option<&Controls>) -> Res<Option<OldCertId>> {
     let Some(ctrl) = controls
         .into_iter()
         .flatten()
@@ -364,7 +362,7 @@ fn finish_cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn, asked: As
     Ok(rsp)
 }
 
-fn issue(srv: &Server, d: &CertRequestData) -> std::result::Result<Vec<u8>, Fail> {
+fn issue(srv: &Server, d: &CertRequestData) -> Res<Vec<u8>> {
     let fail = |e: crate::error::Error| {
         Fail::with(
             reason::ERROR_PROCESSING_MESSAGE,
@@ -385,7 +383,7 @@ fn issue(srv: &Server, d: &CertRequestData) -> std::result::Result<Vec<u8>, Fail
 }
 
 /// 3.5's mock accepts a certProfile in cr only if it is `profile1`.
-fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
+fn check_profile(req: &Request<'_>) -> Res<()> {
     for itav in req.header.general_info.iter().flatten() {
         if itav.info_type != oid::IT_CERT_PROFILE {
             continue;
@@ -400,7 +398,7 @@ fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
 }
 
 /// A certificate (DER) as the asn1 types carry it; a certificate we cannot decode cannot be sent.
-fn cmp_cert(der: &[u8]) -> std::result::Result<CmpCertificate, Fail> {
+fn cmp_cert(der: &[u8]) -> Res<CmpCertificate> {
     CmpCertificate::from_der(der).map_err(Fail::because(reason::ERROR_CREATING_CERTREP))
 }
 
@@ -413,7 +411,7 @@ fn cert_rep(
     cert: Option<&[u8]>,
     enc_key: Option<&[u8]>,
     ca_pubs: &[Vec<u8>],
-) -> std::result::Result<PkiBody, Fail> {
+) -> Res<PkiBody> {
     let bad = Fail::because(reason::ERROR_CREATING_CERTREP);
     // privateKey [0] EncryptedKey, whose envelopedData alternative is [0] IMPLICIT.
     let ctx0 = der::Tag::ContextSpecific {
@@ -524,10 +522,7 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
 
 /// rootCaCert → rootCaKeyUpdate with the configured certificates; an empty answer when the client's
 /// root (`old_root`, DER) has a different subject than newWithNew.
-fn root_ca_key_update(
-    srv: &Server,
-    old_root: Option<&[u8]>,
-) -> std::result::Result<InfoTypeAndValue, Fail> {
+fn root_ca_key_update(srv: &Server, old_root: Option<&[u8]>) -> Res<InfoTypeAndValue> {
     let cfg = &srv.cfg;
     let empty = InfoTypeAndValue::new(oid::IT_ROOT_CA_KEY_UPDATE, None);
     let Some(nwn) = cfg.rsp_newwithnew.as_deref() else {
@@ -549,7 +544,7 @@ fn root_ca_key_update(
 }
 
 /// crlStatusList → crls: the configured CRL if it is newer than what the client has, else no CRL.
-fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<InfoTypeAndValue, Fail> {
+fn crls(srv: &Server, value: Option<&[u8]>) -> Res<InfoTypeAndValue> {
     let statuses = value
         .map(Vec::<CrlStatus>::from_der)
         .transpose()
@@ -588,7 +583,7 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<InfoTypeAndVa
 
 /// certReqTemplate → a template naming the reference cert's issuer, with key specs (EC or RSA-4096),
 /// as OpenSSL 3.5's mock answers.
-fn cert_req_template(srv: &Server) -> std::result::Result<InfoTypeAndValue, Fail> {
+fn cert_req_template(srv: &Server) -> Res<InfoTypeAndValue> {
     let issuer = srv
         .cfg
         .ref_cert

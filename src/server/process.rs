@@ -130,6 +130,9 @@ pub mod reason {
     pub const UNEXPECTED_CERTPROFILE: (u32, &str) = (196, "unexpected certprofile");
 }
 
+/// A result whose error becomes an `error` answer.
+pub type Res<T = Rsp> = std::result::Result<T, Fail>;
+
 impl From<(u32, &'static str)> for Fail {
     fn from((code, reason): (u32, &'static str)) -> Fail {
         Fail::new(code, reason)
@@ -224,15 +227,9 @@ fn certs_of<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Vec<crate::creds::C
         .collect()
 }
 
-/// Validity checks of client certificates: `-no_check_time` or the time to check at.
-struct Policy {
-    check_time: bool,
-    at: i64,
-}
-
 /// Path validation of a candidate signer with -srv_trusted (see [`crate::verify`]). As with
 /// OpenSSL, a trusted certificate may be the signer itself (pinning).
-fn validate_path(srv: &Server, cand: &[u8], untrusted: &[&[u8]], p: &Policy) -> Result<()> {
+fn validate_path(srv: &Server, cand: &[u8], untrusted: &[&[u8]], s: &Signed) -> Result<()> {
     if srv.cfg.srv_trusted.is_empty() {
         return Err(Error::cmp(
             "missing trust store (-srv_trusted) for validating the client's signer cert",
@@ -243,8 +240,8 @@ fn validate_path(srv: &Server, cand: &[u8], untrusted: &[&[u8]], p: &Policy) -> 
         return Ok(());
     }
     let params = crate::verify::VerifyParams {
-        no_check_time: !p.check_time,
-        attime: p.check_time.then_some(p.at),
+        no_check_time: !s.check_time,
+        attime: s.check_time.then_some(s.at),
         ..Default::default()
     };
     let trusted = certs_of(srv.cfg.srv_trusted.iter().map(Vec::as_slice));
@@ -340,13 +337,7 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
 }
 
 /// The checks and dispatch; on success returns the response body, with `txn` updated.
-fn process(
-    srv: &Server,
-    req: &Request<'_>,
-    tid: &[u8],
-    txn: &mut Txn,
-    verified: &mut bool,
-) -> std::result::Result<Rsp, Fail> {
+fn process(srv: &Server, req: &Request<'_>, tid: &[u8], txn: &mut Txn, verified: &mut bool) -> Res {
     if req.sender_dn.is_none() {
         return Err(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED.into());
     }
@@ -422,11 +413,7 @@ fn process(
 }
 
 /// Process a request that is not a pollReq (also used for a delayed request when polling ends).
-pub(super) fn dispatch(
-    srv: &Server,
-    req: &Request<'_>,
-    txn: &mut Txn,
-) -> std::result::Result<Rsp, Fail> {
+pub(super) fn dispatch(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     match req.body_type {
         body::IR | body::CR | body::P10CR | body::KUR => mock::cert_request(srv, req, txn),
         body::RR => mock::rr(srv, req),
@@ -439,7 +426,7 @@ pub(super) fn dispatch(
 }
 
 /// Protection, pvno and nonce checks (OpenSSL's ossl_cmp_msg_check_update on the server side).
-fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Result<(), Fail> {
+fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res<()> {
     let cfg = &srv.cfg;
     let exception = |invalid: bool| -> bool {
         if cfg.accept_unprotected {
@@ -492,7 +479,7 @@ fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::
 
 /// Verify the request's protection (OSSL_CMP_validate_msg on the server side). The error is the
 /// first one OpenSSL queues, which names its `error` answer.
-fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Result<(), Fail> {
+fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res<()> {
     srv_log!(Debug, "validating CMP message");
     let (Some(alg), Some(prot)) = (&req.header.protection_alg, req.protection) else {
         return Err(reason::MISSING_PROTECTION.into());
@@ -508,26 +495,20 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
             );
             return Err(reason::MISSING_SECRET.into());
         };
-        return match crypto::pbm_mac(secret, alg, &part) {
-            Ok(mac) if aws_lc_rs::constant_time::verify_slices_are_equal(&mac, prot).is_ok() => {
-                srv_log!(
-                    Debug,
-                    "successfully validated PBM-based CMP message protection"
-                );
-                Ok(())
-            }
-            Ok(_) => {
-                srv_log!(Warn, "verifying PBM-based CMP message protection failed");
-                Err(reason::WRONG_PBM_VALUE.into())
-            }
-            Err(e) => {
-                srv_log!(Warn, "verifying PBM-based CMP message protection failed");
-                Err(Fail::with(
-                    reason::ERROR_VALIDATING_PROTECTION,
-                    e.to_string(),
-                ))
-            }
-        };
+        let mac = crypto::pbm_mac(secret, alg, &part);
+        let equal = |m: &[u8]| aws_lc_rs::constant_time::verify_slices_are_equal(m, prot).is_ok();
+        if mac.as_deref().is_ok_and(equal) {
+            srv_log!(
+                Debug,
+                "successfully validated PBM-based CMP message protection"
+            );
+            return Ok(());
+        }
+        srv_log!(Warn, "verifying PBM-based CMP message protection failed");
+        return Err(match mac {
+            Ok(_) => reason::WRONG_PBM_VALUE.into(),
+            Err(e) => Fail::with(reason::ERROR_VALIDATING_PROTECTION, e.to_string()),
+        });
     }
     if srv.cfg.srv_trusted.is_empty() && srv.cfg.srv_secret.is_some() {
         srv_log!(
@@ -552,14 +533,16 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
     Ok(())
 }
 
-/// The request's signature and sender as OpenSSL's cert_acceptable() takes them.
-struct Signed<'a, 'r> {
-    req: &'a Request<'r>,
+/// The request's signature and sender as OpenSSL's cert_acceptable() takes them, and the validity
+/// checks of client certificates (`-no_check_time`, or the time to check at).
+struct Signed<'a> {
     sender: &'a Name,
+    sender_kid: Option<&'a [u8]>,
     alg: &'a AlgorithmIdentifierOwned,
     part: &'a [u8],
     sig: &'a [u8],
-    policy: Policy,
+    check_time: bool,
+    at: i64,
 }
 
 /// Why a candidate certificate was not acceptable, as far as the answer depends on it.
@@ -574,19 +557,17 @@ enum Unacceptable {
 /// OpenSSL's cert_acceptable(): within its validity period (unless time checks are off), naming
 /// the sender, with the senderKID as subject key identifier (a certificate without one does not
 /// match a senderKID), keyUsage allowing signatures, and verifying the signature.
-fn acceptable(cand: &[u8], s: &Signed<'_, '_>) -> std::result::Result<(), Unacceptable> {
+fn acceptable(cand: &[u8], s: &Signed) -> std::result::Result<(), Unacceptable> {
     let c = Cert::from_der(cand).map_err(|_| Unacceptable::Other)?;
     let (not_before, not_after) = (unix(c.not_before()), unix(c.not_after()));
-    if s.policy.check_time && !(not_before <= s.policy.at && s.policy.at <= not_after) {
-        return Err(Unacceptable::Time(s.policy.at > not_after));
+    if s.check_time && !(not_before <= s.at && s.at <= not_after) {
+        return Err(Unacceptable::Time(s.at > not_after));
     }
     if !crate::creds::names_equal(c.subject(), s.sender) {
         return Err(Unacceptable::Other);
     }
-    if let Some(kid) = &s.req.header.sender_kid {
-        if c.subject_key_id().as_deref() != Some(kid.as_bytes()) {
-            return Err(Unacceptable::Other);
-        }
+    if s.sender_kid.is_some() && c.subject_key_id().as_deref() != s.sender_kid {
+        return Err(Unacceptable::Other);
     }
     let spki = c.spki_der().map_err(|_| Unacceptable::Other)?;
     if !key_usage_allows(&c, KeyUsages::DigitalSignature)
@@ -607,21 +588,19 @@ fn find_signer(
     sig: &[u8],
     part: &[u8],
     txn: &Txn,
-) -> std::result::Result<Vec<u8>, Fail> {
+) -> Res<Vec<u8>> {
     let sender = req
         .sender_dn
         .as_ref()
         .ok_or_else(|| Fail::from(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED))?;
     let s = Signed {
-        req,
         sender,
+        sender_kid: req.header.sender_kid.as_ref().map(|k| k.as_bytes()),
         alg,
         part,
         sig,
-        policy: Policy {
-            check_time: !srv.cfg.no_check_time,
-            at: srv.cfg.attime.unwrap_or_else(now),
-        },
+        check_time: !srv.cfg.no_check_time,
+        at: srv.cfg.attime.unwrap_or_else(now),
     };
     let cached: Vec<Vec<u8>> = srv
         .extra_cache
@@ -631,7 +610,7 @@ fn find_signer(
     let mut untrusted: Vec<&[u8]> = req.extra_certs.iter().map(Vec::as_slice).collect();
     untrusted.extend(cached.iter().map(Vec::as_slice));
     untrusted.extend(srv.cfg.srv_untrusted.iter().map(Vec::as_slice));
-    let path_ok = |c: &[u8]| match validate_path(srv, c, &untrusted, &s.policy) {
+    let path_ok = |c: &[u8]| match validate_path(srv, c, &untrusted, &s) {
         Ok(()) => true,
         Err(e) => {
             srv_log!(Debug, "candidate sender cert does not validate: {e}");
@@ -676,9 +655,9 @@ fn find_signer(
     );
     srv_log!(Info, "matches msg sender    = {sname}");
     let mut details = format!("for msg sender name = {sname}");
-    match &req.header.sender_kid {
+    match s.sender_kid {
         Some(k) => {
-            let k = hex_colon(k.as_bytes());
+            let k = hex_colon(k);
             srv_log!(Info, "matches msg senderKID = {k}");
             details.push_str(&format!(" and for msg senderKID = {k}"));
         }
