@@ -123,3 +123,63 @@ pub fn key_usage_allows(c: &crate::creds::Cert, bit: x509_cert::ext::pkix::KeyUs
         Some(_) => c.key_usage().is_some_and(|ku| ku.0.contains(bit)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asn1::{PkiBody, PkiMessage};
+
+    fn header() -> PkiHeader {
+        let name = Name::default();
+        PkiHeader::new(
+            2,
+            GeneralName::DirectoryName(name.clone()),
+            GeneralName::DirectoryName(name),
+        )
+    }
+
+    /// SEQUENCE { header, `body` } with `body` given as raw DER.
+    fn message(body: &[u8]) -> Vec<u8> {
+        let mut content = header().to_der().unwrap();
+        content.extend_from_slice(body);
+        let mut out = vec![0x30, content.len() as u8];
+        out.extend(content);
+        out
+    }
+
+    #[test]
+    fn keeps_the_body_as_received() {
+        let msg = PkiMessage {
+            header: header(),
+            body: PkiBody::PkiConf(der::asn1::Null),
+            protection: None,
+            extra_certs: None,
+        };
+        let der = msg.to_der().unwrap();
+        let req = Request::parse(&der).unwrap();
+        assert_eq!(req.body_type, 19);
+        assert_eq!(req.body, [0x05, 0x00]);
+        assert_eq!(req.sender_dn, Some(Name::default()));
+        assert!(req.protection.is_none() && req.extra_certs.is_empty());
+        assert_eq!(
+            req.protected_part().unwrap(),
+            msg.protected_part_der().unwrap()
+        );
+    }
+
+    #[test]
+    fn malformed_envelopes_are_refused() {
+        assert!(Request::parse(b"not DER").is_err());
+        // A universal SEQUENCE where the body's context-specific tag belongs.
+        let e = Request::parse(&message(&[0x30, 0x00])).err().unwrap();
+        assert!(e.to_string().contains("not a context-specific tag"), "{e}");
+        // An EXPLICIT body tag holding two elements, or none.
+        assert!(Request::parse(&message(&[0xb3, 0x04, 0x05, 0x00, 0x05, 0x00])).is_err());
+        assert!(Request::parse(&message(&[0xb3, 0x00])).is_err());
+        // Trailing data after the message.
+        let mut der = message(&[0xb3, 0x02, 0x05, 0x00]);
+        assert!(Request::parse(&der).is_ok());
+        der.push(0);
+        assert!(Request::parse(&der).is_err());
+    }
+}
