@@ -85,7 +85,6 @@ impl PkiHeader {
     }
 
     /// The generalInfo entry of the given type, if any.
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn general_info_of(&self, oid: &der::asn1::ObjectIdentifier) -> Option<&InfoTypeAndValue> {
         self.general_info
             .as_ref()?
@@ -94,7 +93,6 @@ impl PkiHeader {
     }
 
     /// Whether generalInfo carries implicitConfirm (RFC 9810 section 5.1.1.1).
-    #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn implicit_confirm(&self) -> bool {
         self.general_info_of(&super::oid::IT_IMPLICIT_CONFIRM)
             .is_some()

@@ -6,7 +6,7 @@
 //! RFC 5280 section 4.2.1.2 method 1) and authorityKeyIdentifier (the CA's SKI), replacing any such
 //! extension in the request. Serial numbers are 16 random bytes, positive.
 
-use super::crypto::{self, Hash, Signer};
+use super::crypto::{Hash, Signer};
 use crate::creds::Cert;
 use crate::error::{Error, Result};
 
@@ -25,10 +25,10 @@ pub const DEFAULT_DAYS: i64 = 365;
 
 /// What a request asks for.
 pub struct CertRequestData {
-    pub subject: Option<Vec<u8>>,
+    pub subject: Option<Name>,
+    /// SubjectPublicKeyInfo (DER).
     pub spki: Vec<u8>,
-    /// Requested extensions as (OID, critical, extnValue content).
-    pub extensions: Vec<(Oid, bool, Vec<u8>)>,
+    pub extensions: Vec<Extension>,
     pub not_before: Option<i64>,
     pub not_after: Option<i64>,
 }
@@ -43,7 +43,7 @@ struct Tbs<'a> {
     signature: Any,
     issuer: Name,
     validity: Validity,
-    subject: Any,
+    subject: Name,
     spki: Any,
     #[asn1(context_specific = "3", tag_mode = "EXPLICIT")]
     extensions: Vec<Extension>,
@@ -75,7 +75,7 @@ fn x509_time(unix: i64) -> Result<Time> {
 
 /// Issue a certificate signed by `ca_cert`/`signer`.
 pub fn issue(ca_cert: &Cert, signer: &Signer, req: &CertRequestData) -> Result<Vec<u8>> {
-    let mut serial = crypto::random(16)?;
+    let mut serial = crate::creds::random_bytes(16)?;
     serial[0] &= 0x7f;
     if serial[0] == 0 {
         serial[0] = 0x01;
@@ -83,20 +83,14 @@ pub fn issue(ca_cert: &Cert, signer: &Signer, req: &CertRequestData) -> Result<V
     let now = super::msg::unix(std::time::SystemTime::now());
     let not_before = req.not_before.unwrap_or(now);
     let not_after = req.not_after.unwrap_or(not_before + DEFAULT_DAYS * 86_400);
-    let subject = match &req.subject {
-        Some(s) => Any::from_der(s)?,
-        None => Any::new(der::Tag::Sequence, Vec::new())?,
-    };
 
     let spki = spki::SubjectPublicKeyInfoRef::from_der(&req.spki)?;
     let ski = Hash::Sha1.hash(spki.subject_public_key.raw_bytes())?;
 
-    let mut exts = Vec::new();
-    for (o, c, v) in &req.extensions {
-        if *o != OID_SKI && *o != OID_AKI {
-            exts.push(extension(*o, *c, v.clone())?);
-        }
-    }
+    let mut exts: Vec<Extension> = (req.extensions.iter())
+        .filter(|e| e.extn_id != OID_SKI && e.extn_id != OID_AKI)
+        .cloned()
+        .collect();
     exts.push(extension(OID_SKI, false, OctetString::new(ski)?.to_der()?)?);
     if let Some(aki) = ca_cert.subject_key_id() {
         // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING, ... }
@@ -111,14 +105,14 @@ pub fn issue(ca_cert: &Cert, signer: &Signer, req: &CertRequestData) -> Result<V
         exts.push(extension(OID_AKI, false, value.to_der()?)?);
     }
 
-    let sig_alg = Any::from_der(&signer.alg_id())?;
+    let sig_alg = Any::encode_from(&signer.alg_id())?;
     let tbs = Tbs {
         version: 2,
         serial: UintRef::new(&serial)?,
         signature: sig_alg.clone(),
         issuer: ca_cert.subject().clone(),
         validity: Validity::new(x509_time(not_before)?, x509_time(not_after)?),
-        subject,
+        subject: req.subject.clone().unwrap_or_default(),
         spki: Any::from_der(&req.spki)?,
         extensions: exts,
     }

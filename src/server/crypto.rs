@@ -1,14 +1,11 @@
-//! The mock server's bridge to the shared cryptography: its DER walker (`tlv`) hands over raw
-//! AlgorithmIdentifiers and keys, and digests, random bytes and signatures come from `creds`, PBM
+//! The mock server's bridge to the shared cryptography: digests and signatures come from `creds`, PBM
 //! (RFC 4211 section 4.4) from `protect::pbm`, PBMAC1 (an rcmp extension) from `protect::pbmac1`.
 //!
 //! What stays here is the mock's own policy: which digest a certHash is checked with, which digest the
 //! server key signs with, and the PBM limits and error texts the mock has always applied.
 
-use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
 
-use super::tlv::{self, Seq, Tlv};
 use crate::creds::key::Curve;
 use crate::creds::{self, KeyType, PrivateKey};
 use crate::error::{Error, Result};
@@ -19,24 +16,6 @@ pub use crate::creds::Digest as Hash;
 use crate::asn1::oid;
 use const_oid::db::{rfc5912, rfc8410};
 use const_oid::ObjectIdentifier as Oid;
-
-/// Fresh random bytes (transactionIDs, nonces, salts, serial numbers).
-pub fn random(n: usize) -> Result<Vec<u8>> {
-    creds::random_bytes(n)
-}
-
-/// Split an AlgorithmIdentifier into its OID and optional parameters.
-pub fn alg_id<'a>(t: &Tlv<'a>) -> Result<(Oid, Option<Tlv<'a>>)> {
-    let mut s = Seq::new(t, "AlgorithmIdentifier")?;
-    let oid = tlv::read_oid(&s.next("algorithm")?)?;
-    Ok((oid, s.peek()))
-}
-
-/// The same AlgorithmIdentifier as the shared code takes it.
-fn alg_owned(t: &Tlv<'_>) -> Result<AlgorithmIdentifierOwned> {
-    AlgorithmIdentifierOwned::from_der(t.raw)
-        .map_err(|e| crate::cmp_err!("bad AlgorithmIdentifier: {e}"))
-}
 
 /// The digests the mock has always known for certHash (SHA-1 and SHA-2); others are not taken.
 pub fn classic_hash(d: Hash) -> Option<Hash> {
@@ -70,12 +49,11 @@ pub fn hash_for_sig_alg(alg: &spki::AlgorithmIdentifierOwned) -> Hash {
 // ---- PBM ----
 
 /// The PBMParameter of a protectionAlg, checked with the mock's limits and messages.
-fn pbm_params(alg: &Tlv<'_>) -> Result<crate::asn1::PbmParameter> {
-    let alg = alg_owned(alg)?;
+fn pbm_params(alg: &AlgorithmIdentifierOwned) -> Result<crate::asn1::PbmParameter> {
     if alg.parameters.is_none() {
         return Err(Error::cmp("PBM protection without parameters"));
     }
-    let p = pbm::params_from_alg(&alg)?;
+    let p = pbm::params_from_alg(alg)?;
     if p.salt.as_bytes().len() > pbm::MAX_SALT_LEN {
         return Err(Error::cmp("PBM salt too long"));
     }
@@ -101,22 +79,16 @@ fn pbm_params(alg: &Tlv<'_>) -> Result<crate::asn1::PbmParameter> {
 }
 
 /// The parameters of a PBM or PBMAC1 AlgorithmIdentifier; PBM with the mock's own checks and texts.
-fn mac_params(alg: &Tlv<'_>) -> Result<MacParams> {
-    let owned = alg_owned(alg)?;
-    if owned.oid == crate::asn1::oid::PBMAC1 {
-        MacParams::from_alg(&owned)
+fn mac_params(alg: &AlgorithmIdentifierOwned) -> Result<MacParams> {
+    if alg.oid == oid::PBMAC1 {
+        MacParams::from_alg(alg)
     } else {
         pbm_params(alg).map(MacParams::Pbm)
     }
 }
 
-/// Whether an AlgorithmIdentifier OID (as text) is PBM or PBMAC1.
-pub fn is_mac(oid: &Oid) -> bool {
-    *oid == oid::PASSWORD_BASED_MAC || *oid == oid::PBMAC1
-}
-
 /// The PBM or PBMAC1 value over `data` for the AlgorithmIdentifier `alg`.
-pub fn pbm_mac(secret: &[u8], alg: &Tlv<'_>, data: &[u8]) -> Result<Vec<u8>> {
+pub fn pbm_mac(secret: &[u8], alg: &AlgorithmIdentifierOwned, data: &[u8]) -> Result<Vec<u8>> {
     mac_params(alg)?.protect(secret, data)
 }
 
@@ -124,28 +96,26 @@ pub fn pbm_mac(secret: &[u8], alg: &Tlv<'_>, data: &[u8]) -> Result<Vec<u8>> {
 /// parameters (PBM: OWF, MAC, iterationCount, salt length; PBMAC1: PRF, MAC, iterationCount,
 /// keyLength, salt length) with a fresh salt. So a client that chose stronger or other parameters
 /// gets them back, and one using OpenSSL's defaults gets OpenSSL's defaults.
-pub fn answer_mac_alg_id(req_alg: &Tlv<'_>) -> Result<Vec<u8>> {
-    mac_params(req_alg)?
-        .renewed()?
-        .algorithm_identifier()?
-        .to_der()
-        .map_err(|e| crate::cmp_err!("cannot encode MAC parameters: {e}"))
+pub fn answer_mac_alg_id(req_alg: &AlgorithmIdentifierOwned) -> Result<AlgorithmIdentifierOwned> {
+    mac_params(req_alg)?.renewed()?.algorithm_identifier()
 }
 
-/// A PBM AlgorithmIdentifier (DER) with OpenSSL's defaults: 16-byte salt, SHA-256 OWF, 500
-/// iterations, HMAC-SHA1.
-pub fn pbm_alg_id() -> Result<Vec<u8>> {
-    let params = pbm::default_params(pbm::Owf::Sha256, pbm::Mac::HmacSha1)?;
-    pbm::algorithm_identifier(&params)?
-        .to_der()
-        .map_err(|e| crate::cmp_err!("cannot encode PBM parameters: {e}"))
+/// A PBM AlgorithmIdentifier with OpenSSL's defaults: 16-byte salt, SHA-256 OWF, 500 iterations,
+/// HMAC-SHA1.
+pub fn pbm_alg_id() -> Result<AlgorithmIdentifierOwned> {
+    pbm::algorithm_identifier(&pbm::default_params(pbm::Owf::Sha256, pbm::Mac::HmacSha1)?)
 }
 
 // ---- signatures ----
 
-/// Verify `sig` over `data` made with algorithm `sig_alg` by the key in SubjectPublicKeyInfo `spki`.
-pub fn verify(spki: &Tlv<'_>, sig_alg: &Tlv<'_>, data: &[u8], sig: &[u8]) -> Result<()> {
-    if creds::signature_verifies(spki.raw, &alg_owned(sig_alg)?, data, sig)? {
+/// Verify `sig` over `data` made with algorithm `sig_alg` by the key in SubjectPublicKeyInfo `spki` (DER).
+pub fn verify(
+    spki: &[u8],
+    sig_alg: &AlgorithmIdentifierOwned,
+    data: &[u8],
+    sig: &[u8],
+) -> Result<()> {
+    if creds::signature_verifies(spki, sig_alg, data, sig)? {
         Ok(())
     } else {
         Err(Error::cmp("signature does not verify"))
@@ -156,7 +126,7 @@ pub fn verify(spki: &Tlv<'_>, sig_alg: &Tlv<'_>, data: &[u8], sig: &[u8]) -> Res
 pub struct Signer {
     key: PrivateKey,
     digest: Hash,
-    alg_id: Vec<u8>,
+    alg_id: AlgorithmIdentifierOwned,
 }
 
 impl std::fmt::Debug for Signer {
@@ -179,10 +149,7 @@ impl Signer {
             KeyType::Ec(Curve::P521) => Hash::Sha512,
             _ => Hash::Sha256,
         };
-        let alg_id = key
-            .signature_algorithm(digest)?
-            .to_der()
-            .map_err(|e| crate::cmp_err!("cannot encode the server's signature algorithm: {e}"))?;
+        let alg_id = key.signature_algorithm(digest)?;
         Ok(Signer {
             key,
             digest,
@@ -190,8 +157,8 @@ impl Signer {
         })
     }
 
-    /// The AlgorithmIdentifier (DER) of the signatures this key makes.
-    pub fn alg_id(&self) -> Vec<u8> {
+    /// The AlgorithmIdentifier of the signatures this key makes.
+    pub fn alg_id(&self) -> AlgorithmIdentifierOwned {
         self.alg_id.clone()
     }
 
@@ -204,33 +171,36 @@ impl Signer {
 
 #[cfg(test)]
 mod tests {
-    use super::tlv::ctx_cons;
     use super::*;
+    use der::Decode;
 
-    fn pbm_alg(iterations: i64) -> Vec<u8> {
-        tlv::seq(&[
-            &tlv::oid(oid::PASSWORD_BASED_MAC),
-            &tlv::seq(&[
-                &tlv::octets(b"salt"),
-                &tlv::seq(&[&tlv::oid(oid::SHA256)]),
-                &tlv::int(iterations),
-                &tlv::seq(&[&tlv::oid(oid::HMAC_SHA1_IPSEC)]),
-            ]),
-        ])
+    fn alg(oid: Oid, parameters: Option<der::Any>) -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned { oid, parameters }
+    }
+
+    fn pbm_alg(iterations: i64) -> AlgorithmIdentifierOwned {
+        let params = crate::asn1::PbmParameter {
+            salt: der::asn1::OctetString::new(b"salt".to_vec()).unwrap(),
+            owf: alg(oid::SHA256, None),
+            iteration_count: iterations,
+            mac: alg(oid::HMAC_SHA1_IPSEC, None),
+        };
+        alg(
+            oid::PASSWORD_BASED_MAC,
+            Some(der::Any::encode_from(&params).unwrap()),
+        )
     }
 
     #[test]
     fn pbm_roundtrip_and_secret_matters() {
-        let alg = pbm_alg_id().unwrap();
-        let t = tlv::parse_one(&alg).unwrap();
-        let (oid, params) = alg_id(&t).unwrap();
-        assert_eq!(oid, oid::PASSWORD_BASED_MAC);
+        let t = pbm_alg_id().unwrap();
+        assert_eq!(t.oid, oid::PASSWORD_BASED_MAC);
         // The defaults OpenSSL's mock answers with.
-        let params = params.unwrap().children().unwrap();
-        assert_eq!(params[0].value.len(), 16);
-        assert_eq!(params[1].raw, tlv::seq(&[&tlv::oid(oid::SHA256)]));
-        assert_eq!(params[2].int().unwrap(), 500);
-        assert_eq!(params[3].raw, tlv::seq(&[&tlv::oid(oid::HMAC_SHA1_IPSEC)]));
+        let p = pbm::params_from_alg(&t).unwrap();
+        assert_eq!(p.salt.as_bytes().len(), 16);
+        assert_eq!(p.owf, alg(oid::SHA256, None));
+        assert_eq!(p.iteration_count, 500);
+        assert_eq!(p.mac, alg(oid::HMAC_SHA1_IPSEC, None));
         let a = pbm_mac(b"test", &t, b"data").unwrap();
         let b = pbm_mac(b"test", &t, b"data").unwrap();
         let c = pbm_mac(b"wrong", &t, b"data").unwrap();
@@ -241,7 +211,12 @@ mod tests {
 
     #[test]
     fn cert_hash_digests_are_the_mocks() {
-        let pss_sha384 = tlv::seq(&[&tlv::tlv(ctx_cons(0), &tlv::seq(&[&tlv::oid(oid::SHA384)]))]);
+        // RSASSA-PSS-params with hashAlgorithm [0] SHA-384.
+        let pss_sha384 = der::Any::from_der(&[
+            0x30, 0x0f, 0xa0, 0x0d, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03,
+            0x04, 0x02, 0x02,
+        ])
+        .unwrap();
         for (oid, params, want) in [
             ("1.2.840.113549.1.1.5", None, Hash::Sha256),
             ("1.2.840.113549.1.1.4", None, Hash::Sha256),
@@ -250,15 +225,14 @@ mod tests {
             ("1.3.101.112", None, Hash::Sha512),
             ("2.16.840.1.101.3.4.3.14", None, Hash::Sha256),
             ("1.2.840.113549.1.1.10", None, Hash::Sha1),
-            ("1.2.840.113549.1.1.10", Some(pss_sha384), Hash::Sha384),
+            (
+                "1.2.840.113549.1.1.10",
+                Some(pss_sha384.clone()),
+                Hash::Sha384,
+            ),
             ("1.2.3.4", None, Hash::Sha256),
         ] {
-            let o = Oid::new_unwrap(oid);
-            let alg = match &params {
-                Some(p) => tlv::seq(&[&tlv::oid(o), p]),
-                None => tlv::seq(&[&tlv::oid(o)]),
-            };
-            let alg = <spki::AlgorithmIdentifierOwned as der::Decode>::from_der(&alg).unwrap();
+            let alg = alg(Oid::new_unwrap(oid), params);
             assert_eq!(hash_for_sig_alg(&alg), want, "{oid}");
         }
         assert_eq!(hash_from_oid(&oid::SHA256), Some(Hash::Sha256));
@@ -281,19 +255,15 @@ mod tests {
                 prf: Sha2::Sha512,
                 mac: Sha2::Sha384,
             };
-            let alg = pbmac1::algorithm_identifier(&p).unwrap().to_der().unwrap();
-            let t = tlv::parse_one(&alg).unwrap();
-            let (oid, _) = alg_id(&t).unwrap();
-            assert!(is_mac(&oid));
+            let t = pbmac1::algorithm_identifier(&p).unwrap();
+            assert!(crate::protect::is_mac_oid(&t.oid));
             if !ok {
                 assert!(pbm_mac(b"x", &t, b"d").is_err(), "{n}");
                 continue;
             }
             let want = pbmac1::protect(b"x", &p, b"d").unwrap();
             assert_eq!(pbm_mac(b"x", &t, b"d").unwrap(), want);
-            let answer = answer_mac_alg_id(&t).unwrap();
-            let q = pbmac1::params_from_alg(&AlgorithmIdentifierOwned::from_der(&answer).unwrap())
-                .unwrap();
+            let q = pbmac1::params_from_alg(&answer_mac_alg_id(&t).unwrap()).unwrap();
             assert_eq!(
                 (q.iterations, q.key_len, q.prf, q.mac),
                 (n, 48, Sha2::Sha512, Sha2::Sha384)
@@ -313,9 +283,7 @@ mod tests {
             (100_000, true),
             (100_001, false),
         ] {
-            let alg = pbm_alg(n);
-            let t = tlv::parse_one(&alg).unwrap();
-            let r = pbm_mac(b"x", &t, b"d");
+            let r = pbm_mac(b"x", &pbm_alg(n), b"d");
             assert_eq!(r.is_ok(), ok, "iterationCount {n}");
             if let Err(e) = r {
                 assert_eq!(e.to_string(), format!("bad PBM iteration count {n}"));

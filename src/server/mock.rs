@@ -4,28 +4,25 @@
 use super::ca::{self, CertRequestData};
 use super::crypto;
 use super::msg::{body, Request};
-use super::msg::{name_der, names_equal};
-use super::process::{bad_body, children, dispatch, reason, seq, Fail, Rsp};
+use super::process::{bad_body, dispatch, reason, Fail, Res, Rsp};
 use super::process::{ERR_LIB_CRMF, FAIL_BAD_POP};
 use super::state::Txn;
-use super::tlv::{self, ctx_cons, ctx_prim, Tlv};
 use super::Server;
+use crate::asn1::crmf::{CertReqMsg, CertTemplate, Controls, ProofOfPossession};
 use crate::asn1::oid;
 use crate::asn1::status::PkiStatus;
 use crate::asn1::{
-    AttributeTypeAndValue, CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair,
-    CmpCertificate, CrlSource, CrlStatus, InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep,
-    RevRepContent, RootCaKeyUpdateContent,
+    CertId, CertOrEncCert, CertRepMessage, CertResponse, CertifiedKeyPair, CmpCertificate,
+    CrlSource, CrlStatus, InfoTypeAndValue, PkiBody, PkiStatusInfo, PollRep, RevRepContent,
+    RootCaKeyUpdateContent,
 };
 use crate::compat::Compat;
-use crate::creds::Cert;
+use crate::creds::{names_equal, Cert};
 use const_oid::db::rfc5912;
-use const_oid::ObjectIdentifier as Oid;
 use der::{Decode, Encode};
 use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
-
-type Res = std::result::Result<Rsp, Fail>;
 
 /// The certificate the mock compares kur's oldCertID and rr's target with.
 fn ref_cert(srv: &Server) -> Option<&[u8]> {
@@ -38,10 +35,10 @@ fn ref_cert(srv: &Server) -> Option<&[u8]> {
 
 /// Whether (issuer, serial), as far as given, match the reference cert (or, without one in CA mode,
 /// were issued by us).
-fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bool {
+fn matches_ref(srv: &Server, issuer: Option<&Name>, serial: Option<&[u8]>) -> bool {
     match ref_cert(srv).and_then(|c| Cert::from_der(c).ok()) {
         Some(r) => {
-            issuer.is_none_or(|i| names_equal(i, &name_der(r.issuer())))
+            issuer.is_none_or(|i| names_equal(i, r.issuer()))
                 && serial.is_none_or(|s| s == r.serial())
         }
         None => {
@@ -51,7 +48,7 @@ fn matches_ref(srv: &Server, issuer: Option<&[u8]>, serial: Option<&[u8]>) -> bo
                     .srv_cert
                     .as_deref()
                     .and_then(|c| Cert::from_der(c).ok());
-                issuer.is_none_or(|i| ca.is_some_and(|ca| names_equal(i, &name_der(ca.subject()))))
+                issuer.is_none_or(|i| ca.is_some_and(|ca| names_equal(i, ca.subject())))
             } else {
                 // 3.0 without -rsp_cert cannot check anything; 3.5 accepts anything without -ref_cert.
                 srv.cfg.compat != Compat::V3_0
@@ -68,210 +65,163 @@ fn status_out(srv: &Server) -> PkiStatusInfo {
     )
 }
 
-/// The fields of a CertTemplate (RFC 4211 section 5) a certificate is issued from.
-struct Template {
-    subject: Option<Vec<u8>>,
-    not_before: Option<i64>,
-    not_after: Option<i64>,
-    public_key: Option<Vec<u8>>,
-    /// (OID, critical, extnValue content) of each requested extension.
-    extensions: Vec<(Oid, bool, Vec<u8>)>,
-}
-
-fn parse_template(t: &Tlv<'_>) -> std::result::Result<Template, Fail> {
-    let t = crate::asn1::CertTemplate::from_der(t.raw).map_err(der_body)?;
-    let unix = |t: &Option<x509_cert::time::Time>| t.map(|t| t.to_unix_duration().as_secs() as i64);
-    let validity = t.validity.unwrap_or_default();
-    Ok(Template {
-        subject: t.subject.as_ref().map(name_der),
-        not_before: unix(&validity.not_before),
-        not_after: unix(&validity.not_after),
-        public_key: t
-            .public_key
-            .as_ref()
-            .map(Encode::to_der)
-            .transpose()
-            .map_err(der_body)?,
-        extensions: t
-            .extensions
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.extn_id, e.critical, e.extn_value.as_bytes().to_vec()))
-            .collect(),
-    })
+/// What a CertTemplate (RFC 4211 section 5) asks for, to be certified for `spki`.
+fn template_data(t: &CertTemplate, spki: Vec<u8>) -> CertRequestData {
+    let unix = |t: Option<x509_cert::time::Time>| t.map(|t| t.to_unix_duration().as_secs() as i64);
+    let validity = t.validity.clone().unwrap_or_default();
+    CertRequestData {
+        subject: t.subject.clone(),
+        spki,
+        extensions: t.extensions.clone().unwrap_or_default(),
+        not_before: unix(validity.not_before),
+        not_after: unix(validity.not_after),
+    }
 }
 
 /// A bad POPO: the request is answered with a rejection, not an error message.
 struct PopoFail(String);
 
-/// Verify the proof of possession of one CertReqMsg (RFC 4211 section 4).
+/// Verify the proof of possession of one CertReqMsg (RFC 4211 section 4); `cert_req` is the
+/// CertRequest as received, which a signature without poposkInput covers.
 fn verify_popo(
     srv: &Server,
-    cert_req: &Tlv<'_>,
-    popo: Option<Tlv<'_>>,
-    tmpl: &Template,
+    cert_req: &[u8],
+    popo: Option<&ProofOfPossession>,
+    tmpl: &CertTemplate,
 ) -> Result<(), PopoFail> {
-    let Some(p) = popo else {
-        return Err(PopoFail("popo missing".into()));
+    let fail = |text: &str| Err(PopoFail(text.into()));
+    let sk = match popo {
+        None => return fail("popo missing"),
+        Some(ProofOfPossession::RaVerified(_)) if srv.cfg.accept_raverified => return Ok(()),
+        Some(ProofOfPossession::RaVerified(_)) => return fail("popo raverified not accepted"),
+        Some(ProofOfPossession::Signature(sk)) => sk,
+        Some(_) => return fail("unsupported popo method"),
     };
-    match p.tag {
-        x if x == ctx_prim(0) => {
-            if srv.cfg.accept_raverified {
-                Ok(())
-            } else {
-                Err(PopoFail("popo raverified not accepted".into()))
-            }
-        }
-        x if x == ctx_cons(1) => {
-            let items = p.children().map_err(|e| PopoFail(e.to_string()))?;
-            let key = tmpl
-                .public_key
-                .as_deref()
-                .ok_or_else(|| PopoFail("popo inconsistent public key".into()))?;
-            let (input, alg, sig) = match items.as_slice() {
-                // Without poposkInput the signature covers the CertRequest, whose template must
-                // then name the subject (RFC 4211 section 4.1).
-                [_, _] if tmpl.subject.is_none() => {
-                    return Err(PopoFail("popo missing subject".into()))
-                }
-                [alg, sig] => (cert_req.raw.to_vec(), *alg, *sig),
-                [inp, alg, sig] if inp.tag == ctx_cons(0) => {
-                    check_popo_input(inp, key)?;
-                    (tlv::tlv(tlv::SEQUENCE, inp.value), *alg, *sig)
-                }
-                _ => return Err(PopoFail("malformed POPOSigningKey".into())),
-            };
-            let sig = sig
-                .value
-                .get(1..)
-                .ok_or_else(|| PopoFail("empty POPO signature".into()))?;
-            let key = tlv::parse_one(key).map_err(|e| PopoFail(e.to_string()))?;
-            crypto::verify(&key, &alg, &input, sig)
-                .map_err(|_| PopoFail("popo invalid signature".into()))
-        }
-        _ => Err(PopoFail("unsupported popo method".into())),
-    }
+    let Some(key) = &tmpl.public_key else {
+        return fail("popo inconsistent public key");
+    };
+    let input = match &sk.poposk_input {
+        // Without poposkInput the signature covers the CertRequest, whose template must then name
+        // the subject (RFC 4211 section 4.1).
+        None if tmpl.subject.is_none() => return fail("popo missing subject"),
+        None => Ok(cert_req.to_vec()),
+        // POPOSigningKeyInput must carry the template's public key, as OpenSSL checks.
+        Some(inp) if inp.public_key != *key => return fail("popo inconsistent public key"),
+        Some(inp) => inp.to_der(),
+    };
+    let (input, key) = match (input, key.to_der()) {
+        (Ok(input), Ok(key)) => (input, key),
+        (Err(e), _) | (_, Err(e)) => return Err(PopoFail(e.to_string())),
+    };
+    crypto::verify(
+        &key,
+        &sk.algorithm_identifier,
+        &input,
+        sk.signature.raw_bytes(),
+    )
+    .map_err(|_| PopoFail("popo invalid signature".into()))
 }
 
-/// POPOSigningKeyInput must carry the template's public key, as OpenSSL checks.
-fn check_popo_input(inp: &Tlv<'_>, tmpl_key: &[u8]) -> Result<(), PopoFail> {
-    let items = inp.children().map_err(|e| PopoFail(e.to_string()))?;
-    // POPOSigningKeyInput ::= SEQUENCE { authInfo, publicKey SubjectPublicKeyInfo }
-    match items.get(1) {
-        None => Err(PopoFail("popo missing public key".into())),
-        Some(k) if k.raw != tmpl_key => Err(PopoFail("popo inconsistent public key".into())),
-        Some(_) => Ok(()),
-    }
+/// What a certificate request asks for, and how its proof of possession fared.
+struct Asked {
+    cert_req_id: i64,
+    popo: Result<(), PopoFail>,
+    /// None when there is no public key to certify.
+    data: Option<CertRequestData>,
+    old_cert_id: Option<OldCertId>,
+    /// The key is to be generated centrally (from `-rsp_key`).
+    central: bool,
 }
 
-/// What a p10cr's CSR asks for, and whether its self-signature verifies.
-fn parse_csr(
-    t: &Tlv<'_>,
-) -> std::result::Result<(CertRequestData, std::result::Result<(), String>), Fail> {
-    let csr = crate::creds::Csr::from_der(t.raw).map_err(bad_body)?;
-    let extensions = csr.extensions().map_err(bad_body)?;
+/// p10cr: the CSR's subject, key and extensions; its self-signature is the POPO.
+fn p10cr(der: &[u8]) -> Res<Asked> {
+    let csr = crate::creds::Csr::from_der(der).map_err(bad_body)?;
     let data = CertRequestData {
-        subject: Some(name_der(csr.subject())),
+        subject: Some(csr.subject().clone()),
         spki: csr.public_key_der().map_err(bad_body)?,
-        extensions: extensions
-            .into_iter()
-            .map(|e| (e.extn_id, e.critical, e.extn_value.as_bytes().to_vec()))
-            .collect(),
+        extensions: csr.extensions().map_err(bad_body)?,
         not_before: None,
         not_after: None,
     };
-    let check = csr.verify_signature().map_err(|e| e.to_string());
-    Ok((data, check))
+    let popo = csr.verify_signature();
+    Ok(Asked {
+        cert_req_id: -1,
+        popo: popo.map_err(|e| PopoFail(format!("CSR signature: {e}"))),
+        data: Some(data),
+        old_cert_id: None,
+        central: false,
+    })
+}
+
+/// ir/cr/kur: the one CertReqMsg of the CertReqMessages `der`.
+fn crmf(srv: &Server, der: &[u8]) -> Res<Asked> {
+    let msgs = Vec::<der::AnyRef<'_>>::from_der(der).map_err(bad_body)?;
+    let [msg] = msgs.as_slice() else {
+        return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
+    };
+    if msg.value().is_empty() {
+        return Err(reason::CERTREQMSG_NOT_FOUND.into());
+    }
+    let msg_der = msg.to_der().map_err(bad_body)?;
+    let crm = CertReqMsg::from_der(&msg_der).map_err(bad_body)?;
+    let (id, tmpl) = (crm.cert_req.cert_req_id, &crm.cert_req.cert_template);
+    if id != 0 {
+        return Err(reason::BAD_REQUEST_ID.into());
+    }
+    let old_cert_id = old_cert_id(crm.cert_req.controls.as_ref())?;
+    // Central key generation (3.5): no public key in the template. From 3.5 on, a POPO must be
+    // present exactly when the key is not generated centrally, else the request is an error
+    // (3.0 answers a missing POPO with a badPOP rejection instead).
+    let central = srv.cfg.compat != Compat::V3_0 && key_is_empty(tmpl);
+    if srv.cfg.compat != Compat::V3_0 && central == crm.popo.is_some() {
+        return Err(Fail {
+            lib: ERR_LIB_CRMF,
+            ..reason::POPO_INCONSISTENT_CENTRAL_KEYGEN.into()
+        });
+    }
+    let (popo, spki) = if central {
+        (Ok(()), central_public_key(srv))
+    } else {
+        let cert_req = first_element(&msg_der).map_err(bad_body)?;
+        let spki = tmpl.public_key.as_ref().map(Encode::to_der);
+        let spki = spki.transpose().map_err(bad_body)?;
+        (verify_popo(srv, cert_req, crm.popo.as_ref(), tmpl), spki)
+    };
+    Ok(Asked {
+        cert_req_id: id,
+        popo,
+        data: spki.map(|spki| template_data(tmpl, spki)),
+        old_cert_id,
+        central,
+    })
 }
 
 /// ir/cr/p10cr/kur → ip/cp/kup.
 pub fn cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
-    let rep_type = match req.body_type {
-        body::IR => body::IP,
-        body::KUR => body::KUP,
-        _ => body::CP,
-    };
-    // Gather what the request asks for and check its proof of possession.
-    let (cert_req_id, popo_result, data, old_cert_id, central) = if req.body_type == body::P10CR {
-        let (data, check) = parse_csr(&req.body)?;
-        (
-            -1,
-            check.map_err(|e| PopoFail(format!("CSR signature: {e}"))),
-            Some(data),
-            None,
-            false,
-        )
+    let asked = if req.body_type == body::P10CR {
+        p10cr(req.body)?
     } else {
-        let msgs = children(&req.body, "CertReqMessages")?;
-        if msgs.len() != 1 {
-            return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
-        }
-        let mut crm = seq(&msgs[0], "CertReqMsg")?;
-        let cert_req = crm
-            .next("certReq")
-            .map_err(|_| Fail::from(reason::CERTREQMSG_NOT_FOUND))?;
-        let popo = crm.peek().filter(|p| p.tag != tlv::SEQUENCE);
-        let mut cr = seq(&cert_req, "CertRequest")?;
-        let id = cr
-            .next("certReqId")
-            .and_then(|t| t.int())
-            .map_err(bad_body)?;
-        if id != 0 {
-            return Err(reason::BAD_REQUEST_ID.into());
-        }
-        let tmpl = parse_template(&cr.next("certTemplate").map_err(bad_body)?)?;
-        let old_cert_id = old_cert_id(cr.opt(tlv::SEQUENCE))?;
-        // Central key generation (3.5): no public key in the template. From 3.5 on, a POPO must be
-        // present exactly when the key is not generated centrally, else the request is an error
-        // (3.0 answers a missing POPO with a badPOP rejection instead).
-        let central =
-            srv.cfg.compat != Compat::V3_0 && tmpl.public_key.as_deref().is_none_or(key_is_empty);
-        if srv.cfg.compat != Compat::V3_0 && central == popo.is_some() {
-            return Err(Fail {
-                lib: ERR_LIB_CRMF,
-                ..reason::POPO_INCONSISTENT_CENTRAL_KEYGEN.into()
-            });
-        }
-        let popo_result = if central {
-            Ok(())
-        } else {
-            verify_popo(srv, &cert_req, popo, &tmpl)
-        };
-        let spki = if central {
-            central_public_key(srv)
-        } else {
-            tmpl.public_key.clone()
-        };
-        let data = spki.map(|spki| CertRequestData {
-            subject: tmpl.subject,
-            spki,
-            extensions: tmpl.extensions,
-            not_before: tmpl.not_before,
-            not_after: tmpl.not_after,
-        });
-        (id, popo_result, data, old_cert_id, central)
+        crmf(srv, req.body)?
     };
-    txn.cert_req_id = Some(cert_req_id);
-    finish_cert_request(
-        srv,
-        req,
-        txn,
-        rep_type,
-        cert_req_id,
-        popo_result,
-        data,
-        old_cert_id,
-        central,
-    )
+    txn.cert_req_id = Some(asked.cert_req_id);
+    finish_cert_request(srv, req, txn, asked)
 }
 
-/// Whether a template's SubjectPublicKeyInfo (DER) has an empty key: a central key generation request.
-fn key_is_empty(spki: &[u8]) -> bool {
-    tlv::parse_one(spki)
-        .ok()
-        .and_then(|t| t.children().ok())
-        .and_then(|c| c.get(1).map(|k| k.value.len() <= 1))
-        .unwrap_or(false)
+/// Whether a template has no public key or an empty one: a central key generation request.
+fn key_is_empty(t: &CertTemplate) -> bool {
+    t.public_key
+        .as_ref()
+        .is_none_or(|k| k.subject_public_key.raw_bytes().is_empty())
+}
+
+/// The first element of a SEQUENCE (DER), as received.
+fn first_element(seq: &[u8]) -> der::Result<&[u8]> {
+    use der::Reader;
+    der::SliceReader::new(seq)?.sequence(|s| {
+        let first = s.tlv_bytes()?;
+        s.read_slice(s.remaining_len())?;
+        Ok(first)
+    })
 }
 
 /// The public key of `-rsp_key`, for issuing a certificate to a centrally generated key.
@@ -285,11 +235,8 @@ fn central_public_key(srv: &Server) -> Option<Vec<u8>> {
 
 /// The centrally generated key (`-rsp_key`) wrapped for the client whose signature certificate
 /// validated the request, signed by the server's own certificate and key.
-fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
-    let fail = |e: crate::error::Error| {
-        let (c, r) = reason::ERROR_CREATING_CERTREP;
-        Fail::with(c, r, e.to_string())
-    };
+fn central_key(srv: &Server, txn: &Txn) -> Res<Vec<u8>> {
+    let fail = Fail::because(reason::ERROR_CREATING_CERTREP);
     let cfg = &srv.cfg;
     let key = cfg
         .rsp_key
@@ -317,46 +264,39 @@ fn central_key(srv: &Server, txn: &Txn) -> std::result::Result<Vec<u8>, Fail> {
     crate::protect::keywrap::wrap_key(&key, &recip, &own_cert, &own_key, &chain).map_err(fail)
 }
 
-/// oldCertID's issuer name (DER, if a directoryName) and serial number octets.
-type OldCertId = (Option<Vec<u8>>, Vec<u8>);
+/// oldCertID's issuer name (if a directoryName) and serial number octets.
+type OldCertId = (Option<Name>, Vec<u8>);
 
 /// The oldCertID registration control (RFC 4211 section 6.5) among a CertRequest's controls.
-fn old_cert_id(controls: Option<Tlv<'_>>) -> std::result::Result<Option<OldCertId>, Fail> {
-    let Some(controls) = controls else {
-        return Ok(None);
-    };
-    let controls = Vec::<AttributeTypeAndValue>::from_der(controls.raw).map_err(der_body)?;
+fn old_cert_id(controls: Option<&Controls>) -> Res<Option<OldCertId>> {
     let Some(ctrl) = controls
-        .iter()
+        .into_iter()
+        .flatten()
         .find(|c| c.attr_type == oid::REG_CTRL_OLD_CERT_ID)
     else {
         return Ok(None);
     };
-    let cid: CertId = ctrl.value.decode_as().map_err(der_body)?;
+    let cid: CertId = ctrl.value.decode_as().map_err(bad_body)?;
     let issuer = match &cid.issuer {
-        GeneralName::DirectoryName(n) => Some(n.to_der().map_err(der_body)?),
+        GeneralName::DirectoryName(n) => Some(n.clone()),
         _ => None,
     };
     Ok(Some((issuer, cid.serial_number.as_bytes().to_vec())))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finish_cert_request(
-    srv: &Server,
-    req: &Request<'_>,
-    txn: &mut Txn,
-    rep_type: u8,
-    cert_req_id: i64,
-    popo_result: Result<(), PopoFail>,
-    data: Option<CertRequestData>,
-    old_cert_id: Option<OldCertId>,
-    central: bool,
-) -> Res {
+/// The answer to a certificate request once its content is known.
+fn finish_cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn, asked: Asked) -> Res {
     let cfg = &srv.cfg;
+    let rep_type = match req.body_type {
+        body::IR => body::IP,
+        body::KUR => body::KUP,
+        _ => body::CP,
+    };
+    let cert_req_id = asked.cert_req_id;
     let mut cert_out: Option<Vec<u8>> = None;
     let mut chain = Vec::new();
     let mut ca_pubs = Vec::new();
-    let si = match popo_result {
+    let si = match asked.popo {
         Err(PopoFail(text)) => {
             srv_log!(Err, "{text}");
             PkiStatusInfo::new(PkiStatus::REJECTION, FAIL_BAD_POP, Some(&text))
@@ -379,14 +319,14 @@ fn finish_cert_request(
                 check_profile(req)?;
             }
             if req.body_type == body::KUR && ref_cert(srv).is_some() {
-                let Some((issuer, serial)) = old_cert_id else {
+                let Some((issuer, serial)) = asked.old_cert_id else {
                     return Err(reason::MISSING_CERTID.into());
                 };
-                if !matches_ref(srv, issuer.as_deref(), Some(&serial)) {
+                if !matches_ref(srv, issuer.as_ref(), Some(&serial)) {
                     return Err(reason::WRONG_CERTID.into());
                 }
             }
-            cert_out = match (&cfg.rsp_cert, srv.is_ca, data) {
+            cert_out = match (&cfg.rsp_cert, srv.is_ca, asked.data) {
                 (Some(c), ..) => Some(c.clone()),
                 (None, true, Some(d)) => Some(issue(srv, &d)?),
                 _ => None,
@@ -402,7 +342,7 @@ fn finish_cert_request(
     let positive = !matches!(status, PkiStatus::REJECTION | PkiStatus::WAITING);
     let included = if positive { cert_out.as_deref() } else { None };
     let enc_key = match included {
-        Some(_) if central => Some(central_key(srv, txn)?),
+        Some(_) if asked.central => Some(central_key(srv, txn)?),
         _ => None,
     };
     let body = cert_rep(
@@ -422,10 +362,12 @@ fn finish_cert_request(
     Ok(rsp)
 }
 
-fn issue(srv: &Server, d: &CertRequestData) -> std::result::Result<Vec<u8>, Fail> {
+fn issue(srv: &Server, d: &CertRequestData) -> Res<Vec<u8>> {
     let fail = |e: crate::error::Error| {
-        let (c, r) = reason::ERROR_PROCESSING_MESSAGE;
-        Fail::with(c, r, format!("cannot issue certificate: {e}"))
+        Fail::with(
+            reason::ERROR_PROCESSING_MESSAGE,
+            format!("cannot issue certificate: {e}"),
+        )
     };
     let ca_der = srv
         .cfg
@@ -441,15 +383,12 @@ fn issue(srv: &Server, d: &CertRequestData) -> std::result::Result<Vec<u8>, Fail
 }
 
 /// 3.5's mock accepts a certProfile in cr only if it is `profile1`.
-fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
-    for itav in &req.header.general_info {
-        let Ok(itav) = crate::asn1::InfoTypeAndValue::from_der(itav.raw) else {
-            continue;
-        };
+fn check_profile(req: &Request<'_>) -> Res<()> {
+    for itav in req.header.general_info.iter().flatten() {
         if itav.info_type != oid::IT_CERT_PROFILE {
             continue;
         }
-        let names = crate::asn1::cert_profile_names(&itav).unwrap_or_default();
+        let names = crate::asn1::cert_profile_names(itav).unwrap_or_default();
         return match names.first() {
             Some(n) if n == "profile1" => Ok(()),
             _ => Err(reason::UNEXPECTED_CERTPROFILE.into()),
@@ -459,11 +398,8 @@ fn check_profile(req: &Request<'_>) -> std::result::Result<(), Fail> {
 }
 
 /// A certificate (DER) as the asn1 types carry it; a certificate we cannot decode cannot be sent.
-fn cmp_cert(der: &[u8]) -> std::result::Result<CmpCertificate, Fail> {
-    CmpCertificate::from_der(der).map_err(|e| {
-        let (c, r) = reason::ERROR_CREATING_CERTREP;
-        Fail::with(c, r, e.to_string())
-    })
+fn cmp_cert(der: &[u8]) -> Res<CmpCertificate> {
+    CmpCertificate::from_der(der).map_err(Fail::because(reason::ERROR_CREATING_CERTREP))
 }
 
 /// ip/cp/kup with one CertResponse; `enc_key` is an EnvelopedData (DER SEQUENCE) holding a centrally
@@ -475,25 +411,17 @@ fn cert_rep(
     cert: Option<&[u8]>,
     enc_key: Option<&[u8]>,
     ca_pubs: &[Vec<u8>],
-) -> std::result::Result<PkiBody, Fail> {
-    let bad = |e: der::Error| {
-        let (c, r) = reason::ERROR_CREATING_CERTREP;
-        Fail::with(c, r, e.to_string())
-    };
+) -> Res<PkiBody> {
+    let bad = Fail::because(reason::ERROR_CREATING_CERTREP);
     // privateKey [0] EncryptedKey, whose envelopedData alternative is [0] IMPLICIT.
+    let ctx0 = der::Tag::ContextSpecific {
+        constructed: true,
+        number: der::TagNumber(0),
+    };
     let private_key = enc_key
-        .map(|k| {
-            let env = der::Any::from_der(k).map_err(bad)?;
-            der::Any::new(
-                der::Tag::ContextSpecific {
-                    constructed: true,
-                    number: der::TagNumber(0),
-                },
-                env.value(),
-            )
-            .map_err(bad)
-        })
-        .transpose()?;
+        .map(|k| der::Any::from_der(k).and_then(|env| der::Any::new(ctx0, env.value())))
+        .transpose()
+        .map_err(bad)?;
     let certified_key_pair = cert
         .map(|c| {
             Ok::<_, Fail>(CertifiedKeyPair {
@@ -525,7 +453,7 @@ fn cert_rep(
 
 /// rr → rp.
 pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
-    let details = crate::asn1::RevReqContent::from_der(req.body.raw).map_err(der_body)?;
+    let details = crate::asn1::RevReqContent::from_der(req.body).map_err(bad_body)?;
     let [d] = details.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
     };
@@ -533,11 +461,11 @@ pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
-    let issuer = tmpl.issuer.as_ref().map(name_der);
+    let issuer = tmpl.issuer.as_ref();
     let serial = tmpl.serial_number.as_ref().map(SerialNumber::as_bytes);
-    if (issuer.is_some() || serial.is_some()) && !matches_ref(srv, issuer.as_deref(), serial) {
-        let (c, r) = reason::REQUEST_NOT_ACCEPTED;
-        return Err(Fail::with(c, r, "wrong certificate to revoke"));
+    if (issuer.is_some() || serial.is_some()) && !matches_ref(srv, issuer, serial) {
+        let r = reason::REQUEST_NOT_ACCEPTED;
+        return Err(Fail::with(r, "wrong certificate to revoke"));
     }
     let rev_certs = match (&tmpl.issuer, &tmpl.serial_number) {
         (Some(i), Some(s)) => Some(vec![CertId {
@@ -557,7 +485,7 @@ pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
 
 /// genm → genp: 3.0 echoes the ITAVs; 3.5 answers a single ITAV by type.
 pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
-    let itavs = crate::asn1::GenMsgContent::from_der(req.body.raw).map_err(der_body)?;
+    let itavs = crate::asn1::GenMsgContent::from_der(req.body).map_err(bad_body)?;
     if srv.cfg.send_error {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     }
@@ -574,14 +502,14 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
         .as_ref()
         .map(der::Encode::to_der)
         .transpose()
-        .map_err(der_body)?;
+        .map_err(bad_body)?;
     let answer = match one.info_type {
         oid::IT_CA_CERTS => {
             let capubs = &srv.cfg.rsp_capubs;
             let certs = (!capubs.is_empty())
                 .then(|| der::Any::new(der::Tag::Sequence, capubs.concat()))
                 .transpose()
-                .map_err(der_body)?;
+                .map_err(bad_body)?;
             InfoTypeAndValue::new(oid::IT_CA_CERTS, certs)
         }
         oid::IT_ROOT_CA_CERT => root_ca_key_update(srv, value.as_deref())?,
@@ -592,18 +520,9 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
     Ok(Rsp::new(PkiBody::Genp(vec![answer])))
 }
 
-/// A der decoding problem as an `error` response.
-fn der_body(e: der::Error) -> Fail {
-    let (c, r) = reason::PKIBODY_ERROR;
-    Fail::with(c, r, e.to_string())
-}
-
 /// rootCaCert → rootCaKeyUpdate with the configured certificates; an empty answer when the client's
 /// root (`old_root`, DER) has a different subject than newWithNew.
-fn root_ca_key_update(
-    srv: &Server,
-    old_root: Option<&[u8]>,
-) -> std::result::Result<InfoTypeAndValue, Fail> {
+fn root_ca_key_update(srv: &Server, old_root: Option<&[u8]>) -> Res<InfoTypeAndValue> {
     let cfg = &srv.cfg;
     let empty = InfoTypeAndValue::new(oid::IT_ROOT_CA_KEY_UPDATE, None);
     let Some(nwn) = cfg.rsp_newwithnew.as_deref() else {
@@ -621,15 +540,15 @@ fn root_ca_key_update(
         new_with_old: cfg.rsp_newwithold.as_deref().map(cmp_cert).transpose()?,
         old_with_new: cfg.rsp_oldwithnew.as_deref().map(cmp_cert).transpose()?,
     };
-    InfoTypeAndValue::with_value(oid::IT_ROOT_CA_KEY_UPDATE, &content).map_err(der_body)
+    InfoTypeAndValue::with_value(oid::IT_ROOT_CA_KEY_UPDATE, &content).map_err(bad_body)
 }
 
 /// crlStatusList → crls: the configured CRL if it is newer than what the client has, else no CRL.
-fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<InfoTypeAndValue, Fail> {
+fn crls(srv: &Server, value: Option<&[u8]>) -> Res<InfoTypeAndValue> {
     let statuses = value
         .map(Vec::<CrlStatus>::from_der)
         .transpose()
-        .map_err(der_body)?
+        .map_err(bad_body)?
         .ok_or_else(|| Fail::new(201, "unexpected crlstatuslist"))?;
     let [status] = statuses.as_slice() else {
         return Err(Fail::new(201, "unexpected crlstatuslist"));
@@ -646,8 +565,7 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<InfoTypeAndVa
         let Some(GeneralName::DirectoryName(name)) = names.first() else {
             return Err(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED.into());
         };
-        let (name, issuer) = (name.to_der(), tbs.issuer.to_der());
-        if !names_equal(&name.map_err(der_body)?, &issuer.map_err(der_body)?) {
+        if !names_equal(name, &tbs.issuer) {
             return Err(Fail::new(200, "unknown crl issuer"));
         }
     }
@@ -659,13 +577,13 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> std::result::Result<InfoTypeAndVa
         return Ok(none);
     }
     // The CRL goes out with the bytes it was loaded with.
-    let crl = der::Any::from_der(crl).map_err(der_body)?;
-    InfoTypeAndValue::with_value(oid::IT_CRLS, &vec![crl]).map_err(der_body)
+    let crl = der::Any::from_der(crl).map_err(bad_body)?;
+    InfoTypeAndValue::with_value(oid::IT_CRLS, &vec![crl]).map_err(bad_body)
 }
 
 /// certReqTemplate → a template naming the reference cert's issuer, with key specs (EC or RSA-4096),
 /// as OpenSSL 3.5's mock answers.
-fn cert_req_template(srv: &Server) -> std::result::Result<InfoTypeAndValue, Fail> {
+fn cert_req_template(srv: &Server) -> Res<InfoTypeAndValue> {
     let issuer = srv
         .cfg
         .ref_cert
@@ -680,8 +598,8 @@ fn cert_req_template(srv: &Server) -> std::result::Result<InfoTypeAndValue, Fail
         value.map(|value| crate::asn1::AttributeTypeAndValue { attr_type, value })
     };
     let key_spec = vec![
-        control(oid::REG_CTRL_ALG_ID, der::Any::encode_from(&ec)).map_err(der_body)?,
-        control(oid::REG_CTRL_RSA_KEY_LEN, der::Any::encode_from(&4096i64)).map_err(der_body)?,
+        control(oid::REG_CTRL_ALG_ID, der::Any::encode_from(&ec)).map_err(bad_body)?,
+        control(oid::REG_CTRL_RSA_KEY_LEN, der::Any::encode_from(&4096i64)).map_err(bad_body)?,
     ];
     let content = crate::asn1::CertReqTemplateContent {
         cert_template: crate::asn1::CertTemplate {
@@ -690,35 +608,39 @@ fn cert_req_template(srv: &Server) -> std::result::Result<InfoTypeAndValue, Fail
         },
         key_spec: Some(key_spec),
     };
-    InfoTypeAndValue::with_value(oid::IT_CERT_REQ_TEMPLATE, &content).map_err(der_body)
+    InfoTypeAndValue::with_value(oid::IT_CERT_REQ_TEMPLATE, &content).map_err(bad_body)
 }
 
 /// error from the client (e.g. a client aborting while polling): printed as OpenSSL's mock prints
 /// it, answered with pkiconf.
 pub fn error(srv: &Server, req: &Request<'_>) -> Res {
-    let content = crate::asn1::ErrorMsgContent::from_der(req.body.raw).ok();
-    let mut text = String::from("mock server received error:\n");
-    match &content {
-        Some(c) => text.push_str(&format!("pkiStatusInfo: {}\n", c.pki_status_info.to_text())),
-        None => text.push_str("pkiStatusInfo absent\n"),
-    }
-    match content.as_ref().and_then(|c| c.error_code) {
-        Some(code) => text.push_str(&format!("errorCode: {code}\n")),
-        None => text.push_str("errorCode absent\n"),
-    }
-    match content.as_ref().and_then(|c| c.error_details.as_ref()) {
-        Some(d) => {
-            // OpenSSL 3.0 quotes each string; 3.5 prints them bare.
-            let strs: Vec<String> = if srv.cfg.compat == Compat::V3_0 {
-                d.iter().map(|s| format!("\"{s}\"")).collect()
-            } else {
-                d.clone()
-            };
-            text.push_str(&format!("errorDetails: {}\n", strs.join(", ")));
-        }
-        None => text.push_str("errorDetails absent\n"),
-    }
-    crate::log::raw_stderr(&text);
+    let c = crate::asn1::ErrorMsgContent::from_der(req.body).ok();
+    let line = |name: &str, value: Option<String>| match value {
+        Some(v) => format!("{name}: {v}\n"),
+        None => format!("{name} absent\n"),
+    };
+    // OpenSSL 3.0 quotes each errorDetails string; 3.5 prints them bare.
+    let quote = |s: &String| match srv.cfg.compat {
+        Compat::V3_0 => format!("\"{s}\""),
+        _ => s.clone(),
+    };
+    let details = c.as_ref().and_then(|c| c.error_details.as_ref());
+    let text = [
+        "mock server received error:\n".to_string(),
+        line(
+            "pkiStatusInfo",
+            c.as_ref().map(|c| c.pki_status_info.to_text()),
+        ),
+        line(
+            "errorCode",
+            c.as_ref().and_then(|c| c.error_code).map(|n| n.to_string()),
+        ),
+        line(
+            "errorDetails",
+            details.map(|d| d.iter().map(quote).collect::<Vec<_>>().join(", ")),
+        ),
+    ];
+    crate::log::raw_stderr(&text.concat());
     Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)))
 }
 
@@ -727,7 +649,7 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     if !txn.awaiting_conf {
         return Err(reason::ERROR_UNEXPECTED_CERTCONF.into());
     }
-    let statuses = crate::asn1::CertConfirmContent::from_der(req.body.raw).map_err(der_body)?;
+    let statuses = crate::asn1::CertConfirmContent::from_der(req.body).map_err(bad_body)?;
     let Some(st) = statuses.first() else {
         srv_log!(Err, "certificate rejected by client");
         return Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)));
@@ -776,7 +698,7 @@ pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     if !txn.polling {
         return Err(reason::UNEXPECTED_PKIBODY.into());
     }
-    let prc = crate::asn1::PollReqContent::from_der(req.body.raw).map_err(der_body)?;
+    let prc = crate::asn1::PollReqContent::from_der(req.body).map_err(bad_body)?;
     let [pr] = prc.as_slice() else {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
     };

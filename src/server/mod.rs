@@ -32,7 +32,6 @@ mod process;
 mod state;
 #[cfg(test)]
 mod tests_interop;
-mod tlv;
 
 use std::sync::Mutex;
 
@@ -127,6 +126,15 @@ impl SrvConfig {
 pub struct Answer {
     pub der: Vec<u8>,
     pub transaction_ended: bool,
+}
+
+impl Answer {
+    fn ended(der: Vec<u8>) -> Answer {
+        Answer {
+            der,
+            transaction_ended: true,
+        }
+    }
 }
 
 /// A running mock server. Shareable between threads; each request is handled independently, with

@@ -1,12 +1,16 @@
-//! Reading a request PKIMessage (RFC 9810 section 5.1) and writing response messages.
+//! Reading a request PKIMessage (RFC 9810 section 5.1) and the name and time helpers the checks share.
 //!
-//! Requests are kept as slices into the received bytes, so the protected part and the parts covered
-//! by POPO signatures are checked exactly as they were sent.
+//! The header is decoded with the shared asn1 types; the body stays the bytes as received until its
+//! handler decodes it, so a malformed body is answered (after the protection checks) like OpenSSL's
+//! mock answers it, and the protected part and POPO inputs are checked exactly as they were sent.
 
-use super::tlv::{self, ctx_cons, Seq, Tlv};
-use crate::asn1::oid;
+use der::asn1::{AnyRef, BitStringRef};
+use der::{Decode, Encode, Sequence};
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::name::Name;
+
+use crate::asn1::PkiHeader;
 use crate::error::{Error, Result};
-use const_oid::ObjectIdentifier as Oid;
 
 /// PKIBody choice numbers (RFC 9810 section 5.1.2).
 pub mod body {
@@ -26,192 +30,81 @@ pub mod body {
 
 /// The upper-case name OpenSSL logs for a body type (`received IR`, `sending IP`).
 pub fn body_name(t: u8) -> &'static str {
-    const NAMES: [&str; 27] = [
-        "IR", "IP", "CR", "CP", "P10CR", "POPDECC", "POPDECR", "KUR", "KUP", "KRR", "KRP", "RR",
-        "RP", "CCR", "CCP", "CKUANN", "CANN", "RANN", "CRLANN", "PKICONF", "NESTED", "GENM",
-        "GENP", "ERROR", "CERTCONF", "POLLREQ", "POLLREP",
-    ];
-    NAMES.get(t as usize).copied().unwrap_or("unknown")
+    crate::asn1::body_type_name(t.into()).unwrap_or("unknown")
 }
 
 /// Bound on extraCerts accepted in one request (OpenSSL's mock has none; requests are at most 1 MiB).
 const MAX_EXTRA_CERTS: usize = 1000;
 
-/// The header fields the server looks at.
-pub struct Header<'a> {
-    pub pvno: i64,
-    /// The sender's Name (DER) when it is a directoryName.
-    pub sender_dn: Option<&'a [u8]>,
-    pub protection_alg: Option<Tlv<'a>>,
-    pub sender_kid: Option<&'a [u8]>,
-    pub transaction_id: Option<&'a [u8]>,
-    pub sender_nonce: Option<&'a [u8]>,
-    pub recip_nonce: Option<&'a [u8]>,
-    /// generalInfo ITAVs.
-    pub general_info: Vec<Tlv<'a>>,
-}
-
-impl Header<'_> {
-    /// Whether the request asks for implicit confirmation.
-    pub fn implicit_confirm(&self) -> bool {
-        self.general_info
-            .iter()
-            .any(|itav| itav_type(itav) == Some(oid::IT_IMPLICIT_CONFIRM))
-    }
-}
-
-/// The infoType of an InfoTypeAndValue.
-pub fn itav_type(itav: &Tlv<'_>) -> Option<Oid> {
-    let mut s = Seq::new(itav, "InfoTypeAndValue").ok()?;
-    tlv::read_oid(&s.next("infoType").ok()?).ok()
+/// PKIMessage with the body and extraCerts left undecoded (see the module header).
+#[derive(Sequence)]
+struct Envelope<'a> {
+    header: PkiHeader,
+    body: AnyRef<'a>,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    protection: Option<BitStringRef<'a>>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    extra_certs: Option<Vec<AnyRef<'a>>>,
 }
 
 /// A received PKIMessage.
 pub struct Request<'a> {
     pub raw: &'a [u8],
-    pub header: Header<'a>,
-    header_raw: &'a [u8],
+    pub header: PkiHeader,
+    /// The sender's Name when it is a directoryName.
+    pub sender_dn: Option<Name>,
     /// The body's choice number.
     pub body_type: u8,
-    /// The body's content (inside the EXPLICIT tag).
-    pub body: Tlv<'a>,
-    body_raw: &'a [u8],
+    /// The body's content (the one element inside the EXPLICIT tag), as received.
+    pub body: &'a [u8],
     /// The protection BIT STRING's bits (without the unused-bits octet).
     pub protection: Option<&'a [u8]>,
-    pub extra_certs: Vec<&'a [u8]>,
+    /// extraCerts (DER), as received.
+    pub extra_certs: Vec<Vec<u8>>,
 }
 
 impl<'a> Request<'a> {
     pub fn parse(der: &'a [u8]) -> Result<Request<'a>> {
-        let top = tlv::parse_one(der)?;
-        let mut s = Seq::new(&top, "PKIMessage")?;
-        let h = s.next("header")?;
-        let header = parse_header(&h)?;
-        let b = s.next("body")?;
-        if b.tag & 0xe0 != 0xa0 {
+        let bad = |e: der::Error| Error::cmp(format!("malformed PKIMessage: {e}"));
+        let env = Envelope::from_der(der).map_err(bad)?;
+        let der::Tag::ContextSpecific {
+            constructed: true,
+            number,
+        } = der::Tagged::tag(&env.body)
+        else {
             return Err(Error::cmp(
                 "malformed PKIMessage: body is not a context-specific tag",
             ));
-        }
-        let body_type = b.tag & 0x1f;
-        let body = b.inner()?;
-        let protection = match s.opt(ctx_cons(0)) {
-            Some(p) => {
-                let bits = p.inner()?.expect_tag(tlv::BIT_STRING, "protection")?;
-                Some(
-                    bits.value
-                        .get(1..)
-                        .ok_or_else(|| Error::cmp("empty protection"))?,
-                )
-            }
-            None => None,
         };
-        let mut extra_certs = Vec::new();
-        if let Some(x) = s.opt(ctx_cons(1)) {
-            for c in x
-                .inner()?
-                .expect_tag(tlv::SEQUENCE, "extraCerts")?
-                .children()?
-            {
-                if extra_certs.len() >= MAX_EXTRA_CERTS {
-                    return Err(Error::cmp("too many extraCerts"));
-                }
-                extra_certs.push(c.raw);
-            }
+        // The EXPLICIT tag holds exactly one element.
+        AnyRef::from_der(env.body.value()).map_err(bad)?;
+        let certs = env.extra_certs.unwrap_or_default();
+        if certs.len() > MAX_EXTRA_CERTS {
+            return Err(Error::cmp("too many extraCerts"));
         }
-        if s.peek().is_some() {
-            return Err(Error::cmp(
-                "malformed PKIMessage: unexpected trailing field",
-            ));
-        }
+        let sender_dn = match &env.header.sender {
+            GeneralName::DirectoryName(n) => Some(n.clone()),
+            _ => None,
+        };
         Ok(Request {
             raw: der,
-            header,
-            header_raw: h.raw,
-            body_type,
-            body,
-            body_raw: b.raw,
-            protection,
-            extra_certs,
+            header: env.header,
+            sender_dn,
+            body_type: u8::try_from(number.value()).unwrap_or(u8::MAX),
+            body: env.body.value(),
+            protection: env.protection.map(|p| p.raw_bytes()),
+            extra_certs: certs
+                .iter()
+                .map(Encode::to_der)
+                .collect::<der::Result<_>>()
+                .map_err(bad)?,
         })
     }
 
-    /// DER of ProtectedPart ::= SEQUENCE { header, body }, the input to the protection.
-    pub fn protected_part(&self) -> Vec<u8> {
-        tlv::seq(&[self.header_raw, self.body_raw])
+    /// DER of ProtectedPart ::= SEQUENCE { header, body } over the bytes as received.
+    pub fn protected_part(&self) -> Result<Vec<u8>> {
+        crate::asn1::protected_part_der_raw(self.raw)
     }
-}
-
-fn parse_header<'a>(h: &Tlv<'a>) -> Result<Header<'a>> {
-    let mut s = Seq::new(h, "PKIHeader")?;
-    let pvno = s.next("pvno")?.int()?;
-    let sender = s.next("sender")?;
-    let sender_dn = if sender.tag == ctx_cons(4) {
-        Some(sender.inner()?.raw)
-    } else {
-        None
-    };
-    let _recipient = s.next("recipient")?;
-    let _time = s.opt(ctx_cons(0));
-    let protection_alg = s.opt(ctx_cons(1)).map(|t| t.inner()).transpose()?;
-    let octs = |t: Option<Tlv<'a>>| -> Result<Option<&'a [u8]>> {
-        t.map(|t| {
-            Ok(t.inner()?
-                .expect_tag(tlv::OCTET_STRING, "header field")?
-                .value)
-        })
-        .transpose()
-    };
-    let sender_kid = octs(s.opt(ctx_cons(2)))?;
-    let _recip_kid = s.opt(ctx_cons(3));
-    let transaction_id = octs(s.opt(ctx_cons(4)))?;
-    let sender_nonce = octs(s.opt(ctx_cons(5)))?;
-    let recip_nonce = octs(s.opt(ctx_cons(6)))?;
-    let _free_text = s.opt(ctx_cons(7));
-    let general_info = match s.opt(ctx_cons(8)) {
-        Some(g) => g
-            .inner()?
-            .expect_tag(tlv::SEQUENCE, "generalInfo")?
-            .children()?,
-        None => Vec::new(),
-    };
-    Ok(Header {
-        pvno,
-        sender_dn,
-        protection_alg,
-        sender_kid,
-        transaction_id,
-        sender_nonce,
-        recip_nonce,
-        general_info,
-    })
-}
-
-/// DER of a certificate's name (subject or issuer), as the certificate carries it.
-pub fn name_der(name: &x509_cert::name::Name) -> Vec<u8> {
-    der::Encode::to_der(name).unwrap_or_default()
-}
-
-/// Whether two DER Names are the same as OpenSSL's X509_NAME_cmp sees them (see
-/// [`crate::creds::names_equal`]); undecodable names only equal identical bytes.
-pub fn names_equal(a: &[u8], b: &[u8]) -> bool {
-    use der::Decode;
-    a == b
-        || match (
-            x509_cert::name::Name::from_der(a),
-            x509_cert::name::Name::from_der(b),
-        ) {
-            (Ok(x), Ok(y)) => crate::creds::names_equal(&x, &y),
-            _ => false,
-        }
-}
-
-/// A DER Name OpenSSL-style (`/CN=x/O=y`) for log lines.
-pub fn name_oneline(der: &[u8]) -> String {
-    use der::Decode;
-    x509_cert::name::Name::from_der(der)
-        .map(|n| crate::verify::oneline(&n))
-        .unwrap_or_else(|_| "<invalid name>".into())
 }
 
 /// Unix seconds of a certificate time.
@@ -228,5 +121,65 @@ pub fn key_usage_allows(c: &crate::creds::Cert, bit: x509_cert::ext::pkix::KeyUs
     match c.extension(&oid) {
         None => true,
         Some(_) => c.key_usage().is_some_and(|ku| ku.0.contains(bit)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asn1::{PkiBody, PkiMessage};
+
+    fn header() -> PkiHeader {
+        let name = Name::default();
+        PkiHeader::new(
+            2,
+            GeneralName::DirectoryName(name.clone()),
+            GeneralName::DirectoryName(name),
+        )
+    }
+
+    /// SEQUENCE { header, `body` } with `body` given as raw DER.
+    fn message(body: &[u8]) -> Vec<u8> {
+        let mut content = header().to_der().unwrap();
+        content.extend_from_slice(body);
+        let mut out = vec![0x30, content.len() as u8];
+        out.extend(content);
+        out
+    }
+
+    #[test]
+    fn keeps_the_body_as_received() {
+        let msg = PkiMessage {
+            header: header(),
+            body: PkiBody::PkiConf(der::asn1::Null),
+            protection: None,
+            extra_certs: None,
+        };
+        let der = msg.to_der().unwrap();
+        let req = Request::parse(&der).unwrap();
+        assert_eq!(req.body_type, 19);
+        assert_eq!(req.body, [0x05, 0x00]);
+        assert_eq!(req.sender_dn, Some(Name::default()));
+        assert!(req.protection.is_none() && req.extra_certs.is_empty());
+        assert_eq!(
+            req.protected_part().unwrap(),
+            msg.protected_part_der().unwrap()
+        );
+    }
+
+    #[test]
+    fn malformed_envelopes_are_refused() {
+        assert!(Request::parse(b"not DER").is_err());
+        // A universal SEQUENCE where the body's context-specific tag belongs.
+        let e = Request::parse(&message(&[0x30, 0x00])).err().unwrap();
+        assert!(e.to_string().contains("not a context-specific tag"), "{e}");
+        // An EXPLICIT body tag holding two elements, or none.
+        assert!(Request::parse(&message(&[0xb3, 0x04, 0x05, 0x00, 0x05, 0x00])).is_err());
+        assert!(Request::parse(&message(&[0xb3, 0x00])).is_err());
+        // Trailing data after the message.
+        let mut der = message(&[0xb3, 0x02, 0x05, 0x00]);
+        assert!(Request::parse(&der).is_ok());
+        der.push(0);
+        assert!(Request::parse(&der).is_err());
     }
 }

@@ -6,19 +6,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::crypto::{self, Signer};
 use super::msg::{body, body_name, Request};
-use super::msg::{key_usage_allows, names_equal, unix};
+use super::msg::{key_usage_allows, unix};
 use super::state::Txn;
-use super::tlv::{self, Seq};
 use super::{mock, Answer, Server, SrvConfig};
 use crate::asn1::status::PkiStatus;
 use crate::asn1::{
     oid, CmpTime, ErrorMsgContent, InfoTypeAndValue, PkiBody, PkiHeader, PkiMessage, PkiStatusInfo,
 };
 use crate::compat::Compat;
-use crate::creds::Cert;
+use crate::creds::{random_bytes, Cert};
 use crate::error::{Error, Result};
 use der::asn1::{BitString, OctetString};
 use der::Decode;
+use spki::AlgorithmIdentifierOwned;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::KeyUsages;
 use x509_cert::name::Name;
@@ -68,11 +68,15 @@ impl Fail {
             also: Vec::new(),
         }
     }
-    pub fn with(code: u32, reason: &'static str, details: impl Into<String>) -> Fail {
+    pub fn with((code, reason): (u32, &'static str), details: impl Into<String>) -> Fail {
         Fail {
             details: Some(details.into()),
             ..Fail::new(code, reason)
         }
+    }
+    /// A `map_err` function giving this reason with the error's text as details.
+    pub fn because<E: std::fmt::Display>(r: (u32, &'static str)) -> impl Fn(E) -> Fail + Copy {
+        move |e| Fail::with(r, e.to_string())
     }
     /// The same failure with a further error queued after it.
     pub fn then(mut self, (_, reason): (u32, &'static str)) -> Fail {
@@ -125,6 +129,9 @@ pub mod reason {
     pub const WRONG_CERTID: (u32, &str) = (189, "wrong certid");
     pub const UNEXPECTED_CERTPROFILE: (u32, &str) = (196, "unexpected certprofile");
 }
+
+/// A result whose error becomes an `error` answer.
+pub type Res<T = Rsp> = std::result::Result<T, Fail>;
 
 impl From<(u32, &'static str)> for Fail {
     fn from((code, reason): (u32, &'static str)) -> Fail {
@@ -220,15 +227,9 @@ fn certs_of<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Vec<crate::creds::C
         .collect()
 }
 
-/// Validity checks of client certificates: `-no_check_time` or the time to check at.
-struct Policy {
-    check_time: bool,
-    at: i64,
-}
-
 /// Path validation of a candidate signer with -srv_trusted (see [`crate::verify`]). As with
 /// OpenSSL, a trusted certificate may be the signer itself (pinning).
-fn validate_path(srv: &Server, cand: &[u8], untrusted: &[&[u8]], p: &Policy) -> Result<()> {
+fn validate_path(srv: &Server, cand: &[u8], untrusted: &[&[u8]], s: &Signed) -> Result<()> {
     if srv.cfg.srv_trusted.is_empty() {
         return Err(Error::cmp(
             "missing trust store (-srv_trusted) for validating the client's signer cert",
@@ -239,8 +240,8 @@ fn validate_path(srv: &Server, cand: &[u8], untrusted: &[&[u8]], p: &Policy) -> 
         return Ok(());
     }
     let params = crate::verify::VerifyParams {
-        no_check_time: !p.check_time,
-        attime: p.check_time.then_some(p.at),
+        no_check_time: !s.check_time,
+        attime: s.check_time.then_some(s.at),
         ..Default::default()
     };
     let trusted = certs_of(srv.cfg.srv_trusted.iter().map(Vec::as_slice));
@@ -275,25 +276,21 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
             if !answer_garbage {
                 return None;
             }
-            let fail = Fail::with(
-                reason::PKIBODY_ERROR.0,
-                reason::PKIBODY_ERROR.1,
-                e.to_string(),
+            let rsp = error_rsp(&bad_body(e), PkiStatus::REJECTION);
+            let built = build(
+                srv,
+                None,
+                &random_bytes(16).ok()?,
+                &rsp,
+                &mut Txn::default(),
             );
-            let tid = crypto::random(16).ok()?;
-            let rsp = error_rsp(&fail, PkiStatus::REJECTION);
-            return build(srv, None, &tid, &rsp, &mut Txn::default())
-                .ok()
-                .map(|der| Answer {
-                    der,
-                    transaction_ended: true,
-                });
+            return built.ok().map(Answer::ended);
         }
     };
     srv_log!(Debug, "received {}", body_name(req.body_type));
-    let tid = match req.header.transaction_id {
-        Some(t) => t.to_vec(),
-        None => crypto::random(16).ok()?,
+    let tid = match &req.header.transaction_id {
+        Some(t) => t.as_bytes().to_vec(),
+        None => random_bytes(16).ok()?,
     };
     let mut txn = Txn::default();
     let mut verified = false;
@@ -312,14 +309,7 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
         Ok(o) => o,
         Err(e) => {
             srv_log!(Err, "cannot send proper CMP response: {e}");
-            return if answer_garbage {
-                Some(Answer {
-                    der: Vec::new(),
-                    transaction_ended: true,
-                })
-            } else {
-                None
-            };
+            return answer_garbage.then(|| Answer::ended(Vec::new()));
         }
     };
     srv_log!(Debug, "sending {}", body_name(rsp.body.type_number() as u8));
@@ -347,14 +337,8 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
 }
 
 /// The checks and dispatch; on success returns the response body, with `txn` updated.
-fn process(
-    srv: &Server,
-    req: &Request<'_>,
-    tid: &[u8],
-    txn: &mut Txn,
-    verified: &mut bool,
-) -> std::result::Result<Rsp, Fail> {
-    if req.header.sender_dn.is_none() {
+fn process(srv: &Server, req: &Request<'_>, tid: &[u8], txn: &mut Txn, verified: &mut bool) -> Res {
+    if req.sender_dn.is_none() {
         return Err(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED.into());
     }
     let t = req.body_type;
@@ -399,11 +383,11 @@ fn process(
     if !srv.cfg.no_cache_extracerts && !req.extra_certs.is_empty() {
         if let Ok(mut cache) = srv.extra_cache.lock() {
             for c in &req.extra_certs {
-                if !cache.iter().any(|x| x.as_slice() == *c) {
+                if !cache.contains(c) {
                     if cache.len() >= MAX_CACHED_EXTRA_CERTS {
                         cache.pop_front();
                     }
-                    cache.push_back(c.to_vec());
+                    cache.push_back(c.clone());
                 }
             }
         }
@@ -429,11 +413,7 @@ fn process(
 }
 
 /// Process a request that is not a pollReq (also used for a delayed request when polling ends).
-pub(super) fn dispatch(
-    srv: &Server,
-    req: &Request<'_>,
-    txn: &mut Txn,
-) -> std::result::Result<Rsp, Fail> {
+pub(super) fn dispatch(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     match req.body_type {
         body::IR | body::CR | body::P10CR | body::KUR => mock::cert_request(srv, req, txn),
         body::RR => mock::rr(srv, req),
@@ -446,7 +426,7 @@ pub(super) fn dispatch(
 }
 
 /// Protection, pvno and nonce checks (OpenSSL's ossl_cmp_msg_check_update on the server side).
-fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Result<(), Fail> {
+fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res<()> {
     let cfg = &srv.cfg;
     let exception = |invalid: bool| -> bool {
         if cfg.accept_unprotected {
@@ -482,12 +462,10 @@ fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::
         return Err(reason::UNEXPECTED_PVNO.into());
     }
     if !is_start(req.body_type) && !txn.sender_nonce.is_empty() {
-        let actual = req.header.recip_nonce;
+        let actual = req.header.recip_nonce.as_ref().map(|n| n.as_bytes());
         if actual != Some(txn.sender_nonce.as_slice()) {
-            let (c, r) = reason::RECIPNONCE_UNMATCHED;
             return Err(Fail::with(
-                c,
-                r,
+                reason::RECIPNONCE_UNMATCHED,
                 format!(
                     "expected = {}, actual = {}",
                     hex_colon(&txn.sender_nonce),
@@ -501,16 +479,15 @@ fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::
 
 /// Verify the request's protection (OSSL_CMP_validate_msg on the server side). The error is the
 /// first one OpenSSL queues, which names its `error` answer.
-fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Result<(), Fail> {
+fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res<()> {
     srv_log!(Debug, "validating CMP message");
-    let (Some(alg), Some(prot)) = (req.header.protection_alg, req.protection) else {
+    let (Some(alg), Some(prot)) = (&req.header.protection_alg, req.protection) else {
         return Err(reason::MISSING_PROTECTION.into());
     };
-    let Ok((oid, _)) = crypto::alg_id(&alg) else {
+    let Ok(part) = req.protected_part() else {
         return Err(reason::ERROR_VALIDATING_PROTECTION.into());
     };
-    let part = req.protected_part();
-    if crypto::is_mac(&oid) {
+    if crate::protect::is_mac_oid(&alg.oid) {
         let Some(secret) = &srv.cfg.srv_secret else {
             srv_log!(
                 Info,
@@ -518,24 +495,20 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
             );
             return Err(reason::MISSING_SECRET.into());
         };
-        return match crypto::pbm_mac(secret, &alg, &part) {
-            Ok(mac) if aws_lc_rs::constant_time::verify_slices_are_equal(&mac, prot).is_ok() => {
-                srv_log!(
-                    Debug,
-                    "successfully validated PBM-based CMP message protection"
-                );
-                Ok(())
-            }
-            Ok(_) => {
-                srv_log!(Warn, "verifying PBM-based CMP message protection failed");
-                Err(reason::WRONG_PBM_VALUE.into())
-            }
-            Err(e) => {
-                srv_log!(Warn, "verifying PBM-based CMP message protection failed");
-                let (c, r) = reason::ERROR_VALIDATING_PROTECTION;
-                Err(Fail::with(c, r, e.to_string()))
-            }
-        };
+        let mac = crypto::pbm_mac(secret, alg, &part);
+        let equal = |m: &[u8]| aws_lc_rs::constant_time::verify_slices_are_equal(m, prot).is_ok();
+        if mac.as_deref().is_ok_and(equal) {
+            srv_log!(
+                Debug,
+                "successfully validated PBM-based CMP message protection"
+            );
+            return Ok(());
+        }
+        srv_log!(Warn, "verifying PBM-based CMP message protection failed");
+        return Err(match mac {
+            Ok(_) => reason::WRONG_PBM_VALUE.into(),
+            Err(e) => Fail::with(reason::ERROR_VALIDATING_PROTECTION, e.to_string()),
+        });
     }
     if srv.cfg.srv_trusted.is_empty() && srv.cfg.srv_secret.is_some() {
         srv_log!(
@@ -545,7 +518,7 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
         );
         return Err(reason::MISSING_TRUST_ANCHOR.into());
     }
-    let found = find_signer(srv, req, &alg, prot, &part, txn)?;
+    let found = find_signer(srv, req, alg, prot, &part, txn)?;
     // OpenSSL 3.0 says nothing when a signature (unlike a PBM) validates.
     if srv.cfg.compat != Compat::V3_0 {
         srv_log!(
@@ -560,14 +533,16 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> std::result::Resu
     Ok(())
 }
 
-/// The request's signature and sender as OpenSSL's cert_acceptable() takes them.
-struct Signed<'a, 'r> {
-    req: &'a Request<'r>,
-    sender: &'a [u8],
-    alg: &'a tlv::Tlv<'a>,
+/// The request's signature and sender as OpenSSL's cert_acceptable() takes them, and the validity
+/// checks of client certificates (`-no_check_time`, or the time to check at).
+struct Signed<'a> {
+    sender: &'a Name,
+    sender_kid: Option<&'a [u8]>,
+    alg: &'a AlgorithmIdentifierOwned,
     part: &'a [u8],
     sig: &'a [u8],
-    policy: Policy,
+    check_time: bool,
+    at: i64,
 }
 
 /// Why a candidate certificate was not acceptable, as far as the answer depends on it.
@@ -582,22 +557,19 @@ enum Unacceptable {
 /// OpenSSL's cert_acceptable(): within its validity period (unless time checks are off), naming
 /// the sender, with the senderKID as subject key identifier (a certificate without one does not
 /// match a senderKID), keyUsage allowing signatures, and verifying the signature.
-fn acceptable(cand: &[u8], s: &Signed<'_, '_>) -> std::result::Result<(), Unacceptable> {
+fn acceptable(cand: &[u8], s: &Signed) -> std::result::Result<(), Unacceptable> {
     let c = Cert::from_der(cand).map_err(|_| Unacceptable::Other)?;
     let (not_before, not_after) = (unix(c.not_before()), unix(c.not_after()));
-    if s.policy.check_time && !(not_before <= s.policy.at && s.policy.at <= not_after) {
-        return Err(Unacceptable::Time(s.policy.at > not_after));
+    if s.check_time && !(not_before <= s.at && s.at <= not_after) {
+        return Err(Unacceptable::Time(s.at > not_after));
     }
-    if !names_equal(&super::msg::name_der(c.subject()), s.sender) {
+    if !crate::creds::names_equal(c.subject(), s.sender) {
         return Err(Unacceptable::Other);
     }
-    if let Some(kid) = s.req.header.sender_kid {
-        if c.subject_key_id().as_deref() != Some(kid) {
-            return Err(Unacceptable::Other);
-        }
+    if s.sender_kid.is_some() && c.subject_key_id().as_deref() != s.sender_kid {
+        return Err(Unacceptable::Other);
     }
     let spki = c.spki_der().map_err(|_| Unacceptable::Other)?;
-    let spki = tlv::parse_one(&spki).map_err(|_| Unacceptable::Other)?;
     if !key_usage_allows(&c, KeyUsages::DigitalSignature)
         || crypto::verify(&spki, s.alg, s.part, s.sig).is_err()
     {
@@ -612,35 +584,33 @@ fn acceptable(cand: &[u8], s: &Signed<'_, '_>) -> std::result::Result<(), Unacce
 fn find_signer(
     srv: &Server,
     req: &Request<'_>,
-    alg: &tlv::Tlv<'_>,
+    alg: &AlgorithmIdentifierOwned,
     sig: &[u8],
     part: &[u8],
     txn: &Txn,
-) -> std::result::Result<Vec<u8>, Fail> {
+) -> Res<Vec<u8>> {
     let sender = req
-        .header
         .sender_dn
+        .as_ref()
         .ok_or_else(|| Fail::from(reason::SENDER_GENERALNAME_TYPE_NOT_SUPPORTED))?;
     let s = Signed {
-        req,
         sender,
+        sender_kid: req.header.sender_kid.as_ref().map(|k| k.as_bytes()),
         alg,
         part,
         sig,
-        policy: Policy {
-            check_time: !srv.cfg.no_check_time,
-            at: srv.cfg.attime.unwrap_or_else(tlv::now),
-        },
+        check_time: !srv.cfg.no_check_time,
+        at: srv.cfg.attime.unwrap_or_else(now),
     };
     let cached: Vec<Vec<u8>> = srv
         .extra_cache
         .lock()
         .map(|c| c.iter().rev().cloned().collect())
         .unwrap_or_default();
-    let mut untrusted: Vec<&[u8]> = req.extra_certs.to_vec();
+    let mut untrusted: Vec<&[u8]> = req.extra_certs.iter().map(Vec::as_slice).collect();
     untrusted.extend(cached.iter().map(Vec::as_slice));
     untrusted.extend(srv.cfg.srv_untrusted.iter().map(Vec::as_slice));
-    let path_ok = |c: &[u8]| match validate_path(srv, c, &untrusted, &s.policy) {
+    let path_ok = |c: &[u8]| match validate_path(srv, c, &untrusted, &s) {
         Ok(()) => true,
         Err(e) => {
             srv_log!(Debug, "candidate sender cert does not validate: {e}");
@@ -678,22 +648,22 @@ fn find_signer(
             Err(Unacceptable::Other) => {}
         }
     }
-    let sname = super::msg::name_oneline(sender);
+    let sname = crate::verify::oneline(sender);
     srv_log!(
         Info,
         "trying to verify msg signature with a valid cert that.."
     );
     srv_log!(Info, "matches msg sender    = {sname}");
     let mut details = format!("for msg sender name = {sname}");
-    match req.header.sender_kid {
+    match s.sender_kid {
         Some(k) => {
-            srv_log!(Info, "matches msg senderKID = {}", hex_colon(k));
-            details.push_str(&format!(" and for msg senderKID = {}", hex_colon(k)));
+            let k = hex_colon(k);
+            srv_log!(Info, "matches msg senderKID = {k}");
+            details.push_str(&format!(" and for msg senderKID = {k}"));
         }
         None => srv_log!(Info, "while msg header does not contain senderKID"),
     }
-    let (c, r) = reason::NO_SUITABLE_SENDER_CERT;
-    let no_cert = Fail::with(c, r, details);
+    let no_cert = Fail::with(reason::NO_SUITABLE_SENDER_CERT, details);
     Err(match time_error {
         None => no_cert,
         Some(expired) => {
@@ -703,10 +673,13 @@ fn find_signer(
                 (9, "certificate is not yet valid")
             };
             let d = format!("Certificate verification at depth = 0 error = {n} ({what})");
-            let mut f = Fail::with(139, "certificate verification failed", d);
+            let mut f = Fail::with((139, "certificate verification failed"), d);
             f.lib = ERR_LIB_X509;
-            f.also
-                .push(format!("{r}:{}", no_cert.details.unwrap_or_default()));
+            f.also.push(format!(
+                "{}:{}",
+                no_cert.reason,
+                no_cert.details.unwrap_or_default()
+            ));
             f
         }
     })
@@ -739,7 +712,7 @@ pub fn error_rsp(f: &Fail, status: PkiStatus) -> Rsp {
 /// How a response is protected: with a MAC (the request's parameters, or OpenSSL's defaults), with
 /// our signature, or not at all.
 enum Protection {
-    Mac(Vec<u8>),
+    Mac(AlgorithmIdentifierOwned),
     Sig,
     None,
 }
@@ -750,8 +723,8 @@ fn protection(srv: &Server, req: Option<&Request<'_>>, rsp: &Rsp) -> Result<Prot
     let cfg = &srv.cfg;
     // A MAC-protected request is answered with the same kind of MAC and the same parameters.
     let req_mac_alg = req
-        .and_then(|r| r.header.protection_alg)
-        .filter(|a| crypto::alg_id(a).is_ok_and(|(o, _)| crypto::is_mac(&o)));
+        .and_then(|r| r.header.protection_alg.as_ref())
+        .filter(|a| crate::protect::is_mac_oid(&a.oid));
     let is_error = matches!(rsp.body, PkiBody::Error(_));
     if cfg.send_unprotected || (cfg.send_unprot_err && (rsp.rejection || is_error)) {
         return Ok(Protection::None);
@@ -759,7 +732,7 @@ fn protection(srv: &Server, req: Option<&Request<'_>>, rsp: &Rsp) -> Result<Prot
     if cfg.srv_secret.is_some() && (srv.signer.is_none() || req_mac_alg.is_some()) {
         // Parameters the mock refused (the answer is then an error) get OpenSSL's defaults.
         return Ok(Protection::Mac(
-            match req_mac_alg.map(|a| crypto::answer_mac_alg_id(&a)) {
+            match req_mac_alg.map(crypto::answer_mac_alg_id) {
                 Some(Ok(alg)) => alg,
                 _ => crypto::pbm_alg_id()?,
             },
@@ -785,9 +758,7 @@ fn response_header(
     let sender_cert = cfg.srv_cert.as_deref().map(Cert::from_der).transpose()?;
     let sender = sender_cert.as_ref().map(|c| c.subject().clone());
     // An undecodable sender name cannot have passed the request checks; answer the null DN then.
-    let recipient = req
-        .and_then(|r| r.header.sender_dn)
-        .and_then(|d| Name::from_der(d).ok());
+    let recipient = req.and_then(|r| r.sender_dn.clone());
     let mut h = PkiHeader::new(
         2,
         GeneralName::DirectoryName(sender.unwrap_or_default()),
@@ -798,12 +769,11 @@ fn response_header(
     let octets = |v: &[u8]| OctetString::new(v.to_vec()).map_err(enc);
     let kid = match prot {
         Protection::Mac(alg) => {
-            h.protection_alg = Some(Decode::from_der(alg).map_err(enc)?);
+            h.protection_alg = Some(alg.clone());
             cfg.srv_ref.clone()
         }
         Protection::Sig => {
-            let alg = srv.signer.as_ref().map(Signer::alg_id).unwrap_or_default();
-            h.protection_alg = Some(Decode::from_der(&alg).map_err(enc)?);
+            h.protection_alg = srv.signer.as_ref().map(Signer::alg_id);
             sender_cert.as_ref().and_then(Cert::subject_key_id)
         }
         Protection::None => None,
@@ -811,10 +781,7 @@ fn response_header(
     h.sender_kid = kid.as_deref().map(octets).transpose()?;
     h.transaction_id = Some(octets(tid)?);
     h.sender_nonce = Some(octets(nonce)?);
-    h.recip_nonce = req
-        .and_then(|r| r.header.sender_nonce)
-        .map(octets)
-        .transpose()?;
+    h.recip_nonce = req.and_then(|r| r.header.sender_nonce.clone());
     if implicit {
         let null = der::Any::new(der::Tag::Null, Vec::new()).map_err(enc)?;
         h.general_info = Some(vec![InfoTypeAndValue::new(
@@ -834,7 +801,7 @@ fn build(
     txn: &mut Txn,
 ) -> Result<Vec<u8>> {
     let cfg = &srv.cfg;
-    let nonce = crypto::random(16)?;
+    let nonce = random_bytes(16)?;
     let prot = protection(srv, req, rsp)?;
     let header = response_header(srv, req, tid, &nonce, &prot, rsp.implicit)?;
     let part = crate::asn1::protected_part_der(&header, &rsp.body)?;
@@ -844,7 +811,7 @@ fn build(
                 .srv_secret
                 .as_ref()
                 .ok_or_else(|| Error::cmp("missing -srv_secret"))?;
-            Some(crypto::pbm_mac(secret, &tlv::parse_one(alg)?, &part)?)
+            Some(crypto::pbm_mac(secret, alg, &part)?)
         }
         Protection::Sig => srv.signer.as_ref().map(|s| s.sign(&part)).transpose()?,
         Protection::None => None,
@@ -882,23 +849,12 @@ fn build(
     msg.to_der_vec()
 }
 
-/// Parse a SEQUENCE's children, naming it in errors that become `error` responses.
-pub fn children<'a>(t: &tlv::Tlv<'a>, what: &str) -> std::result::Result<Vec<tlv::Tlv<'a>>, Fail> {
-    let (c, r) = reason::PKIBODY_ERROR;
-    if t.tag != tlv::SEQUENCE {
-        return Err(Fail::with(c, r, format!("{what}: SEQUENCE expected")));
-    }
-    t.children()
-        .map_err(|e| Fail::with(c, r, format!("{what}: {e}")))
-}
-
 /// Map a DER decoding problem to an `error` response.
-pub fn bad_body(e: Error) -> Fail {
-    let (c, r) = reason::PKIBODY_ERROR;
-    Fail::with(c, r, e.to_string())
+pub fn bad_body(e: impl std::fmt::Display) -> Fail {
+    Fail::with(reason::PKIBODY_ERROR, e.to_string())
 }
 
-/// Convenience for `Seq::new` with body errors.
-pub fn seq<'a>(t: &tlv::Tlv<'a>, what: &str) -> std::result::Result<Seq<'a>, Fail> {
-    Seq::new(t, what).map_err(bad_body)
+/// Current Unix time in seconds.
+fn now() -> i64 {
+    unix(std::time::SystemTime::now())
 }
