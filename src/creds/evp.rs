@@ -13,6 +13,8 @@ use zeroize::Zeroizing;
 
 use super::alg::Digest;
 
+mod rsa_parse;
+
 /// An owned, reference-counted `EVP_PKEY`.
 pub(crate) struct Pkey(*mut sys::EVP_PKEY);
 
@@ -149,13 +151,20 @@ pub(crate) struct Pss {
 
 impl Pkey {
     /// Unencrypted PKCS#8 PrivateKeyInfo (DER).
+    /// Plain RSA keys are built from their parts without AWS-LC's load-time key check (rsa_parse.rs).
     pub(crate) fn parse_pkcs8(der: &[u8]) -> Option<Pkey> {
+        if let Some(k) = rsa_parse::pkcs8(der) {
+            return Some(k);
+        }
         // SAFETY: cbs is valid for the duration of the call.
         parse_with(der, |cbs| unsafe { sys::EVP_parse_private_key(cbs) })
     }
 
     /// PKCS#1 RSAPrivateKey or SEC1 ECPrivateKey (DER), or PKCS#8 again.
     pub(crate) fn parse_traditional(der: &[u8]) -> Option<Pkey> {
+        if let Some(k) = rsa_parse::pkcs1(der) {
+            return Some(k);
+        }
         let len = c_long::try_from(der.len()).ok()?;
         let mut p = der.as_ptr();
         // SAFETY: p points into der, len bounds the read.
@@ -246,6 +255,12 @@ impl Pkey {
                 other => Kind::Other(other),
             }
         }
+    }
+
+    /// Whether an RSA key passes AWS-LC's full consistency check (keys loaded through rsa_parse.rs
+    /// skipped it); false for other key types.
+    pub(crate) fn rsa_consistent(&self) -> bool {
+        rsa_parse::full_check(self)
     }
 
     pub(crate) fn bits(&self) -> u32 {

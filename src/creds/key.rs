@@ -272,8 +272,22 @@ impl PrivateKey {
             _ => self
                 .pkey
                 .sign(Some(digest), None, data)
-                .ok_or_else(|| Error::cmp(format!("signing with {} failed", digest.name()))),
+                .ok_or_else(|| self.sign_failed(format!("signing with {} failed", digest.name()))),
         }
+    }
+
+    /// The error of a failed signature. RSA keys are loaded without checking that their values
+    /// belong together (evp/rsa_parse.rs), and AWS-LC refuses to release a signature made with
+    /// such a key, so that is the likely reason and worth naming.
+    fn sign_failed(&self, what: String) -> Error {
+        if matches!(self.ktype, KeyType::Rsa { .. } | KeyType::RsaPss { .. })
+            && !self.pkey.rsa_consistent()
+        {
+            return Error::cmp(format!(
+                "{what}: the RSA private key is inconsistent (its values do not belong together)"
+            ));
+        }
+        Error::cmp(what)
     }
 
     /// RSASSA-PSS signature with MGF1 over the same digest and a salt as long as the digest.
@@ -288,7 +302,9 @@ impl PrivateKey {
         };
         self.pkey
             .sign(Some(digest), Some(pss), data)
-            .ok_or_else(|| Error::cmp(format!("RSA-PSS signing with {} failed", digest.name())))
+            .ok_or_else(|| {
+                self.sign_failed(format!("RSA-PSS signing with {} failed", digest.name()))
+            })
     }
 
     /// The AlgorithmIdentifier of what [`PrivateKey::sign`] produces with `digest`.
