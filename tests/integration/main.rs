@@ -16,6 +16,7 @@ mod common;
 
 mod api;
 mod argv_secrets;
+mod broken_keys;
 mod ckg;
 mod fidelity_client;
 mod genm_35;
