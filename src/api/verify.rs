@@ -18,7 +18,7 @@ use crate::verify::{TrustStore, VerifyParams};
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, Default)]
-pub struct VerifyOptions(pub(crate) VerifyParams);
+pub struct VerifyOptions(pub(super) VerifyParams);
 
 impl VerifyOptions {
     /// No options: the defaults.
@@ -37,6 +37,12 @@ impl VerifyOptions {
         };
         self.0.set(opt, value).map_err(Error::config)?;
         Ok(self)
+    }
+
+    /// The parameters, for tests of how options reach them.
+    #[cfg(test)]
+    pub(crate) fn params(&self) -> &VerifyParams {
+        &self.0
     }
 
     /// The time at which certificates are checked: `attime` if set, none with `no_check_time`,

@@ -924,8 +924,8 @@ mod tests {
     #[test]
     fn validation_options_reach_the_parameters() {
         let params = verify_options(&raw("-cmd ir -attime 1000 -partial_chain -verify_depth 3"))
-            .expect("valid parameters")
-            .0;
+            .expect("valid parameters");
+        let params = params.params();
         assert_eq!(params.attime, Some(1000));
         assert!(params.partial_chain);
         assert_eq!(params.verify_depth, Some(3));
