@@ -8,11 +8,11 @@ use crate::api::{
     self, CertRequest, Certificate, ClientBuilder, Csr, KeyOrPublic, LoadOptions, PrivateKey,
     VerifyOptions,
 };
-use crate::creds::{get_passwd, Digest, MacAlg};
+use crate::creds::{Digest, MacAlg};
 use crate::opts::{Opt, RawOpts};
 use crate::Result;
 
-use super::super::pass_opts;
+use super::super::{pass_of, pass_opts};
 use super::{checks, with};
 
 /// A loading error of the library API as the command reports it: OpenSSL's lines, then `opt`.
@@ -199,8 +199,7 @@ pub(super) fn setup_protection(
 ) -> Result<Option<PrivateKey>> {
     checks::protection(raw)?;
     let mut secret_given = false;
-    if let Some(src) = raw.str(Opt::Secret) {
-        let s = get_passwd(src, "PBMAC")?;
+    if let Some(s) = pass_of(raw, Opt::Secret, "PBMAC")? {
         with(b, |b| b.secret(s.as_bytes()));
         secret_given = true;
         if raw.is_set(Opt::Cert) || raw.is_set(Opt::Key) {
