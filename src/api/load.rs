@@ -95,7 +95,9 @@ impl Certificate {
 
     /// The first certificate of a file; any others are ignored.
     pub fn load_first(file: &str, opts: &LoadOptions) -> Result<Certificate> {
-        Certificate::load_with_chain(file, opts).map(|(c, _)| c)
+        creds::load_cert(file, opts.pass(), opts.desc("certificate"))
+            .map(Certificate)
+            .map_err(Error::config)
     }
 
     /// The warnings `openssl cmp` prints when it has loaded this certificate from `file`: not

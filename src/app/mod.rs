@@ -173,6 +173,11 @@ fn pass_of(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<crate::creds::S
         .transpose()
 }
 
+/// A loading error of the library API as the command reports it: OpenSSL's lines, then `opt`.
+fn failed_at(opt: Opt) -> impl FnOnce(crate::api::Error) -> Error {
+    move |e| e.into_internal().context(opt)
+}
+
 /// Options for loading files with the library API, with the pass phrase given by `opt` if any.
 fn pass_opts(raw: &RawOpts, opt: Opt, desc: &str) -> Result<crate::api::LoadOptions> {
     let opts = crate::api::LoadOptions::new();

@@ -12,13 +12,8 @@ use crate::creds::{Digest, MacAlg};
 use crate::opts::{Opt, RawOpts};
 use crate::Result;
 
-use super::super::{pass_of, pass_opts};
+use super::super::{failed_at as at, pass_of, pass_opts};
 use super::{checks, with};
-
-/// A loading error of the library API as the command reports it: OpenSSL's lines, then `opt`.
-fn at(opt: Opt) -> impl FnOnce(api::Error) -> crate::Error {
-    move |e| e.into_internal().context(opt)
-}
 
 /// TLS client settings (`setup_ssl_ctx`), handed to the library API's HTTP transport.
 pub(super) fn tls_config(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
