@@ -9,7 +9,7 @@ use crate::creds::{self, Secret};
 
 /// An X.509 certificate (RFC 5280). Cloning is cheap.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Certificate(pub(crate) creds::Cert);
+pub struct Certificate(pub(super) creds::Cert);
 
 impl Certificate {
     /// Parse one DER-encoded certificate.
@@ -69,7 +69,7 @@ impl Certificate {
 
 /// A public key alone (e.g. to be certified without proof of possession). Cloning is cheap.
 #[derive(Clone, Debug)]
-pub struct PublicKey(pub(crate) creds::key::PublicKey);
+pub struct PublicKey(pub(super) creds::key::PublicKey);
 
 impl PublicKey {
     /// Parse a DER SubjectPublicKeyInfo (RFC 5280 section 4.1.2.7).
@@ -82,7 +82,7 @@ impl PublicKey {
 
 /// A certificate revocation list (RFC 5280 section 5). Cloning is cheap.
 #[derive(Clone, Debug)]
-pub struct Crl(pub(crate) creds::Crl);
+pub struct Crl(pub(super) creds::Crl);
 
 impl Crl {
     /// Parse one DER-encoded CRL.
@@ -105,7 +105,7 @@ impl Crl {
 /// A private key (RSA, EC P-256/P-384/P-521, Ed25519, ML-DSA). Cloning is cheap; the key material
 /// is cleared when the last clone is dropped.
 #[derive(Clone)]
-pub struct PrivateKey(pub(crate) creds::PrivateKey);
+pub struct PrivateKey(pub(super) creds::PrivateKey);
 
 impl std::fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

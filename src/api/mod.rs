@@ -9,6 +9,9 @@
 //!   [`Client::execute`] as the `rcmp` command runs it (also saving just the request).
 //! - [`GenmQuery`] and [`GenmAnswer`]: general messages the client knows (CA certificates, root
 //!   CA update, certificate request template, CRL update), asked and answered typed.
+//! - [`LoadOptions`]: certificates, keys, CRLs and CSRs loaded from files as the `rcmp` command
+//!   loads them (format from the contents, pass phrase, OpenSSL's error lines); trust chains built
+//!   with [`VerifyOptions::build_chain`].
 //! - [`Transport`]: HTTP(S) is built in; other transports plug in.
 //! - [`MockServer`]: an in-process test CA on a free local port, stopped on drop.
 //! - [`set_log_sink`]: where the library's log lines go; by default nowhere (it never prints).
@@ -40,6 +43,7 @@ mod cert;
 mod client;
 mod error;
 mod genm;
+mod load;
 mod mock;
 mod request;
 mod transport;
@@ -52,6 +56,7 @@ pub use client::{
 };
 pub use error::{Error, ErrorKind, PkiStatus, Result, Status};
 pub use genm::{CertReqTemplate, GenmAnswer, GenmQuery, RootCaUpdate};
+pub use load::{file_list, Csr, KeyOrPublic, LoadOptions};
 pub use mock::{MockServer, MockServerBuilder};
 pub use request::{CertRequest, Popo, Request, RequestKind};
 pub use transport::{Exchange, HttpTransport, KeepAlive, Transport};

@@ -1,8 +1,9 @@
 //! Options for validating certificates: the server's signing certificate and newly enrolled ones.
 
+use super::cert::Certificate;
 use super::error::{Error, ErrorKind, Result};
 use crate::opts::{Group, Opt};
-use crate::verify::VerifyParams;
+use crate::verify::{TrustStore, VerifyParams};
 
 /// How certificate chains are validated, with the verification options `openssl cmp` takes
 /// (`attime`, `partial_chain`, `purpose`, `verify_depth`, `x509_strict`, `policy`, ...), each
@@ -17,7 +18,7 @@ use crate::verify::VerifyParams;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, Default)]
-pub struct VerifyOptions(pub(crate) VerifyParams);
+pub struct VerifyOptions(pub(super) VerifyParams);
 
 impl VerifyOptions {
     /// No options: the defaults.
@@ -36,6 +37,38 @@ impl VerifyOptions {
         };
         self.0.set(opt, value).map_err(Error::config)?;
         Ok(self)
+    }
+
+    /// The parameters, for tests of how options reach them.
+    #[cfg(test)]
+    pub(crate) fn params(&self) -> &VerifyParams {
+        &self.0
+    }
+
+    /// The time at which certificates are checked: `attime` if set, none with `no_check_time`,
+    /// otherwise now.
+    pub fn check_time(&self) -> Option<std::time::SystemTime> {
+        let secs = self.0.check_time()?;
+        Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64))
+    }
+
+    /// Validate `cert` against the trust anchors `trusted` with these options, using the
+    /// certificates in `untrusted` as intermediates, and return its chain: `cert` first, the
+    /// trust anchor last. `openssl cmp` does this with `-own_trusted` to find the chain it sends
+    /// with its own certificate.
+    pub fn build_chain(
+        &self,
+        trusted: &[Certificate],
+        cert: &Certificate,
+        untrusted: &[Certificate],
+    ) -> Result<Vec<Certificate>> {
+        let anchors = trusted.iter().map(|c| c.0.clone()).collect();
+        let pool: Vec<_> = untrusted.iter().map(|c| c.0.clone()).collect();
+        let store = TrustStore::new(anchors, self.0.clone());
+        store
+            .verify(&cert.0, &pool)
+            .map(|chain| chain.into_iter().map(Certificate).collect())
+            .map_err(Error::config)
     }
 
     /// The options for validating a newly enrolled certificate, as OpenSSL's certConf check

@@ -6,10 +6,10 @@
 use der::asn1::ObjectIdentifier;
 
 use crate::api::{
-    self, CertReqTemplate, Certificate, Client, Crl, GenmAnswer, GenmQuery, InfoItem, RootCaUpdate,
+    self, CertReqTemplate, Certificate, Client, Crl, GenmAnswer, GenmQuery, InfoItem, LoadOptions,
+    RootCaUpdate,
 };
 use crate::asn1::oid;
-use crate::creds::{self, get_passwd};
 use crate::opts::{Opt, RawOpts};
 use crate::output::{Form, Outputs};
 use crate::Result;
@@ -53,13 +53,9 @@ pub fn check_options(raw: &RawOpts, is_genm: bool, infotype: Option<ObjectIdenti
 }
 
 fn load_cert(raw: &RawOpts, file: &str, desc: &str) -> Result<Certificate> {
-    let pass = raw
-        .str(Opt::Otherpass)
-        .map(|s| get_passwd(s, desc))
-        .transpose()?;
-    creds::load_cert(file, pass.as_ref(), desc)
-        .map(Certificate)
-        .map_err(not_a_cmp_error)
+    let opts = super::pass_opts(raw, Opt::Otherpass, desc)?;
+    Certificate::load_first(file, &opts.description(desc))
+        .map_err(|e| not_a_cmp_error(e.into_internal()))
 }
 
 /// OpenSSL loads the genm inputs after setting up the context, with its shared app code, which
@@ -73,13 +69,14 @@ fn not_a_cmp_error(e: crate::error::Error) -> crate::error::Error {
 }
 
 fn load_crl(file: &str, desc: &str) -> Result<Crl> {
-    let mut crls = creds::load_crls(file, desc).map_err(not_a_cmp_error)?;
+    let opts = LoadOptions::new().description(desc);
+    let mut crls = Crl::load_list(file, &opts).map_err(|e| not_a_cmp_error(e.into_internal()))?;
     if crls.is_empty() {
         return Err(crate::error::Error::Plain(format!(
             "cannot load {desc} from '{file}'"
         )));
     }
-    Ok(Crl(crls.swap_remove(0)))
+    Ok(crls.swap_remove(0))
 }
 
 /// How the crlStatusList inputs are described when loading them.

@@ -169,8 +169,22 @@ fn missing_option_hint(msg: &str) -> Option<String> {
 /// The pass phrase given by `opt`, if any (read from its source: `pass:`, `env:`, `file:`, ...).
 fn pass_of(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<crate::creds::Secret>> {
     raw.str(opt)
-        .map(|src| crate::creds::pass::get_passwd(src, desc))
+        .map(|src| crate::creds::get_passwd(src, desc))
         .transpose()
+}
+
+/// A loading error of the library API as the command reports it: OpenSSL's lines, then `opt`.
+fn failed_at(opt: Opt) -> impl FnOnce(crate::api::Error) -> Error {
+    move |e| e.into_internal().context(opt)
+}
+
+/// Options for loading files with the library API, with the pass phrase given by `opt` if any.
+fn pass_opts(raw: &RawOpts, opt: Opt, desc: &str) -> Result<crate::api::LoadOptions> {
+    let opts = crate::api::LoadOptions::new();
+    Ok(match pass_of(raw, opt, desc)? {
+        Some(pass) => opts.passphrase(pass.as_bytes()),
+        None => opts,
+    })
 }
 
 /// Whether any of the TLS client options is given.

@@ -6,30 +6,45 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::creds::{self, pass::get_passwd};
+use crate::api::{Certificate, Crl, LoadOptions, PrivateKey};
 use crate::opts::{Opt, RawOpts};
 use crate::server::{Server, SrvConfig};
 use crate::transfer;
 use crate::Result;
 
-use super::pass_of;
+use super::{failed_at, pass_of, pass_opts};
 
-fn ders(certs: Vec<creds::Cert>) -> Vec<Vec<u8>> {
+fn ders(certs: Vec<Certificate>) -> Vec<Vec<u8>> {
     certs.iter().map(|c| c.der().to_vec()).collect()
+}
+
+/// All certificates of a list of files, an error as the command reports it.
+fn load_list(sources: &str, opts: &LoadOptions) -> Result<Vec<Certificate>> {
+    Certificate::load_list(sources, opts).map_err(crate::api::Error::into_internal)
+}
+
+/// The first certificate of `file` for `opt`, DER-encoded.
+fn cert_der(file: &str, opts: &LoadOptions, opt: Opt) -> Result<Vec<u8>> {
+    let cert = Certificate::load_first(file, opts).map_err(failed_at(opt))?;
+    Ok(cert.der().to_vec())
+}
+
+/// The private key of `file` for `opt`, as unencrypted PKCS#8 DER.
+fn key_der(file: &str, opts: &LoadOptions, opt: Opt) -> Result<Zeroizing<Vec<u8>>> {
+    let key = PrivateKey::load_with(file, opts).map_err(failed_at(opt))?;
+    let der = key
+        .to_pkcs8_der()
+        .map_err(crate::api::Error::into_internal)?;
+    Ok(Zeroizing::new(der.to_vec()))
 }
 
 /// Load a list of certificate files as OpenSSL 3.5's set-up does for the mock's untrusted, extra
 /// and caPubs certificates: each file on its own, with a warning on stderr for every certificate out
 /// of its validity period (unless `-no_check_time`) and every end-entity (v3, not a CA) certificate.
 /// OpenSSL 3.0 loads them silently.
-fn load_certs_warned(
-    raw: &RawOpts,
-    sources: &str,
-    pass: Option<&creds::pass::Secret>,
-    desc: &str,
-) -> Result<Vec<creds::Cert>> {
+fn load_certs_warned(raw: &RawOpts, sources: &str, opts: &LoadOptions) -> Result<Vec<Certificate>> {
     if crate::compat::get() == crate::compat::Compat::V3_0 {
-        return creds::load_certs(sources, pass, desc);
+        return load_list(sources, opts);
     }
     let at = (!raw.flag(Opt::NoCheckTime)).then(|| {
         raw.int(Opt::Attime)
@@ -38,15 +53,15 @@ fn load_certs_warned(
             .unwrap_or_else(std::time::SystemTime::now)
     });
     let mut out = Vec::new();
-    for file in creds::split_sources(sources) {
-        let certs = creds::load_certs(file, pass, desc)?;
+    for file in crate::api::file_list(sources) {
+        let certs = load_list(file, opts)?;
         for line in certs.iter().flat_map(|c| c.load_warnings(file, at, true)) {
             crate::log::raw_stderr(&format!("{line}\n"));
         }
         out.extend(certs);
     }
     if out.is_empty() {
-        return creds::load_certs(sources, pass, desc);
+        return load_list(sources, opts);
     }
     Ok(out)
 }
@@ -76,22 +91,27 @@ fn srv_tls(raw: &RawOpts) -> Result<Option<Arc<rustls::ServerConfig>>> {
         }
         return Ok(None);
     };
-    let pass = pass_of(raw, Opt::SrvTlsKeypass, "mock server TLS key (and cert)")?;
-    let certs = creds::load_certs(cert_file, pass.as_ref(), "mock server TLS certificate")
-        .map_err(|e| e.context(Opt::SrvTlsCert))?;
-    let key = creds::load_key(key_file, pass.as_ref(), "mock server TLS key")
-        .map_err(|e| e.context(Opt::SrvTlsKey))?;
-    let der = |c: &creds::Cert| rustls::pki_types::CertificateDer::from(c.der().to_vec());
+    let pass = pass_opts(raw, Opt::SrvTlsKeypass, "mock server TLS key (and cert)")?;
+    let load = pass.clone().description("mock server TLS certificate");
+    let certs = Certificate::load_list(cert_file, &load).map_err(failed_at(Opt::SrvTlsCert))?;
+    let key = PrivateKey::load_with(key_file, &pass.description("mock server TLS key"))
+        .map_err(failed_at(Opt::SrvTlsKey))?;
+    let der = |c: &Certificate| rustls::pki_types::CertificateDer::from(c.der().to_vec());
     let mut client_trusted = Vec::new();
     if let Some(f) = raw.str(Opt::SrvTlsTrusted) {
-        let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-        let certs = creds::load_certs(f, other.as_ref(), "trust anchors for TLS clients")
-            .map_err(|e| e.context(Opt::SrvTlsTrusted))?;
+        let other = pass_opts(raw, Opt::Otherpass, "certificates of others")?;
+        let load = other.description("trust anchors for TLS clients");
+        let certs = Certificate::load_list(f, &load).map_err(failed_at(Opt::SrvTlsTrusted))?;
         client_trusted = certs.iter().map(der).collect();
     }
     let tls = transfer::tls::ServerTls {
         cert_chain: certs.iter().map(der).collect(),
-        key: rustls::pki_types::PrivateKeyDer::Pkcs8(key.to_pkcs8_der()?.to_vec().into()),
+        key: rustls::pki_types::PrivateKeyDer::Pkcs8(
+            key.to_pkcs8_der()
+                .map_err(crate::api::Error::into_internal)?
+                .to_vec()
+                .into(),
+        ),
         client_trusted,
     };
     transfer::tls::server_config(&tls).map(Some)
@@ -110,9 +130,9 @@ pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
         ..SrvConfig::default()
     };
     srv_credentials(raw, &mut cfg)?;
-    let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-    srv_trust(raw, &mut cfg, other.as_ref())?;
-    rsp_certs(raw, &mut cfg, other.as_ref())?;
+    let other = pass_opts(raw, Opt::Otherpass, "certificates of others")?;
+    srv_trust(raw, &mut cfg, &other)?;
+    rsp_certs(raw, &mut cfg, &other)?;
     rsp_status(raw, &mut cfg)?;
     Ok(cfg)
 }
@@ -130,8 +150,7 @@ fn srv_credentials(raw: &RawOpts, cfg: &mut SrvConfig) -> Result<()> {
         }
         None => {}
     }
-    if let Some(src) = raw.str(Opt::SrvSecret) {
-        let s = get_passwd(src, "PBMAC secret of mock server")?;
+    if let Some(s) = pass_of(raw, Opt::SrvSecret, "PBMAC secret of mock server")? {
         cfg.srv_secret = Some(Zeroizing::new(s.as_bytes().to_vec()));
     } else if !raw.is_set(Opt::SrvCert) {
         return Err(cmp_err!(
@@ -154,32 +173,28 @@ fn srv_credentials(raw: &RawOpts, cfg: &mut SrvConfig) -> Result<()> {
             Opt::SrvKey
         ));
     }
-    let srv_pass = pass_of(raw, Opt::SrvKeypass, "server private key (and cert)")?;
+    let srv_pass = pass_opts(raw, Opt::SrvKeypass, "server private key (and cert)")?;
     if let Some(f) = raw.str(Opt::SrvCert) {
-        cfg.srv_cert = Some(
-            creds::load_cert(
-                f,
-                srv_pass.as_ref(),
-                "signer certificate of the mock server",
-            )
-            .map_err(|e| e.context(Opt::SrvCert))?
-            .der()
-            .to_vec(),
-        );
+        let load = srv_pass
+            .clone()
+            .description("signer certificate of the mock server");
+        cfg.srv_cert = Some(cert_der(f, &load, Opt::SrvCert)?);
     }
     if let Some(f) = raw.str(Opt::SrvKey) {
-        let key = creds::load_key(f, srv_pass.as_ref(), "private key for mock server cert")
-            .map_err(|e| e.context(Opt::SrvKey))?;
-        cfg.srv_key = Some(Zeroizing::new(key.to_pkcs8_der()?.to_vec()));
+        let load = srv_pass.description("private key for mock server cert");
+        cfg.srv_key = Some(key_der(f, &load, Opt::SrvKey)?);
     }
     Ok(())
 }
 
 /// What the mock server trusts: `-srv_trusted`, `-srv_untrusted`, `-ref_cert`.
-fn srv_trust(raw: &RawOpts, cfg: &mut SrvConfig, other: Option<&creds::Secret>) -> Result<()> {
+fn srv_trust(raw: &RawOpts, cfg: &mut SrvConfig, other: &LoadOptions) -> Result<()> {
     match raw.str(Opt::SrvTrusted) {
-        Some(f) => cfg.srv_trusted = ders(creds::load_certs(f, other, "certs trusted by mock server")
-.map_err(|e| e.context(Opt::SrvTrusted))?),
+        Some(f) => {
+            let load = other.clone().description("certs trusted by mock server");
+            let certs = Certificate::load_list(f, &load).map_err(failed_at(Opt::SrvTrusted))?;
+            cfg.srv_trusted = ders(certs);
+        }
         None => crate::warn!(
             "mock server will not be able to handle signature-protected requests since {} is not given",
             Opt::SrvTrusted
@@ -187,59 +202,62 @@ fn srv_trust(raw: &RawOpts, cfg: &mut SrvConfig, other: Option<&creds::Secret>) 
     }
     if let Some(f) = raw.str(Opt::SrvUntrusted) {
         cfg.srv_untrusted = ders(
-            load_certs_warned(raw, f, other, "untrusted certificates for mock server")
-                .map_err(|e| e.context(Opt::SrvUntrusted))?,
+            load_certs_warned(
+                raw,
+                f,
+                &other
+                    .clone()
+                    .description("untrusted certificates for mock server"),
+            )
+            .map_err(|e| e.context(Opt::SrvUntrusted))?,
         );
     }
     if let Some(f) = raw.str(Opt::RefCert) {
-        cfg.ref_cert = Some(
-            creds::load_cert(f, other, "reference cert to be expected by the mock server")
-                .map_err(|e| e.context(Opt::RefCert))?
-                .der()
-                .to_vec(),
-        );
+        let load = other
+            .clone()
+            .description("reference cert to be expected by the mock server");
+        cfg.ref_cert = Some(cert_der(f, &load, Opt::RefCert)?);
     }
     Ok(())
 }
 
 /// What the mock server hands out: `-rsp_cert`, `-rsp_key`, `-rsp_crl`, and the extra, caPubs and
 /// rootCaKeyUpdate certificates.
-fn rsp_certs(raw: &RawOpts, cfg: &mut SrvConfig, other: Option<&creds::Secret>) -> Result<()> {
-    let rsp_pass = pass_of(raw, Opt::RspKeypass, "response private key (and cert)")?;
+fn rsp_certs(raw: &RawOpts, cfg: &mut SrvConfig, other: &LoadOptions) -> Result<()> {
+    let rsp_pass = pass_opts(raw, Opt::RspKeypass, "response private key (and cert)")?;
     match raw.str(Opt::RspCert) {
         Some(f) => {
-            cfg.rsp_cert = Some(
-                creds::load_cert(
-                    f,
-                    rsp_pass.as_ref(),
-                    "cert the mock server returns on certificate requests",
-                )
-                .map_err(|e| e.context(Opt::RspCert))?
-                .der()
-                .to_vec(),
-            )
+            let load = rsp_pass
+                .clone()
+                .description("cert the mock server returns on certificate requests");
+            cfg.rsp_cert = Some(cert_der(f, &load, Opt::RspCert)?);
         }
         None => crate::warn!("no {} given for mock server", Opt::RspCert),
     }
     if let Some(f) = raw.str(Opt::RspKey) {
-        let key = creds::load_key(f, rsp_pass.as_ref(), "private key for enrollment cert")
-            .map_err(|e| e.context(Opt::RspKey))?;
-        cfg.rsp_key = Some(Zeroizing::new(key.to_pkcs8_der()?.to_vec()));
+        let load = rsp_pass.description("private key for enrollment cert");
+        cfg.rsp_key = Some(key_der(f, &load, Opt::RspKey)?);
     }
     if let Some(f) = raw.str(Opt::RspCrl) {
-        let crl = creds::load_crls(f, "CRL to be returned by the mock server")
-            .map_err(|e| e.context(Opt::RspCrl))?;
+        let load = LoadOptions::new().description("CRL to be returned by the mock server");
+        let crl = Crl::load_list(f, &load).map_err(failed_at(Opt::RspCrl))?;
         cfg.rsp_crl = crl.first().map(|c| c.der().to_vec());
     }
     if let Some(f) = raw.str(Opt::RspExtracerts) {
         cfg.rsp_extracerts = ders(
-            load_certs_warned(raw, f, other, "CMP extra certificates for mock server")
-                .map_err(|e| e.context(Opt::RspExtracerts))?,
+            load_certs_warned(
+                raw,
+                f,
+                &other
+                    .clone()
+                    .description("CMP extra certificates for mock server"),
+            )
+            .map_err(|e| e.context(Opt::RspExtracerts))?,
         );
     }
     if let Some(f) = raw.str(Opt::RspCapubs) {
         cfg.rsp_capubs = ders(
-            load_certs_warned(raw, f, other, "caPubs for mock server")
+            load_certs_warned(raw, f, &other.clone().description("caPubs for mock server"))
                 .map_err(|e| e.context(Opt::RspCapubs))?,
         );
     }
@@ -262,8 +280,7 @@ fn rsp_certs(raw: &RawOpts, cfg: &mut SrvConfig, other: Option<&creds::Secret>) 
         ),
     ] {
         if let Some(f) = raw.str(opt) {
-            let cert = creds::load_cert(f, other, desc).map_err(|e| e.context(opt))?;
-            *slot = Some(cert.der().to_vec());
+            *slot = Some(cert_der(f, &other.clone().description(desc), opt)?);
         }
     }
     Ok(())

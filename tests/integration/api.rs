@@ -524,3 +524,151 @@ fn missing_protection_can_wait_for_the_first_request() {
         "an unprotected request was sent"
     );
 }
+
+fn creds_fixture(name: &str) -> String {
+    format!("{}/fixtures/creds/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn loaders_use_the_pass_phrase_and_name_the_file_as_openssl_cmp_does() {
+    use rcmp::api::LoadOptions;
+    let file = creds_fixture("p256.pkcs8enc.pem");
+    let opts = LoadOptions::new().description("private key for CMP client certificate");
+    let e = PrivateKey::load_with(&file, &opts).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert_eq!(
+        e.reasons()[0],
+        format!("cannot load private key for CMP client certificate from '{file}': the key is encrypted and no pass phrase was given")
+    );
+    let e = PrivateKey::load_with(&file, &opts.clone().passphrase(b"wrong")).unwrap_err();
+    assert_eq!(
+        e.reasons()[0],
+        format!("cannot decrypt private key for CMP client certificate from '{file}': wrong pass phrase?")
+    );
+    let key = PrivateKey::load_with(&file, &opts.passphrase(b"12345")).unwrap();
+    let cert = Certificate::load_first(&creds_fixture("p256.crt"), &LoadOptions::new()).unwrap();
+    assert!(key.matches(&cert));
+    // The pass phrase stays out of debug output.
+    let shown = format!("{:?}", LoadOptions::new().passphrase(b"12345"));
+    assert!(!shown.contains("12345"), "{shown}");
+}
+
+#[test]
+fn certificate_lists_chains_and_crls_load_from_files() {
+    use rcmp::api::{file_list, Crl, Csr, LoadOptions};
+    let opts = LoadOptions::new().description("untrusted certificates");
+    let list = format!("{}, {}", fixture("int.pem"), fixture("root.pem"));
+    assert_eq!(file_list(&list).len(), 2);
+    let certs = Certificate::load_list(&list, &opts).unwrap();
+    let subjects: Vec<String> = certs.iter().map(Certificate::subject).collect();
+    assert_eq!(subjects, ["/CN=int", "/CN=root"]);
+    let e = Certificate::load_list(" ,", &opts).unwrap_err();
+    assert_eq!(
+        e.reasons()[0],
+        "cannot load untrusted certificates: no file name given"
+    );
+    // A file with a certificate and a key: the certificate, no chain.
+    let (cert, chain) =
+        Certificate::load_with_chain(&creds_fixture("p256.combo.pem"), &opts).unwrap();
+    assert!(chain.is_empty());
+    assert_eq!(
+        cert,
+        Certificate::load(creds_fixture("p256.crt")).unwrap()[0]
+    );
+    let crls = Crl::load_list(&fixture("root_empty.crl"), &LoadOptions::new()).unwrap();
+    assert_eq!(crls.len(), 1);
+    let root = Certificate::load_first(&fixture("root.pem"), &opts).unwrap();
+    assert!(crls[0].same_issuer_as(&root));
+    let e = Csr::load_with(
+        &fixture("leaf.pem"),
+        &LoadOptions::new().description("PKCS#10 CSR"),
+    )
+    .unwrap_err();
+    assert!(
+        e.reasons()[0].starts_with(&format!(
+            "cannot load PKCS#10 CSR from '{}'",
+            fixture("leaf.pem")
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_key_to_certify_may_be_a_public_key_but_not_a_certificate() {
+    use rcmp::api::{KeyOrPublic, LoadOptions};
+    let opts = LoadOptions::new().description("new private key for cert to be enrolled");
+    let loaded = |name: &str| KeyOrPublic::load_with(&creds_fixture(name), &opts);
+    assert!(matches!(
+        loaded("p256.pkcs8.pem"),
+        Ok(KeyOrPublic::Private(_))
+    ));
+    assert!(matches!(loaded("p256.pub.pem"), Ok(KeyOrPublic::Public(_))));
+    assert!(matches!(loaded("p256.pub.der"), Ok(KeyOrPublic::Public(_))));
+    let e = loaded("p256.crt").unwrap_err();
+    assert!(
+        e.reasons()[0].contains("no private or public key found"),
+        "{e}"
+    );
+    // An encrypted key without its pass phrase is an error, not a public key.
+    assert!(loaded("p256.pkcs8enc.pem").is_err());
+}
+
+#[test]
+fn build_chain_validates_and_returns_the_chain_up_to_the_anchor() {
+    use rcmp::api::{LoadOptions, VerifyOptions};
+    let load = |name: &str| Certificate::load_first(&fixture(name), &LoadOptions::new()).unwrap();
+    let (leaf, int, root) = (load("leaf.pem"), load("int.pem"), load("root.pem"));
+    let chain = VerifyOptions::new()
+        .build_chain(
+            std::slice::from_ref(&root),
+            &leaf,
+            std::slice::from_ref(&int),
+        )
+        .unwrap();
+    assert_eq!(chain, [leaf.clone(), int.clone(), root.clone()]);
+    // Without the intermediate there is no chain.
+    assert!(VerifyOptions::new()
+        .build_chain(std::slice::from_ref(&root), &leaf, &[])
+        .is_err());
+    // With partial_chain the intermediate may be the anchor.
+    let partial = VerifyOptions::new().set("partial_chain", None).unwrap();
+    assert_eq!(
+        partial
+            .build_chain(std::slice::from_ref(&int), &leaf, &[])
+            .unwrap(),
+        [leaf, int]
+    );
+}
+
+#[test]
+fn check_time_is_attime_none_without_time_checks_or_now() {
+    use rcmp::api::VerifyOptions;
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let at = VerifyOptions::new().set("attime", Some("1000")).unwrap();
+    assert_eq!(
+        at.check_time(),
+        Some(UNIX_EPOCH + Duration::from_secs(1000))
+    );
+    let none = VerifyOptions::new().set("no_check_time", None).unwrap();
+    assert_eq!(none.check_time(), None);
+    let now = VerifyOptions::new().check_time().unwrap();
+    assert!(now > UNIX_EPOCH && now <= SystemTime::now());
+}
+
+#[test]
+fn load_warnings_name_expired_and_non_ca_certificates() {
+    use rcmp::api::LoadOptions;
+    let file = fixture("leaf_expired.pem");
+    let cert = Certificate::load_first(&file, &LoadOptions::new()).unwrap();
+    let now = Some(std::time::SystemTime::now());
+    let lines = cert.load_warnings(&file, now, false);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains(&file), "{lines:?}");
+    assert!(cert.load_warnings(&file, None, false).is_empty());
+    // As a CA certificate (e.g. in -trusted), an end-entity certificate is also named.
+    let leaf = Certificate::load_first(&fixture("leaf.pem"), &LoadOptions::new()).unwrap();
+    assert!(leaf
+        .load_warnings(&fixture("leaf.pem"), now, false)
+        .is_empty());
+    assert_eq!(leaf.load_warnings(&fixture("leaf.pem"), now, true).len(), 1);
+}

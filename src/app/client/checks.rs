@@ -6,13 +6,12 @@
 use std::time::Duration;
 
 use crate::api::{CertRequest, Popo};
-use crate::creds::{self, dn::parse_dn};
+use crate::creds::dn::parse_dn;
 use crate::error::Error;
 use crate::extconf::{self, ExtCtx};
 use crate::log::{Level, Side};
 use crate::opts::{self, Group, Kind, Opt, RawOpts, Stage, Value, CMD_VALUES};
 use crate::output::Form;
-use crate::verify;
 use crate::Result;
 
 /// The warnings and info lines a check gives, in order.
@@ -103,24 +102,8 @@ pub(super) fn name_opt(
     raw.str(opt).map(|s| parse_dn(s, desc)).transpose()
 }
 
-/// Verification parameters from the validation options (`-attime`, `-partial_chain`, ...).
-pub(super) fn verify_params(raw: &RawOpts) -> Result<verify::VerifyParams> {
-    let mut params = verify::VerifyParams::default();
-    for (opt, value, _) in raw.iter() {
-        if opt.group() != Group::Validation {
-            continue;
-        }
-        match value {
-            Value::Str(s) => params.set(opt, Some(s))?,
-            Value::Int(0) => {}
-            Value::Int(_) if opt.kind() == Kind::Flag => params.set(opt, None)?,
-            Value::Int(n) => params.set(opt, Some(&n.to_string()))?,
-        }
-    }
-    Ok(params)
-}
-
-/// The same options for the library API (after [`verify_params`] has reported any mistake).
+/// The validation options (`-attime`, `-partial_chain`, ...) for the library API; a bad value is
+/// reported in the words of the option parser.
 pub(super) fn verify_options(raw: &RawOpts) -> Result<crate::api::VerifyOptions> {
     let mut o = crate::api::VerifyOptions::new();
     for (opt, value, _) in raw.iter() {
@@ -606,7 +589,7 @@ pub(super) fn extensions(raw: &RawOpts, req: &mut CertRequest, notes: &mut Notes
     }
     if let Some(s) = raw.str(Opt::PolicyOids) {
         let mut oids = Vec::new();
-        for item in creds::split_sources(s) {
+        for item in crate::api::file_list(s) {
             let oid = der::asn1::ObjectIdentifier::new(item)
                 .map_err(|_| cmp_err!("Invalid {} arg '{item}'", Opt::PolicyOids))?;
             oids.push(oid.to_string());
@@ -940,8 +923,9 @@ mod tests {
 
     #[test]
     fn validation_options_reach_the_parameters() {
-        let params = verify_params(&raw("-cmd ir -attime 1000 -partial_chain -verify_depth 3"))
+        let params = verify_options(&raw("-cmd ir -attime 1000 -partial_chain -verify_depth 3"))
             .expect("valid parameters");
+        let params = params.params();
         assert_eq!(params.attime, Some(1000));
         assert!(params.partial_chain);
         assert_eq!(params.verify_depth, Some(3));

@@ -2,19 +2,18 @@
 //! certificate, and the new key, CSR and reference certificate of the request. Each step keeps
 //! OpenSSL's order of checks and loads, so the same mistakes give the same first error.
 
-use std::time::Duration;
-
 use super::checks::set;
 use super::checks::Cmd;
-use crate::api::CertRequest;
-use crate::api::{self, ClientBuilder};
-use crate::creds::{self, pass::get_passwd, Cert, Digest, MacAlg};
+use crate::api::{
+    self, CertRequest, Certificate, ClientBuilder, Csr, KeyOrPublic, LoadOptions, PrivateKey,
+    VerifyOptions,
+};
+use crate::creds::{Digest, MacAlg};
 use crate::opts::{Opt, RawOpts};
-use crate::verify;
 use crate::Result;
 
-use super::super::pass_of;
-use super::{api_certs, checks, with};
+use super::super::{failed_at as at, pass_of, pass_opts};
+use super::{checks, with};
 
 /// TLS client settings (`setup_ssl_ctx`), handed to the library API's HTTP transport.
 pub(super) fn tls_config(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
@@ -26,16 +25,16 @@ pub(super) fn tls_config(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
             return Err(cmp_err!("missing {} option", Opt::TlsCert));
         }
     }
-    let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+    let other = pass_opts(raw, Opt::Otherpass, "certificates of others")?;
     if let Some(host) = raw.str(Opt::TlsHost) {
         let host = host.to_string();
         with(b, |b| b.tls_host(host));
     }
     match raw.str(Opt::TlsTrusted) {
         Some(f) => {
-            let certs = creds::load_certs(f, other.as_ref(), "trusted TLS certs")
-                .map_err(|e| e.context(Opt::TlsTrusted))?;
-            with(b, |b| b.tls_trusted(api_certs(certs)));
+            let certs = Certificate::load_list(f, &other.clone().description("trusted TLS certs"))
+                .map_err(at(Opt::TlsTrusted))?;
+            with(b, |b| b.tls_trusted(certs));
         }
         None => crate::warn!(
             "{} given without {}; will not authenticate the TLS server",
@@ -45,16 +44,14 @@ pub(super) fn tls_config(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
     }
     match (raw.str(Opt::TlsCert), raw.str(Opt::TlsKey)) {
         (Some(cert_file), Some(key_file)) => {
-            let pass = pass_of(raw, Opt::TlsKeypass, "TLS client private key")?;
-            let (cert, chain) = creds::load_cert_with_chain(
-                cert_file,
-                pass.as_ref(),
-                "TLS client certificate (optionally with chain)",
-            )
-            .map_err(|e| e.context(Opt::TlsCert))?;
-            let key = creds::load_key(key_file, pass.as_ref(), "TLS client private key")
-                .map_err(|e| e.context(Opt::TlsKey))?;
-            if !key.matches_cert(&cert) {
+            let pass = pass_opts(raw, Opt::TlsKeypass, "TLS client private key")?;
+            let desc = "TLS client certificate (optionally with chain)";
+            let (cert, chain) =
+                Certificate::load_with_chain(cert_file, &pass.clone().description(desc))
+                    .map_err(at(Opt::TlsCert))?;
+            let key = PrivateKey::load_with(key_file, &pass.description("TLS client private key"))
+                .map_err(at(Opt::TlsKey))?;
+            if !key.matches(&cert) {
                 return Err(cmp_err!(
                     "TLS private key '{key_file}' does not match the TLS certificate '{cert_file}'"
                 ));
@@ -62,15 +59,13 @@ pub(super) fn tls_config(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
             let mut all = vec![cert];
             all.extend(chain);
             if let Some(f) = raw.str(Opt::TlsExtra) {
-                let extra = creds::load_certs(f, other.as_ref(), "extra certificates for TLS")
-                    .map_err(|e| e.context(Opt::TlsExtra))?;
+                let opts = other.description("extra certificates for TLS");
+                let extra = Certificate::load_list(f, &opts).map_err(at(Opt::TlsExtra))?;
                 all.extend(extra);
             }
             // Checked here as before, where a key that cannot be exported would be reported.
-            key.to_pkcs8_der()?;
-            with(b, |b| {
-                b.tls_client(api_certs(all), crate::api::PrivateKey(key))
-            });
+            key.to_pkcs8_der().map_err(api::Error::into_internal)?;
+            with(b, |b| b.tls_client(all, key));
         }
         _ => {
             crate::warn!(
@@ -87,19 +82,18 @@ pub(super) fn tls_config(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
 /// each one as OpenSSL's app does.
 pub(super) fn load_certs_warn(
     src: &str,
-    pass: Option<&creds::Secret>,
-    desc: &str,
-    params: &verify::VerifyParams,
-) -> Result<Vec<Cert>> {
-    let files = creds::split_sources(src);
+    opts: &LoadOptions,
+    params: &VerifyOptions,
+) -> Result<Vec<Certificate>> {
+    let files = api::file_list(src);
     if files.len() <= 1 {
-        let certs = creds::load_certs(src, pass, desc)?;
+        let certs = Certificate::load_list(src, opts).map_err(api::Error::into_internal)?;
         warn_certs(src.trim(), &certs, true, params);
         return Ok(certs);
     }
     let mut all = Vec::new();
     for f in files {
-        let certs = creds::load_certs(f, pass, desc)?;
+        let certs = Certificate::load_list(f, opts).map_err(api::Error::into_internal)?;
         warn_certs(f, &certs, true, params);
         all.extend(certs);
     }
@@ -109,10 +103,8 @@ pub(super) fn load_certs_warn(
 /// OpenSSL's warnings for a loaded certificate (on stderr, without a `CMP` prefix): expired or not yet
 /// valid at the verification time (none with -no_check_time), and with `warn_ee` an X.509v3
 /// certificate that is not a CA.
-pub(super) fn warn_certs(file: &str, certs: &[Cert], warn_ee: bool, params: &verify::VerifyParams) {
-    let at = params
-        .check_time()
-        .map(|t| std::time::UNIX_EPOCH + Duration::from_secs(t.max(0) as u64));
+pub(super) fn warn_certs(file: &str, certs: &[Certificate], warn_ee: bool, params: &VerifyOptions) {
+    let at = params.check_time();
     for line in certs
         .iter()
         .flat_map(|c| c.load_warnings(file, at, warn_ee))
@@ -134,24 +126,23 @@ fn ignored_since_srvcert(opt: Opt) {
 #[derive(Default)]
 pub(super) struct Trust {
     /// `-untrusted`.
-    pub untrusted: Vec<Cert>,
+    pub untrusted: Vec<Certificate>,
 }
 
 /// `setup_verification_ctx`: trust for responses and for the newly enrolled certificate.
-/// `params` serve the load warnings, `opts` (the same options) the library.
+/// `opts` serve the load warnings and the library.
 pub(super) fn setup_verification(
     raw: &RawOpts,
     b: &mut ClientBuilder,
-    params: &verify::VerifyParams,
-    opts: &api::VerifyOptions,
+    opts: &VerifyOptions,
 ) -> Result<Trust> {
     let mut trust = Trust::default();
-    let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
+    let other = pass_opts(raw, Opt::Otherpass, "certificates of others")?;
     if let Some(f) = raw.str(Opt::Untrusted) {
-        let certs = load_certs_warn(f, other.as_ref(), "untrusted certificates", params)
-            .map_err(|e| e.context(Opt::Untrusted))?;
+        let load = other.clone().description("untrusted certificates");
+        let certs = load_certs_warn(f, &load, opts).map_err(|e| e.context(Opt::Untrusted))?;
         trust.untrusted = certs.clone();
-        with(b, |b| b.untrusted(api_certs(certs)));
+        with(b, |b| b.untrusted(certs));
     }
     let mut use_trusted = raw.is_set(Opt::Trusted);
     if let Some(f) = raw.str(Opt::Srvcert) {
@@ -162,15 +153,17 @@ pub(super) fn setup_verification(
         if raw.is_set(Opt::Recipient) {
             ignored_since_srvcert(Opt::Recipient);
         }
-        let cert = creds::load_cert(f, other.as_ref(), "directly trusted CMP server certificate")
-            .map_err(|e| e.context(Opt::Srvcert))?;
-        with(b, |b| b.srvcert(crate::api::Certificate(cert)));
+        let load = other
+            .clone()
+            .description("directly trusted CMP server certificate");
+        let cert = Certificate::load_first(f, &load).map_err(at(Opt::Srvcert))?;
+        with(b, |b| b.srvcert(cert));
     }
     if use_trusted {
         if let Some(f) = raw.str(Opt::Trusted) {
-            let certs = load_certs_warn(f, other.as_ref(), "certs trusted by client", params)
-                .map_err(|e| e.context(Opt::Trusted))?;
-            with(b, |b| b.trusted_with(api_certs(certs), opts));
+            let load = other.clone().description("certs trusted by client");
+            let certs = load_certs_warn(f, &load, opts).map_err(|e| e.context(Opt::Trusted))?;
+            with(b, |b| b.trusted_with(certs, opts));
         }
     }
     with(b, |b| {
@@ -181,14 +174,9 @@ pub(super) fn setup_verification(
         crate::warn!("permitting non-authenticated trust anchors in IP extracerts according to 3GPP TS 33.310");
     }
     if let Some(f) = raw.str(Opt::OutTrusted) {
-        let certs = load_certs_warn(
-            f,
-            other.as_ref(),
-            "trusted certs for verifying newly enrolled cert",
-            params,
-        )
-        .map_err(|e| e.context(Opt::OutTrusted))?;
-        with(b, |b| b.out_trusted_with(api_certs(certs), opts));
+        let load = other.description("trusted certs for verifying newly enrolled cert");
+        let certs = load_certs_warn(f, &load, opts).map_err(|e| e.context(Opt::OutTrusted))?;
+        with(b, |b| b.out_trusted_with(certs, opts));
     }
     with(b, |b| {
         b.disable_confirm(raw.flag(Opt::DisableConfirm))
@@ -202,12 +190,11 @@ pub(super) fn setup_verification(
 pub(super) fn setup_protection(
     raw: &RawOpts,
     b: &mut ClientBuilder,
-    untrusted: &[Cert],
-) -> Result<Option<creds::PrivateKey>> {
+    untrusted: &[Certificate],
+) -> Result<Option<PrivateKey>> {
     checks::protection(raw)?;
     let mut secret_given = false;
-    if let Some(src) = raw.str(Opt::Secret) {
-        let s = get_passwd(src, "PBMAC")?;
+    if let Some(s) = pass_of(raw, Opt::Secret, "PBMAC")? {
         with(b, |b| b.secret(s.as_bytes()));
         secret_given = true;
         if raw.is_set(Opt::Cert) || raw.is_set(Opt::Key) {
@@ -222,17 +209,15 @@ pub(super) fn setup_protection(
     if let Some(r) = raw.str(Opt::Ref) {
         with(b, |b| b.reference(r.as_bytes()));
     }
-    let keypass = pass_of(raw, Opt::Keypass, "private key for CMP client certificate")?;
+    let keypass = pass_opts(raw, Opt::Keypass, "private key for CMP client certificate")?;
     let mut client_key = None;
     if let Some(f) = raw.str(Opt::Key) {
-        let key = creds::load_key(
-            f,
-            keypass.as_ref(),
-            "private key for CMP client certificate",
-        )
-        .map_err(|e| e.context(Opt::Key))?;
+        let load = keypass
+            .clone()
+            .description("private key for CMP client certificate");
+        let key = PrivateKey::load_with(f, &load).map_err(at(Opt::Key))?;
         client_key = Some(key.clone());
-        with(b, |b| b.client_key(crate::api::PrivateKey(key)));
+        with(b, |b| b.client_key(key));
     }
     if !raw.is_set(Opt::Secret) && !raw.is_set(Opt::Srvcert) && !raw.is_set(Opt::Trusted) {
         crate::warn!(
@@ -243,7 +228,7 @@ pub(super) fn setup_protection(
         );
     }
     if let Some(f) = raw.str(Opt::Cert) {
-        client_cert(raw, f, keypass.as_ref(), untrusted, b)?;
+        client_cert(raw, f, keypass, untrusted, b)?;
     } else if raw.is_set(Opt::OwnTrusted) {
         crate::warn!(
             "{} option is ignored without {}",
@@ -252,15 +237,11 @@ pub(super) fn setup_protection(
         );
     }
     if let Some(f) = raw.str(Opt::Extracerts) {
-        let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-        let certs = load_certs_warn(
-            f,
-            other.as_ref(),
-            "extra certificates for CMP",
-            &checks::verify_params(raw)?,
-        )
-        .map_err(|e| e.context(Opt::Extracerts))?;
-        with(b, |b| b.extracerts(api_certs(certs)));
+        let other = pass_opts(raw, Opt::Otherpass, "certificates of others")?;
+        let load = other.description("extra certificates for CMP");
+        let certs = load_certs_warn(f, &load, &checks::verify_options(raw)?)
+            .map_err(|e| e.context(Opt::Extracerts))?;
+        with(b, |b| b.extracerts(certs));
     }
     with(b, |b| {
         b.unprotected_requests(raw.flag(Opt::UnprotectedRequests))
@@ -289,35 +270,29 @@ pub(super) fn setup_protection(
 fn client_cert(
     raw: &RawOpts,
     f: &str,
-    keypass: Option<&creds::Secret>,
-    untrusted: &[Cert],
+    keypass: LoadOptions,
+    untrusted: &[Certificate],
     b: &mut ClientBuilder,
 ) -> Result<()> {
-    let (cert, chain) =
-        creds::load_cert_with_chain(f, keypass, "CMP client certificate (optionally with chain)")
-            .map_err(|e| e.context(Opt::Cert))?;
-    let params = checks::verify_params(raw)?;
+    let load = keypass.description("CMP client certificate (optionally with chain)");
+    let (cert, chain) = Certificate::load_with_chain(f, &load).map_err(at(Opt::Cert))?;
+    let params = checks::verify_options(raw)?;
     warn_certs(f, std::slice::from_ref(&cert), false, &params);
     warn_certs(f, &chain, true, &params);
-    let api_cert = api::Certificate(cert.clone());
-    with(b, |b| b.client_cert(api_cert, api_certs(chain.clone())));
+    with(b, |b| b.client_cert(cert.clone(), chain.clone()));
     if let Some(f) = raw.str(Opt::OwnTrusted) {
-        let other = pass_of(raw, Opt::Otherpass, "certificates of others")?;
-        let certs = load_certs_warn(
-            f,
-            other.as_ref(),
-            "trusted certs for verifying own CMP signer cert",
-            &params,
-        )
-        .map_err(|e| e.context(Opt::OwnTrusted))?;
-        let store = verify::TrustStore::new(certs, params.clone());
+        let other = pass_opts(raw, Opt::Otherpass, "certificates of others")?;
+        let load = other.description("trusted certs for verifying own CMP signer cert");
+        let certs = load_certs_warn(f, &load, &params).map_err(|e| e.context(Opt::OwnTrusted))?;
         crate::debug!("trying to build chain for own CMP signer cert");
         // The builder's untrusted certificates: `-untrusted`, then the chain given with `-cert`.
-        let pool: Vec<Cert> = untrusted.iter().chain(&chain).cloned().collect();
-        let chain = store.verify(&cert, &pool)?;
+        let pool: Vec<Certificate> = untrusted.iter().chain(&chain).cloned().collect();
+        let chain = params
+            .build_chain(&certs, &cert, &pool)
+            .map_err(api::Error::into_internal)?;
         crate::debug!("success building chain for own CMP signer cert");
-        let own: Vec<Cert> = chain.into_iter().skip(1).collect();
-        with(b, |b| b.own_chain(api_certs(own)));
+        let own: Vec<Certificate> = chain.into_iter().skip(1).collect();
+        with(b, |b| b.own_chain(own));
     }
     Ok(())
 }
@@ -326,10 +301,7 @@ fn client_cert(
 /// phrase source (a common set-up: renewing with the same key pair). Parsing an RSA key includes a
 /// consistency check that costs about as much as a signature, so it is done once. Sources that could
 /// yield something else when read again (`stdin`, `fd:`) are not taken as the same.
-fn same_key_as_client_key(
-    raw: &RawOpts,
-    key: Option<&creds::PrivateKey>,
-) -> Option<creds::PrivateKey> {
+fn same_key_as_client_key(raw: &RawOpts, key: Option<&PrivateKey>) -> Option<PrivateKey> {
     let key = key?;
     if raw.str(Opt::Key)? != raw.str(Opt::Newkey)? {
         return None;
@@ -343,23 +315,23 @@ fn same_key_as_client_key(
 /// `-newkey`: the key to certify (a public key will do without POPO), unless it is the client key.
 pub(super) fn newkey(
     raw: &RawOpts,
-    client_key: Option<&creds::PrivateKey>,
+    client_key: Option<&PrivateKey>,
     req: &mut CertRequest,
 ) -> Result<()> {
     let Some(f) = raw.str(Opt::Newkey) else {
         return Ok(());
     };
     let key = match same_key_as_client_key(raw, client_key) {
-        Some(key) => creds::KeyOrPub::Private(key),
+        Some(key) => KeyOrPublic::Private(key),
         None => {
             let desc = "new private key for cert to be enrolled";
-            let pass = pass_of(raw, Opt::Newkeypass, desc)?;
-            creds::load_key_or_pubkey(f, pass.as_ref(), desc).map_err(|e| e.context(Opt::Newkey))?
+            let pass = pass_opts(raw, Opt::Newkeypass, desc)?;
+            KeyOrPublic::load_with(f, &pass.description(desc)).map_err(at(Opt::Newkey))?
         }
     };
     match key {
-        creds::KeyOrPub::Private(k) => set(req, |r| r.key(api::PrivateKey(k))),
-        creds::KeyOrPub::Public(p) => set(req, |r| r.public_key(api::PublicKey(p))),
+        KeyOrPublic::Private(k) => set(req, |r| r.key(k)),
+        KeyOrPublic::Public(p) => set(req, |r| r.public_key(p)),
     }
     Ok(())
 }
@@ -367,7 +339,8 @@ pub(super) fn newkey(
 /// `-csr`: the PKCS#10 request to send (p10cr) or to take values from.
 pub(super) fn csr(raw: &RawOpts, req: &mut CertRequest) -> Result<()> {
     if let Some(f) = raw.str(Opt::Csr) {
-        let csr = creds::load_csr(f, "PKCS#10 CSR").map_err(|e| e.context(Opt::Csr))?;
+        let load = LoadOptions::new().description("PKCS#10 CSR");
+        let csr = Csr::load_with(f, &load).map_err(at(Opt::Csr))?;
         let der = csr.der().to_vec();
         set(req, |r| r.csr(der));
     }
@@ -384,8 +357,8 @@ pub(super) fn oldcert(raw: &RawOpts, cmd: Cmd, req: &mut CertRequest) -> Result<
         Cmd::Rr => "certificate to be revoked",
         _ => "reference certificate (oldcert)",
     };
-    let keypass = pass_of(raw, Opt::Keypass, desc)?;
-    let cert = creds::load_cert(f, keypass.as_ref(), desc).map_err(|e| e.context(Opt::Oldcert))?;
-    set(req, |r| r.old_cert(api::Certificate(cert)));
+    let keypass = pass_opts(raw, Opt::Keypass, desc)?;
+    let cert = Certificate::load_first(f, &keypass.description(desc)).map_err(at(Opt::Oldcert))?;
+    set(req, |r| r.old_cert(cert));
     Ok(())
 }

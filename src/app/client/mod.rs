@@ -24,7 +24,6 @@ use crate::api::{
     self, CertRequest, ClientBuilder, Exchange, GenmAnswer, GenmQuery, InfoItem, PkiStatus,
     Request, RequestKind, Transport,
 };
-use crate::creds;
 use crate::error::Error;
 use crate::opts::{Opt, RawOpts, Stage};
 use crate::output::{Form, Outputs};
@@ -38,12 +37,7 @@ use checks::noted;
 /// A list of file names separated by commas and/or whitespace (-reqin, -rspout, ...).
 fn file_list(raw: &RawOpts, opt: Opt) -> Vec<PathBuf> {
     raw.str(opt)
-        .map(|s| {
-            creds::split_sources(s)
-                .into_iter()
-                .map(PathBuf::from)
-                .collect()
-        })
+        .map(|s| api::file_list(s).into_iter().map(PathBuf::from).collect())
         .unwrap_or_default()
 }
 
@@ -78,11 +72,6 @@ impl Transport for Peer {
 /// Apply a setting of the library API's builder (its methods take and return it by value).
 fn with(b: &mut ClientBuilder, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
     *b = f(std::mem::take(b));
-}
-
-/// Certificates loaded by the command, handed to the library API.
-fn api_certs(certs: Vec<creds::Cert>) -> Vec<api::Certificate> {
-    certs.into_iter().map(api::Certificate).collect()
 }
 
 /// Everything set up for the client: the library API's builder, the transfer, and what to do
@@ -198,9 +187,8 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     checks::keyform(raw)?;
     let infotype = noted(|n| checks::infotype(raw, cmd, n))?;
     super::genm::check_options(raw, cmd == Cmd::Genm, infotype);
-    let params = checks::verify_params(raw)?;
     let opts = checks::verify_options(raw)?;
-    let trust = load::setup_verification(raw, &mut b, &params, &opts)?;
+    let trust = load::setup_verification(raw, &mut b, &opts)?;
     // The transaction reports missing credentials, as OpenSSL's does.
     with(&mut b, |b| b.late_protection_check(true));
     if let Some(t) = checks::total_timeout(raw)? {
@@ -275,7 +263,7 @@ fn msg_files(raw: &RawOpts, peer: &Peer) -> api::MessageFiles {
 fn setup_request(
     raw: &RawOpts,
     cmd: Cmd,
-    client_key: Option<&creds::PrivateKey>,
+    client_key: Option<&api::PrivateKey>,
 ) -> Result<(CertRequest, bool)> {
     let mut req = CertRequest::new();
     let central_keygen = noted(|n| checks::request(raw, cmd, &mut req, n))?;
