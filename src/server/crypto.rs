@@ -108,20 +108,6 @@ pub fn pbm_alg_id() -> Result<AlgorithmIdentifierOwned> {
 
 // ---- signatures ----
 
-/// Verify `sig` over `data` made with algorithm `sig_alg` by the key in SubjectPublicKeyInfo `spki` (DER).
-pub fn verify(
-    spki: &[u8],
-    sig_alg: &AlgorithmIdentifierOwned,
-    data: &[u8],
-    sig: &[u8],
-) -> Result<()> {
-    if creds::signature_verifies(spki, sig_alg, data, sig)? {
-        Ok(())
-    } else {
-        Err(Error::cmp("signature does not verify"))
-    }
-}
-
 /// The server's signing key, loaded once from PKCS#8, with the digest it signs with.
 pub struct Signer {
     key: PrivateKey,

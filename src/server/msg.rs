@@ -115,15 +115,6 @@ pub fn unix(t: std::time::SystemTime) -> i64 {
     }
 }
 
-/// keyUsage allows `bit` (or there is no keyUsage); an undecodable keyUsage allows nothing.
-pub fn key_usage_allows(c: &crate::creds::Cert, bit: x509_cert::ext::pkix::KeyUsages) -> bool {
-    let oid = const_oid::db::rfc5280::ID_CE_KEY_USAGE;
-    match c.extension(&oid) {
-        None => true,
-        Some(_) => c.key_usage().is_some_and(|ku| ku.0.contains(bit)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,14 +5,15 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::crypto::{self, Signer};
+use super::msg::unix;
 use super::msg::{body, body_name, Request};
-use super::msg::{key_usage_allows, unix};
 use super::state::Txn;
 use super::{mock, Answer, Server, SrvConfig};
 use crate::asn1::status::PkiStatus;
 use crate::asn1::{
     oid, CmpTime, ErrorMsgContent, InfoTypeAndValue, PkiBody, PkiHeader, PkiMessage, PkiStatusInfo,
 };
+use crate::client::validate::hex_colon;
 use crate::compat::Compat;
 use crate::creds::{random_bytes, Cert};
 use crate::error::{Error, Result};
@@ -169,42 +170,45 @@ const MAX_CACHED_EXTRA_CERTS: usize = 256;
 
 static CHAIN_LOGGED: AtomicBool = AtomicBool::new(false);
 
-pub(super) fn new_server(cfg: SrvConfig) -> Result<Server> {
-    let signer = cfg
-        .srv_key
-        .as_ref()
-        .map(|k| Signer::from_pkcs8(k))
-        .transpose()?;
-    let mut own_chain = Vec::new();
-    let mut is_ca = false;
-    if let Some(c) = &cfg.srv_cert {
-        let v = Cert::from_der(c).map_err(|e| e.context("-srv_cert"))?;
-        is_ca = v.is_ca() && key_usage_allows(&v, KeyUsages::KeyCertSign) && signer.is_some();
-        own_chain = build_own_chain(c, &cfg.srv_untrusted);
-    }
-    if cfg.srv_cert.is_some() != signer.is_some() {
-        return Err(Error::cmp(
-            "must give both -srv_cert and -srv_key options or neither",
-        ));
-    }
-    if cfg.srv_secret.is_none() && signer.is_none() {
-        return Err(Error::cmp("server credentials (-srv_secret or -srv_cert) must be given if -use_mock_srv or -port is used"));
-    }
-    for (what, c) in [("-rsp_cert", &cfg.rsp_cert), ("-ref_cert", &cfg.ref_cert)] {
-        if let Some(c) = c {
-            Cert::from_der(c).map_err(|e| e.context(what))?;
+impl Server {
+    /// Check the configuration and prepare the server (parses the key and certificates once).
+    pub fn new(cfg: SrvConfig) -> Result<Server> {
+        let signer = cfg
+            .srv_key
+            .as_ref()
+            .map(|k| Signer::from_pkcs8(k))
+            .transpose()?;
+        let mut own_chain = Vec::new();
+        let mut is_ca = false;
+        if let Some(c) = &cfg.srv_cert {
+            let v = Cert::from_der(c).map_err(|e| e.context("-srv_cert"))?;
+            is_ca = v.is_ca() && v.key_usage_allows(KeyUsages::KeyCertSign) && signer.is_some();
+            own_chain = build_own_chain(c, &cfg.srv_untrusted);
         }
+        if cfg.srv_cert.is_some() != signer.is_some() {
+            return Err(Error::cmp(
+                "must give both -srv_cert and -srv_key options or neither",
+            ));
+        }
+        if cfg.srv_secret.is_none() && signer.is_none() {
+            return Err(Error::cmp("server credentials (-srv_secret or -srv_cert) must be given if -use_mock_srv or -port is used"));
+        }
+        for (what, c) in [("-rsp_cert", &cfg.rsp_cert), ("-ref_cert", &cfg.ref_cert)] {
+            if let Some(c) = c {
+                Cert::from_der(c).map_err(|e| e.context(what))?;
+            }
+        }
+        Ok(Server {
+            cfg,
+            signer,
+            own_chain,
+            is_ca,
+            txns: Default::default(),
+            extra_cache: Default::default(),
+            last_signer: Default::default(),
+            dump: super::RspDump::from_env(),
+        })
     }
-    Ok(Server {
-        cfg,
-        signer,
-        own_chain,
-        is_ca,
-        txns: Default::default(),
-        extra_cache: Default::default(),
-        last_signer: Default::default(),
-        dump: super::RspDump::from_env(),
-    })
 }
 
 /// srv_cert followed by its issuers among -srv_untrusted, self-signed ones left out (as OpenSSL sends
@@ -259,13 +263,6 @@ fn is_start(t: u8) -> bool {
         t,
         body::IR | body::CR | body::P10CR | body::KUR | body::RR | body::GENM | body::ERROR
     )
-}
-
-fn hex_colon(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<Answer> {
@@ -570,9 +567,8 @@ fn acceptable(cand: &[u8], s: &Signed) -> std::result::Result<(), Unacceptable> 
         return Err(Unacceptable::Other);
     }
     let spki = c.spki_der().map_err(|_| Unacceptable::Other)?;
-    if !key_usage_allows(&c, KeyUsages::DigitalSignature)
-        || crypto::verify(&spki, s.alg, s.part, s.sig).is_err()
-    {
+    let verifies = crate::creds::signature_verifies(&spki, s.alg, s.part, s.sig);
+    if !c.key_usage_allows(KeyUsages::DigitalSignature) || !matches!(verifies, Ok(true)) {
         return Err(Unacceptable::Other);
     }
     Ok(())
@@ -663,25 +659,20 @@ fn find_signer(
         }
         None => srv_log!(Info, "while msg header does not contain senderKID"),
     }
-    let no_cert = Fail::with(reason::NO_SUITABLE_SENDER_CERT, details);
-    Err(match time_error {
-        None => no_cert,
-        Some(expired) => {
-            let (n, what) = if expired {
-                (10, "certificate has expired")
-            } else {
-                (9, "certificate is not yet valid")
-            };
-            let d = format!("Certificate verification at depth = 0 error = {n} ({what})");
-            let mut f = Fail::with((139, "certificate verification failed"), d);
-            f.lib = ERR_LIB_X509;
-            f.also.push(format!(
-                "{}:{}",
-                no_cert.reason,
-                no_cert.details.unwrap_or_default()
-            ));
-            f
-        }
+    let no_cert = format!("{}:{details}", reason::NO_SUITABLE_SENDER_CERT.1);
+    let Some(expired) = time_error else {
+        return Err(Fail::with(reason::NO_SUITABLE_SENDER_CERT, details));
+    };
+    let (n, what) = if expired {
+        (10, "certificate has expired")
+    } else {
+        (9, "certificate is not yet valid")
+    };
+    let d = format!("Certificate verification at depth = 0 error = {n} ({what})");
+    Err(Fail {
+        lib: ERR_LIB_X509,
+        also: vec![no_cert],
+        ..Fail::with((139, "certificate verification failed"), d)
     })
 }
 
