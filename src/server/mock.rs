@@ -4,7 +4,7 @@
 use super::ca::{self, CertRequestData};
 use super::crypto;
 use super::msg::{body, Request};
-use super::process::{bad_body, dispatch, reason, Fail, Res, Rsp};
+use super::process::{bad_body, certs_of, dispatch, reason, Fail, Res, Rsp};
 use super::process::{ERR_LIB_CRMF, FAIL_BAD_POP};
 use super::state::Txn;
 use super::Server;
@@ -261,11 +261,7 @@ fn central_key(srv: &Server, txn: &Txn) -> Res<Vec<u8>> {
     };
     let own_cert = Cert::from_der(own_cert).map_err(fail)?;
     let own_key = PrivateKey::from_pkcs8_der(own_key).map_err(fail)?;
-    let chain = srv
-        .own_chain
-        .iter()
-        .filter_map(|c| Cert::from_der(c).ok())
-        .collect::<Vec<_>>();
+    let chain = certs_of(srv.own_chain.iter().map(Vec::as_slice));
     crate::protect::keywrap::wrap_key(&key, &recip, &own_cert, &own_key, &chain).map_err(fail)
 }
 
@@ -282,10 +278,7 @@ fn old_cert_id(controls: Option<&Controls>) -> Res<Option<OldCertId>> {
         return Ok(None);
     };
     let cid: CertId = ctrl.value.decode_as().map_err(bad_body)?;
-    let issuer = match &cid.issuer {
-        GeneralName::DirectoryName(n) => Some(n.clone()),
-        _ => None,
-    };
+    let issuer = crate::asn1::directory_name(&cid.issuer).cloned();
     Ok(Some((issuer, cid.serial_number.as_bytes().to_vec())))
 }
 
@@ -415,19 +408,12 @@ fn cert_rep(
         .map(|k| der::Any::from_der(k).and_then(|env| der::Any::new(ctx0, env.value())))
         .transpose()
         .map_err(bad)?;
-    let certified_key_pair = cert
-        .map(|c| {
-            Ok::<_, Fail>(CertifiedKeyPair {
-                cert_or_enc_cert: CertOrEncCert::Certificate(cmp_cert(c)?),
-                private_key,
-                publication_info: None,
-            })
-        })
-        .transpose()?;
-    let ca_pubs = ca_pubs
-        .iter()
-        .map(|c| cmp_cert(c))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let certified_key_pair = cert.map(cmp_cert).transpose()?.map(|c| CertifiedKeyPair {
+        cert_or_enc_cert: CertOrEncCert::Certificate(c),
+        private_key,
+        publication_info: None,
+    });
+    let ca_pubs: Vec<_> = ca_pubs.iter().map(|c| cmp_cert(c)).collect::<Res<_>>()?;
     let rep = CertRepMessage {
         ca_pubs: (!ca_pubs.is_empty()).then_some(ca_pubs),
         response: vec![CertResponse {
@@ -486,12 +472,8 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
         [one] => one,
         _ => return Err(reason::ERROR_PROCESSING_MESSAGE.into()),
     };
-    let value = one
-        .info_value
-        .as_ref()
-        .map(der::Encode::to_der)
-        .transpose()
-        .map_err(bad_body)?;
+    let value = one.info_value.as_ref().map(Encode::to_der);
+    let value = value.transpose().map_err(bad_body)?;
     let answer = match one.info_type {
         oid::IT_CA_CERTS => {
             let capubs = &srv.cfg.rsp_capubs;
@@ -537,9 +519,8 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> Res<InfoTypeAndValue> {
     let statuses = value
         .map(Vec::<CrlStatus>::from_der)
         .transpose()
-        .map_err(bad_body)?
-        .ok_or_else(|| Fail::new(201, "unexpected crlstatuslist"))?;
-    let [status] = statuses.as_slice() else {
+        .map_err(bad_body)?;
+    let Some([status]) = statuses.as_deref() else {
         return Err(Fail::new(201, "unexpected crlstatuslist"));
     };
     let none = InfoTypeAndValue::new(oid::IT_CRLS, None);
@@ -650,22 +631,19 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         return Err(reason::BAD_REQUEST_ID.into());
     }
     refuse_if_send_error(srv)?;
-    let cert_der = txn
-        .cert_out
-        .as_deref()
-        .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+    let Some(cert_der) = txn.cert_out.as_deref() else {
+        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+    };
     let cert = Cert::from_der(cert_der).map_err(bad_body)?;
     let alg = match &st.hash_alg {
-        Some(a) => {
-            crypto::hash_from_oid(&a.oid).ok_or_else(|| Fail::from(reason::CERTHASH_UNMATCHED))?
-        }
-        None => crypto::hash_for_sig_alg(cert.signature_algorithm()),
+        Some(a) => crypto::hash_from_oid(&a.oid),
+        None => Some(crypto::hash_for_sig_alg(cert.signature_algorithm())),
     };
-    if alg
-        .hash(cert_der)
-        .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?
-        != st.cert_hash.as_bytes()
-    {
+    let Some(alg) = alg else {
+        return Err(reason::CERTHASH_UNMATCHED.into());
+    };
+    let hash = alg.hash(cert_der);
+    if hash.map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))? != st.cert_hash.as_bytes() {
         return Err(reason::CERTHASH_UNMATCHED.into());
     }
     if let Some(si) = &st.status_info {

@@ -6,7 +6,6 @@
 
 use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode, Encode, Sequence};
-use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
 
 use crate::asn1::PkiHeader;
@@ -82,10 +81,7 @@ impl<'a> Request<'a> {
         if certs.len() > MAX_EXTRA_CERTS {
             return Err(Error::cmp("too many extraCerts"));
         }
-        let sender_dn = match &env.header.sender {
-            GeneralName::DirectoryName(n) => Some(n.clone()),
-            _ => None,
-        };
+        let sender_dn = crate::asn1::directory_name(&env.header.sender).cloned();
         Ok(Request {
             raw: der,
             header: env.header,
@@ -119,6 +115,7 @@ pub fn unix(t: std::time::SystemTime) -> i64 {
 mod tests {
     use super::*;
     use crate::asn1::{PkiBody, PkiMessage};
+    use x509_cert::ext::pkix::name::GeneralName;
 
     fn header() -> PkiHeader {
         let name = Name::default();

@@ -225,7 +225,7 @@ fn build_own_chain(cert: &[u8], pool: &[Vec<u8>]) -> Vec<Vec<u8>> {
 
 /// The certificates among `ders` that parse (others are left out, as OpenSSL skips them when it
 /// loads a trust store).
-fn certs_of<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Vec<crate::creds::Cert> {
+pub(super) fn certs_of<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Vec<crate::creds::Cert> {
     ders.into_iter()
         .filter_map(|d| crate::creds::Cert::from_der(d).ok())
         .collect()
@@ -249,13 +249,8 @@ fn validate_path(srv: &Server, cand: &[u8], untrusted: &[&[u8]], s: &Signed) -> 
         ..Default::default()
     };
     let trusted = certs_of(srv.cfg.srv_trusted.iter().map(Vec::as_slice));
-    crate::verify::verify_chain(
-        &leaf,
-        &trusted,
-        &certs_of(untrusted.iter().copied()),
-        &params,
-    )
-    .map(|_| ())
+    let untrusted = certs_of(untrusted.iter().copied());
+    crate::verify::verify_chain(&leaf, &trusted, &untrusted, &params).map(|_| ())
 }
 
 fn is_start(t: u8) -> bool {
@@ -274,13 +269,8 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
                 return None;
             }
             let rsp = error_rsp(&bad_body(e), PkiStatus::REJECTION);
-            let built = build(
-                srv,
-                None,
-                &random_bytes(16).ok()?,
-                &rsp,
-                &mut Txn::default(),
-            );
+            let tid = random_bytes(16).ok()?;
+            let built = build(srv, None, &tid, &rsp, &mut Txn::default());
             return built.ok().map(Answer::ended);
         }
     };
@@ -340,10 +330,9 @@ fn process(srv: &Server, req: &Request<'_>, tid: &[u8], txn: &mut Txn, verified:
     }
     let t = req.body_type;
     {
-        let mut m = srv
-            .txns
-            .lock()
-            .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+        let Ok(mut m) = srv.txns.lock() else {
+            return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+        };
         if is_start(t) {
             // An error message is how a client aborts, also while it is expected to poll (OpenSSL
             // 3.0 and 3.5 alike then confirm it with pkiconf).
@@ -352,10 +341,10 @@ fn process(srv: &Server, req: &Request<'_>, tid: &[u8], txn: &mut Txn, verified:
             }
             // A new transaction replaces any finished or abandoned one with the same ID.
             if m.take(tid).is_some() && srv.cfg.compat == Compat::V3_0 {
+                let id = hex_colon(tid);
                 srv_log!(
                     Warn,
-                    "Assuming that last transaction with ID={} got aborted",
-                    hex_colon(tid)
+                    "Assuming that last transaction with ID={id} got aborted"
                 );
             }
         } else {
@@ -461,14 +450,10 @@ fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res<()> {
     if !is_start(req.body_type) && !txn.sender_nonce.is_empty() {
         let actual = req.header.recip_nonce.as_ref().map(|n| n.as_bytes());
         if actual != Some(txn.sender_nonce.as_slice()) {
-            return Err(Fail::with(
-                reason::RECIPNONCE_UNMATCHED,
-                format!(
-                    "expected = {}, actual = {}",
-                    hex_colon(&txn.sender_nonce),
-                    actual.map_or_else(|| "(none)".to_string(), hex_colon)
-                ),
-            ));
+            let expected = hex_colon(&txn.sender_nonce);
+            let actual = actual.map_or_else(|| "(none)".to_string(), hex_colon);
+            let details = format!("expected = {expected}, actual = {actual}");
+            return Err(Fail::with(reason::RECIPNONCE_UNMATCHED, details));
         }
     }
     Ok(())
@@ -508,11 +493,8 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res<()> {
         });
     }
     if srv.cfg.srv_trusted.is_empty() && srv.cfg.srv_secret.is_some() {
-        srv_log!(
-            Info,
-            "{}",
-            crate::wording::no_trust_store_nor_pinned(srv.cfg.compat)
-        );
+        let text = crate::wording::no_trust_store_nor_pinned(srv.cfg.compat);
+        srv_log!(Info, "{text}");
         return Err(reason::MISSING_TRUST_ANCHOR.into());
     }
     let found = find_signer(srv, req, alg, prot, &part, txn)?;
@@ -774,11 +756,8 @@ fn response_header(
     h.sender_nonce = Some(octets(nonce)?);
     h.recip_nonce = req.and_then(|r| r.header.sender_nonce.clone());
     if implicit {
-        let null = der::Any::new(der::Tag::Null, Vec::new()).map_err(enc)?;
-        h.general_info = Some(vec![InfoTypeAndValue::new(
-            oid::IT_IMPLICIT_CONFIRM,
-            Some(null),
-        )]);
+        let itav = InfoTypeAndValue::with_value(oid::IT_IMPLICIT_CONFIRM, &der::asn1::Null);
+        h.general_info = Some(vec![itav.map_err(enc)?]);
     }
     Ok(h)
 }
@@ -798,10 +777,9 @@ fn build(
     let part = crate::asn1::protected_part_der(&header, &rsp.body)?;
     let value = match &prot {
         Protection::Mac(alg) => {
-            let secret = cfg
-                .srv_secret
-                .as_ref()
-                .ok_or_else(|| Error::cmp("missing -srv_secret"))?;
+            let Some(secret) = &cfg.srv_secret else {
+                return Err(Error::cmp("missing -srv_secret"));
+            };
             Some(crypto::pbm_mac(secret, alg, &part)?)
         }
         Protection::Sig => srv.signer.as_ref().map(|s| s.sign(&part)).transpose()?,
