@@ -243,18 +243,15 @@ fn central_public_key(srv: &Server) -> Option<Vec<u8>> {
 fn central_key(srv: &Server, txn: &Txn) -> Res<Vec<u8>> {
     let fail = Fail::because(reason::ERROR_CREATING_CERTREP);
     let cfg = &srv.cfg;
-    let key = cfg
-        .rsp_key
-        .as_deref()
-        .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+    let Some(key) = cfg.rsp_key.as_deref() else {
+        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+    };
     let key = PrivateKey::from_pkcs8_der(key).map_err(fail)?;
     // Like OpenSSL's server context, the recipient is the client signer certificate validated last,
     // which for a PBM-protected request is one of an earlier transaction (if any).
-    let recip = txn
-        .signer_cert
-        .clone()
-        .or_else(|| srv.last_signer())
-        .ok_or_else(|| Fail::from(reason::ERROR_CREATING_CERTREP))?;
+    let Some(recip) = txn.signer_cert.clone().or_else(|| srv.last_signer()) else {
+        return Err(reason::ERROR_CREATING_CERTREP.into());
+    };
     let recip = Cert::from_der(&recip).map_err(fail)?;
     let (Some(own_cert), Some(own_key)) = (cfg.srv_cert.as_deref(), cfg.srv_key.as_deref()) else {
         return Err(reason::ERROR_CREATING_CERTREP.into());
@@ -554,12 +551,8 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> Res<InfoTypeAndValue> {
 /// certReqTemplate → a template naming the reference cert's issuer, with key specs (EC or RSA-4096),
 /// as OpenSSL 3.5's mock answers.
 fn cert_req_template(srv: &Server) -> Res<InfoTypeAndValue> {
-    let issuer = srv
-        .cfg
-        .ref_cert
-        .as_deref()
-        .and_then(|c| Cert::from_der(c).ok())
-        .map(|c| c.issuer().clone());
+    let ref_cert = srv.cfg.ref_cert.as_deref().map(Cert::from_der);
+    let issuer = ref_cert.and_then(|c| c.ok()).map(|c| c.issuer().clone());
     let ec = spki::AlgorithmIdentifierOwned {
         oid: rfc5912::ID_EC_PUBLIC_KEY,
         parameters: None,

@@ -173,11 +173,8 @@ static CHAIN_LOGGED: AtomicBool = AtomicBool::new(false);
 impl Server {
     /// Check the configuration and prepare the server (parses the key and certificates once).
     pub fn new(cfg: SrvConfig) -> Result<Server> {
-        let signer = cfg
-            .srv_key
-            .as_ref()
-            .map(|k| Signer::from_pkcs8(k))
-            .transpose()?;
+        let signer = cfg.srv_key.as_ref().map(|k| Signer::from_pkcs8(k));
+        let signer = signer.transpose()?;
         let mut own_chain = Vec::new();
         let mut is_ca = false;
         if let Some(c) = &cfg.srv_cert {
@@ -214,7 +211,7 @@ impl Server {
 /// srv_cert followed by its issuers among -srv_untrusted, self-signed ones left out (as OpenSSL sends
 /// its own chain in extraCerts).
 fn build_own_chain(cert: &[u8], pool: &[Vec<u8>]) -> Vec<Vec<u8>> {
-    let built = crate::creds::Cert::from_der(cert).and_then(|c| {
+    let built = Cert::from_der(cert).and_then(|c| {
         crate::verify::build_approx_chain(&c, &certs_of(pool.iter().map(Vec::as_slice)), false)
     });
     match built {
@@ -225,9 +222,9 @@ fn build_own_chain(cert: &[u8], pool: &[Vec<u8>]) -> Vec<Vec<u8>> {
 
 /// The certificates among `ders` that parse (others are left out, as OpenSSL skips them when it
 /// loads a trust store).
-pub(super) fn certs_of<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Vec<crate::creds::Cert> {
+pub(super) fn certs_of<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Vec<Cert> {
     ders.into_iter()
-        .filter_map(|d| crate::creds::Cert::from_der(d).ok())
+        .filter_map(|d| Cert::from_der(d).ok())
         .collect()
 }
 
@@ -239,7 +236,7 @@ fn validate_path(srv: &Server, cand: &[u8], untrusted: &[&[u8]], s: &Signed) -> 
             "missing trust store (-srv_trusted) for validating the client's signer cert",
         ));
     }
-    let leaf = crate::creds::Cert::from_der(cand)?;
+    let leaf = Cert::from_der(cand)?;
     if srv.cfg.srv_trusted.iter().any(|t| t.as_slice() == cand) {
         return Ok(());
     }
