@@ -81,6 +81,7 @@ impl<'a> Request<'a> {
         if certs.len() > MAX_EXTRA_CERTS {
             return Err(Error::cmp("too many extraCerts"));
         }
+        let extra_certs: der::Result<_> = certs.iter().map(Encode::to_der).collect();
         let sender_dn = crate::asn1::directory_name(&env.header.sender).cloned();
         Ok(Request {
             raw: der,
@@ -89,11 +90,7 @@ impl<'a> Request<'a> {
             body_type: u8::try_from(number.value()).unwrap_or(u8::MAX),
             body: env.body.value(),
             protection: env.protection.map(|p| p.raw_bytes()),
-            extra_certs: certs
-                .iter()
-                .map(Encode::to_der)
-                .collect::<der::Result<_>>()
-                .map_err(bad)?,
+            extra_certs: extra_certs.map_err(bad)?,
         })
     }
 

@@ -801,14 +801,11 @@ fn build(
         .iter()
         .map(|c| x509_cert::Certificate::from_der(c).map_err(enc))
         .collect::<Result<Vec<_>>>()?;
-    let protection = value
-        .map(|v| BitString::from_bytes(&v))
-        .transpose()
-        .map_err(enc)?;
+    let protection = value.map(|v| BitString::from_bytes(&v)).transpose();
     let msg = PkiMessage {
         header,
         body: rsp.body.clone(),
-        protection,
+        protection: protection.map_err(enc)?,
         extra_certs: (!extra_certs.is_empty()).then_some(extra_certs),
     };
     txn.sender_nonce = nonce;
