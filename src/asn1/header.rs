@@ -65,6 +65,14 @@ pub struct PkiHeader {
     pub general_info: Option<Vec<InfoTypeAndValue>>,
 }
 
+/// The Name of a directoryName GeneralName (the only kind of name CMP's checks compare).
+pub fn directory_name(g: &GeneralName) -> Option<&x509_cert::name::Name> {
+    match g {
+        GeneralName::DirectoryName(n) => Some(n),
+        _ => None,
+    }
+}
+
 impl PkiHeader {
     /// A header with only the mandatory fields.
     pub fn new(pvno: i64, sender: GeneralName, recipient: GeneralName) -> Self {

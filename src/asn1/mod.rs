@@ -26,7 +26,7 @@ pub use crmf::{
     AttributeTypeAndValue, CertId, CertReqMsg, CertRequest, CertTemplate, OptionalValidity,
     PbmParameter, PopoPrivKey, PopoSigningKey, ProofOfPossession,
 };
-pub use header::{CmpTime, PkiHeader};
+pub use header::{directory_name, CmpTime, PkiHeader};
 pub use itav::{
     cert_profile_names, CertReqTemplateContent, CrlSource, CrlStatus, GenMsgContent,
     InfoTypeAndValue, RootCaKeyUpdateContent,

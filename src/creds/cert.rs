@@ -205,6 +205,11 @@ impl Cert {
     pub fn key_usage(&self) -> Option<KeyUsage> {
         self.ext(&oids::ID_CE_KEY_USAGE)
     }
+    /// keyUsage allows `bit`, or there is no keyUsage; an undecodable keyUsage allows nothing.
+    pub fn key_usage_allows(&self, bit: x509_cert::ext::pkix::KeyUsages) -> bool {
+        self.extension(&oids::ID_CE_KEY_USAGE).is_none()
+            || self.key_usage().is_some_and(|ku| ku.0.contains(bit))
+    }
     pub fn ext_key_usage(&self) -> Option<ExtendedKeyUsage> {
         self.ext(&oids::ID_CE_EXT_KEY_USAGE)
     }

@@ -16,6 +16,7 @@ use const_oid::db::rfc5280::{
 use const_oid::ObjectIdentifier as Oid;
 use der::asn1::{BitString, OctetString, UintRef};
 use der::{Any, Decode, Encode, Sequence};
+use x509_cert::ext::pkix::AuthorityKeyIdentifier;
 use x509_cert::ext::Extension;
 use x509_cert::name::Name;
 use x509_cert::time::{Time, Validity};
@@ -93,15 +94,10 @@ pub fn issue(ca_cert: &Cert, signer: &Signer, req: &CertRequestData) -> Result<V
         .collect();
     exts.push(extension(OID_SKI, false, OctetString::new(ski)?.to_der()?)?);
     if let Some(aki) = ca_cert.subject_key_id() {
-        // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING, ... }
-        let key_id = Any::new(
-            der::Tag::ContextSpecific {
-                constructed: false,
-                number: der::TagNumber(0),
-            },
-            aki,
-        )?;
-        let value = Any::new(der::Tag::Sequence, key_id.to_der()?)?;
+        let value = AuthorityKeyIdentifier {
+            key_identifier: Some(OctetString::new(aki)?),
+            ..Default::default()
+        };
         exts.push(extension(OID_AKI, false, value.to_der()?)?);
     }
 

@@ -57,11 +57,9 @@ fn pbm_params(alg: &AlgorithmIdentifierOwned) -> Result<crate::asn1::PbmParamete
     if p.salt.as_bytes().len() > pbm::MAX_SALT_LEN {
         return Err(Error::cmp("PBM salt too long"));
     }
-    if pbm::Owf::from_oid(&p.owf.oid).is_none() {
-        return Err(crate::cmp_err!(
-            "unsupported PBM one-way function {}",
-            p.owf.oid
-        ));
+    let (owf, mac) = (&p.owf.oid, &p.mac.oid);
+    if pbm::Owf::from_oid(owf).is_none() {
+        return Err(crate::cmp_err!("unsupported PBM one-way function {owf}"));
     }
     let n = p.iteration_count;
     // OpenSSL's limits, as for the client (`src/protect/tests_pbm.rs::iteration_limits_are_openssls` checks both
@@ -69,11 +67,8 @@ fn pbm_params(alg: &AlgorithmIdentifierOwned) -> Result<crate::asn1::PbmParamete
     if !(pbm::MIN_ITERATIONS..=pbm::MAX_ITERATIONS).contains(&n) {
         return Err(crate::cmp_err!("bad PBM iteration count {n}"));
     }
-    if pbm::Mac::from_oid(&p.mac.oid).is_none() {
-        return Err(crate::cmp_err!(
-            "unsupported PBM MAC algorithm {}",
-            p.mac.oid
-        ));
+    if pbm::Mac::from_oid(mac).is_none() {
+        return Err(crate::cmp_err!("unsupported PBM MAC algorithm {mac}"));
     }
     Ok(p)
 }
@@ -108,31 +103,11 @@ pub fn pbm_alg_id() -> Result<AlgorithmIdentifierOwned> {
 
 // ---- signatures ----
 
-/// Verify `sig` over `data` made with algorithm `sig_alg` by the key in SubjectPublicKeyInfo `spki` (DER).
-pub fn verify(
-    spki: &[u8],
-    sig_alg: &AlgorithmIdentifierOwned,
-    data: &[u8],
-    sig: &[u8],
-) -> Result<()> {
-    if creds::signature_verifies(spki, sig_alg, data, sig)? {
-        Ok(())
-    } else {
-        Err(Error::cmp("signature does not verify"))
-    }
-}
-
 /// The server's signing key, loaded once from PKCS#8, with the digest it signs with.
 pub struct Signer {
     key: PrivateKey,
     digest: Hash,
     alg_id: AlgorithmIdentifierOwned,
-}
-
-impl std::fmt::Debug for Signer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Signer(<private key>)")
-    }
 }
 
 impl Signer {

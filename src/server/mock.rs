@@ -4,7 +4,7 @@
 use super::ca::{self, CertRequestData};
 use super::crypto;
 use super::msg::{body, Request};
-use super::process::{bad_body, dispatch, reason, Fail, Res, Rsp};
+use super::process::{bad_body, certs_of, dispatch, reason, Fail, Res, Rsp};
 use super::process::{ERR_LIB_CRMF, FAIL_BAD_POP};
 use super::state::Txn;
 use super::Server;
@@ -17,7 +17,7 @@ use crate::asn1::{
     RootCaKeyUpdateContent,
 };
 use crate::compat::Compat;
-use crate::creds::{names_equal, Cert};
+use crate::creds::{self, names_equal, Cert, PrivateKey};
 use const_oid::db::rfc5912;
 use der::{Decode, Encode};
 use x509_cert::ext::pkix::name::GeneralName;
@@ -41,19 +41,25 @@ fn matches_ref(srv: &Server, issuer: Option<&Name>, serial: Option<&[u8]>) -> bo
             issuer.is_none_or(|i| names_equal(i, r.issuer()))
                 && serial.is_none_or(|s| s == r.serial())
         }
-        None => {
-            if srv.is_ca && srv.cfg.rsp_cert.is_none() {
-                let ca = srv
-                    .cfg
-                    .srv_cert
-                    .as_deref()
-                    .and_then(|c| Cert::from_der(c).ok());
-                issuer.is_none_or(|i| ca.is_some_and(|ca| names_equal(i, ca.subject())))
-            } else {
-                // 3.0 without -rsp_cert cannot check anything; 3.5 accepts anything without -ref_cert.
-                srv.cfg.compat != Compat::V3_0
-            }
+        // In CA mode without -rsp_cert, what we issued: the issuer must be our subject.
+        None if srv.is_ca && srv.cfg.rsp_cert.is_none() => {
+            let ca = srv
+                .cfg
+                .srv_cert
+                .as_deref()
+                .and_then(|c| Cert::from_der(c).ok());
+            issuer.is_none_or(|i| ca.is_some_and(|ca| names_equal(i, ca.subject())))
         }
+        // 3.0 without -rsp_cert cannot check anything; 3.5 accepts anything without -ref_cert.
+        None => srv.cfg.compat != Compat::V3_0,
+    }
+}
+
+/// `-send_error`: every request that gets this far is answered with an error.
+fn refuse_if_send_error(srv: &Server) -> Res<()> {
+    match srv.cfg.send_error {
+        true => Err(reason::ERROR_PROCESSING_MESSAGE.into()),
+        false => Ok(()),
     }
 }
 
@@ -113,13 +119,15 @@ fn verify_popo(
         (Ok(input), Ok(key)) => (input, key),
         (Err(e), _) | (_, Err(e)) => return Err(PopoFail(e.to_string())),
     };
-    crypto::verify(
+    match creds::signature_verifies(
         &key,
         &sk.algorithm_identifier,
         &input,
         sk.signature.raw_bytes(),
-    )
-    .map_err(|_| PopoFail("popo invalid signature".into()))
+    ) {
+        Ok(true) => Ok(()),
+        _ => Err(PopoFail("popo invalid signature".into())),
+    }
 }
 
 /// What a certificate request asks for, and how its proof of possession fared.
@@ -135,7 +143,7 @@ struct Asked {
 
 /// p10cr: the CSR's subject, key and extensions; its self-signature is the POPO.
 fn p10cr(der: &[u8]) -> Res<Asked> {
-    let csr = crate::creds::Csr::from_der(der).map_err(bad_body)?;
+    let csr = creds::Csr::from_der(der).map_err(bad_body)?;
     let data = CertRequestData {
         subject: Some(csr.subject().clone()),
         spki: csr.public_key_der().map_err(bad_body)?,
@@ -227,10 +235,7 @@ fn first_element(seq: &[u8]) -> der::Result<&[u8]> {
 /// The public key of `-rsp_key`, for issuing a certificate to a centrally generated key.
 fn central_public_key(srv: &Server) -> Option<Vec<u8>> {
     let der = srv.cfg.rsp_key.as_deref()?;
-    crate::creds::PrivateKey::from_pkcs8_der(der)
-        .ok()?
-        .public_key_der()
-        .ok()
+    PrivateKey::from_pkcs8_der(der).ok()?.public_key_der().ok()
 }
 
 /// The centrally generated key (`-rsp_key`) wrapped for the client whose signature certificate
@@ -238,29 +243,22 @@ fn central_public_key(srv: &Server) -> Option<Vec<u8>> {
 fn central_key(srv: &Server, txn: &Txn) -> Res<Vec<u8>> {
     let fail = Fail::because(reason::ERROR_CREATING_CERTREP);
     let cfg = &srv.cfg;
-    let key = cfg
-        .rsp_key
-        .as_deref()
-        .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
-    let key = crate::creds::PrivateKey::from_pkcs8_der(key).map_err(fail)?;
+    let Some(key) = cfg.rsp_key.as_deref() else {
+        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+    };
+    let key = PrivateKey::from_pkcs8_der(key).map_err(fail)?;
     // Like OpenSSL's server context, the recipient is the client signer certificate validated last,
     // which for a PBM-protected request is one of an earlier transaction (if any).
-    let recip = txn
-        .signer_cert
-        .clone()
-        .or_else(|| srv.last_signer())
-        .ok_or_else(|| Fail::from(reason::ERROR_CREATING_CERTREP))?;
-    let recip = crate::creds::Cert::from_der(&recip).map_err(fail)?;
+    let Some(recip) = txn.signer_cert.clone().or_else(|| srv.last_signer()) else {
+        return Err(reason::ERROR_CREATING_CERTREP.into());
+    };
+    let recip = Cert::from_der(&recip).map_err(fail)?;
     let (Some(own_cert), Some(own_key)) = (cfg.srv_cert.as_deref(), cfg.srv_key.as_deref()) else {
         return Err(reason::ERROR_CREATING_CERTREP.into());
     };
-    let own_cert = crate::creds::Cert::from_der(own_cert).map_err(fail)?;
-    let own_key = crate::creds::PrivateKey::from_pkcs8_der(own_key).map_err(fail)?;
-    let chain = srv
-        .own_chain
-        .iter()
-        .filter_map(|c| crate::creds::Cert::from_der(c).ok())
-        .collect::<Vec<_>>();
+    let own_cert = Cert::from_der(own_cert).map_err(fail)?;
+    let own_key = PrivateKey::from_pkcs8_der(own_key).map_err(fail)?;
+    let chain = certs_of(srv.own_chain.iter().map(Vec::as_slice));
     crate::protect::keywrap::wrap_key(&key, &recip, &own_cert, &own_key, &chain).map_err(fail)
 }
 
@@ -277,10 +275,7 @@ fn old_cert_id(controls: Option<&Controls>) -> Res<Option<OldCertId>> {
         return Ok(None);
     };
     let cid: CertId = ctrl.value.decode_as().map_err(bad_body)?;
-    let issuer = match &cid.issuer {
-        GeneralName::DirectoryName(n) => Some(n.clone()),
-        _ => None,
-    };
+    let issuer = crate::asn1::directory_name(&cid.issuer).cloned();
     Ok(Some((issuer, cid.serial_number.as_bytes().to_vec())))
 }
 
@@ -302,9 +297,7 @@ fn finish_cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn, asked: As
             PkiStatusInfo::new(PkiStatus::REJECTION, FAIL_BAD_POP, Some(&text))
         }
         Ok(()) => {
-            if cfg.send_error {
-                return Err(reason::ERROR_PROCESSING_MESSAGE.into());
-            }
+            refuse_if_send_error(srv)?;
             if cfg.poll_count > 0 && txn.curr_poll_count == 0 {
                 txn.delayed_req = Some(req.raw.to_vec());
                 txn.polling = true;
@@ -362,24 +355,14 @@ fn finish_cert_request(srv: &Server, req: &Request<'_>, txn: &mut Txn, asked: As
     Ok(rsp)
 }
 
+/// A certificate issued by our own CA certificate and key (CA mode, see `ca`).
 fn issue(srv: &Server, d: &CertRequestData) -> Res<Vec<u8>> {
-    let fail = |e: crate::error::Error| {
-        Fail::with(
-            reason::ERROR_PROCESSING_MESSAGE,
-            format!("cannot issue certificate: {e}"),
-        )
+    let (Some(ca_der), Some(signer)) = (srv.cfg.srv_cert.as_deref(), srv.signer.as_ref()) else {
+        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
     };
-    let ca_der = srv
-        .cfg
-        .srv_cert
-        .as_deref()
-        .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
-    let ca = Cert::from_der(ca_der).map_err(fail)?;
-    let signer = srv
-        .signer
-        .as_ref()
-        .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
-    ca::issue(&ca, signer, d).map_err(fail)
+    let r = reason::ERROR_PROCESSING_MESSAGE;
+    let fail = |e: crate::error::Error| Fail::with(r, format!("cannot issue certificate: {e}"));
+    ca::issue(&Cert::from_der(ca_der).map_err(fail)?, signer, d).map_err(fail)
 }
 
 /// 3.5's mock accepts a certProfile in cr only if it is `profile1`.
@@ -422,19 +405,12 @@ fn cert_rep(
         .map(|k| der::Any::from_der(k).and_then(|env| der::Any::new(ctx0, env.value())))
         .transpose()
         .map_err(bad)?;
-    let certified_key_pair = cert
-        .map(|c| {
-            Ok::<_, Fail>(CertifiedKeyPair {
-                cert_or_enc_cert: CertOrEncCert::Certificate(cmp_cert(c)?),
-                private_key,
-                publication_info: None,
-            })
-        })
-        .transpose()?;
-    let ca_pubs = ca_pubs
-        .iter()
-        .map(|c| cmp_cert(c))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let certified_key_pair = cert.map(cmp_cert).transpose()?.map(|c| CertifiedKeyPair {
+        cert_or_enc_cert: CertOrEncCert::Certificate(c),
+        private_key,
+        publication_info: None,
+    });
+    let ca_pubs: Vec<_> = ca_pubs.iter().map(|c| cmp_cert(c)).collect::<Res<_>>()?;
     let rep = CertRepMessage {
         ca_pubs: (!ca_pubs.is_empty()).then_some(ca_pubs),
         response: vec![CertResponse {
@@ -458,9 +434,7 @@ pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
     };
     let tmpl = &d.cert_details;
-    if srv.cfg.send_error {
-        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
-    }
+    refuse_if_send_error(srv)?;
     let issuer = tmpl.issuer.as_ref();
     let serial = tmpl.serial_number.as_ref().map(SerialNumber::as_bytes);
     if (issuer.is_some() || serial.is_some()) && !matches_ref(srv, issuer, serial) {
@@ -486,9 +460,7 @@ pub fn rr(srv: &Server, req: &Request<'_>) -> Res {
 /// genm → genp: 3.0 echoes the ITAVs; 3.5 answers a single ITAV by type.
 pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
     let itavs = crate::asn1::GenMsgContent::from_der(req.body).map_err(bad_body)?;
-    if srv.cfg.send_error {
-        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
-    }
+    refuse_if_send_error(srv)?;
     if srv.cfg.compat == Compat::V3_0 {
         return Ok(Rsp::new(PkiBody::Genp(itavs)));
     }
@@ -497,12 +469,8 @@ pub fn genm(srv: &Server, req: &Request<'_>) -> Res {
         [one] => one,
         _ => return Err(reason::ERROR_PROCESSING_MESSAGE.into()),
     };
-    let value = one
-        .info_value
-        .as_ref()
-        .map(der::Encode::to_der)
-        .transpose()
-        .map_err(bad_body)?;
+    let value = one.info_value.as_ref().map(Encode::to_der);
+    let value = value.transpose().map_err(bad_body)?;
     let answer = match one.info_type {
         oid::IT_CA_CERTS => {
             let capubs = &srv.cfg.rsp_capubs;
@@ -531,7 +499,7 @@ fn root_ca_key_update(srv: &Server, old_root: Option<&[u8]>) -> Res<InfoTypeAndV
     if let Some(old_root) = old_root {
         let old = Cert::from_der(old_root).map_err(bad_body)?;
         let new = Cert::from_der(nwn).map_err(bad_body)?;
-        if !crate::creds::names_equal(old.subject(), new.subject()) {
+        if !names_equal(old.subject(), new.subject()) {
             return Ok(empty);
         }
     }
@@ -548,9 +516,8 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> Res<InfoTypeAndValue> {
     let statuses = value
         .map(Vec::<CrlStatus>::from_der)
         .transpose()
-        .map_err(bad_body)?
-        .ok_or_else(|| Fail::new(201, "unexpected crlstatuslist"))?;
-    let [status] = statuses.as_slice() else {
+        .map_err(bad_body)?;
+    let Some([status]) = statuses.as_deref() else {
         return Err(Fail::new(201, "unexpected crlstatuslist"));
     };
     let none = InfoTypeAndValue::new(oid::IT_CRLS, None);
@@ -558,7 +525,7 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> Res<InfoTypeAndValue> {
         return Ok(none);
     };
     // The creds reader also takes v1 CRLs, which leave out the version x509-cert insists on.
-    let loaded = crate::creds::Crl::from_der(crl).map_err(bad_body)?;
+    let loaded = creds::Crl::from_der(crl).map_err(bad_body)?;
     let tbs = &loaded.crl().tbs_cert_list;
     if let CrlSource::Issuer(names) = &status.source {
         // Only a directoryName can name the CRL issuer; compare with the issuer as encoded.
@@ -584,12 +551,8 @@ fn crls(srv: &Server, value: Option<&[u8]>) -> Res<InfoTypeAndValue> {
 /// certReqTemplate → a template naming the reference cert's issuer, with key specs (EC or RSA-4096),
 /// as OpenSSL 3.5's mock answers.
 fn cert_req_template(srv: &Server) -> Res<InfoTypeAndValue> {
-    let issuer = srv
-        .cfg
-        .ref_cert
-        .as_deref()
-        .and_then(|c| Cert::from_der(c).ok())
-        .map(|c| c.issuer().clone());
+    let ref_cert = srv.cfg.ref_cert.as_deref().map(Cert::from_der);
+    let issuer = ref_cert.and_then(|c| c.ok()).map(|c| c.issuer().clone());
     let ec = spki::AlgorithmIdentifierOwned {
         oid: rfc5912::ID_EC_PUBLIC_KEY,
         parameters: None,
@@ -615,31 +578,31 @@ fn cert_req_template(srv: &Server) -> Res<InfoTypeAndValue> {
 /// it, answered with pkiconf.
 pub fn error(srv: &Server, req: &Request<'_>) -> Res {
     let c = crate::asn1::ErrorMsgContent::from_der(req.body).ok();
-    let line = |name: &str, value: Option<String>| match value {
-        Some(v) => format!("{name}: {v}\n"),
-        None => format!("{name} absent\n"),
-    };
     // OpenSSL 3.0 quotes each errorDetails string; 3.5 prints them bare.
     let quote = |s: &String| match srv.cfg.compat {
         Compat::V3_0 => format!("\"{s}\""),
         _ => s.clone(),
     };
-    let details = c.as_ref().and_then(|c| c.error_details.as_ref());
-    let text = [
-        "mock server received error:\n".to_string(),
-        line(
-            "pkiStatusInfo",
-            c.as_ref().map(|c| c.pki_status_info.to_text()),
-        ),
-        line(
+    let c = c.as_ref();
+    let details = c.and_then(|c| c.error_details.as_ref());
+    let fields = [
+        ("pkiStatusInfo", c.map(|c| c.pki_status_info.to_text())),
+        (
             "errorCode",
-            c.as_ref().and_then(|c| c.error_code).map(|n| n.to_string()),
+            c.and_then(|c| c.error_code).map(|n| n.to_string()),
         ),
-        line(
+        (
             "errorDetails",
             details.map(|d| d.iter().map(quote).collect::<Vec<_>>().join(", ")),
         ),
     ];
+    let mut text = vec!["mock server received error:\n".to_string()];
+    for (name, value) in fields {
+        text.push(match value {
+            Some(v) => format!("{name}: {v}\n"),
+            None => format!("{name} absent\n"),
+        });
+    }
     crate::log::raw_stderr(&text.concat());
     Ok(Rsp::new(PkiBody::PkiConf(der::asn1::Null)))
 }
@@ -660,25 +623,20 @@ pub fn cert_conf(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
     if Some(st.cert_req_id) != txn.cert_req_id {
         return Err(reason::BAD_REQUEST_ID.into());
     }
-    if srv.cfg.send_error {
+    refuse_if_send_error(srv)?;
+    let Some(cert_der) = txn.cert_out.as_deref() else {
         return Err(reason::ERROR_PROCESSING_MESSAGE.into());
-    }
-    let cert_der = txn
-        .cert_out
-        .as_deref()
-        .ok_or_else(|| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+    };
     let cert = Cert::from_der(cert_der).map_err(bad_body)?;
     let alg = match &st.hash_alg {
-        Some(a) => {
-            crypto::hash_from_oid(&a.oid).ok_or_else(|| Fail::from(reason::CERTHASH_UNMATCHED))?
-        }
-        None => crypto::hash_for_sig_alg(cert.signature_algorithm()),
+        Some(a) => crypto::hash_from_oid(&a.oid),
+        None => Some(crypto::hash_for_sig_alg(cert.signature_algorithm())),
     };
-    if alg
-        .hash(cert_der)
-        .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?
-        != st.cert_hash.as_bytes()
-    {
+    let Some(alg) = alg else {
+        return Err(reason::CERTHASH_UNMATCHED.into());
+    };
+    let hash = alg.hash(cert_der);
+    if hash.map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))? != st.cert_hash.as_bytes() {
         return Err(reason::CERTHASH_UNMATCHED.into());
     }
     if let Some(si) = &st.status_info {
@@ -703,9 +661,7 @@ pub fn poll_req(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res {
         return Err(reason::MULTIPLE_REQUESTS_NOT_SUPPORTED.into());
     };
     let id = pr.cert_req_id;
-    if srv.cfg.send_error {
-        return Err(reason::ERROR_PROCESSING_MESSAGE.into());
-    }
+    refuse_if_send_error(srv)?;
     if txn.delayed_req.is_none() {
         return Err(reason::UNEXPECTED_POLLREQ.into());
     }

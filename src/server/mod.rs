@@ -38,7 +38,6 @@ use std::sync::Mutex;
 use zeroize::Zeroizing;
 
 use crate::compat::Compat;
-use crate::error::Result;
 
 /// Resolved configuration of the mock server: files already loaded, pass phrases already read.
 /// Certificates are DER; the private key is PKCS#8 DER. Field names follow the `openssl cmp` options.
@@ -183,11 +182,6 @@ impl RspDump {
 }
 
 impl Server {
-    /// Check the configuration and prepare the server (parses the key and certificates once).
-    pub fn new(cfg: SrvConfig) -> Result<Server> {
-        process::new_server(cfg)
-    }
-
     /// The client signer certificate validated last, in any transaction.
     fn last_signer(&self) -> Option<Vec<u8>> {
         self.last_signer.lock().ok().and_then(|l| l.clone())

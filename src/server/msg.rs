@@ -6,7 +6,6 @@
 
 use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode, Encode, Sequence};
-use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
 
 use crate::asn1::PkiHeader;
@@ -82,10 +81,8 @@ impl<'a> Request<'a> {
         if certs.len() > MAX_EXTRA_CERTS {
             return Err(Error::cmp("too many extraCerts"));
         }
-        let sender_dn = match &env.header.sender {
-            GeneralName::DirectoryName(n) => Some(n.clone()),
-            _ => None,
-        };
+        let extra_certs: der::Result<_> = certs.iter().map(Encode::to_der).collect();
+        let sender_dn = crate::asn1::directory_name(&env.header.sender).cloned();
         Ok(Request {
             raw: der,
             header: env.header,
@@ -93,11 +90,7 @@ impl<'a> Request<'a> {
             body_type: u8::try_from(number.value()).unwrap_or(u8::MAX),
             body: env.body.value(),
             protection: env.protection.map(|p| p.raw_bytes()),
-            extra_certs: certs
-                .iter()
-                .map(Encode::to_der)
-                .collect::<der::Result<_>>()
-                .map_err(bad)?,
+            extra_certs: extra_certs.map_err(bad)?,
         })
     }
 
@@ -115,19 +108,11 @@ pub fn unix(t: std::time::SystemTime) -> i64 {
     }
 }
 
-/// keyUsage allows `bit` (or there is no keyUsage); an undecodable keyUsage allows nothing.
-pub fn key_usage_allows(c: &crate::creds::Cert, bit: x509_cert::ext::pkix::KeyUsages) -> bool {
-    let oid = const_oid::db::rfc5280::ID_CE_KEY_USAGE;
-    match c.extension(&oid) {
-        None => true,
-        Some(_) => c.key_usage().is_some_and(|ku| ku.0.contains(bit)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::asn1::{PkiBody, PkiMessage};
+    use x509_cert::ext::pkix::name::GeneralName;
 
     fn header() -> PkiHeader {
         let name = Name::default();

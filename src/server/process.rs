@@ -5,14 +5,15 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::crypto::{self, Signer};
+use super::msg::unix;
 use super::msg::{body, body_name, Request};
-use super::msg::{key_usage_allows, unix};
 use super::state::Txn;
 use super::{mock, Answer, Server, SrvConfig};
 use crate::asn1::status::PkiStatus;
 use crate::asn1::{
     oid, CmpTime, ErrorMsgContent, InfoTypeAndValue, PkiBody, PkiHeader, PkiMessage, PkiStatusInfo,
 };
+use crate::client::validate::hex_colon;
 use crate::compat::Compat;
 use crate::creds::{random_bytes, Cert};
 use crate::error::{Error, Result};
@@ -169,48 +170,48 @@ const MAX_CACHED_EXTRA_CERTS: usize = 256;
 
 static CHAIN_LOGGED: AtomicBool = AtomicBool::new(false);
 
-pub(super) fn new_server(cfg: SrvConfig) -> Result<Server> {
-    let signer = cfg
-        .srv_key
-        .as_ref()
-        .map(|k| Signer::from_pkcs8(k))
-        .transpose()?;
-    let mut own_chain = Vec::new();
-    let mut is_ca = false;
-    if let Some(c) = &cfg.srv_cert {
-        let v = Cert::from_der(c).map_err(|e| e.context("-srv_cert"))?;
-        is_ca = v.is_ca() && key_usage_allows(&v, KeyUsages::KeyCertSign) && signer.is_some();
-        own_chain = build_own_chain(c, &cfg.srv_untrusted);
-    }
-    if cfg.srv_cert.is_some() != signer.is_some() {
-        return Err(Error::cmp(
-            "must give both -srv_cert and -srv_key options or neither",
-        ));
-    }
-    if cfg.srv_secret.is_none() && signer.is_none() {
-        return Err(Error::cmp("server credentials (-srv_secret or -srv_cert) must be given if -use_mock_srv or -port is used"));
-    }
-    for (what, c) in [("-rsp_cert", &cfg.rsp_cert), ("-ref_cert", &cfg.ref_cert)] {
-        if let Some(c) = c {
-            Cert::from_der(c).map_err(|e| e.context(what))?;
+impl Server {
+    /// Check the configuration and prepare the server (parses the key and certificates once).
+    pub fn new(cfg: SrvConfig) -> Result<Server> {
+        let signer = cfg.srv_key.as_ref().map(|k| Signer::from_pkcs8(k));
+        let signer = signer.transpose()?;
+        let mut own_chain = Vec::new();
+        let mut is_ca = false;
+        if let Some(c) = &cfg.srv_cert {
+            let v = Cert::from_der(c).map_err(|e| e.context("-srv_cert"))?;
+            is_ca = v.is_ca() && v.key_usage_allows(KeyUsages::KeyCertSign) && signer.is_some();
+            own_chain = build_own_chain(c, &cfg.srv_untrusted);
         }
+        if cfg.srv_cert.is_some() != signer.is_some() {
+            return Err(Error::cmp(
+                "must give both -srv_cert and -srv_key options or neither",
+            ));
+        }
+        if cfg.srv_secret.is_none() && signer.is_none() {
+            return Err(Error::cmp("server credentials (-srv_secret or -srv_cert) must be given if -use_mock_srv or -port is used"));
+        }
+        for (what, c) in [("-rsp_cert", &cfg.rsp_cert), ("-ref_cert", &cfg.ref_cert)] {
+            if let Some(c) = c {
+                Cert::from_der(c).map_err(|e| e.context(what))?;
+            }
+        }
+        Ok(Server {
+            cfg,
+            signer,
+            own_chain,
+            is_ca,
+            txns: Default::default(),
+            extra_cache: Default::default(),
+            last_signer: Default::default(),
+            dump: super::RspDump::from_env(),
+        })
     }
-    Ok(Server {
-        cfg,
-        signer,
-        own_chain,
-        is_ca,
-        txns: Default::default(),
-        extra_cache: Default::default(),
-        last_signer: Default::default(),
-        dump: super::RspDump::from_env(),
-    })
 }
 
 /// srv_cert followed by its issuers among -srv_untrusted, self-signed ones left out (as OpenSSL sends
 /// its own chain in extraCerts).
 fn build_own_chain(cert: &[u8], pool: &[Vec<u8>]) -> Vec<Vec<u8>> {
-    let built = crate::creds::Cert::from_der(cert).and_then(|c| {
+    let built = Cert::from_der(cert).and_then(|c| {
         crate::verify::build_approx_chain(&c, &certs_of(pool.iter().map(Vec::as_slice)), false)
     });
     match built {
@@ -221,9 +222,9 @@ fn build_own_chain(cert: &[u8], pool: &[Vec<u8>]) -> Vec<Vec<u8>> {
 
 /// The certificates among `ders` that parse (others are left out, as OpenSSL skips them when it
 /// loads a trust store).
-fn certs_of<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Vec<crate::creds::Cert> {
+pub(super) fn certs_of<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Vec<Cert> {
     ders.into_iter()
-        .filter_map(|d| crate::creds::Cert::from_der(d).ok())
+        .filter_map(|d| Cert::from_der(d).ok())
         .collect()
 }
 
@@ -235,7 +236,7 @@ fn validate_path(srv: &Server, cand: &[u8], untrusted: &[&[u8]], s: &Signed) -> 
             "missing trust store (-srv_trusted) for validating the client's signer cert",
         ));
     }
-    let leaf = crate::creds::Cert::from_der(cand)?;
+    let leaf = Cert::from_der(cand)?;
     if srv.cfg.srv_trusted.iter().any(|t| t.as_slice() == cand) {
         return Ok(());
     }
@@ -245,13 +246,8 @@ fn validate_path(srv: &Server, cand: &[u8], untrusted: &[&[u8]], s: &Signed) -> 
         ..Default::default()
     };
     let trusted = certs_of(srv.cfg.srv_trusted.iter().map(Vec::as_slice));
-    crate::verify::verify_chain(
-        &leaf,
-        &trusted,
-        &certs_of(untrusted.iter().copied()),
-        &params,
-    )
-    .map(|_| ())
+    let untrusted = certs_of(untrusted.iter().copied());
+    crate::verify::verify_chain(&leaf, &trusted, &untrusted, &params).map(|_| ())
 }
 
 fn is_start(t: u8) -> bool {
@@ -259,13 +255,6 @@ fn is_start(t: u8) -> bool {
         t,
         body::IR | body::CR | body::P10CR | body::KUR | body::RR | body::GENM | body::ERROR
     )
-}
-
-fn hex_colon(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<Answer> {
@@ -277,13 +266,8 @@ pub(super) fn handle(srv: &Server, der: &[u8], answer_garbage: bool) -> Option<A
                 return None;
             }
             let rsp = error_rsp(&bad_body(e), PkiStatus::REJECTION);
-            let built = build(
-                srv,
-                None,
-                &random_bytes(16).ok()?,
-                &rsp,
-                &mut Txn::default(),
-            );
+            let tid = random_bytes(16).ok()?;
+            let built = build(srv, None, &tid, &rsp, &mut Txn::default());
             return built.ok().map(Answer::ended);
         }
     };
@@ -343,10 +327,9 @@ fn process(srv: &Server, req: &Request<'_>, tid: &[u8], txn: &mut Txn, verified:
     }
     let t = req.body_type;
     {
-        let mut m = srv
-            .txns
-            .lock()
-            .map_err(|_| Fail::from(reason::ERROR_PROCESSING_MESSAGE))?;
+        let Ok(mut m) = srv.txns.lock() else {
+            return Err(reason::ERROR_PROCESSING_MESSAGE.into());
+        };
         if is_start(t) {
             // An error message is how a client aborts, also while it is expected to poll (OpenSSL
             // 3.0 and 3.5 alike then confirm it with pkiconf).
@@ -355,10 +338,10 @@ fn process(srv: &Server, req: &Request<'_>, tid: &[u8], txn: &mut Txn, verified:
             }
             // A new transaction replaces any finished or abandoned one with the same ID.
             if m.take(tid).is_some() && srv.cfg.compat == Compat::V3_0 {
+                let id = hex_colon(tid);
                 srv_log!(
                     Warn,
-                    "Assuming that last transaction with ID={} got aborted",
-                    hex_colon(tid)
+                    "Assuming that last transaction with ID={id} got aborted"
                 );
             }
         } else {
@@ -464,14 +447,10 @@ fn check_update(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res<()> {
     if !is_start(req.body_type) && !txn.sender_nonce.is_empty() {
         let actual = req.header.recip_nonce.as_ref().map(|n| n.as_bytes());
         if actual != Some(txn.sender_nonce.as_slice()) {
-            return Err(Fail::with(
-                reason::RECIPNONCE_UNMATCHED,
-                format!(
-                    "expected = {}, actual = {}",
-                    hex_colon(&txn.sender_nonce),
-                    actual.map_or_else(|| "(none)".to_string(), hex_colon)
-                ),
-            ));
+            let expected = hex_colon(&txn.sender_nonce);
+            let actual = actual.map_or_else(|| "(none)".to_string(), hex_colon);
+            let details = format!("expected = {expected}, actual = {actual}");
+            return Err(Fail::with(reason::RECIPNONCE_UNMATCHED, details));
         }
     }
     Ok(())
@@ -511,11 +490,8 @@ fn validate(srv: &Server, req: &Request<'_>, txn: &mut Txn) -> Res<()> {
         });
     }
     if srv.cfg.srv_trusted.is_empty() && srv.cfg.srv_secret.is_some() {
-        srv_log!(
-            Info,
-            "{}",
-            crate::wording::no_trust_store_nor_pinned(srv.cfg.compat)
-        );
+        let text = crate::wording::no_trust_store_nor_pinned(srv.cfg.compat);
+        srv_log!(Info, "{text}");
         return Err(reason::MISSING_TRUST_ANCHOR.into());
     }
     let found = find_signer(srv, req, alg, prot, &part, txn)?;
@@ -570,9 +546,8 @@ fn acceptable(cand: &[u8], s: &Signed) -> std::result::Result<(), Unacceptable> 
         return Err(Unacceptable::Other);
     }
     let spki = c.spki_der().map_err(|_| Unacceptable::Other)?;
-    if !key_usage_allows(&c, KeyUsages::DigitalSignature)
-        || crypto::verify(&spki, s.alg, s.part, s.sig).is_err()
-    {
+    let verifies = crate::creds::signature_verifies(&spki, s.alg, s.part, s.sig);
+    if !c.key_usage_allows(KeyUsages::DigitalSignature) || !matches!(verifies, Ok(true)) {
         return Err(Unacceptable::Other);
     }
     Ok(())
@@ -663,25 +638,20 @@ fn find_signer(
         }
         None => srv_log!(Info, "while msg header does not contain senderKID"),
     }
-    let no_cert = Fail::with(reason::NO_SUITABLE_SENDER_CERT, details);
-    Err(match time_error {
-        None => no_cert,
-        Some(expired) => {
-            let (n, what) = if expired {
-                (10, "certificate has expired")
-            } else {
-                (9, "certificate is not yet valid")
-            };
-            let d = format!("Certificate verification at depth = 0 error = {n} ({what})");
-            let mut f = Fail::with((139, "certificate verification failed"), d);
-            f.lib = ERR_LIB_X509;
-            f.also.push(format!(
-                "{}:{}",
-                no_cert.reason,
-                no_cert.details.unwrap_or_default()
-            ));
-            f
-        }
+    let no_cert = format!("{}:{details}", reason::NO_SUITABLE_SENDER_CERT.1);
+    let Some(expired) = time_error else {
+        return Err(Fail::with(reason::NO_SUITABLE_SENDER_CERT, details));
+    };
+    let (n, what) = if expired {
+        (10, "certificate has expired")
+    } else {
+        (9, "certificate is not yet valid")
+    };
+    let d = format!("Certificate verification at depth = 0 error = {n} ({what})");
+    Err(Fail {
+        lib: ERR_LIB_X509,
+        also: vec![no_cert],
+        ..Fail::with((139, "certificate verification failed"), d)
     })
 }
 
@@ -783,11 +753,8 @@ fn response_header(
     h.sender_nonce = Some(octets(nonce)?);
     h.recip_nonce = req.and_then(|r| r.header.sender_nonce.clone());
     if implicit {
-        let null = der::Any::new(der::Tag::Null, Vec::new()).map_err(enc)?;
-        h.general_info = Some(vec![InfoTypeAndValue::new(
-            oid::IT_IMPLICIT_CONFIRM,
-            Some(null),
-        )]);
+        let itav = InfoTypeAndValue::with_value(oid::IT_IMPLICIT_CONFIRM, &der::asn1::Null);
+        h.general_info = Some(vec![itav.map_err(enc)?]);
     }
     Ok(h)
 }
@@ -807,10 +774,9 @@ fn build(
     let part = crate::asn1::protected_part_der(&header, &rsp.body)?;
     let value = match &prot {
         Protection::Mac(alg) => {
-            let secret = cfg
-                .srv_secret
-                .as_ref()
-                .ok_or_else(|| Error::cmp("missing -srv_secret"))?;
+            let Some(secret) = &cfg.srv_secret else {
+                return Err(Error::cmp("missing -srv_secret"));
+            };
             Some(crypto::pbm_mac(secret, alg, &part)?)
         }
         Protection::Sig => srv.signer.as_ref().map(|s| s.sign(&part)).transpose()?,
@@ -835,14 +801,11 @@ fn build(
         .iter()
         .map(|c| x509_cert::Certificate::from_der(c).map_err(enc))
         .collect::<Result<Vec<_>>>()?;
-    let protection = value
-        .map(|v| BitString::from_bytes(&v))
-        .transpose()
-        .map_err(enc)?;
+    let protection = value.map(|v| BitString::from_bytes(&v)).transpose();
     let msg = PkiMessage {
         header,
         body: rsp.body.clone(),
-        protection,
+        protection: protection.map_err(enc)?,
         extra_certs: (!extra_certs.is_empty()).then_some(extra_certs),
     };
     txn.sender_nonce = nonce;

@@ -66,12 +66,8 @@ impl Transactions {
             self.map
                 .retain(|_, v| v.last_used.is_some_and(|u| u.elapsed() <= IDLE_TIMEOUT));
             if self.map.len() >= MAX_TRANSACTIONS {
-                let oldest = self
-                    .map
-                    .iter()
-                    .min_by_key(|(_, v)| v.last_used)
-                    .map(|(k, _)| k.clone());
-                if let Some(k) = oldest {
+                let oldest = self.map.iter().min_by_key(|(_, v)| v.last_used);
+                if let Some(k) = oldest.map(|(k, _)| k.clone()) {
                     self.map.remove(&k);
                 }
             }
