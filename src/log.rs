@@ -205,3 +205,12 @@ macro_rules! srv_log { ($lvl:ident, $($a:tt)*) => { $crate::log::log($crate::log
 // Also by path (`crate::info!` ...), as before the crate's macros stopped being exported.
 #[allow(unused_imports)]
 pub(crate) use {debug, info, log_warn as warn, srv_log};
+
+/// Bytes as OpenSSL logs an octet string (`i2s_ASN1_OCTET_STRING`): upper-case hex pairs joined by
+/// colons. Client, verifier and mock server all print transaction IDs, nonces and key IDs this way.
+pub(crate) fn hex_colon(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}

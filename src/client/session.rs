@@ -218,7 +218,7 @@ impl<'a> Session<'a> {
         let tid = creds::random_bytes(16)?;
         crate::debug!(
             "Starting new transaction with ID={}",
-            validate::hex_colon(&tid)
+            crate::log::hex_colon(&tid)
         );
         Ok(Session {
             ctx,

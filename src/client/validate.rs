@@ -2,6 +2,7 @@
 //! `OSSL_CMP_validate_msg` make them: expected sender, protection (PBM with our secret, or a signature by
 //! a pinned or validated server certificate), pvno, transactionID and recipNonce.
 
+use crate::log::hex_colon;
 use der::asn1::OctetString;
 
 use super::ctx::Ctx;
@@ -21,14 +22,6 @@ pub type ValidationState = super::txn::TxnState;
 /// failure that ends the transaction is carried in the returned error instead.
 pub(crate) fn log_err(msg: &str) {
     log::log(Side::Client, Level::Err, format_args!("{msg}"));
-}
-
-/// `XX:XX:...` as OpenSSL prints octet strings.
-pub fn hex_colon(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 fn sender_name(msg: &PkiMessage) -> Option<&x509_cert::name::Name> {

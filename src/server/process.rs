@@ -13,10 +13,10 @@ use crate::asn1::status::PkiStatus;
 use crate::asn1::{
     oid, CmpTime, ErrorMsgContent, InfoTypeAndValue, PkiBody, PkiHeader, PkiMessage, PkiStatusInfo,
 };
-use crate::client::validate::hex_colon;
 use crate::compat::Compat;
 use crate::creds::{random_bytes, Cert};
 use crate::error::{Error, Result};
+use crate::log::hex_colon;
 use der::asn1::{BitString, OctetString};
 use der::Decode;
 use spki::AlgorithmIdentifierOwned;

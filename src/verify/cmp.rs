@@ -7,6 +7,7 @@
 //! Like OpenSSL, the search runs quietly first; only when no candidate passes is it repeated with
 //! every step logged, so that the log explains the failure.
 
+use crate::log::hex_colon;
 use x509_cert::name::Name;
 
 use super::build::{time_ok, Node};
@@ -315,14 +316,6 @@ fn openssl_name_order(name: &Name) -> (usize, Vec<u8>) {
         out.extend(tlv(0x31, &set));
     }
     (out.len(), out)
-}
-
-/// OpenSSL's `i2s_ASN1_OCTET_STRING` form: upper-case hex bytes joined by colons.
-fn hex_colon(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 /// Find the signer certificate of a message among `extra_certs` (the message's extraCerts), `untrusted`
