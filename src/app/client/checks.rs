@@ -227,18 +227,6 @@ pub(super) fn form(raw: &RawOpts, opt: Opt, default: Form, what: &str) -> Result
     }
 }
 
-/// A -digest name rcmp does not take. OpenSSL (3.0 and 3.5) knows the legacy digests by name but has
-/// no implementation in its default provider: for those it says "not supported", with its library's
-/// reason on stdout; other names are "not recognized", the app's line only.
-pub(super) fn digest_error(name: &str, e: Error) -> Error {
-    const LEGACY: &[&str] = &["md2", "md4", "mdc2", "whirlpool"];
-    if LEGACY.iter().any(|l| l.eq_ignore_ascii_case(name)) {
-        cmp_err!("digest algorithm name not supported: '{name}'").because("unsupported algorithm")
-    } else {
-        e
-    }
-}
-
 /// A -reqexts/-policies section that cannot be used: OpenSSL's app line, plus the library's reason
 /// (stdout) when the section exists but its content is wrong.
 pub(super) fn section_error<T>(what: &str, name: &str, section: Option<T>, e: Error) -> Error {
