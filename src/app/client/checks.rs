@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use crate::api::{CertRequest, Popo};
-use crate::creds::dn::parse_dn;
 use crate::error::Error;
 use crate::extconf::{self, ExtCtx};
 use crate::log::{Level, Side};
@@ -94,12 +93,10 @@ pub(super) fn is_ignored(opt: Opt, cmd: Cmd) -> bool {
 }
 
 /// The DN given by `opt`, if any, parsed as OpenSSL's `parse_name` does.
-pub(super) fn name_opt(
-    raw: &RawOpts,
-    opt: Opt,
-    desc: &str,
-) -> Result<Option<x509_cert::name::Name>> {
-    raw.str(opt).map(|s| parse_dn(s, desc)).transpose()
+pub(super) fn name_opt(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<crate::api::Name>> {
+    raw.str(opt)
+        .map(|s| crate::api::Name::parse(s, desc).map_err(crate::api::Error::into_internal))
+        .transpose()
 }
 
 /// The validation options (`-attime`, `-partial_chain`, ...) for the library API; a bad value is
