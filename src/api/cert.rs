@@ -7,6 +7,30 @@ use zeroize::Zeroizing;
 use super::error::{Error, Result};
 use crate::creds::{self, Secret};
 
+/// A distinguished name in OpenSSL's text form, `/type0=value0/type1=value1/...` (a backslash escapes,
+/// `+` joins the attributes of a multi-valued RDN), as the names of [`super::CertRequest`] and
+/// [`super::ClientBuilder`] take it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name(x509_cert::name::Name);
+
+impl Name {
+    /// Parse `text`; `what` names it in the error (e.g. `subject`), which has `openssl cmp`'s
+    /// wording for a bad name option.
+    pub fn parse(text: &str, what: &str) -> Result<Name> {
+        creds::dn::parse_dn(text, what)
+            .map(Name)
+            .map_err(Error::config)
+    }
+
+    /// The DER encoding of the name.
+    pub fn to_der(&self) -> Result<Vec<u8>> {
+        use der::Encode;
+        self.0
+            .to_der()
+            .map_err(|e| Error::new(super::ErrorKind::Config, format!("cannot encode name: {e}")))
+    }
+}
+
 /// An X.509 certificate (RFC 5280). Cloning is cheap.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Certificate(pub(super) creds::Cert);

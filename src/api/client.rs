@@ -223,7 +223,8 @@ impl ClientBuilder {
     /// The digest for signatures, PBM's one-way function and proof of possession, by name
     /// (e.g. `sha256`, the default).
     pub fn digest(mut self, name: &str) -> Result<Self> {
-        self.ctx.digest = crate::creds::Digest::from_name(name).map_err(Error::config)?;
+        self.ctx.digest = crate::creds::Digest::from_name(name)
+            .map_err(|e| Error::config(digest_error(name, e)))?;
         Ok(self)
     }
 
@@ -247,6 +248,32 @@ impl ClientBuilder {
         o.iterations = iterations;
         o.salt_len = salt_len;
         self
+    }
+
+    /// Like [`Self::mac_params`], with the values as `openssl cmp`'s `-pbm_iterations` and
+    /// `-pbm_saltlen` take them: out of the kind's range is an error (in those options' words).
+    pub fn checked_mac_params(
+        mut self,
+        pbmac1: bool,
+        iterations: Option<i64>,
+        salt_len: Option<i64>,
+    ) -> Result<Self> {
+        let mac_given = self.ctx.mac_options.mac_given;
+        let o = crate::protect::MacOptions::checked(pbmac1, iterations, salt_len, mac_given)
+            .map_err(Error::config)?;
+        self.ctx.mac_options = o;
+        Ok(self)
+    }
+
+    /// With PBMAC1 chosen, whether the digest and MAC algorithm set suit it, so that a mistake is
+    /// reported before anything is sent (PBM's are checked when a message is protected).
+    pub fn check_pbmac1(&self) -> Result<()> {
+        let o = &self.ctx.mac_options;
+        if o.pbmac1 {
+            o.fresh(self.ctx.digest, self.ctx.mac)
+                .map_err(Error::config)?;
+        }
+        Ok(())
     }
 
     /// Send requests without protection (only for servers that accept that).
@@ -894,4 +921,15 @@ pub(super) fn from_itav(i: &crate::asn1::InfoTypeAndValue) -> Result<InfoItem> {
         info_type: i.info_type.to_string(),
         value,
     })
+}
+
+/// A digest name the library does not know; legacy names get OpenSSL's wording for digests it no
+/// longer provides, so the `rcmp` command reports them as `openssl cmp` does.
+fn digest_error(name: &str, e: crate::Error) -> crate::Error {
+    const LEGACY: &[&str] = &["md2", "md4", "mdc2", "whirlpool"];
+    if LEGACY.iter().any(|l| l.eq_ignore_ascii_case(name)) {
+        cmp_err!("digest algorithm name not supported: '{name}'").because("unsupported algorithm")
+    } else {
+        e
+    }
 }

@@ -148,6 +148,18 @@ impl MockServerBuilder {
         self
     }
 
+    /// The builder for a configuration already made from the `-srv_*`/`-rsp_*` options (the `rcmp`
+    /// command parses them all itself, with OpenSSL's messages).
+    pub(crate) fn from_config(cfg: SrvConfig) -> Self {
+        MockServerBuilder { cfg }
+    }
+
+    /// A mock server without a listener, reached in-process through the returned transport (as
+    /// `openssl cmp -use_mock_srv` does); it lives as long as the transport.
+    pub fn in_process(self) -> Result<impl Transport + 'static> {
+        self.server().map(InProcess)
+    }
+
     /// Make the server without a listener: [`MockServer::transport`] reaches it in-process.
     fn server(self) -> Result<Arc<Server>> {
         Server::new(self.cfg).map(Arc::new).map_err(Error::config)

@@ -134,6 +134,14 @@ impl HttpTransport {
             .map_err(Error::config)
     }
 
+    /// Check the syntax of a server address as [`super::ClientBuilder::server`] takes it (reporting
+    /// what `openssl cmp` reports for a bad `-server`), and tell whether it asks for HTTPS.
+    pub fn server_uses_tls(server: &str) -> Result<bool> {
+        crate::transfer::url::parse_server(server)
+            .map(|u| u.tls)
+            .map_err(Error::config)
+    }
+
     /// Where messages go, in the words of `openssl cmp`'s log line, e.g.
     /// `will contact http://ca.example:80/pkix/ via proxy.example:3128`.
     pub fn contact_line(&self) -> String {

@@ -118,7 +118,12 @@ fn srv_tls(raw: &RawOpts) -> Result<Option<Arc<rustls::ServerConfig>>> {
 }
 
 /// Build the mock server's configuration, loading every file it names.
-pub fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
+/// The `-use_mock_srv` server of the client, configured from the same options as `-port`'s.
+pub fn mock_builder(raw: &RawOpts) -> Result<crate::api::MockServerBuilder> {
+    srv_config(raw).map(crate::api::MockServerBuilder::from_config)
+}
+
+fn srv_config(raw: &RawOpts) -> Result<SrvConfig> {
     if !raw.is_set(Opt::Port) {
         // Without -port (i.e. with -use_mock_srv) there is no connection to put TLS on.
         if let Some(o) = SRV_TLS_OPTS.iter().find(|o| raw.is_set(**o)) {

@@ -6,14 +6,14 @@
 //! names the hash of PBKDF2's HMAC PRF and `-mac` the HMAC; without `-mac` the HMAC takes the PRF's
 //! hash (hmac-sha1, `-mac`'s default, is not allowed in PBMAC1).
 //!
-//! The option values are checked when the options are read (so a bad count stops the run before any
+//! The option values are checked when the options are read ([`MacOptions::checked`]) (so a bad count stops the run before any
 //! message is built); the `-digest`/`-mac` pairing only when a message is protected, as before, so a
 //! digest that suits signatures but not PBM still fails only where it is used for PBM.
 
 use super::{pbm, pbmac1, MacParams};
 use crate::creds::{Digest, MacAlg};
 use crate::error::Result;
-use crate::opts::{Opt, RawOpts};
+use crate::opts::Opt;
 
 /// The client's settings for MAC-based protection beyond `-digest` and `-mac`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,25 +34,19 @@ const SALT_MAX: usize = pbm::MAX_SALT_LEN;
 const SALT_MIN: usize = pbmac1::MIN_SALT_LEN;
 
 impl MacOptions {
-    /// Reads and checks the options. `secret_given`: whether `-secret` is set; without it the options
-    /// have no effect, which is said in a warning (as OpenSSL warns of options it ignores). With
-    /// `-pbmac1`, `digest` and `mac` (from `-digest`, `-mac`) are checked here too: PBMAC1 is our own
-    /// option, so its mistakes are reported before anything is sent.
-    pub fn from_opts(
-        raw: &RawOpts,
-        secret_given: bool,
-        digest: Digest,
-        mac: MacAlg,
+    /// The settings from `-pbmac1`, `-pbm_iterations`, `-pbm_saltlen` and whether `-mac` was
+    /// given, with the option values checked (out-of-range counts are errors in the options' words).
+    pub fn checked(
+        pbmac1: bool,
+        iterations: Option<i64>,
+        salt_len: Option<i64>,
+        mac_given: bool,
     ) -> Result<MacOptions> {
         let o = MacOptions {
-            pbmac1: raw.flag(Opt::Pbmac1),
-            iterations: raw
-                .int(Opt::PbmIterations)
-                .map(|n| n.clamp(0, u32::MAX.into()) as u32),
-            salt_len: raw
-                .int(Opt::PbmSaltlen)
-                .map(|n| n.clamp(0, 1 << 20) as usize),
-            mac_given: raw.is_set(Opt::Mac),
+            pbmac1,
+            iterations: iterations.map(|n| n.clamp(0, u32::MAX.into()) as u32),
+            salt_len: salt_len.map(|n| n.clamp(0, 1 << 20) as usize),
+            mac_given,
         };
         if let Some(n) = o.iterations {
             let (lo, hi, kind) = if o.pbmac1 {
@@ -78,15 +72,6 @@ impl MacOptions {
                     Opt::PbmSaltlen
                 ));
             }
-        }
-        if !secret_given {
-            for opt in [Opt::Pbmac1, Opt::PbmIterations, Opt::PbmSaltlen] {
-                if raw.is_set(opt) {
-                    crate::warn!("{opt} option is ignored without -secret");
-                }
-            }
-        } else if o.pbmac1 {
-            o.fresh(digest, mac)?;
         }
         Ok(o)
     }

@@ -4,9 +4,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rcmp::api::{
-    CertRequest, Certificate, Client, ErrorKind, Exchange, GenmAnswer, GenmQuery, InfoItem,
-    KeyAlgorithm, MessageFiles, MockServer, MockServerBuilder, PkiStatus, Popo, PrivateKey,
-    Progress, PublicKey, Request, RequestKind, Transport,
+    CertRequest, Certificate, Client, ErrorKind, Exchange, GenmAnswer, GenmQuery, HttpTransport,
+    InfoItem, KeyAlgorithm, MessageFiles, MockServer, MockServerBuilder, Name, PkiStatus, Popo,
+    PrivateKey, Progress, PublicKey, Request, RequestKind, Transport,
 };
 
 fn fixture(name: &str) -> String {
@@ -671,4 +671,71 @@ fn load_warnings_name_expired_and_non_ca_certificates() {
         .load_warnings(&fixture("leaf.pem"), now, false)
         .is_empty());
     assert_eq!(leaf.load_warnings(&fixture("leaf.pem"), now, true).len(), 1);
+}
+
+#[test]
+fn mock_in_process_answers_without_a_listener() {
+    let mut c = Client::builder()
+        .transport(mock().in_process().unwrap())
+        .pbm(b"ref", b"secret")
+        .build()
+        .unwrap();
+    let (key, req) = request("api-in-process");
+    let e = c.ir(&req).unwrap();
+    assert_eq!(e.cert.subject(), "/CN=api-in-process");
+    assert!(key.matches(&e.cert));
+}
+
+#[test]
+fn names_parse_in_openssls_form_and_say_what_is_wrong() {
+    let multi = Name::parse("/CN=a+O=b/C=DE", "subject").unwrap();
+    assert!(!multi.to_der().unwrap().is_empty());
+    assert_ne!(multi, Name::parse("/CN=a/O=b/C=DE", "subject").unwrap());
+    let e = Name::parse("CN=a", "recipient").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(
+        e.reasons()[0].starts_with("recipient name is expected to be in the format /type0=value0"),
+        "{e}"
+    );
+}
+
+#[test]
+fn server_syntax_and_https_are_told_before_connecting() {
+    assert!(!HttpTransport::server_uses_tls("ca.example:8080/pkix").unwrap());
+    assert!(HttpTransport::server_uses_tls("https://ca.example").unwrap());
+    let e = HttpTransport::server_uses_tls("ftp://ca.example").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+}
+
+/// The error of a builder step that must fail (the builder has no `Debug` for `unwrap_err`).
+fn failure<T>(r: rcmp::api::Result<T>) -> rcmp::api::Error {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn mac_settings_are_checked_with_the_options_wording() {
+    let legacy = failure(Client::builder().digest("md4"));
+    assert_eq!(
+        legacy.reasons()[0],
+        "digest algorithm name not supported: 'md4'"
+    );
+    let low = failure(Client::builder().checked_mac_params(true, Some(5), None));
+    assert_eq!(
+        low.reasons()[0],
+        "-pbm_iterations argument must be from 1000 to 1000000 for PBMAC1"
+    );
+    let pbm = Client::builder()
+        .checked_mac_params(false, Some(500), Some(16))
+        .unwrap();
+    pbm.check_pbmac1().unwrap();
+    let sha1 = Client::builder()
+        .digest("sha1")
+        .unwrap()
+        .checked_mac_params(true, None, None)
+        .unwrap();
+    let e = sha1.check_pbmac1().unwrap_err();
+    assert!(e.reasons()[0].contains("PBKDF2 PRF of PBMAC1"), "{e}");
 }

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use crate::api::{CertRequest, Popo};
-use crate::creds::dn::parse_dn;
 use crate::error::Error;
 use crate::extconf::{self, ExtCtx};
 use crate::log::{Level, Side};
@@ -94,12 +93,10 @@ pub(super) fn is_ignored(opt: Opt, cmd: Cmd) -> bool {
 }
 
 /// The DN given by `opt`, if any, parsed as OpenSSL's `parse_name` does.
-pub(super) fn name_opt(
-    raw: &RawOpts,
-    opt: Opt,
-    desc: &str,
-) -> Result<Option<x509_cert::name::Name>> {
-    raw.str(opt).map(|s| parse_dn(s, desc)).transpose()
+pub(super) fn name_opt(raw: &RawOpts, opt: Opt, desc: &str) -> Result<Option<crate::api::Name>> {
+    raw.str(opt)
+        .map(|s| crate::api::Name::parse(s, desc).map_err(crate::api::Error::into_internal))
+        .transpose()
 }
 
 /// The validation options (`-attime`, `-partial_chain`, ...) for the library API; a bad value is
@@ -224,18 +221,6 @@ pub(super) fn form(raw: &RawOpts, opt: Opt, default: Form, what: &str) -> Result
     match raw.str(opt) {
         None => Ok(default),
         Some(s) => Form::parse(s).ok_or_else(|| cmp_err!("unknown option given for {what} format")),
-    }
-}
-
-/// A -digest name rcmp does not take. OpenSSL (3.0 and 3.5) knows the legacy digests by name but has
-/// no implementation in its default provider: for those it says "not supported", with its library's
-/// reason on stdout; other names are "not recognized", the app's line only.
-pub(super) fn digest_error(name: &str, e: Error) -> Error {
-    const LEGACY: &[&str] = &["md2", "md4", "mdc2", "whirlpool"];
-    if LEGACY.iter().any(|l| l.eq_ignore_ascii_case(name)) {
-        cmp_err!("digest algorithm name not supported: '{name}'").because("unsupported algorithm")
-    } else {
-        e
     }
 }
 

@@ -8,7 +8,6 @@ use crate::api::{
     self, CertRequest, Certificate, ClientBuilder, Csr, KeyOrPublic, LoadOptions, PrivateKey,
     VerifyOptions,
 };
-use crate::creds::{Digest, MacAlg};
 use crate::opts::{Opt, RawOpts};
 use crate::Result;
 
@@ -246,24 +245,38 @@ pub(super) fn setup_protection(
     with(b, |b| {
         b.unprotected_requests(raw.flag(Opt::UnprotectedRequests))
     });
-    // The builder's defaults, unless given.
-    let (mut digest, mut mac) = (Digest::Sha256, MacAlg::Hmac(Digest::Sha1));
+    // The builder reports unknown names in OpenSSL's words.
     if let Some(d) = raw.str(Opt::Digest) {
-        // Checked here for OpenSSL's wording; the builder takes the same name.
-        digest = Digest::from_name(d).map_err(|e| checks::digest_error(d, e))?;
         *b = std::mem::take(b)
             .digest(d)
             .map_err(api::Error::into_internal)?;
     }
     if let Some(m) = raw.str(Opt::Mac) {
-        mac = MacAlg::from_name(m)?;
         *b = std::mem::take(b)
             .mac_algorithm(m)
             .map_err(api::Error::into_internal)?;
     }
-    let o = crate::protect::MacOptions::from_opts(raw, secret_given, digest, mac)?;
-    with(b, |b| b.mac_params(o.pbmac1, o.iterations, o.salt_len));
+    mac_options(raw, secret_given, b)?;
     Ok(client_key)
+}
+
+/// `-pbmac1`, `-pbm_iterations`, `-pbm_saltlen` (rcmp extensions): values checked first; without
+/// `-secret` they have no effect, which a warning says (as OpenSSL warns of options it ignores);
+/// with it, PBMAC1's digest and MAC are checked before anything is sent, as it is our own option.
+fn mac_options(raw: &RawOpts, secret_given: bool, b: &mut ClientBuilder) -> Result<()> {
+    let (iterations, salt_len) = (raw.int(Opt::PbmIterations), raw.int(Opt::PbmSaltlen));
+    *b = std::mem::take(b)
+        .checked_mac_params(raw.flag(Opt::Pbmac1), iterations, salt_len)
+        .map_err(api::Error::into_internal)?;
+    if !secret_given {
+        for opt in [Opt::Pbmac1, Opt::PbmIterations, Opt::PbmSaltlen] {
+            if raw.is_set(opt) {
+                crate::warn!("{opt} option is ignored without -secret");
+            }
+        }
+        return Ok(());
+    }
+    b.check_pbmac1().map_err(api::Error::into_internal)
 }
 
 /// `-cert` (with its chain) and, with `-own_trusted`, the validated chain to send with it.

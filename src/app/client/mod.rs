@@ -17,7 +17,6 @@ mod load;
 mod outputs;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::api::{
@@ -27,8 +26,6 @@ use crate::api::{
 use crate::error::Error;
 use crate::opts::{Opt, RawOpts, Stage};
 use crate::output::{Form, Outputs};
-use crate::server::Server;
-use crate::transfer::{self, url::ServerUrl};
 use crate::Result;
 use checks::Cmd;
 
@@ -44,7 +41,7 @@ fn file_list(raw: &RawOpts, opt: Opt) -> Vec<PathBuf> {
 /// Where requests go: HTTP(S), the in-process mock server, or nowhere (`-rspin` only).
 enum Peer {
     Http(Box<api::HttpTransport>),
-    Mock(Arc<Server>),
+    Mock(Box<dyn Transport>),
     None,
 }
 
@@ -54,7 +51,7 @@ impl Transport for Peer {
     fn exchange(&mut self, req: &[u8], x: &Exchange) -> api::Result<Vec<u8>> {
         match self {
             Peer::Http(c) => c.exchange(req, x),
-            Peer::Mock(s) => Ok(s.handle(req)),
+            Peer::Mock(s) => s.exchange(req, x),
             Peer::None => {
                 // OpenSSL's app says so from its transfer callback, on stderr.
                 crate::log::app_error(format_args!(
@@ -92,7 +89,11 @@ struct Setup {
 }
 
 /// The transfer options (`-server`, `-path`, proxies, timeouts, TLS) and the "will contact" line.
-fn setup_transfer(raw: &RawOpts, b: &mut ClientBuilder, srv: Option<Arc<Server>>) -> Result<Peer> {
+fn setup_transfer(
+    raw: &RawOpts,
+    b: &mut ClientBuilder,
+    srv: Option<Box<dyn Transport>>,
+) -> Result<Peer> {
     if let Some(s) = srv {
         return Ok(Peer::Mock(s));
     }
@@ -104,9 +105,9 @@ fn setup_transfer(raw: &RawOpts, b: &mut ClientBuilder, srv: Option<Arc<Server>>
         return Ok(Peer::None);
     };
     // Parsed here too, as OpenSSL reports a bad URL and the HTTPS warning before anything else.
-    let url: ServerUrl = transfer::url::parse_server(server)?.with_path(raw.str(Opt::Path));
+    let https = api::HttpTransport::server_uses_tls(server).map_err(api::Error::into_internal)?;
     let mut tls_used = raw.flag(Opt::TlsUsed);
-    if url.tls && !tls_used {
+    if https && !tls_used {
         crate::warn!(
             "assuming {} since {} URL indicates HTTPS",
             Opt::TlsUsed,
@@ -167,7 +168,8 @@ fn contact_line(peer: &Peer, rspin: bool) -> Option<String> {
 fn setup(raw: &RawOpts) -> Result<Setup> {
     checks::peer_given(raw)?;
     let srv = if raw.flag(Opt::UseMockSrv) {
-        Some(Arc::new(Server::new(super::server::srv_config(raw)?)?))
+        let mock = super::server::mock_builder(raw)?.in_process();
+        Some(Box::new(mock.map_err(api::Error::into_internal)?) as Box<dyn Transport>)
     } else {
         None
     };
