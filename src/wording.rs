@@ -103,6 +103,7 @@ const CAPITALISED_IN_4_0: &[&str] = &[
     "using only first * characters of section name starting with \"*\"",
     "using section(s) '*' of OpenSSL configuration file '*'",
     "will contact *",
+    "will not contact any server",
 ];
 
 /// Messages OpenSSL 4.0 words differently, beyond the capital letter: (3.5's words, 4.0's words),

@@ -642,14 +642,17 @@ pub(super) fn peer_warnings(raw: &RawOpts, notes: &mut Notes) {
         }
     }
     if raw.is_set(Opt::ReqoutOnly) {
+        // OpenSSL 4.0 also names -path (a server's path is of no use without one), after -server.
+        let v40 = crate::compat::get() == crate::compat::Compat::V4_0;
         for opt in [
             Opt::Server,
+            Opt::Path,
             Opt::UseMockSrv,
             Opt::Reqout,
             Opt::Rspin,
             Opt::Rspout,
         ] {
-            if raw.is_set(opt) {
+            if raw.is_set(opt) && (v40 || opt != Opt::Path) {
                 notes.warn(format!(
                     "{opt} option is ignored since {} option is given",
                     Opt::ReqoutOnly
@@ -660,8 +663,12 @@ pub(super) fn peer_warnings(raw: &RawOpts, notes: &mut Notes) {
     }
 }
 
-/// The warnings for proxy options when no server is contacted.
+/// The warnings for proxy options when no server is contacted. OpenSSL 4.0 first says that no
+/// server will be contacted (and says it again where 3.5 prints its `will contact` line).
 pub(super) fn unused_proxy(raw: &RawOpts, notes: &mut Notes) {
+    if crate::compat::get() == crate::compat::Compat::V4_0 {
+        notes.info(NO_SERVER);
+    }
     for opt in [Opt::Proxy, Opt::NoProxy] {
         if raw.is_set(opt) {
             notes.warn(format!(
@@ -671,6 +678,9 @@ pub(super) fn unused_proxy(raw: &RawOpts, notes: &mut Notes) {
         }
     }
 }
+
+/// OpenSSL 4.0's info line when there is no server to contact.
+pub(super) const NO_SERVER: &str = "will not contact any server";
 
 /// `-keyform`: rcmp reads the key format from the file, but refuses what OpenSSL refuses.
 pub(super) fn keyform(raw: &RawOpts) -> Result<()> {

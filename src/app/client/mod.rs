@@ -146,9 +146,14 @@ fn setup_transfer(
 }
 
 /// The `will contact ...` line. OpenSSL 3.5 ends it with a blank and says, with `-rspin`, that the
-/// server is a fallback; 3.0 has no blank and calls the missing server "mock server".
-fn contact_line(peer: &Peer, rspin: bool) -> Option<String> {
-    let v30 = crate::compat::get() == crate::compat::Compat::V3_0;
+/// server is a fallback; 3.0 has no blank and calls the missing server "mock server". 4.0 says
+/// with `-reqout_only` that no server will be contacted, where the earlier releases say nothing.
+fn contact_line(peer: &Peer, rspin: bool, reqout_only: bool) -> Option<String> {
+    let compat = crate::compat::get();
+    if reqout_only && compat == crate::compat::Compat::V4_0 {
+        return Some(checks::NO_SERVER.to_string());
+    }
+    let v30 = compat == crate::compat::Compat::V3_0;
     let target = match peer {
         Peer::Http(c) => c.contact_line(),
         Peer::Mock(_) => "will contact mock server".to_string(),
@@ -206,7 +211,7 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
     let (contents, central_keygen) = setup_request(raw, cmd, client_key.as_ref())?;
     setup_header(raw, &mut b)?;
     // Printed only now, as OpenSSL does, so a set-up error is not preceded by it.
-    if let Some(line) = contact_line(&peer, raw.is_set(Opt::Rspin)) {
+    if let Some(line) = contact_line(&peer, raw.is_set(Opt::Rspin), raw.is_set(Opt::ReqoutOnly)) {
         crate::info!("{line}");
     }
     let (items, genm_plan) = match (cmd, infotype) {
