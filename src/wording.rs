@@ -110,10 +110,6 @@ const CAPITALISED_IN_4_0: &[&str] = &[
 /// replaced wherever they occur in a message.
 const REWORDED_IN_4_0: &[(&str, &str)] = &[
     (
-        "-out_trusted option is ignored for 'p10cr', 'rr', and 'genm' commands",
-        "-out_trusted is ignored for 'rr' and 'genm' commands",
-    ),
-    (
         "-tls_used given without any other TLS options",
         "-tls_used is active without any other TLS options",
     ),

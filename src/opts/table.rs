@@ -744,6 +744,8 @@ pub enum Stage {
     NewKey,
     /// `-csr` with genm.
     Csr,
+    /// `-revreason` outside rr (OpenSSL 4.0), just before the `-oldcert` checks.
+    Revreason,
     /// `-oldcert` with genm.
     Oldcert,
     /// `-infotype` outside genm.
@@ -832,8 +834,10 @@ ignored! {
     Days NewKey NOT_ENROLL V3_5 V4_0 NOT_IN_P10CR_RR_GENM;
     Popo NewKey P10CR_RR V3_0 V3_0 NOT_IN_P10CR_RR;
     Popo NewKey NOT_ENROLL V3_5 V4_0 NOT_IN_P10CR_RR_GENM;
-    OutTrusted NewKey NOT_ENROLL V3_5 V4_0 NOT_IN_P10CR_RR_GENM;
+    OutTrusted NewKey NOT_ENROLL V3_5 V3_5 NOT_IN_P10CR_RR_GENM;
+    OutTrusted NewKey NOT_CERT_REQ V4_0 V4_0 "{} is ignored for 'rr' and 'genm' commands";
     Csr Csr GENM V3_0 V4_0 NOT_IN_GENM;
+    Revreason Revreason NOT_RR V4_0 V4_0 "{} option is ignored for commands other than 'rr'";
     Oldcert Oldcert GENM V3_0 V4_0 NOT_IN_GENM;
     Infotype Infotype NOT_GENM V3_5 V4_0 "{} option is ignored for commands other than 'genm'";
 }

@@ -75,6 +75,8 @@ fn v30() -> bool {
 fn given(raw: &RawOpts, opt: Opt) -> bool {
     match opt {
         Opt::Days => raw.int(opt).unwrap_or(0) != 0,
+        // -1 is OpenSSL's "no reason given".
+        Opt::Revreason => raw.int(opt).unwrap_or(-1) != -1,
         _ if opt.kind() == Kind::Flag => raw.flag(opt),
         _ => raw.is_set(opt),
     }
@@ -84,6 +86,20 @@ fn given(raw: &RawOpts, opt: Opt) -> bool {
 pub(super) fn ignored(raw: &RawOpts, stage: Stage, cmd: Cmd, notes: &mut Notes) {
     for line in opts::ignored_lines(stage, cmd_name(cmd), |o| given(raw, o)) {
         notes.warn(line);
+    }
+}
+
+/// OpenSSL 4.0 reminds that `-oldcert` outside kur and rr only names a reference certificate (it
+/// still goes into the request; with genm the next warning says it is ignored).
+pub(super) fn reference_oldcert(raw: &RawOpts, cmd: Cmd, notes: &mut Notes) {
+    if crate::compat::get() == crate::compat::Compat::V4_0
+        && raw.is_set(Opt::Oldcert)
+        && !matches!(cmd, Cmd::Kur | Cmd::Rr)
+    {
+        notes.warn(format!(
+            "{} option used only as reference cert",
+            Opt::Oldcert
+        ));
     }
 }
 

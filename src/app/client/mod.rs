@@ -287,6 +287,8 @@ fn setup_request(
     }
     noted(|n| checks::extensions(raw, &mut req, n))?;
     noted(|n| {
+        checks::ignored(raw, Stage::Revreason, cmd, n);
+        checks::reference_oldcert(raw, cmd, n);
         checks::ignored(raw, Stage::Oldcert, cmd, n);
         Ok(())
     })?;
