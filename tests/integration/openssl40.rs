@@ -418,3 +418,41 @@ fn pbm_iteration_count_follows_the_release() {
         "4.0: 1024, rcmp 4.0: 1024, rcmp 3.5: 500"
     );
 }
+
+/// The set-up notes 4.0 added or changed, side by side with OpenSSL 4.0 without any server
+/// (`-reqout_only`): `Will not contact any server` (twice), `-path` ignored with -reqout_only,
+/// `-revreason` outside rr, `-oldcert` as reference cert, and no `-out_trusted` note for p10cr.
+#[test]
+fn setup_notes_as_openssl_40() {
+    let pki = Pki::new();
+    let csr = pki.path("ee.csr");
+    let key = pki.path("ee.key");
+    pki.openssl(&["req", "-new", "-key", &key, "-subj", "/CN=x", "-out", &csr]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    for cmd in ["ir", "p10cr", "genm", "kur"] {
+        let mut seen = Vec::new();
+        for (i, mut c) in [openssl40(), rcmp40()].into_iter().enumerate() {
+            let req = dir.path().join(format!("{cmd}{i}.der"));
+            c.args(["-config", "", "-cmd", cmd, "-secret", "pass:x", "-ref", "r"])
+                .args(["-reqout_only", &req.display().to_string()])
+                .args(["-path", "pkix/", "-no_proxy", "localhost"])
+                .args(["-newkey", &pki.path("ee.key"), "-subject", "/CN=x"])
+                .args(["-oldcert", &pki.path("ee.pem"), "-revreason", "5"])
+                .args(["-csr", &csr, "-out_trusted", &pki.path("rootA.pem")])
+                .args(["-infotype", "signKeyPairTypes"]);
+            let out = run(&mut c);
+            seen.push((log_lines(&out), describe(&c, &out)));
+        }
+        assert_eq!(seen[1].0, seen[0].0, "{cmd}:\n{}\n{}", seen[0].1, seen[1].1);
+        if cmd == "ir" {
+            for line in [
+                "CMP warning: -path option is ignored since -reqout_only option is given",
+                "CMP info: Will not contact any server",
+                "CMP warning: -revreason option is ignored for commands other than 'rr'",
+                "CMP warning: -oldcert option used only as reference cert",
+            ] {
+                assert!(seen[0].0.iter().any(|l| l == line), "{line}: {}", seen[0].1);
+            }
+        }
+    }
+}
