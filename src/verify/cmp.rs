@@ -293,15 +293,39 @@ impl Search<'_, '_> {
             self.log(Level::Warn, format_args!("no trusted store"));
             return None;
         }
-        // In the order OpenSSL's store keeps them (by subject), which its log shows.
-        let mut trusted = self.store.certs.clone();
-        trusted.sort_by_cached_key(|c| openssl_name_order(c.subject()));
+        // In the order OpenSSL's store keeps them, which its log shows.
+        let trusted = store_order(&self.store.certs);
         self.try_list(&trusted, trusted_desc, &[extra, untrusted], false)
     }
 }
 
 /// The key by which OpenSSL's `X509_NAME_cmp` orders names: the length of the canonical encoding
 /// (each RDN a SET of SEQUENCE { OID, UTF8String of the canonical value }), then its bytes.
+/// The trusted certificates in the order OpenSSL lists its store. Up to 3.6 the store is a stack
+/// sorted by subject. OpenSSL 4.0 keeps it in a hash table and lists it by bucket: the low three
+/// bits of the 64-bit FNV-1a hash of the subject's canonical encoding, and within a bucket the
+/// certificate added last first. That rule was found with the 4.0.3 binary on two stores of 9 and
+/// 10 certificates (no bucket above 4 entries; how the table grows beyond that is not modelled).
+fn store_order(certs: &[Cert]) -> Vec<Cert> {
+    let mut keyed: Vec<(usize, &Cert)> = certs.iter().enumerate().collect();
+    if crate::compat::get() == crate::compat::Compat::V4_0 {
+        keyed.sort_by_cached_key(|(i, c)| {
+            let bucket = fnv1a64(&openssl_name_order(c.subject()).1) & 7;
+            (bucket, std::cmp::Reverse(*i))
+        });
+    } else {
+        keyed.sort_by_cached_key(|(_, c)| openssl_name_order(c.subject()));
+    }
+    keyed.into_iter().map(|(_, c)| c.clone()).collect()
+}
+
+/// The 64-bit FNV-1a hash (OpenSSL 4.0's default hash for its internal hash tables).
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 fn openssl_name_order(name: &Name) -> (usize, Vec<u8>) {
     use crate::creds::tlv;
     let mut out = Vec::new();
@@ -377,4 +401,16 @@ pub fn find_and_validate_signer(
         msg.push_str(&format!(" and for msg senderKID = {}", hex_colon(kid)));
     }
     Err(Error::cmp(msg))
+}
+
+#[cfg(test)]
+mod tests_store_order {
+    use super::fnv1a64;
+
+    #[test]
+    fn fnv1a64_known_values() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
 }

@@ -456,3 +456,40 @@ fn setup_notes_as_openssl_40() {
         }
     }
 }
+
+/// OpenSSL 4.0 lists its trust store in hash-table order, not by subject as 3.x: with the
+/// corpus's three-certificate `signer.crt` as trust store and a server certificate it cannot
+/// validate, the `considering cert from certs in trusted store` lines come in 4.0's order.
+#[test]
+fn trust_store_listed_as_openssl_40() {
+    let mock = MockServer::start(openssl40(), "latest", &[]);
+    let port = mock.port().to_string();
+    let mut seen = Vec::new();
+    for (i, mut c) in [openssl40(), rcmp40()].into_iter().enumerate() {
+        let certout = mock.out_dir().join(format!("out{i}.pem"));
+        c.args(["-config", "test.cnf", "-section", "Mock verification"])
+            .args(["-server", &mock.server_arg(), "-recipient", "/CN=Root CA"])
+            .args(["-trusted", "signer.crt", "-unprotected_errors"])
+            .args(["-cert", "signer.crt", "-key", "signer.p12"])
+            .args(["-keypass", "pass:12345"])
+            .args(["-certout", &certout.display().to_string()])
+            .current_dir(mock.dir());
+        let out = run(&mut c);
+        let lines: Vec<String> = log_lines(&out)
+            .into_iter()
+            .map(|l| l.replace(&port, "PORT"))
+            .collect();
+        seen.push((lines, describe(&c, &out)));
+    }
+    assert_eq!(seen[1].0, seen[0].0, "{}\n{}", seen[0].1, seen[1].1);
+    let subjects: Vec<&String> = seen[0]
+        .0
+        .iter()
+        .skip_while(|l| !l.contains("certs in trusted store"))
+        .filter(|l| l.starts_with("CMP info:   subject = "))
+        .collect();
+    assert!(
+        subjects.len() >= 3 && subjects[0].ends_with("CN=interCA"),
+        "{subjects:?}"
+    );
+}
