@@ -386,6 +386,14 @@ fn message_file_and_proxy_lines() {
             &["-reqout_only", "OUT/only.der", "-no_proxy", "127.0.0.1"],
         ),
     );
+    // -reqout_only with -use_mock_srv: the mock is not set up, so its missing -srv_ref fails nothing.
+    same_as_35(
+        &srv,
+        &with(
+            &no_server,
+            &["-reqout_only", "OUT/only.der", "-use_mock_srv"],
+        ),
+    );
     // A proxy that cannot work is still named in the `will contact` line.
     same_as_35(
         &srv,

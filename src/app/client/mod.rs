@@ -172,7 +172,9 @@ fn contact_line(peer: &Peer, rspin: bool, reqout_only: bool) -> Option<String> {
 /// `setup_client_ctx`.
 fn setup(raw: &RawOpts) -> Result<Setup> {
     checks::peer_given(raw)?;
-    let srv = if raw.flag(Opt::UseMockSrv) {
+    // With -reqout_only nothing is sent, and OpenSSL does not set its mock server up either (so
+    // none of the mock's own options can fail the run).
+    let srv = if raw.flag(Opt::UseMockSrv) && !raw.is_set(Opt::ReqoutOnly) {
         let mock = super::server::mock_builder(raw)?.in_process();
         Some(Box::new(mock.map_err(api::Error::into_internal)?) as Box<dyn Transport>)
     } else {
