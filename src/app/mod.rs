@@ -201,10 +201,27 @@ fn any_tls_option(raw: &RawOpts) -> bool {
     .any(|o| raw.is_set(*o))
 }
 
+/// Whether the client uses TLS: OpenSSL drops `-tls_used` (with a warning) when no `-server` is given
+/// or the mock server answers in-process.
+pub(crate) fn tls_in_use(raw: &RawOpts) -> bool {
+    raw.flag(Opt::TlsUsed) && raw.is_set(Opt::Server) && !raw.flag(Opt::UseMockSrv)
+}
+
+/// OpenSSL 3.0 names the two reasons the other way round.
+fn tls_ignored_note() -> String {
+    let (a, b) = if crate::compat::get() == crate::compat::Compat::V3_0 {
+        ("-use_mock_srv is given", "-server is not given")
+    } else {
+        ("-server is not given", "-use_mock_srv is given")
+    };
+    format!("ignoring {} option since {a} or {b}", Opt::TlsUsed)
+}
+
 /// The cross-option checks `openssl cmp` makes before deciding between client and server.
 fn check_roles(raw: &RawOpts) -> Result<()> {
     if !any_tls_option(raw) {
-        if raw.flag(Opt::TlsUsed) {
+        // A warning OpenSSL 3.0 does not have.
+        if raw.flag(Opt::TlsUsed) && crate::compat::get() != crate::compat::Compat::V3_0 {
             crate::warn!("{} given without any other TLS options", Opt::TlsUsed);
         }
     } else if !raw.flag(Opt::TlsUsed)
@@ -216,6 +233,9 @@ fn check_roles(raw: &RawOpts) -> Result<()> {
             "ignoring TLS options(s) since {} is not given",
             Opt::TlsUsed
         );
+    }
+    if raw.flag(Opt::TlsUsed) && !tls_in_use(raw) {
+        crate::warn!("{}", tls_ignored_note());
     }
     if raw.is_set(Opt::Port) {
         if raw.flag(Opt::TlsUsed) {

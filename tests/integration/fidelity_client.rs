@@ -386,6 +386,15 @@ fn message_file_and_proxy_lines() {
             &["-reqout_only", "OUT/only.der", "-no_proxy", "127.0.0.1"],
         ),
     );
+    // TLS is set up whenever -tls_used holds, even when nothing is sent, after the verification
+    // set-up and before the protection: its warnings come in OpenSSL's place.
+    same_as_35(
+        &srv,
+        &with(
+            &no_server,
+            &["-reqout_only", "OUT/only.der", "-tls_used", "-cmd", "genm"],
+        ),
+    );
     // -reqout_only with -use_mock_srv: the mock is not set up, so its missing -srv_ref fails nothing.
     same_as_35(
         &srv,

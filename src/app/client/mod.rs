@@ -41,6 +41,8 @@ fn file_list(raw: &RawOpts, opt: Opt) -> Vec<PathBuf> {
 /// Where requests go: HTTP(S), the in-process mock server, or nowhere (`-rspin` only).
 enum Peer {
     Http(Box<api::HttpTransport>),
+    /// A server configured on the builder; its transport is made once TLS is set up.
+    Server,
     Mock(Box<dyn Transport>),
     None,
 }
@@ -52,7 +54,7 @@ impl Transport for Peer {
         match self {
             Peer::Http(c) => c.exchange(req, x),
             Peer::Mock(s) => s.exchange(req, x),
-            Peer::None => {
+            Peer::None | Peer::Server => {
                 // OpenSSL's app says so from its transfer callback, on stderr.
                 crate::log::app_error(format_args!(
                     "missing {} or {} option, or too few {} filename arguments",
@@ -88,21 +90,21 @@ struct Setup {
     central_keygen: bool,
 }
 
-/// The transfer options (`-server`, `-path`, proxies, timeouts, TLS) and the "will contact" line.
+/// The transfer options (`-server`, `-path`, proxies, timeouts); also says whether TLS is to be used.
 fn setup_transfer(
     raw: &RawOpts,
     b: &mut ClientBuilder,
     srv: Option<Box<dyn Transport>>,
-) -> Result<Peer> {
+) -> Result<(Peer, bool)> {
     if let Some(s) = srv {
-        return Ok(Peer::Mock(s));
+        return Ok((Peer::Mock(s), false));
     }
     let Some(server) = raw.str(Opt::Server) else {
         noted(|n| {
             checks::unused_proxy(raw, n);
             Ok(())
         })?;
-        return Ok(Peer::None);
+        return Ok((Peer::None, false));
     };
     // Parsed here too, as OpenSSL reports a bad URL and the HTTPS warning before anything else.
     let https = api::HttpTransport::server_uses_tls(server).map_err(api::Error::into_internal)?;
@@ -130,9 +132,6 @@ fn setup_transfer(
     if let Some(t) = raw.int(Opt::MsgTimeout).filter(|n| *n > 0) {
         with(b, |b| b.msg_timeout(Duration::from_secs(t as u64)));
     }
-    if tls_used {
-        load::tls_config(raw, b)?;
-    }
     if let Some(p) = raw.str(Opt::Proxy) {
         let p = p.to_string();
         with(b, |b| b.proxy(p));
@@ -141,8 +140,22 @@ fn setup_transfer(
         let n = n.to_string();
         with(b, |b| b.no_proxy(n));
     }
-    let http = b.http_transport().map_err(api::Error::into_internal)?;
-    Ok(Peer::Http(Box::new(http)))
+    Ok((Peer::Server, tls_used))
+}
+
+/// OpenSSL sets TLS up whenever `-tls_used` holds (with `-server`, so also with `-reqout_only`), after
+/// the verification and `-reqin`/`-rspin` checks and before the protection and the request, so its
+/// warnings and errors come in that order. Then the HTTP transport can be made.
+fn setup_tls(raw: &RawOpts, b: &mut ClientBuilder, peer: Peer, tls_used: bool) -> Result<Peer> {
+    if tls_used {
+        load::tls_config(raw, b)?;
+    }
+    Ok(match peer {
+        Peer::Server => Peer::Http(Box::new(
+            b.http_transport().map_err(api::Error::into_internal)?,
+        )),
+        other => other,
+    })
 }
 
 /// The `will contact ...` line. OpenSSL 3.5 ends it with a blank and says, with `-rspin`, that the
@@ -156,6 +169,7 @@ fn contact_line(peer: &Peer, rspin: bool, reqout_only: bool) -> Option<String> {
     let v30 = compat == crate::compat::Compat::V3_0;
     let target = match peer {
         Peer::Http(c) => c.contact_line(),
+        Peer::Server => return None,
         Peer::Mock(_) => "will contact mock server".to_string(),
         Peer::None if !rspin => return None,
         Peer::None if v30 => "will contact mock server".to_string(),
@@ -185,8 +199,8 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         Ok(())
     })?;
     let mut b = api::Client::builder();
-    let peer = if raw.is_set(Opt::ReqoutOnly) {
-        Peer::None
+    let (peer, tls_used) = if raw.is_set(Opt::ReqoutOnly) {
+        (Peer::None, super::tls_in_use(raw))
     } else {
         setup_transfer(raw, &mut b, srv)?
     };
@@ -207,6 +221,7 @@ fn setup(raw: &RawOpts) -> Result<Setup> {
         checks::reqin_warnings(raw, n);
         Ok(())
     })?;
+    let peer = setup_tls(raw, &mut b, peer, tls_used)?;
     let files = msg_files(raw, &peer);
     with(&mut b, |b| b.message_files(files));
     let client_key = load::setup_protection(raw, &mut b, &trust.untrusted)?;
@@ -262,7 +277,7 @@ fn msg_files(raw: &RawOpts, peer: &Peer) -> api::MessageFiles {
     f.rspin_fallback_warning = match peer {
         Peer::Http(_) => Some(fallback("contacting server")),
         Peer::Mock(_) => Some(fallback("using mock server")),
-        Peer::None => None,
+        Peer::None | Peer::Server => None,
     };
     f
 }
