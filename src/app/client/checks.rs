@@ -718,7 +718,8 @@ pub(super) fn infotype(
     notes: &mut Notes,
 ) -> Result<Option<der::asn1::ObjectIdentifier>> {
     let Some(name) = raw.str(Opt::Infotype) else {
-        if cmd == Cmd::Genm {
+        // OpenSSL 3.0 says nothing here.
+        if cmd == Cmd::Genm && crate::compat::get() != crate::compat::Compat::V3_0 {
             notes.warn(format!("no {} option given for genm", Opt::Infotype));
         }
         return Ok(None);
