@@ -483,7 +483,12 @@ pub fn parse_accept(line: &str) -> Option<(String, u16, Option<u32>)> {
 /// `cmd` (a CMP client ready for options: `rcmp()`, or `openssl cmp`) set up for an `ir` with PBM
 /// (`-ref 1234 -secret pass:test`, the corpus mock's secret) against `srv`, run in the server's folder
 /// with its `new.key`; add the options of the case, then run it.
-pub fn pbm_ir(srv: &MockServer, mut cmd: Command, subject: &str) -> Command {
+pub fn pbm_ir(srv: &MockServer, cmd: Command, subject: &str) -> Command {
+    pbm_ir_with_key(srv, cmd, subject, "new.key")
+}
+
+/// `pbm_ir` with `-newkey key` (a file in the server's folder) instead of its `new.key`.
+pub fn pbm_ir_with_key(srv: &MockServer, mut cmd: Command, subject: &str, key: &str) -> Command {
     cmd.current_dir(srv.dir()).args([
         "-config",
         "",
@@ -496,7 +501,7 @@ pub fn pbm_ir(srv: &MockServer, mut cmd: Command, subject: &str) -> Command {
         "-secret",
         "pass:test",
         "-newkey",
-        "new.key",
+        key,
         "-subject",
         subject,
     ]);
@@ -573,4 +578,40 @@ pub fn pki_body_choice(msg: &[u8]) -> Option<u8> {
     };
     let (tag, _, _) = der_tlv(rest)?;
     (tag & 0xe0 == 0xa0).then_some(tag & 0x1f)
+}
+
+/// A PKCS#1 RSAPrivateKey (DER) re-encoded after `change` edited its eight numbers (n, e, d, p, q,
+/// dmp1, dmq1, iqmp, as big-endian bytes): broken keys for the key-loading tests.
+pub fn rsa_key_with(pkcs1_der: &[u8], change: impl FnOnce(&mut [Vec<u8>; 8])) -> Vec<u8> {
+    use der::{Decode, Encode};
+    use pkcs1::{RsaPrivateKeyRef, UintRef};
+    let k = RsaPrivateKeyRef::from_der(pkcs1_der).expect("RSAPrivateKey");
+    let mut v = [
+        k.modulus,
+        k.public_exponent,
+        k.private_exponent,
+        k.prime1,
+        k.prime2,
+        k.exponent1,
+        k.exponent2,
+        k.coefficient,
+    ]
+    .map(|u| u.as_bytes().to_vec());
+    change(&mut v);
+    fn u(b: &[u8]) -> UintRef<'_> {
+        UintRef::new(b).expect("uint")
+    }
+    RsaPrivateKeyRef {
+        modulus: u(&v[0]),
+        public_exponent: u(&v[1]),
+        private_exponent: u(&v[2]),
+        prime1: u(&v[3]),
+        prime2: u(&v[4]),
+        exponent1: u(&v[5]),
+        exponent2: u(&v[6]),
+        coefficient: u(&v[7]),
+        other_prime_infos: None,
+    }
+    .to_der()
+    .expect("encode")
 }

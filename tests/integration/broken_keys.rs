@@ -13,78 +13,33 @@ use common::*;
 
 use std::process::Command;
 
-use der::{Decode, Encode};
-use pkcs1::{RsaPrivateKeyRef, UintRef};
-
 /// `new.key` of the mock's folder (PKCS#1 PEM) with number `index` (0 = n, ... 7 = iqmp) lowered
 /// by 2, written as `name`.
 fn write_changed_key(srv: &MockServer, index: usize, name: &str) {
     let pem = std::fs::read_to_string(srv.dir().join("new.key")).expect("read new.key");
     let (label, der) = der::pem::decode_vec(pem.as_bytes()).expect("PEM");
     assert_eq!(label, "RSA PRIVATE KEY");
-    let k = RsaPrivateKeyRef::from_der(&der).expect("RSAPrivateKey");
-    let mut v = [
-        k.modulus,
-        k.public_exponent,
-        k.private_exponent,
-        k.prime1,
-        k.prime2,
-        k.exponent1,
-        k.exponent2,
-        k.coefficient,
-    ]
-    .map(|u| u.as_bytes().to_vec());
     // lower by 2: the numbers are far above 2 and stay below their moduli
-    let mut sub = 2i16;
-    for byte in v[index].iter_mut().rev() {
-        let x = i16::from(*byte) - sub;
-        *byte = x.rem_euclid(256) as u8;
-        if x >= 0 {
-            break;
+    let changed = rsa_key_with(&der, |v| {
+        let mut sub = 2i16;
+        for byte in v[index].iter_mut().rev() {
+            let x = i16::from(*byte) - sub;
+            *byte = x.rem_euclid(256) as u8;
+            if x >= 0 {
+                break;
+            }
+            sub = 1;
         }
-        sub = 1;
-    }
-    fn u(b: &[u8]) -> UintRef<'_> {
-        UintRef::new(b).expect("uint")
-    }
-    let changed = RsaPrivateKeyRef {
-        modulus: u(&v[0]),
-        public_exponent: u(&v[1]),
-        private_exponent: u(&v[2]),
-        prime1: u(&v[3]),
-        prime2: u(&v[4]),
-        exponent1: u(&v[5]),
-        exponent2: u(&v[6]),
-        coefficient: u(&v[7]),
-        other_prime_infos: None,
-    }
-    .to_der()
-    .expect("encode");
+    });
     let out = der::pem::encode_string("RSA PRIVATE KEY", der::pem::LineEnding::LF, &changed)
         .expect("PEM");
     std::fs::write(srv.dir().join(name), out).expect("write key");
 }
 
-/// A PBM ir (as `pbm_ir`) with `-newkey key`, writing `-certout certout`.
-fn ir(srv: &MockServer, mut cmd: Command, key: &str, certout: &str) -> Command {
-    cmd.current_dir(srv.dir()).args([
-        "-config",
-        "",
-        "-server",
-        &srv.server_arg(),
-        "-cmd",
-        "ir",
-        "-ref",
-        "1234",
-        "-secret",
-        "pass:test",
-        "-newkey",
-        key,
-        "-subject",
-        "/CN=broken key",
-        "-certout",
-        certout,
-    ]);
+/// A PBM ir with `-newkey key`, writing `-certout certout`.
+fn ir(srv: &MockServer, cmd: Command, key: &str, certout: &str) -> Command {
+    let mut cmd = pbm_ir_with_key(srv, cmd, "/CN=broken key", key);
+    cmd.args(["-certout", certout]);
     cmd
 }
 

@@ -279,7 +279,6 @@ mod tests {
     use std::sync::OnceLock;
 
     use der::{Decode, Encode};
-    use pkcs1::{RsaPrivateKeyRef, UintRef};
 
     use super::super::{Kind, Pkey};
     use super::{pkcs1, pkcs8};
@@ -298,35 +297,7 @@ mod tests {
     /// (n, e, d, p, q, dmp1, dmq1, iqmp as big-endian bytes).
     fn pkcs1_with(change: impl FnOnce(&mut [Vec<u8>; 8])) -> Vec<u8> {
         let info = pkcs8::PrivateKeyInfoRef::from_der(base_pkcs8()).expect("info");
-        let k = RsaPrivateKeyRef::from_der(info.private_key.as_bytes()).expect("pkcs1");
-        let mut v = [
-            k.modulus,
-            k.public_exponent,
-            k.private_exponent,
-            k.prime1,
-            k.prime2,
-            k.exponent1,
-            k.exponent2,
-            k.coefficient,
-        ]
-        .map(|u| u.as_bytes().to_vec());
-        change(&mut v);
-        fn u(b: &[u8]) -> UintRef<'_> {
-            UintRef::new(b).expect("uint")
-        }
-        RsaPrivateKeyRef {
-            modulus: u(&v[0]),
-            public_exponent: u(&v[1]),
-            private_exponent: u(&v[2]),
-            prime1: u(&v[3]),
-            prime2: u(&v[4]),
-            exponent1: u(&v[5]),
-            exponent2: u(&v[6]),
-            coefficient: u(&v[7]),
-            other_prime_infos: None,
-        }
-        .to_der()
-        .expect("encode")
+        crate::testutil::rsa_key_with(info.private_key.as_bytes(), change)
     }
 
     /// The same key wrapped in PKCS#8 as AWS-LC writes it.
