@@ -65,6 +65,11 @@ pub fn get() -> Compat {
     }
 }
 
+/// Whether the release being imitated is `c`.
+pub fn is(c: Compat) -> bool {
+    get() == c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

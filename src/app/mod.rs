@@ -209,7 +209,7 @@ pub(crate) fn tls_in_use(raw: &RawOpts) -> bool {
 
 /// OpenSSL 3.0 names the two reasons the other way round.
 fn tls_ignored_note() -> String {
-    let (a, b) = if crate::compat::get() == crate::compat::Compat::V3_0 {
+    let (a, b) = if crate::compat::is(crate::compat::Compat::V3_0) {
         ("-use_mock_srv is given", "-server is not given")
     } else {
         ("-server is not given", "-use_mock_srv is given")
@@ -221,7 +221,7 @@ fn tls_ignored_note() -> String {
 fn check_roles(raw: &RawOpts) -> Result<()> {
     if !any_tls_option(raw) {
         // A warning OpenSSL 3.0 does not have.
-        if raw.flag(Opt::TlsUsed) && crate::compat::get() != crate::compat::Compat::V3_0 {
+        if raw.flag(Opt::TlsUsed) && !crate::compat::is(crate::compat::Compat::V3_0) {
             crate::warn!("{} given without any other TLS options", Opt::TlsUsed);
         }
     } else if !raw.flag(Opt::TlsUsed)

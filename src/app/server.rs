@@ -43,7 +43,7 @@ fn key_der(file: &str, opts: &LoadOptions, opt: Opt) -> Result<Zeroizing<Vec<u8>
 /// of its validity period (unless `-no_check_time`) and every end-entity (v3, not a CA) certificate.
 /// OpenSSL 3.0 loads them silently.
 fn load_certs_warned(raw: &RawOpts, sources: &str, opts: &LoadOptions) -> Result<Vec<Certificate>> {
-    if crate::compat::get() == crate::compat::Compat::V3_0 {
+    if crate::compat::is(crate::compat::Compat::V3_0) {
         return load_list(sources, opts);
     }
     let at = (!raw.flag(Opt::NoCheckTime)).then(|| {

@@ -67,7 +67,7 @@ fn is_enroll(cmd: Cmd) -> bool {
 }
 
 fn v30() -> bool {
-    crate::compat::get() == crate::compat::Compat::V3_0
+    crate::compat::is(crate::compat::Compat::V3_0)
 }
 
 /// Whether an option counts as given for an "is ignored" warning: a flag must be on, and a zero
@@ -92,7 +92,7 @@ pub(super) fn ignored(raw: &RawOpts, stage: Stage, cmd: Cmd, notes: &mut Notes) 
 /// OpenSSL 4.0 reminds that `-oldcert` outside kur and rr only names a reference certificate (it
 /// still goes into the request; with genm the next warning says it is ignored).
 pub(super) fn reference_oldcert(raw: &RawOpts, cmd: Cmd, notes: &mut Notes) {
-    if crate::compat::get() == crate::compat::Compat::V4_0
+    if crate::compat::is(crate::compat::Compat::V4_0)
         && raw.is_set(Opt::Oldcert)
         && !matches!(cmd, Cmd::Kur | Cmd::Rr)
     {
@@ -659,7 +659,7 @@ pub(super) fn peer_warnings(raw: &RawOpts, notes: &mut Notes) {
     }
     if raw.is_set(Opt::ReqoutOnly) {
         // OpenSSL 4.0 also names -path (a server's path is of no use without one), after -server.
-        let v40 = crate::compat::get() == crate::compat::Compat::V4_0;
+        let v40 = crate::compat::is(crate::compat::Compat::V4_0);
         for opt in [
             Opt::Server,
             Opt::Path,
@@ -682,7 +682,7 @@ pub(super) fn peer_warnings(raw: &RawOpts, notes: &mut Notes) {
 /// The warnings for proxy options when no server is contacted. OpenSSL 4.0 first says that no
 /// server will be contacted (and says it again where 3.5 prints its `will contact` line).
 pub(super) fn unused_proxy(raw: &RawOpts, notes: &mut Notes) {
-    if crate::compat::get() == crate::compat::Compat::V4_0 {
+    if crate::compat::is(crate::compat::Compat::V4_0) {
         notes.info(NO_SERVER);
     }
     for opt in [Opt::Proxy, Opt::NoProxy] {
@@ -719,7 +719,7 @@ pub(super) fn infotype(
 ) -> Result<Option<der::asn1::ObjectIdentifier>> {
     let Some(name) = raw.str(Opt::Infotype) else {
         // OpenSSL 3.0 says nothing here.
-        if cmd == Cmd::Genm && crate::compat::get() != crate::compat::Compat::V3_0 {
+        if cmd == Cmd::Genm && !v30() {
             notes.warn(format!("no {} option given for genm", Opt::Infotype));
         }
         return Ok(None);

@@ -36,7 +36,7 @@ pub(super) fn parse_geninfo(spec: &str) -> Result<Vec<InfoItem>> {
             cmp_err!("Invalid OID in -geninfo arg {oid_s}").because("unknown object name")
         })?;
         // OpenSSL 3.0 has no such warning.
-        if !oid_is_known(&oid) && crate::compat::get() != crate::compat::Compat::V3_0 {
+        if !oid_is_known(&oid) && !crate::compat::is(crate::compat::Compat::V3_0) {
             crate::warn!("Unknown OID in -geninfo arg: {oid_s}");
         }
         let value = if let Some(v) = rest.strip_prefix("int:") {

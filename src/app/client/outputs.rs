@@ -48,7 +48,7 @@ pub(super) fn stage_outputs(
     }
     let chain = ders(&outcome.chain);
     let new_cert = [new_cert.der().to_vec()];
-    if crate::compat::get() == crate::compat::Compat::V3_0 {
+    if crate::compat::is(crate::compat::Compat::V3_0) {
         // OpenSSL 3.0's order and wording (it has no certificate-and-chain file).
         stage(out, Opt::Cacertsout, &ders(&outcome.ca_pubs), "CA");
         stage(out, Opt::Certout, &new_cert, "enrolled");
@@ -137,7 +137,7 @@ pub(super) fn stage_new_key(raw: &RawOpts, outcome: &Response, out: &mut Outputs
 
 /// The app's own line (stderr) when the generic genm got no usable genp; OpenSSL 3.0 has none.
 pub(super) fn genm_failed_line() {
-    if crate::compat::get() != crate::compat::Compat::V3_0 {
+    if !crate::compat::is(crate::compat::Compat::V3_0) {
         crate::log::app_error(format_args!(
             "Did not receive response on genm or genp is not valid"
         ));
