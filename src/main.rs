@@ -58,26 +58,19 @@ mod start {
     /// mimalloc hands freed memory back to the kernel (`madvise`) after a delay, and at exit; for a
     /// run of a few ms that is only work (0.1-0.2 ms of a client run, docs/PERFORMANCE.md), so it
     /// never does. A long-running mock server keeps its peak, which it reuses.
-    ///
-    /// Its first arena is 1 GiB by default, and the arena's bitmaps, which grow with its size, are
-    /// cleared when it is set up: about 150 KiB, 38 pages touched in every run (0.07 ms, 5-8 % of
-    /// a genm). 32 MiB is mimalloc's smallest arena; a run that needs more gets further arenas,
-    /// which mimalloc makes larger as their number grows.
     #[cfg(target_env = "musl")]
     fn allocator_options() {
         extern "C" {
             fn mi_option_set(option: c_int, value: std::ffi::c_long);
         }
-        // Numbers of `mi_option_purge_delay` and `mi_option_arena_reserve` in mimalloc.h
-        // (mimalloc 3 in libmimalloc-sys 0.1.49, which Cargo.lock pins; they must be checked when
-        // that changes). Purge delay -1: never purge; arena reserve in KiB.
+        // The number of `mi_option_purge_delay` in mimalloc.h (mimalloc 2, the crate's `v2`
+        // feature, in libmimalloc-sys 0.1.49, which Cargo.lock pins; it must be checked when that
+        // changes; mimalloc 3 numbers it the same). -1: never purge.
         const PURGE_DELAY: c_int = 15;
-        const ARENA_RESERVE: c_int = 23;
-        // SAFETY: setting an option has no preconditions; both only change later decisions of the
-        // allocator, and run before the first allocation.
+        // SAFETY: setting an option has no preconditions; it only changes later decisions of the
+        // allocator, and runs before the first allocation.
         unsafe {
             mi_option_set(PURGE_DELAY, -1);
-            mi_option_set(ARENA_RESERVE, 32 * 1024);
         }
     }
 
