@@ -136,7 +136,10 @@ struct Setting {
 /// which keep the empty string (their own handlers judge it). An empty or non-numeric config value of a
 /// number or flag option is ignored, leaving the default.
 pub struct RawOpts {
-    current: Vec<Option<Setting>>,
+    /// Per option, where its current setting is in `history` (an index rather than a copy: the
+    /// table has some 160 options, and a copy of each slot made this vector a 7.5 KB allocation,
+    /// whose size class cost a client run 8 page faults).
+    current: Vec<Option<u32>>,
     /// Every value given, in the order applied (config first, then the command line), for options that
     /// may be repeated with effect (`-provider`, `-policy`, ...).
     history: Vec<(Opt, Setting)>,
@@ -182,9 +185,15 @@ impl RawOpts {
     }
 
     fn set(&mut self, opt: Opt, value: Value, source: Source) {
-        let s = Setting { value, source };
-        self.history.push((opt, s.clone()));
-        self.current[opt as usize] = Some(s);
+        let at = u32::try_from(self.history.len()).ok();
+        self.history.push((opt, Setting { value, source }));
+        self.current[opt as usize] = at;
+    }
+
+    /// The current setting of `opt`, if any.
+    fn setting(&self, opt: Opt) -> Option<&Setting> {
+        let at = self.current[opt as usize]?;
+        self.history.get(usize::try_from(at).ok()?).map(|(_, s)| s)
     }
 
     fn reset(&mut self, opt: Opt) {
@@ -193,7 +202,7 @@ impl RawOpts {
 
     /// The string value, if set. Never `Some("")` for options whose empty value means "unset".
     pub fn str(&self, opt: Opt) -> Option<&str> {
-        match self.current[opt as usize].as_ref().map(|s| &s.value) {
+        match self.setting(opt).map(|s| &s.value) {
             Some(Value::Str(s)) => Some(s),
             _ => None,
         }
@@ -201,25 +210,25 @@ impl RawOpts {
 
     /// Whether a flag is on (given on the command line, or a non-zero number in the config file).
     pub fn flag(&self, opt: Opt) -> bool {
-        matches!(self.current[opt as usize].as_ref().map(|s| &s.value), Some(Value::Int(n)) if *n != 0)
+        matches!(self.setting(opt).map(|s| &s.value), Some(Value::Int(n)) if *n != 0)
     }
 
     /// The number given for a numeric option (or a flag's number), if set; `None` means "use the default".
     pub fn int(&self, opt: Opt) -> Option<i64> {
-        match self.current[opt as usize].as_ref().map(|s| &s.value) {
+        match self.setting(opt).map(|s| &s.value) {
             Some(Value::Int(n)) => Some(*n),
             _ => None,
         }
     }
 
     pub fn is_set(&self, opt: Opt) -> bool {
-        self.current[opt as usize].is_some()
+        self.setting(opt).is_some()
     }
 
     /// Where the current value of `opt` came from.
     #[cfg(any(test, fuzzing, feature = "bench"))]
     pub fn source(&self, opt: Opt) -> Option<&Source> {
-        self.current[opt as usize].as_ref().map(|s| &s.source)
+        self.setting(opt).map(|s| &s.source)
     }
 
     /// How to name the option in a message about its current value: `-days` when it came from the
@@ -250,9 +259,7 @@ impl RawOpts {
     /// The options set, in table order, with their values.
     pub fn iter(&self) -> impl Iterator<Item = (Opt, &Value, &Source)> {
         Opt::all().filter_map(|o| {
-            self.current[o as usize]
-                .as_ref()
-                .map(|s| (o, &s.value, &s.source))
+            self.setting(o).map(|s| (o, &s.value, &s.source))
         })
     }
 
