@@ -258,9 +258,7 @@ impl RawOpts {
 
     /// The options set, in table order, with their values.
     pub fn iter(&self) -> impl Iterator<Item = (Opt, &Value, &Source)> {
-        Opt::all().filter_map(|o| {
-            self.setting(o).map(|s| (o, &s.value, &s.source))
-        })
+        Opt::all().filter_map(|o| self.setting(o).map(|s| (o, &s.value, &s.source)))
     }
 
     /// The loaded config file, if any (for `-reqexts`, `-policies` and other section lookups).
