@@ -140,7 +140,6 @@ fn ca_certs(itavs: &[InfoTypeAndValue]) -> Vec<Certificate> {
                 .flatten()
         })
         .flatten()
-        .filter_map(|c| crate::creds::Cert::from_parsed(c).ok())
-        .map(Certificate)
+        .map(|c| Certificate(c.to_cert()))
         .collect()
 }

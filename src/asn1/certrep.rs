@@ -1,7 +1,10 @@
 //! Certificate responses (ip, cp, kup, ccp): CertRepMessage and its parts (RFC 9810 section 5.3.4).
 
 use der::asn1::OctetString;
-use der::{Any, Choice, Sequence};
+use der::{
+    Any, Choice, Decode, DecodeValue, Encode, EncodeValue, FixedTag, Header, Length, Reader,
+    Sequence, SliceReader, Tag, Writer,
+};
 use x509_cert::Certificate;
 
 use super::status::PkiStatusInfo;
@@ -9,8 +12,81 @@ use super::status::PkiStatusInfo;
 /// ```text
 /// CMPCertificate ::= CHOICE { x509v3PKCert Certificate, ... }
 /// ```
-/// RFC 9810 section 5.1 (only the X.509 alternative exists, so it is a plain Certificate).
-pub type CmpCertificate = Certificate;
+/// RFC 9810 section 5.1 (only the X.509 alternative exists): a decoded certificate together with
+/// the bytes it came as. OpenSSL keeps a received certificate's encoding and writes that, so a
+/// certificate that is BER but not DER (an explicitly encoded DEFAULT version, say) is saved by
+/// `-certout`, `-extracertsout` and `-cacertsout` as the CA signed it; encoding the decoded form
+/// again would change the signed bytes and break the signature. Encoding writes the kept bytes.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct CmpCertificate {
+    cert: Certificate,
+    der: Vec<u8>,
+    /// Length of the SEQUENCE header at the start of `der`.
+    header_len: usize,
+}
+
+impl CmpCertificate {
+    /// A loaded certificate, to be sent with the bytes it was loaded as (as OpenSSL sends it).
+    pub fn from_cert(cert: &crate::creds::Cert) -> der::Result<Self> {
+        Self::with_der(cert.cert().clone(), cert.der().to_vec())
+    }
+
+    fn with_der(cert: Certificate, der: Vec<u8>) -> der::Result<Self> {
+        let header = Header::decode(&mut SliceReader::new(&der)?)?;
+        let header_len = usize::try_from(header.encoded_len()?)?;
+        Ok(CmpCertificate {
+            cert,
+            der,
+            header_len,
+        })
+    }
+
+    /// The bytes the certificate came as (or, for one of our own, its DER).
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The certificate for credential and verification code, with the bytes it came as.
+    pub fn to_cert(&self) -> crate::creds::Cert {
+        crate::creds::Cert::from_parts(self.cert.clone(), self.der.clone())
+    }
+}
+
+impl std::ops::Deref for CmpCertificate {
+    type Target = Certificate;
+    fn deref(&self) -> &Certificate {
+        &self.cert
+    }
+}
+
+impl FixedTag for CmpCertificate {
+    const TAG: Tag = Tag::Sequence;
+}
+
+impl<'a> DecodeValue<'a> for CmpCertificate {
+    type Error = der::Error;
+
+    fn decode_value<R: Reader<'a>>(reader: &mut R, header: Header) -> der::Result<Self> {
+        let mut der = header.to_der()?;
+        let header_len = der.len();
+        der.extend_from_slice(reader.read_slice(header.length())?);
+        Ok(CmpCertificate {
+            cert: Certificate::from_der(&der)?,
+            der,
+            header_len,
+        })
+    }
+}
+
+impl EncodeValue for CmpCertificate {
+    fn value_len(&self) -> der::Result<Length> {
+        Length::try_from(self.der.len().saturating_sub(self.header_len))
+    }
+
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        writer.write(self.der.get(self.header_len..).unwrap_or_default())
+    }
+}
 
 /// ```text
 /// CertRepMessage ::= SEQUENCE {
@@ -97,5 +173,52 @@ impl CertResponse {
             CertOrEncCert::Certificate(c) => Some(c),
             CertOrEncCert::EncryptedCert(_) => None,
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use der::{Decode, Encode};
+    use x509_cert::Certificate;
+
+    use super::CmpCertificate;
+
+    /// A certificate whose TBS carries the DEFAULT version v1 explicitly: BER, not DER, and
+    /// accepted by the decoder. Its bytes must survive decoding, sending and saving unchanged.
+    pub(crate) fn explicit_v1_cert() -> Vec<u8> {
+        let pem = include_str!("../../fixtures/creds/p256.crt");
+        let der = crate::creds::pem::parse(pem.as_bytes())
+            .next()
+            .and_then(|b| b.ok())
+            .map(|b| b.der)
+            .unwrap_or_default();
+        let version = [0xa0, 0x03, 0x02, 0x01, 0x02];
+        let at = der
+            .windows(version.len())
+            .position(|w| w == version)
+            .unwrap_or_default();
+        let mut ber = der;
+        ber[at + 4] = 0x00;
+        ber
+    }
+
+    #[test]
+    fn keeps_the_bytes_it_was_decoded_from() {
+        let ber = explicit_v1_cert();
+        let plain = Certificate::from_der(&ber).expect("the decoder takes an explicit v1");
+        assert_ne!(
+            plain.to_der().ok(),
+            Some(ber.clone()),
+            "x509-cert re-encodes as DER"
+        );
+        let cert = CmpCertificate::from_der(&ber).expect("decodes");
+        assert_eq!(cert.der(), &ber[..]);
+        assert_eq!(cert.to_der().ok(), Some(ber.clone()));
+        assert_eq!(cert.to_cert().der(), &ber[..]);
+        // Inside a SEQUENCE OF, as in extraCerts and caPubs.
+        let list = vec![cert.clone(), cert];
+        let encoded = list.to_der().expect("encodes");
+        let back = Vec::<CmpCertificate>::from_der(&encoded).expect("decodes again");
+        assert!(back.iter().all(|c| c.der() == &ber[..]));
     }
 }

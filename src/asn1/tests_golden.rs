@@ -730,7 +730,7 @@ fn root_ca_cert_and_key_update() {
     assert_eq!(itav.info_type, oid::IT_ROOT_CA_CERT);
     let old: RootCaCertValue = itav.value_as().unwrap().unwrap();
     assert_eq!(
-        old,
+        *old,
         pem_certs(&mock35("oldWithOld.pem"))[0],
         "-oldwithold oldWithOld.pem"
     );
@@ -738,13 +738,13 @@ fn root_ca_cert_and_key_update() {
     let itav = only_itav(&genp);
     assert_eq!(itav.type_name(), "id-it-rootCaKeyUpdate");
     let upd: RootCaKeyUpdateContent = itav.value_as().unwrap().unwrap();
-    assert_eq!(upd.new_with_new, pem_certs(&mock35("newWithNew.pem"))[0]);
+    assert_eq!(*upd.new_with_new, pem_certs(&mock35("newWithNew.pem"))[0]);
     assert_eq!(
-        upd.new_with_old.unwrap(),
+        *upd.new_with_old.unwrap(),
         pem_certs(&mock35("newWithOld.pem"))[0]
     );
     assert_eq!(
-        upd.old_with_new.unwrap(),
+        *upd.old_with_new.unwrap(),
         pem_certs(&mock35("oldWithNew.pem"))[0]
     );
 }

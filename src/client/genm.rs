@@ -157,8 +157,8 @@ pub struct RootCaUpdate {
     pub old_with_new: Option<Cert>,
 }
 
-fn cert_of(c: &x509_cert::Certificate) -> Result<Cert> {
-    Cert::from_parsed(c.clone())
+fn cert_of(c: &crate::asn1::CmpCertificate) -> Result<Cert> {
+    Ok(c.to_cert())
 }
 
 /// Seconds since the epoch (negative before it).

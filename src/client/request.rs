@@ -10,7 +10,6 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::Extension;
 use x509_cert::name::Name;
 use x509_cert::time::Time;
-use x509_cert::Certificate;
 
 use super::ctx::{Cmd, Ctx};
 use super::wire::*;
@@ -137,7 +136,7 @@ pub fn own_chain(ctx: &Ctx, cert: &Cert) -> Vec<Cert> {
 pub fn protect(ctx: &Ctx, st: &HeaderState, msg: &mut PkiMessage) -> Result<()> {
     msg.protection = None;
     msg.header.protection_alg = None;
-    let mut extra: Vec<Certificate> = Vec::new();
+    let mut extra: Vec<CmpCertificate> = Vec::new();
     if ctx.unprotected_requests {
         // Nothing to add; extraCerts still go out below.
     } else if let Some(secret) = &ctx.secret {
@@ -161,14 +160,14 @@ pub fn protect(ctx: &Ctx, st: &HeaderState, msg: &mut PkiMessage) -> Result<()> 
         let data = msg.protected_part_der()?;
         let (_, bits) = sig::protect(key, ctx.digest, &data)?;
         msg.protection = Some(bits);
-        extra.push(cert.cert().clone());
+        push_unique(&mut extra, cert)?;
         // Like OpenSSL, leave self-signed certificates of the chain out: the peer must have them anyway.
         for c in st
             .own_chain
             .iter()
             .filter(|c| !(c.is_self_issued() && c.verify_issued_by(c).is_ok()))
         {
-            push_unique(&mut extra, c.cert());
+            push_unique(&mut extra, c)?;
         }
     } else if ctx.key.is_some() {
         return Err(cmp_err!(
@@ -180,7 +179,7 @@ pub fn protect(ctx: &Ctx, st: &HeaderState, msg: &mut PkiMessage) -> Result<()> 
         ));
     }
     for c in &ctx.extracerts {
-        push_unique(&mut extra, c.cert());
+        push_unique(&mut extra, c)?;
     }
     msg.extra_certs = if extra.is_empty() { None } else { Some(extra) };
     Ok(())
@@ -191,10 +190,15 @@ fn serial(bytes: &[u8]) -> Result<x509_cert::serial_number::SerialNumber> {
         .map_err(|e| cmp_err!("bad serial number: {e}"))
 }
 
-fn push_unique(v: &mut Vec<Certificate>, c: &Certificate) {
-    if !v.iter().any(|x| x == c) {
-        v.push(c.clone());
+/// Add a certificate to extraCerts unless the same bytes are there already (OpenSSL compares
+/// certificates by their encoding).
+fn push_unique(v: &mut Vec<CmpCertificate>, c: &Cert) -> Result<()> {
+    if !v.iter().any(|x| x.der() == c.der()) {
+        v.push(
+            CmpCertificate::from_cert(c).map_err(|e| cmp_err!("cannot encode extraCerts: {e}"))?,
+        );
     }
+    Ok(())
 }
 
 /// Assemble and protect a message with the given body.

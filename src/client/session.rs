@@ -323,8 +323,8 @@ impl<'a> Session<'a> {
         if bt != BodyType::PollRep && bt != BodyType::PkiConf {
             self.outcome.extra_certs_in = extra_certs(&rcvd.msg)
                 .iter()
-                .map(|c| Cert::from_parsed(c.clone()))
-                .collect::<Result<_>>()?;
+                .map(CmpCertificate::to_cert)
+                .collect();
         }
         if let Some(c) = validate::check_update(self.ctx, &mut self.st, &rcvd)? {
             self.outcome.srv_cert = Some(c);
@@ -658,7 +658,7 @@ impl<'a> Session<'a> {
             (Some(any), true) => Some(self.central_key(ctx, any)?),
         };
         let cert = match &kp.cert_or_enc_cert {
-            CertOrEncCert::Certificate(c) => Cert::from_parsed(c.clone())?,
+            CertOrEncCert::Certificate(c) => c.to_cert(),
             CertOrEncCert::EncryptedCert(_) => {
                 return Err(cmp_err!(
                     "encryptedCert in certificate response (indirect POPO) is not supported yet"
@@ -671,10 +671,7 @@ impl<'a> Session<'a> {
             if ca_pubs.len() > MAX_CERTS {
                 return Err(cmp_err!("too many caPubs: {}", ca_pubs.len()));
             }
-            self.outcome.ca_pubs = ca_pubs
-                .iter()
-                .map(|c| Cert::from_parsed(c.clone()))
-                .collect::<Result<_>>()?;
+            self.outcome.ca_pubs = ca_pubs.iter().map(CmpCertificate::to_cert).collect();
         }
         Ok(cert)
     }

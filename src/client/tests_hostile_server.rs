@@ -563,7 +563,9 @@ fn enroll_with_extra_certs(extra: Option<Vec<u8>>, count: usize, total: usize) {
                 mutate(&resp, |m| {
                     let certs = m.extra_certs.get_or_insert_with(Vec::new);
                     let one = match &extra {
-                        Some(der) => x509_cert::Certificate::from_der(der).expect("extra cert"),
+                        Some(der) => {
+                            crate::asn1::CmpCertificate::from_der(der).expect("extra cert")
+                        }
                         None => certs.first().cloned().expect("mock sends extraCerts"),
                     };
                     certs.extend(std::iter::repeat_n(one, count));
@@ -593,6 +595,56 @@ fn enroll_with_extra_certs(extra: Option<Vec<u8>>, count: usize, total: usize) {
         "no warning about the many extraCerts\n{what}"
     );
     assert!(certout.is_file(), "no certificate written\n{what}");
+}
+
+/// A certificate that is BER but not DER (an explicit DEFAULT version) in the ip's extraCerts is
+/// saved by `-extracertsout` with the bytes it came as, as OpenSSL saves it: encoding the decoded
+/// form again would change the signed bytes.
+#[test]
+fn extracertsout_keeps_a_ber_certificate_as_sent() {
+    let ber = crate::asn1::certrep::tests::explicit_v1_cert();
+    let mock = MockServer::start_rcmp("30", &[]);
+    let injected = ber.clone();
+    let port = fake_server(
+        move |mut s, req, mock| {
+            let resp = forward(mock, &req.body);
+            let m = PkiMessage::from_der_bounded(&resp, "mock").expect("mock response");
+            let resp = if matches!(m.body, crate::asn1::body::PkiBody::Ip(_)) {
+                mutate(&resp, |m| {
+                    let cert = crate::asn1::CmpCertificate::from_der(&injected).expect("BER cert");
+                    m.extra_certs.get_or_insert_with(Vec::new).push(cert);
+                })
+            } else {
+                resp
+            };
+            let _ = s.write_all(&pkix_ok(&resp));
+        },
+        mock.port(),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let extra = dir.path().join("extra.pem");
+    let mut cmd = rcmp();
+    cmd.args(["-cmd", "ir", "-server"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-ref", "1", "-secret", "pass:test", "-newkey"])
+        .arg(corpus_mock_dir("30").join("new.key"))
+        .args(["-subject", "/CN=x", "-certout"])
+        .arg(dir.path().join("cert.pem"))
+        .arg("-extracertsout")
+        .arg(&extra)
+        .args(["-msg_timeout", "2", "-total_timeout", "5", "-config", ""]);
+    let out = run_timeout(&mut cmd, Duration::from_secs(30));
+    let what = describe(&cmd, &out);
+    assert!(out.status.success(), "enrollment fails\n{what}");
+    let saved = std::fs::read(&extra).expect("extraCerts file");
+    let saved: Vec<Vec<u8>> = crate::creds::pem::parse(&saved)
+        .filter_map(|b| b.ok().map(|b| b.der))
+        .collect();
+    assert!(
+        saved.contains(&ber),
+        "the BER certificate is not saved as sent ({} certificates saved)\n{what}",
+        saved.len()
+    );
 }
 
 #[test]
@@ -904,10 +956,13 @@ impl Rollover {
         self.dir.path().join(format!("{name}.pem"))
     }
 
-    fn cert(&self, name: &str) -> x509_cert::Certificate {
-        use der::DecodePem;
+    fn cert(&self, name: &str) -> crate::asn1::CmpCertificate {
+        use der::{DecodePem, Encode};
         let pem = std::fs::read(self.path(name)).expect("read cert");
-        x509_cert::Certificate::from_pem(&pem).expect("PEM cert")
+        let der = x509_cert::Certificate::from_pem(&pem)
+            .and_then(|c| c.to_der())
+            .expect("PEM cert");
+        crate::asn1::CmpCertificate::from_der(&der).expect("DER cert")
     }
 }
 
@@ -1020,7 +1075,7 @@ fn root_update_correct_rollover_is_saved() {
             use der::DecodePem;
             let got = std::fs::read(&file).unwrap_or_else(|e| panic!("{e}: {what}"));
             let got = x509_cert::Certificate::from_pem(&got).expect("saved PEM");
-            assert_eq!(got, r.cert(sent), "{} differs\n{what}", file.display());
+            assert_eq!(got, *r.cert(sent), "{} differs\n{what}", file.display());
         }
     }
 }

@@ -7,7 +7,7 @@ use der::asn1::OctetString;
 
 use super::ctx::Ctx;
 use super::status::REJECTION;
-use super::wire::{extra_certs, oids, BodyType, PkiBody, PkiMessage, Received};
+use super::wire::{extra_certs, oids, BodyType, CmpCertificate, PkiBody, PkiMessage, Received};
 use crate::creds::{self, Cert};
 use crate::error::{Error, Result};
 use crate::log::{self, Level, Side};
@@ -107,7 +107,7 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
     }
     let mut parsed: Vec<Cert> = Vec::new();
     for c in extra_certs(msg) {
-        parsed.push(Cert::from_parsed(c.clone())?);
+        parsed.push(c.to_cert());
     }
     // New certificates first, so that the latest are tried first; a hash set keeps this linear for
     // messages with many extraCerts.
@@ -173,7 +173,7 @@ pub fn check_update(ctx: &Ctx, st: &mut ValidationState, rcvd: &Received) -> Res
     {
         if let Some(ca_pubs) = msg.body.cert_rep_message().and_then(|c| c.ca_pubs.as_ref()) {
             for c in ca_pubs.iter().take(super::wire::MAX_CERTS) {
-                let c = Cert::from_parsed(c.clone())?;
+                let c = c.to_cert();
                 if !st.trusted_ca_pubs.contains(&c) {
                     st.trusted_ca_pubs.push(c);
                 }
@@ -324,7 +324,7 @@ fn validate_msg(
     );
     let extra: Vec<Cert> = extra_certs(msg)
         .iter()
-        .filter_map(|c| Cert::from_parsed(c.clone()).ok())
+        .map(CmpCertificate::to_cert)
         .collect();
     let mut store = ctx.trusted.clone().unwrap_or_default();
     store.add_certs(&st.trusted_ca_pubs);
@@ -358,6 +358,5 @@ fn ip_new_cert(msg: &PkiMessage) -> Option<Cert> {
     let PkiBody::Ip(rep) = &msg.body else {
         return None;
     };
-    let cert = rep.response_for(0)?.certificate()?;
-    Cert::from_parsed(cert.clone()).ok()
+    Some(rep.response_for(0)?.certificate()?.to_cert())
 }

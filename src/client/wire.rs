@@ -4,9 +4,9 @@
 
 pub use crate::asn1::{
     AttributeTypeAndValue, CertId, CertOrEncCert, CertRepMessage, CertReqMsg, CertRequest,
-    CertResponse, CertStatus, CertTemplate, ErrorMsgContent, InfoTypeAndValue, OptionalValidity,
-    PkiBody, PkiHeader, PkiMessage, PkiStatus, PkiStatusInfo, PollReq, PopoPrivKey, PopoSigningKey,
-    ProofOfPossession, RevDetails,
+    CertResponse, CertStatus, CertTemplate, CmpCertificate, ErrorMsgContent, InfoTypeAndValue,
+    OptionalValidity, PkiBody, PkiHeader, PkiMessage, PkiStatus, PkiStatusInfo, PollReq,
+    PopoPrivKey, PopoSigningKey, ProofOfPossession, RevDetails,
 };
 
 use crate::error::Result;
@@ -128,6 +128,6 @@ pub mod oids {
 }
 
 /// The extraCerts of a message (empty when absent).
-pub fn extra_certs(msg: &PkiMessage) -> &[x509_cert::Certificate] {
+pub fn extra_certs(msg: &PkiMessage) -> &[CmpCertificate] {
     msg.extra_certs.as_deref().unwrap_or(&[])
 }

@@ -70,6 +70,12 @@ impl Cert {
         })))
     }
 
+    /// A decoded certificate with the bytes it was decoded from (kept as they are: a received
+    /// certificate is saved and compared as sent, see `asn1::CmpCertificate`).
+    pub(crate) fn from_parts(cert: Certificate, der: Vec<u8>) -> Cert {
+        Cert(Arc::new(Inner { der, cert }))
+    }
+
     pub fn from_parsed(cert: Certificate) -> Result<Cert> {
         let der = cert
             .to_der()

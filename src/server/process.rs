@@ -799,7 +799,7 @@ fn build(
     let enc = |e: der::Error| Error::cmp(format!("cannot encode response: {e}"));
     let extra_certs = extra
         .iter()
-        .map(|c| x509_cert::Certificate::from_der(c).map_err(enc))
+        .map(|c| crate::asn1::CmpCertificate::from_der(c).map_err(enc))
         .collect::<Result<Vec<_>>>()?;
     let protection = value.map(|v| BitString::from_bytes(&v)).transpose();
     let msg = PkiMessage {
