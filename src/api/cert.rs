@@ -31,6 +31,52 @@ impl Name {
     }
 }
 
+/// A name as the builders take it: OpenSSL's text form, parsed when the client or request is
+/// built, or a [`Name`] parsed already (then its warnings, e.g. for an unknown attribute type, are
+/// not printed a second time).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameArg(NameSource);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum NameSource {
+    Text(String),
+    Parsed(Name),
+}
+
+impl NameArg {
+    /// The name, parsed if it was given as text; `what` names it in errors and warnings.
+    pub(crate) fn resolve(&self, what: &str) -> Result<x509_cert::name::Name> {
+        match &self.0 {
+            NameSource::Text(t) => Name::parse(t, what).map(|n| n.0),
+            NameSource::Parsed(n) => Ok(n.0.clone()),
+        }
+    }
+}
+
+impl From<&str> for NameArg {
+    fn from(text: &str) -> NameArg {
+        NameArg(NameSource::Text(text.to_string()))
+    }
+}
+
+impl From<String> for NameArg {
+    fn from(text: String) -> NameArg {
+        NameArg(NameSource::Text(text))
+    }
+}
+
+impl From<&String> for NameArg {
+    fn from(text: &String) -> NameArg {
+        NameArg(NameSource::Text(text.clone()))
+    }
+}
+
+impl From<Name> for NameArg {
+    fn from(name: Name) -> NameArg {
+        NameArg(NameSource::Parsed(name))
+    }
+}
+
 /// An X.509 certificate (RFC 5280). Cloning is cheap.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Certificate(pub(super) creds::Cert);

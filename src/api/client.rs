@@ -7,7 +7,7 @@ use std::time::Duration;
 use der::asn1::ObjectIdentifier;
 use zeroize::Zeroizing;
 
-use super::cert::{Certificate, PrivateKey};
+use super::cert::{Certificate, NameArg, PrivateKey};
 use super::error::{Error, ErrorKind, Result, Status};
 use super::genm::{GenmAnswer, GenmQuery};
 use super::request::{CertRequest, Request, RequestKind};
@@ -53,8 +53,8 @@ pub struct ClientBuilder {
     transport: Option<Box<dyn Transport>>,
     protection: Protection,
     trusted: Option<Vec<Certificate>>,
-    recipient: Option<String>,
-    expect_sender: Option<String>,
+    recipient: Option<NameArg>,
+    expect_sender: Option<NameArg>,
     out_trusted: Option<Vec<Certificate>>,
     /// The settings that need no checking, as the transaction reads them.
     ctx: Ctx,
@@ -323,13 +323,13 @@ impl ClientBuilder {
     }
 
     /// The recipient name of requests, e.g. `/CN=My CA` (default: derived from the certificates).
-    pub fn recipient(mut self, name: impl Into<String>) -> Self {
+    pub fn recipient(mut self, name: impl Into<NameArg>) -> Self {
         self.recipient = Some(name.into());
         self
     }
 
     /// The sender name responses must carry.
-    pub fn expect_sender(mut self, name: impl Into<String>) -> Self {
+    pub fn expect_sender(mut self, name: impl Into<NameArg>) -> Self {
         self.expect_sender = Some(name.into());
         self
     }
@@ -430,12 +430,8 @@ impl ClientBuilder {
         } else {
             apply_protection(&mut ctx, &self.protection)?;
         }
-        let name = |s: &Option<String>, desc: &str| {
-            s.as_deref()
-                .map(|s| crate::creds::parse_dn(s, desc))
-                .transpose()
-                .map_err(Error::config)
-        };
+        let name =
+            |s: &Option<NameArg>, desc: &str| s.as_ref().map(|n| n.resolve(desc)).transpose();
         if self.recipient.is_some() {
             ctx.recipient = name(&self.recipient, "recipient")?;
         }

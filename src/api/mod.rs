@@ -49,7 +49,7 @@ mod request;
 mod transport;
 mod verify;
 
-pub use cert::{Certificate, Crl, KeyAlgorithm, Name, PrivateKey, PublicKey};
+pub use cert::{Certificate, Crl, KeyAlgorithm, Name, NameArg, PrivateKey, PublicKey};
 pub use client::{
     CertReqTransaction, Client, ClientBuilder, Enrollment, InfoItem, MessageFiles, Progress,
     Response, Revocation,

@@ -5,7 +5,7 @@ use der::asn1::{Ia5String, ObjectIdentifier};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::Extension;
 
-use super::cert::{Certificate, PrivateKey, PublicKey};
+use super::cert::{Certificate, NameArg, PrivateKey, PublicKey};
 use super::client::InfoItem;
 use super::error::{Error, ErrorKind, Result};
 use crate::client::{Cmd, Ctx};
@@ -68,8 +68,8 @@ struct ExtensionRequest {
 /// CSR.
 #[derive(Clone, Debug, Default)]
 pub struct CertRequest {
-    subject: Option<String>,
-    issuer: Option<String>,
+    subject: Option<NameArg>,
+    issuer: Option<NameArg>,
     key: Option<PrivateKey>,
     public_key: Option<PublicKey>,
     old_cert: Option<Certificate>,
@@ -94,14 +94,14 @@ impl CertRequest {
     }
 
     /// The subject to ask for, e.g. `/O=Example/CN=alice`.
-    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+    pub fn subject(mut self, subject: impl Into<NameArg>) -> Self {
         self.subject = Some(subject.into());
         self
     }
 
     /// The issuer to ask for (ir, cr, kur), or with [`CertRequest::serial`] the issuer of the
     /// certificate to revoke; also the default recipient of the request.
-    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+    pub fn issuer(mut self, issuer: impl Into<NameArg>) -> Self {
         self.issuer = Some(issuer.into());
         self
     }
@@ -209,12 +209,8 @@ impl CertRequest {
     /// transaction asked for.
     pub(crate) fn fill(&self, ctx: &mut Ctx, cmd: Cmd) -> Result<()> {
         ctx.cmd = cmd;
-        let name = |s: &Option<String>, desc: &str| {
-            s.as_deref()
-                .map(|s| crate::creds::parse_dn(s, desc))
-                .transpose()
-                .map_err(Error::config)
-        };
+        let name =
+            |s: &Option<NameArg>, desc: &str| s.as_ref().map(|n| n.resolve(desc)).transpose();
         ctx.subject = name(&self.subject, "subject")?;
         ctx.issuer = name(&self.issuer, "issuer")?;
         ctx.newkey = match (&self.key, &self.public_key) {

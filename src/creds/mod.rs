@@ -23,7 +23,9 @@ pub use alg::{random_bytes, sig_alg, sig_alg_for, Digest, KeyKind, MacAlg};
 pub use cert::{load_cert, load_cert_with_chain, load_certs, Cert};
 pub use crl::{load_crls, Crl};
 pub use csr::{load_csr, Csr};
-pub use dn::{names_equal, oneline, parse_dn};
+#[cfg(test)]
+pub use dn::parse_dn;
+pub use dn::{names_equal, oneline};
 pub(crate) use evp::sha256_rounds;
 #[cfg(test)]
 pub use key::{generate_key, load_pubkey, KeySpec};

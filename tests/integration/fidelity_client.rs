@@ -51,7 +51,8 @@ impl Client {
 #[derive(Debug, PartialEq, Eq)]
 struct Seen {
     exit: Option<i32>,
-    /// `CMP info:` / `CMP warning:` lines with their stream, and stderr's `Warning: certificate ...`.
+    /// `CMP info:` / `CMP warning:` lines with their stream, the app's own `cmp warning:` lines (a name
+    /// parser's, say) and stderr's `Warning: certificate ...`.
     lines: Vec<String>,
     /// The streams that carry `CMP error:` lines.
     error_streams: Vec<&'static str>,
@@ -103,6 +104,7 @@ fn run_client(srv: &MockServer, client: Client, args: &[&str]) -> (Seen, String)
         for l in &canon_lines {
             if l.starts_with("CMP info:")
                 || l.starts_with("CMP warning:")
+                || l.starts_with("cmp warning:")
                 || l.starts_with("Warning: certificate")
             {
                 lines.push(format!("{name} {l}"));
@@ -554,6 +556,47 @@ fn compat_30_client_lines_match_openssl_30() {
     );
     // And without the variable the same exchange prints 3.5's lines.
     same_as_35(&srv, &args);
+}
+
+/// Names with attribute types OpenSSL does not know: each parser warning is printed once, in the
+/// order of the OpenSSL release imitated (3.5 parses -issuer before -subject, 3.0 after it).
+#[test]
+fn unknown_name_attributes_are_warned_once_in_openssl_order() {
+    let srv = mock35(&[]);
+    // The later -subject replaces IR_PBM's, for OpenSSL as for rcmp.
+    let args = with(
+        IR_PBM,
+        &[
+            "-subject",
+            "/CN=x/ABC=1",
+            "-issuer",
+            "/CN=y/DEF=2",
+            "-recipient",
+            "/CN=z/GHI=3",
+            "-expect_sender",
+            "/CN=q/JKL=4",
+        ],
+    );
+    for (reference, ours) in [
+        (Client::OpenSsl35, Client::Rcmp),
+        (Client::OpenSsl30, Client::RcmpCompat30),
+    ] {
+        let (want, want_text) = run_client(&srv, reference, &args);
+        let (got, got_text) = run_client(&srv, ours, &args);
+        let warnings = |s: &Seen| -> Vec<String> {
+            s.lines
+                .iter()
+                .filter(|l| l.contains("cmp warning:"))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(warnings(&want).len(), 4, "{reference:?}\n{want_text}");
+        assert_eq!(
+            warnings(&got),
+            warnings(&want),
+            "=== {reference:?} ===\n{want_text}\n=== rcmp ===\n{got_text}"
+        );
+    }
 }
 
 /// DEVIATIONS D11: where OpenSSL's app ends a set-up failure with `cannot set up CMP context`, rcmp's

@@ -260,10 +260,11 @@ fn set_name(
     opt: Opt,
     desc: &str,
     req: &mut CertRequest,
-    put: fn(CertRequest, String) -> CertRequest,
+    put: fn(CertRequest, crate::api::Name) -> CertRequest,
 ) -> Result<()> {
-    if name_opt(raw, opt, desc)?.is_some() {
-        let name = raw.str(opt).unwrap_or_default().to_string();
+    // Parsed once, here, where OpenSSL parses it: the request takes the parsed name, so that the
+    // warnings of the parser (an unknown attribute type, say) are not printed again.
+    if let Some(name) = name_opt(raw, opt, desc)? {
         set(req, |r| put(r, name));
     }
     Ok(())
@@ -290,7 +291,10 @@ pub(super) fn request(
             Opt::Cert
         ));
     }
-    set_name(raw, Opt::Issuer, "issuer", req, CertRequest::issuer)?;
+    // OpenSSL 3.5 parses -issuer first, for every command; 3.0 only for ir/cr/kur, after -subject.
+    if !v30() {
+        set_name(raw, Opt::Issuer, "issuer", req, CertRequest::issuer)?;
+    }
     let popo = if is_enroll(cmd) {
         enrollment(raw, req, notes)?
     } else {
@@ -381,6 +385,9 @@ fn enrollment(raw: &RawOpts, req: &mut CertRequest, notes: &mut Notes) -> Result
         ));
     }
     set_name(raw, Opt::Subject, "subject", req, CertRequest::subject)?;
+    if v30() {
+        set_name(raw, Opt::Issuer, "issuer", req, CertRequest::issuer)?;
+    }
     Ok(popo)
 }
 

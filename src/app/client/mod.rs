@@ -318,12 +318,16 @@ fn setup_request(
 /// The header fields (recipient, expected sender, generalInfo) and how responses are checked.
 fn setup_header(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
     // The names are checked here, where OpenSSL reports a bad one; the builder parses them alike.
-    if !raw.is_set(Opt::Srvcert) && checks::name_opt(raw, Opt::Recipient, "recipient")?.is_some() {
-        let name = raw.str(Opt::Recipient).unwrap_or_default().to_string();
+    // The builder takes the parsed names, so the parser's warnings are printed once.
+    let recipient = if raw.is_set(Opt::Srvcert) {
+        None
+    } else {
+        checks::name_opt(raw, Opt::Recipient, "recipient")?
+    };
+    if let Some(name) = recipient {
         with(b, |b| b.recipient(name));
     }
-    if checks::name_opt(raw, Opt::ExpectSender, "expected sender")?.is_some() {
-        let name = raw.str(Opt::ExpectSender).unwrap_or_default().to_string();
+    if let Some(name) = checks::name_opt(raw, Opt::ExpectSender, "expected sender")? {
         with(b, |b| b.expect_sender(name));
     }
     let mut items = Vec::new();
