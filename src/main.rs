@@ -68,7 +68,8 @@ mod start {
         // changes; mimalloc 3 numbers it the same). -1: never purge.
         const PURGE_DELAY: c_int = 15;
         // SAFETY: setting an option has no preconditions; it only changes later decisions of the
-        // allocator, and runs before the first allocation.
+        // allocator, which reads it when it sets up or frees memory, and rcmp has allocated
+        // nothing yet.
         unsafe {
             mi_option_set(PURGE_DELAY, -1);
         }

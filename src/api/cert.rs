@@ -45,11 +45,19 @@ enum NameSource {
 
 impl NameArg {
     /// The name, parsed if it was given as text; `what` names it in errors and warnings.
-    pub(crate) fn resolve(&self, what: &str) -> Result<x509_cert::name::Name> {
+    fn resolve(&self, what: &str) -> Result<x509_cert::name::Name> {
         match &self.0 {
             NameSource::Text(t) => Name::parse(t, what).map(|n| n.0),
             NameSource::Parsed(n) => Ok(n.0.clone()),
         }
+    }
+
+    /// [`NameArg::resolve`] for a name a builder may not have been given.
+    pub(crate) fn resolve_opt(
+        arg: &Option<NameArg>,
+        what: &str,
+    ) -> Result<Option<x509_cert::name::Name>> {
+        arg.as_ref().map(|n| n.resolve(what)).transpose()
     }
 }
 

@@ -430,13 +430,11 @@ impl ClientBuilder {
         } else {
             apply_protection(&mut ctx, &self.protection)?;
         }
-        let name =
-            |s: &Option<NameArg>, desc: &str| s.as_ref().map(|n| n.resolve(desc)).transpose();
         if self.recipient.is_some() {
-            ctx.recipient = name(&self.recipient, "recipient")?;
+            ctx.recipient = NameArg::resolve_opt(&self.recipient, "recipient")?;
         }
         if self.expect_sender.is_some() {
-            ctx.expect_sender = name(&self.expect_sender, "expected sender")?;
+            ctx.expect_sender = NameArg::resolve_opt(&self.expect_sender, "expected sender")?;
         }
         if let Some(t) = self.trusted {
             ctx.trusted = Some(store(t));

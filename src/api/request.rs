@@ -209,10 +209,8 @@ impl CertRequest {
     /// transaction asked for.
     pub(crate) fn fill(&self, ctx: &mut Ctx, cmd: Cmd) -> Result<()> {
         ctx.cmd = cmd;
-        let name =
-            |s: &Option<NameArg>, desc: &str| s.as_ref().map(|n| n.resolve(desc)).transpose();
-        ctx.subject = name(&self.subject, "subject")?;
-        ctx.issuer = name(&self.issuer, "issuer")?;
+        ctx.subject = NameArg::resolve_opt(&self.subject, "subject")?;
+        ctx.issuer = NameArg::resolve_opt(&self.issuer, "issuer")?;
         ctx.newkey = match (&self.key, &self.public_key) {
             (Some(k), _) => Some(crate::creds::KeyOrPub::Private(k.0.clone())),
             (None, Some(p)) => Some(crate::creds::KeyOrPub::Public(p.0.clone())),

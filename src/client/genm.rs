@@ -8,7 +8,7 @@ use der::{Any, Decode, Encode, Sequence};
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 
-use super::wire::InfoTypeAndValue;
+use super::wire::{CmpCertificate, InfoTypeAndValue};
 use crate::asn1::itav::{CrlSource, CrlStatus, RootCaKeyUpdateContent};
 use crate::asn1::oid;
 use crate::asn1::oid::{
@@ -157,10 +157,6 @@ pub struct RootCaUpdate {
     pub old_with_new: Option<Cert>,
 }
 
-fn cert_of(c: &crate::asn1::CmpCertificate) -> Result<Cert> {
-    Ok(c.to_cert())
-}
-
 /// Seconds since the epoch (negative before it).
 fn unix_secs(t: std::time::SystemTime) -> i64 {
     match t.duration_since(std::time::UNIX_EPOCH) {
@@ -239,9 +235,9 @@ pub fn root_ca_key_update(
         return Ok(None);
     };
     let upd = RootCaUpdate {
-        new_with_new: cert_of(&content.new_with_new)?,
-        new_with_old: content.new_with_old.as_ref().map(cert_of).transpose()?,
-        old_with_new: content.old_with_new.as_ref().map(cert_of).transpose()?,
+        new_with_new: content.new_with_new.to_cert(),
+        new_with_old: content.new_with_old.as_ref().map(CmpCertificate::to_cert),
+        old_with_new: content.old_with_new.as_ref().map(CmpCertificate::to_cert),
     };
     validate_ss_cert(
         trusted,

@@ -551,25 +551,20 @@ fn thousands_of_extra_certs() {
     );
 }
 
-/// Enroll through a fake server that adds `count` copies of `extra` (DER; None: the mock's first
-/// extraCert) to the ip's extraCerts; the enrollment must succeed with a warning naming `total`.
-fn enroll_with_extra_certs(extra: Option<Vec<u8>>, count: usize, total: usize) {
+/// An ir (PBM) through a fake server that lets `edit` change the extraCerts of the mock's ip, with
+/// `-certout` (and `more` arguments) into a fresh folder. Returns the folder, whether the run
+/// succeeded and its description.
+fn ir_with_ip_extra_certs(
+    edit: impl Fn(&mut Vec<crate::asn1::CmpCertificate>) + Send + Sync + 'static,
+    more: impl Fn(&std::path::Path) -> Vec<std::ffi::OsString>,
+) -> (tempfile::TempDir, bool, String) {
     let mock = MockServer::start_rcmp("30", &[]);
     let port = fake_server(
         move |mut s, req, mock| {
             let resp = forward(mock, &req.body);
             let m = PkiMessage::from_der_bounded(&resp, "mock").expect("mock response");
             let resp = if matches!(m.body, crate::asn1::body::PkiBody::Ip(_)) {
-                mutate(&resp, |m| {
-                    let certs = m.extra_certs.get_or_insert_with(Vec::new);
-                    let one = match &extra {
-                        Some(der) => {
-                            crate::asn1::CmpCertificate::from_der(der).expect("extra cert")
-                        }
-                        None => certs.first().cloned().expect("mock sends extraCerts"),
-                    };
-                    certs.extend(std::iter::repeat_n(one, count));
-                })
+                mutate(&resp, |m| edit(m.extra_certs.get_or_insert_with(Vec::new)))
             } else {
                 resp
             };
@@ -578,23 +573,40 @@ fn enroll_with_extra_certs(extra: Option<Vec<u8>>, count: usize, total: usize) {
         mock.port(),
     );
     let dir = tempfile::tempdir().expect("temp dir");
-    let certout = dir.path().join("cert.pem");
     let mut cmd = rcmp();
     cmd.args(["-cmd", "ir", "-server"])
         .arg(format!("127.0.0.1:{port}"))
         .args(["-ref", "1", "-secret", "pass:test", "-newkey"])
         .arg(corpus_mock_dir("30").join("new.key"))
         .args(["-subject", "/CN=x", "-certout"])
-        .arg(&certout)
+        .arg(dir.path().join("cert.pem"))
+        .args(more(dir.path()))
         .args(["-msg_timeout", "2", "-total_timeout", "5", "-config", ""]);
     let out = run_timeout(&mut cmd, Duration::from_secs(30));
     let what = describe(&cmd, &out);
-    assert!(out.status.success(), "enrollment fails\n{what}");
+    (dir, out.status.success(), what)
+}
+
+/// Enroll through a fake server that adds `count` copies of `extra` (DER; None: the mock's first
+/// extraCert) to the ip's extraCerts; the enrollment must succeed with a warning naming `total`.
+fn enroll_with_extra_certs(extra: Option<Vec<u8>>, count: usize, total: usize) {
+    let edit = move |certs: &mut Vec<crate::asn1::CmpCertificate>| {
+        let one = match &extra {
+            Some(der) => crate::asn1::CmpCertificate::from_der(der).expect("extra cert"),
+            None => certs.first().cloned().expect("mock sends extraCerts"),
+        };
+        certs.extend(std::iter::repeat_n(one, count));
+    };
+    let (dir, ok, what) = ir_with_ip_extra_certs(edit, |_| Vec::new());
+    assert!(ok, "enrollment fails\n{what}");
     assert!(
         what.contains(&format!("received CMP message contains {total} extraCerts")),
         "no warning about the many extraCerts\n{what}"
     );
-    assert!(certout.is_file(), "no certificate written\n{what}");
+    assert!(
+        dir.path().join("cert.pem").is_file(),
+        "no certificate written\n{what}"
+    );
 }
 
 /// A certificate that is BER but not DER (an explicit DEFAULT version) in the ip's extraCerts is
@@ -603,40 +615,15 @@ fn enroll_with_extra_certs(extra: Option<Vec<u8>>, count: usize, total: usize) {
 #[test]
 fn extracertsout_keeps_a_ber_certificate_as_sent() {
     let ber = crate::asn1::certrep::tests::explicit_v1_cert();
-    let mock = MockServer::start_rcmp("30", &[]);
     let injected = ber.clone();
-    let port = fake_server(
-        move |mut s, req, mock| {
-            let resp = forward(mock, &req.body);
-            let m = PkiMessage::from_der_bounded(&resp, "mock").expect("mock response");
-            let resp = if matches!(m.body, crate::asn1::body::PkiBody::Ip(_)) {
-                mutate(&resp, |m| {
-                    let cert = crate::asn1::CmpCertificate::from_der(&injected).expect("BER cert");
-                    m.extra_certs.get_or_insert_with(Vec::new).push(cert);
-                })
-            } else {
-                resp
-            };
-            let _ = s.write_all(&pkix_ok(&resp));
-        },
-        mock.port(),
-    );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let extra = dir.path().join("extra.pem");
-    let mut cmd = rcmp();
-    cmd.args(["-cmd", "ir", "-server"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-ref", "1", "-secret", "pass:test", "-newkey"])
-        .arg(corpus_mock_dir("30").join("new.key"))
-        .args(["-subject", "/CN=x", "-certout"])
-        .arg(dir.path().join("cert.pem"))
-        .arg("-extracertsout")
-        .arg(&extra)
-        .args(["-msg_timeout", "2", "-total_timeout", "5", "-config", ""]);
-    let out = run_timeout(&mut cmd, Duration::from_secs(30));
-    let what = describe(&cmd, &out);
-    assert!(out.status.success(), "enrollment fails\n{what}");
-    let saved = std::fs::read(&extra).expect("extraCerts file");
+    let edit = move |certs: &mut Vec<crate::asn1::CmpCertificate>| {
+        certs.push(crate::asn1::CmpCertificate::from_der(&injected).expect("BER cert"));
+    };
+    let (dir, ok, what) = ir_with_ip_extra_certs(edit, |d| {
+        vec!["-extracertsout".into(), d.join("extra.pem").into()]
+    });
+    assert!(ok, "enrollment fails\n{what}");
+    let saved = std::fs::read(dir.path().join("extra.pem")).expect("extraCerts file");
     let saved: Vec<Vec<u8>> = crate::creds::pem::parse(&saved)
         .filter_map(|b| b.ok().map(|b| b.der))
         .collect();

@@ -317,8 +317,8 @@ fn setup_request(
 
 /// The header fields (recipient, expected sender, generalInfo) and how responses are checked.
 fn setup_header(raw: &RawOpts, b: &mut ClientBuilder) -> Result<()> {
-    // The names are checked here, where OpenSSL reports a bad one; the builder parses them alike.
-    // The builder takes the parsed names, so the parser's warnings are printed once.
+    // The names are parsed here, where OpenSSL reports a bad one, and the builder takes them parsed,
+    // so the parser's warnings are printed once.
     let recipient = if raw.is_set(Opt::Srvcert) {
         None
     } else {
