@@ -89,11 +89,11 @@ pub fn parse(args: &[String]) -> Result<Config, String> {
                 ctx.secret = Some(Zeroizing::new(s.as_bytes().to_vec()));
             }
             "subject" => {
-                ctx.subject = Some(creds::parse_dn(val(i)?, "subject").map_err(|e| e.to_string())?)
+                ctx.subject = Some(creds::dn::parse_dn(val(i)?, "subject").map_err(|e| e.to_string())?)
             }
             "recipient" => {
                 ctx.recipient =
-                    Some(creds::parse_dn(val(i)?, "recipient").map_err(|e| e.to_string())?)
+                    Some(creds::dn::parse_dn(val(i)?, "recipient").map_err(|e| e.to_string())?)
             }
             "newkey" => {
                 ctx.newkey = Some(
