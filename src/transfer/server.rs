@@ -2,13 +2,23 @@
 //! requests, hands each DER body to the CA logic (a handler supplied by the server area) and sends
 //! its answer back.
 //!
-//! One event thread watches the listening socket and every open connection with `poll(2)`; it
-//! reads whatever arrives into a bounded per-connection buffer, notices incrementally when a
-//! request is complete (`http::RequestFramer`) and only then parses it. Complete requests go to a
-//! fixed pool of worker threads that run the CA logic. So an idle or trickling client costs a
-//! descriptor and a buffer, never a thread, and no thread is created per connection (which cost
-//! measurable CPU per request and oversubscribed the cores under load). Unlike OpenSSL's
-//! single-threaded mock, one slow client therefore holds up nobody.
+//! The server runs a few identical event loops, one per CPU by default (`ServerConfig::workers`),
+//! each on its own thread. Every loop watches the one shared listening socket and the connections
+//! it accepted itself with `poll(2)`; whichever loop is free when a client connects takes it
+//! (`accept` on the non-blocking socket; a loop that comes too late gets EAGAIN). A connection
+//! stays with its loop until it is closed, so its requests are answered in order. A loop reads
+//! what arrives into a bounded per-connection buffer, notices incrementally when a request is
+//! complete (`http::RequestFramer`), only then parses it, runs the CA logic right there and writes
+//! what the socket takes of the answer; the rest waits in the poll set for room. No request is
+//! handed between threads: an earlier design with one event thread and a pool of workers spent
+//! four to five context switches per enrollment on hand-offs and wake-ups, a fifth of its CPU.
+//!
+//! So an idle or trickling client costs a descriptor and a buffer, never a thread, and holds up
+//! nobody: other clients of its loop wait at most for the handler call in progress (unlike
+//! OpenSSL's single-threaded mock, which serves one connection at a time). What must hold across
+//! loops is shared through atomics: the `-max_msgs` count (exact: a loop only counts below the
+//! limit), the number of open connections against `max_connections` and a stop flag, which a
+//! loop announces to the others asleep in poll through a socket that becomes readable.
 //!
 //! What goes on the wire and into the log follows OpenSSL's mock: only `POST` on `/` or `/pkix/`,
 //! `404 Not Found` for other paths, `400 Bad Request` for malformed requests, `Connection:
@@ -18,13 +28,12 @@
 //! same non-blocking loop feeds the socket's bytes to a rustls `ServerConnection` and works on the
 //! plaintext it yields, so framing, limits and timeouts are those of plain HTTP.
 
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use super::http::{self, Framing, MsgReader, RequestError, RequestFramer};
@@ -48,7 +57,9 @@ pub struct ServerConfig {
     pub max_msgs: u64,
     /// Most connections open at once (also kept below the process's descriptor limit). A new
     /// client beyond it is still taken: the connection idle longest (else the one whose request
-    /// is incomplete longest) is closed for it, so idle clients cannot lock out new ones.
+    /// is incomplete longest) is closed for it, so idle clients cannot lock out new ones. The limit
+    /// holds over all event loops; the connection closed is one of the loop taking the new client
+    /// (a loop without connections leaves new clients to the others while at the limit).
     pub max_connections: usize,
     /// How long a connection may wait for its next request, and how long a client may take to
     /// read an answer.
@@ -56,19 +67,21 @@ pub struct ServerConfig {
     /// How long a client may take to send one whole request, from its first byte (so a client
     /// trickling bytes cannot keep a connection forever).
     pub request_timeout: Duration,
-    /// Worker threads running the CA logic; 0 = one per CPU, at least 2.
+    /// Event loops (threads), each serving its connections and running the CA logic for them;
+    /// 0 = one per CPU, at least 2.
     pub workers: usize,
     /// Largest request body accepted (larger ones get `413 Payload Too Large`).
     pub max_request: usize,
     /// Most bytes of incomplete requests buffered over all connections. Each connection may hold up
     /// to a head plus `max_request`, which times `max_connections` would be gigabytes; when a large
     /// request would go beyond this budget, the connection holding the most buffered bytes is closed
-    /// (it is the one costing most, and a CMP request of that size is rare).
+    /// (it is the one costing most, and a CMP request of that size is rare). Each event loop keeps
+    /// its connections within its equal share of this budget, so no loop looks at another's.
     pub max_buffered: usize,
     /// Serve HTTPS with this configuration (`-srv_tls_cert` ...); None: plain HTTP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
-    /// Stop serving once this is set (checked whenever the listener wakes up; an in-process owner
-    /// sets it and then connects once to wake it). None: run until `max_msgs`.
+    /// Stop serving once this is set (checked whenever a loop wakes up; an in-process owner sets
+    /// it and then connects once to wake them). None: run until `max_msgs`.
     pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
@@ -155,17 +168,17 @@ pub fn serve(cfg: ServerConfig, handler: Handler) -> Result<()> {
 }
 
 /// Descriptors kept free below RLIMIT_NOFILE for everything else the process opens (log and
-/// output files, the CA's own files, the worker wake-up socket).
+/// output files, the CA's own files, the loops' wake-up socket).
 const FD_MARGIN: usize = 64;
 /// Most bytes taken from one connection per wake-up, so one fast sender cannot starve the rest.
 const READ_CHUNK: usize = 64 * 1024;
-/// Most connections accepted per wake-up, for the same reason.
-const ACCEPT_BURST: usize = 64;
+/// Most connections accepted per wake-up: their first requests are answered on the spot, so this
+/// bounds how long the loop's other clients wait, and leaves new clients to the other loops too.
+const ACCEPT_BURST: usize = 4;
 /// A kept-alive connection's buffer is given back to the allocator beyond this size.
 const IDLE_BUF: usize = 16 * 1024;
 
-/// One client connection. It is either in the event thread's poll set or with a worker, never
-/// both, so the requests of one connection are answered in order.
+/// One client connection, owned by the loop that accepted it.
 struct Conn {
     stream: TcpStream,
     /// The TLS session when serving HTTPS: `buf` and `out` then hold plaintext.
@@ -180,10 +193,12 @@ struct Conn {
     /// The response being written, from `sent` on.
     out: Vec<u8>,
     sent: usize,
-    /// When the event thread took over writing `out`.
+    /// When writing `out` started.
     write_since: Instant,
     /// Close once `out` is written.
     close_after: bool,
+    /// `buf` holds a pipelined request that has not been looked at yet.
+    queued: bool,
     /// Order of acceptance: breaks ties between connections that changed state in the same
     /// wake-up, so eviction still takes the oldest.
     seq: u64,
@@ -207,6 +222,7 @@ impl Conn {
             sent: 0,
             write_since: now,
             close_after: false,
+            queued: false,
             seq,
         }
     }
@@ -347,146 +363,85 @@ fn receive_tls(
     }
 }
 
-/// A complete, well-formed request for the CA logic, with the connection to answer on.
-struct Job {
-    conn: Conn,
-    body: Vec<u8>,
-    keep_alive: bool,
-}
-
-/// What the event thread and the workers share.
-struct Pool {
+/// What the event loops share: the listening socket, the CA logic, and the limits and state that
+/// hold across loops.
+struct Shared {
+    cfg: ServerConfig,
     handler: Handler,
-    compat: Compat,
-    jobs: Mutex<Jobs>,
-    job_ready: Condvar,
-    /// Connections answered by a worker, waiting for the event thread.
-    done: Mutex<Vec<Conn>>,
-    /// Written to (one byte) after pushing to `done`, to wake the event thread from poll.
-    wake: UnixStream,
-    /// Connections a worker closed itself after their last answer (the event thread subtracts
-    /// them from its count of connections with a worker).
-    closed: AtomicUsize,
-    /// Set by the event thread once `-max_msgs` is reached: from then on it waits for the workers
-    /// to finish, so a worker closing a connection wakes it.
-    stopping: AtomicBool,
+    sock: TcpListener,
     /// The listening port, for the 3.5 mock's `awaiting new connection` line.
     port: u16,
+    /// Most connections open at once over all loops.
+    cap: usize,
+    /// Most bytes buffered per connection: a head `read_request` still accepts plus the largest
+    /// body, so memory stays below `cap` times this.
+    buf_limit: usize,
+    /// Each loop's share of `max_buffered` (a loop only sees its own buffers).
+    budget: usize,
+    /// Connections open over all loops, against `cap`.
+    open: AtomicUsize,
+    /// Requests counted towards `-max_msgs` (only kept when there is a limit).
+    msgs: AtomicU64,
+    /// `-max_msgs` was reached: every loop answers what it counted, then leaves.
+    stopping: AtomicBool,
+    /// Leave at once: `ServerConfig::stop` was seen, or a loop failed.
+    quit: AtomicBool,
+    /// Made readable (one byte, never read back) when `stopping` or `quit` is set, so that loops
+    /// asleep in poll notice. Level-triggered, so no wake-up is lost to a loop that was about to
+    /// poll; a loop stops watching it once it has seen either flag.
+    wake_rx: UnixStream,
+    wake_tx: UnixStream,
 }
 
-#[derive(Default)]
-struct Jobs {
-    queue: VecDeque<Job>,
-    closed: bool,
-}
-
-/// A poisoned lock only means a thread panicked while holding it; the data (queues of owned
-/// connections) stays consistent, so keep going.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Pool {
-    fn submit(&self, job: Job) {
-        lock(&self.jobs).queue.push_back(job);
-        self.job_ready.notify_one();
+impl Shared {
+    fn wake_all(&self) {
+        // A full socket is as readable as a woken one: nothing is lost if the write fails.
+        let _ = (&self.wake_tx).write(&[1]);
     }
 
-    fn next_job(&self) -> Option<Job> {
-        let mut jobs = lock(&self.jobs);
-        loop {
-            if let Some(j) = jobs.queue.pop_front() {
-                return Some(j);
-            }
-            if jobs.closed {
-                return None;
-            }
-            jobs = self.job_ready.wait(jobs).unwrap_or_else(|e| e.into_inner());
+    fn quit(&self) {
+        self.quit.store(true, Ordering::SeqCst);
+        self.wake_all();
+    }
+
+    /// Count a request that arrived. None: `-max_msgs` was already reached (by another loop),
+    /// so this request is not served; Some(true): it is the last one to serve.
+    fn count_request(&self) -> Option<bool> {
+        let max = self.cfg.max_msgs;
+        if max == 0 {
+            // No limit: no shared counter for the loops to fight over.
+            return Some(false);
         }
+        self.msgs
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|before| before + 1 == max)
     }
 
-    fn close(&self) {
-        lock(&self.jobs).closed = true;
-        self.job_ready.notify_all();
-    }
-
-    fn give_back(&self, conn: Conn) {
-        lock(&self.done).push(conn);
-        // A full socket means wake-ups are pending already; nothing else can go wrong that
-        // the event thread would not notice by itself.
-        let _ = (&self.wake).write(&[1]);
-    }
-
-    /// A worker: run the CA logic, start writing its answer, hand the connection back.
-    fn work(&self) {
-        while let Some(Job {
-            mut conn,
-            body,
-            keep_alive,
-        }) = self.next_job()
-        {
-            let handler = &self.handler;
-            // A panicking handler must not take a worker (and the connection count) with it;
-            // the client then gets no answer, as it got none from the old per-connection thread.
-            let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&body)));
-            match reply {
-                Ok(Some(reply)) => {
-                    let keep = keep_alive && !reply.close;
-                    if self.compat != Compat::V3_0 && log::enabled(Level::Info) {
-                        prog_line("sending response, 1st line: HTTP/1.0 200 OK");
-                    }
-                    // As OpenSSL's server loop: the answer grants the keep-alive the client asked
-                    // for, and only then is the connection closed if the transaction has ended (a
-                    // client requiring keep-alive, -keep_alive 2, reads an error answer before
-                    // seeing the close).
-                    let mut msg = http::response_head(keep_alive, reply.body.len()).into_bytes();
-                    msg.extend_from_slice(&reply.body);
-                    conn.out = msg;
-                    conn.close_after = !keep;
-                }
-                Ok(None) => {
-                    conn.out = http::status_response(400, "Bad Request").into_bytes();
-                    conn.close_after = true;
-                }
-                Err(_) => {
-                    conn.out.clear();
-                    conn.close_after = true;
-                }
-            }
-            conn.sent = 0;
-            // Small answers go out here at once; the rest of a large one (or one to a client
-            // that does not read) is left to the event thread, so no worker ever waits on a
-            // client.
-            if !conn.flush() {
-                conn.out.clear();
-                conn.sent = 0;
-                conn.close_after = true;
-            }
-            if conn.close_after && !conn.writing() {
-                self.close_here(conn);
-            } else {
-                self.give_back(conn);
-            }
+    /// Take one of the `cap` connection slots for a new connection.
+    fn reserve(&self) -> bool {
+        if self.open.fetch_add(1, Ordering::SeqCst) < self.cap {
+            return true;
         }
+        self.open.fetch_sub(1, Ordering::SeqCst);
+        false
     }
 
-    /// Close a connection whose last answer is out, without a round through the event thread
-    /// (which would cost it a wake-up per transaction).
-    fn close_here(&self, conn: Conn) {
-        conn.close();
-        // Counted before looking at `stopping` (both sequentially consistent, against the
-        // event thread's store and swap): either the event thread sees the count before it
-        // waits, or this worker sees it stopping and wakes it.
-        self.closed.fetch_add(1, Ordering::SeqCst);
-        if self.stopping.load(Ordering::SeqCst) {
-            let _ = (&self.wake).write(&[1]);
-        } else {
-            log_awaiting(self.compat, true, self.port);
+    fn release(&self) {
+        self.open.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// [`log_awaiting`], but not once `-max_msgs` is reached (no further client is awaited).
+    fn log_awaiting(&self, new_connection: bool) {
+        if !self.stopping.load(Ordering::Relaxed) {
+            log_awaiting(self.cfg.compat, new_connection, self.port);
         }
     }
 }
 
-fn worker_count(cfg: &ServerConfig) -> usize {
+fn loop_count(cfg: &ServerConfig) -> usize {
     if cfg.workers > 0 {
         return cfg.workers;
     }
@@ -513,27 +468,35 @@ fn fd_headroom() -> usize {
         .saturating_sub(FD_MARGIN)
 }
 
-/// The event thread's state: every connection not with a worker, and the request count.
+/// One event loop's state: the connections it accepted, which no other loop touches.
 struct EventLoop {
-    cfg: ServerConfig,
-    cap: usize,
-    /// Most bytes buffered per connection: a head `read_request` still accepts plus the largest
-    /// body, so memory stays below `cap` times this.
-    buf_limit: usize,
-    sock: TcpListener,
-    wake: UnixStream,
-    pool: Arc<Pool>,
+    shared: Arc<Shared>,
     conns: Vec<Conn>,
-    /// Connections with a worker (queued or being answered).
-    busy: usize,
-    msgs: u64,
-    /// Connections accepted so far.
+    /// Connections this loop accepted so far.
     accepted: u64,
-    /// Set when `-max_msgs` was reached: answer what was counted, until this deadline.
+    /// Set once `-max_msgs` was reached: answer what was counted, until this deadline.
     stop_by: Option<Instant>,
-    /// Accepting is suspended until then (out of descriptors, or every slot busy).
+    /// Accepting is suspended until then (out of descriptors, or every slot taken by other loops).
     accept_after: Option<Instant>,
     scratch: Vec<u8>,
+}
+
+/// Sends a spawned loop's result to `serve` when the loop ends, also by a panic (which then makes
+/// the other loops leave too, as the process could not serve on as configured).
+struct LoopEnd {
+    shared: Arc<Shared>,
+    result: Option<Result<()>>,
+    tx: mpsc::Sender<Result<()>>,
+}
+
+impl Drop for LoopEnd {
+    fn drop(&mut self) {
+        let result = self.result.take().unwrap_or_else(|| {
+            self.shared.quit();
+            Err(cmp_err!("a server thread failed"))
+        });
+        let _ = self.tx.send(result);
+    }
 }
 
 impl Listener {
@@ -550,114 +513,105 @@ impl Listener {
         self.sock.set_nonblocking(true).map_err(setup)?;
         let (wake_tx, wake_rx) = UnixStream::pair().map_err(setup)?;
         wake_tx.set_nonblocking(true).map_err(setup)?;
-        wake_rx.set_nonblocking(true).map_err(setup)?;
-        let pool = Arc::new(Pool {
-            handler,
-            compat: self.cfg.compat,
-            jobs: Mutex::new(Jobs::default()),
-            job_ready: Condvar::new(),
-            done: Mutex::new(Vec::new()),
-            wake: wake_tx,
-            closed: AtomicUsize::new(0),
-            stopping: AtomicBool::new(false),
-            port: self.port(),
-        });
-        let mut workers = Vec::new();
-        for _ in 0..worker_count(&self.cfg) {
-            let p = pool.clone();
-            match std::thread::Builder::new()
-                .name("cmp-worker".into())
-                .spawn(move || p.work())
-            {
-                Ok(h) => workers.push(h),
-                Err(e) => srv_log!(Warn, "cannot start a worker thread: {e}"),
-            }
-        }
-        if workers.is_empty() {
-            return Err(cmp_err!("cannot start any worker thread for the server"));
-        }
-        let cap = self.cfg.max_connections.min(fd_headroom()).max(1);
-        let buf_limit = http::MAX_HEAD_LEN.saturating_add(self.cfg.max_request);
-        let mut ev = EventLoop {
+        let loops = loop_count(&self.cfg);
+        let port = self.port();
+        let shared = Arc::new(Shared {
+            cap: self.cfg.max_connections.min(fd_headroom()).max(1),
+            buf_limit: http::MAX_HEAD_LEN.saturating_add(self.cfg.max_request),
+            budget: self.cfg.max_buffered / loops,
             cfg: self.cfg,
-            cap,
-            buf_limit,
+            handler,
             sock: self.sock,
-            wake: wake_rx,
-            pool: pool.clone(),
-            conns: Vec::new(),
-            busy: 0,
-            msgs: 0,
-            accepted: 0,
-            stop_by: None,
-            accept_after: None,
-            scratch: vec![0; READ_CHUNK],
-        };
-        let result = ev.run();
-        pool.close();
-        // Connections still open end cleanly (close_notify over TLS) rather than by being dropped.
-        for c in ev.conns.drain(..) {
-            c.close();
-        }
-        // Idle workers leave at once; one still busy past the deadline is left to finish alone.
-        let closed = pool.closed.swap(0, Ordering::SeqCst);
-        if ev.busy.saturating_sub(closed) == 0 {
-            for w in workers {
-                let _ = w.join();
+            port,
+            open: AtomicUsize::new(0),
+            msgs: AtomicU64::new(0),
+            stopping: AtomicBool::new(false),
+            quit: AtomicBool::new(false),
+            wake_rx,
+            wake_tx,
+        });
+        shared.log_awaiting(true);
+        let (tx, rx) = mpsc::channel();
+        // The calling thread is one of the loops.
+        let mut threads = Vec::new();
+        for _ in 1..loops {
+            match spawn_loop(&shared, tx.clone()) {
+                Ok(h) => threads.push(h),
+                Err(e) => srv_log!(Warn, "cannot start a server thread: {e}"),
             }
+        }
+        let mut result = EventLoop::new(shared.clone()).run();
+        // The others have seen `stopping` or `quit` too; wait for their last answers, but a
+        // handler still busy past the I/O timeout is left to finish alone.
+        let deadline = Instant::now() + shared.cfg.io_timeout;
+        let mut ended = 0;
+        while ended < threads.len() {
+            let Ok(r) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
+                return result;
+            };
+            ended += 1;
+            result = result.and(r);
+        }
+        for t in threads {
+            let _ = t.join();
         }
         result
     }
 }
 
-impl EventLoop {
-    /// [`log_awaiting`], but not once `-max_msgs` is reached (no further client is awaited).
-    fn log_awaiting(&self, new_connection: bool) {
-        if self.stop_by.is_none() {
-            log_awaiting(self.cfg.compat, new_connection, self.pool.port);
+fn spawn_loop(
+    shared: &Arc<Shared>,
+    tx: mpsc::Sender<Result<()>>,
+) -> io::Result<std::thread::JoinHandle<()>> {
+    let shared = shared.clone();
+    std::thread::Builder::new()
+        .name("cmp-server".into())
+        .spawn(move || {
+            let mut end = LoopEnd {
+                shared: shared.clone(),
+                result: None,
+                tx,
+            };
+            end.result = Some(EventLoop::new(shared).run());
+        })
+}
+
+impl Drop for EventLoop {
+    /// Connections still open end cleanly (close_notify over TLS) rather than by being dropped.
+    fn drop(&mut self) {
+        while !self.conns.is_empty() {
+            self.close(self.conns.len() - 1);
         }
+    }
+}
+
+impl EventLoop {
+    fn new(shared: Arc<Shared>) -> Self {
+        EventLoop {
+            shared,
+            conns: Vec::new(),
+            accepted: 0,
+            stop_by: None,
+            accept_after: None,
+            scratch: vec![0; READ_CHUNK],
+        }
+    }
+
+    /// Close connection i and give its slot back.
+    fn close(&mut self, i: usize) {
+        self.conns.swap_remove(i).close();
+        self.shared.release();
     }
 
     fn run(&mut self) -> Result<()> {
         let mut fds: Vec<libc::pollfd> = Vec::new();
-        self.log_awaiting(true);
         loop {
             let now = Instant::now();
-            self.take_back(now);
             self.expire(now);
-            if self
-                .cfg
-                .stop
-                .as_ref()
-                .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
-            {
+            if self.should_leave(now) {
                 return Ok(());
             }
-            if let Some(by) = self.stop_by {
-                let answered = self.busy == 0 && !self.conns.iter().any(Conn::writing);
-                if answered || now >= by {
-                    return Ok(());
-                }
-            }
-            let accepting = self.stop_by.is_none() && self.accept_after.is_none_or(|t| now >= t);
-            fds.clear();
-            fds.push(pollfd(
-                self.sock.as_raw_fd(),
-                if accepting { libc::POLLIN } else { 0 },
-            ));
-            fds.push(pollfd(self.wake.as_raw_fd(), libc::POLLIN));
-            for c in &self.conns {
-                let fd = c.stream.as_raw_fd();
-                fds.push(if c.writing() {
-                    pollfd(fd, libc::POLLOUT)
-                } else if self.stop_by.is_some() {
-                    // Not read any more; a negative fd keeps poll from reporting a hang-up on
-                    // it over and over.
-                    pollfd(-1, 0)
-                } else {
-                    pollfd(fd, libc::POLLIN)
-                });
-            }
+            self.fill_poll_set(&mut fds, now);
             let timeout = self.poll_timeout(now);
             // SAFETY: `fds` is a live, exclusively borrowed array of `fds.len()` pollfd
             // structs; poll only writes their revents fields.
@@ -667,23 +621,22 @@ impl EventLoop {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
+                self.shared.quit();
                 return Err(cmp_err!("error waiting for connections: {e}"));
             }
             let now = Instant::now();
-            if fds[1].revents != 0 {
-                self.drain_wake();
-            }
             // Backwards, so that removing connection i (swap_remove) only moves one that was
             // already handled into its place.
             for i in (0..self.conns.len()).rev() {
                 let rev = fds[i + 2].revents;
-                if rev == 0 {
-                    continue;
-                }
                 if self.conns[i].writing() {
-                    self.write(i, now);
+                    if rev != 0 {
+                        self.write(i, now);
+                    }
                 } else if rev & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0 {
                     self.read(i, now);
+                } else if self.conns[i].queued {
+                    self.next_request(i, false, now);
                 }
             }
             if fds[0].revents != 0 {
@@ -692,11 +645,66 @@ impl EventLoop {
         }
     }
 
-    /// Milliseconds until the nearest deadline, rounded up so that it has passed on waking.
+    /// Whether this loop is done: told to quit, or `-max_msgs` reached and its answers out (or
+    /// out of time for them).
+    fn should_leave(&mut self, now: Instant) -> bool {
+        let sh = &self.shared;
+        if sh.quit.load(Ordering::SeqCst) {
+            return true;
+        }
+        if sh.cfg.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
+            sh.quit();
+            return true;
+        }
+        if self.stop_by.is_none() && sh.stopping.load(Ordering::SeqCst) {
+            self.stop_by = Some(now + sh.cfg.io_timeout);
+        }
+        match self.stop_by {
+            Some(by) => now >= by || !self.conns.iter().any(Conn::writing),
+            None => false,
+        }
+    }
+
+    fn fill_poll_set(&self, fds: &mut Vec<libc::pollfd>, now: Instant) {
+        let sh = &self.shared;
+        // At the cap, a loop without connections has nothing to evict for a new one: it leaves
+        // the listener to the loops that do (a refused client would be worse).
+        let room = !self.conns.is_empty() || sh.open.load(Ordering::Relaxed) < sh.cap;
+        let accepting =
+            self.stop_by.is_none() && room && self.accept_after.is_none_or(|t| now >= t);
+        fds.clear();
+        fds.push(pollfd(
+            sh.sock.as_raw_fd(),
+            if accepting { libc::POLLIN } else { 0 },
+        ));
+        fds.push(if self.stop_by.is_none() {
+            pollfd(sh.wake_rx.as_raw_fd(), libc::POLLIN)
+        } else {
+            pollfd(-1, 0)
+        });
+        for c in &self.conns {
+            let fd = c.stream.as_raw_fd();
+            fds.push(if c.writing() {
+                pollfd(fd, libc::POLLOUT)
+            } else if self.stop_by.is_some() {
+                // Not read any more; a negative fd keeps poll from reporting a hang-up on
+                // it over and over.
+                pollfd(-1, 0)
+            } else {
+                pollfd(fd, libc::POLLIN)
+            });
+        }
+    }
+
+    /// Milliseconds until the nearest deadline, rounded up so that it has passed on waking; 0 if
+    /// a connection has a complete request waiting.
     fn poll_timeout(&self, now: Instant) -> libc::c_int {
         let mut next = self.stop_by;
         let mut consider = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
         for c in &self.conns {
+            if c.queued && self.stop_by.is_none() && !c.writing() {
+                return 0;
+            }
             if let Some(d) = self.deadline(c) {
                 consider(d);
             }
@@ -716,14 +724,15 @@ impl EventLoop {
     /// When the connection is given up: its response not written, its request not complete,
     /// or no new request in time. None while `-max_msgs` stops it from being read.
     fn deadline(&self, c: &Conn) -> Option<Instant> {
+        let cfg = &self.shared.cfg;
         if c.writing() {
-            Some(c.write_since + self.cfg.io_timeout)
+            Some(c.write_since + cfg.io_timeout)
         } else if self.stop_by.is_some() {
             None
         } else if let Some(t) = c.started {
-            Some(t + self.cfg.request_timeout)
+            Some(t + cfg.request_timeout)
         } else {
-            Some(c.idle_since + self.cfg.io_timeout)
+            Some(c.idle_since + cfg.io_timeout)
         }
     }
 
@@ -731,60 +740,38 @@ impl EventLoop {
         for i in (0..self.conns.len()).rev() {
             if self.deadline(&self.conns[i]).is_some_and(|d| now >= d) {
                 // A stalled request gets no answer, as a timed-out read had none before.
-                self.conns.swap_remove(i).close();
+                self.close(i);
             }
-        }
-    }
-
-    fn drain_wake(&mut self) {
-        let mut sink = [0u8; 256];
-        // A short read means the socket is empty: no second call just to see EAGAIN.
-        while matches!((&self.wake).read(&mut sink), Ok(n) if n == sink.len()) {}
-    }
-
-    /// Take the connections the workers are done with.
-    fn take_back(&mut self, now: Instant) {
-        let closed = self.pool.closed.swap(0, Ordering::SeqCst);
-        self.busy = self.busy.saturating_sub(closed);
-        let done = std::mem::take(&mut *lock(&self.pool.done));
-        for mut c in done {
-            self.busy = self.busy.saturating_sub(1);
-            c.write_since = now;
-            self.conns.push(c);
-            let i = self.conns.len() - 1;
-            if self.conns[i].writing() {
-                // The worker wrote what the socket took; poll for room for the rest.
-                continue;
-            }
-            self.reply_sent(i, now);
         }
     }
 
     fn write(&mut self, i: usize, now: Instant) {
         if !self.conns[i].flush() {
-            self.conns.swap_remove(i).close();
+            self.close(i);
         } else if !self.conns[i].writing() {
             self.reply_sent(i, now);
         }
     }
 
-    /// The response on connection i is out: close, or wait for (or take) the next request.
+    /// The response on connection i is out: close, or wait for the next request. A request
+    /// already buffered (pipelined) is taken on the next round, after the other connections had
+    /// their turn, so one client cannot keep the loop to itself.
     fn reply_sent(&mut self, i: usize, now: Instant) {
         if self.conns[i].close_after {
-            self.conns.swap_remove(i).close();
-            self.log_awaiting(true);
+            self.close(i);
+            self.shared.log_awaiting(true);
             return;
         }
-        self.log_awaiting(false);
+        self.shared.log_awaiting(false);
         let c = &mut self.conns[i];
         c.out = Vec::new();
         c.sent = 0;
         c.idle_since = now;
-        self.next_request(i, false, now);
+        c.queued = !c.buf.is_empty();
     }
 
     fn read(&mut self, mut i: usize, now: Instant) {
-        let limit = self.buf_limit;
+        let limit = self.shared.buf_limit;
         let c = &mut self.conns[i];
         let room = limit.saturating_sub(c.buf.len()).min(self.scratch.len());
         let mut eof = false;
@@ -796,7 +783,8 @@ impl EventLoop {
                         c.started = Some(now);
                     }
                     // Small requests (nearly all CMP messages) never look at the budget, so the
-                    // sum over all connections is only taken while some request grows large.
+                    // sum over the loop's connections is only taken while some request grows
+                    // large.
                     if c.buf.len() >= IDLE_BUF {
                         match self.make_room(i) {
                             Some(j) => i = j,
@@ -813,7 +801,7 @@ impl EventLoop {
                 }
                 // A reset mid-request gets no answer, as a failed read had none before.
                 Received::Broken => {
-                    self.conns.swap_remove(i).close();
+                    self.close(i);
                     return;
                 }
             }
@@ -821,12 +809,12 @@ impl EventLoop {
         self.next_request(i, eof, now);
     }
 
-    /// Bring the bytes buffered over all connections back within `max_buffered` after connection i
-    /// read more (so the total never exceeds it by more than one read): while over budget, close
-    /// the connection holding most. Returns connection i's index afterwards (closing others may move
-    /// it), or None if it was the one closed.
+    /// Bring the bytes buffered over this loop's connections back within its budget after
+    /// connection i read more (so the total never exceeds it by more than one read): while over
+    /// budget, close the connection holding most. Returns connection i's index afterwards
+    /// (closing others may move it), or None if it was the one closed.
     fn make_room(&mut self, mut i: usize) -> Option<usize> {
-        let budget = self.cfg.max_buffered;
+        let budget = self.shared.budget;
         loop {
             let total: usize = self.conns.iter().map(|c| c.buf.len()).sum();
             if total <= budget {
@@ -838,7 +826,7 @@ impl EventLoop {
                 .enumerate()
                 .max_by_key(|(_, c)| c.buf.len())?;
             let last = self.conns.len() - 1;
-            self.conns.swap_remove(j).close();
+            self.close(j);
             if j == i {
                 return None;
             }
@@ -849,19 +837,21 @@ impl EventLoop {
     }
 
     /// If connection i holds a complete request (or one already refused), count it, log it and
-    /// answer it or pass it to a worker. `eof`: the client will send nothing more.
+    /// answer it. `eof`: the client will send nothing more.
     fn next_request(&mut self, i: usize, eof: bool, now: Instant) {
         if self.stop_by.is_some() {
             return;
         }
-        let max = self.cfg.max_request;
+        let max = self.shared.cfg.max_request;
+        let buf_limit = self.shared.buf_limit;
         let c = &mut self.conns[i];
+        c.queued = false;
         if c.buf.is_empty() {
             if eof {
                 // The client closed a connection that was waiting for its next request. (OpenSSL
                 // sometimes repeats `awaiting next request` first, depending on timing.)
-                self.conns.swap_remove(i).close();
-                self.log_awaiting(true);
+                self.close(i);
+                self.shared.log_awaiting(true);
             }
             return;
         }
@@ -872,7 +862,7 @@ impl EventLoop {
             Framing::Ready(n) => n,
             // With the stream ended (or the buffer full, which the framer's limits rule out),
             // the live parser would see the same end of input as a parse of the buffer.
-            Framing::Partial if eof || c.buf.len() >= self.buf_limit => c.buf.len(),
+            Framing::Partial if eof || c.buf.len() >= buf_limit => c.buf.len(),
             Framing::Partial => return,
         };
         let mut rd = MsgReader::new(&c.buf[..n]);
@@ -885,17 +875,25 @@ impl EventLoop {
             Err(RequestError::Closed) | Err(RequestError::Io) => None,
         };
         let Some(first_line) = first_line else {
-            self.conns.swap_remove(i).close();
+            self.close(i);
             return;
         };
-        // Every request that arrived counts towards -max_msgs, as in OpenSSL; this thread is
-        // the only one counting, so the limit is exact however many clients there are.
-        self.msgs += 1;
-        if self.cfg.max_msgs > 0 && self.msgs >= self.cfg.max_msgs {
-            self.stop_by = Some(now + self.cfg.io_timeout);
-            self.pool.stopping.store(true, Ordering::SeqCst);
+        // Every request that arrived counts towards -max_msgs, as in OpenSSL; the counter is
+        // shared by the loops and only moves below the limit, so exactly -max_msgs requests are
+        // served however many clients and loops there are.
+        match self.shared.count_request() {
+            None => {
+                self.stop_by = Some(now + self.shared.cfg.io_timeout);
+                return;
+            }
+            Some(true) => {
+                self.stop_by = Some(now + self.shared.cfg.io_timeout);
+                self.shared.stopping.store(true, Ordering::SeqCst);
+                self.shared.wake_all();
+            }
+            Some(false) => {}
         }
-        let compat = self.cfg.compat;
+        let compat = self.shared.cfg.compat;
         log_first_line(compat, &first_line);
         let refusal = match result {
             Ok(q) if q.path.is_empty() || q.path == "pkix/" => {
@@ -906,13 +904,7 @@ impl EventLoop {
                 c.framer = RequestFramer::default();
                 // Pipelined bytes already received belong to the next request.
                 c.started = (!c.buf.is_empty()).then_some(now);
-                let conn = self.conns.swap_remove(i);
-                self.busy += 1;
-                self.pool.submit(Job {
-                    conn,
-                    body: q.body,
-                    keep_alive: q.keep_alive,
-                });
+                self.answer(i, &q.body, q.keep_alive);
                 return;
             }
             Ok(q) => {
@@ -941,41 +933,81 @@ impl EventLoop {
         self.write(i, now);
     }
 
+    /// Run the CA logic on connection i's request right here and start writing its answer: no
+    /// other thread is involved, so a request costs no hand-off and no wake-up.
+    fn answer(&mut self, i: usize, body: &[u8], keep_alive: bool) {
+        let handler = &self.shared.handler;
+        // A panicking handler must not take the loop (and its connections) with it; the client
+        // then gets no answer.
+        let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(body)));
+        let compat = self.shared.cfg.compat;
+        let c = &mut self.conns[i];
+        match reply {
+            Ok(Some(reply)) => {
+                let keep = keep_alive && !reply.close;
+                if compat != Compat::V3_0 && log::enabled(Level::Info) {
+                    prog_line("sending response, 1st line: HTTP/1.0 200 OK");
+                }
+                // As OpenSSL's server loop: the answer grants the keep-alive the client asked
+                // for, and only then is the connection closed if the transaction has ended (a
+                // client requiring keep-alive, -keep_alive 2, reads an error answer before
+                // seeing the close).
+                let mut msg = http::response_head(keep_alive, reply.body.len()).into_bytes();
+                msg.extend_from_slice(&reply.body);
+                c.out = msg;
+                c.close_after = !keep;
+            }
+            Ok(None) => {
+                c.out = http::status_response(400, "Bad Request").into_bytes();
+                c.close_after = true;
+            }
+            Err(_) => {
+                c.out.clear();
+                c.close_after = true;
+            }
+        }
+        c.sent = 0;
+        // The handler took a while: the answer's write deadline starts now.
+        let now = Instant::now();
+        c.write_since = now;
+        // Small answers go out at once; the rest of a large one (or one to a client that does
+        // not read) waits in the poll set for room, so the loop never waits on a client.
+        if !c.flush() {
+            c.out.clear();
+            c.sent = 0;
+            c.close_after = true;
+        }
+        if !c.writing() {
+            self.reply_sent(i, now);
+        }
+    }
+
     fn accept(&mut self, now: Instant) {
         for _ in 0..ACCEPT_BURST {
-            match self.sock.accept() {
+            match self.shared.sock.accept() {
                 Ok((stream, _)) => {
-                    if self.conns.len() + self.busy >= self.cap && !self.evict() {
-                        // Every slot is with a worker: refuse this one and wait a little.
+                    if !self.shared.reserve() && !self.evict_for_new() {
+                        // Every slot is taken and this loop has none to give: refuse this one
+                        // and wait a little.
                         drop(stream);
                         self.accept_after = Some(now + Duration::from_millis(20));
                         return;
                     }
-                    if stream.set_nonblocking(true).is_err() {
+                    let Some(conn) = self.new_conn(stream, now) else {
+                        self.shared.release();
                         continue;
-                    }
-                    let _ = stream.set_nodelay(true);
-                    let tls = match &self.cfg.tls {
-                        None => None,
-                        Some(cfg) => match rustls::ServerConnection::new(cfg.clone()) {
-                            Ok(t) => Some(Box::new(t)),
-                            Err(e) => {
-                                srv_log!(Warn, "cannot start TLS with client: {e}");
-                                continue;
-                            }
-                        },
                     };
-                    self.accepted += 1;
-                    self.conns.push(Conn::new(stream, tls, now, self.accepted));
+                    self.conns.push(conn);
                     // A client writes its request right after connecting, so under load it has
-                    // usually arrived by now: taking it at once saves a round through poll (one
-                    // wake-up of this thread per connection). If nothing is there, the read costs
-                    // one EAGAIN and the connection waits in the poll set as before.
+                    // usually arrived by now: taking it at once saves a round through poll. If
+                    // nothing is there, the read costs one EAGAIN and the connection waits in
+                    // the poll set.
                     self.read(self.conns.len() - 1, now);
                     if self.stop_by.is_some() {
                         break;
                     }
                 }
+                // Another loop took it, or there was none.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 // Connection loss before accept() is routine.
                 Err(e)
@@ -996,9 +1028,37 @@ impl EventLoop {
         self.accept_after = self.accept_after.filter(|t| *t > now);
     }
 
+    /// At the cap: close one of this loop's connections and take its slot for the new one.
+    fn evict_for_new(&mut self) -> bool {
+        if !self.evict() {
+            return false;
+        }
+        // The slot just given back may already be another loop's; then this one refuses.
+        self.shared.reserve()
+    }
+
+    fn new_conn(&mut self, stream: TcpStream, now: Instant) -> Option<Conn> {
+        stream.set_nonblocking(true).ok()?;
+        let _ = stream.set_nodelay(true);
+        let tls = match &self.shared.cfg.tls {
+            None => None,
+            Some(cfg) => match rustls::ServerConnection::new(cfg.clone()) {
+                Ok(t) => Some(Box::new(t)),
+                Err(e) => {
+                    srv_log!(Warn, "cannot start TLS with client: {e}");
+                    return None;
+                }
+            },
+        };
+        self.accepted += 1;
+        Some(Conn::new(stream, tls, now, self.accepted))
+    }
+
     /// Close one connection to make room for a new one: the one idle longest, else the one
     /// whose request has been incomplete longest, else the one longest stuck in writing its
-    /// answer. Connections with a worker are not touched. False if there was none.
+    /// answer. Only this loop's connections are candidates (the others belong to other threads);
+    /// a loop without any does not accept at the cap (see `fill_poll_set`). False if there was
+    /// none.
     fn evict(&mut self) -> bool {
         let victim = self
             .conns
@@ -1016,7 +1076,7 @@ impl EventLoop {
             .map(|(i, _)| i);
         match victim {
             Some(i) => {
-                self.conns.swap_remove(i).close();
+                self.close(i);
                 true
             }
             None => false,
