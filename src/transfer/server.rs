@@ -199,6 +199,8 @@ struct Conn {
     close_after: bool,
     /// `buf` holds a pipelined request that has not been looked at yet.
     queued: bool,
+    /// The events its loop's epoll set waits for on it (0: not in the set).
+    interest: u32,
     /// Order of acceptance: breaks ties between connections that changed state in the same
     /// wake-up, so eviction still takes the oldest.
     seq: u64,
@@ -223,6 +225,7 @@ impl Conn {
             write_since: now,
             close_after: false,
             queued: false,
+            interest: 0,
             seq,
         }
     }
@@ -471,7 +474,15 @@ fn fd_headroom() -> usize {
 /// One event loop's state: the connections it accepted, which no other loop touches.
 struct EventLoop {
     shared: Arc<Shared>,
+    /// This loop's epoll instance: the listener, the wake-up socket and its connections.
+    epoll: Epoll,
     conns: Vec<Conn>,
+    /// Index in `conns` by descriptor, for the events epoll reports (NONE: not this loop's).
+    at: Vec<usize>,
+    /// Whether the listener is in the epoll set (it is taken out while this loop cannot accept).
+    listening: bool,
+    /// Whether the wake-up socket is in the epoll set (until `-max_msgs` or a stop was seen).
+    watching_wake: bool,
     /// Connections this loop accepted so far.
     accepted: u64,
     /// Set once `-max_msgs` was reached: answer what was counted, until this deadline.
@@ -481,8 +492,8 @@ struct EventLoop {
     scratch: Vec<u8>,
 }
 
-/// Sends a spawned loop's result to `serve` when the loop ends, also by a panic (which then makes
-/// the other loops leave too, as the process could not serve on as configured).
+/// Sends a spawned loop's result to `serve` when the loop ends, also by a panic. A failed loop
+/// makes the others leave too, as the server could not go on as configured.
 struct LoopEnd {
     shared: Arc<Shared>,
     result: Option<Result<()>>,
@@ -491,10 +502,13 @@ struct LoopEnd {
 
 impl Drop for LoopEnd {
     fn drop(&mut self) {
-        let result = self.result.take().unwrap_or_else(|| {
+        let result = self
+            .result
+            .take()
+            .unwrap_or_else(|| Err(cmp_err!("a server thread failed")));
+        if result.is_err() {
             self.shared.quit();
-            Err(cmp_err!("a server thread failed"))
-        });
+        }
         let _ = self.tx.send(result);
     }
 }
@@ -540,7 +554,10 @@ impl Listener {
                 Err(e) => srv_log!(Warn, "cannot start a server thread: {e}"),
             }
         }
-        let mut result = EventLoop::new(shared.clone()).run();
+        let mut result = EventLoop::new(shared.clone()).and_then(|mut l| l.run());
+        if result.is_err() {
+            shared.quit();
+        }
         // The others have seen `stopping` or `quit` too; wait for their last answers, but a
         // handler still busy past the I/O timeout is left to finish alone.
         let deadline = Instant::now() + shared.cfg.io_timeout;
@@ -572,7 +589,7 @@ fn spawn_loop(
                 result: None,
                 tx,
             };
-            end.result = Some(EventLoop::new(shared).run());
+            end.result = Some(EventLoop::new(shared).and_then(|mut l| l.run()));
         })
 }
 
@@ -586,62 +603,121 @@ impl Drop for EventLoop {
 }
 
 impl EventLoop {
-    fn new(shared: Arc<Shared>) -> Self {
-        EventLoop {
+    fn new(shared: Arc<Shared>) -> Result<Self> {
+        let setup = |e: io::Error| cmp_err!("cannot set up waiting for connections: {e}");
+        let epoll = Epoll::new().map_err(setup)?;
+        epoll
+            .add(shared.wake_rx.as_raw_fd(), libc::EPOLLIN as u32, WAKE_KEY)
+            .map_err(setup)?;
+        Ok(EventLoop {
             shared,
+            epoll,
             conns: Vec::new(),
+            at: Vec::new(),
+            listening: false,
+            watching_wake: true,
             accepted: 0,
             stop_by: None,
             accept_after: None,
             scratch: vec![0; READ_CHUNK],
-        }
+        })
     }
 
-    /// Close connection i and give its slot back.
+    /// Add a new connection, watched for its request.
+    fn push(&mut self, mut conn: Conn) -> bool {
+        let fd = conn.stream.as_raw_fd();
+        let (Ok(slot), Ok(())) = (
+            usize::try_from(fd),
+            self.epoll.add(fd, libc::EPOLLIN as u32, fd as u64),
+        ) else {
+            conn.close();
+            return false;
+        };
+        conn.interest = libc::EPOLLIN as u32;
+        if self.at.len() <= slot {
+            self.at.resize(slot + 1, NONE);
+        }
+        self.at[slot] = self.conns.len();
+        self.conns.push(conn);
+        true
+    }
+
+    /// Close connection i and give its slot back. (Closing the descriptor takes it out of the
+    /// epoll set.)
     fn close(&mut self, i: usize) {
-        self.conns.swap_remove(i).close();
+        let c = self.conns.swap_remove(i);
+        self.set_at(c.stream.as_raw_fd(), NONE);
+        if let Some(moved) = self.conns.get(i) {
+            self.set_at(moved.stream.as_raw_fd(), i);
+        }
+        c.close();
         self.shared.release();
     }
 
+    fn set_at(&mut self, fd: std::os::fd::RawFd, i: usize) {
+        if let Some(slot) = usize::try_from(fd).ok().and_then(|f| self.at.get_mut(f)) {
+            *slot = i;
+        }
+    }
+
+    /// The connection an event is for; None if it was closed since (by another event of the
+    /// same batch).
+    fn index_of(&self, key: u64) -> Option<usize> {
+        let i = *self.at.get(usize::try_from(key).ok()?)?;
+        (i != NONE).then_some(i)
+    }
+
     fn run(&mut self) -> Result<()> {
-        let mut fds: Vec<libc::pollfd> = Vec::new();
+        let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; EVENTS];
         loop {
             let now = Instant::now();
             self.expire(now);
             if self.should_leave(now) {
                 return Ok(());
             }
-            self.fill_poll_set(&mut fds, now);
+            self.update_interest(now);
             let timeout = self.poll_timeout(now);
-            // SAFETY: `fds` is a live, exclusively borrowed array of `fds.len()` pollfd
-            // structs; poll only writes their revents fields.
-            let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
-            if rc < 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
+            let n = match self.epoll.wait(&mut events, timeout) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.shared.quit();
+                    return Err(cmp_err!("error waiting for connections: {e}"));
                 }
-                self.shared.quit();
-                return Err(cmp_err!("error waiting for connections: {e}"));
-            }
+            };
             let now = Instant::now();
+            let mut incoming = false;
+            for ev in &events[..n] {
+                let (key, bits) = (ev.u64, ev.events);
+                match key {
+                    LISTENER_KEY => incoming = true,
+                    // Only there to end the wait: `should_leave` looks at the flags.
+                    WAKE_KEY => {}
+                    _ => self.ready(key, bits, now),
+                }
+            }
             // Backwards, so that removing connection i (swap_remove) only moves one that was
-            // already handled into its place.
+            // already looked at into its place.
             for i in (0..self.conns.len()).rev() {
-                let rev = fds[i + 2].revents;
-                if self.conns[i].writing() {
-                    if rev != 0 {
-                        self.write(i, now);
-                    }
-                } else if rev & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0 {
-                    self.read(i, now);
-                } else if self.conns[i].queued {
+                if self.conns[i].queued && !self.conns[i].writing() {
                     self.next_request(i, false, now);
                 }
             }
-            if fds[0].revents != 0 {
+            if incoming {
                 self.accept(now);
             }
+        }
+    }
+
+    /// Epoll reported the connection with descriptor `key` as ready.
+    fn ready(&mut self, key: u64, bits: u32, now: Instant) {
+        let Some(i) = self.index_of(key) else {
+            return;
+        };
+        if self.conns[i].writing() {
+            self.write(i, now);
+        } else if bits & (libc::EPOLLIN | libc::EPOLLERR | libc::EPOLLHUP) as u32 != 0 {
+            self.read(i, now);
         }
     }
 
@@ -665,34 +741,60 @@ impl EventLoop {
         }
     }
 
-    fn fill_poll_set(&self, fds: &mut Vec<libc::pollfd>, now: Instant) {
+    /// Bring the epoll set in line with what each descriptor is waited for now (a system call
+    /// only where that changed, which under plain request/answer traffic is never).
+    fn update_interest(&mut self, now: Instant) {
         let sh = &self.shared;
         // At the cap, a loop without connections has nothing to evict for a new one: it leaves
         // the listener to the loops that do (a refused client would be worse).
         let room = !self.conns.is_empty() || sh.open.load(Ordering::Relaxed) < sh.cap;
         let accepting =
             self.stop_by.is_none() && room && self.accept_after.is_none_or(|t| now >= t);
-        fds.clear();
-        fds.push(pollfd(
-            sh.sock.as_raw_fd(),
-            if accepting { libc::POLLIN } else { 0 },
-        ));
-        fds.push(if self.stop_by.is_none() {
-            pollfd(sh.wake_rx.as_raw_fd(), libc::POLLIN)
-        } else {
-            pollfd(-1, 0)
-        });
-        for c in &self.conns {
-            let fd = c.stream.as_raw_fd();
-            fds.push(if c.writing() {
-                pollfd(fd, libc::POLLOUT)
-            } else if self.stop_by.is_some() {
-                // Not read any more; a negative fd keeps poll from reporting a hang-up on
-                // it over and over.
-                pollfd(-1, 0)
+        if accepting != self.listening {
+            let fd = sh.sock.as_raw_fd();
+            // EPOLLEXCLUSIVE: a new client wakes one waiting loop, not all of them (with poll(2)
+            // every idle loop woke up for each connection, and all but one found nothing to
+            // accept). An exclusive entry cannot be modified, only removed and added again.
+            let done = if accepting {
+                let exclusive = (libc::EPOLLIN | libc::EPOLLEXCLUSIVE) as u32;
+                // Kernels before 4.5 know no EPOLLEXCLUSIVE: then all loops wake, as with poll.
+                self.epoll
+                    .add(fd, exclusive, LISTENER_KEY)
+                    .or_else(|_| self.epoll.add(fd, libc::EPOLLIN as u32, LISTENER_KEY))
             } else {
-                pollfd(fd, libc::POLLIN)
-            });
+                self.epoll.delete(fd)
+            };
+            if done.is_ok() {
+                self.listening = accepting;
+            }
+        }
+        if self.stop_by.is_some() && self.watching_wake {
+            // The wake-up socket stays readable for good; it has told this loop what it had to.
+            self.watching_wake = self.epoll.delete(sh.wake_rx.as_raw_fd()).is_err();
+        }
+        for c in &mut self.conns {
+            let want = if c.writing() {
+                libc::EPOLLOUT as u32
+            } else if self.stop_by.is_some() {
+                // Not read any more. Out of the set rather than waited for with no events, as
+                // epoll reports a hang-up whatever it was asked for, over and over.
+                0
+            } else {
+                libc::EPOLLIN as u32
+            };
+            if want == c.interest {
+                continue;
+            }
+            let fd = c.stream.as_raw_fd();
+            let done = match (c.interest, want) {
+                (_, 0) => self.epoll.delete(fd),
+                (0, _) => self.epoll.add(fd, want, fd as u64),
+                _ => self.epoll.modify(fd, want, fd as u64),
+            };
+            // On failure (which a live descriptor does not give) the next round tries again.
+            if done.is_ok() {
+                c.interest = want;
+            }
         }
     }
 
@@ -997,7 +1099,10 @@ impl EventLoop {
                         self.shared.release();
                         continue;
                     };
-                    self.conns.push(conn);
+                    if !self.push(conn) {
+                        self.shared.release();
+                        continue;
+                    }
                     // A client writes its request right after connecting, so under load it has
                     // usually arrived by now: taking it at once saves a round through poll. If
                     // nothing is there, the read costs one EAGAIN and the connection waits in
@@ -1057,7 +1162,7 @@ impl EventLoop {
     /// Close one connection to make room for a new one: the one idle longest, else the one
     /// whose request has been incomplete longest, else the one longest stuck in writing its
     /// answer. Only this loop's connections are candidates (the others belong to other threads);
-    /// a loop without any does not accept at the cap (see `fill_poll_set`). False if there was
+    /// a loop without any does not accept at the cap (see `update_interest`). False if there was
     /// none.
     fn evict(&mut self) -> bool {
         let victim = self
@@ -1084,13 +1189,62 @@ impl EventLoop {
     }
 }
 
-fn pollfd(fd: std::os::fd::RawFd, events: libc::c_short) -> libc::pollfd {
-    libc::pollfd {
-        fd,
-        events,
-        revents: 0,
+/// Key of the listening socket's events (connections use their descriptor).
+const LISTENER_KEY: u64 = u64::MAX;
+/// Key of the wake-up socket's events.
+const WAKE_KEY: u64 = u64::MAX - 1;
+/// `EventLoop::at` for a descriptor that is not one of the loop's connections.
+const NONE: usize = usize::MAX;
+/// Most events taken per wait; more stay pending for the next one.
+const EVENTS: usize = 64;
+
+/// An epoll instance (level-triggered: what is not handled is reported again).
+struct Epoll(std::os::fd::OwnedFd);
+
+impl Epoll {
+    fn new() -> io::Result<Self> {
+        // SAFETY: epoll_create1 takes no pointers; the descriptor it returns is owned here alone.
+        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a freshly created descriptor nothing else owns.
+        Ok(Epoll(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) }))
+    }
+
+    fn ctl(&self, op: libc::c_int, fd: std::os::fd::RawFd, events: u32, key: u64) -> io::Result<()> {
+        let mut ev = libc::epoll_event { events, u64: key };
+        // SAFETY: `ev` is a valid epoll_event for the duration of the call; the kernel only reads
+        // it (and ignores it for EPOLL_CTL_DEL).
+        let rc = unsafe { libc::epoll_ctl(self.0.as_raw_fd(), op, fd, &mut ev) };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    fn add(&self, fd: std::os::fd::RawFd, events: u32, key: u64) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_ADD, fd, events, key)
+    }
+
+    fn modify(&self, fd: std::os::fd::RawFd, events: u32, key: u64) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_MOD, fd, events, key)
+    }
+
+    fn delete(&self, fd: std::os::fd::RawFd) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_DEL, fd, 0, 0)
+    }
+
+    /// Wait up to `timeout` ms (-1: no limit) and return how many of `events` were filled.
+    fn wait(&self, events: &mut [libc::epoll_event], timeout: libc::c_int) -> io::Result<usize> {
+        let max = libc::c_int::try_from(events.len()).unwrap_or(libc::c_int::MAX);
+        // SAFETY: `events` is a live, exclusively borrowed array of at least `max` epoll_event
+        // structs, which is all the kernel writes.
+        let n = unsafe { libc::epoll_wait(self.0.as_raw_fd(), events.as_mut_ptr(), max, timeout) };
+        usize::try_from(n).map_err(|_| io::Error::last_os_error())
     }
 }
+
 
 /// OpenSSL 3.5's mock announces each wait for a client: a new connection after an answer that
 /// closed one (and at start), the next request on a kept-alive connection. 3.0's says nothing.
