@@ -728,7 +728,12 @@ impl EventLoop {
         if sh.quit.load(Ordering::SeqCst) {
             return true;
         }
-        if sh.cfg.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
+        if sh
+            .cfg
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+        {
             sh.quit();
             return true;
         }
@@ -944,29 +949,11 @@ impl EventLoop {
         if self.stop_by.is_some() {
             return;
         }
-        let max = self.shared.cfg.max_request;
-        let buf_limit = self.shared.buf_limit;
-        let c = &mut self.conns[i];
-        c.queued = false;
-        if c.buf.is_empty() {
-            if eof {
-                // The client closed a connection that was waiting for its next request. (OpenSSL
-                // sometimes repeats `awaiting next request` first, depending on timing.)
-                self.close(i);
-                self.shared.log_awaiting(true);
-            }
+        let Some(n) = self.framed(i, eof, now) else {
             return;
-        }
-        if c.started.is_none() {
-            c.started = Some(now);
-        }
-        let n = match c.framer.advance(&c.buf, max) {
-            Framing::Ready(n) => n,
-            // With the stream ended (or the buffer full, which the framer's limits rule out),
-            // the live parser would see the same end of input as a parse of the buffer.
-            Framing::Partial if eof || c.buf.len() >= buf_limit => c.buf.len(),
-            Framing::Partial => return,
         };
+        let max = self.shared.cfg.max_request;
+        let c = &mut self.conns[i];
         let mut rd = MsgReader::new(&c.buf[..n]);
         let result = http::read_request(&mut rd, max);
         let consumed = n - rd.get_ref().len() - rd.buffered();
@@ -980,59 +967,78 @@ impl EventLoop {
             self.close(i);
             return;
         };
-        // Every request that arrived counts towards -max_msgs, as in OpenSSL; the counter is
-        // shared by the loops and only moves below the limit, so exactly -max_msgs requests are
-        // served however many clients and loops there are.
-        match self.shared.count_request() {
-            None => {
-                self.stop_by = Some(now + self.shared.cfg.io_timeout);
-                return;
-            }
-            Some(true) => {
-                self.stop_by = Some(now + self.shared.cfg.io_timeout);
-                self.shared.stopping.store(true, Ordering::SeqCst);
-                self.shared.wake_all();
-            }
-            Some(false) => {}
+        if !self.count(now) {
+            return;
         }
         let compat = self.shared.cfg.compat;
         log_first_line(compat, &first_line);
-        let refusal = match result {
-            Ok(q) if q.path.is_empty() || q.path == "pkix/" => {
-                c.buf.drain(..consumed);
-                if c.buf.capacity() > IDLE_BUF {
-                    c.buf.shrink_to(c.buf.len().max(IDLE_BUF));
+        let c = &mut self.conns[i];
+        let q = match result {
+            Ok(q) if q.path.is_empty() || q.path == "pkix/" => q,
+            other => {
+                if let Some(refusal) = refusal(compat, other, max) {
+                    // HTTP errors end the connection; the few bytes go straight into the empty
+                    // socket buffer, or are finished when it has room.
+                    c.out = refusal.into_bytes();
+                    c.sent = 0;
+                    c.close_after = true;
+                    c.write_since = now;
+                    self.write(i, now);
                 }
-                c.framer = RequestFramer::default();
-                // Pipelined bytes already received belong to the next request.
-                c.started = (!c.buf.is_empty()).then_some(now);
-                self.answer(i, &q.body, q.keep_alive);
                 return;
             }
-            Ok(q) => {
-                srv_log!(Err, "expecting empty path or 'pkix/' but got '{}'", q.path);
-                http::status_response(404, "Not Found")
-            }
-            Err(RequestError::BadRequest { log, .. }) => {
-                log_warning(compat, &log);
-                http::status_response(400, "Bad Request")
-            }
-            Err(RequestError::TooLarge { len, .. }) => {
-                log_warning(
-                    compat,
-                    &format!("request too large: length={len}, max={max}"),
-                );
-                http::status_response(413, "Payload Too Large")
-            }
-            Err(_) => return,
         };
-        // HTTP errors end the connection; the few bytes go straight into the empty socket
-        // buffer, or are finished when it has room.
-        c.out = refusal.into_bytes();
-        c.sent = 0;
-        c.close_after = true;
-        c.write_since = now;
-        self.write(i, now);
+        c.buf.drain(..consumed);
+        if c.buf.capacity() > IDLE_BUF {
+            c.buf.shrink_to(c.buf.len().max(IDLE_BUF));
+        }
+        c.framer = RequestFramer::default();
+        // Pipelined bytes already received belong to the next request.
+        c.started = (!c.buf.is_empty()).then_some(now);
+        self.answer(i, &q.body, q.keep_alive);
+    }
+
+    /// How many of connection i's buffered bytes make up its next request, to be parsed now; None
+    /// if it is incomplete (or the connection was closed, having ended before another request).
+    fn framed(&mut self, i: usize, eof: bool, now: Instant) -> Option<usize> {
+        let c = &mut self.conns[i];
+        c.queued = false;
+        if c.buf.is_empty() {
+            if eof {
+                // The client closed a connection that was waiting for its next request. (OpenSSL
+                // sometimes repeats `awaiting next request` first, depending on timing.)
+                self.close(i);
+                self.shared.log_awaiting(true);
+            }
+            return None;
+        }
+        if c.started.is_none() {
+            c.started = Some(now);
+        }
+        match c.framer.advance(&c.buf, self.shared.cfg.max_request) {
+            Framing::Ready(n) => Some(n),
+            // With the stream ended (or the buffer full, which the framer's limits rule out),
+            // the live parser would see the same end of input as a parse of the buffer.
+            Framing::Partial if eof || c.buf.len() >= self.shared.buf_limit => Some(c.buf.len()),
+            Framing::Partial => None,
+        }
+    }
+
+    /// Count a request that arrived towards -max_msgs, as OpenSSL does with every one; false if
+    /// the limit was reached before it, so it is not served. The counter is shared by the loops
+    /// and only moves below the limit, so exactly -max_msgs requests are served however many
+    /// clients and loops there are.
+    fn count(&mut self, now: Instant) -> bool {
+        let Some(last) = self.shared.count_request() else {
+            self.stop_by = Some(now + self.shared.cfg.io_timeout);
+            return false;
+        };
+        if last {
+            self.stop_by = Some(now + self.shared.cfg.io_timeout);
+            self.shared.stopping.store(true, Ordering::SeqCst);
+            self.shared.wake_all();
+        }
+        true
     }
 
     /// Run the CA logic on connection i's request right here and start writing its answer: no
@@ -1212,7 +1218,13 @@ impl Epoll {
         Ok(Epoll(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) }))
     }
 
-    fn ctl(&self, op: libc::c_int, fd: std::os::fd::RawFd, events: u32, key: u64) -> io::Result<()> {
+    fn ctl(
+        &self,
+        op: libc::c_int,
+        fd: std::os::fd::RawFd,
+        events: u32,
+        key: u64,
+    ) -> io::Result<()> {
         let mut ev = libc::epoll_event { events, u64: key };
         // SAFETY: `ev` is a valid epoll_event for the duration of the call; the kernel only reads
         // it (and ignores it for EPOLL_CTL_DEL).
@@ -1245,6 +1257,32 @@ impl Epoll {
     }
 }
 
+/// The HTTP error answer to a request that does not go to the CA logic, after logging why as
+/// OpenSSL's mock does; None if there is nothing to answer.
+fn refusal(
+    compat: Compat,
+    result: std::result::Result<http::Request, RequestError>,
+    max: usize,
+) -> Option<String> {
+    Some(match result {
+        Ok(q) => {
+            srv_log!(Err, "expecting empty path or 'pkix/' but got '{}'", q.path);
+            http::status_response(404, "Not Found")
+        }
+        Err(RequestError::BadRequest { log, .. }) => {
+            log_warning(compat, &log);
+            http::status_response(400, "Bad Request")
+        }
+        Err(RequestError::TooLarge { len, .. }) => {
+            log_warning(
+                compat,
+                &format!("request too large: length={len}, max={max}"),
+            );
+            http::status_response(413, "Payload Too Large")
+        }
+        Err(_) => return None,
+    })
+}
 
 /// OpenSSL 3.5's mock announces each wait for a client: a new connection after an answer that
 /// closed one (and at start), the next request on a kept-alive connection. 3.0's says nothing.
