@@ -3,13 +3,14 @@
 //! its answer back.
 //!
 //! The server runs a few identical event loops, one per CPU by default (`ServerConfig::workers`),
-//! each on its own thread. Every loop watches the one shared listening socket and the connections
-//! it accepted itself with `poll(2)`; whichever loop is free when a client connects takes it
-//! (`accept` on the non-blocking socket; a loop that comes too late gets EAGAIN). A connection
+//! each on its own thread. Every loop waits with its own epoll set for the one shared listening
+//! socket and the connections it accepted itself; whichever loop is free when a client connects
+//! takes it (`EPOLLEXCLUSIVE` wakes one idle loop; a loop that comes too late to `accept` on the
+//! non-blocking socket gets EAGAIN). A connection
 //! stays with its loop until it is closed, so its requests are answered in order. A loop reads
 //! what arrives into a bounded per-connection buffer, notices incrementally when a request is
 //! complete (`http::RequestFramer`), only then parses it, runs the CA logic right there and writes
-//! what the socket takes of the answer; the rest waits in the poll set for room. No request is
+//! what the socket takes of the answer; the rest waits in the epoll set for room. No request is
 //! handed between threads: an earlier design with one event thread and a pool of workers spent
 //! four to five context switches per enrollment on hand-offs and wake-ups, a fifth of its CPU.
 //!
@@ -18,7 +19,7 @@
 //! OpenSSL's single-threaded mock, which serves one connection at a time). What must hold across
 //! loops is shared through atomics: the `-max_msgs` count (exact: a loop only counts below the
 //! limit), the number of open connections against `max_connections` and a stop flag, which a
-//! loop announces to the others asleep in poll through a socket that becomes readable.
+//! loop announces to the others asleep in epoll through a socket that becomes readable.
 //!
 //! What goes on the wire and into the log follows OpenSSL's mock: only `POST` on `/` or `/pkix/`,
 //! `404 Not Found` for other paths, `400 Bad Request` for malformed requests, `Connection:
@@ -390,8 +391,8 @@ struct Shared {
     /// Leave at once: `ServerConfig::stop` was seen, or a loop failed.
     quit: AtomicBool,
     /// Made readable (one byte, never read back) when `stopping` or `quit` is set, so that loops
-    /// asleep in poll notice. Level-triggered, so no wake-up is lost to a loop that was about to
-    /// poll; a loop stops watching it once it has seen either flag.
+    /// asleep in `epoll_wait` notice. It stays readable, so no wake-up is lost to a loop that was
+    /// about to wait; a loop stops watching it once it has seen either flag.
     wake_rx: UnixStream,
     wake_tx: UnixStream,
 }
@@ -1079,7 +1080,7 @@ impl EventLoop {
         let now = Instant::now();
         c.write_since = now;
         // Small answers go out at once; the rest of a large one (or one to a client that does
-        // not read) waits in the poll set for room, so the loop never waits on a client.
+        // not read) waits in the epoll set for room, so the loop never waits on a client.
         if !c.flush() {
             c.out.clear();
             c.sent = 0;
@@ -1110,9 +1111,9 @@ impl EventLoop {
                         continue;
                     }
                     // A client writes its request right after connecting, so under load it has
-                    // usually arrived by now: taking it at once saves a round through poll. If
-                    // nothing is there, the read costs one EAGAIN and the connection waits in
-                    // the poll set.
+                    // usually arrived by now: taking it at once saves a round through
+                    // `epoll_wait`. If nothing is there, the read costs one EAGAIN and the
+                    // connection waits in the epoll set.
                     self.read(self.conns.len() - 1, now);
                     if self.stop_by.is_some() {
                         break;
