@@ -154,7 +154,9 @@ impl Default for RawOpts {
     fn default() -> Self {
         RawOpts {
             current: vec![None; OPTIONS.len()],
-            history: Vec::new(),
+            // Room for a typical command line and config section, so that it is not regrown
+            // (and copied) four or five times while they are read.
+            history: Vec::with_capacity(32),
             conf: None,
             config_file: None,
             sections: Vec::new(),

@@ -328,7 +328,8 @@ impl HttpClient {
             return Ok(Conn {
                 inner: Inner::Plain(tcp),
                 deadline,
-                untimed: false,
+                // A fresh socket has no timeouts.
+                untimed: true,
             });
         };
         if self.proxy.is_some() {
