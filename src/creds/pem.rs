@@ -183,15 +183,9 @@ static B64: [u8; 256] = {
     t
 };
 
-/// Decode base64, ignoring whitespace; `None` on any other stray character or bad padding.
-pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut d = Base64Decoder::with_capacity(s.len());
-    d.feed(s.as_bytes());
-    d.finish()
-}
-
-/// Streaming form of [`base64_decode`], fed line by line. Table-driven with a four-character fast
-/// path: every certificate and key file goes through here at each start.
+/// Base64 decoding that ignores whitespace and fails (`None`) on any other stray character or bad
+/// padding, fed line by line. Table-driven with a four-character fast path: every certificate and
+/// key file goes through here at each start.
 struct Base64Decoder {
     out: Vec<u8>,
     acc: u32,
@@ -258,6 +252,12 @@ impl Base64Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn base64_decode(s: &str) -> Option<Vec<u8>> {
+        let mut d = Base64Decoder::with_capacity(s.len());
+        d.feed(s.as_bytes());
+        d.finish()
+    }
 
     #[test]
     fn base64_round_trip() {

@@ -601,6 +601,51 @@ fn unknown_name_attributes_are_warned_once_in_openssl_order() {
     }
 }
 
+/// -issuer outside ir/cr/kur: OpenSSL 3.0 ignores it for rr too (it has no -serial), with a warning,
+/// and fails an rr without -oldcert in its own words; 3.5 takes it with -serial as the certificate
+/// to revoke and insists on both. Each release's lines, streams and exit status.
+#[test]
+fn issuer_outside_enrollment_follows_each_release() {
+    let srv = mock35(&[]);
+    let rr = [
+        "-server",
+        "SERVER",
+        "-cmd",
+        "rr",
+        "-secret",
+        "pass:test",
+        "-ref",
+        "x",
+        "-issuer",
+        "/CN=someone",
+    ];
+    let rr_oldcert = with(&rr, &["-oldcert", "signer_only.crt"]);
+    let p10cr = [
+        "-server",
+        "SERVER",
+        "-cmd",
+        "p10cr",
+        "-secret",
+        "pass:test",
+        "-ref",
+        "x",
+        "-csr",
+        "csr.pem",
+        "-issuer",
+        "/CN=someone",
+    ];
+    for args in [&rr[..], &rr_oldcert[..], &p10cr[..]] {
+        let seen = same_as(&srv, Client::OpenSsl30, Client::RcmpCompat30, args);
+        assert!(
+            seen.lines.iter().any(|l| l.contains(
+                "-issuer option is ignored for commands other than 'ir', 'cr', and 'kur'"
+            )),
+            "{args:?}: {seen:?}"
+        );
+        same_as_35(&srv, args);
+    }
+}
+
 /// DEVIATIONS D11: where OpenSSL's app ends a set-up failure with `cannot set up CMP context`, rcmp's
 /// line names the cause itself (and drops that summary); streams and exit status stay OpenSSL's.
 #[test]
