@@ -116,7 +116,11 @@ impl Iterator for Blocks<'_> {
                 label,
                 headers,
                 der,
-                text: self.text.get(start..self.pos).unwrap_or_default().to_string(),
+                text: self
+                    .text
+                    .get(start..self.pos)
+                    .unwrap_or_default()
+                    .to_string(),
             }),
             None => Err(label),
         })

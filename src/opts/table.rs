@@ -938,12 +938,7 @@ mod tests {
                 Opt::Issuer if r.releases.1 < Since::V3_2 => Cmds::ENROLL,
                 _ => r.opt.info().cmds,
             };
-            assert_eq!(
-                r.warn_for.and_not(cmds),
-                r.warn_for,
-                "{}",
-                r.opt
-            );
+            assert_eq!(r.warn_for.and_not(cmds), r.warn_for, "{}", r.opt);
             assert!(r.releases.0 <= r.releases.1, "{}", r.opt);
             assert!(r.line().contains(r.label.unwrap_or(&r.opt.to_string())));
         }
