@@ -60,7 +60,8 @@ pub struct ServerConfig {
     /// client beyond it is still taken: the connection idle longest (else the one whose request
     /// is incomplete longest) is closed for it, so idle clients cannot lock out new ones. The limit
     /// holds over all event loops; the connection closed is one of the loop taking the new client
-    /// (a loop without connections leaves new clients to the others while at the limit).
+    /// (a loop without connections leaves new clients to the others while at the limit, and one
+    /// woken for a client all the same takes it over the limit: at most one more per loop).
     pub max_connections: usize,
     /// How long a connection may wait for its next request, and how long a client may take to
     /// read an answer.
@@ -431,6 +432,11 @@ impl Shared {
         }
         self.open.fetch_sub(1, Ordering::SeqCst);
         false
+    }
+
+    /// Take a slot beyond `cap` (see `EventLoop::accept`).
+    fn take_over_cap(&self) {
+        self.open.fetch_add(1, Ordering::SeqCst);
     }
 
     fn release(&self) {
@@ -1096,11 +1102,12 @@ impl EventLoop {
             match self.shared.sock.accept() {
                 Ok((stream, _)) => {
                     if !self.shared.reserve() && !self.evict_for_new() {
-                        // Every slot is taken and this loop has none to give: refuse this one
-                        // and wait a little.
-                        drop(stream);
-                        self.accept_after = Some(now + Duration::from_millis(20));
-                        return;
+                        // Every slot is taken and this loop has none to give (it had no
+                        // connection when another loop filled the last slot, or another loop
+                        // took the slot it freed): the client is taken over the limit rather
+                        // than turned away unanswered. That is one connection at most per loop,
+                        // and the next client of this loop closes one of its own instead.
+                        self.shared.take_over_cap();
                     }
                     let Some(conn) = self.new_conn(stream, now) else {
                         self.shared.release();
