@@ -758,7 +758,7 @@ impl EventLoop {
     fn update_interest(&mut self, now: Instant) {
         let sh = &self.shared;
         // At the cap, a loop without connections has nothing to evict for a new one: it leaves
-        // the listener to the loops that do (a refused client would be worse).
+        // the listener to the loops that do, rather than take the client over the cap.
         let room = !self.conns.is_empty() || sh.open.load(Ordering::Relaxed) < sh.cap;
         let accepting =
             self.stop_by.is_none() && room && self.accept_after.is_none_or(|t| now >= t);
