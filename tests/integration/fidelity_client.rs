@@ -607,33 +607,23 @@ fn unknown_name_attributes_are_warned_once_in_openssl_order() {
 #[test]
 fn issuer_outside_enrollment_follows_each_release() {
     let srv = mock35(&[]);
-    let rr = [
-        "-server",
-        "SERVER",
-        "-cmd",
-        "rr",
-        "-secret",
-        "pass:test",
-        "-ref",
-        "x",
-        "-issuer",
-        "/CN=someone",
-    ];
+    let pbm = |cmd| {
+        [
+            "-server",
+            "SERVER",
+            "-cmd",
+            cmd,
+            "-secret",
+            "pass:test",
+            "-ref",
+            "x",
+            "-issuer",
+            "/CN=someone",
+        ]
+    };
+    let rr = pbm("rr");
     let rr_oldcert = with(&rr, &["-oldcert", "signer_only.crt"]);
-    let p10cr = [
-        "-server",
-        "SERVER",
-        "-cmd",
-        "p10cr",
-        "-secret",
-        "pass:test",
-        "-ref",
-        "x",
-        "-csr",
-        "csr.pem",
-        "-issuer",
-        "/CN=someone",
-    ];
+    let p10cr = with(&pbm("p10cr"), &["-csr", "csr.pem"]);
     for args in [&rr[..], &rr_oldcert[..], &p10cr[..]] {
         let seen = same_as(&srv, Client::OpenSsl30, Client::RcmpCompat30, args);
         assert!(
