@@ -471,21 +471,23 @@ fn revocation(raw: &RawOpts, req: &mut CertRequest, notes: &mut Notes) -> Result
         set_name(raw, Opt::Issuer, "issuer", req, CertRequest::issuer)?;
     }
     if !issuer && !serial {
-        if !oldcert && !csr && v30() {
-            return Err(cmp_err!(
-                "missing {} for certificate to be revoked and no {} given",
-                Opt::Oldcert,
-                Opt::Csr
-            ));
-        }
         if !oldcert && !csr {
-            return Err(cmp_err!(
-                "missing {} or {} and {} for certificate to be revoked and no {} given",
-                Opt::Oldcert,
-                Opt::Issuer,
-                Opt::Serial,
-                Opt::Csr
-            ));
+            // 3.0 names only -oldcert: it cannot take the certificate by -issuer and -serial.
+            return Err(if v30() {
+                cmp_err!(
+                    "missing {} for certificate to be revoked and no {} given",
+                    Opt::Oldcert,
+                    Opt::Csr
+                )
+            } else {
+                cmp_err!(
+                    "missing {} or {} and {} for certificate to be revoked and no {} given",
+                    Opt::Oldcert,
+                    Opt::Issuer,
+                    Opt::Serial,
+                    Opt::Csr
+                )
+            });
         }
         if oldcert && csr {
             notes.warn(format!(
