@@ -221,6 +221,16 @@ impl PrivateKey {
         PrivateKey::from_bytes(&data, pass)
     }
 
+    /// See creds' `PrivateKey::for_few_signatures`: for the keys of a client run.
+    pub(crate) fn for_few_signatures(self) -> PrivateKey {
+        PrivateKey(self.0.for_few_signatures())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn blinds_per_signature(&self) -> bool {
+        self.0.blinds_per_signature()
+    }
+
     /// Generate a fresh key pair.
     pub fn generate(alg: KeyAlgorithm) -> Result<PrivateKey> {
         use creds::key::{Curve, KeySpec};

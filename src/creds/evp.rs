@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 use super::alg::Digest;
 
+mod rsa_blind;
 mod rsa_parse;
 
 /// An owned, reference-counted `EVP_PKEY`.
@@ -269,6 +270,18 @@ impl Pkey {
         u32::try_from(b).unwrap_or(0)
     }
 
+    /// For a plain RSA key, blind each signature in rcmp instead of AWS-LC (evp/rsa_blind.rs), which
+    /// is cheaper for a key that signs only a few times. Must be called before the key is shared
+    /// between threads.
+    pub(crate) fn blind_per_signature(&self) {
+        rsa_blind::enable(self);
+    }
+
+    #[cfg(test)]
+    pub(crate) fn blinds_per_signature(&self) -> bool {
+        rsa_blind::enabled(self)
+    }
+
     /// Whether both keys have the same public part.
     pub(crate) fn public_eq(&self, other: &Pkey) -> bool {
         // SAFETY: both valid keys.
@@ -284,6 +297,11 @@ impl Pkey {
         pss: Option<Pss>,
         data: &[u8],
     ) -> Option<Vec<u8>> {
+        if let Some(h) = hash.filter(|_| rsa_blind::enabled(self)) {
+            let sig = rsa_blind::sign(self, h, pss, data);
+            clear_errors();
+            return sig;
+        }
         // SAFETY: ctx is created and freed here; pctx is owned by ctx; out is sized from the first call.
         unsafe {
             let ctx = sys::EVP_MD_CTX_new();

@@ -250,6 +250,21 @@ impl PrivateKey {
         ))
     }
 
+    /// Mark the key as one that makes only a few signatures, as a client run does before it exits:
+    /// an RSA key is then blinded per signature by rcmp rather than by AWS-LC's per-key set-up, which
+    /// costs less for up to about ten signatures and more after that (creds/evp/rsa_blind.rs). Other
+    /// keys are unchanged. Call it before the key is shared between threads; earlier clones share it.
+    pub(crate) fn for_few_signatures(self) -> Self {
+        self.pkey.blind_per_signature();
+        self
+    }
+
+    /// Whether [`PrivateKey::for_few_signatures`] marked this key (and it is an RSA key).
+    #[cfg(test)]
+    pub(crate) fn blinds_per_signature(&self) -> bool {
+        self.pkey.blinds_per_signature()
+    }
+
     /// Whether `spki_der` (e.g. of a certificate) is this key's public key.
     pub fn matches_public_key(&self, spki_der: &[u8]) -> bool {
         Pkey::parse_spki(spki_der).is_some_and(|p| self.pkey.public_eq(&p))

@@ -813,12 +813,12 @@ pub(super) fn protection(raw: &RawOpts) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::opts::Parsed;
 
     /// The options of a command line (no config file is read).
-    fn raw(args: &str) -> RawOpts {
+    pub(in crate::app::client) fn raw(args: &str) -> RawOpts {
         let mut all: Vec<std::ffi::OsString> = vec!["-config".into(), "".into()];
         all.extend(args.split_whitespace().map(Into::into));
         match crate::opts::parse(&all) {

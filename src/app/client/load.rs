@@ -214,7 +214,7 @@ pub(super) fn setup_protection(
         let load = keypass
             .clone()
             .description("private key for CMP client certificate");
-        let key = PrivateKey::load_with(f, &load).map_err(at(Opt::Key))?;
+        let key = for_this_run(raw, PrivateKey::load_with(f, &load).map_err(at(Opt::Key))?);
         client_key = Some(key.clone());
         with(b, |b| b.client_key(key));
     }
@@ -310,6 +310,18 @@ fn client_cert(
     Ok(())
 }
 
+/// A private key the run signs with, marked for per-signature RSA blinding when the run makes only a
+/// few signatures with it (creds/evp/rsa_blind.rs): at most three repetitions of at most three
+/// signatures each (ir, certConf, proof of possession). AWS-LC's per-key blinding set-up costs about
+/// as much as nine of rcmp's per-signature ones, so longer `-repeat` runs keep AWS-LC's.
+fn for_this_run(raw: &RawOpts, key: PrivateKey) -> PrivateKey {
+    if raw.int(Opt::Repeat).unwrap_or(1) <= 3 {
+        key.for_few_signatures()
+    } else {
+        key
+    }
+}
+
 /// The client key already loaded for `-key`, when `-newkey` names the same file with the same pass
 /// phrase source (a common set-up: renewing with the same key pair). Parsing an RSA key includes a
 /// consistency check that costs about as much as a signature, so it is done once. Sources that could
@@ -343,7 +355,7 @@ pub(super) fn newkey(
         }
     };
     match key {
-        KeyOrPublic::Private(k) => set(req, |r| r.key(k)),
+        KeyOrPublic::Private(k) => set(req, |r| r.key(for_this_run(raw, k))),
         KeyOrPublic::Public(p) => set(req, |r| r.public_key(p)),
     }
     Ok(())
@@ -374,4 +386,31 @@ pub(super) fn oldcert(raw: &RawOpts, cmd: Cmd, req: &mut CertRequest) -> Result<
     let cert = Certificate::load_first(f, &keypass.description(desc)).map_err(at(Opt::Oldcert))?;
     set(req, |r| r.old_cert(cert));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::checks::tests::raw;
+    use super::*;
+
+    fn key(name: &str) -> PrivateKey {
+        let path = format!("{}/fixtures/creds/{name}", env!("CARGO_MANIFEST_DIR"));
+        PrivateKey::load(path, None).expect("fixture key")
+    }
+
+    #[test]
+    fn rsa_keys_of_short_runs_are_blinded_per_signature() {
+        for (args, per_signature) in [
+            ("-cmd ir", true),
+            ("-cmd ir -repeat 3", true),
+            ("-cmd ir -repeat 4", false),
+            ("-cmd ir -repeat 1000", false),
+        ] {
+            let k = for_this_run(&raw(args), key("rsa2048.pkcs8.pem"));
+            assert_eq!(k.blinds_per_signature(), per_signature, "{args}");
+        }
+        // other key types are left as they are
+        let ec = for_this_run(&raw("-cmd ir"), key("p256.pkcs8.pem"));
+        assert!(!ec.blinds_per_signature());
+    }
 }
