@@ -26,44 +26,47 @@ use zeroize::Zeroizing;
 use super::{md, Pkey, Pss};
 use crate::creds::alg::Digest;
 
-/// Mark a plain RSA key (not an RSA-PSS-restricted one) for this module's blinding. Returns whether
-/// the key is now marked. Must happen before the key is shared between threads.
-pub(super) fn enable(pkey: &Pkey) -> bool {
-    // SAFETY: valid key; get0 borrows its RSA. Only the flags word is written, and the caller
-    // guarantees no other thread uses the key yet.
+/// The RSA object of a plain RSA key (not an RSA-PSS-restricted one), borrowed from `pkey`.
+fn plain_rsa(pkey: &Pkey) -> Option<*mut sys::RSA> {
+    // SAFETY: valid key; get0 borrows its RSA for as long as the key lives.
     unsafe {
         if sys::EVP_PKEY_id(pkey.0) != sys::EVP_PKEY_RSA {
-            return false;
+            return None;
         }
         let rsa = sys::EVP_PKEY_get0_RSA(pkey.0);
-        if rsa.is_null() || sys::RSA_get0_e(rsa).is_null() {
+        (!rsa.is_null()).then_some(rsa)
+    }
+}
+
+/// Mark a plain RSA key for this module's blinding. Returns whether the key is now marked. Must
+/// happen before the key is shared between threads.
+pub(super) fn enable(pkey: &Pkey) -> bool {
+    let Some(rsa) = plain_rsa(pkey) else {
+        return false;
+    };
+    // SAFETY: a live RSA. Only the flags word is written, and the caller guarantees no other thread
+    // uses the key yet.
+    unsafe {
+        if sys::RSA_get0_e(rsa).is_null() {
             return false;
         }
         sys::RSA_set_flags(rsa, sys::RSA_FLAG_NO_BLINDING as c_int);
-        true
     }
+    true
 }
 
 /// Whether [`enable`] marked this key; such a key must be signed with [`sign`] only.
 pub(super) fn enabled(pkey: &Pkey) -> bool {
-    // SAFETY: valid key; get0 borrows its RSA.
-    unsafe {
-        if sys::EVP_PKEY_id(pkey.0) != sys::EVP_PKEY_RSA {
-            return false;
-        }
-        let rsa = sys::EVP_PKEY_get0_RSA(pkey.0);
-        !rsa.is_null() && sys::RSA_test_flags(rsa, sys::RSA_FLAG_NO_BLINDING as c_int) != 0
-    }
+    // SAFETY: a live RSA.
+    plain_rsa(pkey).is_some_and(
+        |rsa| unsafe { sys::RSA_test_flags(rsa, sys::RSA_FLAG_NO_BLINDING as c_int) } != 0,
+    )
 }
 
 /// Sign `data` hashed with `hash`, PKCS#1 v1.5 or (with `pss`) RSASSA-PSS, with a marked key.
 pub(super) fn sign(pkey: &Pkey, hash: Digest, pss: Option<Pss>, data: &[u8]) -> Option<Vec<u8>> {
     let m_hash = super::digest(hash, data)?;
-    // SAFETY: valid, marked RSA key (caller's contract); get0 borrows it for the call.
-    let rsa = unsafe { sys::EVP_PKEY_get0_RSA(pkey.0) };
-    if rsa.is_null() {
-        return None;
-    }
+    let rsa = plain_rsa(pkey)?;
     // SAFETY: valid RSA.
     let k = unsafe { sys::RSA_size(rsa) } as usize;
     let em = match pss {
@@ -177,7 +180,7 @@ impl Bns {
         Some(b)
     }
 
-    fn from_bytes(&mut self, bytes: &[u8]) -> Option<*mut sys::BIGNUM> {
+    fn bn_from(&mut self, bytes: &[u8]) -> Option<*mut sys::BIGNUM> {
         let b = self.bn()?;
         // SAFETY: b is a live BIGNUM; bytes is readable.
         let ok = unsafe { !sys::BN_bin2bn(bytes.as_ptr(), bytes.len(), b).is_null() };
@@ -203,7 +206,7 @@ impl Bns {
         (ok == 1).then_some(r)
     }
 
-    fn to_mont(&mut self, a: *const sys::BIGNUM) -> Option<*mut sys::BIGNUM> {
+    fn montgomery(&mut self, a: *const sys::BIGNUM) -> Option<*mut sys::BIGNUM> {
         let r = self.bn()?;
         // SAFETY: as in mont_mul.
         let ok = unsafe { sys::BN_to_montgomery(r, a, self.mont, self.ctx) };
@@ -245,7 +248,7 @@ impl Bns {
             .reduce(UBig::from_be_bytes(&Self::to_bytes(t, k)?))
             .inv()?
             .residue();
-        let t_inv = self.from_bytes(&Zeroizing::new(t_inv.to_be_bytes().into_vec()))?;
+        let t_inv = self.bn_from(&Zeroizing::new(t_inv.to_be_bytes().into_vec()))?;
         // b * (r b / R)^-1 / R = r^-1
         self.mont_mul(b, t_inv)
     }
@@ -264,10 +267,10 @@ impl Bns {
         if self.mont.is_null() {
             return None;
         }
-        let f = self.from_bytes(em)?;
+        let f = self.bn_from(em)?;
         let r = self.random_below(n)?;
         let r_e = self.pow_e(r, e, n)?;
-        let r_e_mont = self.to_mont(r_e)?;
+        let r_e_mont = self.montgomery(r_e)?;
         let blinded = self.mont_mul(f, r_e_mont)?;
         let input = Self::to_bytes(blinded, k)?;
         let mut raw = Zeroizing::new(vec![0u8; k]);
@@ -284,9 +287,9 @@ impl Bns {
         if usize::try_from(len).ok()? != k {
             return None;
         }
-        let s_blinded = self.from_bytes(&raw)?;
+        let s_blinded = self.bn_from(&raw)?;
         let r_inv = self.blinded_inverse(r, n, k)?;
-        let r_inv_mont = self.to_mont(r_inv)?;
+        let r_inv_mont = self.montgomery(r_inv)?;
         let one = self.mont_mul(r, r_inv_mont)?;
         // SAFETY: a live BIGNUM. Whether it is one reveals nothing: it always is, unless dashu erred.
         if unsafe { sys::BN_is_one(one) } != 1 {
